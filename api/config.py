@@ -1,0 +1,96 @@
+"""Settings read from the environment (pydantic-settings): one validated instance per process."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./mastermind.db"
+# Where development machines keep a generated key, so tokens survive restarts and
+# every worker process of `mastermind serve --workers N` signs with the same key.
+DEV_SECRET_FILE = Path(".mastermind_secret_key")
+MIN_SECRET_BYTES = 32
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain driver-less URLs and run them through the async drivers."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+asyncpg://" + url[len(plain) :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def _dev_secret_key() -> str:
+    if DEV_SECRET_FILE.exists():
+        return DEV_SECRET_FILE.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    DEV_SECRET_FILE.write_text(key)
+    DEV_SECRET_FILE.chmod(0o600)
+    return key
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = DEFAULT_SQLITE_URL
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    secret_key: str | None = Field(default=None, repr=False)
+
+    jwt_issuer: str = "sales-mastermind"
+    jwt_audience: str = "sales-mastermind-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:5173"]
+    )
+
+    # Login throttling: failures counted in a sliding window, per account and per address.
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+
+    # Trust X-Forwarded-For for the client address only behind a known proxy.
+    trust_forwarded_for: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # CORS_ORIGINS="https://a.example,https://b.example" as well as a JSON list.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _secret_key_policy(self) -> Settings:
+        if self.secret_key is None:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY is required in production")
+            self.secret_key = _dev_secret_key()
+        if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,70 @@
+"""Typed dependency aliases the routers declare: the session, settings, security and the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.db import get_session
+from api.errors import Unauthorized
+from api.security import InvalidToken, Security
+from api.services import users as user_service
+from api.services.principal import Caller
+
+# scope="function": the session commits when the handler returns, before the response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_security(request: Request) -> Security:
+    return request.app.state.security
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SecurityDep = Annotated[Security, Depends(get_security)]
+
+
+async def current_caller(
+    request: Request,
+    session: SessionDep,
+    security: SecurityDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """The authentication dependency: every route outside the allowlist depends on it."""
+    if not token:
+        raise Unauthorized("Not authenticated")
+    try:
+        claims = security.decode_token(token, expected_type="access")
+    except InvalidToken:
+        raise Unauthorized("The access token is invalid or expired") from None
+    user = await user_service.get_active_user_for_token(
+        session=session, user_id=claims.subject, organization_id=claims.organization_id
+    )
+    if user is None:
+        raise Unauthorized("The access token is invalid or expired")
+    request.state.organization_id = user.organization_id
+    return Caller(user=user)
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def client_address(request: Request, settings: SettingsDep) -> str:
+    if settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -1,0 +1,102 @@
+"""The ASGI application: ``create_app()`` wires settings, database, middleware, errors, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from api.config import Settings, get_settings
+from api.db import create_engine, create_sessionmaker
+from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from api.observability import RequestContextMiddleware, configure_logging
+from api.routers import auth, health, teams, users
+from api.security import Security
+
+API_PREFIX = "/api/v1"
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids (``<tag>-<function>``) so generated clients keep their names."""
+    return f"{route.tags[0]}-{route.name}"
+
+
+def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
+    """Error responses are served as application/problem+json: say so in the contract."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content")
+                if status[0] in "45" and content and "application/json" in content:
+                    response["content"] = {PROBLEM_MEDIA_TYPE: content["application/json"]}
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Sales Mastermind API",
+        version="1.0.0",
+        description=(
+            "Team selling: projects with helper panels, time-boxed sessions, outcomes and "
+            "a reciprocity ledger. Errors are RFC 9457 problem documents."
+        ),
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    engine = create_engine(settings)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.security = Security(settings)
+
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        # Bearer tokens, not cookies: credentials mode is never needed, so "*" stays safe.
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "If-Match",
+            "Last-Event-ID",
+            "X-Request-ID",
+        ],
+        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware, hsts=settings.environment == "production")
+
+    app.include_router(health.router)
+    for module in (auth, users, teams):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problem_media_types(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    return app
+
+
+def _build_default_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+app = _build_default_app()

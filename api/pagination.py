@@ -1,0 +1,81 @@
+"""Keyset pagination: opaque cursors over ``(timestamp, id)`` so pages stay stable under inserts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from api.errors import InvalidInput
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-200)")]
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=512, description="Opaque cursor from the previous page's next_cursor"),
+]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(moment: datetime, row_id: uuid.UUID) -> str:
+    raw = orjson.dumps([moment.isoformat(), str(row_id)])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment_text, id_text = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = datetime.fromisoformat(moment_text)
+        if moment.tzinfo is None:
+            raise ValueError("naive cursor time")
+        return moment, uuid.UUID(id_text)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError, UnicodeError) as exc:
+        raise InvalidInput(
+            "The cursor is not one this API issued.", loc=["query", "cursor"]
+        ) from exc
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    time_column: InstrumentedAttribute[datetime],
+    id_column: InstrumentedAttribute[uuid.UUID],
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Any], str | None]:
+    """Run ``statement`` ordered by ``(time_column, id_column)`` from the cursor on.
+
+    Returns the rows (entities) and the cursor of the next page, or None on the last page.
+    """
+    if cursor:
+        moment, row_id = decode_cursor(cursor)
+        statement = statement.where(
+            or_(time_column > moment, and_(time_column == moment, id_column > row_id))
+        )
+    statement = statement.order_by(time_column, id_column).limit(limit + 1)
+    rows = (await session.scalars(statement)).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor(getattr(last, time_column.key), getattr(last, id_column.key))

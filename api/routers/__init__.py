@@ -1,0 +1,1 @@
+"""HTTP only: one APIRouter per resource, thin."""

@@ -1,0 +1,67 @@
+"""Sign-up, sign-in, token refresh and sign-out (on the public allowlist: they *are* the auth)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, status
+
+from api.deps import ClientAddress, SecurityDep, SessionDep, SettingsDep
+from api.errors import problem_responses
+from api.schemas.auth import RefreshRequest, RegisterRequest, RegisterResponse, TokenPair
+from api.schemas.users import OrganizationRead, UserRead
+from api.services import auth as auth_service
+
+router = APIRouter(prefix="/auth", tags=["auth"], responses=problem_responses(422))
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisterResponse,
+    responses=problem_responses(409),
+)
+async def register(
+    data: RegisterRequest, session: SessionDep, security: SecurityDep, settings: SettingsDep
+) -> RegisterResponse:
+    user, organization, tokens = await auth_service.register(
+        session=session, security=security, settings=settings, data=data
+    )
+    return RegisterResponse(
+        user=UserRead.model_validate(user),
+        organization=OrganizationRead.model_validate(organization),
+        tokens=tokens,
+    )
+
+
+@router.post("/token", response_model=TokenPair, responses=problem_responses(401, 429))
+async def token(
+    username: Annotated[str, Form(max_length=320, description="The account's email")],
+    password: Annotated[str, Form(max_length=256)],
+    session: SessionDep,
+    security: SecurityDep,
+    settings: SettingsDep,
+    address: ClientAddress,
+) -> TokenPair:
+    return await auth_service.login(
+        session=session,
+        security=security,
+        settings=settings,
+        email=username,
+        password=password,
+        address=address,
+    )
+
+
+@router.post("/refresh", response_model=TokenPair, responses=problem_responses(401))
+async def refresh(
+    data: RefreshRequest, session: SessionDep, security: SecurityDep, settings: SettingsDep
+) -> TokenPair:
+    return await auth_service.refresh(
+        session=session, security=security, settings=settings, refresh_token=data.refresh_token
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401))
+async def logout(data: RefreshRequest, session: SessionDep, security: SecurityDep) -> None:
+    await auth_service.logout(session=session, security=security, refresh_token=data.refresh_token)

@@ -1,0 +1,95 @@
+"""Teams and their members."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentCaller, SessionDep
+from api.errors import problem_responses
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.schemas.teams import TeamCreate, TeamPage, TeamRead, TeamUpdate
+from api.services import teams as team_service
+
+router = APIRouter(prefix="/teams", tags=["teams"], responses=problem_responses(401, 422))
+
+
+@router.get("", response_model=TeamPage)
+async def list_teams(
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    member_id: uuid.UUID | None = None,
+    manager_id: uuid.UUID | None = None,
+) -> TeamPage:
+    teams, next_cursor = await team_service.list_teams(
+        session=session,
+        caller=caller,
+        limit=limit,
+        cursor=cursor,
+        member_id=member_id,
+        manager_id=manager_id,
+    )
+    items = await team_service.present_teams(session=session, teams=teams)
+    return TeamPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TeamRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def create_team(data: TeamCreate, caller: CurrentCaller, session: SessionDep) -> TeamRead:
+    team = await team_service.create_team(session=session, caller=caller, data=data)
+    return (await team_service.present_teams(session=session, teams=[team]))[0]
+
+
+@router.get("/{team_id}", response_model=TeamRead, responses=problem_responses(404))
+async def get_team(team_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> TeamRead:
+    team = await team_service.get_team(session=session, caller=caller, team_id=team_id)
+    return (await team_service.present_teams(session=session, teams=[team]))[0]
+
+
+@router.patch("/{team_id}", response_model=TeamRead, responses=problem_responses(403, 404, 409))
+async def update_team(
+    team_id: uuid.UUID, data: TeamUpdate, caller: CurrentCaller, session: SessionDep
+) -> TeamRead:
+    team = await team_service.update_team(
+        session=session, caller=caller, team_id=team_id, data=data
+    )
+    return (await team_service.present_teams(session=session, teams=[team]))[0]
+
+
+@router.delete(
+    "/{team_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(403, 404)
+)
+async def delete_team(team_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> None:
+    await team_service.delete_team(session=session, caller=caller, team_id=team_id)
+
+
+@router.put(
+    "/{team_id}/members/{user_id}", response_model=TeamRead, responses=problem_responses(403, 404)
+)
+async def add_team_member(
+    team_id: uuid.UUID, user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> TeamRead:
+    team = await team_service.add_member(
+        session=session, caller=caller, team_id=team_id, user_id=user_id
+    )
+    return (await team_service.present_teams(session=session, teams=[team]))[0]
+
+
+@router.delete(
+    "/{team_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404),
+)
+async def remove_team_member(
+    team_id: uuid.UUID, user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> None:
+    await team_service.remove_member(
+        session=session, caller=caller, team_id=team_id, user_id=user_id
+    )

@@ -1,0 +1,93 @@
+"""Users: the caller's own profile, the organization's people, admin edits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import CurrentCaller, SecurityDep, SessionDep
+from api.errors import problem_responses
+from api.models import Role
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.schemas.users import (
+    CurrentUserRead,
+    OrganizationRead,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+from api.services import users as user_service
+
+router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 422))
+
+
+@router.get("/me", response_model=CurrentUserRead)
+async def read_me(caller: CurrentCaller, session: SessionDep) -> CurrentUserRead:
+    organization = await user_service.get_organization(session=session, caller=caller)
+    return CurrentUserRead(
+        **UserRead.model_validate(caller.user).model_dump(),
+        organization=OrganizationRead.model_validate(organization),
+    )
+
+
+@router.get("", response_model=UserPage)
+async def list_users(
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    team_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name or email contains")] = None,
+) -> UserPage:
+    users, next_cursor = await user_service.list_users(
+        session=session,
+        caller=caller,
+        limit=limit,
+        cursor=cursor,
+        role=role,
+        is_active=is_active,
+        team_id=team_id,
+        q=q,
+    )
+    return UserPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=problem_responses(403, 409),
+)
+async def create_user(
+    data: UserCreate, caller: CurrentCaller, session: SessionDep, security: SecurityDep
+) -> UserRead:
+    user = await user_service.create_user(
+        session=session, caller=caller, security=security, data=data
+    )
+    return UserRead.model_validate(user)
+
+
+@router.get("/{user_id}", response_model=UserRead, responses=problem_responses(404))
+async def get_user(user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> UserRead:
+    return UserRead.model_validate(
+        await user_service.get_user(session=session, caller=caller, user_id=user_id)
+    )
+
+
+@router.patch("/{user_id}", response_model=UserRead, responses=problem_responses(403, 404, 409))
+async def update_user(
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    security: SecurityDep,
+) -> UserRead:
+    user = await user_service.update_user(
+        session=session, caller=caller, security=security, user_id=user_id, data=data
+    )
+    return UserRead.model_validate(user)

@@ -1,0 +1,36 @@
+"""Sign-up, sign-in and token exchange."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from api.schemas.base import RequestModel
+from api.schemas.users import Email, FullName, OrganizationRead, Password, UserRead
+
+
+class RegisterRequest(RequestModel):
+    organization_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    full_name: FullName
+    email: Email
+    password: Password
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class RegisterResponse(BaseModel):
+    user: UserRead
+    organization: OrganizationRead
+    tokens: TokenPair
+
+
+class RefreshRequest(RequestModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=4096)]

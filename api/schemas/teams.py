@@ -1,0 +1,52 @@
+"""Teams and their members."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from api.models import Role, Seniority
+from api.pagination import Page
+from api.schemas.base import RequestModel, ResponseModel
+
+TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Description = Annotated[str, Field(max_length=2000)]
+
+
+class TeamCreate(RequestModel):
+    name: TeamName
+    description: Description = ""
+    manager_id: uuid.UUID | None = Field(default=None, description="Default: the caller")
+    member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
+
+
+class TeamUpdate(RequestModel):
+    name: TeamName | None = None
+    description: Description | None = None
+    manager_id: uuid.UUID | None = None
+
+
+class TeamMemberRead(ResponseModel):
+    user_id: uuid.UUID
+    full_name: str
+    role: Role
+    seniority: Seniority
+    joined_at: datetime
+
+
+class TeamRead(ResponseModel):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    description: str
+    manager_id: uuid.UUID
+    members: list[TeamMemberRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class TeamPage(Page[TeamRead]):
+    pass

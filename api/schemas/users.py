@@ -1,0 +1,82 @@
+"""Users and organizations as the API shows them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, EmailStr, Field, StrictBool, StringConstraints
+
+from api.models import Role, Seniority
+from api.pagination import Page
+from api.schemas.base import RequestModel, ResponseModel
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
+Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Expertise = Annotated[list[Tag], Field(max_length=50)]
+
+
+class OrganizationRead(ResponseModel):
+    id: uuid.UUID
+    name: str
+    time_zone: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserCreate(RequestModel):
+    email: Email
+    full_name: FullName
+    password: Password
+    role: Role = Role.rep
+    seniority: Seniority = Seniority.mid
+    expertise: Expertise = Field(default_factory=list)
+
+
+class UserUpdate(RequestModel):
+    """Admins may change everything; people may change their own name, expertise and password."""
+
+    email: Email | None = None
+    full_name: FullName | None = None
+    role: Role | None = None
+    seniority: Seniority | None = None
+    expertise: Expertise | None = None
+    is_active: StrictBool | None = None
+    password: Password | None = None
+    current_password: str | None = Field(
+        default=None,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="Required to change your own password",
+    )
+
+
+class UserRead(ResponseModel):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    seniority: Seniority
+    expertise: list[str]
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CurrentUserRead(UserRead):
+    organization: OrganizationRead
+
+
+class UserPage(Page[UserRead]):
+    pass

@@ -1,0 +1,160 @@
+"""Everything cryptographic: JWTs (the only module that imports jose), password hashing
+(argon2id via pwdlib) and the hashing of opaque secrets such as refresh and API keys."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Literal
+
+from jose import jwt
+from jose.exceptions import JOSEError
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from api.config import Settings
+
+JWT_ALGORITHM = "HS256"
+# Clock skew tolerated between API replicas and clients, in seconds.
+JWT_LEEWAY_SECONDS = 10
+TokenType = Literal["access", "refresh"]
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss", "jti", "typ")
+
+
+class InvalidToken(Exception):
+    """Any token that must be refused; the caller answers 401 without saying why."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    subject: uuid.UUID
+    organization_id: uuid.UUID
+    token_id: uuid.UUID
+    token_type: TokenType
+    expires_at: datetime
+    family_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    token_id: uuid.UUID
+    expires_at: datetime
+
+
+class Security:
+    """Bound to one Settings instance, so tests and the app never share key material by accident."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._key = settings.secret_key or ""
+
+    # --- passwords ---------------------------------------------------------------------
+
+    @cached_property
+    def _password_hash(self) -> PasswordHash:
+        if self._settings.environment == "test":
+            # Still argon2id, at a cost that keeps the suite fast on two cores.
+            return PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8 * 1024, parallelism=1),))
+        return PasswordHash.recommended()
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        return self._password_hash.hash(secrets.token_urlsafe(16))
+
+    async def hash_password(self, password: str) -> str:
+        # argon2 takes ~90 ms of CPU: keep it off the event loop.
+        return await asyncio.to_thread(self._password_hash.hash, password)
+
+    async def verify_password(self, password: str, password_hash: str | None) -> bool:
+        """Verify against the stored hash, or a dummy one for an unknown user so that
+        the time taken does not reveal whether the account exists."""
+        target = password_hash or self._dummy_hash
+        try:
+            ok = await asyncio.to_thread(self._password_hash.verify, password, target)
+        except Exception:  # a corrupt stored hash is a failed login, not a 500
+            return False
+        return ok and password_hash is not None
+
+    # --- JWT -----------------------------------------------------------------------------
+
+    def issue_token(
+        self,
+        *,
+        token_type: TokenType,
+        subject: uuid.UUID,
+        organization_id: uuid.UUID,
+        lifetime: timedelta,
+        family_id: uuid.UUID | None = None,
+    ) -> IssuedToken:
+        now = datetime.now(UTC)
+        token_id = uuid.uuid4()
+        expires_at = now + lifetime
+        claims: dict[str, object] = {
+            "iss": self._settings.jwt_issuer,
+            "aud": self._settings.jwt_audience,
+            "sub": str(subject),
+            "org": str(organization_id),
+            "typ": token_type,
+            "jti": str(token_id),
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int(expires_at.timestamp()),
+        }
+        if family_id is not None:
+            claims["fam"] = str(family_id)
+        token = jwt.encode(claims, self._key, algorithm=JWT_ALGORITHM)
+        return IssuedToken(token=token, token_id=token_id, expires_at=expires_at)
+
+    def decode_token(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[JWT_ALGORITHM],
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                options={
+                    "require_exp": True,
+                    "require_iat": True,
+                    "require_sub": True,
+                    "require_aud": True,
+                    "require_iss": True,
+                    "require_jti": True,
+                    "leeway": JWT_LEEWAY_SECONDS,
+                },
+            )
+        except (JOSEError, ValueError, TypeError) as exc:
+            raise InvalidToken from exc
+        if any(claim not in claims for claim in REQUIRED_CLAIMS) or claims["typ"] != expected_type:
+            raise InvalidToken
+        try:
+            family = claims.get("fam")
+            return TokenClaims(
+                subject=uuid.UUID(claims["sub"]),
+                organization_id=uuid.UUID(claims["org"]),
+                token_id=uuid.UUID(claims["jti"]),
+                token_type=expected_type,
+                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+                family_id=uuid.UUID(family) if family else None,
+            )
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidToken from exc
+
+
+# --- opaque secrets ----------------------------------------------------------------------
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 hex of a high-entropy secret (tokens, keys): fast lookups, nothing reversible."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def secrets_match(value: str, expected_hash: str) -> bool:
+    return hmac.compare_digest(hash_secret(value), expected_hash)

@@ -1,0 +1,1 @@
+"""The domain: rules, permissions, queries; one module per resource."""

@@ -1,0 +1,194 @@
+"""Users of an organization: scoping, reads, and the admin's and the person's own edits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.models import Organization, RefreshToken, Role, TeamMember, User, utcnow
+from api.pagination import paginate
+from api.schemas.users import UserCreate, UserUpdate
+from api.security import Security
+from api.services.principal import Caller
+
+# Fields a person may change on their own account; the rest is the admin's.
+SELF_EDITABLE = frozenset({"full_name", "expertise", "password", "current_password"})
+
+
+def readable_users(caller: Caller) -> Select[tuple[User]]:
+    """Everyone in the caller's organization: colleagues must be findable to be invited."""
+    return select(User).where(User.organization_id == caller.organization_id)
+
+
+async def get_active_user_for_token(
+    *, session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID
+) -> User | None:
+    return await session.scalar(
+        select(User).where(
+            User.id == user_id, User.organization_id == organization_id, User.is_active.is_(True)
+        )
+    )
+
+
+async def get_user(*, session: AsyncSession, caller: Caller, user_id: uuid.UUID) -> User:
+    user = await session.scalar(readable_users(caller).where(User.id == user_id))
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+async def get_organization(*, session: AsyncSession, caller: Caller) -> Organization:
+    organization = await session.get(Organization, caller.organization_id)
+    if organization is None:  # the token outlived its organization
+        raise Unauthorized("The access token is invalid or expired")
+    return organization
+
+
+async def list_users(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    limit: int,
+    cursor: str | None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    team_id: uuid.UUID | None = None,
+    q: str | None = None,
+) -> tuple[Sequence[User], str | None]:
+    statement = readable_users(caller)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    if is_active is not None:
+        statement = statement.where(User.is_active.is_(is_active))
+    if team_id is not None:
+        statement = statement.where(
+            User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team_id))
+        )
+    if q:
+        needle = q.lower()
+        statement = statement.where(
+            or_(
+                func.lower(User.full_name).contains(needle, autoescape=True),
+                User.email.contains(needle, autoescape=True),
+            )
+        )
+    return await paginate(
+        session,
+        statement,
+        time_column=User.created_at,
+        id_column=User.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def email_taken(*, session: AsyncSession, email: str) -> bool:
+    return (await session.scalar(select(func.count()).where(User.email == email))) > 0
+
+
+async def flush_unique_email(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("An account with this email already exists") from exc
+
+
+async def create_user(
+    *, session: AsyncSession, caller: Caller, security: Security, data: UserCreate
+) -> User:
+    if not caller.is_admin:
+        raise Forbidden("Only admins create users")
+    if await email_taken(session=session, email=data.email):
+        raise Conflict("An account with this email already exists")
+    user = User(
+        organization_id=caller.organization_id,
+        email=data.email,
+        full_name=data.full_name,
+        role=data.role,
+        seniority=data.seniority,
+        expertise=data.expertise,
+        password_hash=await security.hash_password(data.password),
+    )
+    session.add(user)
+    await flush_unique_email(session)
+    return user
+
+
+async def _count_other_active_admins(session: AsyncSession, user: User) -> int:
+    return await session.scalar(
+        select(func.count()).where(
+            User.organization_id == user.organization_id,
+            User.role == Role.admin,
+            User.is_active.is_(True),
+            User.id != user.id,
+        )
+    )
+
+
+async def revoke_refresh_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def update_user(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    security: Security,
+    user_id: uuid.UUID,
+    data: UserUpdate,
+) -> User:
+    user = await get_user(session=session, caller=caller, user_id=user_id)
+    changes = data.model_dump(exclude_unset=True)
+    is_self = user.id == caller.user_id
+    if not caller.is_admin:
+        if not is_self:
+            raise Forbidden("Only admins edit other people's accounts")
+        refused = sorted(set(changes) - SELF_EDITABLE)
+        if refused:
+            raise Forbidden(f"Only admins change {', '.join(refused)}")
+
+    new_password = changes.pop("password", None)
+    current_password = changes.pop("current_password", None)
+    if new_password is not None:
+        # Changing your own password proves you know the current one (a stolen token is not enough).
+        if is_self and not await security.verify_password(
+            current_password or "", user.password_hash
+        ):
+            raise Forbidden("The current password is incorrect")
+        user.password_hash = await security.hash_password(new_password)
+        await revoke_refresh_tokens(session=session, user_id=user.id)
+
+    loses_admin = user.role == Role.admin and (
+        changes.get("role", Role.admin) != Role.admin or changes.get("is_active") is False
+    )
+    if loses_admin and await _count_other_active_admins(session, user) == 0:
+        raise Conflict("The organization must keep at least one active admin")
+    new_email = changes.get("email")
+    if new_email and new_email != user.email and await email_taken(session=session, email=new_email):
+        raise Conflict("An account with this email already exists")
+    if changes.get("is_active") is False:
+        await revoke_refresh_tokens(session=session, user_id=user.id)
+
+    for field, value in changes.items():
+        if value is None and field in {
+            "email",
+            "full_name",
+            "role",
+            "seniority",
+            "expertise",
+            "is_active",
+        }:
+            continue  # an explicit null means "leave as is" for required attributes
+        setattr(user, field, value)
+    user.updated_at = utcnow()
+    await flush_unique_email(session)
+    return user

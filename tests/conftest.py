@@ -1,0 +1,109 @@
+"""Test fixtures: a real database of its own per run (PostgreSQL when DATABASE_URL points at
+one, else a SQLite file), schema from ``alembic upgrade head``, tables emptied between tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from api.config import Settings, normalize_database_url
+from api.main import create_app
+from api.models import SQLModel
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+async def _admin_execute(server_url: str, statement: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A database that exists only for this run; never a developer's own database."""
+    configured = normalize_database_url(os.environ.get("DATABASE_URL", "sqlite+aiosqlite://"))
+    if configured.startswith("postgresql"):
+        name = f"mastermind_test_{uuid.uuid4().hex[:10]}"
+        server = make_url(configured).set(database="postgres")
+        server_url = server.render_as_string(hide_password=False)
+        asyncio.run(_admin_execute(server_url, f'CREATE DATABASE "{name}"'))
+        url = make_url(configured).set(database=name).render_as_string(hide_password=False)
+        try:
+            command.upgrade(alembic_config(url), "head")
+            yield url
+        finally:
+            asyncio.run(
+                _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            )
+    else:
+        with tempfile.TemporaryDirectory(prefix="mastermind-test-") as folder:
+            url = f"sqlite+aiosqlite:///{folder}/test.db"
+            command.upgrade(alembic_config(url), "head")
+            yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        secret_key=TEST_SECRET_KEY,
+        cors_origins=["http://localhost:5173"],
+        _env_file=None,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator:
+    application = create_app(settings)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts from empty tables (only for tests that use the database)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    engine = application.state.engine
+    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            await connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
+        else:
+            for name in tables:
+                await connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
