@@ -17,8 +17,6 @@ from api.observability import RequestContextMiddleware, configure_logging
 from api.routers import auth, health, teams, users
 from api.security import Security
 
-API_PREFIX = "/api/v1"
-
 
 def operation_id(route: APIRoute) -> str:
     """Stable operation ids (``<tag>-<function>``) so generated clients keep their names."""
@@ -80,9 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, hsts=settings.environment == "production")
 
-    app.include_router(health.router)
-    for module in (auth, users, teams):
-        app.include_router(module.router, prefix=API_PREFIX)
+    for module in (health, auth, users, teams):
+        app.include_router(module.router)
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -34,7 +34,9 @@ JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: easy to ship, easy to grep."""
+    """One JSON object per line, times in UTC: easy to ship, easy to grep."""
+
+    converter = time.gmtime
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

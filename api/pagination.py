@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
@@ -47,8 +47,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         moment = datetime.fromisoformat(moment_text)
         if moment.tzinfo is None:
             raise ValueError("naive cursor time")
-        return moment, uuid.UUID(id_text)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError, UnicodeError) as exc:
+        # Normalise here: a time at the edge of the calendar overflows when shifted to UTC.
+        return moment.astimezone(UTC), uuid.UUID(id_text)
+    # AttributeError: uuid.UUID() given a number; OverflowError: a time out of range in UTC.
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        OverflowError,
+        binascii.Error,
+        orjson.JSONDecodeError,
+        UnicodeError,
+    ) as exc:
         raise InvalidInput(
             "The cursor is not one this API issued.", loc=["query", "cursor"]
         ) from exc

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Form, status
 
 from api.deps import ClientAddress, SecurityDep, SessionDep, SettingsDep
 from api.errors import problem_responses
+from api.routers import API_PREFIX
 from api.schemas.auth import RefreshRequest, RegisterRequest, RegisterResponse, TokenPair
 from api.schemas.users import OrganizationRead, UserRead
 from api.services import auth as auth_service
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=problem_responses(422))
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], responses=problem_responses(422))
 
 
 @router.post(

@@ -9,10 +9,13 @@ from fastapi import APIRouter, status
 from api.deps import CurrentCaller, SessionDep
 from api.errors import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.routers import API_PREFIX
 from api.schemas.teams import TeamCreate, TeamPage, TeamRead, TeamUpdate
 from api.services import teams as team_service
 
-router = APIRouter(prefix="/teams", tags=["teams"], responses=problem_responses(401, 422))
+router = APIRouter(
+    prefix=f"{API_PREFIX}/teams", tags=["teams"], responses=problem_responses(401, 422)
+)
 
 
 @router.get("", response_model=TeamPage)

@@ -11,6 +11,7 @@ from api.deps import CurrentCaller, SecurityDep, SessionDep
 from api.errors import problem_responses
 from api.models import Role
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.routers import API_PREFIX
 from api.schemas.users import (
     CurrentUserRead,
     OrganizationRead,
@@ -21,7 +22,9 @@ from api.schemas.users import (
 )
 from api.services import users as user_service
 
-router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 422))
+router = APIRouter(
+    prefix=f"{API_PREFIX}/users", tags=["users"], responses=problem_responses(401, 422)
+)
 
 
 @router.get("/me", response_model=CurrentUserRead)

@@ -173,7 +173,11 @@ async def update_user(
     if loses_admin and await _count_other_active_admins(session, user) == 0:
         raise Conflict("The organization must keep at least one active admin")
     new_email = changes.get("email")
-    if new_email and new_email != user.email and await email_taken(session=session, email=new_email):
+    if (
+        new_email
+        and new_email != user.email
+        and await email_taken(session=session, email=new_email)
+    ):
         raise Conflict("An account with this email already exists")
     if changes.get("is_active") is False:
         await revoke_refresh_tokens(session=session, user_id=user.id)

@@ -1,0 +1,443 @@
+"""Demo data: one organization with a manager, reps of mixed seniority, clients, projects,
+and sessions in every state, so that every screen has something to show."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.models import (
+    ActionItem,
+    ActionItemStatus,
+    BuyingRole,
+    Client,
+    ClientStatus,
+    Contact,
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    ContributionVote,
+    MastermindSession,
+    MemberRole,
+    MemberState,
+    Organization,
+    Project,
+    ProjectKind,
+    ProjectMember,
+    ProjectStatus,
+    Role,
+    Seniority,
+    SessionParticipant,
+    SessionPurpose,
+    SessionStatus,
+    Takeaway,
+    Team,
+    TeamMember,
+    TimeEntry,
+    User,
+)
+from api.security import Security
+
+DEMO_ORGANIZATION = "Northwind Industrial Sales"
+DEMO_DOMAIN = "northwind.example"
+
+PEOPLE = [
+    # full name, role, seniority, expertise
+    ("Alex Admin", Role.admin, Seniority.senior, ["operations"]),
+    (
+        "Morgan Reyes",
+        Role.manager,
+        Seniority.senior,
+        ["manufacturing", "negotiation", "enterprise"],
+    ),
+    ("Priya Natarajan", Role.rep, Seniority.senior, ["healthcare", "procurement", "enterprise"]),
+    ("Tom Becker", Role.rep, Seniority.mid, ["logistics", "manufacturing", "pricing"]),
+    ("Lena Vogel", Role.rep, Seniority.junior, ["retail", "social selling"]),
+    ("Samuel Okafor", Role.rep, Seniority.senior, ["energy", "public sector", "negotiation"]),
+    ("Chloe Martin", Role.rep, Seniority.junior, ["healthcare", "saas"]),
+    ("Diego Alvarez", Role.rep, Seniority.mid, ["retail", "logistics", "campaigns"]),
+]
+
+CLIENTS = [
+    # name, industry, status, owner index
+    ("Helix Medical Devices", "healthcare", ClientStatus.active, 2),
+    ("Baltic Freight Lines", "logistics", ClientStatus.prospect, 3),
+    ("Sunrise Grocers", "retail", ClientStatus.active, 4),
+    ("Nordwind Energie", "energy", ClientStatus.prospect, 5),
+    ("CareFirst Clinics", "healthcare", ClientStatus.dormant, 6),
+    ("Pacific Components", "manufacturing", ClientStatus.active, 7),
+]
+
+IDEAS = {
+    ContributionKind.idea: [
+        "Open with the cost of downtime they had last quarter, not with our product",
+        "Offer a 60-day pilot on one line before the framework agreement",
+        "Bundle training hours so procurement sees total cost, not unit price",
+    ],
+    ContributionKind.question: [
+        "Who signs off above the plant manager?",
+        "Is their current supplier contract up for renewal this year?",
+    ],
+    ContributionKind.insight: [
+        "Their new COO came from a company we already serve: ask for a reference call",
+        "Budget season starts in September: the proposal must land before",
+    ],
+    ContributionKind.experience: [
+        "At a similar account the champion lost interest when legal took six weeks: prepare the DPA early",
+        "Procurement teams like this respond better to a written ROI case than to a demo",
+    ],
+    ContributionKind.risk: [
+        "The incumbent may undercut on price to keep them",
+        "Our delivery slots in Q4 are tight",
+    ],
+    ContributionKind.resource: [
+        "Case study: Pacific Components pilot, 18% scrap reduction",
+        "Pricing calculator v3 in the shared drive",
+    ],
+}
+
+
+@dataclass
+class DemoResult:
+    organization_id: uuid.UUID
+    logins: list[tuple[str, str, str]]  # email, role, seniority
+    created: bool
+
+
+Step = Callable[[str], None]
+
+
+def _email(full_name: str) -> str:
+    first, last = full_name.lower().split(" ", 1)
+    return f"{first}.{last.replace(' ', '')}@{DEMO_DOMAIN}"
+
+
+async def seed_demo(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    security: Security,
+    *,
+    password: str,
+    on_step: Step = lambda _label: None,
+    today: date | None = None,
+) -> DemoResult:
+    """Create the demo organization once; a second run finds it and changes nothing."""
+    rng = random.Random(7)  # the same demo every time
+    now = datetime.now(UTC).replace(microsecond=0)
+    today = today or now.date()
+    async with sessionmaker() as session, session.begin():
+        existing = await session.scalar(select(User).where(User.email == _email(PEOPLE[0][0])))
+        if existing is not None:
+            users = (
+                await session.scalars(
+                    select(User)
+                    .where(User.organization_id == existing.organization_id)
+                    .order_by(User.created_at)
+                )
+            ).all()
+            return DemoResult(
+                existing.organization_id,
+                [(u.email, u.role.value, u.seniority.value) for u in users],
+                created=False,
+            )
+
+        on_step("organization and people")
+        organization = Organization(name=DEMO_ORGANIZATION, time_zone="Europe/Berlin")
+        session.add(organization)
+        await session.flush()
+        org_id = organization.id
+        password_hash = await security.hash_password(password)
+        people: list[User] = []
+        for offset, (full_name, role, seniority, expertise) in enumerate(PEOPLE):
+            user = User(
+                organization_id=org_id,
+                email=_email(full_name),
+                full_name=full_name,
+                role=role,
+                seniority=seniority,
+                expertise=expertise,
+                password_hash=password_hash,
+                created_at=now - timedelta(days=120, minutes=-offset),
+            )
+            people.append(user)
+        session.add_all(people)
+        await session.flush()
+        manager, reps = people[1], people[2:]
+        team = Team(
+            organization_id=org_id,
+            name="Enterprise Europe",
+            manager_id=manager.id,
+            description="Key accounts across DACH, Benelux and the Nordics",
+        )
+        session.add(team)
+        await session.flush()
+        session.add_all(TeamMember(team_id=team.id, user_id=rep.id) for rep in reps)
+
+        on_step("clients and contacts")
+        clients: list[Client] = []
+        for name, industry, status, owner_index in CLIENTS:
+            client = Client(
+                organization_id=org_id,
+                owner_id=people[owner_index].id,
+                name=name,
+                industry=industry,
+                status=status,
+                notes=f"{name}: key account in {industry}. Owner knows the operations team well.",
+            )
+            clients.append(client)
+        session.add_all(clients)
+        await session.flush()
+        for client in clients:
+            session.add_all(
+                [
+                    Contact(
+                        organization_id=org_id,
+                        client_id=client.id,
+                        name="Jordan Weiss",
+                        title="Head of Procurement",
+                        buying_role=BuyingRole.gatekeeper,
+                    ),
+                    Contact(
+                        organization_id=org_id,
+                        client_id=client.id,
+                        name="Sam Lindqvist",
+                        title="Chief Operating Officer",
+                        buying_role=BuyingRole.decision_maker,
+                    ),
+                ]
+            )
+
+        on_step("projects and panels")
+        projects: list[tuple[Project, list[ProjectMember]]] = []
+        plans = [
+            (
+                clients[0],
+                ProjectKind.account,
+                "Helix: line automation framework deal",
+                ProjectStatus.open,
+                48000,
+            ),
+            (
+                clients[1],
+                ProjectKind.account,
+                "Baltic Freight: first order",
+                ProjectStatus.open,
+                22000,
+            ),
+            (
+                clients[2],
+                ProjectKind.account,
+                "Sunrise Grocers: store refit programme",
+                ProjectStatus.won,
+                61000,
+            ),
+            (
+                clients[3],
+                ProjectKind.account,
+                "Nordwind: tender response",
+                ProjectStatus.open,
+                95000,
+            ),
+            (None, ProjectKind.prospecting, "Healthcare targets for Q1", ProjectStatus.open, None),
+            (None, ProjectKind.campaign, "Spring retail campaign", ProjectStatus.open, None),
+        ]
+        for index, (client, kind, title, status, value) in enumerate(plans):
+            owner = people[CLIENTS[clients.index(client)][3]] if client else reps[index % len(reps)]
+            project = Project(
+                organization_id=org_id,
+                kind=kind,
+                client_id=client.id if client else None,
+                owner_id=owner.id,
+                title=title,
+                status=status,
+                objective="Win the framework agreement by showing lower total cost of ownership.",
+                due_date=today + timedelta(days=20 + 9 * index),
+                estimated_value=Decimal(value) if value else None,
+                helper_budget_minutes=180,
+                closed_at=now - timedelta(days=3) if status != ProjectStatus.open else None,
+                close_note="Signed after the pilot." if status == ProjectStatus.won else "",
+                created_at=now - timedelta(days=60 - index),
+            )
+            session.add(project)
+            await session.flush()
+            helpers = rng.sample([p for p in [*reps, manager] if p.id != owner.id], 3)
+            members = [
+                ProjectMember(
+                    organization_id=org_id,
+                    project_id=project.id,
+                    user_id=owner.id,
+                    role=MemberRole.owner,
+                    state=MemberState.active,
+                    budget_minutes=0,
+                )
+            ]
+            for position, helper in enumerate(helpers):
+                members.append(
+                    ProjectMember(
+                        organization_id=org_id,
+                        project_id=project.id,
+                        user_id=helper.id,
+                        role=MemberRole.helper if position < 2 else MemberRole.observer,
+                        state=MemberState.active if position < 2 else MemberState.invited,
+                        budget_minutes=180,
+                    )
+                )
+            session.add_all(members)
+            projects.append((project, members))
+        await session.flush()
+
+        on_step("sessions, ideas and votes")
+        purposes = [SessionPurpose.targeting, SessionPurpose.approach, SessionPurpose.solution]
+        for index, (project, members) in enumerate(projects):
+            active = [m for m in members if m.state == MemberState.active]
+            owner_id = members[0].user_id
+            for number, purpose in enumerate(purposes):
+                completed = number < 2 or project.status != ProjectStatus.open
+                live = not completed and index == 0
+                scheduled_at = (
+                    now - timedelta(days=28 - 10 * number)
+                    if completed
+                    else (
+                        now - timedelta(minutes=10)
+                        if live
+                        else now + timedelta(days=2 + index, hours=number)
+                    )
+                )
+                status = (
+                    SessionStatus.completed
+                    if completed
+                    else (SessionStatus.live if live else SessionStatus.scheduled)
+                )
+                timebox = 45
+                mm_session = MastermindSession(
+                    organization_id=org_id,
+                    project_id=project.id,
+                    purpose=purpose,
+                    title=f"{purpose.value.title()} for {project.title.split(':')[0]}",
+                    agenda="Brief: what we know about the buyer, what we need from you, time box strict.",
+                    scheduled_at=scheduled_at,
+                    timebox_minutes=timebox,
+                    facilitator_id=owner_id,
+                    status=status,
+                    started_at=scheduled_at if status != SessionStatus.scheduled else None,
+                    completed_at=scheduled_at + timedelta(minutes=timebox) if completed else None,
+                    summary="Agreed to lead with downtime cost and propose a pilot."
+                    if completed
+                    else "",
+                    decisions=["Lead with the downtime numbers", "Offer a 60-day pilot"]
+                    if completed
+                    else [],
+                    recommended_approach="Meet the COO with the ROI case; procurement second."
+                    if completed
+                    else "",
+                    created_at=scheduled_at - timedelta(days=5),
+                    updated_at=scheduled_at + timedelta(minutes=timebox) if completed else now,
+                )
+                session.add(mm_session)
+                await session.flush()
+                for member in active:
+                    session.add(
+                        SessionParticipant(
+                            session_id=mm_session.id,
+                            user_id=member.user_id,
+                            organization_id=org_id,
+                            attended_minutes=(timebox - rng.choice([0, 0, 5, 10]))
+                            if completed
+                            else None,
+                        )
+                    )
+                if status == SessionStatus.scheduled:
+                    continue
+                contributions = []
+                for kind, bodies in IDEAS.items():
+                    for body in rng.sample(bodies, 1 if kind != ContributionKind.idea else 2):
+                        author = rng.choice(active)
+                        contributions.append(
+                            Contribution(
+                                organization_id=org_id,
+                                session_id=mm_session.id,
+                                author_id=author.user_id,
+                                kind=kind,
+                                body=body,
+                                status=(
+                                    ContributionStatus.adopted
+                                    if completed and kind == ContributionKind.idea
+                                    else ContributionStatus.open
+                                ),
+                                created_at=scheduled_at + timedelta(minutes=rng.randint(1, 40)),
+                            )
+                        )
+                session.add_all(contributions)
+                await session.flush()
+                for contribution in contributions:
+                    voters = [m for m in active if m.user_id != contribution.author_id]
+                    chosen = rng.sample(voters, rng.randint(0, len(voters)))
+                    session.add_all(
+                        ContributionVote(contribution_id=contribution.id, user_id=v.user_id)
+                        for v in chosen
+                    )
+                    contribution.votes = len(chosen)
+                if completed:
+                    adopted = next(
+                        c for c in contributions if c.status == ContributionStatus.adopted
+                    )
+                    for offset, member in enumerate(active[:2]):
+                        done = offset == 0 and number == 0
+                        session.add(
+                            ActionItem(
+                                organization_id=org_id,
+                                project_id=project.id,
+                                session_id=mm_session.id,
+                                contribution_id=adopted.id if offset == 0 else None,
+                                title="Draft the ROI one-pager"
+                                if offset == 0
+                                else "Ask for a reference call",
+                                assignee_id=member.user_id,
+                                due_date=today + timedelta(days=-3 if number == 1 else 5),
+                                status=ActionItemStatus.done if done else ActionItemStatus.open,
+                                completed_at=scheduled_at + timedelta(days=2) if done else None,
+                            )
+                        )
+                    for member in active:
+                        if member.user_id != owner_id:
+                            session.add(
+                                Takeaway(
+                                    organization_id=org_id,
+                                    session_id=mm_session.id,
+                                    user_id=member.user_id,
+                                    body="Asking about downtime cost first changes the whole conversation.",
+                                )
+                            )
+
+        on_step("time entries")
+        for project, members in projects:
+            for member in members[1:]:
+                if member.state != MemberState.active:
+                    continue
+                for days_ago in rng.sample(range(1, 40), 3):
+                    session.add(
+                        TimeEntry(
+                            organization_id=org_id,
+                            project_id=project.id,
+                            user_id=member.user_id,
+                            minutes=rng.choice([15, 20, 30, 45]),
+                            spent_on=today - timedelta(days=days_ago),
+                            note=rng.choice(
+                                [
+                                    "Prepared the competitor comparison",
+                                    "Call with the owner",
+                                    "Reviewed the proposal draft",
+                                ]
+                            ),
+                        )
+                    )
+        await session.flush()
+        return DemoResult(
+            org_id, [(u.email, u.role.value, u.seniority.value) for u in people], created=True
+        )

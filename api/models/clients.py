@@ -1,0 +1,61 @@
+"""Clients (the rep's castle) and the buyers at them."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from api.models.base import IdTable, enum_type
+
+
+class ClientStatus(enum.StrEnum):
+    prospect = "prospect"
+    active = "active"
+    dormant = "dormant"
+    lost = "lost"
+
+
+class BuyingRole(enum.StrEnum):
+    decision_maker = "decision_maker"
+    influencer = "influencer"
+    champion = "champion"
+    gatekeeper = "gatekeeper"
+    user = "user"
+
+
+class Client(IdTable, table=True):
+    __tablename__ = "client"
+    __table_args__ = (
+        # A CRM company maps to one client per organization and source.
+        sa.UniqueConstraint("organization_id", "external_source", "external_id"),
+        sa.Index("ix_client_organization_id_created_at", "organization_id", "created_at", "id"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    owner_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    name: str = Field(max_length=200)
+    industry: str = Field(default="", max_length=120)
+    status: ClientStatus = Field(
+        default=ClientStatus.prospect, sa_type=enum_type(ClientStatus, "client_status")
+    )
+    notes: str = Field(default="", sa_type=sa.Text)
+    external_source: str | None = Field(default=None, max_length=40)
+    external_id: str | None = Field(default=None, max_length=200)
+
+
+class Contact(IdTable, table=True):
+    __tablename__ = "contact"
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    client_id: uuid.UUID = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=200)
+    title: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=60)
+    buying_role: BuyingRole = Field(
+        default=BuyingRole.influencer, sa_type=enum_type(BuyingRole, "contact_buying_role")
+    )
+    notes: str = Field(default="", sa_type=sa.Text)

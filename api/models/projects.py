@@ -1,0 +1,105 @@
+"""Projects (the unit of team selling), their members, and time logged outside sessions."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from api.models.base import IdTable, UTCDateTime, enum_type
+
+
+class ProjectKind(enum.StrEnum):
+    account = "account"
+    prospecting = "prospecting"
+    campaign = "campaign"
+
+
+class ProjectStatus(enum.StrEnum):
+    open = "open"
+    won = "won"
+    lost = "lost"
+    abandoned = "abandoned"
+
+
+class MemberRole(enum.StrEnum):
+    owner = "owner"
+    helper = "helper"
+    observer = "observer"
+
+
+class MemberState(enum.StrEnum):
+    invited = "invited"
+    active = "active"
+    declined = "declined"
+    left = "left"
+
+
+class Project(IdTable, table=True):
+    __tablename__ = "project"
+    __table_args__ = (
+        sa.UniqueConstraint("organization_id", "external_source", "external_id"),
+        sa.Index("ix_project_organization_id_created_at", "organization_id", "created_at", "id"),
+        sa.CheckConstraint("helper_budget_minutes >= 0", name="helper_budget_non_negative"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    kind: ProjectKind = Field(sa_type=enum_type(ProjectKind, "project_kind"))
+    client_id: uuid.UUID | None = Field(
+        default=None, foreign_key="client.id", ondelete="RESTRICT", index=True
+    )
+    owner_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    title: str = Field(max_length=200)
+    objective: str = Field(default="", sa_type=sa.Text)
+    status: ProjectStatus = Field(
+        default=ProjectStatus.open, sa_type=enum_type(ProjectStatus, "project_status")
+    )
+    # The contract names it due_date (DESIGN.md section 4); clients depend on the name.
+    due_date: date | None = None
+    estimated_value: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
+    currency: str = Field(default="EUR", max_length=3)
+    helper_budget_minutes: int = Field(default=120)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_note: str = Field(default="", sa_type=sa.Text)
+    external_source: str | None = Field(default=None, max_length=40)
+    external_id: str | None = Field(default=None, max_length=200)
+
+
+class ProjectMember(IdTable, table=True):
+    """A person on a project; rows are never deleted, so removed members keep their history."""
+
+    __tablename__ = "project_member"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "user_id"),
+        sa.CheckConstraint("budget_minutes >= 0", name="budget_non_negative"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    project_id: uuid.UUID = Field(foreign_key="project.id", ondelete="CASCADE")
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    role: MemberRole = Field(sa_type=enum_type(MemberRole, "project_member_role"))
+    state: MemberState = Field(
+        default=MemberState.invited, sa_type=enum_type(MemberState, "project_member_state")
+    )
+    budget_minutes: int = Field(default=0)
+
+
+class TimeEntry(IdTable, table=True):
+    """Minutes a member spent on a project outside sessions (preparation, a call)."""
+
+    __tablename__ = "time_entry"
+    __table_args__ = (
+        sa.CheckConstraint("minutes > 0", name="minutes_positive"),
+        sa.Index("ix_time_entry_user_id_spent_on", "user_id", "spent_on"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    project_id: uuid.UUID = Field(foreign_key="project.id", ondelete="CASCADE", index=True)
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT")
+    minutes: int
+    spent_on: date
+    note: str = Field(default="", max_length=2000)

@@ -1,0 +1,165 @@
+"""Time-boxed Mastermind sessions and what happens in them: participants and attendance,
+contributions and votes, action items, takeaways."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.models.base import IdTable, UTCDateTime, enum_type, utcnow
+
+
+class SessionPurpose(enum.StrEnum):
+    targeting = "targeting"
+    campaign = "campaign"
+    approach = "approach"
+    solution = "solution"
+    debrief = "debrief"
+
+
+class SessionStatus(enum.StrEnum):
+    scheduled = "scheduled"
+    live = "live"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class ContributionKind(enum.StrEnum):
+    idea = "idea"
+    question = "question"
+    insight = "insight"
+    experience = "experience"
+    risk = "risk"
+    resource = "resource"
+
+
+class ContributionStatus(enum.StrEnum):
+    open = "open"
+    adopted = "adopted"
+    parked = "parked"
+    rejected = "rejected"
+
+
+class ActionItemStatus(enum.StrEnum):
+    open = "open"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class MastermindSession(IdTable, table=True):
+    """Named apart from SQLAlchemy's Session; the API calls it a session."""
+
+    __tablename__ = "mastermind_session"
+    __table_args__ = (
+        # The outcomes feed pages by (updated_at, id) within an organization.
+        sa.Index(
+            "ix_mastermind_session_organization_id_updated_at",
+            "organization_id",
+            "updated_at",
+            "id",
+        ),
+        sa.CheckConstraint("timebox_minutes > 0", name="timebox_positive"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    project_id: uuid.UUID = Field(foreign_key="project.id", ondelete="CASCADE", index=True)
+    purpose: SessionPurpose = Field(sa_type=enum_type(SessionPurpose, "session_purpose"))
+    title: str = Field(max_length=200)
+    agenda: str = Field(default="", sa_type=sa.Text)
+    scheduled_at: datetime = Field(sa_type=UTCDateTime)
+    timebox_minutes: int = Field(default=45)
+    facilitator_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL"
+    )
+    status: SessionStatus = Field(
+        default=SessionStatus.scheduled, sa_type=enum_type(SessionStatus, "session_status")
+    )
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    summary: str = Field(default="", sa_type=sa.Text)
+    decisions: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    recommended_approach: str = Field(default="", sa_type=sa.Text)
+
+
+class SessionParticipant(SQLModel, table=True):
+    """Who was invited to a session and, once it completed, for how many minutes they attended."""
+
+    __tablename__ = "session_participant"
+    __table_args__ = (sa.CheckConstraint("attended_minutes >= 0", name="attended_non_negative"),)
+
+    session_id: uuid.UUID = Field(
+        foreign_key="mastermind_session.id", ondelete="CASCADE", primary_key=True
+    )
+    user_id: uuid.UUID = Field(
+        foreign_key="user.id", ondelete="RESTRICT", primary_key=True, index=True
+    )
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    attended_minutes: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Contribution(IdTable, table=True):
+    __tablename__ = "contribution"
+    __table_args__ = (
+        sa.Index("ix_contribution_session_id_created_at", "session_id", "created_at", "id"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    session_id: uuid.UUID = Field(foreign_key="mastermind_session.id", ondelete="CASCADE")
+    author_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    kind: ContributionKind = Field(sa_type=enum_type(ContributionKind, "contribution_kind"))
+    body: str = Field(sa_type=sa.Text)
+    status: ContributionStatus = Field(
+        default=ContributionStatus.open,
+        sa_type=enum_type(ContributionStatus, "contribution_status"),
+    )
+    # Kept in step with contribution_vote by atomic UPDATE ... SET votes = votes +/- 1.
+    votes: int = Field(default=0)
+
+
+class ContributionVote(SQLModel, table=True):
+    __tablename__ = "contribution_vote"
+
+    contribution_id: uuid.UUID = Field(
+        foreign_key="contribution.id", ondelete="CASCADE", primary_key=True
+    )
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ActionItem(IdTable, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (sa.Index("ix_action_item_assignee_id_status", "assignee_id", "status"),)
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    project_id: uuid.UUID = Field(foreign_key="project.id", ondelete="CASCADE", index=True)
+    session_id: uuid.UUID | None = Field(
+        default=None, foreign_key="mastermind_session.id", ondelete="SET NULL"
+    )
+    contribution_id: uuid.UUID | None = Field(
+        default=None, foreign_key="contribution.id", ondelete="SET NULL"
+    )
+    title: str = Field(max_length=300)
+    assignee_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT")
+    due_date: date | None = None
+    status: ActionItemStatus = Field(
+        default=ActionItemStatus.open, sa_type=enum_type(ActionItemStatus, "action_item_status")
+    )
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Takeaway(IdTable, table=True):
+    """What one participant learned in one session."""
+
+    __tablename__ = "takeaway"
+    __table_args__ = (sa.UniqueConstraint("session_id", "user_id"),)
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    session_id: uuid.UUID = Field(foreign_key="mastermind_session.id", ondelete="CASCADE")
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    body: str = Field(sa_type=sa.Text)

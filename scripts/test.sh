@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's second command: install everything and run the whole test suite.
+# DATABASE_URL picks the database: a PostgreSQL URL runs the suite on PostgreSQL (in a
+# database of its own, created and dropped by the run); unset, it runs on SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[dev]"
+
+echo "== lint"
+.venv/bin/ruff check api tests scripts alembic
+.venv/bin/ruff format --check api tests scripts alembic
+
+echo "== contract: openapi.json is current"
+.venv/bin/python scripts/export_openapi.py --check
+
+echo "== tests on ${DATABASE_URL:-SQLite}"
+.venv/bin/python -m pytest "$@"
