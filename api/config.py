@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -71,8 +72,11 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        # CORS_ORIGINS="https://a.example,https://b.example" as well as a JSON list.
-        if isinstance(value, str) and not value.strip().startswith("["):
+        # CORS_ORIGINS="https://a.example,https://b.example" as well as a JSON list (NoDecode
+        # leaves both to this validator).
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 

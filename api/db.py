@@ -26,12 +26,21 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy, not the driver, decide when transactions begin (below), so
+            # SAVEPOINTs nest inside the request's transaction instead of committing early.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             # Foreign keys are off by default in SQLite; WAL lets readers run beside a writer.
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+            # Take the write lock up front: concurrent writers queue on busy_timeout instead
+            # of failing when a read lock cannot be upgraded (SQLite has one writer anyway).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(

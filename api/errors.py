@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.schemas.problems import Problem, ValidationProblem
 
@@ -20,6 +22,10 @@ logger = logging.getLogger("api.errors")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:sales-mastermind:problem:"
 DATABASE_RETRY_AFTER_SECONDS = 5
+# character_not_in_repertoire (NUL in text), untranslatable_character (\u0000 in jsonb).
+_UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
+_PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_ROUTING_SCOPE_KEYS = frozenset({"fastapi", "route", "endpoint", "path_params"})
 
 
 class AppError(Exception):
@@ -126,6 +132,17 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
+def _is_unstorable_text(exc: BaseException) -> bool:
+    """PostgreSQL refusing text it cannot store (U+0000): the client sent it, so not a 500.
+
+    Request models refuse NUL up front; this covers any text that slips past them.
+    """
+    return (
+        isinstance(exc, sa_exc.DataError)
+        and getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT_SQLSTATES
+    )
+
+
 def _is_database_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
@@ -144,6 +161,20 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             "type": error.get("type", ""),
         }
         for error in exc.errors()
+    ]
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route accepts at this path, found by asking the router itself."""
+    # Without the routing state of the refused request, so each probe is matched afresh.
+    scope = {k: v for k, v in request.scope.items() if k not in _ROUTING_SCOPE_KEYS}
+    return [
+        method
+        for method in _PROBED_METHODS
+        if any(
+            route.matches({**scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
     ]
 
 
@@ -172,11 +203,22 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(
-            request, status=exc.status_code, detail=detail, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+            # Starlette lists only the methods of the first route matching the path; GET and
+            # PATCH of one resource are separate routes, so ask all of them.
+            headers["Allow"] = ", ".join(allowed)
+        return problem_response(request, status=exc.status_code, detail=detail, headers=headers)
 
     async def _database_or_crash(request: Request, exc: Exception) -> JSONResponse:
+        if _is_unstorable_text(exc):
+            return problem_response(
+                request,
+                status=422,
+                detail="Text must not contain NUL (U+0000) characters.",
+                slug="validation",
+                errors=[],
+            )
         if _is_database_outage(exc):
             logger.warning("database unavailable: %s", type(exc).__name__)
             return problem_response(
@@ -193,6 +235,39 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for exc_class in (sa_exc.SQLAlchemyError, OSError, TimeoutError, Exception):
         app.add_exception_handler(exc_class, _database_or_crash)
+    app.add_middleware(_UnhandledErrorMiddleware, handler=_database_or_crash)
+
+
+class _UnhandledErrorMiddleware:
+    """Answers an unhandled exception with the problem document *inside* the middleware stack.
+
+    Starlette runs the ``Exception`` handler in its outermost middleware, so that 500 would skip
+    ours: no X-Request-ID, no security headers, no CORS headers (a browser could not read it).
+    Installed before the other middleware, this one is the innermost.
+    """
+
+    def __init__(self, app: ASGIApp, *, handler: Any) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            response = await self.handler(Request(scope, receive), exc)
+            await response(scope, receive, send)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

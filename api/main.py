@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.constants import REF_PREFIX
 from fastapi.routing import APIRoute
 
 from api.config import Settings, get_settings
@@ -15,18 +16,32 @@ from api.db import create_engine, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.observability import RequestContextMiddleware, configure_logging
 from api.routers import auth, health, teams, users
+from api.schemas.problems import Problem
 from api.security import Security
 
 
 def operation_id(route: APIRoute) -> str:
     """Stable operation ids (``<tag>-<function>``) so generated clients keep their names."""
-    return f"{route.tags[0]}-{route.name}"
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
 def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
-    """Error responses are served as application/problem+json: say so in the contract."""
+    """Error responses are served as application/problem+json, and any operation reading a
+    body may answer 400: say so in the contract."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation and "400" not in responses:
+                # FastAPI answers 400 (not 422) to a body it cannot even decode (bytes that
+                # are not UTF-8, a broken form): every operation that reads a body can.
+                responses["400"] = {
+                    "description": "Bad Request",
+                    "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "Problem"}}},
+                }
+                components = schema.setdefault("components", {}).setdefault("schemas", {})
+                components.setdefault(
+                    "Problem", Problem.model_json_schema(ref_template=REF_PREFIX + "{model}")
+                )
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content")
                 if status[0] in "45" and content and "application/json" in content:

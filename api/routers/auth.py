@@ -10,6 +10,7 @@ from api.deps import ClientAddress, SecurityDep, SessionDep, SettingsDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.auth import RefreshRequest, RegisterRequest, RegisterResponse, TokenPair
+from api.schemas.base import NO_NUL
 from api.schemas.users import OrganizationRead, UserRead
 from api.services import auth as auth_service
 
@@ -37,7 +38,9 @@ async def register(
 
 @router.post("/token", response_model=TokenPair, responses=problem_responses(401, 429))
 async def token(
-    username: Annotated[str, Form(max_length=320, description="The account's email")],
+    username: Annotated[
+        str, Form(max_length=320, pattern=NO_NUL, description="The account's email")
+    ],
     password: Annotated[str, Form(max_length=256)],
     session: SessionDep,
     security: SecurityDep,

@@ -12,6 +12,7 @@ from api.errors import problem_responses
 from api.models import Role
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
+from api.schemas.base import NO_NUL
 from api.schemas.users import (
     CurrentUserRead,
     OrganizationRead,
@@ -27,6 +28,8 @@ router = APIRouter(
 )
 
 
+# The ``{user_id:uuid}`` routes below match UUIDs only, so ``/users/me`` is never taken for an
+# id: PATCH /users/me is a 405 (Allow: GET), not a 422 about a malformed user_id.
 @router.get("/me", response_model=CurrentUserRead)
 async def read_me(caller: CurrentCaller, session: SessionDep) -> CurrentUserRead:
     organization = await user_service.get_organization(session=session, caller=caller)
@@ -45,7 +48,9 @@ async def list_users(
     role: Role | None = None,
     is_active: bool | None = None,
     team_id: uuid.UUID | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name or email contains")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, pattern=NO_NUL, description="Name or email contains")
+    ] = None,
 ) -> UserPage:
     users, next_cursor = await user_service.list_users(
         session=session,
@@ -75,14 +80,16 @@ async def create_user(
     return UserRead.model_validate(user)
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=problem_responses(404))
+@router.get("/{user_id:uuid}", response_model=UserRead, responses=problem_responses(404))
 async def get_user(user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> UserRead:
     return UserRead.model_validate(
         await user_service.get_user(session=session, caller=caller, user_id=user_id)
     )
 
 
-@router.patch("/{user_id}", response_model=UserRead, responses=problem_responses(403, 404, 409))
+@router.patch(
+    "/{user_id:uuid}", response_model=UserRead, responses=problem_responses(403, 404, 409)
+)
 async def update_user(
     user_id: uuid.UUID,
     data: UserUpdate,

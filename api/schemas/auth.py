@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from api.schemas.base import RequestModel
+from api.schemas.base import NOT_BLANK, RequestModel, Trimmed
 from api.schemas.users import Email, FullName, OrganizationRead, Password, UserRead
 
 
 class RegisterRequest(RequestModel):
     organization_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+        str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed
     ]
     full_name: FullName
     email: Email

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+# Text that is stored. PostgreSQL cannot store U+0000, so no text may hold it (SQLite could,
+# and both backends must agree). A required text must also hold a character that is not
+# blank as ``str.strip()`` sees it. Written this way the patterns mean the same to pydantic's
+# regex engine and to Python's ``re`` (which schemathesis generates from): openapi.json and
+# the validation agree.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+# Surrounding whitespace is trimmed after the limits were checked on what was sent
+# (``StringConstraints(strip_whitespace=True)`` checks them after trimming, which the schema
+# cannot say: 121 characters with a leading space would pass a 120 limit).
+Trimmed = AfterValidator(_strip)
 
 
 class RequestModel(BaseModel):

@@ -6,14 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from api.models import Role, Seniority
 from api.pagination import Page
-from api.schemas.base import RequestModel, ResponseModel
+from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Trimmed
 
-TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Description = Annotated[str, Field(max_length=2000)]
+TeamName = Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK), Trimmed]
+Description = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
 
 
 class TeamCreate(RequestModel):

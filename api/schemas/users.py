@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StrictBool
 
 from api.models import Role, Seniority
 from api.pagination import Page
-from api.schemas.base import RequestModel, ResponseModel
+from api.schemas.base import NOT_BLANK, RequestModel, ResponseModel, Trimmed
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -22,8 +22,8 @@ def _lower(value: str) -> str:
 
 Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+FullName = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
+Tag = Annotated[str, Field(min_length=1, max_length=60, pattern=NOT_BLANK), Trimmed]
 Expertise = Annotated[list[Tag], Field(max_length=50)]
 
 

@@ -120,6 +120,14 @@ async def create_user(
 
 
 async def _count_other_active_admins(session: AsyncSession, user: User) -> int:
+    # Two admins stepping down at once would each count the other and leave none: a no-op
+    # write to the organization row first queues such changes one at a time (a row lock on
+    # PostgreSQL, the write lock on SQLite), so the count sees the other one's commit.
+    await session.execute(
+        update(Organization)
+        .where(Organization.id == user.organization_id)
+        .values(updated_at=Organization.updated_at)
+    )
     return await session.scalar(
         select(func.count()).where(
             User.organization_id == user.organization_id,

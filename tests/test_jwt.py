@@ -1,0 +1,296 @@
+"""Forged and malformed access tokens against GET /users/me: each one is a plain 401.
+
+Tokens are built here with a hand-written HS256/384/512 encoder (stdlib only), so these
+tests do not share a JWT library, or its bugs, with the code under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_SECRET_KEY
+from tests.factories import API, add_user, register
+
+PROBLEM = "application/problem+json"
+_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_json(value: Any) -> str:
+    return b64url(json.dumps(value, separators=(",", ":")).encode())
+
+
+def sign(signing_input: str, *, alg: str = "HS256", key: str = TEST_SECRET_KEY) -> str:
+    digest = hmac.new(key.encode(), signing_input.encode(), _HASHES[alg]).digest()
+    return b64url(digest)
+
+
+def forge(
+    claims: dict[str, Any],
+    *,
+    alg: str = "HS256",
+    key: str = TEST_SECRET_KEY,
+    header: dict[str, Any] | None = None,
+) -> str:
+    header = header if header is not None else {"alg": alg, "typ": "JWT"}
+    signing_input = f"{b64url_json(header)}.{b64url_json(claims)}"
+    return f"{signing_input}.{sign(signing_input, alg=alg, key=key)}"
+
+
+def unsigned(claims: dict[str, Any], alg: str = "none") -> str:
+    return f"{b64url_json({'alg': alg, 'typ': 'JWT'})}.{b64url_json(claims)}."
+
+
+@dataclass
+class World:
+    """Who exists while a vector runs: the victim, a colleague and another organization."""
+
+    settings: Any
+    user: dict[str, Any]
+    colleague: dict[str, Any]
+    colleague_token: str
+    other_org_id: str
+    other_admin: dict[str, Any]
+    deactivated: dict[str, Any]
+    admin_headers: dict[str, str]
+
+    def claims(self, **overrides: Any) -> dict[str, Any]:
+        issued = now()
+        claims: dict[str, Any] = {
+            "iss": self.settings.jwt_issuer,
+            "aud": self.settings.jwt_audience,
+            "sub": self.user["id"],
+            "org": self.user["organization_id"],
+            "typ": "access",
+            "jti": str(uuid.uuid4()),
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + 300,
+        }
+        for name, value in overrides.items():
+            if value is _DROP:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        return claims
+
+
+_DROP = object()
+
+
+@pytest.fixture
+async def world(client, settings) -> World:
+    admin = await register(client, organization_name="Victim Org")
+    colleague = await add_user(client, admin)
+    gone = await add_user(client, admin)
+    response = await client.patch(
+        f"{API}/users/{gone.id}", headers=admin.headers, json={"is_active": False}
+    )
+    assert response.status_code == 200, response.text
+    other = await register(client, organization_name="Other Org")
+    return World(
+        settings=settings,
+        user=admin.user,
+        colleague=colleague.user,
+        colleague_token=colleague.access_token,
+        other_org_id=other.organization_id,
+        other_admin=other.user,
+        deactivated=gone.user,
+        admin_headers=admin.headers,
+    )
+
+
+def _tampered(world: World) -> str:
+    """The colleague's genuine token with the payload rewritten to claim the admin."""
+    header, payload, signature = world.colleague_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["sub"] == world.colleague["id"]
+    claims["sub"] = world.user["id"]
+    return f"{header}.{b64url_json(claims)}.{signature}"
+
+
+def _wrong_header_alg(world: World) -> str:
+    """Signed with HS256 and the right key, but the header names another algorithm."""
+    return forge(world.claims(), header={"alg": "RS256", "typ": "JWT"})
+
+
+def _signed_raw_payload(payload: bytes) -> str:
+    """Correctly signed with the right key and algorithm, but the payload is no claims object."""
+    signing_input = f"{b64url_json({'alg': 'HS256', 'typ': 'JWT'})}.{b64url(payload)}"
+    return f"{signing_input}.{sign(signing_input)}"
+
+
+def now() -> int:
+    return int(time.time())
+
+
+# Each vector: the Authorization header value to send, built against the world.
+VECTORS: dict[str, Callable[[World], str]] = {
+    "alg-none-unsigned": lambda w: "Bearer " + unsigned(w.claims()),
+    "alg-None-capitalised": lambda w: "Bearer " + unsigned(w.claims(), alg="None"),
+    "alg-none-with-hs256-signature": lambda w: (
+        "Bearer " + unsigned(w.claims()) + forge(w.claims()).rsplit(".", 1)[1]
+    ),
+    "hs512-right-key": lambda w: "Bearer " + forge(w.claims(), alg="HS512"),
+    "hs384-right-key": lambda w: "Bearer " + forge(w.claims(), alg="HS384"),
+    "header-says-rs256": lambda w: "Bearer " + _wrong_header_alg(w),
+    "guessed-key": lambda w: "Bearer " + forge(w.claims(), key="secret"),
+    "wrong-long-key": lambda w: "Bearer " + forge(w.claims(), key=TEST_SECRET_KEY + "!"),
+    "empty-key": lambda w: "Bearer " + forge(w.claims(), key=""),
+    "tampered-payload": lambda w: "Bearer " + _tampered(w),
+    "signature-stripped": lambda w: "Bearer " + forge(w.claims()).rsplit(".", 1)[0] + ".",
+    "expired-beyond-leeway": lambda w: (
+        "Bearer " + forge(w.claims(iat=now() - 3600, nbf=now() - 3600, exp=now() - 60))
+    ),
+    "not-yet-valid": lambda w: "Bearer " + forge(w.claims(nbf=now() + 600)),
+    "wrong-audience": lambda w: "Bearer " + forge(w.claims(aud="some-other-api")),
+    "wrong-issuer": lambda w: "Bearer " + forge(w.claims(iss="https://evil.example")),
+    "missing-aud": lambda w: "Bearer " + forge(w.claims(aud=_DROP)),
+    "missing-iss": lambda w: "Bearer " + forge(w.claims(iss=_DROP)),
+    "missing-exp": lambda w: "Bearer " + forge(w.claims(exp=_DROP)),
+    "missing-iat": lambda w: "Bearer " + forge(w.claims(iat=_DROP)),
+    "missing-sub": lambda w: "Bearer " + forge(w.claims(sub=_DROP)),
+    "missing-jti": lambda w: "Bearer " + forge(w.claims(jti=_DROP)),
+    "missing-typ": lambda w: "Bearer " + forge(w.claims(typ=_DROP)),
+    "missing-org": lambda w: "Bearer " + forge(w.claims(org=_DROP)),
+    "typ-refresh-as-access": lambda w: (
+        "Bearer " + forge(w.claims(typ="refresh", fam=str(uuid.uuid4())))
+    ),
+    "typ-uppercase": lambda w: "Bearer " + forge(w.claims(typ="ACCESS")),
+    "exp-as-string": lambda w: "Bearer " + forge(w.claims(exp="9999999999x")),
+    "garbage": lambda w: "Bearer this-is-not-a-jwt",
+    "garbage-three-parts": lambda w: "Bearer aaa.bbb.ccc",
+    "payload-not-json": lambda w: "Bearer " + _signed_raw_payload(b"not json {"),
+    "payload-is-a-list": lambda w: "Bearer " + _signed_raw_payload(b'["sub", "exp"]'),
+    "empty-bearer": lambda w: "Bearer ",
+    "scheme-only": lambda w: "Bearer",
+    "basic-scheme": lambda w: "Basic " + forge(w.claims()),
+    "non-uuid-sub": lambda w: "Bearer " + forge(w.claims(sub="admin")),
+    "integer-sub": lambda w: "Bearer " + forge(w.claims(sub=1)),
+    "unknown-user": lambda w: "Bearer " + forge(w.claims(sub=str(uuid.uuid4()))),
+    "non-uuid-org": lambda w: "Bearer " + forge(w.claims(org="acme")),
+    "user-of-another-org-id": lambda w: "Bearer " + forge(w.claims(org=w.other_org_id)),
+    "deactivated-user": lambda w: (
+        "Bearer " + forge(w.claims(sub=w.deactivated["id"], org=w.deactivated["organization_id"]))
+    ),
+}
+
+
+def refusal_problems(response, authorization: str, world: World) -> list[str]:
+    """What is wrong with ``response`` as the refusal of a bad token (empty: all good)."""
+    problems = []
+    if response.status_code != 401:
+        problems.append(f"status {response.status_code}: {response.text[:300]}")
+        return problems
+    if not response.headers.get("content-type", "").startswith(PROBLEM):
+        problems.append(f"content-type {response.headers.get('content-type')}")
+    if response.headers.get("www-authenticate") != "Bearer":
+        problems.append(f"WWW-Authenticate {response.headers.get('www-authenticate')!r}")
+    body = response.json()
+    if body.get("status") != 401 or not str(body.get("type", "")).endswith("unauthorized"):
+        problems.append(f"body {body}")
+    # The refusal says nothing about why, and never echoes the token back.
+    if body.get("detail") not in {"Not authenticated", "The access token is invalid or expired"}:
+        problems.append(f"detail {body.get('detail')!r}")
+    token = authorization.partition(" ")[2]
+    if token and token in response.text:
+        problems.append("the token is echoed back")
+    if world.user["email"] in response.text:
+        problems.append("the user's email is revealed")
+    return problems
+
+
+async def test_forged_or_malformed_tokens_are_refused(client, world, subtests):
+    """Every vector against one set of users (one database reset, not one per vector);
+    each vector is its own subtest, so a failure names the vector."""
+    assert len(VECTORS) >= 12
+    for vector, build in VECTORS.items():
+        with subtests.test(msg=vector):
+            authorization = build(world)
+            response = await client.get(f"{API}/users/me", headers={"Authorization": authorization})
+            problems = refusal_problems(response, authorization, world)
+            assert not problems, f"{vector}: {problems}"
+
+    # The users the vectors aimed at are intact: the right token still works.
+    control = await client.get(
+        f"{API}/users/me", headers={"Authorization": f"Bearer {forge(world.claims())}"}
+    )
+    assert control.status_code == 200, control.text
+
+
+async def test_no_authorization_header_is_401(client):
+    response = await client.get(f"{API}/users/me")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["detail"] == "Not authenticated"
+
+
+# --- positive controls: the vectors fail for the reason they claim ------------------------
+
+
+async def read_me(client, token: str, scheme: str = "Bearer"):
+    return await client.get(f"{API}/users/me", headers={"Authorization": f"{scheme} {token}"})
+
+
+async def test_positive_controls_are_accepted(client, world, subtests):
+    """Change only what a vector changes back to the right value, and the token is accepted."""
+    with subtests.test(msg="hand-forged token with every right claim"):
+        response = await read_me(client, forge(world.claims()))
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == world.user["id"]
+        assert response.json()["organization"]["name"] == "Victim Org"
+
+    with subtests.test(msg="the genuine token that tampered-payload started from"):
+        response = await read_me(client, world.colleague_token)
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == world.colleague["id"]
+
+    with subtests.test(msg="hand-forged token for the colleague (a signed sub swap works)"):
+        response = await read_me(client, forge(world.claims(sub=world.colleague["id"])))
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == world.colleague["id"]
+
+    with subtests.test(msg="expired 3 s ago: inside the 10 s leeway"):
+        token = forge(world.claims(iat=now() - 600, nbf=now() - 600, exp=now() - 3))
+        assert (await read_me(client, token)).status_code == 200
+
+    with subtests.test(msg="lower-case bearer scheme"):
+        assert (await read_me(client, forge(world.claims()), scheme="bearer")).status_code == 200
+
+    with subtests.test(msg="the other organization's admin with their own org id"):
+        token = forge(world.claims(sub=world.other_admin["id"], org=world.other_org_id))
+        response = await read_me(client, token)
+        assert response.status_code == 200, response.text
+        assert response.json()["organization"]["name"] == "Other Org"
+
+    with subtests.test(msg="the deactivated user, once reactivated"):
+        gone = world.deactivated
+        token = forge(world.claims(sub=gone["id"], org=gone["organization_id"]))
+        assert (await read_me(client, token)).status_code == 401
+        reactivated = await client.patch(
+            f"{API}/users/{gone['id']}", headers=world.admin_headers, json={"is_active": True}
+        )
+        assert reactivated.status_code == 200, reactivated.text
+        response = await read_me(client, token)
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == gone["id"]
+
+    with subtests.test(msg="the hand-written encoder signs exactly like the service"):
+        header, payload, signature = world.colleague_token.split(".")
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+        assert decoded["alg"] == "HS256"
+        assert sign(f"{header}.{payload}") == signature
