@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from api.db import get_session
 from api.errors import Unauthorized
 from api.security import InvalidToken, Security
 from api.services import users as user_service
+from api.services.idempotency import IdempotentCreate, fingerprint
 from api.services.principal import Caller
 
 # scope="function": the session commits when the handler returns, before the response.
@@ -68,3 +69,35 @@ def client_address(request: Request, settings: SettingsDep) -> str:
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+async def idempotent_create(
+    request: Request,
+    session: SessionDep,
+    caller: CurrentCaller,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Send the same key to retry safely: the first response is replayed",
+        ),
+    ] = None,
+) -> IdempotentCreate:
+    body = await request.body()
+    return IdempotentCreate(
+        session=session,
+        caller=caller,
+        key=idempotency_key,
+        request_fingerprint=fingerprint(request.method, request.url.path, body),
+    )
+
+
+IdempotencyDep = Annotated[IdempotentCreate, Depends(idempotent_create)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", max_length=1000, description="ETag of the version you read; 412 if stale"
+    ),
+]

@@ -14,8 +14,9 @@ from fastapi.routing import APIRoute
 from api.config import Settings, get_settings
 from api.db import create_engine, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from api.events import HUB_KEY, LiveHub
 from api.observability import RequestContextMiddleware, configure_logging
-from api.routers import auth, health, teams, users
+from api.routers import action_items, auth, clients, health, projects, sessions, teams, users
 from api.schemas.problems import Problem
 from api.security import Security
 
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        # Ends the live streams first, so a rolling restart closes them cleanly.
+        await app.state.live_hub.close()
         await app.state.engine.dispose()
 
     app = FastAPI(
@@ -70,7 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_engine(settings)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    sessionmaker = create_sessionmaker(engine)
+    live_hub = LiveHub(engine, sessionmaker)
+    # Every session made here knows the hub: on SQLite it delivers events after commit.
+    sessionmaker.configure(info={HUB_KEY: live_hub})
+    app.state.sessionmaker = sessionmaker
+    app.state.live_hub = live_hub
     app.state.security = Security(settings)
 
     install_error_handlers(app)
@@ -93,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, hsts=settings.environment == "production")
 
-    for module in (health, auth, users, teams):
+    for module in (health, auth, users, teams, clients, projects, sessions, action_items):
         app.include_router(module.router)
 
     def custom_openapi() -> dict[str, Any]:

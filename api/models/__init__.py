@@ -1,5 +1,6 @@
 """SQLModel tables, one module per domain; importing this package registers them all."""
 
+from api.models.audit import AuditEvent, IdempotencyRecord
 from api.models.base import SQLModel, utcnow
 from api.models.clients import BuyingRole, Client, ClientStatus, Contact
 from api.models.organizations import Organization
@@ -20,6 +21,7 @@ from api.models.sessions import (
     ContributionStatus,
     ContributionVote,
     MastermindSession,
+    SessionEvent,
     SessionParticipant,
     SessionPurpose,
     SessionStatus,
@@ -31,6 +33,7 @@ from api.models.users import LoginFailure, RefreshToken, Role, Seniority, Thrott
 __all__ = [
     "ActionItem",
     "ActionItemStatus",
+    "AuditEvent",
     "BuyingRole",
     "Client",
     "ClientStatus",
@@ -39,6 +42,7 @@ __all__ = [
     "ContributionKind",
     "ContributionStatus",
     "ContributionVote",
+    "IdempotencyRecord",
     "LoginFailure",
     "MastermindSession",
     "MemberRole",
@@ -52,6 +56,7 @@ __all__ = [
     "Role",
     "SQLModel",
     "Seniority",
+    "SessionEvent",
     "SessionParticipant",
     "SessionPurpose",
     "SessionStatus",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from api.models.base import IdTable, enum_type
+from api.models.base import IdTable, UTCDateTime, enum_type
 
 
 class ClientStatus(enum.StrEnum):
@@ -44,6 +45,8 @@ class Client(IdTable, table=True):
     notes: str = Field(default="", sa_type=sa.Text)
     external_source: str | None = Field(default=None, max_length=40)
     external_id: str | None = Field(default=None, max_length=200)
+    # Deleting archives: closed projects keep pointing at their client.
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Contact(IdTable, table=True):

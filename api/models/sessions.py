@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -84,6 +85,24 @@ class MastermindSession(IdTable, table=True):
     summary: str = Field(default="", sa_type=sa.Text)
     decisions: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     recommended_approach: str = Field(default="", sa_type=sa.Text)
+    # Last live-event number issued for this session; bumped under the row lock, so event
+    # numbers are gap-free and committed in order (what Last-Event-ID resumes from).
+    event_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class SessionEvent(SQLModel, table=True):
+    """A live-room event kept for replay to browsers that reconnect with Last-Event-ID."""
+
+    __tablename__ = "session_event"
+
+    session_id: uuid.UUID = Field(
+        foreign_key="mastermind_session.id", ondelete="CASCADE", primary_key=True
+    )
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    type: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class SessionParticipant(SQLModel, table=True):

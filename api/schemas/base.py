@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 
 # Text that is stored. PostgreSQL cannot store U+0000, so no text may hold it (SQLite could,
 # and both backends must agree). A required text must also hold a character that is not
@@ -36,3 +49,52 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def _number_not_flag_or_text(value: object) -> object:
+    # JSON Schema's "integer" admits 58.0 but never true or "58"; pydantic's lax int would
+    # take both and StrictInt would refuse 58.0: this says exactly what the schema says.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a whole number")
+    return value
+
+
+def _iso_text_only(value: object) -> object:
+    # Lax pydantic reads 1700000000 (or "0.5" in a query) as a Unix time; the contract says
+    # RFC 3339 text, so only text is parsed.
+    if not isinstance(value, str | datetime | date):
+        raise ValueError("must be an RFC 3339 date or date-time string")
+    if isinstance(value, str) and not _ISO_START.match(value):
+        raise ValueError("must be an RFC 3339 date or date-time string")
+    return value
+
+
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def whole_number(*, ge: int, le: int) -> Any:
+    """An integer in [ge, le]. The bounds come first so they land in the JSON schema."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_number_not_flag_or_text)]
+
+
+def _number_only(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number")
+    return value
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+MAX_AMOUNT = Decimal("999999999999.99")
+# Money: a JSON number, kept exact as a Decimal and rounded to cents.
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_AMOUNT),
+    BeforeValidator(_number_only),
+    AfterValidator(_to_cents),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)}),
+]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+CalendarDate = Annotated[date, BeforeValidator(_iso_text_only)]

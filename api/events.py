@@ -1,0 +1,295 @@
+"""Live session events: written with the change that caused them, then fanned out.
+
+Every event is stored (``session_event``) with a per-session number taken under the
+session row's lock, so numbers are gap-free and commit in order; a browser reconnecting
+with ``Last-Event-ID`` gets exactly what it missed. Fan-out after commit:
+
+- PostgreSQL: ``pg_notify`` inside the transaction (delivered only if it commits) and one
+  ``LISTEN`` connection per API process, so every replica sees every event;
+- SQLite (single process): an ``after_commit`` hook hands events to the in-process hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session as SyncSession
+from sqlalchemy.orm import SessionTransaction
+
+from api.models import MastermindSession, SessionEvent
+
+logger = logging.getLogger("api.events")
+
+CHANNEL = "mastermind_session_events"
+# NOTIFY payloads must stay under 8000 bytes; bigger events travel as a reference.
+MAX_NOTIFY_BYTES = 7000
+HEARTBEAT_SECONDS = 15.0
+QUEUE_LIMIT = 1000
+PENDING_KEY = "pending_live_events"
+HUB_KEY = "live_hub"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    session_id: uuid.UUID
+    seq: int
+    type: str
+    payload: dict[str, Any]
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "session_id": str(self.session_id),
+                "seq": self.seq,
+                "type": self.type,
+                "payload": self.payload,
+            }
+        )
+
+    def to_sse(self) -> bytes:
+        data = orjson.dumps(self.payload)
+        return f"id: {self.seq}\nevent: {self.type}\ndata: ".encode() + data + b"\n\n"
+
+
+async def publish(
+    session: AsyncSession,
+    *,
+    session_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    type: str,
+    payload: dict[str, Any],
+) -> LiveEvent:
+    """Record an event in the current transaction; listeners get it once it commits."""
+    seq = await session.scalar(
+        update(MastermindSession)
+        .where(MastermindSession.id == session_id)
+        .values(event_seq=MastermindSession.event_seq + 1)
+        .returning(MastermindSession.event_seq)
+    )
+    payload = orjson.loads(orjson.dumps(payload, default=str))
+    session.add(
+        SessionEvent(
+            session_id=session_id,
+            seq=seq,
+            organization_id=organization_id,
+            type=type,
+            payload=payload,
+        )
+    )
+    live = LiveEvent(session_id=session_id, seq=seq, type=type, payload=payload)
+    if session.bind.dialect.name == "postgresql":
+        message = live.to_json()
+        if len(message) > MAX_NOTIFY_BYTES:
+            message = orjson.dumps({"session_id": str(session_id), "seq": seq, "ref": True})
+        await session.execute(
+            text("SELECT pg_notify(:channel, :message)"),
+            {"channel": CHANNEL, "message": message.decode()},
+        )
+    else:
+        # Remember the innermost SAVEPOINT too: rolling that back must drop the event.
+        savepoint = session.sync_session.get_nested_transaction()
+        session.sync_session.info.setdefault(PENDING_KEY, []).append((savepoint, live))
+    return live
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+# These events also fire for SAVEPOINTs (begin_nested): releasing one is no commit, and
+# rolling one back drops only what was published inside it.
+@sa_event.listens_for(SyncSession, "after_commit")
+def _deliver_in_process(sync_session: SyncSession) -> None:
+    if sync_session.get_nested_transaction() is not None:
+        return  # a SAVEPOINT released: the outer transaction may still roll back
+    pending = sync_session.info.pop(PENDING_KEY, None)
+    hub: LiveHub | None = sync_session.info.get(HUB_KEY)
+    if pending and hub is not None:
+        for _savepoint, live in pending:
+            hub.dispatch(live)
+
+
+@sa_event.listens_for(SyncSession, "after_rollback")
+def _drop_pending(sync_session: SyncSession) -> None:
+    savepoint = sync_session.get_nested_transaction()
+    if savepoint is None:
+        sync_session.info.pop(PENDING_KEY, None)
+        return
+    pending = sync_session.info.get(PENDING_KEY)
+    if pending:
+        pending[:] = [entry for entry in pending if not _within(entry[0], savepoint)]
+
+
+async def events_since(
+    sessionmaker: async_sessionmaker[AsyncSession], session_id: uuid.UUID, after_seq: int
+) -> list[LiveEvent]:
+    async with sessionmaker() as session:
+        rows = await session.scalars(
+            select(SessionEvent)
+            .where(SessionEvent.session_id == session_id, SessionEvent.seq > after_seq)
+            .order_by(SessionEvent.seq)
+        )
+        return [LiveEvent(row.session_id, row.seq, row.type, row.payload) for row in rows]
+
+
+class LiveHub:
+    """This process's subscribers, by session; fed by LISTEN (PostgreSQL) or after_commit."""
+
+    def __init__(self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._engine = engine
+        self._sessionmaker = sessionmaker
+        self._subscribers: dict[uuid.UUID, set[asyncio.Queue[LiveEvent | None]]] = defaultdict(set)
+        self._listener_task: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+        self._connection_lost = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self._engine.dialect.name == "postgresql"
+
+    @property
+    def listener_count(self) -> int:
+        return sum(len(queues) for queues in self._subscribers.values())
+
+    def dispatch(self, live: LiveEvent) -> None:
+        for queue in list(self._subscribers.get(live.session_id, ())):
+            try:
+                queue.put_nowait(live)
+            except asyncio.QueueFull:
+                # A slow reader fell behind: drop its backlog and let it replay from the store.
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(None)
+
+    def _on_notification(self, message: str) -> None:
+        data = orjson.loads(message)
+        session_id = uuid.UUID(data["session_id"])
+        if data.get("ref"):
+            # Too big for NOTIFY: fetch it from the store.
+            task = asyncio.get_running_loop().create_task(
+                self._dispatch_stored(session_id, data["seq"])
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
+        self.dispatch(LiveEvent(session_id, data["seq"], data["type"], data["payload"]))
+
+    async def _dispatch_stored(self, session_id: uuid.UUID, seq: int) -> None:
+        for live in await events_since(self._sessionmaker, session_id, seq - 1):
+            if live.seq == seq:
+                self.dispatch(live)
+
+    async def _listen_forever(self) -> None:
+        """Hold one LISTEN connection; reconnect after a database restart."""
+        while not self._closed:
+            try:
+                async with self._engine.connect() as connection:
+                    raw = await connection.get_raw_connection()
+                    driver = raw.driver_connection
+                    self._connection_lost.clear()
+
+                    def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+                        self._on_notification(payload)
+
+                    driver.add_termination_listener(lambda _conn: self._connection_lost.set())
+                    await driver.add_listener(CHANNEL, on_notify)
+                    self._listening.set()
+                    try:
+                        await self._connection_lost.wait()
+                    finally:
+                        self._listening.clear()
+                        with contextlib.suppress(Exception):
+                            await driver.remove_listener(CHANNEL, on_notify)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("live event listener lost its connection: %s", type(exc).__name__)
+            if not self._closed:
+                # Wake current subscribers so they replay what they may have missed.
+                for queues in self._subscribers.values():
+                    for queue in queues:
+                        with contextlib.suppress(asyncio.QueueFull):
+                            queue.put_nowait(None)
+                await asyncio.sleep(1.0)
+
+    async def _ensure_listening(self) -> None:
+        if not self.uses_postgres:
+            return
+        if self._listener_task is None or self._listener_task.done():
+            self._listener_task = asyncio.create_task(self._listen_forever())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), timeout=5.0)
+
+    @contextlib.asynccontextmanager
+    async def subscription(
+        self, session_id: uuid.UUID
+    ) -> AsyncIterator[asyncio.Queue[LiveEvent | None]]:
+        queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        self._subscribers[session_id].add(queue)
+        try:
+            await self._ensure_listening()
+            yield queue
+        finally:
+            self._subscribers[session_id].discard(queue)
+            if not self._subscribers[session_id]:
+                self._subscribers.pop(session_id, None)
+
+    async def stream(
+        self, session_id: uuid.UUID, *, last_event_id: int, is_disconnected: Any
+    ) -> AsyncIterator[bytes]:
+        """The SSE body: replay after ``last_event_id``, then live events and heartbeats."""
+        yield b"retry: 3000\n\n"
+        sent = last_event_id
+        async with self.subscription(session_id) as queue:
+            replay = True
+            while not self._closed:
+                if replay:
+                    # Subscribed first, then read the backlog: nothing falls in between.
+                    for live in await events_since(self._sessionmaker, session_id, sent):
+                        yield live.to_sse()
+                        sent = live.seq
+                    replay = False
+                try:
+                    live = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    if await is_disconnected():
+                        return
+                    yield b": keep-alive\n\n"
+                    continue
+                if live is None:  # the listener reconnected: catch up from the store
+                    replay = True
+                    continue
+                if live.seq == sent + 1:
+                    yield live.to_sse()
+                    sent = live.seq
+                elif live.seq > sent + 1:
+                    replay = True  # a gap (should not happen): read it from the store
+
+    async def close(self) -> None:
+        self._closed = True
+        self._connection_lost.set()
+        for queues in self._subscribers.values():
+            for queue in queues:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(None)
+        if self._listener_task is not None:
+            self._listener_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listener_task

@@ -1,0 +1,46 @@
+"""The audit log (who changed what, when) and the records behind Idempotency-Key replays."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from api.models.base import IdTable
+
+
+class AuditEvent(IdTable, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        sa.Index(
+            "ix_audit_event_organization_id_created_at", "organization_id", "created_at", "id"
+        ),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    # Null when the change came from a CRM event or a background job.
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    action: str = Field(max_length=64)  # e.g. "project.created", "session.completed"
+    entity_type: str = Field(max_length=40)
+    entity_id: uuid.UUID
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class IdempotencyRecord(IdTable, table=True):
+    """The first response to a create request sent with an Idempotency-Key.
+
+    Inserted in the same transaction as the created row, so a concurrent duplicate waits
+    on the unique key and then replays the stored response instead of creating twice.
+    """
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (sa.UniqueConstraint("principal", "key"),)
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    principal: str = Field(max_length=80)  # "user:<uuid>" (API keys get their own namespace)
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of method, path and body
+    response_status: int
+    response_body: Any = Field(sa_type=sa.JSON)

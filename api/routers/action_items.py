@@ -1,0 +1,158 @@
+"""Action items (per project and across projects) and time entries."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentCaller, IdempotencyDep, SessionDep
+from api.errors import problem_responses
+from api.models import ActionItemStatus
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.routers import API_PREFIX
+from api.routers.common import created
+from api.schemas.sessions import (
+    ActionItemCreate,
+    ActionItemPage,
+    ActionItemRead,
+    ActionItemUpdate,
+    TimeEntryCreate,
+    TimeEntryPage,
+    TimeEntryRead,
+)
+from api.services import action_items as action_item_service
+
+router = APIRouter(prefix=API_PREFIX, tags=["action-items"], responses=problem_responses(401, 422))
+
+
+@router.get(
+    "/projects/{project_id}/action-items",
+    response_model=ActionItemPage,
+    responses=problem_responses(404),
+)
+async def list_project_action_items(
+    project_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    status: ActionItemStatus | None = None,
+) -> ActionItemPage:
+    items, next_cursor = await action_item_service.list_project_action_items(
+        session=session,
+        caller=caller,
+        project_id=project_id,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+    )
+    return ActionItemPage(
+        items=[ActionItemRead.model_validate(i) for i in items], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/projects/{project_id}/action-items",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ActionItemRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def create_action_item(
+    project_id: uuid.UUID,
+    data: ActionItemCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    async def produce() -> ActionItemRead:
+        item = await action_item_service.create_action_item(
+            session=session, caller=caller, project_id=project_id, data=data
+        )
+        return ActionItemRead.model_validate(item)
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
+
+
+@router.get("/action-items", response_model=ActionItemPage)
+async def list_action_items(
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    assignee_id: uuid.UUID | None = None,
+    status: ActionItemStatus | None = None,
+) -> ActionItemPage:
+    items, next_cursor = await action_item_service.list_action_items(
+        session=session,
+        caller=caller,
+        limit=limit,
+        cursor=cursor,
+        assignee_id=assignee_id,
+        status=status,
+    )
+    return ActionItemPage(
+        items=[ActionItemRead.model_validate(i) for i in items], next_cursor=next_cursor
+    )
+
+
+@router.patch(
+    "/action-items/{action_item_id}",
+    response_model=ActionItemRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def update_action_item(
+    action_item_id: uuid.UUID, data: ActionItemUpdate, caller: CurrentCaller, session: SessionDep
+) -> ActionItemRead:
+    item = await action_item_service.update_action_item(
+        session=session, caller=caller, action_item_id=action_item_id, data=data
+    )
+    return ActionItemRead.model_validate(item)
+
+
+@router.get(
+    "/projects/{project_id}/time-entries",
+    response_model=TimeEntryPage,
+    responses=problem_responses(404),
+)
+async def list_time_entries(
+    project_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    user_id: uuid.UUID | None = None,
+) -> TimeEntryPage:
+    entries, next_cursor = await action_item_service.list_time_entries(
+        session=session,
+        caller=caller,
+        project_id=project_id,
+        limit=limit,
+        cursor=cursor,
+        user_id=user_id,
+    )
+    return TimeEntryPage(
+        items=[TimeEntryRead.model_validate(e) for e in entries], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/projects/{project_id}/time-entries",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TimeEntryRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def log_time(
+    project_id: uuid.UUID,
+    data: TimeEntryCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    async def produce() -> TimeEntryRead:
+        entry = await action_item_service.log_time(
+            session=session, caller=caller, project_id=project_id, data=data
+        )
+        return TimeEntryRead.model_validate(entry)
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))

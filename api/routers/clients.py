@@ -1,0 +1,144 @@
+"""Clients and their contacts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import CurrentCaller, IdempotencyDep, IfMatch, SessionDep
+from api.errors import problem_responses
+from api.models import ClientStatus
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.routers import API_PREFIX
+from api.routers.common import created, with_etag
+from api.schemas.clients import (
+    ClientCreate,
+    ClientPage,
+    ClientRead,
+    ClientUpdate,
+    ContactCreate,
+    ContactPage,
+    ContactRead,
+)
+from api.services import clients as client_service
+
+router = APIRouter(
+    prefix=f"{API_PREFIX}/clients", tags=["clients"], responses=problem_responses(401, 422)
+)
+
+
+@router.get("", response_model=ClientPage)
+async def list_clients(
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    owner_id: uuid.UUID | None = None,
+    status: ClientStatus | None = None,
+    industry: Annotated[str | None, Query(max_length=120)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name contains")] = None,
+) -> ClientPage:
+    clients, next_cursor = await client_service.list_clients(
+        session=session,
+        caller=caller,
+        limit=limit,
+        cursor=cursor,
+        owner_id=owner_id,
+        status=status,
+        industry=industry,
+        q=q,
+    )
+    items = await client_service.present_clients(session=session, clients=clients)
+    return ClientPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def create_client(
+    data: ClientCreate, caller: CurrentCaller, session: SessionDep, idempotency: IdempotencyDep
+):
+    async def produce() -> ClientRead:
+        client = await client_service.create_client(session=session, caller=caller, data=data)
+        return (await client_service.present_clients(session=session, clients=[client]))[0]
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
+
+
+@router.get("/{client_id}", response_model=ClientRead, responses=problem_responses(404))
+async def get_client(
+    client_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, response: Response
+) -> ClientRead:
+    client = await client_service.get_client(session=session, caller=caller, client_id=client_id)
+    with_etag(response, client)
+    return (await client_service.present_clients(session=session, clients=[client]))[0]
+
+
+@router.patch(
+    "/{client_id}", response_model=ClientRead, responses=problem_responses(403, 404, 409, 412)
+)
+async def update_client(
+    client_id: uuid.UUID,
+    data: ClientUpdate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ClientRead:
+    client = await client_service.update_client(
+        session=session, caller=caller, client_id=client_id, data=data, if_match=if_match
+    )
+    with_etag(response, client)
+    return (await client_service.present_clients(session=session, clients=[client]))[0]
+
+
+@router.delete(
+    "/{client_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404, 409),
+)
+async def delete_client(client_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> None:
+    await client_service.delete_client(session=session, caller=caller, client_id=client_id)
+
+
+@router.get("/{client_id}/contacts", response_model=ContactPage, responses=problem_responses(404))
+async def list_contacts(
+    client_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> ContactPage:
+    contacts, next_cursor = await client_service.list_contacts(
+        session=session, caller=caller, client_id=client_id, limit=limit, cursor=cursor
+    )
+    return ContactPage(
+        items=[ContactRead.model_validate(c) for c in contacts], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/{client_id}/contacts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContactRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def create_contact(
+    client_id: uuid.UUID,
+    data: ContactCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    async def produce() -> ContactRead:
+        contact = await client_service.create_contact(
+            session=session, caller=caller, client_id=client_id, data=data
+        )
+        return ContactRead.model_validate(contact)
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))

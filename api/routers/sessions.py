@@ -1,0 +1,386 @@
+"""Sessions: scheduling, the state machine, the outcome and its feed, the live room
+(contributions, votes, Server-Sent Events) and takeaways."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from api.deps import CurrentCaller, IdempotencyDep, IfMatch, SessionDep
+from api.errors import problem_responses
+from api.models import ContributionKind, ContributionStatus, SessionStatus
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.routers import API_PREFIX
+from api.routers.common import created, with_etag
+from api.schemas.base import Timestamp
+from api.schemas.sessions import (
+    ContributionCreate,
+    ContributionPage,
+    ContributionRead,
+    ContributionUpdate,
+    SessionComplete,
+    SessionCreate,
+    SessionOutcome,
+    SessionPage,
+    SessionRead,
+    SessionUpdate,
+    TakeawayPage,
+    TakeawayRead,
+    TakeawayWrite,
+)
+from api.services import contributions as contribution_service
+from api.services import sessions as session_service
+
+router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
+
+
+async def _one(session: SessionDep, mm_session) -> SessionRead:  # type: ignore[no-untyped-def]
+    return (await session_service.present_sessions(session=session, sessions=[mm_session]))[0]
+
+
+@router.get(
+    "/projects/{project_id}/sessions", response_model=SessionPage, responses=problem_responses(404)
+)
+async def list_project_sessions(
+    project_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    status: SessionStatus | None = None,
+) -> SessionPage:
+    sessions, next_cursor = await session_service.list_project_sessions(
+        session=session,
+        caller=caller,
+        project_id=project_id,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+    )
+    return SessionPage(
+        items=await session_service.present_sessions(session=session, sessions=sessions),
+        next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "/projects/{project_id}/sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def create_session(
+    project_id: uuid.UUID,
+    data: SessionCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    async def produce() -> SessionRead:
+        mm_session = await session_service.create_session(
+            session=session, caller=caller, project_id=project_id, data=data
+        )
+        return await _one(session, mm_session)
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
+
+
+@router.get("/sessions", response_model=SessionPage)
+async def list_sessions(
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    project_id: uuid.UUID | None = None,
+    status: SessionStatus | None = None,
+    updated_since: Annotated[Timestamp | None, Query(description="RFC 3339 with offset")] = None,
+) -> SessionPage:
+    """The outcomes feed: ordered by (updated_at, id); follow next_cursor to the end."""
+    sessions, next_cursor = await session_service.list_sessions(
+        session=session,
+        caller=caller,
+        limit=limit,
+        cursor=cursor,
+        project_id=project_id,
+        status=status,
+        updated_since=updated_since,
+    )
+    return SessionPage(
+        items=await session_service.present_sessions(session=session, sessions=sessions),
+        next_cursor=next_cursor,
+    )
+
+
+@router.get("/sessions/{session_id}", response_model=SessionRead, responses=problem_responses(404))
+async def get_session(
+    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, response: Response
+) -> SessionRead:
+    mm_session = await session_service.get_session(
+        session=session, caller=caller, session_id=session_id
+    )
+    with_etag(response, mm_session)
+    return await _one(session, mm_session)
+
+
+@router.patch(
+    "/sessions/{session_id}",
+    response_model=SessionRead,
+    responses=problem_responses(403, 404, 409, 412),
+)
+async def update_session(
+    session_id: uuid.UUID,
+    data: SessionUpdate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SessionRead:
+    mm_session = await session_service.update_session(
+        session=session, caller=caller, session_id=session_id, data=data, if_match=if_match
+    )
+    with_etag(response, mm_session)
+    return await _one(session, mm_session)
+
+
+@router.post(
+    "/sessions/{session_id}/start",
+    response_model=SessionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def start_session(
+    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> SessionRead:
+    return await _one(
+        session,
+        await session_service.start_session(session=session, caller=caller, session_id=session_id),
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/complete",
+    response_model=SessionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def complete_session(
+    session_id: uuid.UUID, data: SessionComplete, caller: CurrentCaller, session: SessionDep
+) -> SessionRead:
+    return await _one(
+        session,
+        await session_service.complete_session(
+            session=session, caller=caller, session_id=session_id, data=data
+        ),
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/cancel",
+    response_model=SessionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def cancel_session(
+    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> SessionRead:
+    return await _one(
+        session,
+        await session_service.cancel_session(session=session, caller=caller, session_id=session_id),
+    )
+
+
+@router.get(
+    "/sessions/{session_id}/outcome",
+    response_model=SessionOutcome,
+    responses=problem_responses(404),
+)
+async def get_outcome(
+    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> SessionOutcome:
+    return await session_service.get_outcome(session=session, caller=caller, session_id=session_id)
+
+
+@router.get(
+    "/sessions/{session_id}/contributions",
+    response_model=ContributionPage,
+    responses=problem_responses(404),
+)
+async def list_contributions(
+    session_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    kind: ContributionKind | None = None,
+    status: ContributionStatus | None = None,
+) -> ContributionPage:
+    contributions, next_cursor = await contribution_service.list_contributions(
+        session=session,
+        caller=caller,
+        session_id=session_id,
+        limit=limit,
+        cursor=cursor,
+        kind=kind,
+        status=status,
+    )
+    items = await contribution_service.present_contributions(
+        session=session, caller=caller, contributions=contributions
+    )
+    return ContributionPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/sessions/{session_id}/contributions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def create_contribution(
+    session_id: uuid.UUID,
+    data: ContributionCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    async def produce() -> ContributionRead:
+        contribution = await contribution_service.create_contribution(
+            session=session, caller=caller, session_id=session_id, data=data
+        )
+        return (
+            await contribution_service.present_contributions(
+                session=session, caller=caller, contributions=[contribution]
+            )
+        )[0]
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
+
+
+@router.patch(
+    "/contributions/{contribution_id}",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def update_contribution(
+    contribution_id: uuid.UUID, data: ContributionUpdate, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    contribution = await contribution_service.update_contribution(
+        session=session, caller=caller, contribution_id=contribution_id, data=data
+    )
+    return (
+        await contribution_service.present_contributions(
+            session=session, caller=caller, contributions=[contribution]
+        )
+    )[0]
+
+
+@router.post(
+    "/contributions/{contribution_id}/vote",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def vote(
+    contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    contribution = await contribution_service.set_vote(
+        session=session, caller=caller, contribution_id=contribution_id, voted=True
+    )
+    return (
+        await contribution_service.present_contributions(
+            session=session, caller=caller, contributions=[contribution]
+        )
+    )[0]
+
+
+@router.delete(
+    "/contributions/{contribution_id}/vote",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def unvote(
+    contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    contribution = await contribution_service.set_vote(
+        session=session, caller=caller, contribution_id=contribution_id, voted=False
+    )
+    return (
+        await contribution_service.present_contributions(
+            session=session, caller=caller, contributions=[contribution]
+        )
+    )[0]
+
+
+@router.get(
+    "/sessions/{session_id}/takeaways",
+    response_model=TakeawayPage,
+    responses=problem_responses(404),
+)
+async def list_takeaways(
+    session_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> TakeawayPage:
+    takeaways, next_cursor = await contribution_service.list_takeaways(
+        session=session, caller=caller, session_id=session_id, limit=limit, cursor=cursor
+    )
+    return TakeawayPage(
+        items=[TakeawayRead.model_validate(t) for t in takeaways], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/takeaways",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TakeawayRead,
+    responses={
+        200: {"model": TakeawayRead, "description": "Your takeaway, edited"},
+        **problem_responses(403, 404, 409),
+    },
+)
+async def write_takeaway(
+    session_id: uuid.UUID, data: TakeawayWrite, caller: CurrentCaller, session: SessionDep
+):
+    takeaway, was_created = await contribution_service.write_takeaway(
+        session=session, caller=caller, session_id=session_id, data=data
+    )
+    body = TakeawayRead.model_validate(takeaway)
+    if was_created:
+        return body
+    return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_200_OK)
+
+
+@router.get(
+    "/sessions/{session_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-Sent Events: contribution.created, contribution.updated, "
+            "vote.changed, session.status_changed; ids resume with Last-Event-ID",
+        },
+        **problem_responses(404),
+    },
+)
+async def session_events(
+    session_id: uuid.UUID,
+    request: Request,
+    caller: CurrentCaller,
+    session: SessionDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+) -> StreamingResponse:
+    mm_session = await session_service.get_session(
+        session=session, caller=caller, session_id=session_id
+    )
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses (a 500).
+    after = (
+        int(last_event_id)
+        if last_event_id and last_event_id.isascii() and last_event_id.isdigit()
+        else 0
+    )
+    hub = request.app.state.live_hub
+    return StreamingResponse(
+        hub.stream(mm_session.id, last_event_id=after, is_disconnected=request.is_disconnected),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

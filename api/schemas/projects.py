@@ -1,0 +1,111 @@
+"""Projects, their members, and closing them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from api.models import MemberRole, MemberState, ProjectKind, ProjectStatus
+from api.pagination import Page
+from api.schemas.base import (
+    NO_NUL,
+    NOT_BLANK,
+    Amount,
+    CalendarDate,
+    RequestModel,
+    ResponseModel,
+    Trimmed,
+    whole_number,
+)
+
+Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
+Objective = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
+Minutes = whole_number(ge=0, le=100_000)
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class ProjectCreate(RequestModel):
+    title: Title
+    kind: ProjectKind = ProjectKind.account
+    client_id: uuid.UUID | None = None
+    objective: Objective = ""
+    owner_id: uuid.UUID | None = Field(default=None, description="Default: the caller")
+    due_date: CalendarDate | None = None
+    helper_budget_minutes: Minutes = 120
+    estimated_value: Amount | None = None
+    currency: Currency = "EUR"
+
+
+class ProjectUpdate(RequestModel):
+    title: Title | None = None
+    client_id: uuid.UUID | None = None
+    objective: Objective | None = None
+    owner_id: uuid.UUID | None = None
+    due_date: CalendarDate | None = None
+    helper_budget_minutes: Minutes | None = None
+    estimated_value: Amount | None = None
+    currency: Currency | None = None
+
+
+class ProjectClose(RequestModel):
+    result: Literal["won", "lost", "abandoned"]
+    note: Annotated[str, Field(max_length=5000, pattern=NO_NUL)] = ""
+
+
+class ProjectRead(ResponseModel):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    kind: ProjectKind
+    client_id: uuid.UUID | None
+    owner_id: uuid.UUID
+    title: str
+    objective: str
+    status: ProjectStatus
+    due_date: date | None
+    estimated_value: Decimal | None
+    currency: str
+    helper_budget_minutes: int
+    closed_at: datetime | None
+    close_note: str
+    external_source: str | None
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProjectPage(Page[ProjectRead]):
+    pass
+
+
+class MemberCreate(RequestModel):
+    user_id: uuid.UUID
+    role: Literal["helper", "observer"] = "helper"
+    budget_minutes: Minutes | None = Field(
+        default=None, description="Default: the project's helper_budget_minutes"
+    )
+
+
+class MemberUpdate(RequestModel):
+    """Managers and the owner change role and budget; the member answers the invitation."""
+
+    role: Literal["helper", "observer"] | None = None
+    budget_minutes: Minutes | None = None
+    state: Literal["active", "declined", "left"] | None = None
+
+
+class MemberRead(ResponseModel):
+    user_id: uuid.UUID
+    full_name: str
+    role: MemberRole
+    state: MemberState
+    budget_minutes: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberPage(Page[MemberRead]):
+    pass

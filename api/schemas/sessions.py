@@ -1,0 +1,236 @@
+"""Sessions, their outcome, contributions and votes, takeaways, action items, time entries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from api.models import (
+    ActionItemStatus,
+    ContributionKind,
+    ContributionStatus,
+    SessionPurpose,
+    SessionStatus,
+)
+from api.pagination import Page
+from api.schemas.base import (
+    NO_NUL,
+    NOT_BLANK,
+    CalendarDate,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    Trimmed,
+    whole_number,
+)
+
+Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
+LongText = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
+Timebox = whole_number(ge=5, le=8 * 60)
+AttendedMinutes = whole_number(ge=0, le=24 * 60)
+Body = Annotated[str, Field(min_length=1, max_length=4000, pattern=NOT_BLANK), Trimmed]
+Decision = Annotated[str, Field(min_length=1, max_length=1000, pattern=NOT_BLANK), Trimmed]
+
+
+class SessionCreate(RequestModel):
+    purpose: SessionPurpose
+    title: Title
+    agenda: LongText = ""
+    scheduled_at: Timestamp
+    timebox_minutes: Timebox = 45
+    facilitator_id: uuid.UUID | None = Field(default=None, description="Default: the caller")
+    participant_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=200, description="Project members; default: every active member"
+    )
+
+
+class SessionUpdate(RequestModel):
+    title: Title | None = None
+    agenda: LongText | None = None
+    scheduled_at: Timestamp | None = None
+    timebox_minutes: Timebox | None = None
+    facilitator_id: uuid.UUID | None = None
+    participant_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
+    # Outcome corrections on a completed session (admins only).
+    summary: LongText | None = None
+    decisions: list[Decision] | None = Field(default=None, max_length=100)
+    recommended_approach: LongText | None = None
+
+
+class Attendance(RequestModel):
+    user_id: uuid.UUID
+    minutes: AttendedMinutes
+
+
+class SessionComplete(RequestModel):
+    summary: LongText = ""
+    decisions: list[Decision] = Field(default_factory=list, max_length=100)
+    recommended_approach: LongText = ""
+    attendance: list[Attendance] | None = Field(
+        default=None,
+        max_length=200,
+        description="Default: every invited active member, for the time box",
+    )
+
+
+class ParticipantRead(ResponseModel):
+    user_id: uuid.UUID
+    full_name: str
+    attended_minutes: int | None
+
+
+class SessionRead(ResponseModel):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    purpose: SessionPurpose
+    title: str
+    agenda: str
+    scheduled_at: datetime
+    timebox_minutes: int
+    facilitator_id: uuid.UUID | None
+    status: SessionStatus
+    started_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    participants: list[ParticipantRead]
+    summary: str
+    decisions: list[str]
+    recommended_approach: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SessionPage(Page[SessionRead]):
+    pass
+
+
+class ContributionCreate(RequestModel):
+    kind: ContributionKind
+    body: Body
+
+
+class ContributionUpdate(RequestModel):
+    status: ContributionStatus
+
+
+class ContributionRead(ResponseModel):
+    id: uuid.UUID
+    session_id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    kind: ContributionKind
+    body: str
+    status: ContributionStatus
+    votes: int
+    voted_by_me: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContributionPage(Page[ContributionRead]):
+    pass
+
+
+class TakeawayWrite(RequestModel):
+    body: Body
+
+
+class TakeawayRead(ResponseModel):
+    id: uuid.UUID
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TakeawayPage(Page[TakeawayRead]):
+    pass
+
+
+class ActionItemCreate(RequestModel):
+    title: Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed]
+    assignee_id: uuid.UUID
+    due_date: CalendarDate | None = None
+    session_id: uuid.UUID | None = None
+    contribution_id: uuid.UUID | None = None
+
+
+class ActionItemUpdate(RequestModel):
+    status: ActionItemStatus | None = None
+    title: (
+        Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed] | None
+    ) = None
+    assignee_id: uuid.UUID | None = None
+    due_date: CalendarDate | None = None
+
+
+class ActionItemRead(ResponseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    session_id: uuid.UUID | None
+    contribution_id: uuid.UUID | None
+    title: str
+    assignee_id: uuid.UUID
+    due_date: date | None
+    status: ActionItemStatus
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActionItemPage(Page[ActionItemRead]):
+    pass
+
+
+class TimeEntryCreate(RequestModel):
+    minutes: whole_number(ge=1, le=24 * 60)
+    spent_on: CalendarDate
+    note: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] = ""
+
+
+class TimeEntryRead(ResponseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    user_id: uuid.UUID
+    minutes: int
+    spent_on: date
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TimeEntryPage(Page[TimeEntryRead]):
+    pass
+
+
+class AdoptedContribution(ResponseModel):
+    id: uuid.UUID
+    kind: ContributionKind
+    body: str
+    author_id: uuid.UUID
+    author_name: str
+    votes: int
+
+
+class AttendanceRead(ResponseModel):
+    user_id: uuid.UUID
+    full_name: str
+    minutes: int
+
+
+class SessionOutcome(ResponseModel):
+    session_id: uuid.UUID
+    project_id: uuid.UUID
+    status: SessionStatus
+    completed_at: datetime | None
+    summary: str
+    decisions: list[str]
+    recommended_approach: str
+    adopted_contributions: list[AdoptedContribution]
+    action_items: list[ActionItemRead]
+    attendance: list[AttendanceRead]

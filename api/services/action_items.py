@@ -1,0 +1,266 @@
+"""Action items (next steps from sessions) and time entries (minutes given outside them)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import Conflict, Forbidden, NotFound
+from api.models import (
+    ActionItem,
+    ActionItemStatus,
+    Contribution,
+    MastermindSession,
+    MemberState,
+    Project,
+    ProjectMember,
+    TimeEntry,
+    utcnow,
+)
+from api.pagination import paginate
+from api.schemas.sessions import ActionItemCreate, ActionItemUpdate, TimeEntryCreate
+from api.services import audit
+from api.services.principal import Caller
+from api.services.projects import ProjectAccess, project_access, readable_projects
+
+# A time entry may be logged for yesterday evening in another time zone, not for next week.
+MAX_DAYS_AHEAD = 1
+
+
+async def _ensure_active_member(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    state = await session.scalar(
+        select(ProjectMember.state).where(
+            ProjectMember.project_id == project_id, ProjectMember.user_id == user_id
+        )
+    )
+    if state != MemberState.active:
+        raise Conflict("The assignee must be an active member of the project")
+
+
+async def _check_origin(
+    session: AsyncSession, project_id: uuid.UUID, data: ActionItemCreate
+) -> None:
+    if data.session_id is not None:
+        found = await session.scalar(
+            select(MastermindSession.id).where(
+                MastermindSession.id == data.session_id, MastermindSession.project_id == project_id
+            )
+        )
+        if found is None:
+            raise NotFound("Session not found in this project")
+    if data.contribution_id is not None:
+        origin = await session.scalar(
+            select(Contribution.session_id)
+            .join(MastermindSession, MastermindSession.id == Contribution.session_id)
+            .where(
+                Contribution.id == data.contribution_id, MastermindSession.project_id == project_id
+            )
+        )
+        if origin is None:
+            raise NotFound("Contribution not found in this project")
+        if data.session_id is not None and origin != data.session_id:
+            raise Conflict("The contribution belongs to another session")
+
+
+async def create_action_item(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: ActionItemCreate
+) -> ActionItem:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    facilitates = False
+    if data.session_id is not None and not access.can_manage:
+        facilitates = (
+            await session.scalar(
+                select(MastermindSession.facilitator_id).where(
+                    MastermindSession.id == data.session_id
+                )
+            )
+        ) == caller.user_id
+    if not (access.can_manage or facilitates):
+        raise Forbidden("Only the owner, the facilitator, managers and admins assign action items")
+    await _check_origin(session, access.project.id, data)
+    await _ensure_active_member(session, access.project.id, data.assignee_id)
+    session_id = data.session_id
+    if session_id is None and data.contribution_id is not None:
+        session_id = await session.scalar(
+            select(Contribution.session_id).where(Contribution.id == data.contribution_id)
+        )
+    item = ActionItem(
+        organization_id=caller.organization_id,
+        project_id=access.project.id,
+        session_id=session_id,
+        contribution_id=data.contribution_id,
+        title=data.title,
+        assignee_id=data.assignee_id,
+        due_date=data.due_date,
+    )
+    session.add(item)
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="action_item.created",
+        entity_type="action_item",
+        entity_id=item.id,
+        changes=data.model_dump(exclude_unset=True),
+    )
+    return item
+
+
+async def list_project_action_items(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    status: ActionItemStatus | None = None,
+) -> tuple[Sequence[ActionItem], str | None]:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    statement = select(ActionItem).where(ActionItem.project_id == access.project.id)
+    if status is not None:
+        statement = statement.where(ActionItem.status == status)
+    return await paginate(
+        session,
+        statement,
+        time_column=ActionItem.created_at,
+        id_column=ActionItem.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def list_action_items(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    limit: int,
+    cursor: str | None,
+    assignee_id: uuid.UUID | None = None,
+    status: ActionItemStatus | None = None,
+) -> tuple[Sequence[ActionItem], str | None]:
+    """Action items across every project the caller can read."""
+    statement = select(ActionItem).where(
+        ActionItem.organization_id == caller.organization_id,
+        ActionItem.project_id.in_(readable_projects(caller).with_only_columns(Project.id)),
+    )
+    if assignee_id is not None:
+        statement = statement.where(ActionItem.assignee_id == assignee_id)
+    if status is not None:
+        statement = statement.where(ActionItem.status == status)
+    return await paginate(
+        session,
+        statement,
+        time_column=ActionItem.created_at,
+        id_column=ActionItem.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def update_action_item(
+    *, session: AsyncSession, caller: Caller, action_item_id: uuid.UUID, data: ActionItemUpdate
+) -> ActionItem:
+    item = await session.scalar(
+        select(ActionItem).where(
+            ActionItem.id == action_item_id, ActionItem.organization_id == caller.organization_id
+        )
+    )
+    if item is None:
+        raise NotFound("Action item not found")
+    try:
+        access: ProjectAccess = await project_access(
+            session=session, caller=caller, project_id=item.project_id
+        )
+    except NotFound:
+        raise NotFound("Action item not found") from None
+    changes = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k == "due_date"
+    }
+    is_assignee = item.assignee_id == caller.user_id
+    if not access.can_manage:
+        if not is_assignee:
+            raise Forbidden(
+                "Only the assignee, the owner, managers and admins update this action item"
+            )
+        if set(changes) - {"status"}:
+            raise Forbidden("The assignee updates the status; the owner changes the rest")
+    if "assignee_id" in changes and changes["assignee_id"] != item.assignee_id:
+        await _ensure_active_member(session, item.project_id, changes["assignee_id"])
+    if "status" in changes and changes["status"] != item.status:
+        item.completed_at = utcnow() if changes["status"] == ActionItemStatus.done else None
+    for field, value in changes.items():
+        setattr(item, field, value)
+    item.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="action_item.updated",
+        entity_type="action_item",
+        entity_id=item.id,
+        changes=changes,
+    )
+    return item
+
+
+async def log_time(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: TimeEntryCreate
+) -> TimeEntry:
+    """Members log their own minutes; nobody logs time for somebody else."""
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    access.ensure_can_contribute()
+    if data.spent_on > date.today() + timedelta(days=MAX_DAYS_AHEAD):
+        raise Conflict("Time cannot be logged for a future day")
+    entry = TimeEntry(
+        organization_id=caller.organization_id,
+        project_id=access.project.id,
+        user_id=caller.user_id,
+        minutes=data.minutes,
+        spent_on=data.spent_on,
+        note=data.note,
+    )
+    session.add(entry)
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="time_entry.created",
+        entity_type="time_entry",
+        entity_id=entry.id,
+        changes={"minutes": data.minutes, "spent_on": data.spent_on},
+    )
+    return entry
+
+
+async def list_time_entries(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    user_id: uuid.UUID | None = None,
+) -> tuple[Sequence[TimeEntry], str | None]:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    statement = select(TimeEntry).where(TimeEntry.project_id == access.project.id)
+    if user_id is not None:
+        statement = statement.where(TimeEntry.user_id == user_id)
+    return await paginate(
+        session,
+        statement,
+        time_column=TimeEntry.created_at,
+        id_column=TimeEntry.id,
+        limit=limit,
+        cursor=cursor,
+    )

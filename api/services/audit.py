@@ -1,0 +1,44 @@
+"""The audit log: one row per create, update, delete or state transition."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.models import AuditEvent
+from api.services.principal import Caller
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # UUIDs, dates, decimals, enums
+
+
+def record(
+    session: AsyncSession,
+    *,
+    caller: Caller | None,
+    organization_id: uuid.UUID,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit row to the current transaction (it commits or rolls back with the change)."""
+    session.add(
+        AuditEvent(
+            organization_id=organization_id,
+            actor_id=caller.user_id if caller else None,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            changes=_jsonable(changes or {}),
+        )
+    )

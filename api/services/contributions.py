@@ -1,0 +1,312 @@
+"""What participants put on the table: contributions, votes (one per person, counted
+atomically) and takeaways. Every change is a live event for the session room."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from api import events
+from api.errors import Conflict, Forbidden, NotFound
+from api.models import (
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    ContributionVote,
+    SessionStatus,
+    Takeaway,
+    User,
+    utcnow,
+)
+from api.pagination import paginate
+from api.schemas.sessions import (
+    ContributionCreate,
+    ContributionRead,
+    ContributionUpdate,
+    TakeawayWrite,
+)
+from api.services import audit
+from api.services.principal import Caller
+from api.services.sessions import SessionAccess, session_access
+
+
+async def _contribution_access(
+    session: AsyncSession, caller: Caller, contribution_id: uuid.UUID
+) -> tuple[SessionAccess, Contribution]:
+    contribution = await session.scalar(
+        select(Contribution).where(
+            Contribution.id == contribution_id,
+            Contribution.organization_id == caller.organization_id,
+        )
+    )
+    if contribution is None:
+        raise NotFound("Contribution not found")
+    try:
+        access = await session_access(
+            session=session, caller=caller, session_id=contribution.session_id
+        )
+    except NotFound:
+        raise NotFound("Contribution not found") from None
+    return access, contribution
+
+
+def _payload(contribution: Contribution, author_name: str) -> dict[str, object]:
+    return {
+        "id": contribution.id,
+        "session_id": contribution.session_id,
+        "author_id": contribution.author_id,
+        "author_name": author_name,
+        "kind": contribution.kind.value,
+        "body": contribution.body,
+        "status": contribution.status.value,
+        "votes": contribution.votes,
+        "created_at": contribution.created_at.isoformat(),
+        "updated_at": contribution.updated_at.isoformat(),
+    }
+
+
+async def _author_name(session: AsyncSession, author_id: uuid.UUID) -> str:
+    return await session.scalar(select(User.full_name).where(User.id == author_id)) or ""
+
+
+async def present_contributions(
+    *, session: AsyncSession, caller: Caller, contributions: Sequence[Contribution]
+) -> list[ContributionRead]:
+    """Author names and the caller's own votes for a page, in two queries."""
+    if not contributions:
+        return []
+    ids = [c.id for c in contributions]
+    rows = await session.execute(
+        select(User.id, User.full_name).where(User.id.in_({c.author_id for c in contributions}))
+    )
+    names = {user_id: full_name for user_id, full_name in rows}
+    mine = set(
+        await session.scalars(
+            select(ContributionVote.contribution_id).where(
+                ContributionVote.contribution_id.in_(ids),
+                ContributionVote.user_id == caller.user_id,
+            )
+        )
+    )
+    return [
+        ContributionRead(
+            id=c.id,
+            session_id=c.session_id,
+            author_id=c.author_id,
+            author_name=names.get(c.author_id, ""),
+            kind=c.kind,
+            body=c.body,
+            status=c.status,
+            votes=c.votes,
+            voted_by_me=c.id in mine,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c in contributions
+    ]
+
+
+async def create_contribution(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: ContributionCreate
+) -> Contribution:
+    access = await session_access(session=session, caller=caller, session_id=session_id)
+    access.project.ensure_can_contribute()
+    access.ensure_open_for_contributions()
+    contribution = Contribution(
+        organization_id=caller.organization_id,
+        session_id=access.session.id,
+        author_id=caller.user_id,
+        kind=data.kind,
+        body=data.body,
+    )
+    session.add(contribution)
+    await session.flush()
+    await events.publish(
+        session,
+        session_id=access.session.id,
+        organization_id=caller.organization_id,
+        type="contribution.created",
+        payload=_payload(contribution, caller.user.full_name),
+    )
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="contribution.created",
+        entity_type="contribution",
+        entity_id=contribution.id,
+        changes={"kind": data.kind.value},
+    )
+    return contribution
+
+
+async def list_contributions(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    kind: ContributionKind | None = None,
+    status: ContributionStatus | None = None,
+) -> tuple[Sequence[Contribution], str | None]:
+    access = await session_access(session=session, caller=caller, session_id=session_id)
+    statement = select(Contribution).where(Contribution.session_id == access.session.id)
+    if kind is not None:
+        statement = statement.where(Contribution.kind == kind)
+    if status is not None:
+        statement = statement.where(Contribution.status == status)
+    return await paginate(
+        session,
+        statement,
+        time_column=Contribution.created_at,
+        id_column=Contribution.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def update_contribution(
+    *, session: AsyncSession, caller: Caller, contribution_id: uuid.UUID, data: ContributionUpdate
+) -> Contribution:
+    access, contribution = await _contribution_access(session, caller, contribution_id)
+    access.ensure_can_steer()
+    if access.session.status == SessionStatus.completed and not caller.is_admin:
+        raise Forbidden("A completed session is read-only")
+    if access.session.status == SessionStatus.cancelled:
+        raise Conflict("The session is cancelled")
+    previous = contribution.status
+    contribution.status = data.status
+    contribution.updated_at = utcnow()
+    await session.flush()
+    await events.publish(
+        session,
+        session_id=contribution.session_id,
+        organization_id=caller.organization_id,
+        type="contribution.updated",
+        payload=_payload(contribution, await _author_name(session, contribution.author_id)),
+    )
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="contribution.updated",
+        entity_type="contribution",
+        entity_id=contribution.id,
+        changes={"status": [previous.value, data.status.value]},
+    )
+    return contribution
+
+
+async def set_vote(
+    *, session: AsyncSession, caller: Caller, contribution_id: uuid.UUID, voted: bool
+) -> Contribution:
+    """Add or take back the caller's vote. Repeating either is harmless; the count moves
+    only with the vote row, by an atomic UPDATE, so concurrent votes are never lost."""
+    access, contribution = await _contribution_access(session, caller, contribution_id)
+    access.project.ensure_can_contribute()
+    access.ensure_open_for_contributions()
+    if contribution.author_id == caller.user_id:
+        raise Conflict("Votes come from others; you cannot vote for your own contribution")
+    changed = False
+    if voted:
+        try:
+            async with session.begin_nested():
+                await session.execute(
+                    insert(ContributionVote).values(
+                        contribution_id=contribution.id, user_id=caller.user_id, created_at=utcnow()
+                    )
+                )
+            changed = True
+        except IntegrityError:
+            changed = False  # already voted
+        delta = 1
+    else:
+        result = await session.execute(
+            delete(ContributionVote).where(
+                ContributionVote.contribution_id == contribution.id,
+                ContributionVote.user_id == caller.user_id,
+            )
+        )
+        changed = result.rowcount == 1
+        delta = -1
+    if changed:
+        votes = await session.scalar(
+            update(Contribution)
+            .where(Contribution.id == contribution.id)
+            .values(votes=Contribution.votes + delta)
+            .returning(Contribution.votes)
+        )
+        # Reflect the new count without marking the row dirty (no second UPDATE).
+        set_committed_value(contribution, "votes", votes)
+        await events.publish(
+            session,
+            session_id=contribution.session_id,
+            organization_id=caller.organization_id,
+            type="vote.changed",
+            payload={"contribution_id": contribution.id, "votes": votes},
+        )
+    return contribution
+
+
+async def write_takeaway(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: TakeawayWrite
+) -> tuple[Takeaway, bool]:
+    """One takeaway per person per session: the first write creates it, later ones edit it.
+    Returns the takeaway and whether it was created."""
+    access = await session_access(session=session, caller=caller, session_id=session_id)
+    if access.project.membership is None:
+        raise Forbidden("Only members of the project write takeaways")
+    if access.session.status == SessionStatus.cancelled:
+        raise Conflict("The session is cancelled")
+    takeaway = await session.scalar(
+        select(Takeaway).where(
+            Takeaway.session_id == access.session.id, Takeaway.user_id == caller.user_id
+        )
+    )
+    created = takeaway is None
+    if takeaway is None:
+        takeaway = Takeaway(
+            organization_id=caller.organization_id,
+            session_id=access.session.id,
+            user_id=caller.user_id,
+            body=data.body,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(takeaway)
+        except IntegrityError as exc:
+            raise Conflict("Your takeaway was just written from elsewhere; retry") from exc
+    else:
+        takeaway.body = data.body
+        takeaway.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="takeaway.created" if created else "takeaway.updated",
+        entity_type="takeaway",
+        entity_id=takeaway.id,
+    )
+    return takeaway, created
+
+
+async def list_takeaways(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[Sequence[Takeaway], str | None]:
+    access = await session_access(session=session, caller=caller, session_id=session_id)
+    statement = select(Takeaway).where(Takeaway.session_id == access.session.id)
+    return await paginate(
+        session,
+        statement,
+        time_column=Takeaway.created_at,
+        id_column=Takeaway.id,
+        limit=limit,
+        cursor=cursor,
+    )

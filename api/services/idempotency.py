@@ -1,0 +1,104 @@
+"""Idempotency-Key on create requests: a replay answers with the first response.
+
+The record is inserted before the work and in the same transaction, so a concurrent
+duplicate blocks on the unique key (PostgreSQL) until the first one commits, then replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import InvalidInput
+from api.models import IdempotencyRecord, utcnow
+from api.services.principal import Caller
+
+# How long a key is remembered; a client retrying after a day is making a new request.
+RETENTION = timedelta(hours=24)
+HEADER_LOC: list[str | int] = ["header", "Idempotency-Key"]
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), body):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status_code: int
+    body: Any
+
+
+@dataclass
+class IdempotentCreate:
+    session: AsyncSession
+    caller: Caller
+    key: str | None
+    request_fingerprint: str
+
+    @property
+    def principal(self) -> str:
+        return f"user:{self.caller.user_id}"
+
+    async def _stored(self) -> IdempotencyRecord | None:
+        return await self.session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.principal == self.principal,
+                IdempotencyRecord.key == self.key,
+                IdempotencyRecord.created_at > utcnow() - RETENTION,
+            )
+        )
+
+    def _replay(self, record: IdempotencyRecord) -> StoredResponse:
+        if record.fingerprint != self.request_fingerprint:
+            raise InvalidInput(
+                "This Idempotency-Key was already used with a different request", loc=HEADER_LOC
+            )
+        return StoredResponse(record.response_status, record.response_body)
+
+    async def run(
+        self, produce: Callable[[], Awaitable[BaseModel]], *, status_code: int
+    ) -> BaseModel | StoredResponse:
+        """Run ``produce`` once per key; later calls get the stored first response."""
+        if self.key is None:
+            return await produce()
+        existing = await self._stored()
+        if existing is not None:
+            return self._replay(existing)
+        await self.session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.principal == self.principal,
+                IdempotencyRecord.key == self.key,
+            )
+        )
+        record = IdempotencyRecord(
+            organization_id=self.caller.organization_id,
+            principal=self.principal,
+            key=self.key,
+            fingerprint=self.request_fingerprint,
+            response_status=status_code,
+            response_body={},
+        )
+        try:
+            async with self.session.begin_nested():
+                self.session.add(record)
+        except IntegrityError:
+            # A concurrent request with this key committed first: answer as it did.
+            winner = await self._stored()
+            if winner is None:
+                raise
+            return self._replay(winner)
+        result = await produce()
+        record.response_body = result.model_dump(mode="json")
+        await self.session.flush()
+        return result

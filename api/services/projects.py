@@ -1,0 +1,480 @@
+"""Projects and their panels: who may see a project, who may steer it, who may contribute.
+
+``readable_projects`` is the one scoping function; every project-bound resource (members,
+sessions, contributions, action items, time entries) goes through ``project_access``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import Conflict, Forbidden, NotFound
+from api.models import (
+    MemberRole,
+    MemberState,
+    Project,
+    ProjectKind,
+    ProjectMember,
+    ProjectStatus,
+    User,
+    utcnow,
+)
+from api.pagination import paginate
+from api.schemas.projects import (
+    MemberCreate,
+    MemberRead,
+    MemberUpdate,
+    ProjectClose,
+    ProjectCreate,
+    ProjectUpdate,
+)
+from api.services import audit
+from api.services.clients import active_user_in_organization, get_client
+from api.services.principal import Caller
+from api.services.versioning import ensure_current
+
+# Members who see the project: invited people can read what they are asked to join.
+VISIBLE_STATES = (MemberState.invited, MemberState.active)
+
+
+def readable_projects(caller: Caller) -> Select[tuple[Project]]:
+    """Admins and managers see every project of the organization; others see the projects
+    they own or are (invited or active) members of."""
+    statement = select(Project).where(Project.organization_id == caller.organization_id)
+    if caller.is_staff:
+        return statement
+    memberships = select(ProjectMember.project_id).where(
+        ProjectMember.user_id == caller.user_id, ProjectMember.state.in_(VISIBLE_STATES)
+    )
+    return statement.where(or_(Project.owner_id == caller.user_id, Project.id.in_(memberships)))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectAccess:
+    """A project the caller may read, with what else they may do on it."""
+
+    caller: Caller
+    project: Project
+    membership: ProjectMember | None
+
+    @property
+    def can_manage(self) -> bool:
+        return self.caller.is_staff or self.project.owner_id == self.caller.user_id
+
+    @property
+    def is_active_member(self) -> bool:
+        return self.membership is not None and self.membership.state == MemberState.active
+
+    def ensure_can_manage(self) -> None:
+        if not self.can_manage:
+            raise Forbidden("Only the project's owner, managers and admins do this")
+
+    def ensure_can_contribute(self) -> None:
+        if not self.is_active_member:
+            raise Forbidden("Only active members of the project contribute")
+
+    def ensure_open(self) -> None:
+        if self.project.status != ProjectStatus.open:
+            raise Conflict(f"The project is {self.project.status.value}")
+
+
+async def project_access(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID
+) -> ProjectAccess:
+    """The project with the caller's membership, in one query; 404 when not readable."""
+    row = (
+        await session.execute(
+            readable_projects(caller)
+            .add_columns(ProjectMember)
+            .outerjoin(
+                ProjectMember,
+                and_(
+                    ProjectMember.project_id == Project.id, ProjectMember.user_id == caller.user_id
+                ),
+            )
+            .where(Project.id == project_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Project not found")
+    return ProjectAccess(caller=caller, project=row[0], membership=row[1])
+
+
+async def get_project(*, session: AsyncSession, caller: Caller, project_id: uuid.UUID) -> Project:
+    return (await project_access(session=session, caller=caller, project_id=project_id)).project
+
+
+async def _check_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None) -> None:
+    if client_id is not None:
+        await get_client(session=session, caller=caller, client_id=client_id)
+
+
+async def create_project(*, session: AsyncSession, caller: Caller, data: ProjectCreate) -> Project:
+    owner_id = data.owner_id or caller.user_id
+    if owner_id != caller.user_id and not caller.is_staff:
+        raise Forbidden("Only managers and admins open a project for another rep")
+    if data.kind == ProjectKind.account and data.client_id is None:
+        raise Conflict("An account project is opened on a client: give client_id")
+    await active_user_in_organization(session, caller, owner_id)
+    await _check_client(session, caller, data.client_id)
+    project = Project(
+        organization_id=caller.organization_id,
+        owner_id=owner_id,
+        **data.model_dump(exclude={"owner_id"}),
+    )
+    session.add(project)
+    await session.flush()
+    session.add(
+        ProjectMember(
+            organization_id=caller.organization_id,
+            project_id=project.id,
+            user_id=owner_id,
+            role=MemberRole.owner,
+            state=MemberState.active,
+            budget_minutes=0,
+        )
+    )
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="project.created",
+        entity_type="project",
+        entity_id=project.id,
+        changes=data.model_dump(exclude_unset=True),
+    )
+    return project
+
+
+async def _hand_over(
+    session: AsyncSession, caller: Caller, project: Project, new_owner_id: uuid.UUID
+) -> None:
+    """The old owner stays on the panel as a helper; the new owner's membership becomes owner."""
+    await active_user_in_organization(session, caller, new_owner_id)
+    rows = (
+        await session.scalars(
+            select(ProjectMember).where(
+                ProjectMember.project_id == project.id,
+                ProjectMember.user_id.in_([project.owner_id, new_owner_id]),
+            )
+        )
+    ).all()
+    by_user = {row.user_id: row for row in rows}
+    previous = by_user.get(project.owner_id)
+    if previous is not None:
+        previous.role = MemberRole.helper
+        previous.budget_minutes = project.helper_budget_minutes
+    incoming = by_user.get(new_owner_id)
+    if incoming is None:
+        session.add(
+            ProjectMember(
+                organization_id=project.organization_id,
+                project_id=project.id,
+                user_id=new_owner_id,
+                role=MemberRole.owner,
+                state=MemberState.active,
+            )
+        )
+    else:
+        incoming.role, incoming.state, incoming.budget_minutes = (
+            MemberRole.owner,
+            MemberState.active,
+            0,
+        )
+    project.owner_id = new_owner_id
+
+
+async def update_project(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    data: ProjectUpdate,
+    if_match: str | None,
+) -> Project:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    access.ensure_can_manage()
+    project = access.project
+    ensure_current(project, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    required = {"title", "objective", "owner_id", "helper_budget_minutes", "currency"}
+    changes = {k: v for k, v in changes.items() if v is not None or k not in required}
+    if "client_id" in changes:
+        if changes["client_id"] is None and project.kind == ProjectKind.account:
+            raise Conflict("An account project keeps its client")
+        await _check_client(session, caller, changes["client_id"])
+    new_owner = changes.pop("owner_id", None)
+    if new_owner is not None and new_owner != project.owner_id:
+        if not caller.is_staff:
+            raise Forbidden("Only managers and admins hand a project to another rep")
+        await _hand_over(session, caller, project, new_owner)
+        changes["owner_id"] = new_owner
+    for field, value in changes.items():
+        setattr(project, field, value)
+    project.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="project.updated",
+        entity_type="project",
+        entity_id=project.id,
+        changes=changes,
+    )
+    return project
+
+
+async def close_project(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: ProjectClose
+) -> Project:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    access.ensure_can_manage()
+    access.ensure_open()
+    project = access.project
+    project.status = ProjectStatus(data.result)
+    project.close_note = data.note
+    project.closed_at = project.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="project.closed",
+        entity_type="project",
+        entity_id=project.id,
+        changes={"result": data.result, "note": data.note},
+    )
+    return project
+
+
+async def list_projects(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    limit: int,
+    cursor: str | None,
+    status: ProjectStatus | None = None,
+    kind: ProjectKind | None = None,
+    owner_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+    member_id: uuid.UUID | None = None,
+    q: str | None = None,
+    updated_since: datetime | None = None,
+) -> tuple[Sequence[Project], str | None]:
+    statement = readable_projects(caller)
+    if status is not None:
+        statement = statement.where(Project.status == status)
+    if kind is not None:
+        statement = statement.where(Project.kind == kind)
+    if owner_id is not None:
+        statement = statement.where(Project.owner_id == owner_id)
+    if client_id is not None:
+        statement = statement.where(Project.client_id == client_id)
+    if member_id is not None:
+        # "Projects I help on": a panel seat that is not the owner's.
+        statement = statement.where(
+            Project.id.in_(
+                select(ProjectMember.project_id).where(
+                    ProjectMember.user_id == member_id,
+                    ProjectMember.role != MemberRole.owner,
+                    ProjectMember.state.in_(VISIBLE_STATES),
+                )
+            )
+        )
+    if q:
+        statement = statement.where(func.lower(Project.title).contains(q.lower(), autoescape=True))
+    if updated_since is not None:
+        statement = statement.where(Project.updated_at > updated_since)
+        return await paginate(
+            session,
+            statement,
+            time_column=Project.updated_at,
+            id_column=Project.id,
+            limit=limit,
+            cursor=cursor,
+        )
+    return await paginate(
+        session,
+        statement,
+        time_column=Project.created_at,
+        id_column=Project.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def _member_read(member: ProjectMember, user: User) -> MemberRead:
+    return MemberRead(
+        user_id=member.user_id,
+        full_name=user.full_name,
+        role=member.role,
+        state=member.state,
+        budget_minutes=member.budget_minutes,
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+    )
+
+
+async def list_members(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[MemberRead], str | None]:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    statement = select(ProjectMember).where(ProjectMember.project_id == access.project.id)
+    members, next_cursor = await paginate(
+        session,
+        statement,
+        time_column=ProjectMember.created_at,
+        id_column=ProjectMember.id,
+        limit=limit,
+        cursor=cursor,
+    )
+    users = {}
+    if members:
+        users = {
+            u.id: u
+            for u in await session.scalars(
+                select(User).where(User.id.in_([m.user_id for m in members]))
+            )
+        }
+    return [_member_read(m, users[m.user_id]) for m in members], next_cursor
+
+
+async def _member(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+) -> ProjectMember | None:
+    return await session.scalar(
+        select(ProjectMember).where(
+            ProjectMember.project_id == project_id, ProjectMember.user_id == user_id
+        )
+    )
+
+
+async def add_member(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: MemberCreate
+) -> MemberRead:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    access.ensure_can_manage()
+    access.ensure_open()
+    project = access.project
+    user = await active_user_in_organization(session, caller, data.user_id)
+    budget = (
+        data.budget_minutes if data.budget_minutes is not None else project.helper_budget_minutes
+    )
+    member = await _member(session, project.id, user.id)
+    if member is not None and member.state in VISIBLE_STATES:
+        raise Conflict("This person is already on the project")
+    if member is None:
+        member = ProjectMember(
+            organization_id=project.organization_id,
+            project_id=project.id,
+            user_id=user.id,
+            role=MemberRole(data.role),
+            budget_minutes=budget,
+        )
+        session.add(member)
+    else:  # asked again after declining or leaving: history stays, the seat is offered anew
+        member.role, member.state, member.budget_minutes = (
+            MemberRole(data.role),
+            MemberState.invited,
+            budget,
+        )
+        member.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="project_member.invited",
+        entity_type="project",
+        entity_id=project.id,
+        changes={"user_id": user.id, "role": data.role, "budget_minutes": budget},
+    )
+    return _member_read(member, user)
+
+
+# The member's own answers: accept, decline, leave.
+_SELF_TRANSITIONS = {
+    (MemberState.invited, "active"),
+    (MemberState.invited, "declined"),
+    (MemberState.active, "left"),
+}
+
+
+async def update_member(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    user_id: uuid.UUID,
+    data: MemberUpdate,
+) -> MemberRead:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    member = await _member(session, access.project.id, user_id)
+    if member is None:
+        raise NotFound("This person is not on the project")
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if member.role == MemberRole.owner and changes:
+        raise Conflict("The owner's seat changes only by handing the project over")
+    if "role" in changes or "budget_minutes" in changes:
+        access.ensure_can_manage()
+    if "state" in changes:
+        is_self = user_id == caller.user_id
+        if (member.state, changes["state"]) not in _SELF_TRANSITIONS:
+            raise Conflict(f"A member who is {member.state.value} cannot become {changes['state']}")
+        if not is_self and not (access.can_manage and changes["state"] == "left"):
+            raise Forbidden("Only the member answers an invitation")
+        member.state = MemberState(changes.pop("state"))
+        changes["state"] = member.state
+    if "role" in changes:
+        member.role = MemberRole(changes["role"])
+    if "budget_minutes" in changes:
+        member.budget_minutes = changes["budget_minutes"]
+    member.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="project_member.updated",
+        entity_type="project",
+        entity_id=access.project.id,
+        changes={"user_id": user_id, **changes},
+    )
+    user = await session.get(User, user_id)
+    return _member_read(member, user)
+
+
+async def remove_member(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """Take someone off the panel. The row stays (state ``left``) so their minutes still count."""
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    access.ensure_can_manage()
+    member = await _member(session, access.project.id, user_id)
+    if member is None or member.state not in VISIBLE_STATES:
+        raise NotFound("This person is not on the project")
+    if member.role == MemberRole.owner:
+        raise Conflict("The owner cannot be removed; hand the project over first")
+    member.state = MemberState.left
+    member.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="project_member.removed",
+        entity_type="project",
+        entity_id=access.project.id,
+        changes={"user_id": user_id},
+    )

@@ -1,0 +1,513 @@
+"""Time-boxed sessions: scheduling, the state machine, completion with attendance, the
+outcome, and the outcomes feed. Access always goes through the session's project."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import events
+from api.errors import Conflict, Forbidden, NotFound
+from api.models import (
+    ActionItem,
+    Contribution,
+    ContributionStatus,
+    MastermindSession,
+    MemberState,
+    Project,
+    ProjectMember,
+    SessionParticipant,
+    SessionStatus,
+    User,
+    utcnow,
+)
+from api.pagination import paginate
+from api.schemas.sessions import (
+    ActionItemRead,
+    AdoptedContribution,
+    AttendanceRead,
+    ParticipantRead,
+    SessionComplete,
+    SessionCreate,
+    SessionOutcome,
+    SessionRead,
+    SessionUpdate,
+)
+from api.services import audit
+from api.services.principal import Caller
+from api.services.projects import ProjectAccess, project_access, readable_projects
+from api.services.versioning import ensure_current
+
+# Which transitions each action makes; anything else is a 409.
+TRANSITIONS = {
+    "start": ({SessionStatus.scheduled}, SessionStatus.live),
+    "complete": ({SessionStatus.live}, SessionStatus.completed),
+    "cancel": ({SessionStatus.scheduled, SessionStatus.live}, SessionStatus.cancelled),
+}
+OUTCOME_FIELDS = {"summary", "decisions", "recommended_approach"}
+
+
+def readable_sessions(caller: Caller) -> Select[tuple[MastermindSession]]:
+    """Sessions of the projects the caller may read."""
+    projects = readable_projects(caller).with_only_columns(Project.id)
+    return select(MastermindSession).where(
+        MastermindSession.organization_id == caller.organization_id,
+        MastermindSession.project_id.in_(projects),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAccess:
+    project: ProjectAccess
+    session: MastermindSession
+
+    @property
+    def can_steer(self) -> bool:
+        """Owner, managers, admins and the session's facilitator run the room."""
+        return self.project.can_manage or self.session.facilitator_id == self.project.caller.user_id
+
+    def ensure_can_steer(self) -> None:
+        if not self.can_steer:
+            raise Forbidden("Only the owner, the facilitator, managers and admins do this")
+
+    def ensure_open_for_contributions(self) -> None:
+        if self.session.status not in (SessionStatus.scheduled, SessionStatus.live):
+            raise Conflict(f"The session is {self.session.status.value}")
+
+
+async def session_access(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, for_update: bool = False
+) -> SessionAccess:
+    statement = select(MastermindSession).where(
+        MastermindSession.id == session_id,
+        MastermindSession.organization_id == caller.organization_id,
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    mm_session = await session.scalar(statement)
+    if mm_session is None:
+        raise NotFound("Session not found")
+    try:
+        access = await project_access(
+            session=session, caller=caller, project_id=mm_session.project_id
+        )
+    except NotFound:
+        raise NotFound("Session not found") from None
+    return SessionAccess(project=access, session=mm_session)
+
+
+async def _project_members(
+    session: AsyncSession, project_id: uuid.UUID
+) -> dict[uuid.UUID, ProjectMember]:
+    rows = await session.scalars(
+        select(ProjectMember).where(ProjectMember.project_id == project_id)
+    )
+    return {row.user_id: row for row in rows}
+
+
+async def _check_participants(
+    session: AsyncSession, caller: Caller, project_id: uuid.UUID, user_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    members = await _project_members(session, project_id)
+    wanted = list(dict.fromkeys(user_ids))
+    outsiders = [
+        u
+        for u in wanted
+        if u not in members or members[u].state not in (MemberState.invited, MemberState.active)
+    ]
+    if outsiders:
+        known = await session.scalar(
+            select(User.id).where(
+                User.id == outsiders[0], User.organization_id == caller.organization_id
+            )
+        )
+        if known is None:
+            raise NotFound(f"User not found: {outsiders[0]}")
+        raise Conflict(f"Only project members take part in its sessions: {outsiders[0]} is not one")
+    return wanted
+
+
+async def create_session(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: SessionCreate
+) -> MastermindSession:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    access.ensure_can_manage()
+    access.ensure_open()
+    project = access.project
+    facilitator_id = data.facilitator_id or caller.user_id
+    if data.participant_ids is None:
+        members = await _project_members(session, project.id)
+        participant_ids = [u for u, m in members.items() if m.state == MemberState.active]
+    else:
+        participant_ids = await _check_participants(
+            session, caller, project.id, data.participant_ids
+        )
+    if facilitator_id != caller.user_id:
+        await _check_participants(session, caller, project.id, [facilitator_id])
+    mm_session = MastermindSession(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        purpose=data.purpose,
+        title=data.title,
+        agenda=data.agenda,
+        scheduled_at=data.scheduled_at,
+        timebox_minutes=data.timebox_minutes,
+        facilitator_id=facilitator_id,
+    )
+    session.add(mm_session)
+    await session.flush()
+    session.add_all(
+        SessionParticipant(
+            session_id=mm_session.id, user_id=u, organization_id=project.organization_id
+        )
+        for u in participant_ids
+    )
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="session.created",
+        entity_type="session",
+        entity_id=mm_session.id,
+        changes=data.model_dump(exclude_unset=True),
+    )
+    return mm_session
+
+
+async def get_session(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+) -> MastermindSession:
+    return (await session_access(session=session, caller=caller, session_id=session_id)).session
+
+
+async def update_session(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    data: SessionUpdate,
+    if_match: str | None,
+) -> MastermindSession:
+    access = await session_access(
+        session=session, caller=caller, session_id=session_id, for_update=True
+    )
+    access.ensure_can_steer()
+    mm_session = access.session
+    ensure_current(mm_session, if_match)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if mm_session.status == SessionStatus.completed:
+        if not caller.is_admin:
+            raise Forbidden("A completed session is read-only")
+        if set(changes) - OUTCOME_FIELDS:
+            raise Conflict("On a completed session only the outcome can be corrected")
+    elif mm_session.status == SessionStatus.cancelled:
+        raise Conflict("The session is cancelled")
+    else:
+        if changes.keys() & OUTCOME_FIELDS:
+            raise Conflict("The outcome is recorded when the session completes")
+        if mm_session.status == SessionStatus.live and changes.keys() & {"agenda", "scheduled_at"}:
+            raise Conflict("The agenda and schedule are read-only while the session is live")
+    participant_ids = changes.pop("participant_ids", None)
+    if participant_ids is not None:
+        participant_ids = await _check_participants(
+            session, caller, mm_session.project_id, participant_ids
+        )
+        await session.execute(
+            delete(SessionParticipant).where(SessionParticipant.session_id == mm_session.id)
+        )
+        session.add_all(
+            SessionParticipant(
+                session_id=mm_session.id, user_id=u, organization_id=mm_session.organization_id
+            )
+            for u in participant_ids
+        )
+        changes["participant_ids"] = participant_ids
+    if "facilitator_id" in changes:
+        await _check_participants(
+            session, caller, mm_session.project_id, [changes["facilitator_id"]]
+        )
+    for field, value in changes.items():
+        if field != "participant_ids":
+            setattr(mm_session, field, value)
+    mm_session.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="session.updated",
+        entity_type="session",
+        entity_id=mm_session.id,
+        changes=changes,
+    )
+    return mm_session
+
+
+async def _transition(
+    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str
+) -> SessionAccess:
+    access = await session_access(
+        session=session, caller=caller, session_id=session_id, for_update=True
+    )
+    access.ensure_can_steer()
+    sources, target = TRANSITIONS[action]
+    mm_session = access.session
+    if mm_session.status not in sources:
+        raise Conflict(f"A {mm_session.status.value} session cannot {action}")
+    now = utcnow()
+    mm_session.status = target
+    mm_session.updated_at = now
+    if target == SessionStatus.live:
+        mm_session.started_at = now
+    elif target == SessionStatus.completed:
+        mm_session.completed_at = now
+    elif target == SessionStatus.cancelled:
+        mm_session.cancelled_at = now
+    return access
+
+
+async def _publish_status(session: AsyncSession, mm_session: MastermindSession) -> None:
+    await session.flush()
+    await events.publish(
+        session,
+        session_id=mm_session.id,
+        organization_id=mm_session.organization_id,
+        type="session.status_changed",
+        payload={
+            "session_id": mm_session.id,
+            "status": mm_session.status.value,
+            "updated_at": mm_session.updated_at.isoformat(),
+        },
+    )
+
+
+async def start_session(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+) -> MastermindSession:
+    access = await _transition(session, caller, session_id, "start")
+    await _publish_status(session, access.session)
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="session.started",
+        entity_type="session",
+        entity_id=session_id,
+    )
+    return access.session
+
+
+async def cancel_session(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+) -> MastermindSession:
+    access = await _transition(session, caller, session_id, "cancel")
+    await _publish_status(session, access.session)
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="session.cancelled",
+        entity_type="session",
+        entity_id=session_id,
+    )
+    return access.session
+
+
+async def complete_session(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: SessionComplete
+) -> MastermindSession:
+    access = await _transition(session, caller, session_id, "complete")
+    mm_session = access.session
+    members = await _project_members(session, mm_session.project_id)
+    participants = {
+        row.user_id: row
+        for row in await session.scalars(
+            select(SessionParticipant).where(SessionParticipant.session_id == mm_session.id)
+        )
+    }
+    if data.attendance is None:
+        attendance = {
+            user_id: mm_session.timebox_minutes
+            for user_id in participants
+            if user_id in members and members[user_id].state == MemberState.active
+        }
+    else:
+        attendance = {}
+        for entry in data.attendance:
+            if entry.user_id not in members:
+                # Another organization's user is not found, as everywhere else (404).
+                await _check_participants(session, caller, mm_session.project_id, [entry.user_id])
+            attendance[entry.user_id] = entry.minutes
+    for user_id, minutes in attendance.items():
+        row = participants.get(user_id)
+        if row is None:  # came without an invitation: still counted
+            session.add(
+                SessionParticipant(
+                    session_id=mm_session.id,
+                    user_id=user_id,
+                    organization_id=mm_session.organization_id,
+                    attended_minutes=minutes,
+                )
+            )
+        else:
+            row.attended_minutes = minutes
+    for user_id, row in participants.items():
+        if user_id not in attendance:
+            row.attended_minutes = 0
+    mm_session.summary = data.summary
+    mm_session.decisions = data.decisions
+    mm_session.recommended_approach = data.recommended_approach
+    await _publish_status(session, mm_session)
+    audit.record(
+        session,
+        caller=caller,
+        organization_id=caller.organization_id,
+        action="session.completed",
+        entity_type="session",
+        entity_id=session_id,
+        changes={"attendance": {str(k): v for k, v in attendance.items()}},
+    )
+    return mm_session
+
+
+async def list_sessions(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    limit: int,
+    cursor: str | None,
+    project_id: uuid.UUID | None = None,
+    status: SessionStatus | None = None,
+    updated_since: datetime | None = None,
+) -> tuple[Sequence[MastermindSession], str | None]:
+    """The outcomes feed: ordered by (updated_at, id), so a script resumes where it stopped."""
+    statement = readable_sessions(caller)
+    if project_id is not None:
+        statement = statement.where(MastermindSession.project_id == project_id)
+    if status is not None:
+        statement = statement.where(MastermindSession.status == status)
+    if updated_since is not None:
+        statement = statement.where(MastermindSession.updated_at > updated_since)
+    return await paginate(
+        session,
+        statement,
+        time_column=MastermindSession.updated_at,
+        id_column=MastermindSession.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def list_project_sessions(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    status: SessionStatus | None = None,
+) -> tuple[Sequence[MastermindSession], str | None]:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    statement = select(MastermindSession).where(MastermindSession.project_id == access.project.id)
+    if status is not None:
+        statement = statement.where(MastermindSession.status == status)
+    return await paginate(
+        session,
+        statement,
+        time_column=MastermindSession.scheduled_at,
+        id_column=MastermindSession.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def present_sessions(
+    *, session: AsyncSession, sessions: Sequence[MastermindSession]
+) -> list[SessionRead]:
+    """Sessions with their participants, loaded in one query for the page."""
+    participants: dict[uuid.UUID, list[ParticipantRead]] = defaultdict(list)
+    if sessions:
+        rows = await session.execute(
+            select(
+                SessionParticipant.session_id,
+                SessionParticipant.user_id,
+                SessionParticipant.attended_minutes,
+                User.full_name,
+            )
+            .join(User, User.id == SessionParticipant.user_id)
+            .where(SessionParticipant.session_id.in_([s.id for s in sessions]))
+            .order_by(User.full_name, User.id)
+        )
+        for session_id, user_id, minutes, full_name in rows:
+            participants[session_id].append(
+                ParticipantRead(user_id=user_id, full_name=full_name, attended_minutes=minutes)
+            )
+    return [
+        SessionRead(
+            **{field: getattr(s, field) for field in _SESSION_FIELDS},
+            participants=participants[s.id],
+        )
+        for s in sessions
+    ]
+
+
+_SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f != "participants")
+
+
+async def get_outcome(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+) -> SessionOutcome:
+    access = await session_access(session=session, caller=caller, session_id=session_id)
+    mm_session = access.session
+    adopted = await session.execute(
+        select(Contribution, User.full_name)
+        .join(User, User.id == Contribution.author_id)
+        .where(
+            Contribution.session_id == mm_session.id,
+            Contribution.status == ContributionStatus.adopted,
+        )
+        .order_by(Contribution.votes.desc(), Contribution.created_at, Contribution.id)
+    )
+    items = await session.scalars(
+        select(ActionItem)
+        .where(ActionItem.session_id == mm_session.id)
+        .order_by(ActionItem.created_at, ActionItem.id)
+    )
+    attendance = await session.execute(
+        select(SessionParticipant.user_id, User.full_name, SessionParticipant.attended_minutes)
+        .join(User, User.id == SessionParticipant.user_id)
+        .where(
+            SessionParticipant.session_id == mm_session.id,
+            SessionParticipant.attended_minutes.is_not(None),
+        )
+        .order_by(User.full_name, User.id)
+    )
+    return SessionOutcome(
+        session_id=mm_session.id,
+        project_id=mm_session.project_id,
+        status=mm_session.status,
+        completed_at=mm_session.completed_at,
+        summary=mm_session.summary,
+        decisions=mm_session.decisions,
+        recommended_approach=mm_session.recommended_approach,
+        adopted_contributions=[
+            AdoptedContribution(
+                id=c.id,
+                kind=c.kind,
+                body=c.body,
+                author_id=c.author_id,
+                author_name=name,
+                votes=c.votes,
+            )
+            for c, name in adopted
+        ],
+        action_items=[ActionItemRead.model_validate(item) for item in items],
+        attendance=[AttendanceRead(user_id=u, full_name=n, minutes=m) for u, n, m in attendance],
+    )
