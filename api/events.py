@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -74,7 +75,9 @@ async def publish(
     seq = await session.scalar(
         update(MastermindSession)
         .where(MastermindSession.id == session_id)
-        .values(event_seq=MastermindSession.event_seq + 1)
+        # An event is not an edit of the session: keep updated_at (and so its ETag and its
+        # place in the outcomes feed) unchanged.
+        .values(event_seq=MastermindSession.event_seq + 1, updated_at=MastermindSession.updated_at)
         .returning(MastermindSession.event_seq)
     )
     payload = orjson.loads(orjson.dumps(payload, default=str))
@@ -282,14 +285,41 @@ class LiveHub:
                 elif live.seq > sent + 1:
                     replay = True  # a gap (should not happen): read it from the store
 
-    async def close(self) -> None:
+    def begin_shutdown(self) -> None:
+        """End every stream now (they finish their response cleanly) and stop listening."""
         self._closed = True
         self._connection_lost.set()
         for queues in self._subscribers.values():
             for queue in queues:
                 with contextlib.suppress(asyncio.QueueFull):
                     queue.put_nowait(None)
+
+    async def close(self) -> None:
+        self.begin_shutdown()
         if self._listener_task is not None:
             self._listener_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener_task
+
+
+def close_streams_on_shutdown_signal(hub: LiveHub) -> None:
+    """Close live streams as soon as the server is told to stop.
+
+    uvicorn waits for open connections before it runs the lifespan shutdown, and an SSE
+    stream never ends by itself: without this, every restart would wait out the graceful
+    timeout and then cut the streams. The server's own handler still runs afterwards.
+    """
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        if not callable(previous):
+            continue
+
+        def handler(received: int, frame: Any, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(hub.begin_shutdown)
+            previous(received, frame)
+
+        try:
+            signal.signal(signum, handler)
+        except ValueError:  # not the main thread (an app run inside tests): nothing to do
+            return

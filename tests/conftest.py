@@ -81,6 +81,7 @@ def settings(database_url: str) -> Settings:
 async def app(settings: Settings) -> AsyncIterator:
     application = create_app(settings)
     yield application
+    await application.state.live_hub.close()
     await application.state.engine.dispose()
 
 

@@ -161,7 +161,7 @@ async def add_member(
 @router.patch(
     "/{project_id}/members/{user_id}",
     response_model=MemberRead,
-    responses=problem_responses(403, 404, 409),
+    responses=problem_responses(403, 404, 409, 412),
 )
 async def update_member(
     project_id: uuid.UUID,
@@ -169,10 +169,19 @@ async def update_member(
     data: MemberUpdate,
     caller: CurrentCaller,
     session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> MemberRead:
-    return await project_service.update_member(
-        session=session, caller=caller, project_id=project_id, user_id=user_id, data=data
+    member = await project_service.update_member(
+        session=session,
+        caller=caller,
+        project_id=project_id,
+        user_id=user_id,
+        data=data,
+        if_match=if_match,
     )
+    with_etag(response, member)
+    return member
 
 
 @router.delete(

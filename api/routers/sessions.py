@@ -378,6 +378,9 @@ async def session_events(
         if last_event_id and last_event_id.isascii() and last_event_id.isdigit()
         else 0
     )
+    # Never past what the room has: a bigger id would hide the next events (and one beyond
+    # 64 bits breaks the replay query).
+    after = min(after, mm_session.event_seq)
     hub = request.app.state.live_hub
     return StreamingResponse(
         hub.stream(mm_session.id, last_event_id=after, is_disconnected=request.is_disconnected),

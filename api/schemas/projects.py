@@ -98,6 +98,7 @@ class MemberUpdate(RequestModel):
 
 
 class MemberRead(ResponseModel):
+    id: uuid.UUID
     user_id: uuid.UUID
     full_name: str
     role: MemberRole

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from api.schemas.sessions import ActionItemCreate, ActionItemUpdate, TimeEntryCr
 from api.services import audit
 from api.services.principal import Caller
 from api.services.projects import ProjectAccess, project_access, readable_projects
+from api.services.sessions import touch_outcome
 
 # A time entry may be logged for yesterday evening in another time zone, not for next week.
 MAX_DAYS_AHEAD = 1
@@ -101,6 +102,7 @@ async def create_action_item(
     )
     session.add(item)
     await session.flush()
+    await touch_outcome(session, item.session_id)
     audit.record(
         session,
         caller=caller,
@@ -201,6 +203,7 @@ async def update_action_item(
         setattr(item, field, value)
     item.updated_at = utcnow()
     await session.flush()
+    await touch_outcome(session, item.session_id)
     audit.record(
         session,
         caller=caller,
@@ -219,7 +222,7 @@ async def log_time(
     """Members log their own minutes; nobody logs time for somebody else."""
     access = await project_access(session=session, caller=caller, project_id=project_id)
     access.ensure_can_contribute()
-    if data.spent_on > date.today() + timedelta(days=MAX_DAYS_AHEAD):
+    if data.spent_on > datetime.now(UTC).date() + timedelta(days=MAX_DAYS_AHEAD):
         raise Conflict("Time cannot be logged for a future day")
     entry = TimeEntry(
         organization_id=caller.organization_id,

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
@@ -200,10 +199,7 @@ async def create_contact(
         organization_id=caller.organization_id, client_id=client.id, **data.model_dump()
     )
     session.add(contact)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # the client was archived meanwhile
-        raise Conflict("The client changed meanwhile; retry") from exc
+    await session.flush()
     audit.record(
         session,
         caller=caller,

@@ -32,11 +32,11 @@ from api.schemas.sessions import (
 )
 from api.services import audit
 from api.services.principal import Caller
-from api.services.sessions import SessionAccess, session_access
+from api.services.sessions import SessionAccess, session_access, touch_outcome
 
 
 async def _contribution_access(
-    session: AsyncSession, caller: Caller, contribution_id: uuid.UUID
+    session: AsyncSession, caller: Caller, contribution_id: uuid.UUID, *, for_update: bool = False
 ) -> tuple[SessionAccess, Contribution]:
     contribution = await session.scalar(
         select(Contribution).where(
@@ -48,7 +48,10 @@ async def _contribution_access(
         raise NotFound("Contribution not found")
     try:
         access = await session_access(
-            session=session, caller=caller, session_id=contribution.session_id
+            session=session,
+            caller=caller,
+            session_id=contribution.session_id,
+            for_update=for_update,
         )
     except NotFound:
         raise NotFound("Contribution not found") from None
@@ -114,7 +117,11 @@ async def present_contributions(
 async def create_contribution(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: ContributionCreate
 ) -> Contribution:
-    access = await session_access(session=session, caller=caller, session_id=session_id)
+    # The session row is locked before its status is checked, so a contribution cannot
+    # slip in after a concurrent cancel or complete (which lock it too).
+    access = await session_access(
+        session=session, caller=caller, session_id=session_id, for_update=True
+    )
     access.project.ensure_can_contribute()
     access.ensure_open_for_contributions()
     contribution = Contribution(
@@ -174,7 +181,10 @@ async def list_contributions(
 async def update_contribution(
     *, session: AsyncSession, caller: Caller, contribution_id: uuid.UUID, data: ContributionUpdate
 ) -> Contribution:
-    access, contribution = await _contribution_access(session, caller, contribution_id)
+    # Session row first, as everywhere that publishes: one lock order, no deadlock.
+    access, contribution = await _contribution_access(
+        session, caller, contribution_id, for_update=True
+    )
     access.ensure_can_steer()
     if access.session.status == SessionStatus.completed and not caller.is_admin:
         raise Forbidden("A completed session is read-only")
@@ -184,6 +194,7 @@ async def update_contribution(
     contribution.status = data.status
     contribution.updated_at = utcnow()
     await session.flush()
+    await touch_outcome(session, contribution.session_id)
     await events.publish(
         session,
         session_id=contribution.session_id,
@@ -208,7 +219,11 @@ async def set_vote(
 ) -> Contribution:
     """Add or take back the caller's vote. Repeating either is harmless; the count moves
     only with the vote row, by an atomic UPDATE, so concurrent votes are never lost."""
-    access, contribution = await _contribution_access(session, caller, contribution_id)
+    # Lock the session row before checking it is open: a vote racing a cancel or complete
+    # waits for it and is then refused, instead of landing on an ended session.
+    access, contribution = await _contribution_access(
+        session, caller, contribution_id, for_update=True
+    )
     access.project.ensure_can_contribute()
     access.ensure_open_for_contributions()
     if contribution.author_id == caller.user_id:
@@ -260,8 +275,8 @@ async def write_takeaway(
     """One takeaway per person per session: the first write creates it, later ones edit it.
     Returns the takeaway and whether it was created."""
     access = await session_access(session=session, caller=caller, session_id=session_id)
-    if access.project.membership is None:
-        raise Forbidden("Only members of the project write takeaways")
+    # Active members only, as for contributing: an invitee who never accepted writes none.
+    access.project.ensure_can_contribute()
     if access.session.status == SessionStatus.cancelled:
         raise Conflict("The session is cancelled")
     takeaway = await session.scalar(

@@ -75,10 +75,13 @@ class IdempotentCreate:
         existing = await self._stored()
         if existing is not None:
             return self._replay(existing)
+        # Only an expired record may be cleared: a live one belongs to a concurrent request
+        # that committed after our read, and deleting it would let a duplicate through.
         await self.session.execute(
             delete(IdempotencyRecord).where(
                 IdempotencyRecord.principal == self.principal,
                 IdempotencyRecord.key == self.key,
+                IdempotencyRecord.created_at <= utcnow() - RETENTION,
             )
         )
         record = IdempotencyRecord(

@@ -214,6 +214,10 @@ async def update_project(
     if new_owner is not None and new_owner != project.owner_id:
         if not caller.is_staff:
             raise Forbidden("Only managers and admins hand a project to another rep")
+        if (
+            "helper_budget_minutes" in changes
+        ):  # the old owner's new helper seat gets the new budget
+            project.helper_budget_minutes = changes["helper_budget_minutes"]
         await _hand_over(session, caller, project, new_owner)
         changes["owner_id"] = new_owner
     for field, value in changes.items():
@@ -316,6 +320,7 @@ async def list_projects(
 
 def _member_read(member: ProjectMember, user: User) -> MemberRead:
     return MemberRead(
+        id=member.id,
         user_id=member.user_id,
         full_name=user.full_name,
         role=member.role,
@@ -418,11 +423,13 @@ async def update_member(
     project_id: uuid.UUID,
     user_id: uuid.UUID,
     data: MemberUpdate,
+    if_match: str | None = None,
 ) -> MemberRead:
     access = await project_access(session=session, caller=caller, project_id=project_id)
     member = await _member(session, access.project.id, user_id)
     if member is None:
         raise NotFound("This person is not on the project")
+    ensure_current(member, if_match)
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if member.role == MemberRole.owner and changes:
         raise Conflict("The owner's seat changes only by handing the project over")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import events
@@ -51,6 +51,8 @@ TRANSITIONS = {
     "cancel": ({SessionStatus.scheduled, SessionStatus.live}, SessionStatus.cancelled),
 }
 OUTCOME_FIELDS = {"summary", "decisions", "recommended_approach"}
+# What SessionRead copies from the row; participants come from their own query.
+_SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f != "participants")
 
 
 def readable_sessions(caller: Caller) -> Select[tuple[MastermindSession]]:
@@ -377,6 +379,20 @@ async def complete_session(
     return mm_session
 
 
+async def touch_outcome(session: AsyncSession, session_id: uuid.UUID | None) -> None:
+    """A completed session's outcome changed (an idea adopted later, an action item done):
+    move its updated_at so the outcomes feed hands it to scripts again."""
+    if session_id is None:
+        return
+    await session.execute(
+        update(MastermindSession)
+        .where(
+            MastermindSession.id == session_id, MastermindSession.status == SessionStatus.completed
+        )
+        .values(updated_at=utcnow())
+    )
+
+
 async def list_sessions(
     *,
     session: AsyncSession,
@@ -456,9 +472,6 @@ async def present_sessions(
         )
         for s in sessions
     ]
-
-
-_SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f != "participants")
 
 
 async def get_outcome(

@@ -1,0 +1,261 @@
+"""Shared set-up for the session, contribution and action-item tests: a project with its
+panel (owner, helpers, an observer, an invited person, outsiders), quick bulk users for the
+concurrency tests, and a statement counter for the N+1 checks."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from api.models import MemberRole, MemberState, ProjectMember, Role, User
+from tests.factories import API, DEFAULT_PASSWORD, Actor, register, unique_email
+
+PROBLEM = "application/problem+json"
+
+
+def _explain(response: httpx.Response, label: object) -> str:
+    request = response.request
+    return f"{label} {request.method} {request.url.path}: {response.status_code} {response.text}"
+
+
+def problem(response: httpx.Response, status: int, label: object = "") -> dict[str, Any]:
+    """Assert an RFC 9457 error with this status and return its body."""
+    assert response.status_code == status, _explain(response, label)
+    assert response.headers["content-type"].startswith(PROBLEM), response.headers
+    body = response.json()
+    assert body["status"] == status
+    return body
+
+
+def ok(response: httpx.Response, status: int = 200, label: object = "") -> Any:
+    assert response.status_code == status, _explain(response, label)
+    return response.json()
+
+
+def soon(hours: int = 1) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+@dataclass
+class Panel:
+    """One organization with a project and everyone the permission matrix talks about."""
+
+    admin: Actor
+    manager: Actor  # staff, not a member of the project
+    owner: Actor
+    helper: Actor  # active helper
+    helper2: Actor  # another active helper
+    observer: Actor  # active observer
+    invited: Actor  # invited, has not accepted
+    outsider: Actor  # a rep of the same organization, not on the project
+    stranger: Actor  # the admin of another organization
+    project: dict[str, Any]
+
+    @property
+    def project_id(self) -> str:
+        return self.project["id"]
+
+
+async def add_member(
+    client: httpx.AsyncClient,
+    project_id: str,
+    by: Actor,
+    person: Actor,
+    *,
+    role: str = "helper",
+    accept: bool = True,
+) -> None:
+    r = await client.post(
+        f"{API}/projects/{project_id}/members",
+        headers=by.headers,
+        json={"user_id": person.id, "role": role},
+    )
+    assert r.status_code == 201, r.text
+    if accept:
+        r = await client.patch(
+            f"{API}/projects/{project_id}/members/{person.id}",
+            headers=person.headers,
+            json={"state": "active"},
+        )
+        assert r.status_code == 200, r.text
+
+
+async def new_project(
+    client: httpx.AsyncClient, owner: Actor, *, title: str = "Northwind expansion"
+) -> dict[str, Any]:
+    r = await client.post(
+        f"{API}/projects",
+        headers=owner.headers,
+        json={"title": title, "kind": "prospecting", "helper_budget_minutes": 60},
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def make_panel(client: httpx.AsyncClient, app: Any) -> Panel:
+    admin = await register(client)
+    # The people are written directly (fast); the project and its panel go through the API.
+    manager, owner, helper, helper2, observer, invited, outsider = await quick_users(
+        app,
+        admin.organization_id,
+        names=[
+            ("Mona Manager", "manager"),
+            ("Olga Owner", "rep"),
+            ("Hank Helper", "rep"),
+            ("Hilda Helper", "rep"),
+            ("Otto Observer", "rep"),
+            ("Ivy Invited", "rep"),
+            ("Oscar Outsider", "rep"),
+        ],
+    )
+    stranger = await register(client, organization_name="Rival Corp")
+    project = await new_project(client, owner)
+    for person in (helper, helper2):
+        await add_member(client, project["id"], owner, person)
+    await add_member(client, project["id"], owner, observer, role="observer")
+    await add_member(client, project["id"], owner, invited, accept=False)
+    return Panel(
+        admin=admin,
+        manager=manager,
+        owner=owner,
+        helper=helper,
+        helper2=helper2,
+        observer=observer,
+        invited=invited,
+        outsider=outsider,
+        stranger=stranger,
+        project=project,
+    )
+
+
+async def new_session(
+    client: httpx.AsyncClient, project_id: str, by: Actor, **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "purpose": "approach",
+        "title": "How to open the door",
+        "scheduled_at": soon(),
+        "timebox_minutes": 30,
+        **fields,
+    }
+    r = await client.post(f"{API}/projects/{project_id}/sessions", headers=by.headers, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def transition(
+    client: httpx.AsyncClient, session_id: str, by: Actor, action: str, **body: Any
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"json": body} if action == "complete" else {}
+    r = await client.post(f"{API}/sessions/{session_id}/{action}", headers=by.headers, **kwargs)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def contribute(
+    client: httpx.AsyncClient, session_id: str, by: Actor, body: str = "An idea", kind: str = "idea"
+) -> dict[str, Any]:
+    r = await client.post(
+        f"{API}/sessions/{session_id}/contributions",
+        headers=by.headers,
+        json={"kind": kind, "body": body},
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+_password_hashes: dict[int, str] = {}
+
+
+async def quick_users(
+    app: Any,
+    organization_id: str,
+    count: int = 0,
+    *,
+    prefix: str = "user",
+    names: list[tuple[str, str]] | None = None,
+) -> list[Actor]:
+    """Users written straight to the database with tokens issued directly (signing in
+    through the API for each would only test argon2): ``count`` reps named after
+    ``prefix``, or one per ``(full_name, role)`` in ``names``."""
+    security = app.state.security
+    key = id(security)
+    if key not in _password_hashes:
+        _password_hashes[key] = await security.hash_password(DEFAULT_PASSWORD)
+    org = uuid.UUID(organization_id)
+    wanted = names or [(f"{prefix.title()} {n:03d}", "rep") for n in range(count)]
+    users = [
+        User(
+            organization_id=org,
+            email=unique_email(role),
+            full_name=full_name,
+            role=Role(role),
+            password_hash=_password_hashes[key],
+        )
+        for full_name, role in wanted
+    ]
+    async with app.state.sessionmaker() as session:
+        session.add_all(users)
+        await session.commit()
+    actors = []
+    for user in users:
+        token = security.issue_token(
+            token_type="access",
+            subject=user.id,
+            organization_id=org,
+            lifetime=timedelta(minutes=15),
+        )
+        actors.append(
+            Actor(
+                user={
+                    "id": str(user.id),
+                    "organization_id": organization_id,
+                    "full_name": user.full_name,
+                    "email": user.email,
+                    "role": user.role.value,
+                },
+                access_token=token.token,
+                refresh_token="",
+            )
+        )
+    return actors
+
+
+async def seat_members(app: Any, project_id: str, actors: list[Actor], *, role: str = "helper"):
+    """Put users on a project as active members directly (bulk set-up only)."""
+    async with app.state.sessionmaker() as session:
+        session.add_all(
+            ProjectMember(
+                organization_id=uuid.UUID(a.organization_id),
+                project_id=uuid.UUID(project_id),
+                user_id=uuid.UUID(a.id),
+                role=MemberRole(role),
+                state=MemberState.active,
+                budget_minutes=60,
+            )
+            for a in actors
+        )
+        await session.commit()
+
+
+@contextlib.contextmanager
+def count_statements(app: Any) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:  # conn, cursor, statement, parameters, context, many
+        statements.append(args[2])
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -1,0 +1,103 @@
+"""What moves a session in the outcomes feed: edits and outcome changes, not live events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.factories import API, add_user, register
+
+
+async def _project_with_helper(client):
+    admin = await register(client)
+    owner = await add_user(client, admin)
+    helper = await add_user(client, admin)
+    project = (
+        await client.post(
+            f"{API}/projects", headers=owner.headers, json={"title": "Feed", "kind": "campaign"}
+        )
+    ).json()
+    await client.post(
+        f"{API}/projects/{project['id']}/members",
+        headers=owner.headers,
+        json={"user_id": helper.id},
+    )
+    await client.patch(
+        f"{API}/projects/{project['id']}/members/{helper.id}",
+        headers=helper.headers,
+        json={"state": "active"},
+    )
+    session = (
+        await client.post(
+            f"{API}/projects/{project['id']}/sessions",
+            headers=owner.headers,
+            json={
+                "purpose": "campaign",
+                "title": "Spring",
+                "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            },
+        )
+    ).json()
+    return admin, owner, helper, project, session
+
+
+async def test_live_activity_keeps_the_etag_and_the_feed_position(client):
+    _admin, owner, helper, _project, session = await _project_with_helper(client)
+    read = await client.get(f"{API}/sessions/{session['id']}", headers=owner.headers)
+    etag, updated_at = read.headers["ETag"], read.json()["updated_at"]
+    await client.post(f"{API}/sessions/{session['id']}/start", headers=owner.headers)
+    started = await client.get(f"{API}/sessions/{session['id']}", headers=owner.headers)
+    assert started.headers["ETag"] != etag  # a transition is an edit
+    etag, updated_at = started.headers["ETag"], started.json()["updated_at"]
+
+    idea = (
+        await client.post(
+            f"{API}/sessions/{session['id']}/contributions",
+            headers=helper.headers,
+            json={"kind": "idea", "body": "Bundle training"},
+        )
+    ).json()
+    await client.post(f"{API}/contributions/{idea['id']}/vote", headers=owner.headers)
+    after = await client.get(f"{API}/sessions/{session['id']}", headers=owner.headers)
+    assert after.headers["ETag"] == etag and after.json()["updated_at"] == updated_at
+    edit = await client.patch(
+        f"{API}/sessions/{session['id']}",
+        headers={**owner.headers, "If-Match": etag},
+        json={"title": "Spring push"},
+    )
+    assert edit.status_code == 200, edit.text
+
+
+async def test_a_changed_outcome_comes_back_in_the_feed(client):
+    admin, owner, helper, project, session = await _project_with_helper(client)
+    await client.post(f"{API}/sessions/{session['id']}/start", headers=owner.headers)
+    item = (
+        await client.post(
+            f"{API}/projects/{project['id']}/action-items",
+            headers=owner.headers,
+            json={"title": "Send deck", "assignee_id": helper.id, "session_id": session["id"]},
+        )
+    ).json()
+    await client.post(
+        f"{API}/sessions/{session['id']}/complete", headers=owner.headers, json={"summary": "ok"}
+    )
+    feed = (
+        await client.get(f"{API}/sessions", headers=admin.headers, params={"status": "completed"})
+    ).json()
+    seen_at = feed["items"][0]["updated_at"]
+
+    since = {"status": "completed", "updated_since": seen_at}
+    assert (await client.get(f"{API}/sessions", headers=admin.headers, params=since)).json()[
+        "items"
+    ] == []
+    done = await client.patch(
+        f"{API}/action-items/{item['id']}", headers=helper.headers, json={"status": "done"}
+    )
+    assert done.status_code == 200
+    again = (await client.get(f"{API}/sessions", headers=admin.headers, params=since)).json()[
+        "items"
+    ]
+    assert [s["id"] for s in again] == [session["id"]]
+    outcome = (
+        await client.get(f"{API}/sessions/{session['id']}/outcome", headers=admin.headers)
+    ).json()
+    assert [a["status"] for a in outcome["action_items"]] == ["done"]

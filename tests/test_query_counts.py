@@ -1,0 +1,142 @@
+"""No N+1: the list endpoints of clients, projects and members issue the same number of SQL
+statements for a page of 2 rows as for a page of 30."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from sqlalchemy import event
+
+from api.models import User
+from tests.factories import API, Actor, add_user, register
+
+
+@contextmanager
+def counted_statements(app) -> Iterator[list[str]]:
+    """Every statement the app's engine sends to the database while the block runs."""
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+async def statements_for(
+    client: httpx.AsyncClient, app, actor: Actor, url: str, rows: int, *, last_page: bool = True
+) -> list[str]:
+    """The statements one GET of ``url`` costs; the page must hold ``rows`` items."""
+    with counted_statements(app) as statements:
+        response = await client.get(url, headers=actor.headers)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["items"]) == rows
+    assert (response.json()["next_cursor"] is None) is last_page
+    return list(statements)
+
+
+async def create_clients(client, admin: Actor, owners: list[Actor], count: int) -> None:
+    for i in range(count):
+        owner = owners[i % len(owners)]
+        response = await client.post(
+            f"{API}/clients",
+            headers=admin.headers,
+            json={"name": f"Client {uuid.uuid4().hex[:8]}", "owner_id": owner.id},
+        )
+        assert response.status_code == 201, response.text
+        # Every other client gets an open project, so open_projects is not always zero.
+        if i % 2 == 0:
+            project = await client.post(
+                f"{API}/projects",
+                headers=owner.headers,
+                json={"title": "Deal", "kind": "account", "client_id": response.json()["id"]},
+            )
+            assert project.status_code == 201, project.text
+
+
+async def test_list_clients_costs_the_same_for_2_and_30_rows(client, app):
+    admin = await register(client)
+    reps = [await add_user(client, admin), await add_user(client, admin)]
+    await create_clients(client, admin, reps, 2)
+    small = await statements_for(client, app, reps[0], f"{API}/clients", 2)
+    await create_clients(client, admin, reps, 28)
+    large = await statements_for(client, app, reps[0], f"{API}/clients", 30)
+    assert len(small) == len(large), (small, large)
+    assert len(large) <= 6, large
+
+
+async def create_projects(client, actors: list[Actor], count: int) -> None:
+    for i in range(count):
+        response = await client.post(
+            f"{API}/projects",
+            headers=actors[i % len(actors)].headers,
+            json={"title": f"Project {i}", "kind": "prospecting"},
+        )
+        assert response.status_code == 201, response.text
+
+
+async def test_list_projects_costs_the_same_for_2_and_30_rows(client, app):
+    admin = await register(client)
+    rep = await add_user(client, admin)
+    await create_projects(client, [rep, admin], 4)  # the rep sees the 2 of their own
+    small_rep = await statements_for(client, app, rep, f"{API}/projects", 2)
+    small_admin = await statements_for(
+        client, app, admin, f"{API}/projects?limit=2", 2, last_page=False
+    )
+    await create_projects(client, [rep, admin], 56)
+    large_rep = await statements_for(client, app, rep, f"{API}/projects", 30)
+    large_admin = await statements_for(
+        client, app, admin, f"{API}/projects?limit=30", 30, last_page=False
+    )
+    assert len(small_rep) == len(large_rep), (small_rep, large_rep)
+    assert len(small_admin) == len(large_admin), (small_admin, large_admin)
+    assert len(large_rep) <= 5, large_rep
+
+
+async def insert_users(app, organization_id: str, count: int) -> list[str]:
+    """Users written straight to the database: they only sit on a panel, nobody signs in."""
+    users = [
+        User(
+            organization_id=uuid.UUID(organization_id),
+            email=f"panel-{uuid.uuid4().hex}@example.com",
+            full_name=f"Panel Member {i}",
+            password_hash="not-a-password-hash",
+        )
+        for i in range(count)
+    ]
+    async with app.state.sessionmaker() as session:
+        session.add_all(users)
+        await session.commit()
+    return [str(user.id) for user in users]
+
+
+async def test_list_members_costs_the_same_for_2_and_30_rows(client, app):
+    admin = await register(client)
+    owner = await add_user(client, admin)
+    response = await client.post(
+        f"{API}/projects", headers=owner.headers, json={"title": "Panel", "kind": "campaign"}
+    )
+    assert response.status_code == 201, response.text
+    url = f"{API}/projects/{response.json()['id']}/members"
+    user_ids = await insert_users(app, admin.organization_id, 29)
+
+    async def seat(user_id: str) -> None:
+        invited = await client.post(url, headers=owner.headers, json={"user_id": user_id})
+        assert invited.status_code == 201, invited.text
+
+    await seat(user_ids[0])
+    small = await statements_for(client, app, owner, url, 2)
+    for user_id in user_ids[1:]:
+        await seat(user_id)
+    large = await statements_for(client, app, owner, url, 30)
+    assert len(small) == len(large), (small, large)
+    assert len(large) <= 6, large
+    names = {m["full_name"] for m in (await client.get(url, headers=owner.headers)).json()["items"]}
+    assert {f"Panel Member {i}" for i in range(29)} <= names
