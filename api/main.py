@@ -14,9 +14,19 @@ from fastapi.routing import APIRoute
 from api.config import Settings, get_settings
 from api.db import create_engine, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from api.events import HUB_KEY, LiveHub
+from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
 from api.observability import RequestContextMiddleware, configure_logging
-from api.routers import action_items, auth, clients, health, projects, sessions, teams, users
+from api.routers import (
+    action_items,
+    auth,
+    clients,
+    health,
+    insight,
+    projects,
+    sessions,
+    teams,
+    users,
+)
 from api.schemas.problems import Problem
 from api.security import Security
 
@@ -55,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        close_streams_on_shutdown_signal(app.state.live_hub)
         yield
         # Ends the live streams first, so a rolling restart closes them cleanly.
         await app.state.live_hub.close()
@@ -101,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, hsts=settings.environment == "production")
 
-    for module in (health, auth, users, teams, clients, projects, sessions, action_items):
+    for module in (health, auth, users, teams, clients, projects, sessions, action_items, insight):
         app.include_router(module.router)
 
     def custom_openapi() -> dict[str, Any]:

@@ -13,8 +13,8 @@ fi
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 
 echo "== lint"
-.venv/bin/ruff check api tests scripts alembic
-.venv/bin/ruff format --check api tests scripts alembic
+.venv/bin/ruff check api tests scripts alembic bench
+.venv/bin/ruff format --check api tests scripts alembic bench
 
 echo "== contract: openapi.json is current"
 .venv/bin/python scripts/export_openapi.py --check

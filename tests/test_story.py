@@ -16,32 +16,54 @@ async def test_the_whole_story(client):
     helper = await add_user(client, admin, seniority="senior", full_name="Priya Helper")
     helper2 = await add_user(client, admin, full_name="Tom Helper")
 
-    r = await client.post(f"{API}/clients", headers=owner.headers,
-                          json={"name": "Helix Medical", "industry": "healthcare"})
+    r = await client.post(
+        f"{API}/clients",
+        headers=owner.headers,
+        json={"name": "Helix Medical", "industry": "healthcare"},
+    )
     assert r.status_code == 201, r.text
     client_id = r.json()["id"]
     assert r.json()["owner_id"] == owner.id
 
-    r = await client.post(f"{API}/projects", headers=owner.headers, json={
-        "title": "Helix framework deal", "kind": "account", "client_id": client_id,
-        "objective": "Win the framework", "helper_budget_minutes": 90,
-    })
+    r = await client.post(
+        f"{API}/projects",
+        headers=owner.headers,
+        json={
+            "title": "Helix framework deal",
+            "kind": "account",
+            "client_id": client_id,
+            "objective": "Win the framework",
+            "helper_budget_minutes": 90,
+        },
+    )
     assert r.status_code == 201, r.text
     project = r.json()
 
     for person in (helper, helper2):
-        r = await client.post(f"{API}/projects/{project['id']}/members", headers=manager.headers,
-                              json={"user_id": person.id})
+        r = await client.post(
+            f"{API}/projects/{project['id']}/members",
+            headers=manager.headers,
+            json={"user_id": person.id},
+        )
         assert r.status_code == 201, r.text
         assert r.json()["state"] == "invited" and r.json()["budget_minutes"] == 90
-        r = await client.patch(f"{API}/projects/{project['id']}/members/{person.id}", headers=person.headers,
-                               json={"state": "active"})
+        r = await client.patch(
+            f"{API}/projects/{project['id']}/members/{person.id}",
+            headers=person.headers,
+            json={"state": "active"},
+        )
         assert r.status_code == 200, r.text
 
-    r = await client.post(f"{API}/projects/{project['id']}/sessions", headers=owner.headers, json={
-        "purpose": "approach", "title": "How to approach the COO",
-        "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(), "timebox_minutes": 30,
-    })
+    r = await client.post(
+        f"{API}/projects/{project['id']}/sessions",
+        headers=owner.headers,
+        json={
+            "purpose": "approach",
+            "title": "How to approach the COO",
+            "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+            "timebox_minutes": 30,
+        },
+    )
     assert r.status_code == 201, r.text
     session = r.json()
     assert {p["user_id"] for p in session["participants"]} == {owner.id, helper.id, helper2.id}
@@ -49,8 +71,11 @@ async def test_the_whole_story(client):
     r = await client.post(f"{API}/sessions/{session['id']}/start", headers=owner.headers)
     assert r.status_code == 200 and r.json()["status"] == "live"
 
-    r = await client.post(f"{API}/sessions/{session['id']}/contributions", headers=helper.headers,
-                          json={"kind": "idea", "body": "Lead with downtime cost"})
+    r = await client.post(
+        f"{API}/sessions/{session['id']}/contributions",
+        headers=helper.headers,
+        json={"kind": "idea", "body": "Lead with downtime cost"},
+    )
     assert r.status_code == 201, r.text
     idea = r.json()
     for voter in (owner, helper2):
@@ -58,31 +83,53 @@ async def test_the_whole_story(client):
         assert r.status_code == 200, r.text
     assert r.json()["votes"] == 2 and r.json()["voted_by_me"] is True
 
-    r = await client.patch(f"{API}/contributions/{idea['id']}", headers=owner.headers, json={"status": "adopted"})
+    r = await client.patch(
+        f"{API}/contributions/{idea['id']}", headers=owner.headers, json={"status": "adopted"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "adopted"
 
-    r = await client.post(f"{API}/projects/{project['id']}/action-items", headers=owner.headers, json={
-        "title": "Draft ROI one-pager", "assignee_id": helper.id, "session_id": session["id"],
-        "contribution_id": idea["id"],
-    })
+    r = await client.post(
+        f"{API}/projects/{project['id']}/action-items",
+        headers=owner.headers,
+        json={
+            "title": "Draft ROI one-pager",
+            "assignee_id": helper.id,
+            "session_id": session["id"],
+            "contribution_id": idea["id"],
+        },
+    )
     assert r.status_code == 201, r.text
     item = r.json()
 
-    r = await client.post(f"{API}/sessions/{session['id']}/complete", headers=owner.headers, json={
-        "summary": "Lead with downtime", "decisions": ["Pilot first"], "recommended_approach": "COO first",
-    })
+    r = await client.post(
+        f"{API}/sessions/{session['id']}/complete",
+        headers=owner.headers,
+        json={
+            "summary": "Lead with downtime",
+            "decisions": ["Pilot first"],
+            "recommended_approach": "COO first",
+        },
+    )
     assert r.status_code == 200, r.text
     assert {p["attended_minutes"] for p in r.json()["participants"]} == {30}
 
-    r = await client.patch(f"{API}/action-items/{item['id']}", headers=helper.headers, json={"status": "done"})
+    r = await client.patch(
+        f"{API}/action-items/{item['id']}", headers=helper.headers, json={"status": "done"}
+    )
     assert r.status_code == 200 and r.json()["completed_at"]
 
-    r = await client.post(f"{API}/projects/{project['id']}/time-entries", headers=helper.headers,
-                          json={"minutes": 25, "spent_on": datetime.now(UTC).date().isoformat(), "note": "prep"})
+    r = await client.post(
+        f"{API}/projects/{project['id']}/time-entries",
+        headers=helper.headers,
+        json={"minutes": 25, "spent_on": datetime.now(UTC).date().isoformat(), "note": "prep"},
+    )
     assert r.status_code == 201, r.text
 
-    r = await client.post(f"{API}/projects/{project['id']}/close", headers=owner.headers,
-                          json={"result": "won", "note": "Signed"})
+    r = await client.post(
+        f"{API}/projects/{project['id']}/close",
+        headers=owner.headers,
+        json={"result": "won", "note": "Signed"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "won"
 
     r = await client.get(f"{API}/sessions", headers=admin.headers, params={"status": "completed"})

@@ -1,0 +1,155 @@
+"""The reciprocity ledger and project progress."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from api.models import MemberRole, MemberState, Seniority
+
+
+class LedgerRow(BaseModel):
+    user_id: uuid.UUID
+    full_name: str
+    minutes_given: int
+    minutes_received: int
+    balance_minutes: int
+    sessions_attended: int
+    contributions_count: int
+    ideas_adopted: int
+    helped_people: int
+    helped_by_people: int
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerRow]
+    next_cursor: str | None = None
+    since: date
+    until: date
+
+
+BurnWarning = Literal["none", "over_80", "over_100"]
+
+
+class ProgressMember(BaseModel):
+    user_id: uuid.UUID
+    full_name: str
+    role: MemberRole
+    state: MemberState
+    budget_minutes: int
+    minutes_used: int
+    burn_warning: BurnWarning
+
+
+class SessionCounts(BaseModel):
+    held: int
+    planned: int
+    live: int
+    cancelled: int
+
+
+class ActionItemCounts(BaseModel):
+    open: int
+    done: int
+    overdue: int
+    cancelled: int
+
+
+class ProjectProgress(BaseModel):
+    project_id: uuid.UUID
+    due_date: date | None
+    days_to_due: int | None
+    budget_minutes: int
+    minutes_used: int
+    members: list[ProgressMember]
+    sessions: SessionCounts
+    action_items: ActionItemCounts
+
+
+class SuggestedHelper(BaseModel):
+    user_id: uuid.UUID
+    full_name: str
+    seniority: Seniority
+    expertise: list[str]
+    score: float
+    reasons: list[str]
+
+
+class SuggestedHelperList(BaseModel):
+    items: list[SuggestedHelper]
+    next_cursor: str | None = None
+
+
+class ProjectSummary(BaseModel):
+    id: uuid.UUID
+    title: str
+    kind: str
+    status: str
+    client_id: uuid.UUID | None
+    owner_id: uuid.UUID
+    due_date: date | None
+
+
+class SessionSummary(BaseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    project_title: str
+    title: str
+    purpose: str
+    status: str
+    scheduled_at: datetime
+    timebox_minutes: int
+
+
+class ActionItemSummary(BaseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    title: str
+    assignee_id: uuid.UUID
+    due_date: date | None
+    status: str
+
+
+class ProjectBurn(BaseModel):
+    project_id: uuid.UUID
+    title: str
+    budget_minutes: int
+    minutes_used: int
+    burn_warning: BurnWarning
+
+
+class WeekCount(BaseModel):
+    week_start: date
+    sessions: int
+
+
+class LearningMix(BaseModel):
+    completed_sessions: int
+    mixed_sessions: int = 0
+    share_mixed: float = 0.0
+
+
+class TeamOverview(BaseModel):
+    projects_by_status: dict[str, int]
+    budget_burn: list[ProjectBurn]
+    overdue_action_items: list[ActionItemSummary]
+    overdue_count: int
+    sessions_per_week: list[WeekCount]
+    top_givers: list[LedgerRow]
+    top_takers: list[LedgerRow]
+    learning_mix: LearningMix
+
+
+class Dashboard(BaseModel):
+    role: str
+    since: date
+    until: date
+    my_balance: LedgerRow
+    my_projects: list[ProjectSummary]
+    helping_on: list[ProjectSummary]
+    next_sessions: list[SessionSummary]
+    my_action_items: list[ActionItemSummary]
+    team: TeamOverview | None = None

@@ -1,0 +1,147 @@
+"""Project progress: is this deal getting the help it needs, within budget?"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import case, func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.models import (
+    ActionItem,
+    ActionItemStatus,
+    MastermindSession,
+    MemberRole,
+    ProjectMember,
+    SessionParticipant,
+    SessionStatus,
+    TimeEntry,
+    User,
+)
+from api.schemas.insight import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
+from api.services.ledger import organization_zone
+from api.services.principal import Caller
+from api.services.projects import project_access
+
+WARN_AT = 0.8
+
+
+def burn_warning(used: int, budget: int) -> str:
+    if budget <= 0:
+        return "none"
+    if used >= budget:
+        return "over_100"
+    return "over_80" if used >= WARN_AT * budget else "none"
+
+
+async def minutes_used_by_member(
+    session: AsyncSession, project_ids: list[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+    """(project_id, user_id) → minutes spent: completed-session attendance plus time entries."""
+    if not project_ids:
+        return {}
+    attended = (
+        select(
+            MastermindSession.project_id.label("project_id"),
+            SessionParticipant.user_id.label("user_id"),
+            SessionParticipant.attended_minutes.label("minutes"),
+        )
+        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
+        .where(
+            MastermindSession.project_id.in_(project_ids),
+            MastermindSession.status == SessionStatus.completed,
+            SessionParticipant.attended_minutes > 0,
+        )
+    )
+    logged = select(
+        TimeEntry.project_id.label("project_id"),
+        TimeEntry.user_id.label("user_id"),
+        TimeEntry.minutes.label("minutes"),
+    ).where(TimeEntry.project_id.in_(project_ids))
+    facts = union_all(attended, logged).subquery("facts")
+    rows = await session.execute(
+        select(facts.c.project_id, facts.c.user_id, func.sum(facts.c.minutes)).group_by(
+            facts.c.project_id, facts.c.user_id
+        )
+    )
+    return {(project_id, user_id): int(minutes or 0) for project_id, user_id, minutes in rows}
+
+
+async def project_progress(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID
+) -> ProjectProgress:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    project = access.project
+    zone = await organization_zone(session, project.organization_id)
+    today = datetime.now(zone).date()
+    used = await minutes_used_by_member(session, [project.id])
+    members = await session.execute(
+        select(ProjectMember, User.full_name)
+        .join(User, User.id == ProjectMember.user_id)
+        .where(ProjectMember.project_id == project.id)
+        .order_by(
+            case((ProjectMember.role == MemberRole.owner, 0), else_=1), User.full_name, User.id
+        )
+    )
+    member_rows = [
+        ProgressMember(
+            user_id=member.user_id,
+            full_name=full_name,
+            role=member.role,
+            state=member.state,
+            budget_minutes=member.budget_minutes,
+            minutes_used=used.get((project.id, member.user_id), 0),
+            burn_warning=burn_warning(
+                used.get((project.id, member.user_id), 0), member.budget_minutes
+            ),
+        )
+        for member, full_name in members
+    ]
+    session_counts: dict[SessionStatus, int] = defaultdict(int)
+    for status, count in await session.execute(
+        select(MastermindSession.status, func.count())
+        .where(MastermindSession.project_id == project.id)
+        .group_by(MastermindSession.status)
+    ):
+        session_counts[status] = count
+    overdue = case(
+        (
+            (ActionItem.status == ActionItemStatus.open)
+            & (ActionItem.due_date.is_not(None))
+            & (ActionItem.due_date < today),
+            1,
+        ),
+        else_=0,
+    )
+    items: dict[ActionItemStatus, int] = defaultdict(int)
+    overdue_count = 0
+    for status, count, late in await session.execute(
+        select(ActionItem.status, func.count(), func.sum(overdue))
+        .where(ActionItem.project_id == project.id)
+        .group_by(ActionItem.status)
+    ):
+        items[status] = count
+        overdue_count += int(late or 0)
+    helpers = [m for m in member_rows if m.role != MemberRole.owner]
+    return ProjectProgress(
+        project_id=project.id,
+        due_date=project.due_date,
+        days_to_due=(project.due_date - today).days if project.due_date else None,
+        budget_minutes=sum(m.budget_minutes for m in helpers),
+        minutes_used=sum(m.minutes_used for m in helpers),
+        members=member_rows,
+        sessions=SessionCounts(
+            held=session_counts[SessionStatus.completed],
+            planned=session_counts[SessionStatus.scheduled],
+            live=session_counts[SessionStatus.live],
+            cancelled=session_counts[SessionStatus.cancelled],
+        ),
+        action_items=ActionItemCounts(
+            open=items[ActionItemStatus.open],
+            done=items[ActionItemStatus.done],
+            overdue=overdue_count,
+            cancelled=items[ActionItemStatus.cancelled],
+        ),
+    )

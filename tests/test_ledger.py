@@ -1,0 +1,458 @@
+"""The reciprocity ledger and project progress, with exact figures for a hand-built story."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from api.models import Organization
+from tests.factories import API, Actor, add_user, create_team, register
+
+
+def ok(response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return None if status == 204 else response.json()
+
+
+@dataclass
+class Story:
+    admin: Actor
+    manager: Actor
+    ann: Actor  # owns P1, helps on P2
+    ben: Actor  # helps on P1, logs time, has an idea adopted
+    cat: Actor  # helps on P1, then is removed: her minutes still count
+    dan: Actor  # owns P2
+    p1: dict
+    p2: dict
+    s1: dict
+
+
+async def _project(client, owner: Actor, title: str, helpers: list[Actor], budget: int) -> dict:
+    project = ok(
+        await client.post(
+            f"{API}/projects",
+            headers=owner.headers,
+            json={"title": title, "kind": "prospecting", "helper_budget_minutes": budget},
+        ),
+        201,
+    )
+    for helper in helpers:
+        ok(
+            await client.post(
+                f"{API}/projects/{project['id']}/members",
+                headers=owner.headers,
+                json={"user_id": helper.id},
+            ),
+            201,
+        )
+        ok(
+            await client.patch(
+                f"{API}/projects/{project['id']}/members/{helper.id}",
+                headers=helper.headers,
+                json={"state": "active"},
+            )
+        )
+    return project
+
+
+async def _session(client, owner: Actor, project: dict) -> dict:
+    when = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    session = ok(
+        await client.post(
+            f"{API}/projects/{project['id']}/sessions",
+            headers=owner.headers,
+            json={
+                "purpose": "approach",
+                "title": "Panel",
+                "scheduled_at": when,
+                "timebox_minutes": 45,
+            },
+        ),
+        201,
+    )
+    ok(await client.post(f"{API}/sessions/{session['id']}/start", headers=owner.headers))
+    return session
+
+
+@pytest.fixture
+async def story(client) -> Story:
+    admin = await register(client)
+    manager = await add_user(client, admin, role="manager", full_name="Mia Manager")
+    ann = await add_user(client, admin, full_name="Ann Owner", seniority="junior")
+    ben = await add_user(client, admin, full_name="Ben Helper", seniority="senior")
+    cat = await add_user(client, admin, full_name="Cat Helper")
+    dan = await add_user(client, admin, full_name="Dan Owner")
+
+    p1 = await _project(client, ann, "P1", [ben, cat], budget=50)
+    s1 = await _session(client, ann, p1)
+    idea = ok(
+        await client.post(
+            f"{API}/sessions/{s1['id']}/contributions",
+            headers=ben.headers,
+            json={"kind": "idea", "body": "Pilot first"},
+        ),
+        201,
+    )
+    ok(
+        await client.post(
+            f"{API}/sessions/{s1['id']}/contributions",
+            headers=cat.headers,
+            json={"kind": "question", "body": "Who signs?"},
+        ),
+        201,
+    )
+    ok(
+        await client.patch(
+            f"{API}/contributions/{idea['id']}", headers=ann.headers, json={"status": "adopted"}
+        )
+    )
+    ok(
+        await client.post(
+            f"{API}/sessions/{s1['id']}/complete",
+            headers=ann.headers,
+            json={
+                "summary": "ok",
+                "attendance": [
+                    {"user_id": ann.id, "minutes": 30},
+                    {"user_id": ben.id, "minutes": 30},
+                    {"user_id": cat.id, "minutes": 20},
+                ],
+            },
+        )
+    )
+    # A cancelled session counts nothing, not even the contributions made in it.
+    s2 = await _session(client, ann, p1)
+    ok(
+        await client.post(
+            f"{API}/sessions/{s2['id']}/contributions",
+            headers=cat.headers,
+            json={"kind": "idea", "body": "Lost in a cancelled session"},
+        ),
+        201,
+    )
+    ok(await client.post(f"{API}/sessions/{s2['id']}/cancel", headers=ann.headers))
+    today = datetime.now(UTC).date()
+    ok(
+        await client.post(
+            f"{API}/projects/{p1['id']}/time-entries",
+            headers=ben.headers,
+            json={"minutes": 15, "spent_on": today.isoformat(), "note": "prep"},
+        ),
+        201,
+    )
+    # Ann's own preparation on her own project is not help given.
+    ok(
+        await client.post(
+            f"{API}/projects/{p1['id']}/time-entries",
+            headers=ann.headers,
+            json={"minutes": 60, "spent_on": today.isoformat()},
+        ),
+        201,
+    )
+    ok(await client.delete(f"{API}/projects/{p1['id']}/members/{cat.id}", headers=ann.headers), 204)
+
+    p2 = await _project(client, dan, "P2", [ann], budget=30)
+    s3 = await _session(client, dan, p2)
+    ok(
+        await client.post(
+            f"{API}/sessions/{s3['id']}/complete",
+            headers=dan.headers,
+            json={
+                "attendance": [
+                    {"user_id": ann.id, "minutes": 40},
+                    {"user_id": dan.id, "minutes": 40},
+                ]
+            },
+        )
+    )
+    return Story(admin, manager, ann, ben, cat, dan, p1, p2, s1)
+
+
+def _rows(body: dict) -> dict[str, dict]:
+    return {row["full_name"]: row for row in body["items"]}
+
+
+async def test_exact_figures(client, story: Story):
+    rows = _rows(ok(await client.get(f"{API}/ledger", headers=story.admin.headers)))
+    expect = {
+        # name: given, received, balance, sessions, contributions, adopted, helped, helped_by
+        "Ann Owner": (40, 65, -25, 2, 0, 0, 1, 2),
+        "Ben Helper": (45, 0, 45, 1, 1, 1, 1, 0),
+        "Cat Helper": (20, 0, 20, 1, 1, 0, 1, 0),
+        "Dan Owner": (0, 40, -40, 1, 0, 0, 0, 1),
+        "Mia Manager": (0, 0, 0, 0, 0, 0, 0, 0),
+    }
+    for name, figures in expect.items():
+        row = rows[name]
+        assert (
+            row["minutes_given"],
+            row["minutes_received"],
+            row["balance_minutes"],
+            row["sessions_attended"],
+            row["contributions_count"],
+            row["ideas_adopted"],
+            row["helped_people"],
+            row["helped_by_people"],
+        ) == figures, name
+    # Given and received balance out across the organization.
+    assert sum(r["balance_minutes"] for r in rows.values()) == 0
+
+
+async def test_period_cuts_by_day_in_the_organization_time_zone(client, app, story: Story):
+    today = datetime.now(UTC).date()
+    yesterday = today - timedelta(days=1)
+    ok(
+        await client.post(
+            f"{API}/projects/{story.p1['id']}/time-entries",
+            headers=story.ben.headers,
+            json={"minutes": 10, "spent_on": yesterday.isoformat()},
+        ),
+        201,
+    )
+    only_yesterday = _rows(
+        ok(
+            await client.get(
+                f"{API}/ledger",
+                headers=story.admin.headers,
+                params={"since": yesterday.isoformat(), "until": yesterday.isoformat()},
+            )
+        )
+    )
+    assert only_yesterday["Ben Helper"]["minutes_given"] == 10
+    assert only_yesterday["Ann Owner"]["minutes_received"] == 10
+    assert only_yesterday["Ann Owner"]["sessions_attended"] == 0
+
+    # At UTC+14 the sessions completed "now" fall on the local date of now + 14 h.
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Organization)
+            .where(Organization.id == uuid.UUID(story.admin.organization_id))
+            .values(time_zone="Pacific/Kiritimati")
+        )
+    local_today = (datetime.now(UTC) + timedelta(hours=14)).date()
+    day_before = local_today - timedelta(days=1)
+    on_local_day = _rows(
+        ok(
+            await client.get(
+                f"{API}/ledger",
+                headers=story.admin.headers,
+                params={"since": local_today.isoformat(), "until": local_today.isoformat()},
+            )
+        )
+    )
+    assert on_local_day["Ann Owner"]["sessions_attended"] == 2
+    before = _rows(
+        ok(
+            await client.get(
+                f"{API}/ledger",
+                headers=story.admin.headers,
+                params={"since": day_before.isoformat(), "until": day_before.isoformat()},
+            )
+        )
+    )
+    assert before["Ann Owner"]["sessions_attended"] == 0
+
+
+async def test_who_sees_which_rows(client, story: Story):
+    mine = ok(await client.get(f"{API}/ledger", headers=story.ben.headers))
+    assert [row["user_id"] for row in mine["items"]] == [story.ben.id]
+    assert mine["items"][0]["minutes_given"] == 45
+
+    own = ok(await client.get(f"{API}/users/{story.ben.id}/ledger", headers=story.ben.headers))
+    assert own["minutes_given"] == 45
+    other = await client.get(f"{API}/users/{story.ann.id}/ledger", headers=story.ben.headers)
+    assert other.status_code == 403
+    assert (
+        ok(await client.get(f"{API}/users/{story.ann.id}/ledger", headers=story.manager.headers))[
+            "balance_minutes"
+        ]
+        == -25
+    )
+
+    everyone = ok(await client.get(f"{API}/ledger", headers=story.manager.headers))
+    assert len(everyone["items"]) == 6
+
+    team = await create_team(client, story.manager, member_ids=[story.ann.id, story.ben.id])
+    narrowed = ok(
+        await client.get(
+            f"{API}/ledger", headers=story.manager.headers, params={"team_id": team["id"]}
+        )
+    )
+    assert {row["full_name"] for row in narrowed["items"]} == {"Ann Owner", "Ben Helper"}
+
+    other_manager = await add_user(client, story.admin, role="manager")
+    refused = await client.get(
+        f"{API}/ledger", headers=other_manager.headers, params={"team_id": team["id"]}
+    )
+    assert refused.status_code == 403
+
+    stranger = await register(client, organization_name="Other Co")
+    assert (
+        await client.get(f"{API}/users/{story.ann.id}/ledger", headers=stranger.headers)
+    ).status_code == 404
+    assert (
+        await client.get(f"{API}/ledger", headers=stranger.headers, params={"team_id": team["id"]})
+    ).status_code == 404
+    assert (await client.get(f"{API}/ledger")).status_code == 401
+
+
+async def test_bad_periods(client, story: Story):
+    backwards = await client.get(
+        f"{API}/ledger",
+        headers=story.admin.headers,
+        params={"since": "2026-05-02", "until": "2026-05-01"},
+    )
+    assert backwards.status_code == 409
+    garbage = await client.get(
+        f"{API}/ledger", headers=story.admin.headers, params={"since": "0.5"}
+    )
+    assert garbage.status_code == 422
+
+
+async def test_progress_budget_burn(client, story: Story):
+    progress = ok(
+        await client.get(f"{API}/projects/{story.p1['id']}/progress", headers=story.ben.headers)
+    )
+    members = {m["full_name"]: m for m in progress["members"]}
+    assert members["Ann Owner"]["role"] == "owner"
+    assert (members["Ben Helper"]["minutes_used"], members["Ben Helper"]["burn_warning"]) == (
+        45,
+        "over_80",
+    )
+    assert (members["Cat Helper"]["minutes_used"], members["Cat Helper"]["burn_warning"]) == (
+        20,
+        "none",
+    )
+    assert members["Cat Helper"]["state"] == "left"
+    assert progress["sessions"] == {"held": 1, "planned": 0, "live": 0, "cancelled": 1}
+    assert progress["minutes_used"] == 65 and progress["budget_minutes"] == 100
+
+    ok(
+        await client.post(
+            f"{API}/projects/{story.p1['id']}/time-entries",
+            headers=story.ben.headers,
+            json={"minutes": 5, "spent_on": datetime.now(UTC).date().isoformat()},
+        ),
+        201,
+    )
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    for title, due in (("late", yesterday), ("fine", None)):
+        ok(
+            await client.post(
+                f"{API}/projects/{story.p1['id']}/action-items",
+                headers=story.ann.headers,
+                json={"title": title, "assignee_id": story.ben.id, "due_date": due},
+            ),
+            201,
+        )
+    progress = ok(
+        await client.get(f"{API}/projects/{story.p1['id']}/progress", headers=story.ann.headers)
+    )
+    members = {m["full_name"]: m for m in progress["members"]}
+    assert (members["Ben Helper"]["minutes_used"], members["Ben Helper"]["burn_warning"]) == (
+        50,
+        "over_100",
+    )
+    assert progress["action_items"] == {"open": 2, "done": 0, "overdue": 1, "cancelled": 0}
+    outsider = await add_user(client, story.admin)
+    assert (
+        await client.get(f"{API}/projects/{story.p1['id']}/progress", headers=outsider.headers)
+    ).status_code == 404
+
+
+async def test_suggested_helpers_rank_and_explain(client, story: Story):
+    # Project P3 owned by junior Ann on a healthcare client.
+    hc = ok(
+        await client.post(
+            f"{API}/clients",
+            headers=story.ann.headers,
+            json={"name": "Helix", "industry": "Healthcare"},
+        ),
+        201,
+    )
+    p3 = ok(
+        await client.post(
+            f"{API}/projects",
+            headers=story.ann.headers,
+            json={"title": "Helix pricing review", "kind": "account", "client_id": hc["id"]},
+        ),
+        201,
+    )
+    expert = await add_user(
+        client, story.admin, full_name="Eve Expert", expertise=["healthcare"], seniority="mid"
+    )
+    await add_user(
+        client, story.admin, full_name="Nic Novice", expertise=["retail"], seniority="mid"
+    )
+    body = ok(
+        await client.get(f"{API}/projects/{p3['id']}/suggested-helpers", headers=story.ann.headers)
+    )
+    names = [s["full_name"] for s in body["items"]]
+    assert "Ann Owner" not in names  # the owner is never suggested
+    assert names.index("Eve Expert") < names.index("Nic Novice")
+    eve = next(s for s in body["items"] if s["user_id"] == expert.id)
+    assert any("healthcare" in r.lower() for r in eve["reasons"])
+    # Dan received 40 minutes from Ann and gave none: he owes help, and Ann helped him before.
+    dan = next(s for s in body["items"] if s["full_name"] == "Dan Owner")
+    assert any("turn to help" in r for r in dan["reasons"])
+    assert any("helped them" in r for r in dan["reasons"])
+    ben = next(s for s in body["items"] if s["full_name"] == "Ben Helper")
+    assert any("Senior" in r for r in ben["reasons"])  # a junior owner gets seniors
+    assert names.index("Dan Owner") < names.index("Nic Novice")
+    # Deterministic, and members are never suggested.
+    again = ok(
+        await client.get(f"{API}/projects/{p3['id']}/suggested-helpers", headers=story.ann.headers)
+    )
+    assert again == body
+    ok(
+        await client.post(
+            f"{API}/projects/{p3['id']}/members",
+            headers=story.ann.headers,
+            json={"user_id": expert.id},
+        ),
+        201,
+    )
+    after = ok(
+        await client.get(f"{API}/projects/{p3['id']}/suggested-helpers", headers=story.ann.headers)
+    )
+    assert expert.id not in [s["user_id"] for s in after["items"]]
+    # Helpers cannot ask; outsiders do not see the project.
+    assert (
+        await client.get(
+            f"{API}/projects/{story.p1['id']}/suggested-helpers", headers=story.ben.headers
+        )
+    ).status_code == 403
+    assert (
+        await client.get(f"{API}/projects/{p3['id']}/suggested-helpers", headers=story.dan.headers)
+    ).status_code == 404
+
+
+async def test_dashboard_for_a_rep_and_a_manager(client, story: Story):
+    rep = ok(await client.get(f"{API}/dashboard", headers=story.ann.headers))
+    assert rep["role"] == "rep" and rep["team"] is None
+    assert rep["my_balance"]["balance_minutes"] == -25
+    assert [p["title"] for p in rep["my_projects"]] == ["P1"]
+    assert [p["title"] for p in rep["helping_on"]] == ["P2"]
+    manager = ok(await client.get(f"{API}/dashboard", headers=story.manager.headers))
+    team = manager["team"]
+    assert team["projects_by_status"]["open"] == 2
+    assert (
+        len(team["sessions_per_week"]) == 12
+        and sum(w["sessions"] for w in team["sessions_per_week"]) == 2
+    )
+    assert [r["full_name"] for r in team["top_givers"]][:1] == ["Ben Helper"]
+    assert [r["full_name"] for r in team["top_takers"]] == ["Dan Owner", "Ann Owner"]
+    # S1 had senior Ben and junior Ann together; S3 had no junior/senior pair? Ann is junior, Dan mid.
+    assert team["learning_mix"] == {
+        "completed_sessions": 2,
+        "mixed_sessions": 1,
+        "share_mixed": 0.5,
+    }
+    burn = {b["title"]: b for b in team["budget_burn"]}
+    assert burn["P1"]["minutes_used"] == 65 and burn["P1"]["budget_minutes"] == 100
+    assert (await client.get(f"{API}/dashboard")).status_code == 401

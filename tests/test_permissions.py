@@ -1,0 +1,510 @@
+"""DESIGN.md's permission matrix, as one test per route built from the app's routes.
+
+Every route under /api/v1 with a path parameter must have a row in ``RULES`` (who may call
+it and a valid request body) or an entry in ``ELSEWHERE`` saying which file covers it: a
+new route with neither fails here, so it is covered by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import routing
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+
+from api.main import app as default_app
+from api.main import create_app
+from api.models import SQLModel
+from tests.factories import API, Actor, add_user, register
+
+PROBLEM = "application/problem+json"
+CONVERTER = re.compile(r"{(\w+):[^}]+}")
+OK = "2xx"
+
+# --- who gets what ---------------------------------------------------------------------------
+# The callers: the admin of another organization, a rep of the organization who is not on the
+# project, an active helper, an active observer, the project (and client) owner, a manager and
+# the admin, none of the last two on the project.
+CALLERS = ("other_admin", "outsider", "helper", "observer", "owner", "manager", "admin")
+
+KINDS: dict[str, dict[str, int | str]] = {
+    # read a project, its sessions, outcomes
+    "read": {
+        "other_admin": 404,
+        "outsider": 404,
+        "helper": OK,
+        "observer": OK,
+        "owner": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    # edit project, invite helpers, schedule, adopt ideas, close (and run a session)
+    "manage": {
+        "other_admin": 404,
+        "outsider": 404,
+        "helper": 403,
+        "observer": 403,
+        "owner": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    # contribute, vote, log own time, write takeaways: members only ("—" for admins: unchecked)
+    "contribute": {
+        "other_admin": 404,
+        "outsider": 404,
+        "helper": OK,
+        "observer": OK,
+        "owner": OK,
+        "manager": 403,  # "if member": this manager is not on the project
+    },
+    # update an action item's status: the helper is its assignee, the observer is not
+    "action_item": {
+        "other_admin": 404,
+        "outsider": 404,
+        "helper": OK,
+        "observer": 403,
+        "owner": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    # clients: the whole organization reads them (api/services/clients.py) ...
+    "client_read": {
+        "other_admin": 404,
+        "outsider": OK,
+        "helper": OK,
+        "observer": OK,
+        "owner": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    # ... and the client's owner, managers and admins change them
+    "client_write": {
+        "other_admin": 404,
+        "outsider": 403,
+        "helper": 403,
+        "observer": 403,
+        "owner": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+}
+
+
+@dataclass(frozen=True)
+class People:
+    admin: Actor
+    manager: Actor
+    owner: Actor
+    helper: Actor
+    observer: Actor
+    outsider: Actor
+    other_admin: Actor
+
+    def __getitem__(self, who: str) -> Actor:
+        return getattr(self, who)
+
+
+Case = dict[str, str]  # path parameter -> id, for one freshly built project
+Body = Callable[[People], dict[str, Any]] | dict[str, Any] | None
+Params = Callable[[Case, str], dict[str, str]] | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    body: Body = None
+    # The call changes state so that a second caller could not repeat it (close, start,
+    # remove...): every caller it should succeed for gets a project of their own.
+    consumes: bool = False
+    params: Params = None  # path parameters other than the case's defaults
+
+
+def _later() -> str:
+    return (datetime.now(UTC) + timedelta(days=1)).isoformat()
+
+
+def _not_my_contribution(case: Case, who: str) -> dict[str, str]:
+    # Votes come from others: the helper votes on the observer's idea, everyone else on the
+    # helper's.
+    key = "observer_contribution_id" if who == "helper" else "contribution_id"
+    return {"contribution_id": case[key]}
+
+
+P = f"{API}/projects/{{project_id}}"
+S = f"{API}/sessions/{{session_id}}"
+C = f"{API}/contributions/{{contribution_id}}"
+CL = f"{API}/clients/{{client_id}}"
+
+RULES: dict[tuple[str, str], Rule] = {
+    # projects
+    ("GET", P): Rule("read"),
+    ("PATCH", P): Rule("manage", {"objective": "Win the framework and the pilot"}),
+    ("POST", f"{P}/close"): Rule("manage", {"result": "won", "note": "Signed"}, consumes=True),
+    ("GET", f"{P}/members"): Rule("read"),
+    ("POST", f"{P}/members"): Rule(
+        "manage", lambda people: {"user_id": people.outsider.id, "role": "helper"}, consumes=True
+    ),
+    ("PATCH", f"{P}/members/{{user_id}}"): Rule("manage", {"budget_minutes": 45}),
+    ("DELETE", f"{P}/members/{{user_id}}"): Rule("manage", consumes=True),
+    ("GET", f"{P}/sessions"): Rule("read"),
+    ("POST", f"{P}/sessions"): Rule(
+        "manage", lambda _: {"purpose": "solution", "title": "Pricing", "scheduled_at": _later()}
+    ),
+    ("GET", f"{P}/action-items"): Rule("read"),
+    ("POST", f"{P}/action-items"): Rule(
+        "manage", lambda people: {"title": "Send the deck", "assignee_id": people.helper.id}
+    ),
+    ("GET", f"{P}/time-entries"): Rule("read"),
+    ("GET", f"{P}/progress"): Rule("read"),
+    # Suggestions serve the invitation, so they follow "invite helpers".
+    ("GET", f"{P}/suggested-helpers"): Rule("manage"),
+    ("POST", f"{P}/time-entries"): Rule(
+        "contribute", lambda _: {"minutes": 20, "spent_on": date.today().isoformat()}
+    ),
+    # sessions
+    ("GET", S): Rule("read"),
+    ("PATCH", S): Rule("manage", {"title": "Who signs?"}),
+    ("POST", f"{S}/start"): Rule(
+        "manage", consumes=True, params=lambda case, _: {"session_id": case["scheduled_id"]}
+    ),
+    ("POST", f"{S}/complete"): Rule("manage", {"summary": "Pilot first"}, consumes=True),
+    ("POST", f"{S}/cancel"): Rule("manage", consumes=True),
+    ("GET", f"{S}/outcome"): Rule("read"),
+    ("GET", f"{S}/contributions"): Rule("read"),
+    ("POST", f"{S}/contributions"): Rule("contribute", {"kind": "risk", "body": "Budget freeze"}),
+    ("GET", f"{S}/takeaways"): Rule("read"),
+    ("POST", f"{S}/takeaways"): Rule("contribute", {"body": "Lead with the numbers"}),
+    ("GET", f"{S}/events"): Rule("read"),
+    # contributions
+    ("PATCH", C): Rule("manage", {"status": "adopted"}),
+    ("POST", f"{C}/vote"): Rule("contribute", params=_not_my_contribution),
+    ("DELETE", f"{C}/vote"): Rule("contribute", params=_not_my_contribution),
+    # action items
+    ("PATCH", f"{API}/action-items/{{action_item_id}}"): Rule("action_item", {"status": "done"}),
+    # clients
+    ("GET", CL): Rule("client_read"),
+    ("PATCH", CL): Rule("client_write", {"notes": "Met the CFO"}),
+    ("DELETE", CL): Rule(
+        "client_write", consumes=True, params=lambda case, _: {"client_id": case["spare_client_id"]}
+    ),
+    ("GET", f"{CL}/contacts"): Rule("client_read"),
+    ("POST", f"{CL}/contacts"): Rule("client_write", {"name": "Dana Buyer"}),
+}
+
+# Routes with an id that follow other rows of the table (users, teams: admins and managers).
+ELSEWHERE: dict[tuple[str, str], str] = {
+    ("GET", f"{API}/users/{{user_id}}"): "tests/test_users.py",
+    ("PATCH", f"{API}/users/{{user_id}}"): "tests/test_users.py",
+    ("GET", f"{API}/users/{{user_id}}/ledger"): "tests/test_ledger.py",
+    ("GET", f"{API}/teams/{{team_id}}"): "tests/test_teams.py",
+    ("PATCH", f"{API}/teams/{{team_id}}"): "tests/test_teams.py",
+    ("DELETE", f"{API}/teams/{{team_id}}"): "tests/test_teams.py",
+    ("PUT", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/test_teams.py",
+    ("DELETE", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/test_teams.py",
+}
+
+
+def routes_with_an_id(app) -> list[tuple[str, str]]:
+    """(method, path template) of every API route with a path parameter, as served."""
+    found = set()
+    for context in routing.iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        path = CONVERTER.sub(r"{\1}", context.path)
+        if path.startswith(f"{API}/") and "{" in path:
+            found.update((method, path) for method in context.methods)
+    return sorted(found)
+
+
+ROUTES = [route for route in routes_with_an_id(default_app) if route not in ELSEWHERE]
+
+
+# --- the world -------------------------------------------------------------------------------
+
+
+async def _ok(response: Any) -> dict[str, Any]:
+    response = await response
+    assert response.is_success, (str(response.request.url), response.status_code, response.text)
+    return response.json() if response.content else {}
+
+
+async def make_people(http: httpx.AsyncClient) -> People:
+    admin = await register(http)
+    return People(
+        admin=admin,
+        manager=await add_user(http, admin, role="manager"),
+        owner=await add_user(http, admin, full_name="Olga Owner"),
+        helper=await add_user(http, admin, full_name="Hank Helper"),
+        observer=await add_user(http, admin, full_name="Oscar Observer"),
+        outsider=await add_user(http, admin, full_name="Otto Outsider"),
+        other_admin=await register(http, organization_name="Rival Sales"),
+    )
+
+
+async def make_case(http: httpx.AsyncClient, people: People) -> Case:
+    """The owner's client and account project, with an active helper and an active observer,
+    a live session (with an idea from each of them and an action item for the helper), a
+    scheduled session, and a second client without projects."""
+    owner = people.owner.headers
+
+    async def post(path: str, actor: dict[str, str], body: dict | None = None) -> dict:
+        return await _ok(http.post(f"{API}{path}", headers=actor, json=body))
+
+    client = await post("/clients", owner, {"name": "Helix Medical"})
+    spare = await post("/clients", owner, {"name": "Spare Parts Ltd"})
+    project = await post(
+        "/projects",
+        owner,
+        {"title": "Helix framework", "kind": "account", "client_id": client["id"]},
+    )
+    pid = project["id"]
+    for person, role in ((people.helper, "helper"), (people.observer, "observer")):
+        await post(f"/projects/{pid}/members", owner, {"user_id": person.id, "role": role})
+        await _ok(
+            http.patch(
+                f"{API}/projects/{pid}/members/{person.id}",
+                headers=person.headers,
+                json={"state": "active"},
+            )
+        )
+    schedule = {"purpose": "approach", "title": "The COO", "scheduled_at": _later()}
+    live = await post(f"/projects/{pid}/sessions", owner, schedule)
+    scheduled = await post(f"/projects/{pid}/sessions", owner, schedule)
+    await post(f"/sessions/{live['id']}/start", owner)
+    idea = await post(
+        f"/sessions/{live['id']}/contributions",
+        people.helper.headers,
+        {"kind": "idea", "body": "Lead with downtime cost"},
+    )
+    other_idea = await post(
+        f"/sessions/{live['id']}/contributions",
+        people.observer.headers,
+        {"kind": "question", "body": "Who signs?"},
+    )
+    item = await post(
+        f"/projects/{pid}/action-items",
+        owner,
+        {"title": "ROI one-pager", "assignee_id": people.helper.id, "session_id": live["id"]},
+    )
+    return {
+        "project_id": pid,
+        "client_id": client["id"],
+        "spare_client_id": spare["id"],
+        "session_id": live["id"],
+        "scheduled_id": scheduled["id"],
+        "contribution_id": idea["id"],
+        "observer_contribution_id": other_idea["id"],
+        "action_item_id": item["id"],
+        "user_id": people.observer.id,  # the member the member routes act on
+    }
+
+
+async def _empty_tables(engine) -> None:
+    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            await connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
+        else:
+            for name in tables:
+                await connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(scope="module")
+async def http(settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An app of this module's own: its people are made once (password hashing is the slow
+    part) and shared by every test here, each of which builds its own projects. conftest
+    empties the tables after tests that use its ``app``; this module does it at its end."""
+    application = create_app(settings)
+
+    async def one_line(*_args: Any, **_kwargs: Any) -> AsyncIterator[bytes]:
+        yield b"retry: 3000\n\n"
+
+    # ASGITransport reads a response to its end: the live room answers with one line. Who
+    # may open it is decided before streaming starts; tests/test_live.py tests the stream.
+    application.state.live_hub.stream = one_line
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+    finally:
+        await _empty_tables(application.state.engine)
+        await application.state.live_hub.close()
+        await application.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def people(http) -> People:
+    return await make_people(http)
+
+
+# --- the matrix --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+async def test_the_permission_matrix(http, people, method, path):
+    rule = RULES.get((method, path))
+    assert rule is not None, (
+        f"{method} {path} has no row in RULES (tests/test_permissions.py): say who may call it "
+        "and give a valid body, or name the file that covers it in ELSEWHERE"
+    )
+    expected = KINDS[rule.kind]
+    shared = await make_case(http, people)
+
+    failures = []
+    # Refusals first, on the shared project: they must leave it as it was for the others.
+    for who in sorted(expected, key=lambda w: expected[w] == OK):
+        want = expected[who]
+        case = await make_case(http, people) if rule.consumes and want == OK else shared
+        values = {**case, **(rule.params(case, who) if rule.params else {})}
+        url = path.format_map(values)
+        body = rule.body(people) if callable(rule.body) else rule.body
+        response = await http.request(method, url, headers=people[who].headers, json=body)
+        status = response.status_code
+        if want == OK:
+            passed = 200 <= status < 300
+        else:
+            passed = status == want and response.headers["content-type"] == PROBLEM
+        if not passed:
+            failures.append(f"{who}: expected {want}, got {status} {response.text[:200]}")
+    assert not failures, f"{method} {path} ({rule.kind}):\n  " + "\n  ".join(failures)
+
+
+def test_the_table_names_only_real_routes():
+    served = set(routes_with_an_id(default_app))
+    assert len(served) >= 30, "the route walk found too little"
+    assert set(RULES) - served == set(), "stale RULES rows"
+    assert set(ELSEWHERE) - served == set(), "stale ELSEWHERE rows"
+    assert not set(RULES) & set(ELSEWHERE)
+    # Every kind names every caller it checks among the known callers.
+    assert all(set(kind) <= set(CALLERS) for kind in KINDS.values())
+
+
+async def test_a_new_route_without_a_row_is_caught(settings):
+    fresh = create_app(settings)
+
+    @fresh.get(f"{API}/projects/{{project_id}}/brand-new", tags=["test"])
+    async def brand_new(project_id: str) -> dict:
+        return {}
+
+    missing = [
+        route for route in routes_with_an_id(fresh) if route not in RULES and route not in ELSEWHERE
+    ]
+    await fresh.state.engine.dispose()
+    assert missing == [("GET", f"{API}/projects/{{project_id}}/brand-new")]
+
+
+# --- the rows that are not "project owner only" ------------------------------------------------
+
+
+async def test_helpers_contribute_vote_and_log_time_only_once_active(http, people):
+    case = await make_case(http, people)
+    late = await add_user(http, people.admin, full_name="Lara Late")
+    await _ok(
+        http.post(
+            f"{API}/projects/{case['project_id']}/members",
+            headers=people.owner.headers,
+            json={"user_id": late.id},
+        )
+    )
+    contribute = (
+        f"{API}/sessions/{case['session_id']}/contributions",
+        {"kind": "idea", "body": "x"},
+    )
+    vote = (f"{API}/contributions/{case['contribution_id']}/vote", None)
+    log_time = (
+        f"{API}/projects/{case['project_id']}/time-entries",
+        {"minutes": 15, "spent_on": date.today().isoformat()},
+    )
+
+    # Invited, not yet active: may read the room, not take part in it.
+    r = await http.get(f"{API}/sessions/{case['session_id']}", headers=late.headers)
+    assert r.status_code == 200, r.text
+    for url, body in (contribute, vote, log_time):
+        r = await http.post(url, headers=late.headers, json=body)
+        assert r.status_code == 403, (url, r.text)
+
+    await _ok(
+        http.patch(
+            f"{API}/projects/{case['project_id']}/members/{late.id}",
+            headers=late.headers,
+            json={"state": "active"},
+        )
+    )
+    created = await _ok(http.post(contribute[0], headers=late.headers, json=contribute[1]))
+    assert created["author_id"] == late.id
+    voted = await _ok(http.post(vote[0], headers=late.headers))
+    assert voted["votes"] == 1 and voted["voted_by_me"] is True
+    entry = await _ok(http.post(log_time[0], headers=late.headers, json=log_time[1]))
+    assert entry["user_id"] == late.id and entry["minutes"] == 15
+
+    # A member who left is out of the room again.
+    await _ok(
+        http.patch(
+            f"{API}/projects/{case['project_id']}/members/{late.id}",
+            headers=late.headers,
+            json={"state": "left"},
+        )
+    )
+    r = await http.post(contribute[0], headers=late.headers, json=contribute[1])
+    assert r.status_code == 404, r.text
+
+
+async def test_a_manager_contributes_once_on_the_panel(http, people):
+    case = await make_case(http, people)
+    url = f"{API}/sessions/{case['session_id']}/contributions"
+    body = {"kind": "experience", "body": "We won Medica this way"}
+    r = await http.post(url, headers=people.manager.headers, json=body)
+    assert r.status_code == 403, r.text
+    await _ok(
+        http.post(
+            f"{API}/projects/{case['project_id']}/members",
+            headers=people.manager.headers,
+            json={"user_id": people.manager.id},
+        )
+    )
+    await _ok(
+        http.patch(
+            f"{API}/projects/{case['project_id']}/members/{people.manager.id}",
+            headers=people.manager.headers,
+            json={"state": "active"},
+        )
+    )
+    r = await http.post(url, headers=people.manager.headers, json=body)
+    assert r.status_code == 201, r.text
+
+
+async def test_a_helper_updates_only_the_status_of_their_own_action_items(http, people):
+    case = await make_case(http, people)
+    item_url = f"{API}/action-items/{case['action_item_id']}"
+
+    # The observer is on the panel but not the assignee.
+    r = await http.patch(item_url, headers=people.observer.headers, json={"status": "done"})
+    assert r.status_code == 403, r.text
+    # The assignee changes the status, not the rest.
+    r = await http.patch(item_url, headers=people.helper.headers, json={"title": "Mine now"})
+    assert r.status_code == 403, r.text
+    done = await _ok(http.patch(item_url, headers=people.helper.headers, json={"status": "done"}))
+    assert done["status"] == "done" and done["completed_at"]
+    assert done["title"] == "ROI one-pager"
+
+    # An item for the observer is out of the helper's reach, and the observer's to close.
+    theirs = await _ok(
+        http.post(
+            f"{API}/projects/{case['project_id']}/action-items",
+            headers=people.owner.headers,
+            json={"title": "Call the COO", "assignee_id": people.observer.id},
+        )
+    )
+    url = f"{API}/action-items/{theirs['id']}"
+    r = await http.patch(url, headers=people.helper.headers, json={"status": "done"})
+    assert r.status_code == 403, r.text
+    r = await http.patch(url, headers=people.observer.headers, json={"status": "cancelled"})
+    assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
