@@ -4,12 +4,47 @@ is done, the project is closed as won, and a script reads the outcome."""
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
 
 from tests.factories import API, add_user, register
 
 
-async def test_the_whole_story(client):
+@pytest.fixture
+def transcript(client):
+    """With STORY_TRANSCRIPT=path, the story's requests and responses are written there
+    (tokens cut short) so a person can read the whole exchange."""
+    target = os.environ.get("STORY_TRANSCRIPT")
+    lines: list[str] = []
+
+    async def record(response: httpx.Response) -> None:
+        await response.aread()
+        request = response.request
+        body = request.content.decode(errors="replace")
+        if "password" in body:
+            body = "(credentials)"
+        text = re.sub(r'("(access|refresh)_token": ?")([^"]{12})[^"]*"', r'\1\3…"', response.text)
+        lines.append(
+            f"> {request.method} {request.url.path}{'?' + request.url.query.decode() if request.url.query else ''}"
+        )
+        if body:
+            lines.append(f"> {body}")
+        lines.append(f"< {response.status_code} {text[:600]}")
+        lines.append("")
+
+    client.event_hooks["response"].append(record)
+    yield
+    client.event_hooks["response"].remove(record)
+    if target:
+        Path(target).write_text("\n".join(lines))
+
+
+async def test_the_whole_story(client, transcript):
     admin = await register(client)
     manager = await add_user(client, admin, role="manager", seniority="senior")
     owner = await add_user(client, admin, seniority="junior", full_name="Lena Owner")
