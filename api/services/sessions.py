@@ -290,36 +290,32 @@ async def _publish_status(session: AsyncSession, mm_session: MastermindSession) 
     )
 
 
-async def start_session(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+async def _plain_transition(
+    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str, audit_action: str
 ) -> MastermindSession:
-    access = await _transition(session, caller, session_id, "start")
+    access = await _transition(session, caller, session_id, action)
     await _publish_status(session, access.session)
     audit.record(
         session,
         caller=caller,
         organization_id=caller.organization_id,
-        action="session.started",
+        action=audit_action,
         entity_type="session",
         entity_id=session_id,
     )
     return access.session
+
+
+async def start_session(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+) -> MastermindSession:
+    return await _plain_transition(session, caller, session_id, "start", "session.started")
 
 
 async def cancel_session(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
 ) -> MastermindSession:
-    access = await _transition(session, caller, session_id, "cancel")
-    await _publish_status(session, access.session)
-    audit.record(
-        session,
-        caller=caller,
-        organization_id=caller.organization_id,
-        action="session.cancelled",
-        entity_type="session",
-        entity_id=session_id,
-    )
-    return access.session
+    return await _plain_transition(session, caller, session_id, "cancel", "session.cancelled")
 
 
 async def complete_session(
