@@ -53,10 +53,6 @@ class AppError(Exception):
         return HTTPStatus(self.status).phrase
 
 
-class BadRequest(AppError):
-    status, slug = 400, "bad-request"
-
-
 class Unauthorized(AppError):
     status, slug = 401, "unauthorized"
 
@@ -79,10 +75,6 @@ class Conflict(AppError):
 
 class PreconditionFailed(AppError):
     status, slug = 412, "precondition-failed"
-
-
-class PayloadTooLarge(AppError):
-    status, slug = 413, "payload-too-large"
 
 
 class InvalidInput(AppError):

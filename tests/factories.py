@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,23 @@ import httpx
 API = "/api/v1"
 DEFAULT_PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
+PROBLEM = "application/problem+json"
+# What a version tag looks like (api/services/versioning.py).
+ETAG = re.compile(r'^"[0-9a-f]{32}"$')
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status
+    assert body["instance"] == response.request.url.path
+    return body
+
+
+def assert_unauthorized(response: httpx.Response) -> None:
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 def unique_email(prefix: str = "user") -> str:

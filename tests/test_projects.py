@@ -5,7 +5,6 @@ their answers, leaving and removal, ETag / If-Match, Idempotency-Key and the aud
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -14,24 +13,16 @@ import pytest
 from sqlalchemy import func, select
 
 from api.models import AuditEvent, Project, ProjectMember
-from tests.factories import API, Actor, add_user, register
-
-PROBLEM = "application/problem+json"
-ETAG = re.compile(r'^"[0-9a-f]{32}"$')
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["instance"] == response.request.url.path
-    return body
-
-
-def assert_unauthorized(response: httpx.Response) -> None:
-    assert_problem(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
+from tests.factories import (
+    API,
+    ETAG,
+    PROBLEM,
+    Actor,
+    add_user,
+    assert_problem,
+    assert_unauthorized,
+    register,
+)
 
 
 @dataclass

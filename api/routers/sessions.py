@@ -8,10 +8,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentCaller, IdempotencyDep, IfMatch, SessionDep
 from api.errors import problem_responses
-from api.models import ContributionKind, ContributionStatus, SessionStatus
+from api.models import (
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    MastermindSession,
+    SessionStatus,
+)
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import created, with_etag
@@ -33,12 +40,23 @@ from api.schemas.sessions import (
 )
 from api.services import contributions as contribution_service
 from api.services import sessions as session_service
+from api.services.principal import Caller
 
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
 
 
-async def _one(session: SessionDep, mm_session) -> SessionRead:  # type: ignore[no-untyped-def]
+async def _one(session: AsyncSession, mm_session: MastermindSession) -> SessionRead:
     return (await session_service.present_sessions(session=session, sessions=[mm_session]))[0]
+
+
+async def _one_contribution(
+    session: AsyncSession, caller: Caller, contribution: Contribution
+) -> ContributionRead:  # type: ignore[no-untyped-def]
+    return (
+        await contribution_service.present_contributions(
+            session=session, caller=caller, contributions=[contribution]
+        )
+    )[0]
 
 
 @router.get(
@@ -246,11 +264,7 @@ async def create_contribution(
         contribution = await contribution_service.create_contribution(
             session=session, caller=caller, session_id=session_id, data=data
         )
-        return (
-            await contribution_service.present_contributions(
-                session=session, caller=caller, contributions=[contribution]
-            )
-        )[0]
+        return await _one_contribution(session, caller, contribution)
 
     return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
@@ -266,11 +280,7 @@ async def update_contribution(
     contribution = await contribution_service.update_contribution(
         session=session, caller=caller, contribution_id=contribution_id, data=data
     )
-    return (
-        await contribution_service.present_contributions(
-            session=session, caller=caller, contributions=[contribution]
-        )
-    )[0]
+    return await _one_contribution(session, caller, contribution)
 
 
 @router.post(
@@ -284,11 +294,7 @@ async def vote(
     contribution = await contribution_service.set_vote(
         session=session, caller=caller, contribution_id=contribution_id, voted=True
     )
-    return (
-        await contribution_service.present_contributions(
-            session=session, caller=caller, contributions=[contribution]
-        )
-    )[0]
+    return await _one_contribution(session, caller, contribution)
 
 
 @router.delete(
@@ -302,11 +308,7 @@ async def unvote(
     contribution = await contribution_service.set_vote(
         session=session, caller=caller, contribution_id=contribution_id, voted=False
     )
-    return (
-        await contribution_service.present_contributions(
-            session=session, caller=caller, contributions=[contribution]
-        )
-    )[0]
+    return await _one_contribution(session, caller, contribution)
 
 
 @router.get(

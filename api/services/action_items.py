@@ -106,7 +106,6 @@ async def create_action_item(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="action_item.created",
         entity_type="action_item",
         entity_id=item.id,
@@ -207,7 +206,6 @@ async def update_action_item(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="action_item.updated",
         entity_type="action_item",
         entity_id=item.id,
@@ -237,7 +235,6 @@ async def log_time(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="time_entry.created",
         entity_type="time_entry",
         entity_id=entry.id,

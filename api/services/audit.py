@@ -24,18 +24,18 @@ def _jsonable(value: Any) -> Any:
 def record(
     session: AsyncSession,
     *,
-    caller: Caller | None,
-    organization_id: uuid.UUID,
+    caller: Caller,
     action: str,
     entity_type: str,
     entity_id: uuid.UUID,
     changes: dict[str, Any] | None = None,
 ) -> None:
-    """Add an audit row to the current transaction (it commits or rolls back with the change)."""
+    """Add an audit row, in the caller's organization, to the current transaction (it commits
+    or rolls back with the change). CRM events and jobs will add a system actor here."""
     session.add(
         AuditEvent(
-            organization_id=organization_id,
-            actor_id=caller.user_id if caller else None,
+            organization_id=caller.organization_id,
+            actor_id=caller.user_id,
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,

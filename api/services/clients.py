@@ -73,7 +73,6 @@ async def create_client(*, session: AsyncSession, caller: Caller, data: ClientCr
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="client.created",
         entity_type="client",
         entity_id=client.id,
@@ -105,7 +104,6 @@ async def update_client(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="client.updated",
         entity_type="client",
         entity_id=client.id,
@@ -133,7 +131,6 @@ async def delete_client(*, session: AsyncSession, caller: Caller, client_id: uui
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="client.deleted",
         entity_type="client",
         entity_id=client.id,
@@ -203,7 +200,6 @@ async def create_contact(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="contact.created",
         entity_type="contact",
         entity_id=contact.id,

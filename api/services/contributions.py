@@ -143,7 +143,6 @@ async def create_contribution(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="contribution.created",
         entity_type="contribution",
         entity_id=contribution.id,
@@ -205,7 +204,6 @@ async def update_contribution(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="contribution.updated",
         entity_type="contribution",
         entity_id=contribution.id,
@@ -304,7 +302,6 @@ async def write_takeaway(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="takeaway.created" if created else "takeaway.updated",
         entity_type="takeaway",
         entity_id=takeaway.id,

@@ -144,7 +144,6 @@ async def create_project(*, session: AsyncSession, caller: Caller, data: Project
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="project.created",
         entity_type="project",
         entity_id=project.id,
@@ -227,7 +226,6 @@ async def update_project(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="project.updated",
         entity_type="project",
         entity_id=project.id,
@@ -250,7 +248,6 @@ async def close_project(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="project.closed",
         entity_type="project",
         entity_id=project.id,
@@ -399,7 +396,6 @@ async def add_member(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="project_member.invited",
         entity_type="project",
         entity_id=project.id,
@@ -452,7 +448,6 @@ async def update_member(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="project_member.updated",
         entity_type="project",
         entity_id=access.project.id,
@@ -479,7 +474,6 @@ async def remove_member(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="project_member.removed",
         entity_type="project",
         entity_id=access.project.id,

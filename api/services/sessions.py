@@ -174,7 +174,6 @@ async def create_session(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="session.created",
         entity_type="session",
         entity_id=mm_session.id,
@@ -243,7 +242,6 @@ async def update_session(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="session.updated",
         entity_type="session",
         entity_id=mm_session.id,
@@ -298,7 +296,6 @@ async def _plain_transition(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action=audit_action,
         entity_type="session",
         entity_id=session_id,
@@ -366,7 +363,6 @@ async def complete_session(
     audit.record(
         session,
         caller=caller,
-        organization_id=caller.organization_id,
         action="session.completed",
         entity_type="session",
         entity_id=session_id,
