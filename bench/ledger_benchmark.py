@@ -3,10 +3,13 @@
 Seeds one organization (200 users) twice, in two fresh PostgreSQL databases: about 1,000
 and about 1,000,000 help facts (session attendance + time entries) over the same two
 years, so the large one is 1,000x denser: the hard case for "the ledger of a quarter".
-Then serves each with uvicorn and times GET /api/v1/ledger (last full quarter) and
+The facts go in with COPY, around the API, so the rollups are then built with
+``mastermind rebuild-ledger`` (which also verifies them). Then serves each with uvicorn
+and times GET /api/v1/ledger (last full quarter, and the default quarter to date) and
 GET /api/v1/dashboard, printing p50/p95 and the ratio large/small.
 
     .venv/bin/python bench/ledger_benchmark.py [--small 1000] [--large 1000000] [--requests 200]
+        [--keep] [--reuse]   # keep the seeded databases / measure again without reseeding
 
 Needs PostgreSQL (DATABASE_URL, default the local server); drops its databases afterwards.
 """
@@ -38,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from api.config import Settings, normalize_database_url  # noqa: E402
 from api.security import Security  # noqa: E402
 
-console = Console()
+console = Console(width=130)  # the results table stays readable when piped to a file
 PASSWORD = "benchmark-password-123"
 SECRET = "benchmark-secret-key-" + "x" * 32
 USERS = 200
@@ -54,6 +57,19 @@ async def _admin(url: str, statement: str) -> None:
     connection = await asyncpg.connect(_plain_url(url).rsplit("/", 1)[0] + "/postgres")
     try:
         await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def _seeded(url: str) -> bool:
+    try:
+        connection = await asyncpg.connect(_plain_url(url))
+    except asyncpg.InvalidCatalogNameError:
+        return False
+    try:
+        return bool(await connection.fetchval("SELECT count(*) FROM help_rollup"))
+    except asyncpg.UndefinedTableError:
+        return False
     finally:
         await connection.close()
 
@@ -332,13 +348,24 @@ async def _seed(url: str, facts: int, progress: Progress) -> None:
         await connection.close()
 
 
+def _rebuild_rollups(url: str) -> None:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", "rebuild-ledger"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "ENVIRONMENT": "test"},
+        check=True,
+    )
+    console.print(f"rebuild-ledger (with its verification): {time.perf_counter() - started:.1f} s")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _measure(url: str, requests: int) -> dict[str, list[float]]:
+def _start_server(url: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {
         **os.environ,
@@ -361,46 +388,67 @@ def _measure(url: str, requests: int) -> dict[str, list[float]]:
         cwd=REPO,
         env=env,
     )
-    base = f"http://127.0.0.1:{port}"
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _signed_in(base: str) -> httpx.Client:
+    http = httpx.Client(base_url=base, timeout=30)
+    for _ in range(150):
+        try:
+            if http.get("/readyz").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    token = http.post(
+        "/api/v1/auth/token", data={"username": "user0@bench.example", "password": PASSWORD}
+    ).json()["access_token"]
+    http.headers["Authorization"] = f"Bearer {token}"
+    return http
+
+
+def _targets() -> dict[str, tuple[str, dict[str, str]]]:
+    today = date.today()
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    last_end = quarter_start - timedelta(days=1)
+    last_start = date(last_end.year, 3 * ((last_end.month - 1) // 3) + 1, 1)
+    return {
+        "ledger (last quarter)": (
+            "/api/v1/ledger",
+            {"since": last_start.isoformat(), "until": last_end.isoformat()},
+        ),
+        "ledger (quarter to date)": ("/api/v1/ledger", {}),
+        "dashboard (manager)": ("/api/v1/dashboard", {}),
+    }
+
+
+def _measure(urls: dict[int, str], requests: int) -> dict[int, dict[str, list[float]]]:
+    """Both sizes served at once and measured in alternation, request by request, so the
+    machine's noise falls on the baseline and the large size alike."""
+    servers = {size: _start_server(url) for size, url in urls.items()}
+    clients: dict[int, httpx.Client] = {}
     try:
-        with httpx.Client(base_url=base, timeout=30) as http:
-            for _ in range(100):
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            token = http.post(
-                "/api/v1/auth/token", data={"username": "user0@bench.example", "password": PASSWORD}
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            today = date.today()
-            quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-            last_end = quarter_start - timedelta(days=1)
-            last_start = date(last_end.year, 3 * ((last_end.month - 1) // 3) + 1, 1)
-            targets = {
-                "ledger (last quarter)": (
-                    "/api/v1/ledger",
-                    {"since": last_start.isoformat(), "until": last_end.isoformat()},
-                ),
-                "dashboard (manager)": ("/api/v1/dashboard", {}),
-            }
-            timings: dict[str, list[float]] = {}
-            for name, (path, params) in targets.items():
+        clients = {size: _signed_in(base) for size, (_, base) in servers.items()}
+        timings: dict[int, dict[str, list[float]]] = {size: {} for size in urls}
+        for name, (path, params) in _targets().items():
+            for http in clients.values():
                 for _ in range(5):  # warm caches and the pool
-                    assert http.get(path, params=params, headers=headers).status_code == 200
-                samples = []
-                for _ in range(requests):
+                    assert http.get(path, params=params).status_code == 200
+            for size in urls:
+                timings[size][name] = []
+            for _ in range(requests):
+                for size, http in clients.items():
                     started = time.perf_counter()
-                    response = http.get(path, params=params, headers=headers)
-                    samples.append((time.perf_counter() - started) * 1000)
+                    response = http.get(path, params=params)
+                    timings[size][name].append((time.perf_counter() - started) * 1000)
                     assert response.status_code == 200, response.text
-                timings[name] = samples
-            return timings
+        return timings
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for http in clients.values():
+            http.close()
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=20)
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -408,27 +456,40 @@ def _pct(samples: list[float], q: float) -> float:
 
 
 async def _main(args: argparse.Namespace) -> None:
-    results: dict[int, dict[str, list[float]]] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as progress:
-        for size in (args.small, args.large):
-            name = f"mastermind_bench_{size}"
-            url = _plain_url(args.database_url).rsplit("/", 1)[0] + f"/{name}"
-            await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await _admin(url, f'CREATE DATABASE "{name}"')
-            try:
+    urls = {
+        size: _plain_url(args.database_url).rsplit("/", 1)[0] + f"/mastermind_bench_{size}"
+        for size in (args.small, args.large)
+    }
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress:
+            for size, url in urls.items():
+                name = url.rsplit("/", 1)[1]
+                if args.reuse and await _seeded(url):
+                    console.print(f"reusing {name}")
+                    continue
+                await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await _admin(url, f'CREATE DATABASE "{name}"')
                 _migrate(url)
                 await _seed(url, size, progress)
-                results[size] = await asyncio.to_thread(_measure, url, args.requests)
-            finally:
-                if not args.keep:
-                    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    table = Table(title=f"{args.requests} sequential requests per endpoint and size (ms)")
+                # COPY went around the API: build the rollups the way an operator would.
+                progress.stop()
+                _rebuild_rollups(url)
+                progress.start()
+        results = await asyncio.to_thread(_measure, urls, args.requests)
+    finally:
+        if not args.keep:
+            for url in urls.values():
+                name = url.rsplit("/", 1)[1]
+                await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    table = Table(
+        title=f"{args.requests} requests per endpoint and size, alternating between sizes (ms)"
+    )
     for column in (
         "endpoint",
         f"p50 @{args.small:,}",
@@ -464,6 +525,9 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse databases kept by an earlier --keep run"
+    )
     asyncio.run(_main(parser.parse_args()))
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from api.models import Organization
+from api.services import rollup
 from tests.factories import API, Actor, add_user, create_team, register
 
 
@@ -234,6 +235,9 @@ async def test_period_cuts_by_day_in_the_organization_time_zone(client, app, sto
             .where(Organization.id == uuid.UUID(story.admin.organization_id))
             .values(time_zone="Pacific/Kiritimati")
         )
+        # Rollups are bucketed by local day: a zone change is followed by a rebuild
+        # (``mastermind rebuild-ledger``), as the README says.
+        await rollup.refresh_organization(session, uuid.UUID(story.admin.organization_id))
     local_today = (datetime.now(UTC) + timedelta(hours=14)).date()
     day_before = local_today - timedelta(days=1)
     on_local_day = _rows(

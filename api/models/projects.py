@@ -86,6 +86,9 @@ class ProjectMember(IdTable, table=True):
         default=MemberState.invited, sa_type=enum_type(MemberState, "project_member_state")
     )
     budget_minutes: int = Field(default=0)
+    # Attendance plus time entries on this project, kept in step with the facts in the same
+    # transaction (``mastermind rebuild-ledger`` recomputes it): budget burn without a scan.
+    minutes_used: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class TimeEntry(IdTable, table=True):
@@ -102,4 +105,8 @@ class TimeEntry(IdTable, table=True):
     user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT")
     minutes: int
     spent_on: date
+    # The project's owner when the time was logged (see SessionParticipant.project_owner_id).
+    project_owner_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="RESTRICT"
+    )
     note: str = Field(default="", max_length=2000)

@@ -88,6 +88,9 @@ class MastermindSession(IdTable, table=True):
     # Last live-event number issued for this session; bumped under the row lock, so event
     # numbers are gap-free and committed in order (what Last-Event-ID resumes from).
     event_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Set on completion: did juniors and seniors sit together (the learning mix)? Recorded
+    # as a fact then, so a later change of someone's seniority does not rewrite it.
+    mixed_seniority: bool | None = None
 
 
 class SessionEvent(SQLModel, table=True):
@@ -119,6 +122,11 @@ class SessionParticipant(SQLModel, table=True):
     )
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     attended_minutes: int | None = None
+    # The project's owner when the session completed: help is credited to whoever owned the
+    # project at the time, so a later hand-over does not rewrite the ledger's history.
+    project_owner_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="RESTRICT"
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -32,6 +32,7 @@ from api.schemas.sessions import (
 )
 from api.services import audit
 from api.services.principal import Caller
+from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
 
 
@@ -114,6 +115,21 @@ async def present_contributions(
     ]
 
 
+async def _count_contribution(
+    session: AsyncSession, contribution: Contribution, *, contributions: int = 0, ideas: int = 0
+) -> None:
+    """Keep the ledger's rollup of contributions and adopted ideas in step."""
+    zone = await organization_zone(session, contribution.organization_id)
+    batch = RollupBatch(contribution.organization_id)
+    batch.add_activity(
+        user_id=contribution.author_id,
+        day=local_day(contribution.created_at, zone),
+        contributions_count=contributions,
+        ideas_adopted=ideas,
+    )
+    await batch.apply(session)
+
+
 async def create_contribution(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: ContributionCreate
 ) -> Contribution:
@@ -133,6 +149,7 @@ async def create_contribution(
     )
     session.add(contribution)
     await session.flush()
+    await _count_contribution(session, contribution, contributions=1)
     await events.publish(
         session,
         session_id=access.session.id,
@@ -193,6 +210,9 @@ async def update_contribution(
     contribution.status = data.status
     contribution.updated_at = utcnow()
     await session.flush()
+    adopted = ContributionStatus.adopted
+    if (previous == adopted) != (data.status == adopted):
+        await _count_contribution(session, contribution, ideas=1 if data.status == adopted else -1)
     await touch_outcome(session, contribution.session_id)
     await events.publish(
         session,

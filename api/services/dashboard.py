@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -16,8 +15,7 @@ from api.models import (
     Project,
     ProjectMember,
     ProjectStatus,
-    Seniority,
-    SessionParticipant,
+    SessionRollup,
     SessionStatus,
     User,
 )
@@ -25,16 +23,18 @@ from api.schemas.insight import (
     ActionItemSummary,
     Dashboard,
     LearningMix,
+    LedgerRow,
     ProjectBurn,
     ProjectSummary,
     SessionSummary,
     TeamOverview,
     WeekCount,
 )
-from api.services.ledger import compute_ledger, resolve_period
+from api.services.ledger import compute_ledger, people_counts, resolve_period
 from api.services.principal import Caller
-from api.services.progress import burn_warning, minutes_used_by_member
+from api.services.progress import burn_warning
 from api.services.projects import VISIBLE_STATES
+from api.services.rollup import organization_zone
 
 LIST_LIMIT = 10
 WEEKS = 12
@@ -140,8 +140,7 @@ async def _my_part(session: AsyncSession, caller: Caller) -> dict:
     }
 
 
-def _week_start(moment: datetime) -> date:
-    day = moment.astimezone(UTC).date()
+def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
@@ -156,49 +155,30 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     ):
         by_status[status.value] = count
 
-    open_projects = (
-        await session.execute(
-            select(Project.id, Project.title).where(
-                Project.organization_id == org, Project.status == ProjectStatus.open
-            )
-        )
-    ).all()
-    budgets = defaultdict(int)
-    for project_id, budget in await session.execute(
-        select(ProjectMember.project_id, func.sum(ProjectMember.budget_minutes))
-        .join(Project, Project.id == ProjectMember.project_id)
-        .where(
-            Project.organization_id == org,
-            Project.status == ProjectStatus.open,
-            ProjectMember.role != MemberRole.owner,
-        )
-        .group_by(ProjectMember.project_id)
-    ):
-        budgets[project_id] = int(budget or 0)
-    used_by_member = await minutes_used_by_member(session, [p for p, _ in open_projects])
-    owners = dict(
-        (
-            await session.execute(
-                select(Project.id, Project.owner_id).where(
-                    Project.organization_id == org, Project.status == ProjectStatus.open
-                )
-            )
-        ).all()
+    # Budget and burn of every open project from the member rows, whose minutes_used is kept
+    # in step with the facts: no scan of attendance or time entries.
+    budget = func.sum(
+        case((ProjectMember.role != MemberRole.owner, ProjectMember.budget_minutes), else_=0)
     )
-    used = defaultdict(int)
-    for (project_id, user_id), minutes in used_by_member.items():
-        if owners.get(project_id) != user_id:
-            used[project_id] += minutes
+    used = func.sum(
+        case((ProjectMember.user_id != Project.owner_id, ProjectMember.minutes_used), else_=0)
+    )
+    burn_rows = await session.execute(
+        select(Project.id, Project.title, budget, used)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .where(Project.organization_id == org, Project.status == ProjectStatus.open)
+        .group_by(Project.id, Project.title)
+    )
     burn = sorted(
         (
             ProjectBurn(
-                project_id=p,
-                title=t,
-                budget_minutes=budgets[p],
-                minutes_used=used[p],
-                burn_warning=burn_warning(used[p], budgets[p]),
+                project_id=project_id,
+                title=title,
+                budget_minutes=int(budget_minutes or 0),
+                minutes_used=int(minutes_used or 0),
+                burn_warning=burn_warning(int(minutes_used or 0), int(budget_minutes or 0)),
             )
-            for p, t in open_projects
+            for project_id, title, budget_minutes, minutes_used in burn_rows
         ),
         key=lambda b: (
             -(b.minutes_used / b.budget_minutes if b.budget_minutes else 0),
@@ -224,48 +204,28 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
         )
     ).all()
 
-    first_week = _week_start(datetime.now(UTC)) - timedelta(weeks=WEEKS - 1)
-    window_start = datetime.combine(first_week, datetime.min.time(), UTC)
+    # Weeks start on Monday in the organization's zone; the session rollup has a row per day.
+    zone = await organization_zone(session, org)
+    this_week = _week_start(datetime.now(zone).date())
+    first_week = this_week - timedelta(weeks=WEEKS - 1)
     weeks = {first_week + timedelta(weeks=i): 0 for i in range(WEEKS)}
-    completed_times = await session.scalars(
-        select(MastermindSession.completed_at).where(
-            MastermindSession.organization_id == org,
-            MastermindSession.status == SessionStatus.completed,
-            MastermindSession.completed_at >= window_start,
-        )
-    )
-    # At most a few hundred sessions in 12 weeks: bucketing them here keeps the SQL portable.
-    for completed_at in completed_times:
-        weeks[_week_start(completed_at)] = weeks.get(_week_start(completed_at), 0) + 1
+    total = mixed = 0
+    for day, completed, mixed_sessions in await session.execute(
+        select(
+            SessionRollup.day, SessionRollup.sessions_completed, SessionRollup.mixed_sessions
+        ).where(SessionRollup.organization_id == org, SessionRollup.day >= first_week)
+    ):
+        week = _week_start(day)
+        if week in weeks:
+            weeks[week] += completed
+            total += completed
+            mixed += mixed_sessions
 
-    juniors = func.sum(case((User.seniority == Seniority.junior, 1), else_=0))
-    seniors = func.sum(case((User.seniority == Seniority.senior, 1), else_=0))
-    per_session = (
-        select(SessionParticipant.session_id, juniors.label("juniors"), seniors.label("seniors"))
-        .join(User, User.id == SessionParticipant.user_id)
-        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
-        .where(
-            MastermindSession.organization_id == org,
-            MastermindSession.status == SessionStatus.completed,
-            MastermindSession.completed_at >= window_start,
-            SessionParticipant.attended_minutes > 0,
-        )
-        .group_by(SessionParticipant.session_id)
-        .subquery()
-    )
-    total, mixed = (
-        await session.execute(
-            select(
-                func.count(),
-                func.sum(
-                    case(((per_session.c.juniors > 0) & (per_session.c.seniors > 0), 1), else_=0)
-                ),
-            )
-        )
-    ).one()
-    total, mixed = int(total or 0), int(mixed or 0)
-
-    givers = sorted(ledger_rows, key=lambda r: (-r.minutes_given, r.full_name))[:TOP]
+    givers = [
+        r
+        for r in sorted(ledger_rows, key=lambda r: (-r.minutes_given, r.full_name))[:TOP]
+        if r.minutes_given > 0
+    ]
     takers = sorted(
         (r for r in ledger_rows if r.balance_minutes < 0),
         key=lambda r: (r.balance_minutes, r.full_name),
@@ -276,7 +236,7 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
         overdue_action_items=[_item_summary(i) for i in overdue],
         overdue_count=overdue_count or 0,
         sessions_per_week=[WeekCount(week_start=w, sessions=c) for w, c in sorted(weeks.items())],
-        top_givers=[r for r in givers if r.minutes_given > 0],
+        top_givers=givers,
         top_takers=takers,
         learning_mix=LearningMix(
             completed_sessions=total,
@@ -300,11 +260,34 @@ async def dashboard(*, session: AsyncSession, caller: Caller) -> Dashboard:
         )
     else:
         users = [caller.user]
+    # Everyone's sums come from one grouped query; the distinct-people counts (a second pass
+    # over the per-pair rollup) only for the rows the dashboard shows.
     rows = await compute_ledger(
-        session, organization_id=caller.organization_id, users=users, period=period
+        session,
+        organization_id=caller.organization_id,
+        users=users,
+        period=period,
+        with_people=False,
     )
-    mine = next(r for r in rows if r.user_id == caller.user_id)
     team = await _team_part(session, caller, rows) if caller.is_staff else None
+    shown = [r for r in rows if r.user_id == caller.user_id]
+    if team is not None:
+        shown += team.top_givers + team.top_takers
+    people = await people_counts(
+        session,
+        organization_id=caller.organization_id,
+        user_ids=list({r.user_id for r in shown}),
+        period=period,
+    )
+
+    def with_people(row: LedgerRow) -> LedgerRow:
+        helped, helped_by = people.get(row.user_id, (0, 0))
+        return row.model_copy(update={"helped_people": helped, "helped_by_people": helped_by})
+
+    if team is not None:
+        team.top_givers = [with_people(r) for r in team.top_givers]
+        team.top_takers = [with_people(r) for r in team.top_takers]
+    mine = with_people(shown[0])
     return Dashboard(
         role=caller.role.value,
         since=period.since,

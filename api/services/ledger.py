@@ -1,8 +1,11 @@
-"""The reciprocity ledger: minutes given and received, computed from the facts.
+"""The reciprocity ledger: minutes given and received, read from maintained rollups.
 
-A fact is help given by one person on a project someone else owns: attendance minutes of
-a completed session, or a time entry. Cancelled sessions count nothing. Periods are whole
-days in the organization's time zone; removed members' history still counts.
+A fact is help given by one person on a project someone else owned at the time: attendance
+minutes of a completed session, or a time entry. Cancelled sessions count nothing; removed
+members' history still counts. Every fact adds its delta to the rollups in its own
+transaction (``api/services/rollup.py``), so reading a period sums a few hundred rows
+however many years of history there are. Periods are whole days in the organization's
+time zone.
 """
 
 from __future__ import annotations
@@ -11,28 +14,28 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
-from api.models import (
-    Contribution,
-    ContributionStatus,
-    MastermindSession,
-    Organization,
-    Project,
-    SessionParticipant,
-    SessionStatus,
-    Team,
-    TeamMember,
-    TimeEntry,
-    User,
-)
+from api.models import ActivityRollup, Grain, HelpRollup, Team, TeamMember, User
 from api.schemas.insight import LedgerRow
 from api.services.principal import Caller
+from api.services.rollup import ACTIVITY_FIELDS, organization_zone
 from api.services.users import get_user
+
+__all__ = [
+    "Period",
+    "compute_ledger",
+    "in_period",
+    "ledger",
+    "organization_zone",
+    "pairs_in_period",
+    "people_counts",
+    "resolve_period",
+    "user_ledger",
+]
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -45,16 +48,6 @@ class Period:
     until: date
     starts_at: datetime
     ends_at: datetime  # exclusive: midnight after ``until``
-
-
-async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -> ZoneInfo:
-    name = await session.scalar(
-        select(Organization.time_zone).where(Organization.id == organization_id)
-    )
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 async def resolve_period(
@@ -74,126 +67,127 @@ async def resolve_period(
     return Period(since=since, until=until, starts_at=starts_at, ends_at=ends_at)
 
 
-def help_facts(organization_id: uuid.UUID, period: Period):  # type: ignore[no-untyped-def]
-    """(helper_id, owner_id, minutes) for every minute of help in the period."""
-    attended = (
-        select(
-            SessionParticipant.user_id.label("helper_id"),
-            Project.owner_id.label("owner_id"),
-            SessionParticipant.attended_minutes.label("minutes"),
-        )
-        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
-        .join(Project, Project.id == MastermindSession.project_id)
-        .where(
-            MastermindSession.organization_id == organization_id,
-            MastermindSession.status == SessionStatus.completed,
-            MastermindSession.completed_at >= period.starts_at,
-            MastermindSession.completed_at < period.ends_at,
-            SessionParticipant.attended_minutes > 0,
-        )
+def _month_after(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def in_period(table: type[ActivityRollup], period: Period):  # type: ignore[no-untyped-def]
+    """The activity rows that make up ``period`` exactly: the month rows of the whole
+    months inside it, and the day rows of the partial months at either end."""
+    first_whole = period.since if period.since.day == 1 else _month_after(period.since)
+    # Months that start before this one end on or before ``until``.
+    end_whole = (period.until + timedelta(days=1)).replace(day=1)
+    days = and_(
+        table.grain == Grain.day, table.bucket >= period.since, table.bucket <= period.until
     )
-    logged = (
-        select(
-            TimeEntry.user_id.label("helper_id"),
-            Project.owner_id.label("owner_id"),
-            TimeEntry.minutes.label("minutes"),
-        )
-        .join(Project, Project.id == TimeEntry.project_id)
-        .where(
-            TimeEntry.organization_id == organization_id,
-            TimeEntry.spent_on >= period.since,
-            TimeEntry.spent_on <= period.until,
-        )
+    if first_whole >= end_whole:
+        return days
+    return or_(
+        and_(table.grain == Grain.month, table.bucket >= first_whole, table.bucket < end_whole),
+        and_(
+            table.grain == Grain.day,
+            or_(
+                and_(table.bucket >= period.since, table.bucket < first_whole),
+                and_(table.bucket >= end_whole, table.bucket <= period.until),
+            ),
+        ),
     )
-    return union_all(attended, logged).subquery("help")
+
+
+def _days(first: int, last: int) -> int:
+    """The ``days_mask`` bits of days ``first`` to ``last`` of a month."""
+    return ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)
+
+
+def pairs_in_period(period: Period):  # type: ignore[no-untyped-def]
+    """The per-pair month rows with help inside ``period``: whole months as they are, the
+    months at either end only if a day bit inside the period is set."""
+    first, last = period.since.replace(day=1), period.until.replace(day=1)
+    mask = HelpRollup.days_mask.op("&")
+    if first == last:
+        return and_(HelpRollup.month == first, mask(_days(period.since.day, period.until.day)) != 0)
+    return or_(
+        and_(HelpRollup.month == first, mask(_days(period.since.day, 31)) != 0),
+        and_(HelpRollup.month > first, HelpRollup.month < last),
+        and_(HelpRollup.month == last, mask(_days(1, period.until.day)) != 0),
+    )
+
+
+async def people_counts(
+    session: AsyncSession, *, organization_id: uuid.UUID, user_ids: list[uuid.UUID], period: Period
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """user → (people they helped, people who helped them) in the period: distinct counts
+    over the per-pair rollup, two grouped queries."""
+    if not user_ids:
+        return {}
+    counts: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
+    rows = pairs_in_period(period)
+    for index, (me, other) in enumerate(
+        ((HelpRollup.helper_id, HelpRollup.owner_id), (HelpRollup.owner_id, HelpRollup.helper_id))
+    ):
+        for user_id, people in await session.execute(
+            select(me, func.count(other.distinct()))
+            .where(
+                HelpRollup.organization_id == organization_id,
+                me.in_(user_ids),
+                HelpRollup.minutes > 0,
+                rows,
+            )
+            .group_by(me)
+        ):
+            counts[user_id][index] = people
+    return {user_id: (given, received) for user_id, (given, received) in counts.items()}
 
 
 async def compute_ledger(
-    session: AsyncSession, *, organization_id: uuid.UUID, users: list[User], period: Period
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    users: list[User],
+    period: Period,
+    with_people: bool = True,
 ) -> list[LedgerRow]:
-    """Ledger rows for ``users``: five grouped queries, whatever the number of users."""
+    """Ledger rows for ``users`` from the rollups: one grouped query (three with the
+    distinct-people counts), whatever the number of users or the length of history."""
     user_ids = [user.id for user in users]
     if not user_ids:
         return []
-    facts = help_facts(organization_id, period)
-    others = facts.c.helper_id != facts.c.owner_id
-    given = await session.execute(
+    sums = await session.execute(
         select(
-            facts.c.helper_id,
-            func.sum(facts.c.minutes),
-            func.count(facts.c.owner_id.distinct()),
+            ActivityRollup.user_id,
+            *(func.sum(getattr(ActivityRollup, name)) for name in ACTIVITY_FIELDS),
         )
-        .where(others, facts.c.helper_id.in_(user_ids))
-        .group_by(facts.c.helper_id)
-    )
-    received = await session.execute(
-        select(
-            facts.c.owner_id,
-            func.sum(facts.c.minutes),
-            func.count(facts.c.helper_id.distinct()),
-        )
-        .where(others, facts.c.owner_id.in_(user_ids))
-        .group_by(facts.c.owner_id)
-    )
-    attended = await session.execute(
-        select(SessionParticipant.user_id, func.count(SessionParticipant.session_id.distinct()))
-        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
         .where(
-            MastermindSession.organization_id == organization_id,
-            MastermindSession.status == SessionStatus.completed,
-            MastermindSession.completed_at >= period.starts_at,
-            MastermindSession.completed_at < period.ends_at,
-            SessionParticipant.attended_minutes > 0,
-            SessionParticipant.user_id.in_(user_ids),
+            ActivityRollup.organization_id == organization_id,
+            ActivityRollup.user_id.in_(user_ids),
+            in_period(ActivityRollup, period),
         )
-        .group_by(SessionParticipant.user_id)
+        .group_by(ActivityRollup.user_id)
     )
-    adopted = func.sum(case((Contribution.status == ContributionStatus.adopted, 1), else_=0))
-    contributed = await session.execute(
-        select(Contribution.author_id, func.count(), adopted)
-        .join(MastermindSession, MastermindSession.id == Contribution.session_id)
-        .where(
-            Contribution.organization_id == organization_id,
-            Contribution.author_id.in_(user_ids),
-            Contribution.created_at >= period.starts_at,
-            Contribution.created_at < period.ends_at,
-            MastermindSession.status != SessionStatus.cancelled,
+    figures = {
+        user_id: dict(zip(ACTIVITY_FIELDS, (int(v or 0) for v in values), strict=True))
+        for user_id, *values in sums
+    }
+    people = (
+        await people_counts(
+            session, organization_id=organization_id, user_ids=user_ids, period=period
         )
-        .group_by(Contribution.author_id)
+        if with_people
+        else {}
     )
-    figures: dict[uuid.UUID, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for user_id, minutes, people in given:
-        figures[user_id]["minutes_given"], figures[user_id]["helped_people"] = (
-            int(minutes or 0),
-            people,
-        )
-    for user_id, minutes, people in received:
-        figures[user_id]["minutes_received"], figures[user_id]["helped_by_people"] = (
-            int(minutes or 0),
-            people,
-        )
-    for user_id, count in attended:
-        figures[user_id]["sessions_attended"] = count
-    for user_id, count, ideas in contributed:
-        figures[user_id]["contributions_count"], figures[user_id]["ideas_adopted"] = (
-            count,
-            int(ideas or 0),
-        )
+    empty = dict.fromkeys(ACTIVITY_FIELDS, 0)
     rows = []
     for user in users:
-        f = figures[user.id]
+        f = figures.get(user.id, empty)
+        helped, helped_by = people.get(user.id, (0, 0))
         rows.append(
             LedgerRow(
                 user_id=user.id,
                 full_name=user.full_name,
-                minutes_given=f["minutes_given"],
-                minutes_received=f["minutes_received"],
                 balance_minutes=f["minutes_given"] - f["minutes_received"],
-                sessions_attended=f["sessions_attended"],
-                contributions_count=f["contributions_count"],
-                ideas_adopted=f["ideas_adopted"],
-                helped_people=f["helped_people"],
-                helped_by_people=f["helped_by_people"],
+                helped_people=helped,
+                helped_by_people=helped_by,
+                **f,
             )
         )
     return rows

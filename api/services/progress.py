@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import (
@@ -15,15 +15,13 @@ from api.models import (
     MastermindSession,
     MemberRole,
     ProjectMember,
-    SessionParticipant,
     SessionStatus,
-    TimeEntry,
     User,
 )
 from api.schemas.insight import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
-from api.services.ledger import organization_zone
 from api.services.principal import Caller
 from api.services.projects import project_access
+from api.services.rollup import organization_zone
 
 WARN_AT = 0.8
 
@@ -36,39 +34,6 @@ def burn_warning(used: int, budget: int) -> str:
     return "over_80" if used >= WARN_AT * budget else "none"
 
 
-async def minutes_used_by_member(
-    session: AsyncSession, project_ids: list[uuid.UUID]
-) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
-    """(project_id, user_id) → minutes spent: completed-session attendance plus time entries."""
-    if not project_ids:
-        return {}
-    attended = (
-        select(
-            MastermindSession.project_id.label("project_id"),
-            SessionParticipant.user_id.label("user_id"),
-            SessionParticipant.attended_minutes.label("minutes"),
-        )
-        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
-        .where(
-            MastermindSession.project_id.in_(project_ids),
-            MastermindSession.status == SessionStatus.completed,
-            SessionParticipant.attended_minutes > 0,
-        )
-    )
-    logged = select(
-        TimeEntry.project_id.label("project_id"),
-        TimeEntry.user_id.label("user_id"),
-        TimeEntry.minutes.label("minutes"),
-    ).where(TimeEntry.project_id.in_(project_ids))
-    facts = union_all(attended, logged).subquery("facts")
-    rows = await session.execute(
-        select(facts.c.project_id, facts.c.user_id, func.sum(facts.c.minutes)).group_by(
-            facts.c.project_id, facts.c.user_id
-        )
-    )
-    return {(project_id, user_id): int(minutes or 0) for project_id, user_id, minutes in rows}
-
-
 async def project_progress(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID
 ) -> ProjectProgress:
@@ -76,7 +41,6 @@ async def project_progress(
     project = access.project
     zone = await organization_zone(session, project.organization_id)
     today = datetime.now(zone).date()
-    used = await minutes_used_by_member(session, [project.id])
     members = await session.execute(
         select(ProjectMember, User.full_name)
         .join(User, User.id == ProjectMember.user_id)
@@ -92,10 +56,8 @@ async def project_progress(
             role=member.role,
             state=member.state,
             budget_minutes=member.budget_minutes,
-            minutes_used=used.get((project.id, member.user_id), 0),
-            burn_warning=burn_warning(
-                used.get((project.id, member.user_id), 0), member.budget_minutes
-            ),
+            minutes_used=member.minutes_used,
+            burn_warning=burn_warning(member.minutes_used, member.budget_minutes),
         )
         for member, full_name in members
     ]

@@ -19,7 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import (
+    ActivityRollup,
     Client,
+    HelpRollup,
     MemberRole,
     MemberState,
     Project,
@@ -29,7 +31,7 @@ from api.models import (
     User,
 )
 from api.schemas.insight import SuggestedHelper
-from api.services.ledger import Period, compute_ledger, help_facts
+from api.services.ledger import Period, compute_ledger, in_period
 from api.services.principal import Caller
 from api.services.projects import project_access
 
@@ -117,7 +119,11 @@ async def suggest_helpers(
     # (b) reciprocity over the last year
     year = _period(RECIPROCITY_DAYS)
     for row in await compute_ledger(
-        session, organization_id=project.organization_id, users=list(users), period=year
+        session,
+        organization_id=project.organization_id,
+        users=list(users),
+        period=year,
+        with_people=False,
     ):
         owed = row.minutes_received - row.minutes_given
         if owed > 0:
@@ -125,11 +131,16 @@ async def suggest_helpers(
                 min(OWES_HELP_MAX, owed / 60),
                 f"Received {owed} more minutes than given in the last year: their turn to help",
             )
-    facts = help_facts(project.organization_id, year)
+    # Minutes per pair are kept by month: "the last year" is the last twelve months here.
     helped = await session.execute(
-        select(facts.c.owner_id, func.sum(facts.c.minutes))
-        .where(facts.c.helper_id == project.owner_id, facts.c.owner_id.in_(ids))
-        .group_by(facts.c.owner_id)
+        select(HelpRollup.owner_id, func.sum(HelpRollup.minutes))
+        .where(
+            HelpRollup.organization_id == project.organization_id,
+            HelpRollup.helper_id == project.owner_id,
+            HelpRollup.owner_id.in_(ids),
+            HelpRollup.month >= year.since.replace(day=1),
+        )
+        .group_by(HelpRollup.owner_id)
     )
     for user_id, minutes in helped:
         candidates[user_id].add(
@@ -154,11 +165,14 @@ async def suggest_helpers(
             -min(SEAT_PENALTY_MAX, SEAT_PENALTY * count),
             f"Already helps on {count} open project(s)",
         )
-    recent = help_facts(project.organization_id, _period(LOAD_DAYS))
     given = await session.execute(
-        select(recent.c.helper_id, func.sum(recent.c.minutes))
-        .where(recent.c.helper_id.in_(ids), recent.c.helper_id != recent.c.owner_id)
-        .group_by(recent.c.helper_id)
+        select(ActivityRollup.user_id, func.sum(ActivityRollup.minutes_given))
+        .where(
+            ActivityRollup.organization_id == project.organization_id,
+            ActivityRollup.user_id.in_(ids),
+            in_period(ActivityRollup, _period(LOAD_DAYS)),
+        )
+        .group_by(ActivityRollup.user_id)
     )
     for user_id, minutes in given:
         penalty = min(RECENT_PENALTY_MAX, int(minutes) // RECENT_MINUTES_STEP)

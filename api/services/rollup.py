@@ -1,0 +1,492 @@
+"""Keeping the ledger's rollups in step with the facts, and rebuilding them from scratch.
+
+Writers describe what happened as deltas on a ``RollupBatch`` (help given, a session
+attended, a contribution made or adopted, a session completed) and ``apply`` it inside the
+transaction that writes the facts: one multi-row ``INSERT … ON CONFLICT DO UPDATE`` per
+table adds the deltas, on PostgreSQL and SQLite alike. Keys are sorted first so two
+transactions touching the same rows lock them in the same order (no deadlock).
+
+``expected_rollups`` recomputes the same rows from the facts alone; ``rebuild`` replaces the
+stored rows with them and ``verify`` lists the differences. Both back the
+``mastermind rebuild-ledger`` command and the test that the rollup equals a recomputation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy import and_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.models import (
+    ActivityRollup,
+    Contribution,
+    ContributionStatus,
+    Grain,
+    HelpRollup,
+    MastermindSession,
+    Organization,
+    Project,
+    ProjectMember,
+    Seniority,
+    SessionParticipant,
+    SessionRollup,
+    SessionStatus,
+    TimeEntry,
+    User,
+)
+
+ACTIVITY_FIELDS = (
+    "minutes_given",
+    "minutes_received",
+    "sessions_attended",
+    "contributions_count",
+    "ideas_adopted",
+)
+SESSION_FIELDS = ("sessions_completed", "mixed_sessions")
+WRITE_CHUNK = 1_000
+
+
+async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -> ZoneInfo:
+    """The zone whose midnights cut the ledger's days (UTC if the name is unknown)."""
+    name = await session.scalar(
+        select(Organization.time_zone).where(Organization.id == organization_id)
+    )
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def _buckets(day: date) -> tuple[tuple[Grain, date], tuple[Grain, date]]:
+    return (Grain.day, day), (Grain.month, month_of(day))
+
+
+@dataclass
+class RollupBatch:
+    """Deltas to add, merged by key; nothing touches the database until ``apply``."""
+
+    organization_id: uuid.UUID
+    # (month, helper, owner) → [minutes, days_mask]
+    help: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    activity: dict[tuple, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: dict.fromkeys(ACTIVITY_FIELDS, 0))
+    )
+    sessions: dict[date, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: dict.fromkeys(SESSION_FIELDS, 0))
+    )
+    # (project_id, user_id) → minutes: the members' budget burn.
+    member_minutes: dict[tuple[uuid.UUID, uuid.UUID], int] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+
+    def add_help(
+        self,
+        *,
+        helper_id: uuid.UUID,
+        owner_id: uuid.UUID,
+        project_id: uuid.UUID,
+        day: date,
+        minutes: int,
+    ) -> None:
+        """Minutes a person spent on a project. They count in the ledger only on a project
+        someone else owned; they always count toward the member's budget burn."""
+        if minutes == 0:
+            return
+        self.member_minutes[(project_id, helper_id)] += minutes
+        if helper_id == owner_id:
+            return
+        pair = self.help[(month_of(day), helper_id, owner_id)]
+        pair[0] += minutes
+        pair[1] |= 1 << (day.day - 1)
+        for grain, bucket in _buckets(day):
+            self.activity[(grain, bucket, helper_id)]["minutes_given"] += minutes
+            self.activity[(grain, bucket, owner_id)]["minutes_received"] += minutes
+
+    def add_activity(self, *, user_id: uuid.UUID, day: date, **counts: int) -> None:
+        for grain, bucket in _buckets(day):
+            row = self.activity[(grain, bucket, user_id)]
+            for name, value in counts.items():
+                row[name] += value
+
+    def add_session(self, *, day: date, mixed: bool, sign: int = 1) -> None:
+        row = self.sessions[day]
+        row["sessions_completed"] += sign
+        row["mixed_sessions"] += sign if mixed else 0
+
+    async def apply(self, session: AsyncSession) -> None:
+        """Add every delta in one statement per table (keys sorted: one lock order)."""
+        org = self.organization_id
+        help_rows = [
+            {
+                "organization_id": org,
+                "month": month,
+                "helper_id": helper,
+                "owner_id": owner,
+                "minutes": minutes,
+                "days_mask": mask,
+            }
+            for (month, helper, owner), (minutes, mask) in sorted(
+                self.help.items(), key=lambda item: _sort_key(item[0])
+            )
+            if minutes
+        ]
+        activity_rows = [
+            {"organization_id": org, "grain": grain, "bucket": bucket, "user_id": user, **counts}
+            for (grain, bucket, user), counts in sorted(
+                self.activity.items(), key=lambda item: _sort_key(item[0])
+            )
+            if any(counts.values())
+        ]
+        session_rows = [
+            {"organization_id": org, "day": day, **counts}
+            for day, counts in sorted(self.sessions.items())
+            if any(counts.values())
+        ]
+        await _add(session, HelpRollup, help_rows, ("minutes",), masks=("days_mask",))
+        await _add(session, ActivityRollup, activity_rows, ACTIVITY_FIELDS)
+        await _add(session, SessionRollup, session_rows, SESSION_FIELDS)
+        for (project_id, user_id), minutes in sorted(
+            self.member_minutes.items(), key=lambda item: _sort_key(item[0])
+        ):
+            await session.execute(
+                sa.update(ProjectMember)
+                .where(ProjectMember.project_id == project_id, ProjectMember.user_id == user_id)
+                .values(minutes_used=ProjectMember.minutes_used + minutes)
+            )
+        self.help.clear()
+        self.activity.clear()
+        self.sessions.clear()
+        self.member_minutes.clear()
+
+
+def _sort_key(key: object) -> tuple:
+    return tuple(str(part) for part in key) if isinstance(key, tuple) else (str(key),)
+
+
+def _insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+async def _add(
+    session: AsyncSession,
+    table: type,
+    rows: list[dict],
+    counters: Iterable[str],
+    masks: Iterable[str] = (),
+) -> None:
+    """Insert the rows, or add their counters to (and OR their masks into) existing ones."""
+    if not rows:
+        return
+    insert = _insert_for(session)
+    keys = [column.name for column in table.__table__.primary_key.columns]
+    for start in range(0, len(rows), WRITE_CHUNK):
+        statement = insert(table).values(rows[start : start + WRITE_CHUNK])
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={
+                **{
+                    name: getattr(table, name) + getattr(statement.excluded, name)
+                    for name in counters
+                },
+                **{
+                    name: getattr(table, name).op("|")(getattr(statement.excluded, name))
+                    for name in masks
+                },
+            },
+        )
+        await session.execute(statement)
+
+
+# --- recomputation from the facts ------------------------------------------------------------
+
+
+@dataclass
+class Expected:
+    """The rollup rows and member minutes the facts imply, keyed like the tables."""
+
+    help: dict[tuple, list[int]]
+    activity: dict[tuple, dict[str, int]]
+    sessions: dict[date, dict[str, int]]
+    member_minutes: dict[tuple[uuid.UUID, uuid.UUID], int]
+    facts: int
+
+
+STREAM_ROWS = 5_000
+
+
+async def expected_rollups(
+    session: AsyncSession, organization_id: uuid.UUID, zone: ZoneInfo, progress=None
+) -> Expected:  # type: ignore[no-untyped-def]
+    """Recompute every rollup of one organization from its facts, streaming them.
+
+    ``progress(n)`` is called with the number of facts read so far (for a progress bar).
+    """
+    batch = RollupBatch(organization_id)
+    read = 0
+
+    def tick(count: int) -> None:
+        nonlocal read
+        read += count
+        if progress is not None:
+            progress(read)
+
+    attendance = (
+        select(
+            SessionParticipant.user_id,
+            SessionParticipant.project_owner_id,
+            SessionParticipant.attended_minutes,
+            MastermindSession.project_id,
+            MastermindSession.completed_at,
+        )
+        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
+        .where(
+            MastermindSession.organization_id == organization_id,
+            MastermindSession.status == SessionStatus.completed,
+            SessionParticipant.attended_minutes > 0,
+        )
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    async for rows in (await session.stream(attendance)).partitions():
+        for user_id, owner_id, minutes, project_id, completed_at in rows:
+            day = local_day(completed_at, zone)
+            batch.add_help(
+                helper_id=user_id,
+                owner_id=owner_id,
+                project_id=project_id,
+                day=day,
+                minutes=minutes,
+            )
+            batch.add_activity(user_id=user_id, day=day, sessions_attended=1)
+        tick(len(rows))
+
+    entries = (
+        select(
+            TimeEntry.user_id,
+            TimeEntry.project_owner_id,
+            TimeEntry.minutes,
+            TimeEntry.project_id,
+            TimeEntry.spent_on,
+        )
+        .where(TimeEntry.organization_id == organization_id)
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    async for rows in (await session.stream(entries)).partitions():
+        for user_id, owner_id, minutes, project_id, spent_on in rows:
+            batch.add_help(
+                helper_id=user_id,
+                owner_id=owner_id,
+                project_id=project_id,
+                day=spent_on,
+                minutes=minutes,
+            )
+        tick(len(rows))
+
+    contributions = (
+        select(Contribution.author_id, Contribution.created_at, Contribution.status)
+        .join(MastermindSession, MastermindSession.id == Contribution.session_id)
+        .where(
+            Contribution.organization_id == organization_id,
+            MastermindSession.status != SessionStatus.cancelled,
+        )
+        .execution_options(yield_per=STREAM_ROWS)
+    )
+    async for rows in (await session.stream(contributions)).partitions():
+        for author_id, created_at, status in rows:
+            batch.add_activity(
+                user_id=author_id,
+                day=local_day(created_at, zone),
+                contributions_count=1,
+                ideas_adopted=int(status == ContributionStatus.adopted),
+            )
+        tick(len(rows))
+
+    completed = select(MastermindSession.completed_at, MastermindSession.mixed_seniority).where(
+        MastermindSession.organization_id == organization_id,
+        MastermindSession.status == SessionStatus.completed,
+    )
+    for completed_at, mixed in await session.execute(completed):
+        batch.add_session(day=local_day(completed_at, zone), mixed=bool(mixed))
+
+    # Burn is kept on member rows; minutes of someone who attended without being a member
+    # count in the ledger but have no budget to burn.
+    members = {
+        (project_id, user_id)
+        for project_id, user_id in await session.execute(
+            select(ProjectMember.project_id, ProjectMember.user_id).where(
+                ProjectMember.organization_id == organization_id
+            )
+        )
+    }
+    return Expected(
+        help={k: list(v) for k, v in batch.help.items() if v[0]},
+        activity={k: dict(v) for k, v in batch.activity.items() if any(v.values())},
+        sessions={k: dict(v) for k, v in batch.sessions.items() if any(v.values())},
+        member_minutes={k: v for k, v in batch.member_minutes.items() if v and k in members},
+        facts=read,
+    )
+
+
+async def stored_rollups(session: AsyncSession, organization_id: uuid.UUID) -> Expected:
+    """The rollup rows as they are stored now, in the shape of ``expected_rollups``."""
+    help_rows = await session.execute(
+        select(
+            HelpRollup.month,
+            HelpRollup.helper_id,
+            HelpRollup.owner_id,
+            HelpRollup.minutes,
+            HelpRollup.days_mask,
+        ).where(HelpRollup.organization_id == organization_id, HelpRollup.minutes != 0)
+    )
+    activity_rows = await session.execute(
+        select(
+            ActivityRollup.grain,
+            ActivityRollup.bucket,
+            ActivityRollup.user_id,
+            *(getattr(ActivityRollup, name) for name in ACTIVITY_FIELDS),
+        ).where(ActivityRollup.organization_id == organization_id)
+    )
+    session_rows = await session.execute(
+        select(SessionRollup.day, *(getattr(SessionRollup, name) for name in SESSION_FIELDS)).where(
+            SessionRollup.organization_id == organization_id
+        )
+    )
+    members = await session.execute(
+        select(ProjectMember.project_id, ProjectMember.user_id, ProjectMember.minutes_used).where(
+            ProjectMember.organization_id == organization_id, ProjectMember.minutes_used != 0
+        )
+    )
+    activity = {}
+    for grain, bucket, user_id, *counts in activity_rows:
+        if any(counts):
+            activity[(Grain(grain), bucket, user_id)] = dict(
+                zip(ACTIVITY_FIELDS, counts, strict=True)
+            )
+    return Expected(
+        help={
+            (month, helper, owner): [minutes, mask]
+            for month, helper, owner, minutes, mask in help_rows
+        },
+        activity=activity,
+        sessions={
+            day: dict(zip(SESSION_FIELDS, counts, strict=True))
+            for day, *counts in session_rows
+            if any(counts)
+        },
+        member_minutes={(p, u): m for p, u, m in members},
+        facts=0,
+    )
+
+
+def differences(expected: Expected, stored: Expected) -> list[str]:
+    """Human-readable lines for every rollup row that differs from the recomputation."""
+    lines: list[str] = []
+    for name in ("help", "activity", "sessions", "member_minutes"):
+        want, have = getattr(expected, name), getattr(stored, name)
+        for key in sorted(want.keys() | have.keys(), key=_sort_key):
+            if want.get(key) != have.get(key):
+                lines.append(f"{name} {key}: facts say {want.get(key)}, rollup has {have.get(key)}")
+    return lines
+
+
+async def rebuild(session: AsyncSession, organization_id: uuid.UUID, expected: Expected) -> None:
+    """Replace one organization's rollups with a recomputation (in the caller's transaction)."""
+    for table in (HelpRollup, ActivityRollup, SessionRollup):
+        await session.execute(sa.delete(table).where(table.organization_id == organization_id))
+    await session.execute(
+        sa.update(ProjectMember)
+        .where(ProjectMember.organization_id == organization_id)
+        .values(minutes_used=0)
+    )
+    batch = RollupBatch(organization_id)
+    batch.help.update({key: list(value) for key, value in expected.help.items()})
+    for key, counts in expected.activity.items():
+        batch.activity[key].update(counts)
+    for day, counts in expected.sessions.items():
+        batch.sessions[day].update(counts)
+    batch.member_minutes.update(expected.member_minutes)
+    await batch.apply(session)
+
+
+async def fill_missing_facts(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Facts written in bulk (the demo, benchmark seeds) may lack what the services record
+    at write time: the project owner then, and the learning-mix flag. Take the current
+    owner and the current seniorities, the best there is."""
+    owner = select(Project.owner_id).where(Project.id == TimeEntry.project_id).scalar_subquery()
+    await session.execute(
+        sa.update(TimeEntry)
+        .where(TimeEntry.organization_id == organization_id, TimeEntry.project_owner_id.is_(None))
+        .values(project_owner_id=owner)
+    )
+    session_owner = (
+        select(Project.owner_id)
+        .join(MastermindSession, MastermindSession.project_id == Project.id)
+        .where(MastermindSession.id == SessionParticipant.session_id)
+        .scalar_subquery()
+    )
+    await session.execute(
+        sa.update(SessionParticipant)
+        .where(
+            SessionParticipant.organization_id == organization_id,
+            SessionParticipant.project_owner_id.is_(None),
+            SessionParticipant.attended_minutes.is_not(None),
+        )
+        .values(project_owner_id=session_owner)
+    )
+
+    def attended_by(level: Seniority):  # type: ignore[no-untyped-def]
+        return (
+            select(SessionParticipant.session_id)
+            .join(User, User.id == SessionParticipant.user_id)
+            .where(
+                SessionParticipant.session_id == MastermindSession.id,
+                SessionParticipant.attended_minutes > 0,
+                User.seniority == level,
+            )
+            .exists()
+        )
+
+    await session.execute(
+        sa.update(MastermindSession)
+        .where(
+            MastermindSession.organization_id == organization_id,
+            MastermindSession.status == SessionStatus.completed,
+            MastermindSession.mixed_seniority.is_(None),
+        )
+        .values(mixed_seniority=and_(attended_by(Seniority.junior), attended_by(Seniority.senior)))
+    )
+
+
+async def refresh_organization(
+    session: AsyncSession, organization_id: uuid.UUID, progress=None
+) -> Expected:  # type: ignore[no-untyped-def]
+    """Fill what bulk writes left out, then rebuild the rollups from the facts."""
+    await fill_missing_facts(session, organization_id)
+    zone = await organization_zone(session, organization_id)
+    expected = await expected_rollups(session, organization_id, zone, progress)
+    await rebuild(session, organization_id, expected)
+    return expected
+
+
+async def verify_organization(
+    session: AsyncSession, organization_id: uuid.UUID, progress=None
+) -> list[str]:  # type: ignore[no-untyped-def]
+    """Differences between the stored rollups and a recomputation from the facts."""
+    zone = await organization_zone(session, organization_id)
+    expected = await expected_rollups(session, organization_id, zone, progress)
+    return differences(expected, await stored_rollups(session, organization_id))
