@@ -12,6 +12,7 @@ from api.config import Settings
 from api.db import get_session
 from api.errors import Unauthorized
 from api.security import InvalidToken, Security
+from api.services import api_keys as api_key_service
 from api.services import users as user_service
 from api.services.idempotency import IdempotentCreate, fingerprint
 from api.services.principal import Caller
@@ -22,11 +23,13 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# These (and client_address) are `async def` although they never wait: FastAPI runs a plain
+# `def` dependency in its thread pool, a thread hop on every request for a dict lookup.
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_security(request: Request) -> Security:
+async def get_security(request: Request) -> Security:
     return request.app.state.security
 
 
@@ -40,9 +43,25 @@ async def current_caller(
     security: SecurityDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Caller:
-    """The authentication dependency: every route outside the allowlist depends on it."""
+    """The authentication dependency: every route outside the allowlist depends on it.
+
+    A bearer token starting ``mm_`` is an API key: authenticated, rate-limited and checked
+    against the scope of the matched route here, so no route can skip the check.
+    """
     if not token:
         raise Unauthorized("Not authenticated")
+    if api_key_service.looks_like_api_key(token):
+        caller = await api_key_service.authenticate(
+            sessionmaker=request.app.state.sessionmaker,
+            settings=request.app.state.settings,
+            key=token,
+        )
+        request.state.organization_id = caller.organization_id
+        route = request.scope.get("route")
+        api_key_service.authorize_route(
+            caller, method=request.method, path_template=getattr(route, "path", request.url.path)
+        )
+        return caller
     try:
         claims = security.decode_token(token, expected_type="access")
     except InvalidToken:
@@ -59,7 +78,7 @@ async def current_caller(
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
-def client_address(request: Request, settings: SettingsDep) -> str:
+async def client_address(request: Request, settings: SettingsDep) -> str:
     if settings.trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for", "")
         first = forwarded.split(",")[0].strip()

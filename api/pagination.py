@@ -72,10 +72,12 @@ async def paginate(
     id_column: InstrumentedAttribute[uuid.UUID],
     limit: int,
     cursor: str | None,
+    plain_rows: bool = False,
 ) -> tuple[Sequence[Any], str | None]:
     """Run ``statement`` ordered by ``(time_column, id_column)`` from the cursor on.
 
-    Returns the rows (entities) and the cursor of the next page, or None on the last page.
+    Returns the rows (entities, or with ``plain_rows`` the selected columns as rows) and
+    the cursor of the next page, or None on the last page.
     """
     if cursor:
         moment, row_id = decode_cursor(cursor)
@@ -83,7 +85,8 @@ async def paginate(
             or_(time_column > moment, and_(time_column == moment, id_column > row_id))
         )
     statement = statement.order_by(time_column, id_column).limit(limit + 1)
-    rows = (await session.scalars(statement)).all()
+    result = await session.execute(statement) if plain_rows else await session.scalars(statement)
+    rows = result.all()
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -13,6 +15,10 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jose import jwt
 from jose.exceptions import JOSEError
 from pwdlib import PasswordHash
@@ -54,6 +60,7 @@ class Security:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._key = settings.secret_key or ""
+        self.secret_box = SecretBox(self._key)
 
     # --- passwords ---------------------------------------------------------------------
 
@@ -158,3 +165,61 @@ def hash_secret(value: str) -> str:
 
 def secrets_match(value: str, expected_hash: str) -> bool:
     return hmac.compare_digest(hash_secret(value), expected_hash)
+
+
+# --- API keys and integration secrets -----------------------------------------------------
+
+API_KEY_PREFIX = "mm_"
+# 32 random bytes (256 bits) as URL-safe base64: far beyond guessing, so a plain SHA-256 of
+# the key is a safe lookup hash (a slow password hash buys nothing for such entropy).
+API_KEY_BYTES = 32
+# What the list shows of a key: "mm_" and the first 8 characters, enough to tell keys apart.
+API_KEY_SHOWN_CHARS = len(API_KEY_PREFIX) + 8
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(API_KEY_BYTES)
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret: ``whsec_`` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def new_password_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SecretBox:
+    """Seals secrets that must be used again (HMAC keys of inbound webhooks), never shown.
+
+    AES-256-GCM with a key derived from SECRET_KEY by HKDF (its own ``info``, so it is never
+    the JWT key itself), a fresh 96-bit nonce per secret, and the row's purpose as associated
+    data so a sealed value cannot be moved to another column or row. Rotating SECRET_KEY
+    makes sealed secrets unreadable: those connections must then be created anew.
+    """
+
+    _INFO = b"sales-mastermind/secret-box/v1"
+
+    def __init__(self, secret_key: str) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=self._INFO).derive(
+            secret_key.encode()
+        )
+        self._aead = AESGCM(key)
+
+    def seal(self, plaintext: str, *, context: str) -> str:
+        nonce = secrets.token_bytes(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        return "v1." + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def open(self, sealed: str, *, context: str) -> str:
+        """The plaintext; raises ``InvalidToken`` when the value was tampered with or sealed
+        under another key or context."""
+        try:
+            version, _, payload = sealed.partition(".")
+            if version != "v1":
+                raise ValueError("unknown sealing version")
+            raw = base64.urlsafe_b64decode(payload.encode())
+            return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
+        except (InvalidTag, ValueError, binascii.Error) as exc:
+            raise InvalidToken from exc

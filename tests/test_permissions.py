@@ -94,6 +94,16 @@ KINDS: dict[str, dict[str, int | str]] = {
         "manager": OK,
         "admin": OK,
     },
+    # integrations (outbound webhooks): admins only
+    "admin_only": {
+        "other_admin": 404,
+        "outsider": 403,
+        "helper": 403,
+        "observer": 403,
+        "owner": 403,
+        "manager": 403,
+        "admin": OK,
+    },
 }
 
 
@@ -141,6 +151,9 @@ P = f"{API}/projects/{{project_id}}"
 S = f"{API}/sessions/{{session_id}}"
 C = f"{API}/contributions/{{contribution_id}}"
 CL = f"{API}/clients/{{client_id}}"
+W = f"{API}/webhook-endpoints/{{endpoint_id}}"
+# A public address (the guard refuses private ones); nothing is sent: no worker runs here.
+WEBHOOK_URL = "https://93.184.215.14/mastermind"
 
 RULES: dict[tuple[str, str], Rule] = {
     # projects
@@ -196,6 +209,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", f"{CL}/contacts"): Rule("client_read"),
     ("POST", f"{CL}/contacts"): Rule("client_write", {"name": "Dana Buyer"}),
+    # outbound webhooks
+    ("GET", W): Rule("admin_only"),
+    ("PATCH", W): Rule("admin_only", {"description": "BI feed"}),
+    ("DELETE", W): Rule("admin_only", consumes=True),
+    ("GET", f"{W}/deliveries"): Rule("admin_only"),
+    ("POST", f"{API}/webhook-deliveries/{{delivery_id}}/retry"): Rule("admin_only"),
 }
 
 # Routes with an id that follow other rows of the table (users, teams: admins and managers).
@@ -208,6 +227,11 @@ ELSEWHERE: dict[tuple[str, str], str] = {
     ("DELETE", f"{API}/teams/{{team_id}}"): "tests/test_teams.py",
     ("PUT", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/test_teams.py",
     ("DELETE", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/test_teams.py",
+    # Admins only (others 403, another organization 404), by key or by signature:
+    ("DELETE", f"{API}/integrations/crm/{{connection_id}}"): "tests/test_crm_hooks.py",
+    ("GET", f"{API}/integrations/crm/{{connection_id}}/events"): "tests/test_crm_hooks.py",
+    ("POST", f"{API}/hooks/crm/{{connection_id}}"): "tests/test_crm_hooks.py",
+    ("DELETE", f"{API}/api-keys/{{api_key_id}}"): "tests/test_api_keys.py",
 }
 
 
@@ -257,6 +281,12 @@ async def make_case(http: httpx.AsyncClient, people: People) -> Case:
     async def post(path: str, actor: dict[str, str], body: dict | None = None) -> dict:
         return await _ok(http.post(f"{API}{path}", headers=actor, json=body))
 
+    # Subscribed before the project exists, so its creation queues a delivery.
+    endpoint = await post(
+        "/webhook-endpoints",
+        people.admin.headers,
+        {"url": WEBHOOK_URL, "events": ["project.created"]},
+    )
     client = await post("/clients", owner, {"name": "Helix Medical"})
     spare = await post("/clients", owner, {"name": "Spare Parts Ltd"})
     project = await post(
@@ -265,6 +295,13 @@ async def make_case(http: httpx.AsyncClient, people: People) -> Case:
         {"title": "Helix framework", "kind": "account", "client_id": client["id"]},
     )
     pid = project["id"]
+    (delivery,) = (
+        await _ok(
+            http.get(
+                f"{API}/webhook-endpoints/{endpoint['id']}/deliveries", headers=people.admin.headers
+            )
+        )
+    )["items"]
     for person, role in ((people.helper, "helper"), (people.observer, "observer")):
         await post(f"/projects/{pid}/members", owner, {"user_id": person.id, "role": role})
         await _ok(
@@ -303,6 +340,8 @@ async def make_case(http: httpx.AsyncClient, people: People) -> Case:
         "observer_contribution_id": other_idea["id"],
         "action_item_id": item["id"],
         "user_id": people.observer.id,  # the member the member routes act on
+        "endpoint_id": endpoint["id"],
+        "delivery_id": delivery["id"],
     }
 
 

@@ -3,6 +3,15 @@
 from api.models.audit import AuditEvent, IdempotencyRecord
 from api.models.base import SQLModel, utcnow
 from api.models.clients import BuyingRole, Client, ClientStatus, Contact
+from api.models.integrations import (
+    ApiKey,
+    ApiKeyWindow,
+    CrmConnection,
+    CrmInboundEvent,
+    CrmProvider,
+    InboundResult,
+)
+from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
 from api.models.organizations import Organization
 from api.models.projects import (
     MemberRole,
@@ -29,10 +38,21 @@ from api.models.sessions import (
 )
 from api.models.teams import Team, TeamMember
 from api.models.users import LoginFailure, RefreshToken, Role, Seniority, ThrottleScope, User
+from api.models.webhooks import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ActionItem",
     "ActionItemStatus",
+    "ActivityRollup",
+    "ApiKey",
+    "ApiKeyWindow",
     "AuditEvent",
     "BuyingRole",
     "Client",
@@ -42,7 +62,14 @@ __all__ = [
     "ContributionKind",
     "ContributionStatus",
     "ContributionVote",
+    "CrmConnection",
+    "CrmInboundEvent",
+    "CrmProvider",
+    "DeliveryState",
+    "Grain",
+    "HelpRollup",
     "IdempotencyRecord",
+    "InboundResult",
     "LoginFailure",
     "MastermindSession",
     "MemberRole",
@@ -59,6 +86,7 @@ __all__ = [
     "SessionEvent",
     "SessionParticipant",
     "SessionPurpose",
+    "SessionRollup",
     "SessionStatus",
     "Takeaway",
     "Team",
@@ -66,5 +94,10 @@ __all__ = [
     "ThrottleScope",
     "TimeEntry",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventType",
+    "WebhookSubscription",
     "utcnow",
 ]

@@ -61,8 +61,9 @@ async def list_projects(
         q=q,
         updated_since=updated_since,
     )
-    return ProjectPage(
-        items=[ProjectRead.model_validate(p) for p in projects], next_cursor=next_cursor
+    # Typed columns straight from the database: nothing to validate, so construct.
+    return ProjectPage.model_construct(
+        items=[ProjectRead.model_construct(**p) for p in projects], next_cursor=next_cursor
     )
 
 

@@ -22,10 +22,16 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
-from api.schemas.sessions import ActionItemCreate, ActionItemUpdate, TimeEntryCreate
-from api.services import audit
+from api.schemas.sessions import (
+    ActionItemCreate,
+    ActionItemRead,
+    ActionItemUpdate,
+    TimeEntryCreate,
+)
+from api.services import audit, outbox
 from api.services.principal import Caller
 from api.services.projects import ProjectAccess, project_access, readable_projects
+from api.services.rollup import RollupBatch
 from api.services.sessions import touch_outcome
 
 # A time entry may be logged for yesterday evening in another time zone, not for next week.
@@ -196,6 +202,9 @@ async def update_action_item(
             raise Forbidden("The assignee updates the status; the owner changes the rest")
     if "assignee_id" in changes and changes["assignee_id"] != item.assignee_id:
         await _ensure_active_member(session, item.project_id, changes["assignee_id"])
+    completed = (
+        changes.get("status") == ActionItemStatus.done and item.status != ActionItemStatus.done
+    )
     if "status" in changes and changes["status"] != item.status:
         item.completed_at = utcnow() if changes["status"] == ActionItemStatus.done else None
     for field, value in changes.items():
@@ -211,6 +220,13 @@ async def update_action_item(
         entity_id=item.id,
         changes=changes,
     )
+    if completed:
+        await outbox.emit(
+            session,
+            organization_id=item.organization_id,
+            event_type="action_item.completed",
+            payload=ActionItemRead.model_validate(item).model_dump(mode="json"),
+        )
     return item
 
 
@@ -229,9 +245,19 @@ async def log_time(
         minutes=data.minutes,
         spent_on=data.spent_on,
         note=data.note,
+        project_owner_id=access.project.owner_id,
     )
     session.add(entry)
     await session.flush()
+    batch = RollupBatch(caller.organization_id)
+    batch.add_help(
+        helper_id=caller.user_id,
+        owner_id=access.project.owner_id,
+        project_id=access.project.id,
+        day=data.spent_on,
+        minutes=data.minutes,
+    )
+    await batch.apply(session)
     audit.record(
         session,
         caller=caller,

@@ -39,6 +39,11 @@ def record(
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,
-            changes=_jsonable(changes or {}),
+            # What an API key did is told apart from what its admin did by hand.
+            changes=_jsonable(
+                {**(changes or {}), "via_api_key": caller.api_key_id}
+                if caller.api_key_id is not None
+                else changes or {}
+            ),
         )
     )

@@ -48,6 +48,10 @@ class IdempotentCreate:
 
     @property
     def principal(self) -> str:
+        # A key acts as its admin but keeps its own keyspace: a script's retries never
+        # replay (or collide with) what the admin sent by hand.
+        if self.caller.api_key_id is not None:
+            return f"api_key:{self.caller.api_key_id}"
         return f"user:{self.caller.user_id}"
 
     async def _stored(self) -> IdempotencyRecord | None:

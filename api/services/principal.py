@@ -10,9 +10,19 @@ from api.models import Role, User
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """A signed-in person (API keys will join here with their scopes)."""
+    """A signed-in person, or a script with an API key.
+
+    An API key acts as the admin who created it (``user``), narrowed to its ``scopes``
+    (api/services/api_keys.py decides which routes a scope opens; services see the admin).
+    """
 
     user: User
+    api_key_id: uuid.UUID | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_id is not None
 
     @property
     def user_id(self) -> uuid.UUID:

@@ -22,6 +22,7 @@ from api.models import (
     MemberState,
     Project,
     ProjectMember,
+    Seniority,
     SessionParticipant,
     SessionStatus,
     User,
@@ -39,9 +40,10 @@ from api.schemas.sessions import (
     SessionRead,
     SessionUpdate,
 )
-from api.services import audit
+from api.services import audit, outbox
 from api.services.principal import Caller
 from api.services.projects import ProjectAccess, project_access, readable_projects
+from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.versioning import ensure_current
 
 # Which transitions each action makes; anything else is a 409.
@@ -312,7 +314,9 @@ async def start_session(
 async def cancel_session(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
 ) -> MastermindSession:
-    return await _plain_transition(session, caller, session_id, "cancel", "session.cancelled")
+    mm_session = await _plain_transition(session, caller, session_id, "cancel", "session.cancelled")
+    await _uncount_contributions(session, mm_session)
+    return mm_session
 
 
 async def complete_session(
@@ -340,6 +344,7 @@ async def complete_session(
                 # Another organization's user is not found, as everywhere else (404).
                 await _check_participants(session, caller, mm_session.project_id, [entry.user_id])
             attendance[entry.user_id] = entry.minutes
+    owner_id = access.project.project.owner_id
     for user_id, minutes in attendance.items():
         row = participants.get(user_id)
         if row is None:  # came without an invitation: still counted
@@ -349,13 +354,15 @@ async def complete_session(
                     user_id=user_id,
                     organization_id=mm_session.organization_id,
                     attended_minutes=minutes,
+                    project_owner_id=owner_id,
                 )
             )
         else:
-            row.attended_minutes = minutes
+            row.attended_minutes, row.project_owner_id = minutes, owner_id
     for user_id, row in participants.items():
         if user_id not in attendance:
-            row.attended_minutes = 0
+            row.attended_minutes, row.project_owner_id = 0, owner_id
+    await _count_attendance(session, mm_session, owner_id, attendance)
     mm_session.summary = data.summary
     mm_session.decisions = data.decisions
     mm_session.recommended_approach = data.recommended_approach
@@ -368,7 +375,73 @@ async def complete_session(
         entity_id=session_id,
         changes={"attendance": {str(k): v for k, v in attendance.items()}},
     )
+
+    async def completed_payload() -> dict[str, object]:
+        outcome = await present_outcome(session=session, mm_session=mm_session)
+        extra = {"title": mm_session.title, "purpose": mm_session.purpose.value}
+        return {**outcome.model_dump(mode="json"), **extra}
+
+    await outbox.emit(
+        session,
+        organization_id=mm_session.organization_id,
+        event_type="session.completed",
+        payload=completed_payload,
+    )
     return mm_session
+
+
+async def _count_attendance(
+    session: AsyncSession,
+    mm_session: MastermindSession,
+    owner_id: uuid.UUID,
+    attendance: dict[uuid.UUID, int],
+) -> None:
+    """Record the completed session in the ledger's rollups and the members' burn, and
+    whether juniors sat with seniors (kept on the session as a fact)."""
+    present = [user_id for user_id, minutes in attendance.items() if minutes > 0]
+    levels = set(
+        (await session.scalars(select(User.seniority).where(User.id.in_(present)))).all()
+        if present
+        else ()
+    )
+    mm_session.mixed_seniority = {Seniority.junior, Seniority.senior} <= levels
+    zone = await organization_zone(session, mm_session.organization_id)
+    day = local_day(mm_session.completed_at, zone)
+    batch = RollupBatch(mm_session.organization_id)
+    for user_id in present:
+        batch.add_help(
+            helper_id=user_id,
+            owner_id=owner_id,
+            project_id=mm_session.project_id,
+            day=day,
+            minutes=attendance[user_id],
+        )
+        batch.add_activity(user_id=user_id, day=day, sessions_attended=1)
+    batch.add_session(day=day, mixed=mm_session.mixed_seniority)
+    await batch.apply(session)
+
+
+async def _uncount_contributions(session: AsyncSession, mm_session: MastermindSession) -> None:
+    """A cancelled session counts nothing: take its contributions out of the rollups."""
+    rows = (
+        await session.execute(
+            select(Contribution.author_id, Contribution.created_at, Contribution.status).where(
+                Contribution.session_id == mm_session.id
+            )
+        )
+    ).all()
+    if not rows:
+        return
+    zone = await organization_zone(session, mm_session.organization_id)
+    batch = RollupBatch(mm_session.organization_id)
+    for author_id, created_at, status in rows:
+        batch.add_activity(
+            user_id=author_id,
+            day=local_day(created_at, zone),
+            contributions_count=-1,
+            ideas_adopted=-int(status == ContributionStatus.adopted),
+        )
+    await batch.apply(session)
 
 
 async def touch_outcome(session: AsyncSession, session_id: uuid.UUID | None) -> None:
@@ -470,7 +543,14 @@ async def get_outcome(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
 ) -> SessionOutcome:
     access = await session_access(session=session, caller=caller, session_id=session_id)
-    mm_session = access.session
+    return await present_outcome(session=session, mm_session=access.session)
+
+
+async def present_outcome(
+    *, session: AsyncSession, mm_session: MastermindSession
+) -> SessionOutcome:
+    """The outcome of a session the caller was already allowed to read (also the payload of
+    the ``session.completed`` webhook)."""
     adopted = await session.execute(
         select(Contribution, User.full_name)
         .join(User, User.id == Contribution.author_id)

@@ -1,0 +1,109 @@
+"""Integration records: CRM connections and the inbound events they delivered, API keys and
+their rate-limit windows."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.models.base import IdTable, UTCDateTime, enum_type
+
+
+class CrmProvider(enum.StrEnum):
+    generic = "generic"
+    hubspot = "hubspot"
+    pipedrive = "pipedrive"
+
+
+class InboundResult(enum.StrEnum):
+    created = "created"
+    updated = "updated"
+    ignored = "ignored"
+    failed = "failed"
+
+
+class CrmConnection(IdTable, table=True):
+    """One CRM sending events to ``/hooks/crm/{id}``.
+
+    Its credentials are written once: the HMAC secret sealed (it must be used again to
+    verify signatures), Pipedrive's Basic password only as a hash. Deleting a connection
+    archives it (``deleted_at``) and wipes its credentials, so its event log stays readable.
+    """
+
+    __tablename__ = "crm_connection"
+    __table_args__ = (
+        sa.Index(
+            "ix_crm_connection_organization_id_created_at", "organization_id", "created_at", "id"
+        ),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    provider: CrmProvider = Field(sa_type=enum_type(CrmProvider, "crm_provider"))
+    name: str = Field(max_length=120)
+    default_owner_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    signing_secret_sealed: str | None = Field(default=None, sa_type=sa.Text, repr=False)
+    basic_username: str | None = Field(default=None, max_length=120)
+    basic_password_hash: str | None = Field(default=None, max_length=64, repr=False)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CrmInboundEvent(IdTable, table=True):
+    """An event a connection delivered, stored once by its id in the same transaction as its
+    effects: the unique key is what makes replays (even concurrent ones) change nothing."""
+
+    __tablename__ = "crm_inbound_event"
+    __table_args__ = (
+        sa.UniqueConstraint("connection_id", "external_id"),
+        sa.Index(
+            "ix_crm_inbound_event_connection_id_created_at", "connection_id", "created_at", "id"
+        ),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    connection_id: uuid.UUID = Field(foreign_key="crm_connection.id", ondelete="CASCADE")
+    external_id: str = Field(max_length=200)
+    event_type: str = Field(default="", max_length=80)
+    result: InboundResult = Field(sa_type=enum_type(InboundResult, "crm_inbound_result"))
+    reason: str = Field(default="", sa_type=sa.Text)
+    client_id: uuid.UUID | None = Field(default=None, foreign_key="client.id", ondelete="SET NULL")
+    project_id: uuid.UUID | None = Field(
+        default=None, foreign_key="project.id", ondelete="SET NULL"
+    )
+    # What was received (the raw body, or one element of a HubSpot batch), for inspection.
+    payload: str = Field(default="", sa_type=sa.Text)
+
+
+class ApiKey(IdTable, table=True):
+    """A key for scripts: only its SHA-256 is stored; it acts for the admin who created it,
+    within its scopes (api/services/api_keys.py says how)."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (
+        sa.Index("ix_api_key_organization_id_created_at", "organization_id", "created_at", "id"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    created_by_id: uuid.UUID = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=120)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True, repr=False)
+    scopes: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiKeyWindow(SQLModel, table=True):
+    """Requests of one key in one fixed one-minute window, counted with an atomic upsert in
+    the database so every API replica shares the count."""
+
+    __tablename__ = "api_key_window"
+
+    api_key_id: uuid.UUID = Field(foreign_key="api_key.id", ondelete="CASCADE", primary_key=True)
+    # Minutes since the Unix epoch: an integer compares the same on every database.
+    window: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    hits: int = Field(default=0)

@@ -1,0 +1,113 @@
+"""CRM connections (admins only) and the log of the events each one delivered."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, status
+
+from api.deps import CurrentCaller, SecurityDep, SessionDep, SettingsDep
+from api.errors import problem_responses
+from api.models import CrmConnection
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.routers import API_PREFIX
+from api.schemas.integrations import (
+    CrmConnectionCreate,
+    CrmConnectionCreated,
+    CrmConnectionPage,
+    CrmConnectionRead,
+    CrmInboundEventPage,
+    CrmInboundEventRead,
+)
+from api.services import crm_connections as connection_service
+
+router = APIRouter(
+    prefix=f"{API_PREFIX}/integrations/crm",
+    tags=["integrations"],
+    responses=problem_responses(401, 403, 422),
+)
+
+
+def webhook_url(request: Request, base_url: str | None, connection_id: uuid.UUID) -> str:
+    base = base_url or str(request.base_url).rstrip("/")
+    return f"{base}{API_PREFIX}/hooks/crm/{connection_id}"
+
+
+def _present(request: Request, base_url: str | None, row: CrmConnection) -> CrmConnectionRead:
+    return CrmConnectionRead.model_validate(
+        {
+            **{k: getattr(row, k) for k in CrmConnectionRead.model_fields if k != "webhook_url"},
+            "webhook_url": webhook_url(request, base_url, row.id),
+        }
+    )
+
+
+@router.get("", response_model=CrmConnectionPage)
+async def list_connections(
+    request: Request,
+    caller: CurrentCaller,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> CrmConnectionPage:
+    rows, next_cursor = await connection_service.list_connections(
+        session=session, caller=caller, limit=limit, cursor=cursor
+    )
+    return CrmConnectionPage(
+        items=[_present(request, settings.public_base_url, row) for row in rows],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CrmConnectionCreated,
+    responses=problem_responses(404, 409),
+)
+async def create_connection(
+    data: CrmConnectionCreate,
+    request: Request,
+    caller: CurrentCaller,
+    session: SessionDep,
+    settings: SettingsDep,
+    security: SecurityDep,
+) -> CrmConnectionCreated:
+    row, secret = await connection_service.create_connection(
+        session=session, caller=caller, box=security.secret_box, data=data
+    )
+    read = _present(request, settings.public_base_url, row)
+    return CrmConnectionCreated(**read.model_dump(), signing_secret=secret)
+
+
+@router.delete(
+    "/{connection_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404)
+)
+async def delete_connection(
+    connection_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> None:
+    await connection_service.delete_connection(
+        session=session, caller=caller, connection_id=connection_id
+    )
+
+
+@router.get(
+    "/{connection_id}/events",
+    response_model=CrmInboundEventPage,
+    responses=problem_responses(404),
+)
+async def list_events(
+    connection_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> CrmInboundEventPage:
+    """The connection's inbound events, newest first, with what each one did."""
+    rows, next_cursor = await connection_service.list_events(
+        session=session, caller=caller, connection_id=connection_id, limit=limit, cursor=cursor
+    )
+    return CrmInboundEventPage(
+        items=[CrmInboundEventRead.model_validate(r) for r in rows], next_cursor=next_cursor
+    )

@@ -1,0 +1,87 @@
+"""CRM connections (credentials shown once), the events they delivered, and hook replies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from api.models import CrmProvider, InboundResult
+from api.pagination import Page
+from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Trimmed
+
+
+class CrmConnectionCreate(RequestModel):
+    provider: CrmProvider
+    name: Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK), Trimmed]
+    default_owner_id: uuid.UUID = Field(
+        description="Owns what arrives when the CRM's owner email matches nobody here"
+    )
+    client_secret: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)] | None = (
+        Field(
+            default=None,
+            description=(
+                "hubspot only, and required there: your HubSpot app's client secret, which "
+                "HubSpot signs with (it cannot be chosen here). Stored sealed, never shown."
+            ),
+        )
+    )
+
+
+class CrmConnectionRead(ResponseModel):
+    id: uuid.UUID
+    provider: CrmProvider
+    name: str
+    default_owner_id: uuid.UUID
+    webhook_url: str = Field(description="Where the CRM sends its events")
+    basic_username: str | None = Field(
+        default=None, description="pipedrive: the HTTP Basic user name to configure"
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class CrmConnectionCreated(CrmConnectionRead):
+    signing_secret: str | None = Field(
+        description=(
+            "Shown this once. generic: the Standard Webhooks secret (whsec_...) to sign with; "
+            "pipedrive: the HTTP Basic password; hubspot: null (you supplied the secret)"
+        )
+    )
+
+
+class CrmConnectionPage(Page[CrmConnectionRead]):
+    pass
+
+
+class CrmInboundEventRead(ResponseModel):
+    id: uuid.UUID
+    connection_id: uuid.UUID
+    external_id: str = Field(description="The event's id at the CRM (unique per connection)")
+    event_type: str
+    result: InboundResult
+    reason: str
+    client_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    payload: str = Field(description="What was received, for inspection")
+    created_at: datetime
+
+
+class CrmInboundEventPage(Page[CrmInboundEventRead]):
+    pass
+
+
+class HookEventResult(ResponseModel):
+    external_id: str
+    result: InboundResult
+    reason: str = ""
+    replayed: bool = Field(
+        default=False, description="Seen before: acknowledged again, nothing changed"
+    )
+    project_id: uuid.UUID | None = None
+
+
+class HookAck(ResponseModel):
+    events: list[HookEventResult]

@@ -1,0 +1,96 @@
+"""Outbound webhook endpoints and their delivery log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StrictBool, field_validator
+
+from api.models import DeliveryState, WebhookEventType
+from api.pagination import Page
+from api.schemas.base import NO_NUL, RequestModel, ResponseModel
+
+# The syntax only; whether the host may be called is the SSRF guard's call (422 with a reason).
+WebhookURL = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=2048,
+        pattern=r"^https?://[^\s\x00]+$",
+        description="https (http outside production); must resolve to a public address",
+        examples=["https://hooks.example.com/mastermind"],
+    ),
+]
+Events = Annotated[
+    list[WebhookEventType],
+    Field(min_length=1, max_length=len(WebhookEventType), description="Event types to receive"),
+]
+Description = Annotated[str, Field(max_length=500, pattern=NO_NUL)]
+
+
+def _unique(events: list[WebhookEventType] | None) -> list[WebhookEventType] | None:
+    return None if events is None else list(dict.fromkeys(events))
+
+
+class WebhookEndpointCreate(RequestModel):
+    url: WebhookURL
+    events: Events
+    description: Description = ""
+
+    _unique_events = field_validator("events")(_unique)
+
+
+class WebhookEndpointUpdate(RequestModel):
+    url: WebhookURL | None = None
+    events: Events | None = None
+    description: Description | None = None
+    enabled: StrictBool | None = Field(
+        default=None, description="true re-enables an endpoint (after a 410 Gone, say)"
+    )
+
+    _unique_events = field_validator("events")(_unique)
+
+
+class WebhookEndpointRead(ResponseModel):
+    id: uuid.UUID
+    url: str
+    events: list[WebhookEventType]
+    description: str
+    enabled: bool
+    disabled_reason: str | None
+    disabled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookEndpointCreated(WebhookEndpointRead):
+    secret: str = Field(
+        description="Standard Webhooks signing secret (whsec_...): shown once, keep it safe"
+    )
+
+
+class WebhookEndpointPage(Page[WebhookEndpointRead]):
+    pass
+
+
+class WebhookDeliveryRead(ResponseModel):
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID = Field(description="Sent as the webhook-id header, the same on retries")
+    event_type: WebhookEventType
+    payload: dict[str, Any]
+    state: DeliveryState
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookDeliveryPage(Page[WebhookDeliveryRead]):
+    pass

@@ -1,0 +1,237 @@
+"""API keys for scripts and BI tools: creation, listing, revocation, and authenticating a
+request made with one.
+
+How a key is allowed to act (decided here, documented in the README):
+
+* **Identity.** A key acts as the admin who created it, inside that admin's organization:
+  services see that admin as ``caller.user`` (so a key reads organization-wide, as an admin
+  does, and audit rows name the admin), with ``caller.api_key_id`` and ``caller.scopes`` set.
+  If the admin is deactivated or is no longer an admin, their keys stop working (401).
+* **Scope of a route.** Each route belongs to one resource by its path (``ROUTE_RESOURCES``,
+  first match wins); ``GET``/``HEAD`` need ``<resource>:read``, any other method
+  ``<resource>:write``. ``write`` does not imply ``read``. A route that belongs to no
+  resource (users, teams, auth, CRM connections, API keys, webhooks, anything new) is refused
+  to every key with 403: new routes are closed to keys until someone opens them here.
+* **Checked in one place.** ``api.deps.current_caller`` calls ``authorize_route`` for every
+  key request, so no route can forget it; tests/test_api_keys.py walks every served route.
+* **Rate limit.** Requests per key in a fixed one-minute window, counted in the database
+  (``api_key_window``, one atomic upsert) so every replica shares the count; 429 with
+  Retry-After. ``last_used_at`` is written at most once a minute per key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.config import Settings
+from api.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from api.models import ApiKey, ApiKeyWindow, Role, User, utcnow
+from api.pagination import paginate
+from api.schemas.api_keys import ApiKeyCreate
+from api.security import API_KEY_PREFIX, API_KEY_SHOWN_CHARS, hash_secret, new_api_key
+from api.services import audit
+from api.services.principal import Caller
+
+RESOURCES = ("clients", "projects", "sessions", "ledger")
+READ_METHODS = frozenset({"GET", "HEAD"})
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+WINDOW_SECONDS = 60
+
+_ID = r"{[^}]+}"
+# Path templates (as routes declare them) -> the resource whose scope they need. Ordered:
+# the first pattern that matches wins, so the more specific ones come first.
+ROUTE_RESOURCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), resource)
+    for pattern, resource in (
+        (rf"^/api/v1/users/{_ID}/ledger$", "ledger"),
+        (r"^/api/v1/ledger$", "ledger"),
+        (r"^/api/v1/dashboard$", "ledger"),
+        (rf"^/api/v1/projects/{_ID}/progress$", "ledger"),
+        (rf"^/api/v1/projects/{_ID}/sessions$", "sessions"),
+        (r"^/api/v1/sessions(/.*)?$", "sessions"),
+        (r"^/api/v1/contributions(/.*)?$", "sessions"),
+        (r"^/api/v1/projects(/.*)?$", "projects"),
+        (r"^/api/v1/action-items(/.*)?$", "projects"),
+        (r"^/api/v1/clients(/.*)?$", "clients"),
+    )
+)
+
+INVALID_KEY = "The API key is invalid, expired or revoked"
+
+
+def resource_for_route(path_template: str) -> str | None:
+    for pattern, resource in ROUTE_RESOURCES:
+        if pattern.match(path_template):
+            return resource
+    return None
+
+
+def required_scope(method: str, path_template: str) -> str | None:
+    """The scope a key needs for this route, or None when no key may call it."""
+    resource = resource_for_route(path_template)
+    if resource is None:
+        return None
+    return f"{resource}:{'read' if method.upper() in READ_METHODS else 'write'}"
+
+
+def authorize_route(caller: Caller, *, method: str, path_template: str) -> None:
+    scope = required_scope(method, path_template)
+    if scope is None:
+        raise Forbidden("API keys cannot call this endpoint; sign in as a person")
+    if scope not in caller.scopes:
+        raise Forbidden(f"This API key lacks the scope {scope}")
+
+
+def looks_like_api_key(token: str) -> bool:
+    return token.startswith(API_KEY_PREFIX)
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def _ensure_admin(caller: Caller) -> None:
+    if caller.is_api_key or not caller.is_admin:
+        raise Forbidden("Only admins manage API keys")
+
+
+async def create_api_key(
+    *, session: AsyncSession, caller: Caller, data: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    """The new key row and the key itself, which is never available again."""
+    _ensure_admin(caller)
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise Conflict("expires_at must be in the future")
+    key = new_api_key()
+    row = ApiKey(
+        organization_id=caller.organization_id,
+        created_by_id=caller.user_id,
+        name=data.name,
+        prefix=key[:API_KEY_SHOWN_CHARS],
+        key_hash=hash_secret(key),
+        scopes=list(data.scopes),
+        expires_at=data.expires_at,
+    )
+    session.add(row)
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        action="api_key.created",
+        entity_type="api_key",
+        entity_id=row.id,
+        changes={"name": row.name, "scopes": row.scopes, "expires_at": row.expires_at},
+    )
+    return row, key
+
+
+def _organization_keys(caller: Caller):
+    return select(ApiKey).where(
+        ApiKey.organization_id == caller.organization_id, ApiKey.revoked_at.is_(None)
+    )
+
+
+async def list_api_keys(
+    *, session: AsyncSession, caller: Caller, limit: int, cursor: str | None
+) -> tuple[Sequence[ApiKey], str | None]:
+    _ensure_admin(caller)
+    return await paginate(
+        session,
+        _organization_keys(caller),
+        time_column=ApiKey.created_at,
+        id_column=ApiKey.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+async def revoke_api_key(*, session: AsyncSession, caller: Caller, key_id: uuid.UUID) -> None:
+    """Revoked at once: the next request with the key is refused (nothing is cached)."""
+    _ensure_admin(caller)
+    row = await session.scalar(_organization_keys(caller).where(ApiKey.id == key_id))
+    if row is None:
+        raise NotFound("API key not found")
+    row.revoked_at = utcnow()
+    await session.flush()
+    audit.record(
+        session, caller=caller, action="api_key.revoked", entity_type="api_key", entity_id=row.id
+    )
+
+
+# --- authenticating a request ---------------------------------------------------------------
+
+
+def _insert(dialect: str):
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def authenticate(
+    *, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, key: str
+) -> Caller:
+    """The caller a key stands for, after counting the request against the key's limit.
+
+    Runs in a short transaction of its own, before the request's session does anything: the
+    count must stick even when the request itself fails and rolls back, and the count's row
+    lock must not be held for the whole request (that would serialize a key's requests).
+    """
+    now = utcnow()
+    async with sessionmaker() as session, session.begin():
+        row = (
+            await session.execute(
+                select(ApiKey, User)
+                .join(User, User.id == ApiKey.created_by_id)
+                .where(ApiKey.key_hash == hash_secret(key), ApiKey.revoked_at.is_(None))
+            )
+        ).first()
+        if row is None:
+            raise Unauthorized(INVALID_KEY)
+        api_key, user = row
+        if (
+            (api_key.expires_at is not None and api_key.expires_at <= now)
+            or not user.is_active
+            or user.role != Role.admin
+            or user.organization_id != api_key.organization_id
+        ):
+            raise Unauthorized(INVALID_KEY)
+
+        window = int(now.timestamp()) // WINDOW_SECONDS
+        insert = _insert(session.bind.dialect.name)
+        statement = insert(ApiKeyWindow).values(api_key_id=api_key.id, window=window, hits=1)
+        hits = await session.scalar(
+            statement.on_conflict_do_update(
+                index_elements=[ApiKeyWindow.api_key_id, ApiKeyWindow.window],
+                set_={"hits": ApiKeyWindow.hits + 1},
+            ).returning(ApiKeyWindow.hits)
+        )
+        if hits == 1:
+            # A new window: the key's older windows are history.
+            await session.execute(
+                delete(ApiKeyWindow).where(
+                    ApiKeyWindow.api_key_id == api_key.id, ApiKeyWindow.window < window
+                )
+            )
+        # At most one write a minute per key: the WHERE makes the other updates no-ops.
+        await session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.id == api_key.id,
+                or_(
+                    ApiKey.last_used_at.is_(None),
+                    ApiKey.last_used_at < now - LAST_USED_RESOLUTION,
+                ),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if hits is not None and hits > settings.api_key_requests_per_minute:
+        retry_after = math.ceil((window + 1) * WINDOW_SECONDS - now.timestamp())
+        raise TooManyRequests("Too many requests with this API key", retry_after=retry_after)
+    return Caller(user=user, api_key_id=api_key.id, scopes=frozenset(api_key.scopes))

@@ -1,0 +1,172 @@
+"""The webhook outbox: events written in the transaction of the change they report.
+
+``emit`` is the one entry point for every service (and the CRM import) that makes a change
+subscribers hear about. It costs one indexed ``EXISTS`` when nobody listens; otherwise it
+adds the event and, with a single ``INSERT ... SELECT``, one delivery row per enabled
+endpoint subscribed to the type. A rollback takes both away. The worker is woken once the
+transaction commits: ``pg_notify`` on PostgreSQL (delivered only on commit), an
+``after_commit`` hook for workers in this process on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session as SyncSession
+
+from api.models import (
+    DeliveryState,
+    Project,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookSubscription,
+    utcnow,
+)
+from api.schemas.projects import ProjectRead
+
+CHANNEL = "mastermind_webhooks"
+_WAKE_KEY = "wake_webhook_worker"
+# Workers running in this process (SQLite): called after a commit that queued deliveries.
+_local_wakers: set[Callable[[], None]] = set()
+
+# A UUID made by the database for each fanned-out row: PostgreSQL has gen_random_uuid();
+# on SQLite a version-4 UUID in the 32-hex-digit form SQLAlchemy's Uuid type stores there.
+_SQLITE_UUID4 = (
+    "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
+    " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)"
+    " || hex(randomblob(6)))"
+)
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+def _jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return orjson.loads(orjson.dumps(payload, default=str))
+
+
+def project_payload(project: Project) -> dict[str, Any]:
+    """What ``project.created`` and ``project.closed`` carry: the project as the API reads it."""
+    return ProjectRead.model_validate(project).model_dump(mode="json")
+
+
+async def emit(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    event_type: WebhookEventType | str,
+    payload: Mapping[str, Any] | Callable[[], Awaitable[Mapping[str, Any]]],
+) -> uuid.UUID | None:
+    """Queue ``event_type`` for every enabled endpoint of the organization subscribed to it,
+    in the caller's transaction. Returns the event id (the ``webhook-id`` subscribers see),
+    or None when nobody listens (then nothing is written).
+
+    ``payload`` may be an async function: it then runs only when someone listens, so a
+    payload that costs queries (a session's outcome) costs nothing otherwise.
+    """
+    event_type = WebhookEventType(event_type)
+    subscribers = (
+        select(WebhookEndpoint.id, WebhookEndpoint.organization_id)
+        .join(WebhookSubscription, WebhookSubscription.endpoint_id == WebhookEndpoint.id)
+        .where(
+            WebhookSubscription.organization_id == organization_id,
+            WebhookSubscription.event_type == event_type,
+            WebhookEndpoint.enabled.is_(True),
+        )
+    )
+    if not await session.scalar(select(subscribers.exists())):
+        return None
+    if callable(payload):
+        payload = await payload()
+    now = utcnow()
+    event_id = uuid.uuid4()
+    await session.execute(
+        insert(WebhookEvent).values(
+            id=event_id,
+            created_at=now,
+            organization_id=organization_id,
+            type=event_type,
+            payload=_jsonable(payload),
+        )
+    )
+    new_id = sa.literal_column(
+        "gen_random_uuid()" if _is_postgres(session) else _SQLITE_UUID4, type_=sa.Uuid()
+    )
+    columns = WebhookDelivery.__table__.c
+    await session.execute(
+        insert(WebhookDelivery).from_select(
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "organization_id",
+                "endpoint_id",
+                "event_id",
+                "state",
+                "attempts",
+                "next_attempt_at",
+            ],
+            subscribers.with_only_columns(
+                new_id,
+                sa.literal(now, columns.created_at.type),
+                sa.literal(now, columns.updated_at.type),
+                WebhookEndpoint.organization_id,
+                WebhookEndpoint.id,
+                sa.literal(event_id, columns.event_id.type),
+                sa.literal(DeliveryState.pending, columns.state.type),
+                sa.literal(0, columns.attempts.type),
+                sa.literal(now, columns.next_attempt_at.type),
+            ),
+        )
+    )
+    await wake(session)
+    return event_id
+
+
+async def wake(session: AsyncSession) -> None:
+    """Wake the delivery workers once this transaction commits."""
+    if _is_postgres(session):
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    else:
+        session.sync_session.info[_WAKE_KEY] = True
+
+
+def add_local_waker(
+    loop: asyncio.AbstractEventLoop, wake_event: asyncio.Event
+) -> Callable[[], None]:
+    """Have commits in this process set ``wake_event``; returns the function that undoes it."""
+
+    def waker() -> None:
+        # A commit may run on another thread's loop (a CLI command): hand over safely.
+        with contextlib.suppress(RuntimeError):  # the worker's loop is already closed
+            loop.call_soon_threadsafe(wake_event.set)
+
+    _local_wakers.add(waker)
+    return lambda: _local_wakers.discard(waker)
+
+
+@sa_event.listens_for(SyncSession, "after_commit")
+def _wake_after_commit(sync_session: SyncSession) -> None:
+    if sync_session.get_nested_transaction() is not None:
+        return  # a SAVEPOINT released: the outer transaction may still roll back
+    if sync_session.info.pop(_WAKE_KEY, False):
+        for waker in list(_local_wakers):
+            waker()
+
+
+@sa_event.listens_for(SyncSession, "after_rollback")
+def _forget_wake(sync_session: SyncSession) -> None:
+    if sync_session.get_nested_transaction() is None:
+        sync_session.info.pop(_WAKE_KEY, None)

@@ -1,0 +1,470 @@
+"""The delivery worker: drains the webhook outbox into signed HTTP POSTs.
+
+Each round claims a batch of due rows in a short transaction (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so any number of workers share the queue; on SQLite ``BEGIN IMMEDIATE`` makes the
+claim the single writer's), stamps them with a lease (``claimed_until`` plus a claim token)
+and commits. The posts run outside any transaction; each result is written back only while
+the claim token still matches. A worker that crashes mid-post leaves a lease that simply
+runs out, and another worker sends the row again: delivery is at least once, and what a
+receiver acknowledged (and was recorded) is never sent twice.
+
+Retries follow ``SCHEDULE`` (the delay before each attempt), with jitter. 2xx is delivered;
+410 Gone disables the endpoint and stops its queue; anything else, a 3xx included
+(redirects are never followed), a timeout or a refused address, is a failed attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+from cryptography.fernet import InvalidToken
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from standardwebhooks import Webhook
+
+from api.config import Settings
+from api.models import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    utcnow,
+)
+from api.services import outbox, ssrf
+from api.services.webhooks import decrypt_secret, envelope, stop_pending
+
+logger = logging.getLogger("api.webhooks")
+
+# Seconds to wait before attempt 1, 2, ...: at once, then 5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h and 10 h after each failure; the delivery is failed after the last attempt fails.
+SCHEDULE: tuple[float, ...] = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
+JITTER = 0.1  # each delay is stretched or shrunk by up to 10%, so retries do not stampede
+BATCH_SIZE = 10
+GONE_REASON = "The receiver answered 410 Gone"
+USER_AGENT = "SalesMastermind-Webhooks/1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    delivery_id: uuid.UUID
+    token: uuid.UUID
+    attempts: int
+    endpoint_id: uuid.UUID
+    url: str
+    secret_ciphertext: str
+    event: WebhookEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status_code: int | None = None
+    error: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+class WebhookWorker:
+    """One delivery loop. ``run()`` until ``stop()``; ``run_once()`` for a single round.
+
+    ``schedule``, ``jitter``, ``clock`` and ``lease_seconds`` are there so tests can compress
+    hours of back-off into fractions of a second and move time past a lease.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        schedule: tuple[float, ...] = SCHEDULE,
+        jitter: float = JITTER,
+        batch_size: int = BATCH_SIZE,
+        lease_seconds: float | None = None,
+        poll_seconds: float | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        name: str | None = None,
+    ) -> None:
+        self._engine = engine
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self.schedule = schedule
+        self.jitter = jitter
+        self.batch_size = batch_size
+        self.timeout = settings.webhook_timeout_seconds
+        # Longer than any post can take (DNS, then the whole request), so a live worker's
+        # rows are never taken over; a dead worker's come back after it.
+        self.lease = timedelta(
+            seconds=lease_seconds or self.timeout + settings.webhook_dns_timeout_seconds + 30
+        )
+        self.poll_seconds = poll_seconds or settings.webhook_poll_seconds
+        self.clock = clock
+        self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._http: httpx.AsyncClient | None = None
+        self.attempts_made = 0  # posts this worker recorded (for logs and tests)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Finish the posts in flight, record them, then return from ``run()``."""
+        self._stopping.set()
+        self._wake.set()
+
+    # --- the queue -------------------------------------------------------------------------
+
+    def _due(self, now: datetime) -> Any:
+        return (
+            select(WebhookDelivery.id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(
+                WebhookDelivery.state == DeliveryState.pending,
+                WebhookDelivery.next_attempt_at <= now,
+                or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+                WebhookEndpoint.enabled.is_(True),
+            )
+        )
+
+    async def claim(self) -> list[Claim]:
+        """Lease up to ``batch_size`` due deliveries to this worker (committed at once)."""
+        now = self.clock()
+        token = uuid.uuid4()
+        due = (
+            self._due(now)
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True, of=WebhookDelivery)
+        )
+        async with self._sessionmaker() as session, session.begin():
+            claimed = await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(due.scalar_subquery()))
+                .values(claimed_until=now + self.lease, claim_token=token)
+                .returning(WebhookDelivery.id)
+            )
+            if not claimed.all():
+                return []
+            rows = await session.execute(
+                select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret_ciphertext)
+                .add_columns(WebhookEvent)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+                .where(WebhookDelivery.claim_token == token)
+                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            )
+            return [
+                Claim(
+                    delivery_id=delivery.id,
+                    token=token,
+                    attempts=delivery.attempts,
+                    endpoint_id=delivery.endpoint_id,
+                    url=url,
+                    secret_ciphertext=secret,
+                    event=event,
+                )
+                for delivery, url, secret, event in rows
+            ]
+
+    async def _seconds_until_due(self) -> float:
+        now = self.clock()
+        async with self._sessionmaker() as session:
+            earliest = await session.scalar(
+                select(func.min(WebhookDelivery.next_attempt_at))
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(
+                    WebhookDelivery.state == DeliveryState.pending,
+                    or_(
+                        WebhookDelivery.claimed_until.is_(None),
+                        WebhookDelivery.claimed_until < now,
+                    ),
+                    WebhookEndpoint.enabled.is_(True),
+                )
+            )
+        if earliest is None:
+            return self.poll_seconds
+        if earliest.tzinfo is None:  # min() over SQLite text comes back naive (UTC)
+            earliest = earliest.replace(tzinfo=UTC)
+        # Due already but not claimed: another worker holds the row lock this instant.
+        return min(self.poll_seconds, max(0.05, (earliest - now).total_seconds()))
+
+    # --- one delivery ----------------------------------------------------------------------
+
+    async def _post(self, claim: Claim) -> Outcome:
+        settings = self._settings
+        try:
+            target = await ssrf.destination(
+                claim.url,
+                allow_private=settings.webhook_allow_private_targets,
+                https_only=settings.webhook_https_only,
+                dns_timeout=settings.webhook_dns_timeout_seconds,
+            )
+        except ssrf.UnsafeURL as exc:
+            return Outcome(error=f"Refused: {exc.reason}")
+        try:
+            signer = Webhook(decrypt_secret(settings, claim.secret_ciphertext))
+        except (InvalidToken, ValueError):
+            return Outcome(error="The signing secret cannot be decrypted (was SECRET_KEY changed?)")
+        body = orjson.dumps(envelope(claim.event)).decode()
+        msg_id = str(claim.event.id)
+        timestamp = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(timestamp.timestamp())),
+            "webhook-signature": signer.sign(msg_id, timestamp, body),
+        }
+        if target.host_header:
+            headers["host"] = target.host_header
+        extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
+        assert self._http is not None
+        try:
+            # A total deadline: httpx's timeout bounds each read, not a slow drip of bytes.
+            async with (
+                asyncio.timeout(self.timeout),
+                self._http.stream(
+                    "POST", target.url, content=body, headers=headers, extensions=extensions
+                ) as response,
+            ):
+                status = response.status_code  # the body is never read: nothing needs it
+        except TimeoutError:
+            return Outcome(error=f"Timed out after {self.timeout:g} s")
+        except httpx.HTTPError as exc:
+            return Outcome(error=f"{type(exc).__name__}: {exc}".removesuffix(": ")[:500])
+        if 200 <= status < 300:
+            return Outcome(status_code=status)
+        if 300 <= status < 400:
+            return Outcome(status_code=status, error=f"HTTP {status}: redirects are not followed")
+        return Outcome(status_code=status, error=f"HTTP {status}")
+
+    def _delay(self, attempts: int) -> timedelta:
+        base = self.schedule[attempts]
+        return timedelta(seconds=base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311
+
+    async def _record(self, claim: Claim, outcome: Outcome) -> None:
+        now = self.clock()
+        attempts = claim.attempts + 1
+        values: dict[str, Any] = {
+            "attempts": WebhookDelivery.attempts + 1,
+            "last_attempt_at": now,
+            "last_status_code": outcome.status_code,
+            "last_error": outcome.error,
+            "claimed_until": None,
+            "claim_token": None,
+            "updated_at": now,
+        }
+        if outcome.delivered:
+            values.update(state=DeliveryState.delivered, delivered_at=now, next_attempt_at=None)
+        elif outcome.gone or attempts >= len(self.schedule):
+            values.update(state=DeliveryState.failed, next_attempt_at=None)
+        else:
+            values.update(next_attempt_at=now + self._delay(attempts))
+        async with self._sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == claim.delivery_id,
+                    WebhookDelivery.claim_token == claim.token,
+                )
+                .values(**values)
+            )
+            if outcome.gone:
+                await session.execute(
+                    update(WebhookEndpoint)
+                    .where(
+                        WebhookEndpoint.id == claim.endpoint_id, WebhookEndpoint.enabled.is_(True)
+                    )
+                    .values(
+                        enabled=False, disabled_reason=GONE_REASON, disabled_at=now, updated_at=now
+                    )
+                )
+                await stop_pending(session, claim.endpoint_id, "the receiver answered 410 Gone")
+        if result.rowcount == 0:
+            # The lease ran out and another worker took the row over: its result stands.
+            logger.warning("webhook delivery %s: claim lost before recording", claim.delivery_id)
+        logger.info(
+            "webhook delivery %s attempt %d: %s",
+            claim.delivery_id,
+            attempts,
+            outcome.status_code if outcome.error is None else outcome.error,
+        )
+
+    async def _release(self, claim: Claim) -> None:
+        """Give the row back untouched (stopped mid-post): the next worker sends it."""
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == claim.delivery_id,
+                    WebhookDelivery.claim_token == claim.token,
+                )
+                .values(claimed_until=None, claim_token=None)
+            )
+
+    async def _deliver(self, claim: Claim) -> None:
+        try:
+            outcome = await self._post(claim)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._release(claim))
+            raise
+        except Exception as exc:  # a bug must not take the loop down: count it as a failure
+            logger.exception("webhook delivery %s crashed", claim.delivery_id)
+            outcome = Outcome(error=f"Internal error: {type(exc).__name__}")
+        await asyncio.shield(self._record(claim, outcome))
+        self.attempts_made += 1
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout),
+            follow_redirects=False,
+            trust_env=False,  # no proxy from the environment may carry requests elsewhere
+        )
+
+    async def run_once(self) -> int:
+        """Claim one batch and deliver it; returns how many rows were claimed."""
+        if self._http is None:  # a single round outside run()
+            async with self._client() as self._http:
+                try:
+                    return await self.run_once()
+                finally:
+                    self._http = None
+        claims = await self.claim()
+        if claims:
+            await asyncio.gather(*(self._deliver(claim) for claim in claims))
+        return len(claims)
+
+    async def _listen(self) -> None:
+        """PostgreSQL: LISTEN for new rows (other processes' commits); reconnect when lost."""
+        while not self.stopping:
+            lost = asyncio.Event()
+            try:
+                async with self._engine.connect() as connection:
+                    raw = await connection.get_raw_connection()
+                    driver = raw.driver_connection
+
+                    def on_notify(*_args: Any) -> None:
+                        self._wake.set()
+
+                    driver.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                    await driver.add_listener(outbox.CHANNEL, on_notify)
+                    self._wake.set()  # catch up on whatever came while not listening
+                    try:
+                        await lost.wait()
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await driver.remove_listener(outbox.CHANNEL, on_notify)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("webhook listener lost its connection: %s", type(exc).__name__)
+            await asyncio.sleep(1.0)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        remove_waker = outbox.add_local_waker(loop, self._wake)
+        listener = (
+            loop.create_task(self._listen()) if self._engine.dialect.name == "postgresql" else None
+        )
+        self._http = client = self._client()
+        logger.info("webhook worker %s started", self.name)
+        try:
+            while not self.stopping:
+                self._wake.clear()
+                try:
+                    if await self.run_once() >= self.batch_size:
+                        continue  # more may be due right now
+                    delay = await self._seconds_until_due()
+                except (asyncio.CancelledError, KeyboardInterrupt):
+                    raise
+                except Exception as exc:  # the database is down, say: wait and try again
+                    logger.warning("webhook worker round failed: %s", type(exc).__name__)
+                    delay = self.poll_seconds
+                if self.stopping:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        finally:
+            remove_waker()
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await listener
+            await client.aclose()
+            self._http = None
+            logger.info("webhook worker %s stopped", self.name)
+
+
+async def stop_worker(worker: WebhookWorker, task: asyncio.Task[None], *, grace: float) -> None:
+    """Ask the worker to stop; past ``grace`` seconds, cancel it (its claims are released)."""
+    worker.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=grace)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def running_in(app: Any) -> AsyncIterator[WebhookWorker | None]:
+    """The app's lifespan runs a worker beside the API when the settings say so
+    (``mastermind serve`` on one machine); it stops with the app, posts in flight finished."""
+    settings: Settings = app.state.settings
+    if not settings.webhook_worker_in_process:
+        yield None
+        return
+    worker = WebhookWorker(app.state.engine, app.state.sessionmaker, settings)
+    task = asyncio.create_task(worker.run())
+    app.state.webhook_worker = worker
+    try:
+        yield worker
+    finally:
+        await stop_worker(worker, task, grace=settings.webhook_timeout_seconds + 5)
+
+
+async def run_worker_process(settings: Settings) -> None:
+    """``mastermind worker``: one worker in its own process, stopped by SIGTERM or SIGINT."""
+    from api.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings)
+    worker = WebhookWorker(engine, create_sessionmaker(engine), settings)
+    task = asyncio.create_task(worker.run())
+
+    def on_signal() -> None:
+        if worker.stopping:
+            task.cancel()  # asked twice: stop now; the claims in flight are released
+        else:
+            worker.stop()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal)
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await engine.dispose()

@@ -1,0 +1,405 @@
+"""Outbound webhook endpoints (admins only), their signing secrets and the delivery log.
+
+Secrets are Standard Webhooks ``whsec_`` keys, shown once at creation and stored encrypted
+(Fernet, with a key derived from SECRET_KEY by HKDF): the worker can sign with them, the API
+never hands them out again. Changing SECRET_KEY therefore means re-creating the endpoints.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import lru_cache
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Select, and_, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.models import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookSubscription,
+    utcnow,
+)
+from api.pagination import decode_cursor, encode_cursor, paginate
+from api.schemas.webhooks import (
+    WebhookDeliveryRead,
+    WebhookEndpointCreate,
+    WebhookEndpointCreated,
+    WebhookEndpointRead,
+    WebhookEndpointUpdate,
+)
+from api.services import audit, outbox, ssrf
+from api.services.principal import Caller
+from api.services.versioning import ensure_current
+
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+_HKDF_INFO = b"sales-mastermind outbound webhook secrets v1"
+DISABLED_BY_ADMIN = "Disabled by an admin"
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
+        secret_key.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def encrypt_secret(settings: Settings, secret: str) -> str:
+    return _fernet(settings.secret_key).encrypt(secret.encode()).decode()
+
+
+def decrypt_secret(settings: Settings, ciphertext: str) -> str:
+    return _fernet(settings.secret_key).decrypt(ciphertext.encode()).decode()
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def _ensure_admin(caller: Caller) -> None:
+    # API keys act as their admin but never administer integrations (DESIGN.md).
+    if not caller.is_admin or getattr(caller, "is_api_key", False):
+        raise Forbidden("Only admins manage webhooks")
+
+
+def readable_endpoints(caller: Caller) -> Select[tuple[WebhookEndpoint]]:
+    """The one scoping query: the caller's organization's endpoints, for admins."""
+    _ensure_admin(caller)
+    return select(WebhookEndpoint).where(WebhookEndpoint.organization_id == caller.organization_id)
+
+
+async def _endpoint(
+    session: AsyncSession, caller: Caller, endpoint_id: uuid.UUID, *, for_update: bool = False
+) -> WebhookEndpoint:
+    statement = readable_endpoints(caller).where(WebhookEndpoint.id == endpoint_id)
+    if for_update:
+        statement = statement.with_for_update()
+    endpoint = await session.scalar(statement)
+    if endpoint is None:
+        raise NotFound("Webhook endpoint not found")
+    return endpoint
+
+
+async def _checked_url(settings: Settings, url: str) -> str:
+    try:
+        return await ssrf.check_url(
+            url,
+            allow_private=settings.webhook_allow_private_targets,
+            https_only=settings.webhook_https_only,
+            dns_timeout=settings.webhook_dns_timeout_seconds,
+        )
+    except ssrf.UnsafeURL as exc:
+        raise InvalidInput(
+            f"This URL cannot receive webhooks: {exc.reason}", loc=["body", "url"]
+        ) from None
+
+
+# --- presenting ------------------------------------------------------------------------------
+
+
+async def _events_by_endpoint(
+    session: AsyncSession, endpoint_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[WebhookEventType]]:
+    events: dict[uuid.UUID, list[WebhookEventType]] = defaultdict(list)
+    if endpoint_ids:
+        rows = await session.execute(
+            select(WebhookSubscription.endpoint_id, WebhookSubscription.event_type)
+            .where(WebhookSubscription.endpoint_id.in_(endpoint_ids))
+            .order_by(WebhookSubscription.event_type)
+        )
+        for endpoint_id, event_type in rows:
+            events[endpoint_id].append(event_type)
+    return events
+
+
+async def present_endpoints(
+    session: AsyncSession, endpoints: Sequence[WebhookEndpoint]
+) -> list[WebhookEndpointRead]:
+    """Endpoints with their event types, one query for the whole page."""
+    events = await _events_by_endpoint(session, [e.id for e in endpoints])
+    return [
+        WebhookEndpointRead(
+            id=e.id,
+            url=e.url,
+            events=events[e.id],
+            description=e.description,
+            enabled=e.enabled,
+            disabled_reason=e.disabled_reason,
+            disabled_at=e.disabled_at,
+            created_at=e.created_at,
+            updated_at=e.updated_at,
+        )
+        for e in endpoints
+    ]
+
+
+# --- endpoints -------------------------------------------------------------------------------
+
+
+def _subscribe(
+    session: AsyncSession, endpoint: WebhookEndpoint, events: Sequence[WebhookEventType]
+) -> None:
+    session.add_all(
+        WebhookSubscription(
+            endpoint_id=endpoint.id, event_type=event, organization_id=endpoint.organization_id
+        )
+        for event in events
+    )
+
+
+async def create_endpoint(
+    *, session: AsyncSession, caller: Caller, settings: Settings, data: WebhookEndpointCreate
+) -> WebhookEndpointCreated:
+    _ensure_admin(caller)
+    url = await _checked_url(settings, data.url)
+    secret = new_secret()
+    endpoint = WebhookEndpoint(
+        organization_id=caller.organization_id,
+        url=url,
+        description=data.description,
+        secret_ciphertext=encrypt_secret(settings, secret),
+    )
+    session.add(endpoint)
+    await session.flush()
+    _subscribe(session, endpoint, data.events)
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        action="webhook_endpoint.created",
+        entity_type="webhook_endpoint",
+        entity_id=endpoint.id,
+        changes={"url": url, "events": data.events, "description": data.description},
+    )
+    (read,) = await present_endpoints(session, [endpoint])
+    return WebhookEndpointCreated(**read.model_dump(), secret=secret)
+
+
+async def list_endpoints(
+    *, session: AsyncSession, caller: Caller, limit: int, cursor: str | None
+) -> tuple[list[WebhookEndpointRead], str | None]:
+    endpoints, next_cursor = await paginate(
+        session,
+        readable_endpoints(caller),
+        time_column=WebhookEndpoint.created_at,
+        id_column=WebhookEndpoint.id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return await present_endpoints(session, endpoints), next_cursor
+
+
+async def get_endpoint(
+    *, session: AsyncSession, caller: Caller, endpoint_id: uuid.UUID
+) -> tuple[WebhookEndpoint, WebhookEndpointRead]:
+    endpoint = await _endpoint(session, caller, endpoint_id)
+    (read,) = await present_endpoints(session, [endpoint])
+    return endpoint, read
+
+
+async def stop_pending(session: AsyncSession, endpoint_id: uuid.UUID, reason: str) -> None:
+    """A disabled endpoint's queue is failed, with the reason in the log (a retry, once the
+    endpoint is enabled again, sends one of them anew)."""
+    await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.state == DeliveryState.pending,
+        )
+        .values(
+            state=DeliveryState.failed,
+            next_attempt_at=None,
+            last_error=f"Not sent: {reason}"[:500],
+            updated_at=utcnow(),
+        )
+    )
+
+
+async def update_endpoint(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    settings: Settings,
+    endpoint_id: uuid.UUID,
+    data: WebhookEndpointUpdate,
+    if_match: str | None,
+) -> tuple[WebhookEndpoint, WebhookEndpointRead]:
+    endpoint = await _endpoint(session, caller, endpoint_id, for_update=True)
+    ensure_current(endpoint, if_match)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "url" in changes:
+        changes["url"] = endpoint.url = await _checked_url(settings, changes["url"])
+    if "description" in changes:
+        endpoint.description = changes["description"]
+    if "events" in changes:
+        await session.execute(
+            delete(WebhookSubscription).where(WebhookSubscription.endpoint_id == endpoint.id)
+        )
+        _subscribe(session, endpoint, changes["events"])
+    now = utcnow()
+    if "enabled" in changes and changes["enabled"] != endpoint.enabled:
+        endpoint.enabled = changes["enabled"]
+        if endpoint.enabled:
+            endpoint.disabled_reason = endpoint.disabled_at = None
+        else:
+            endpoint.disabled_reason, endpoint.disabled_at = DISABLED_BY_ADMIN, now
+            await stop_pending(session, endpoint.id, DISABLED_BY_ADMIN.lower())
+    endpoint.updated_at = now
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        action="webhook_endpoint.updated",
+        entity_type="webhook_endpoint",
+        entity_id=endpoint.id,
+        changes=changes,
+    )
+    (read,) = await present_endpoints(session, [endpoint])
+    return endpoint, read
+
+
+async def delete_endpoint(*, session: AsyncSession, caller: Caller, endpoint_id: uuid.UUID) -> None:
+    """The endpoint goes with its subscriptions and delivery log (the events stay)."""
+    endpoint = await _endpoint(session, caller, endpoint_id, for_update=True)
+    await session.delete(endpoint)
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        action="webhook_endpoint.deleted",
+        entity_type="webhook_endpoint",
+        entity_id=endpoint_id,
+        changes={"url": endpoint.url},
+    )
+
+
+# --- deliveries ------------------------------------------------------------------------------
+
+
+def _delivery_read(delivery: WebhookDelivery, event: WebhookEvent) -> WebhookDeliveryRead:
+    return WebhookDeliveryRead(
+        id=delivery.id,
+        endpoint_id=delivery.endpoint_id,
+        event_id=event.id,
+        event_type=event.type,
+        payload=envelope(event),
+        state=delivery.state,
+        attempts=delivery.attempts,
+        last_status_code=delivery.last_status_code,
+        last_error=delivery.last_error,
+        last_attempt_at=delivery.last_attempt_at,
+        next_attempt_at=delivery.next_attempt_at,
+        delivered_at=delivery.delivered_at,
+        created_at=delivery.created_at,
+        updated_at=delivery.updated_at,
+    )
+
+
+def envelope(event: WebhookEvent) -> dict:
+    """The body subscribers receive (the Standard Webhooks payload structure)."""
+    return {
+        "type": event.type.value,
+        "timestamp": event.created_at.isoformat(),
+        "data": event.payload,
+    }
+
+
+async def list_deliveries(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    endpoint_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+    state: DeliveryState | None = None,
+) -> tuple[list[WebhookDeliveryRead], str | None]:
+    """The endpoint's delivery log, newest first (keyset on created_at, id descending)."""
+    endpoint = await _endpoint(session, caller, endpoint_id)
+    statement = (
+        select(WebhookDelivery, WebhookEvent)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id)
+    )
+    if state is not None:
+        statement = statement.where(WebhookDelivery.state == state)
+    if cursor:
+        moment, row_id = decode_cursor(cursor)
+        statement = statement.where(
+            or_(
+                WebhookDelivery.created_at < moment,
+                and_(WebhookDelivery.created_at == moment, WebhookDelivery.id < row_id),
+            )
+        )
+    rows = (
+        await session.execute(
+            statement.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(
+                limit + 1
+            )
+        )
+    ).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1][0]
+        next_cursor = encode_cursor(last.created_at, last.id)
+    return [_delivery_read(delivery, event) for delivery, event in rows], next_cursor
+
+
+async def retry_delivery(
+    *, session: AsyncSession, caller: Caller, delivery_id: uuid.UUID
+) -> WebhookDeliveryRead:
+    """Queue the delivery for now. A failed one gets one more attempt; a pending one stops
+    waiting for its back-off; a delivered one is sent again (same webhook-id, so receivers
+    that deduplicate ignore it)."""
+    row = (
+        await session.execute(
+            select(WebhookDelivery, WebhookEvent, WebhookEndpoint.enabled)
+            .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookEndpoint.id.in_(
+                    readable_endpoints(caller).with_only_columns(WebhookEndpoint.id)
+                ),
+            )
+            .with_for_update(of=WebhookDelivery)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Webhook delivery not found")
+    delivery, event, enabled = row
+    if not enabled:
+        raise Conflict("The endpoint is disabled: enable it before retrying its deliveries")
+    now = utcnow()
+    delivery.state = DeliveryState.pending
+    delivery.next_attempt_at = now
+    delivery.updated_at = now
+    await session.flush()
+    await outbox.wake(session)
+    audit.record(
+        session,
+        caller=caller,
+        action="webhook_delivery.retried",
+        entity_type="webhook_delivery",
+        entity_id=delivery.id,
+    )
+    return _delivery_read(delivery, event)
