@@ -62,12 +62,41 @@ class Settings(BaseSettings):
 
     # Trust X-Forwarded-For for the client address only behind a known proxy.
     trust_forwarded_for: bool = False
+
+    # The address the world reaches this API at (e.g. https://mastermind.example.com): CRM
+    # webhook URLs are built from it, and HubSpot signs the full URI it called. Unset, the
+    # request's own URL is used (right when no proxy rewrites scheme or host).
+    public_base_url: str | None = None
+    # Inbound CRM hooks: bodies above this are refused with 413 before they are read whole.
+    crm_hook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # API keys: requests per key per fixed one-minute window, counted in the database.
+    api_key_requests_per_minute: int = Field(default=600, ge=1)
     log_level: str = "INFO"
+    # Bearer token for GET /metrics (Prometheus). Unset or empty: /metrics answers 404.
+    metrics_token: str | None = Field(default=None, repr=False)
+
+    # Outbound webhooks. URLs that resolve to loopback, private, link-local or any other
+    # non-public address are refused unless this is set (tests, local receivers); production
+    # also wants https.
+    webhook_allow_private_targets: bool = False
+    # Run the delivery worker inside the API process (`mastermind serve`). Unset: on, except
+    # in the test environment, where only the tests that ask for a worker start one.
+    run_webhook_worker: bool | None = None
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_dns_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # How often an idle worker looks for due rows when nothing woke it (LISTEN/NOTIFY on
+    # PostgreSQL and the in-process hook on SQLite usually wake it at once).
+    webhook_poll_seconds: float = Field(default=2.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -93,6 +122,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def webhook_worker_in_process(self) -> bool:
+        if self.run_webhook_worker is None:
+            return self.environment != "test"
+        return self.run_webhook_worker
+
+    @property
+    def webhook_https_only(self) -> bool:
+        return self.environment == "production"
 
 
 @lru_cache

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.models import (
@@ -44,6 +44,7 @@ from api.models import (
     User,
 )
 from api.security import Security
+from api.services import rollup
 
 DEMO_ORGANIZATION = "Northwind Industrial Sales"
 DEMO_DOMAIN = "northwind.example"
@@ -126,8 +127,13 @@ async def seed_demo(
     password: str,
     on_step: Step = lambda _label: None,
     today: date | None = None,
+    scale: int = 1,
+    on_copy: Callable[[int], None] = lambda _done: None,
 ) -> DemoResult:
-    """Create the demo organization once; a second run finds it and changes nothing."""
+    """Create the demo organization once; a second run finds it and changes nothing.
+
+    ``scale`` N > 1 adds N - 1 more teams' worth of people, clients, projects, sessions and
+    time (bulk inserts), for benchmarks; ``on_copy`` hears how many are written."""
     rng = random.Random(7)  # the same demo every time
     now = datetime.now(UTC).replace(microsecond=0)
     today = today or now.date()
@@ -438,6 +444,169 @@ async def seed_demo(
                         )
                     )
         await session.flush()
+        if scale > 1:
+            on_step("scaled copies")
+            await _scale_out(
+                session,
+                organization_id=org_id,
+                copies=scale - 1,
+                password_hash=password_hash,
+                now=now,
+                today=today,
+                on_copy=on_copy,
+            )
+        # The facts above were written directly, not through the services: fill in what the
+        # services record and build the ledger's rollups from them.
+        await rollup.refresh_organization(session, org_id)
         return DemoResult(
             org_id, [(u.email, u.role.value, u.seniority.value) for u in people], created=True
         )
+
+
+async def _scale_out(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    copies: int,
+    password_hash: str,
+    now: datetime,
+    today: date,
+    on_copy: Callable[[int], None],
+) -> None:
+    """``copies`` more teams like the demo's, written with multi-row INSERTs (no ORM objects):
+    six reps each, with clients, contacts, projects and panels, sessions (two completed, one
+    scheduled per project) with ideas, votes and attendance, action items and time entries."""
+    rng = random.Random(11)
+    ideas = [body for bodies in IDEAS.values() for body in bodies]
+    batch_copies = 20  # rows of 20 teams per round of INSERTs
+    for first in range(0, copies, batch_copies):
+        rows: dict[type, list[dict[str, object]]] = {model: [] for model in _SCALE_ORDER}
+        for copy in range(first, min(copies, first + batch_copies)):
+            _scale_one_copy(rows, rng, copy + 2, organization_id, password_hash, now, today, ideas)
+        for model in _SCALE_ORDER:
+            if rows[model]:
+                await session.execute(insert(model), rows[model])
+        on_copy(min(copies, first + batch_copies))
+
+
+_SCALE_ORDER = (
+    User,
+    Client,
+    Contact,
+    Project,
+    ProjectMember,
+    MastermindSession,
+    SessionParticipant,
+    Contribution,
+    ContributionVote,
+    ActionItem,
+    TimeEntry,
+)
+
+
+def _scale_one_copy(
+    rows: dict[type, list[dict[str, object]]],
+    rng: random.Random,
+    number: int,
+    org_id: uuid.UUID,
+    password_hash: str,
+    now: datetime,
+    today: date,
+    ideas: list[str],
+) -> None:
+    def new_id() -> uuid.UUID:
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+    stamp = {"created_at": now, "updated_at": now}
+    reps = []
+    for full_name, role, seniority, expertise in PEOPLE[2:]:
+        user_id = new_id()
+        local, domain = _email(full_name).split("@")
+        rows[User].append(
+            {"id": user_id, **stamp, "organization_id": org_id, "email": f"{local}.{number}@{domain}",
+             "full_name": f"{full_name} {number}", "role": role, "seniority": seniority,
+             "expertise": expertise, "is_active": True, "password_hash": password_hash}
+        )  # fmt: skip
+        reps.append(user_id)
+    for index, (name, industry, status, _owner) in enumerate(CLIENTS):
+        owner = reps[index]
+        client_id, project_id = new_id(), new_id()
+        rows[Client].append(
+            {"id": client_id, **stamp, "organization_id": org_id, "owner_id": owner,
+             "name": f"{name} {number}", "industry": industry, "status": status, "notes": ""}
+        )  # fmt: skip
+        for contact, title, role in (
+            ("Jordan Weiss", "Head of Procurement", BuyingRole.gatekeeper),
+            ("Sam Lindqvist", "Chief Operating Officer", BuyingRole.decision_maker),
+        ):
+            rows[Contact].append(
+                {"id": new_id(), **stamp, "organization_id": org_id, "client_id": client_id,
+                 "name": contact, "title": title, "buying_role": role, "notes": ""}
+            )  # fmt: skip
+        rows[Project].append(
+            {"id": project_id, **stamp, "organization_id": org_id, "kind": ProjectKind.account,
+             "client_id": client_id, "owner_id": owner, "title": f"{name} {number}: first order",
+             "objective": "Win the first order.", "status": ProjectStatus.open,
+             "due_date": today + timedelta(days=30), "helper_budget_minutes": 180}
+        )  # fmt: skip
+        helpers = rng.sample([r for r in reps if r != owner], 3)
+        panel = [owner, *helpers]
+        for position, user_id in enumerate(panel):
+            rows[ProjectMember].append(
+                {"id": new_id(), **stamp, "organization_id": org_id, "project_id": project_id,
+                 "user_id": user_id,
+                 "role": MemberRole.owner if position == 0 else MemberRole.helper,
+                 "state": MemberState.active, "budget_minutes": 0 if position == 0 else 180}
+            )  # fmt: skip
+        for week, purpose in enumerate(
+            (SessionPurpose.targeting, SessionPurpose.approach, SessionPurpose.solution)
+        ):
+            completed = week < 2
+            session_id = new_id()
+            at = now - timedelta(days=21 - 7 * week) if completed else now + timedelta(days=3)
+            rows[MastermindSession].append(
+                {"id": session_id, "created_at": at - timedelta(days=2),
+                 "updated_at": at + timedelta(minutes=45) if completed else now,
+                 "organization_id": org_id, "project_id": project_id, "purpose": purpose,
+                 "title": f"{purpose.value.title()} {number}", "agenda": "", "scheduled_at": at,
+                 "timebox_minutes": 45, "facilitator_id": owner,
+                 "status": SessionStatus.completed if completed else SessionStatus.scheduled,
+                 "started_at": at if completed else None,
+                 "completed_at": at + timedelta(minutes=45) if completed else None,
+                 "summary": "Agreed on the approach." if completed else "",
+                 "decisions": ["Offer a pilot"] if completed else [],
+                 "recommended_approach": "COO first." if completed else ""}
+            )  # fmt: skip
+            for user_id in panel:
+                rows[SessionParticipant].append(
+                    {"session_id": session_id, "user_id": user_id, "organization_id": org_id,
+                     "attended_minutes": 45 if completed else None, "created_at": at}
+                )  # fmt: skip
+            if not completed:
+                continue
+            for position, body in enumerate(rng.sample(ideas, 4)):
+                contribution_id, author = new_id(), rng.choice(panel)
+                voters = [u for u in panel if u != author][: rng.randint(0, 3)]
+                rows[Contribution].append(
+                    {"id": contribution_id, "created_at": at, "updated_at": at,
+                     "organization_id": org_id, "session_id": session_id, "author_id": author,
+                     "kind": ContributionKind.idea, "body": body,
+                     "status": ContributionStatus.adopted if position == 0 else ContributionStatus.open,
+                     "votes": len(voters)}
+                )  # fmt: skip
+                rows[ContributionVote] += [
+                    {"contribution_id": contribution_id, "user_id": voter, "created_at": at}
+                    for voter in voters
+                ]
+            rows[ActionItem].append(
+                {"id": new_id(), **stamp, "organization_id": org_id, "project_id": project_id,
+                 "session_id": session_id, "title": "Draft the ROI one-pager",
+                 "assignee_id": helpers[0], "due_date": today + timedelta(days=5),
+                 "status": ActionItemStatus.open}
+            )  # fmt: skip
+        for helper in helpers:
+            rows[TimeEntry].append(
+                {"id": new_id(), **stamp, "organization_id": org_id, "project_id": project_id,
+                 "user_id": helper, "minutes": rng.choice([15, 30, 45]),
+                 "spent_on": today - timedelta(days=rng.randint(1, 30)), "note": "Preparation"}
+            )  # fmt: skip

@@ -138,6 +138,11 @@ def _is_unstorable_text(exc: BaseException) -> bool:
 def _is_database_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
+    # SQLSTATE class 08 (connection exception) and 57P (admin/crash shutdown, "the database
+    # system is starting up"): a restarting server, seen by tests/resilience/fault_pg_restart.py.
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if isinstance(exc, sa_exc.DBAPIError) and sqlstate.startswith(("08", "57P")):
+        return True
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
         return True
     # asyncpg raises plain OSError / ConnectionError / TimeoutError when it cannot connect.

@@ -230,3 +230,58 @@ async def test_responses_never_contain_password_hashes(client):
         assert PASSWORD not in text and NEW_PASSWORD not in text
     listed = responses["list users"].json()["items"]
     assert len(listed) >= 3  # the admin, the rep, the new person: the check saw real users
+
+
+async def test_webhook_delivery_and_metrics_scrapes_log_no_secret(settings, app, captured):
+    """The outbound flow end to end (endpoint created, event signed and delivered to a
+    loopback receiver) and Prometheus scrapes with a wrong and the right token: neither the
+    endpoint's signing secret, the signatures sent, the metrics token nor the user's tokens
+    reach a log record."""
+    import httpx
+
+    from api.main import create_app
+    from tests.webhook_kit import Receiver, create_endpoint, eventually, new_project, running_worker
+
+    metrics_token = "metrics-sentinel-" + "t" * 24
+    hook_app = create_app(
+        settings.model_copy(
+            update={"webhook_allow_private_targets": True, "metrics_token": metrics_token}
+        )
+    )
+    receiver = Receiver()
+    receiver.start()
+    try:
+        transport = httpx.ASGITransport(app=hook_app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            admin = await register(http)
+            endpoint = await create_endpoint(http, admin, receiver.url(), ["project.created"])
+            async with running_worker(hook_app):
+                await new_project(http, admin, "Sentinel deal")
+                await eventually(lambda: len(receiver.hook_requests()) == 1, what="a delivery")
+            for token in ("wrong-" + metrics_token, metrics_token):
+                await http.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert (
+                await http.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"})
+            ).status_code == 200
+    finally:
+        receiver.close()
+        await hook_app.state.live_hub.close()
+        await hook_app.state.engine.dispose()
+
+    delivered = receiver.hook_requests()[0]
+    signature = delivered.headers.get("webhook-signature") or delivered.headers.get(
+        "Webhook-Signature"
+    )
+    assert endpoint["secret"] and signature
+    secrets = {
+        "webhook signing secret": endpoint["secret"],
+        # The key inside "whsec_<base64>": a log that strips the prefix still leaks it.
+        "webhook signing key": endpoint["secret"].removeprefix("whsec_"),
+        "webhook signature": signature.split(",", 1)[-1],
+        "metrics token": metrics_token,
+        **token_secrets("access token", admin.access_token),
+        **token_secrets("refresh token", admin.refresh_token),
+        "secret key": TEST_SECRET_KEY,
+    }
+    assert any(record.name == "api.access" for record in captured.records)
+    assert_not_logged(captured.records, secrets)

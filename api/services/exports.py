@@ -1,0 +1,186 @@
+"""Exports for people and scripts (``mastermind export``): completed session outcomes,
+streamed page by page with keyset paging on (updated_at, id), never all in memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.models import (
+    Client,
+    Contribution,
+    ContributionStatus,
+    MastermindSession,
+    Project,
+    SessionParticipant,
+    SessionStatus,
+    User,
+)
+
+PAGE_SIZE = 500
+
+OUTCOME_COLUMNS = (
+    "session_id",
+    "project_id",
+    "project_title",
+    "client_name",
+    "purpose",
+    "title",
+    "scheduled_at",
+    "completed_at",
+    "updated_at",
+    "summary",
+    "decisions",
+    "recommended_approach",
+    "attendance",
+    "attended_minutes",
+    "adopted_ideas",
+)
+# Lists and objects inside a CSV cell are written as JSON.
+_NESTED = {"decisions", "attendance", "adopted_ideas"}
+
+
+def _outcomes(organization_id: uuid.UUID, since: datetime | None):  # type: ignore[no-untyped-def]
+    statement = select(MastermindSession).where(
+        MastermindSession.organization_id == organization_id,
+        MastermindSession.status == SessionStatus.completed,
+    )
+    if since is not None:
+        statement = statement.where(MastermindSession.updated_at >= since)
+    return statement
+
+
+async def count_outcomes(
+    session: AsyncSession, *, organization_id: uuid.UUID, since: datetime | None
+) -> int:
+    inner = _outcomes(organization_id, since).with_only_columns(MastermindSession.id).subquery()
+    return await session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+async def iter_outcomes(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    since: datetime | None = None,
+    page_size: int = PAGE_SIZE,
+) -> AsyncIterator[dict[str, Any]]:
+    """Completed sessions of one organization, oldest change first, as plain dicts."""
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        statement = (
+            _outcomes(organization_id, since)
+            .join(Project, Project.id == MastermindSession.project_id)
+            .outerjoin(Client, Client.id == Project.client_id)
+            .with_only_columns(
+                MastermindSession.id,
+                MastermindSession.project_id,
+                Project.title,
+                Client.name,
+                MastermindSession.purpose,
+                MastermindSession.title,
+                MastermindSession.scheduled_at,
+                MastermindSession.completed_at,
+                MastermindSession.updated_at,
+                MastermindSession.summary,
+                MastermindSession.decisions,
+                MastermindSession.recommended_approach,
+            )
+            .order_by(MastermindSession.updated_at, MastermindSession.id)
+            .limit(page_size)
+        )
+        if after is not None:
+            statement = statement.where(
+                or_(
+                    MastermindSession.updated_at > after[0],
+                    and_(MastermindSession.updated_at == after[0], MastermindSession.id > after[1]),
+                )
+            )
+        rows = (await session.execute(statement)).all()
+        if not rows:
+            return
+        ids = [row[0] for row in rows]
+        attendance: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+        for session_id, user_id, email, minutes in await session.execute(
+            select(
+                SessionParticipant.session_id,
+                SessionParticipant.user_id,
+                User.email,
+                SessionParticipant.attended_minutes,
+            )
+            .join(User, User.id == SessionParticipant.user_id)
+            .where(
+                SessionParticipant.session_id.in_(ids),
+                SessionParticipant.attended_minutes.is_not(None),
+            )
+            .order_by(User.email)
+        ):
+            attendance[session_id].append(
+                {"user_id": str(user_id), "email": email, "minutes": minutes}
+            )
+        adopted: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for session_id, body in await session.execute(
+            select(Contribution.session_id, Contribution.body)
+            .where(
+                Contribution.session_id.in_(ids),
+                Contribution.status == ContributionStatus.adopted,
+            )
+            .order_by(Contribution.created_at, Contribution.id)
+        ):
+            adopted[session_id].append(body)
+        for row in rows:
+            (sid, project_id, project_title, client_name, purpose, title) = row[:6]
+            (scheduled_at, completed_at, updated_at, summary, decisions, approach) = row[6:]
+            yield {
+                "session_id": str(sid),
+                "project_id": str(project_id),
+                "project_title": project_title,
+                "client_name": client_name,
+                "purpose": purpose.value,
+                "title": title,
+                "scheduled_at": scheduled_at.isoformat(),
+                "completed_at": completed_at.isoformat() if completed_at else None,
+                "updated_at": updated_at.isoformat(),
+                "summary": summary,
+                "decisions": list(decisions or []),
+                "recommended_approach": approach,
+                "attendance": attendance[sid],
+                "attended_minutes": sum(entry["minutes"] for entry in attendance[sid]),
+                "adopted_ideas": adopted[sid],
+            }
+        if len(rows) < page_size:
+            return
+        after = (rows[-1][8], rows[-1][0])
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    return orjson.dumps(record).decode() + "\n"
+
+
+def csv_header() -> str:
+    return _csv_row(list(OUTCOME_COLUMNS))
+
+
+def csv_line(record: dict[str, Any]) -> str:
+    cells = []
+    for column in OUTCOME_COLUMNS:
+        value = record[column]
+        if column in _NESTED:
+            cells.append(orjson.dumps(value).decode())
+        else:
+            cells.append("" if value is None else str(value))
+    return _csv_row(cells)
+
+
+def _csv_row(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()

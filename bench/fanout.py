@@ -1,0 +1,296 @@
+"""Live fan-out: 50 SSE listeners spread over two API processes, posts alternating between
+them, and the time from sending a POST to each listener receiving its event.
+
+Creates a fresh PostgreSQL database (events cross processes through LISTEN/NOTIFY), starts
+two uvicorn processes on loopback ports, puts 50 active members on one project (written
+directly, tokens minted with the server's key), opens one stream per member (25 on each
+process), then posts contributions one after the other through alternating processes.
+Prints p50, p95 and max of POST -> event over every (post, listener) pair. Target: p95
+< 100 ms.
+
+    .venv/bin/python bench/fanout.py [--listeners 50] [--posts 40] [--interval 0.1]
+
+Needs PostgreSQL (DATABASE_URL, default the local server); drops its database afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from api.config import Settings, normalize_database_url  # noqa: E402
+from api.security import Security  # noqa: E402
+
+DB_NAME = "mastermind_bench_fanout"
+SECRET = "fanout-benchmark-secret-" + "f" * 32
+API = "/api/v1"
+
+
+def _plain(url: str) -> str:
+    return normalize_database_url(url).replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _admin(server: str, statement: str) -> None:
+    connection = await asyncpg.connect(_plain(server).rsplit("/", 1)[0] + "/postgres")
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=1) as http:
+        for _ in range(300):
+            if process.poll() is not None:
+                raise SystemExit(f"{base} exited:\n{log.read_text()[-3000:]}")  # noqa: ASYNC240
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"{base} did not start:\n{log.read_text()[-3000:]}")  # noqa: ASYNC240
+
+
+class Listener:
+    """One SSE stream; records when each event id arrives."""
+
+    def __init__(self, http: httpx.AsyncClient, session_id: str, token: str) -> None:
+        self.http, self.session_id, self.token = http, session_id, token
+        self.arrivals: dict[str, float] = {}  # contribution id -> monotonic time
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        url = f"{API}/sessions/{self.session_id}/events"
+        timeout = httpx.Timeout(10.0, read=None)
+        async with self.http.stream("GET", url, headers=headers, timeout=timeout) as response:
+            assert response.status_code == 200, response.status_code
+            event, data = "", ""
+            async for line in response.aiter_lines():
+                if line.startswith("retry:"):
+                    self.ready.set()
+                elif line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:"):
+                    data = line.split(":", 1)[1].strip()
+                elif line == "" and data:
+                    if event == "contribution.created":
+                        self.arrivals[json.loads(data)["id"]] = time.monotonic()
+                    event, data = "", ""
+
+
+async def _setup(url: str, base: str, listeners: int) -> tuple[str, list[str], str]:
+    """An admin (through the API), a project with `listeners` active members, a live session."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        r = await http.post(
+            f"{API}/auth/register",
+            json={
+                "organization_name": "Fan-out",
+                "full_name": "Fay Fanout",
+                "email": "fay@fanout.example",
+                "password": "fan-out-password-123",
+            },
+        )
+        r.raise_for_status()
+        admin = r.json()
+        headers = {"Authorization": f"Bearer {admin['tokens']['access_token']}"}
+        r = await http.post(
+            f"{API}/projects", headers=headers, json={"title": "Fan-out", "kind": "prospecting"}
+        )
+        r.raise_for_status()
+        project = r.json()
+    org, project_id = uuid.UUID(admin["organization"]["id"]), uuid.UUID(project["id"])
+    security = Security(Settings(environment="test", secret_key=SECRET, _env_file=None))
+    now = datetime.now(UTC)
+    users = [uuid.uuid4() for _ in range(listeners)]
+    connection = await asyncpg.connect(_plain(url))
+    try:
+        await connection.copy_records_to_table(
+            "user",
+            records=[
+                (u, now, now, org, f"listener{i}@fanout.example", f"Listener {i}", "rep", "mid",
+                 "[]", True, "not-a-login")
+                for i, u in enumerate(users)
+            ],
+            columns=["id", "created_at", "updated_at", "organization_id", "email", "full_name",
+                     "role", "seniority", "expertise", "is_active", "password_hash"],
+        )  # fmt: skip
+        await connection.copy_records_to_table(
+            "project_member",
+            records=[
+                (uuid.uuid4(), now, now, org, project_id, u, "helper", "active", 60) for u in users
+            ],
+            columns=["id", "created_at", "updated_at", "organization_id", "project_id",
+                     "user_id", "role", "state", "budget_minutes"],
+        )  # fmt: skip
+    finally:
+        await connection.close()
+    tokens = [
+        security.issue_token(
+            token_type="access", subject=u, organization_id=org, lifetime=timedelta(minutes=30)
+        ).token
+        for u in users
+    ]
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        r = await http.post(
+            f"{API}/projects/{project_id}/sessions",
+            headers=headers,
+            json={
+                "purpose": "approach",
+                "title": "Fan-out",
+                "scheduled_at": (now + timedelta(minutes=5)).isoformat(),
+                "timebox_minutes": 30,
+            },
+        )
+        r.raise_for_status()
+        session_id = r.json()["id"]
+        (await http.post(f"{API}/sessions/{session_id}/start", headers=headers)).raise_for_status()
+    return session_id, tokens, admin["tokens"]["access_token"]
+
+
+async def _measure(args: argparse.Namespace, bases: list[str], url: str) -> list[float]:
+    session_id, tokens, _admin_token = await _setup(url, bases[0], args.listeners)
+    limits = httpx.Limits(max_connections=args.listeners + 10)
+    clients = [httpx.AsyncClient(base_url=base, limits=limits) for base in bases]
+    listeners = [
+        Listener(clients[index % 2], session_id, token) for index, token in enumerate(tokens)
+    ]
+    tasks = [asyncio.create_task(listener.run()) for listener in listeners]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(lr.ready.wait() for lr in listeners)), 30)
+        await asyncio.sleep(0.5)  # every stream past its replay and subscribed
+        sent: dict[str, float] = {}
+        for number in range(args.posts):
+            author = tokens[number % len(tokens)]
+            started = time.monotonic()
+            r = await clients[number % 2].post(
+                f"{API}/sessions/{session_id}/contributions",
+                headers={"Authorization": f"Bearer {author}"},
+                json={"kind": "idea", "body": f"Fan-out idea {number}"},
+            )
+            r.raise_for_status()
+            sent[r.json()["id"]] = started
+            await asyncio.sleep(args.interval)
+        deadline = time.monotonic() + 5
+        # Stragglers: poll the listeners' counters until all arrived or the deadline.
+        while time.monotonic() < deadline and any(  # noqa: ASYNC110
+            len(listener.arrivals) < len(sent) for listener in listeners
+        ):
+            await asyncio.sleep(0.05)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for client in clients:
+            await client.aclose()
+    missing = sum(len(sent) - len(set(lr.arrivals) & set(sent)) for lr in listeners)
+    if missing:
+        print(f"MISSING: {missing} of {len(sent) * len(listeners)} deliveries never arrived")
+    return [
+        (arrived - sent[cid]) * 1000
+        for listener in listeners
+        for cid, arrived in listener.arrivals.items()
+        if cid in sent
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument("--listeners", type=int, default=50)
+    parser.add_argument("--posts", type=int, default=40)
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between posts")
+    args = parser.parse_args()
+
+    url = _plain(args.database_url).rsplit("/", 1)[0] + f"/{DB_NAME}"
+    asyncio.run(_admin(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+    asyncio.run(_admin(args.database_url, f'CREATE DATABASE "{DB_NAME}"'))
+    processes: list[subprocess.Popen[bytes]] = []
+    logs = Path(tempfile.mkdtemp(prefix="mastermind-fanout-"))
+    try:
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        server_env = {
+            **env,
+            "SECRET_KEY": SECRET,
+            "ENVIRONMENT": "production",
+            "LOG_LEVEL": "WARNING",
+            "RUN_WEBHOOK_WORKER": "false",
+        }
+        bases = []
+        for name in ("a", "b"):
+            port = _free_port()
+            log = logs / f"api-{name}.log"
+            with log.open("wb") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+                         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+                        cwd=REPO,
+                        env=server_env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )  # fmt: skip
+            bases.append(f"http://127.0.0.1:{port}")
+
+        async def run() -> list[float]:
+            for base, process, name in zip(bases, processes, ("a", "b"), strict=True):
+                await _wait_ready(base, process, logs / f"api-{name}.log")
+            return await _measure(args, bases, url)
+
+        samples = asyncio.run(run())
+        for process in processes:
+            assert process.poll() is None, "an API process died during the run"
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(20)
+        asyncio.run(_admin(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+
+    cuts = statistics.quantiles(samples, n=100)
+    print(
+        f"{args.listeners} listeners on 2 API processes, {args.posts} posts, "
+        f"{len(samples)} deliveries: p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms, "
+        f"max {max(samples):.1f} ms  (target p95 < 100 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
