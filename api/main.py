@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.constants import REF_PREFIX
 from fastapi.routing import APIRoute
 
+from api import metrics
 from api.config import Settings, get_settings
 from api.db import create_engine, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
@@ -18,17 +19,23 @@ from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
 from api.observability import RequestContextMiddleware, configure_logging
 from api.routers import (
     action_items,
+    api_keys,
     auth,
     clients,
     health,
+    hooks,
     insight,
+    integrations,
     projects,
     sessions,
     teams,
     users,
+    webhooks,
 )
 from api.schemas.problems import Problem
 from api.security import Security
+from api.services import webhook_worker
+from api.spa import mount_spa
 
 
 def operation_id(route: APIRoute) -> str:
@@ -53,6 +60,12 @@ def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
                 components.setdefault(
                     "Problem", Problem.model_json_schema(ref_template=REF_PREFIX + "{model}")
                 )
+            if operation.get("security") and "429" not in responses:
+                # API keys are rate-limited on every route they may call.
+                responses["429"] = {
+                    "description": "Too many requests: wait for Retry-After seconds",
+                    "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "Problem"}}},
+                }
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content")
                 if status[0] in "45" and content and "application/json" in content:
@@ -66,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         close_streams_on_shutdown_signal(app.state.live_hub)
-        yield
+        async with metrics.process_gauges(app), webhook_worker.running_in(app):
+            yield
         # Ends the live streams first, so a rolling restart closes them cleanly.
         await app.state.live_hub.close()
         await app.state.engine.dispose()
@@ -111,9 +125,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, hsts=settings.environment == "production")
+    app.add_middleware(metrics.MetricsMiddleware)
 
-    for module in (health, auth, users, teams, clients, projects, sessions, action_items, insight):
+    for module in (
+        health,
+        auth,
+        users,
+        teams,
+        clients,
+        projects,
+        sessions,
+        action_items,
+        insight,
+        integrations,
+        hooks,
+        api_keys,
+        webhooks,
+    ):
         app.include_router(module.router)
+    app.include_router(webhooks.deliveries_router)
+    # Outside /api/v1 and the contract: for Prometheus, guarded by METRICS_TOKEN.
+    app.include_router(metrics.router)
+    mount_spa(app)  # the built SPA answers what no route matches (never /api/...)
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: install everything, create a SQLite database with demo data,
-# and serve the API on http://127.0.0.1:8000 (docs at /docs). Ctrl-C stops it.
+# build the SPA, and serve both on http://127.0.0.1:8000 (API docs at /docs). Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,14 @@ fi
 export ENVIRONMENT=${ENVIRONMENT:-development}
 export DATABASE_URL=${DATABASE_URL:-sqlite+aiosqlite:///./mastermind.db}
 
+# The SPA, served by the API process from frontend/dist: one URL for everything.
+if command -v npm >/dev/null; then
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+else
+  echo "npm not found: serving the API only (install Node.js 20 to get the web app)"
+fi
+
 .venv/bin/mastermind migrate
 .venv/bin/mastermind seed-demo
+echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000}/ and sign in as a demo user (API docs at /docs)"
 exec .venv/bin/mastermind serve --skip-migrate --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

@@ -21,3 +21,9 @@ echo "== contract: openapi.json is current"
 
 echo "== tests on ${DATABASE_URL:-SQLite}"
 .venv/bin/python -m pytest "$@"
+
+# The SPA: npm ci, generated types, typecheck, lint, unit tests, build, and the browser
+# end-to-end run against the API on PostgreSQL. SKIP_FRONTEND=1 runs the API suite alone.
+if [ -z "${SKIP_FRONTEND:-}" ]; then
+  bash scripts/test_frontend.sh
+fi

@@ -1,0 +1,36 @@
+// Showing API errors on forms: 422 `errors` go next to their fields, anything else to a
+// notification carrying the problem `detail`.
+import { notifications } from "@mantine/notifications";
+import { ApiError, errorMessage } from "../api/problem";
+
+interface ErrorTarget {
+  setErrors: (errors: Record<string, string>) => void;
+  values: object;
+}
+
+export function showError(error: unknown, title = "That did not work") {
+  notifications.show({ color: "red", title, message: errorMessage(error) });
+}
+
+/** Maps an API error onto a Mantine form; returns the errors that had no field. */
+export function applyApiError(form: ErrorTarget, error: unknown): void {
+  if (error instanceof ApiError && error.errors.length) {
+    const fields = error.fieldErrors();
+    const known: Record<string, string> = {};
+    const unknown: string[] = [];
+    for (const [field, message] of Object.entries(fields)) {
+      if (field in form.values) known[field] = message;
+      else unknown.push(`${field}: ${message}`);
+    }
+    form.setErrors(known);
+    if (unknown.length || !Object.keys(known).length) {
+      notifications.show({ color: "red", title: error.detail, message: unknown.join("; ") || error.detail });
+    }
+    return;
+  }
+  showError(error);
+}
+
+export function notifySaved(message: string) {
+  notifications.show({ color: "green", message });
+}

@@ -1,0 +1,43 @@
+// Loading, error and empty states, so no screen is ever blank.
+import { Alert, Button, Center, Loader, Stack, Text } from "@mantine/core";
+import type { ReactNode } from "react";
+import { errorMessage } from "../api/problem";
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <Center py="xl" role="status" aria-live="polite">
+      <Stack align="center" gap="xs">
+        <Loader size="sm" />
+        <Text size="sm" c="dimmed">
+          {label}
+        </Text>
+      </Stack>
+    </Center>
+  );
+}
+
+export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  return (
+    <Alert color="red" title="Could not load this" role="alert" variant="light">
+      <Stack gap="xs" align="flex-start">
+        <Text size="sm">{errorMessage(error)}</Text>
+        {onRetry && (
+          <Button size="xs" variant="light" color="red" onClick={onRetry}>
+            Try again
+          </Button>
+        )}
+      </Stack>
+    </Alert>
+  );
+}
+
+export function Empty({ children, action }: { children: ReactNode; action?: ReactNode }) {
+  return (
+    <Stack align="center" gap="xs" py="lg" data-testid="empty">
+      <Text c="dimmed" size="sm" ta="center">
+        {children}
+      </Text>
+      {action}
+    </Stack>
+  );
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { QueryClient } from "@tanstack/react-query";
+import { applyLiveEvent, type Contribution } from "./live";
+import { keys } from "../api/keys";
+
+const base: Contribution = {
+  id: "c1",
+  session_id: "s1",
+  author_id: "u1",
+  author_name: "Priya",
+  kind: "idea",
+  body: "Lead with TCO",
+  status: "open",
+  votes: 0,
+  voted_by_me: true,
+  created_at: "2026-11-27T10:00:00Z",
+  updated_at: "2026-11-27T10:00:00Z",
+};
+
+describe("applyLiveEvent", () => {
+  it("adds new cards, updates votes and status, and keeps my own vote flag", () => {
+    const qc = new QueryClient();
+    const key = keys.sessions.contributions("s1");
+    qc.setQueryData<Contribution[]>(key, [base]);
+    const { voted_by_me: _ignored, ...wire } = { ...base, id: "c2", body: "Ask for a pilot", author_name: "Tom" };
+    applyLiveEvent(qc, "s1", { id: "5", event: "contribution.created", data: JSON.stringify(wire) });
+    applyLiveEvent(qc, "s1", { id: "6", event: "contribution.created", data: JSON.stringify(wire) });
+    applyLiveEvent(qc, "s1", { id: "7", event: "vote.changed", data: JSON.stringify({ contribution_id: "c1", votes: 3 }) });
+    const { voted_by_me: _v, ...adopted } = { ...base, status: "adopted" };
+    applyLiveEvent(qc, "s1", { id: "8", event: "contribution.updated", data: JSON.stringify({ ...adopted, votes: 3 }) });
+    const board = qc.getQueryData<Contribution[]>(key)!;
+    expect(board.map((c) => c.id)).toEqual(["c1", "c2"]);
+    expect(board[0]).toMatchObject({ votes: 3, status: "adopted", voted_by_me: true });
+    expect(board[1]).toMatchObject({ body: "Ask for a pilot", voted_by_me: false });
+  });
+
+  it("ignores data it cannot parse", () => {
+    const qc = new QueryClient();
+    qc.setQueryData(keys.sessions.contributions("s1"), [base]);
+    applyLiveEvent(qc, "s1", { id: "1", event: "contribution.created", data: "not json" });
+    expect(qc.getQueryData<Contribution[]>(keys.sessions.contributions("s1"))).toHaveLength(1);
+  });
+});

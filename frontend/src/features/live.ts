@@ -1,0 +1,91 @@
+// The live board: contributions of a session kept in the query cache, updated from SSE.
+import { useEffect, useState } from "react";
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import type { Schemas } from "../api/hooks";
+import { streamEvents, type SseEvent } from "../api/sse";
+
+export type Contribution = Schemas["ContributionRead"];
+
+export function useContributions(sessionId: string) {
+  return useQuery({
+    queryKey: keys.sessions.contributions(sessionId),
+    queryFn: async () => {
+      const all: Contribution[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = unwrap(
+          await api.GET("/api/v1/sessions/{session_id}/contributions", {
+            params: { path: { session_id: sessionId }, query: { limit: 200, cursor } },
+          }),
+        );
+        all.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      return all;
+    },
+  });
+}
+
+/** Applies one stream event to the cached board (pure enough to test on its own). */
+export function applyLiveEvent(queryClient: QueryClient, sessionId: string, event: SseEvent): void {
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  const key = keys.sessions.contributions(sessionId);
+  if (event.event === "contribution.created" || event.event === "contribution.updated") {
+    const incoming = payload as unknown as Contribution;
+    queryClient.setQueryData<Contribution[]>(key, (current) => {
+      if (!current) return current;
+      const existing = current.find((c) => c.id === incoming.id);
+      // The stream does not know who is watching: keep our own voted_by_me.
+      const merged = { ...incoming, voted_by_me: existing?.voted_by_me ?? false };
+      return existing ? current.map((c) => (c.id === incoming.id ? merged : c)) : [...current, merged];
+    });
+    if (event.event === "contribution.updated") queryClient.invalidateQueries({ queryKey: keys.sessions.outcome(sessionId) });
+  } else if (event.event === "vote.changed") {
+    const id = payload.contribution_id as string;
+    const votes = payload.votes as number;
+    queryClient.setQueryData<Contribution[]>(key, (current) => current?.map((c) => (c.id === id ? { ...c, votes } : c)));
+  } else if (event.event === "session.status_changed") {
+    queryClient.invalidateQueries({ queryKey: keys.sessions.one(sessionId) });
+    queryClient.invalidateQueries({ queryKey: keys.dashboard });
+  }
+}
+
+/** Subscribes to the session's events while mounted; returns the connection status. */
+export function useLiveSession(sessionId: string, enabled: boolean) {
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<"connecting" | "open" | "closed">("closed");
+  useEffect(() => {
+    if (!enabled) return;
+    const controller = new AbortController();
+    let opened = false;
+    streamEvents(`/api/v1/sessions/${sessionId}/events`, {
+      signal: controller.signal,
+      onStatus: (s) => {
+        setStatus(s);
+        // After a reconnect, refetch once: anything missed is also replayed via Last-Event-ID.
+        if (s === "open" && opened) queryClient.invalidateQueries({ queryKey: keys.sessions.contributions(sessionId) });
+        if (s === "open") opened = true;
+      },
+      onEvent: (event) => applyLiveEvent(queryClient, sessionId, event),
+    });
+    return () => controller.abort();
+  }, [sessionId, enabled, queryClient]);
+  return status;
+}
+
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}

@@ -1,0 +1,252 @@
+// Project forms: open a project (optionally on a client), close it as won/lost, log time,
+// schedule a session.
+import { Button, Group, Modal, NumberInput, Select, Stack, TextInput, Textarea } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useNavigate } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import { newIdempotencyKey, type Schemas } from "../api/hooks";
+import { applyApiError, notifySaved } from "../components/forms";
+import { UserSelect } from "../components/UserSelect";
+import { todayIso } from "../format";
+
+export const PURPOSES = ["targeting", "campaign", "approach", "solution", "debrief"] as const;
+
+function useClientOptions() {
+  return useQuery({
+    queryKey: keys.clients.list({ picker: true }),
+    queryFn: async () => unwrap(await api.GET("/api/v1/clients", { params: { query: { limit: 200 } } })).items,
+  });
+}
+
+export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolean; onClose: () => void; clientId?: string }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const clients = useClientOptions();
+  const form = useForm({
+    initialValues: {
+      title: "",
+      kind: (clientId ? "account" : "prospecting") as Schemas["ProjectKind"],
+      client_id: (clientId ?? null) as string | null,
+      objective: "",
+      due_date: "",
+      helper_budget_minutes: 120 as number | string,
+      estimated_value: "" as number | string,
+      currency: "EUR",
+    },
+  });
+  const save = useMutation({
+    mutationFn: async (v: typeof form.values) =>
+      unwrap(
+        await api.POST("/api/v1/projects", {
+          params: { header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: {
+            title: v.title,
+            kind: v.kind,
+            client_id: v.client_id || null,
+            objective: v.objective,
+            due_date: v.due_date || null,
+            helper_budget_minutes: Number(v.helper_budget_minutes),
+            estimated_value: v.estimated_value === "" ? null : Number(v.estimated_value),
+            currency: v.currency,
+          },
+        }),
+      ),
+    onSuccess: (project) => {
+      queryClient.invalidateQueries({ queryKey: keys.projects.all });
+      queryClient.invalidateQueries({ queryKey: keys.clients.all });
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+      notifySaved(`Project ${project.title} opened`);
+      onClose();
+      navigate(`/projects/${project.id}`);
+    },
+    onError: (e) => applyApiError(form, e),
+  });
+  return (
+    <Modal opened={opened} onClose={onClose} title="Open a project" size="lg">
+      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+        <Stack>
+          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
+          <Group grow align="flex-start">
+            <Select label="Kind" data={["account", "prospecting", "campaign"]} allowDeselect={false} {...form.getInputProps("kind")} />
+            <Select
+              label="Client"
+              searchable
+              clearable
+              data={(clients.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+              {...form.getInputProps("client_id")}
+            />
+          </Group>
+          <Textarea label="Objective" description="What should the panel help you achieve?" autosize minRows={3} {...form.getInputProps("objective")} />
+          <Group grow align="flex-start">
+            <TextInput label="Due date" type="date" min={todayIso()} {...form.getInputProps("due_date")} />
+            <NumberInput label="Helper budget (minutes)" min={0} step={15} {...form.getInputProps("helper_budget_minutes")} />
+          </Group>
+          <Group grow align="flex-start">
+            <NumberInput label="Estimated value" min={0} {...form.getInputProps("estimated_value")} />
+            <TextInput label="Currency" maxLength={3} {...form.getInputProps("currency")} />
+          </Group>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              Open project
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function CloseProjectModal({ project, opened, onClose }: { project: Schemas["ProjectRead"]; opened: boolean; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const form = useForm({ initialValues: { result: "won" as Schemas["ProjectClose"]["result"], note: "" } });
+  const save = useMutation({
+    mutationFn: async (v: typeof form.values) =>
+      unwrap(await api.POST("/api/v1/projects/{project_id}/close", { params: { path: { project_id: project.id } }, body: v })),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: keys.projects.all });
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+      notifySaved("Project closed");
+      onClose();
+    },
+    onError: (e) => applyApiError(form, e),
+  });
+  return (
+    <Modal opened={opened} onClose={onClose} title="Close project">
+      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+        <Stack>
+          <Select
+            label="Result"
+            data={[
+              { value: "won", label: "Won" },
+              { value: "lost", label: "Lost" },
+              { value: "abandoned", label: "Abandoned" },
+            ]}
+            allowDeselect={false}
+            {...form.getInputProps("result")}
+          />
+          <Textarea label="Note" autosize minRows={2} {...form.getInputProps("note")} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" color={form.values.result === "won" ? "green" : "red"} loading={save.isPending}>
+              Close as {form.values.result}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function TimeEntryForm({ projectId }: { projectId: string }) {
+  const queryClient = useQueryClient();
+  const form = useForm({ initialValues: { minutes: 30 as number | string, spent_on: todayIso(), note: "" } });
+  const save = useMutation({
+    mutationFn: async (v: typeof form.values) =>
+      unwrap(
+        await api.POST("/api/v1/projects/{project_id}/time-entries", {
+          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: { minutes: Number(v.minutes), spent_on: v.spent_on, note: v.note },
+        }),
+      ),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: keys.projects.progress(projectId) });
+      queryClient.invalidateQueries({ queryKey: keys.projects.timeEntries(projectId) });
+      queryClient.invalidateQueries({ queryKey: keys.ledger.all });
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+      form.setValues({ note: "" });
+      notifySaved("Time logged");
+    },
+    onError: (e) => applyApiError(form, e),
+  });
+  return (
+    <form onSubmit={form.onSubmit((v) => save.mutate(v))} aria-label="Log time">
+      <Group align="flex-end" wrap="wrap">
+        <NumberInput label="Minutes" min={1} w={110} {...form.getInputProps("minutes")} />
+        <TextInput label="Date" type="date" w={160} {...form.getInputProps("spent_on")} />
+        <TextInput label="Note" placeholder="Prep, call with the owner…" style={{ flex: 1, minWidth: 160 }} {...form.getInputProps("note")} />
+        <Button type="submit" loading={save.isPending}>
+          Log time
+        </Button>
+      </Group>
+    </form>
+  );
+}
+
+function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId: string; opened: boolean; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const soon = new Date(Date.now() + 15 * 60_000);
+  const form = useForm({
+    initialValues: {
+      title: "",
+      purpose: "approach" as Schemas["SessionPurpose"],
+      agenda: "",
+      scheduled_at: localInputValue(soon),
+      timebox_minutes: 30 as number | string,
+      facilitator_id: null as string | null,
+    },
+  });
+  const save = useMutation({
+    mutationFn: async (v: typeof form.values) =>
+      unwrap(
+        await api.POST("/api/v1/projects/{project_id}/sessions", {
+          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: {
+            title: v.title,
+            purpose: v.purpose,
+            agenda: v.agenda,
+            scheduled_at: v.scheduled_at ? new Date(v.scheduled_at).toISOString() : "",
+            timebox_minutes: Number(v.timebox_minutes),
+            facilitator_id: v.facilitator_id || null,
+          },
+        }),
+      ),
+    onSuccess: (session) => {
+      queryClient.invalidateQueries({ queryKey: keys.projects.sessions(projectId) });
+      queryClient.invalidateQueries({ queryKey: keys.sessions.all });
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+      onClose();
+      navigate(`/sessions/${session.id}`);
+    },
+    onError: (e) => applyApiError(form, e),
+  });
+  return (
+    <Modal opened={opened} onClose={onClose} title="Schedule a session" size="lg">
+      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+        <Stack>
+          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
+          <Group grow align="flex-start">
+            <Select label="Purpose" data={[...PURPOSES]} allowDeselect={false} {...form.getInputProps("purpose")} />
+            <NumberInput label="Time box (minutes)" min={5} step={5} {...form.getInputProps("timebox_minutes")} />
+          </Group>
+          <Textarea label="Agenda / brief" autosize minRows={4} {...form.getInputProps("agenda")} />
+          <Group grow align="flex-start">
+            <TextInput label="Starts" type="datetime-local" {...form.getInputProps("scheduled_at")} />
+            <UserSelect label="Facilitator" placeholder="The owner" clearable {...form.getInputProps("facilitator_id")} />
+          </Group>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              Schedule session
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

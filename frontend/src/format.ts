@@ -1,0 +1,65 @@
+// Small display helpers: relative dates, minutes, status colours.
+const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+export function relativeTime(value: string | null | undefined, now = Date.now()): string {
+  if (!value) return "—";
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00`) : new Date(value);
+  const seconds = (date.getTime() - now) / 1000;
+  const abs = Math.abs(seconds);
+  if (abs < 60) return "just now";
+  if (abs < 3600) return rtf.format(Math.round(seconds / 60), "minute");
+  if (abs < 86400) return rtf.format(Math.round(seconds / 3600), "hour");
+  if (abs < 86400 * 30) return rtf.format(Math.round(seconds / 86400), "day");
+  return date.toLocaleDateString();
+}
+
+export function absoluteTime(value: string | null | undefined): string {
+  return value ? new Date(value).toLocaleString() : "";
+}
+
+export function minutes(value: number): string {
+  const sign = value < 0 ? "−" : "";
+  const abs = Math.abs(value);
+  if (abs < 60) return `${sign}${abs} min`;
+  const h = Math.floor(abs / 60);
+  const m = abs % 60;
+  return `${sign}${h} h${m ? ` ${m} min` : ""}`;
+}
+
+export function signedMinutes(value: number): string {
+  return value > 0 ? `+${value} min` : value < 0 ? `−${Math.abs(value)} min` : "0 min";
+}
+
+const STATUS_COLOURS: Record<string, string> = {
+  open: "blue",
+  active: "green",
+  prospect: "cyan",
+  dormant: "gray",
+  lost: "red",
+  won: "green",
+  abandoned: "gray",
+  scheduled: "blue",
+  live: "orange",
+  completed: "green",
+  cancelled: "gray",
+  adopted: "green",
+  parked: "yellow",
+  rejected: "red",
+  done: "green",
+  invited: "yellow",
+  declined: "red",
+  left: "gray",
+};
+
+export function statusColour(status: string): string {
+  return STATUS_COLOURS[status] ?? "gray";
+}
+
+export function label(value: string): string {
+  return value.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
+}
+
+export function todayIso(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}

@@ -1,0 +1,144 @@
+// A client: details (edit with If-Match), contacts, and its projects; open a project on it.
+import { Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import { useUserNames } from "../api/hooks";
+import { Empty, ErrorState, Loading } from "../components/states";
+import { StatusBadge } from "../components/StatusBadge";
+import { ClientFormModal, ContactFormModal } from "../features/clients";
+import { ProjectFormModal } from "../features/projects";
+import { label, relativeTime } from "../format";
+
+export function ClientPage() {
+  const { clientId = "" } = useParams();
+  const nameOf = useUserNames();
+  const [editing, edit] = useDisclosure();
+  const [addingContact, contact] = useDisclosure();
+  const [opening, project] = useDisclosure();
+  const client = useQuery({
+    queryKey: keys.clients.one(clientId),
+    queryFn: async () => {
+      const result = await api.GET("/api/v1/clients/{client_id}", { params: { path: { client_id: clientId } } });
+      return { client: unwrap(result), etag: result.response.headers.get("ETag") };
+    },
+  });
+  const contacts = useQuery({
+    queryKey: keys.clients.contacts(clientId),
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/clients/{client_id}/contacts", { params: { path: { client_id: clientId }, query: { limit: 200 } } })).items,
+  });
+  const projects = useQuery({
+    queryKey: keys.projects.list({ client_id: clientId }),
+    queryFn: async () => unwrap(await api.GET("/api/v1/projects", { params: { query: { client_id: clientId, limit: 100 } } })).items,
+  });
+  if (client.isPending) return <Loading />;
+  if (client.error) return <ErrorState error={client.error} onRetry={client.refetch} />;
+  const c = client.data.client;
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Title order={2}>{c.name}</Title>
+          <Group gap="xs">
+            <StatusBadge status={c.status} />
+            <Text size="sm" c="dimmed">
+              {c.industry} · owner {nameOf(c.owner_id)}
+              {c.external_source ? ` · from ${c.external_source}` : ""}
+            </Text>
+          </Group>
+        </div>
+        <Group>
+          <Button variant="default" onClick={edit.open}>
+            Edit
+          </Button>
+          <Button onClick={project.open}>Open a project</Button>
+        </Group>
+      </Group>
+      {c.notes && <Text style={{ whiteSpace: "pre-wrap" }}>{c.notes}</Text>}
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Card withBorder>
+          <Group justify="space-between" mb="xs">
+            <Title order={4}>Projects</Title>
+          </Group>
+          {projects.isPending ? (
+            <Loading />
+          ) : projects.error ? (
+            <ErrorState error={projects.error} />
+          ) : projects.data.length ? (
+            <Table>
+              <Table.Tbody>
+                {projects.data.map((p) => (
+                  <Table.Tr key={p.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/projects/${p.id}`}>
+                        {p.title}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={p.status} />
+                    </Table.Td>
+                    <Table.Td>{p.due_date ? relativeTime(p.due_date) : ""}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : (
+            <Empty action={<Button variant="light" size="xs" onClick={project.open}>Open a project</Button>}>
+              No projects on this client yet.
+            </Empty>
+          )}
+        </Card>
+        <Card withBorder>
+          <Group justify="space-between" mb="xs">
+            <Title order={4}>Contacts</Title>
+            <Button size="xs" variant="light" onClick={contact.open}>
+              Add contact
+            </Button>
+          </Group>
+          {contacts.isPending ? (
+            <Loading />
+          ) : contacts.error ? (
+            <ErrorState error={contacts.error} />
+          ) : contacts.data.length ? (
+            <Table>
+              <Table.Tbody>
+                {contacts.data.map((ct) => (
+                  <Table.Tr key={ct.id}>
+                    <Table.Td>
+                      <Text size="sm" fw={500}>
+                        {ct.name}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {ct.title}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>{label(ct.buying_role)}</Table.Td>
+                    <Table.Td>
+                      {ct.email && (
+                        <Anchor href={`mailto:${ct.email}`} size="sm">
+                          {ct.email}
+                        </Anchor>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : (
+            <Empty>No contacts yet — add the buyer you are working with.</Empty>
+          )}
+        </Card>
+      </SimpleGrid>
+      {editing && (
+        <ClientFormModal opened={editing} onClose={edit.close} client={c} etag={client.data.etag} onSaved={() => client.refetch()} />
+      )}
+      {addingContact && <ContactFormModal clientId={clientId} opened={addingContact} onClose={contact.close} />}
+      {opening && <ProjectFormModal clientId={clientId} opened={opening} onClose={project.close} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,139 @@
+// Clients: whose castle is which, and what is open on it. Search, filters, cursor paging.
+import { Anchor, Button, Group, Select, Stack, Table, TextInput, Title, Text } from "@mantine/core";
+import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import { useMe, useUserNames } from "../api/hooks";
+import { Empty, ErrorState, Loading } from "../components/states";
+import { StatusBadge } from "../components/StatusBadge";
+import { Pager, useCursorStack } from "../components/Pager";
+import { CLIENT_STATUSES, ClientFormModal } from "../features/clients";
+import { relativeTime } from "../format";
+
+export function ClientsPage() {
+  const [search, setSearch] = useState("");
+  const [q] = useDebouncedValue(search.trim(), 250);
+  const [status, setStatus] = useState<string | null>(null);
+  const [owner, setOwner] = useState<string | null>(null);
+  const [industry, setIndustry] = useState("");
+  const [industryQ] = useDebouncedValue(industry.trim(), 250);
+  const pager = useCursorStack();
+  const [creating, { open, close }] = useDisclosure();
+  const { data: me } = useMe();
+  const nameOf = useUserNames();
+  const params = {
+    q: q || undefined,
+    status: (status ?? undefined) as "prospect" | undefined,
+    owner_id: owner === "me" ? me?.id : undefined,
+    industry: industryQ || undefined,
+    cursor: pager.cursor,
+    limit: 25,
+  };
+  const { data, isPending, error, refetch, isFetching } = useQuery({
+    queryKey: keys.clients.list(params),
+    queryFn: async () => unwrap(await api.GET("/api/v1/clients", { params: { query: params } })),
+    placeholderData: keepPreviousData,
+  });
+  const filtersChanged = (fn: () => void) => {
+    fn();
+    pager.reset();
+  };
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Clients</Title>
+        <Button onClick={open}>New client</Button>
+      </Group>
+      <Group align="flex-end" wrap="wrap">
+        <TextInput
+          label="Search"
+          placeholder="Name"
+          value={search}
+          onChange={(e) => filtersChanged(() => setSearch(e.currentTarget.value))}
+          w={220}
+        />
+        <Select
+          label="Status"
+          placeholder="Any"
+          clearable
+          data={[...CLIENT_STATUSES]}
+          value={status}
+          onChange={(v) => filtersChanged(() => setStatus(v))}
+          w={150}
+        />
+        <Select
+          label="Owner"
+          placeholder="Anyone"
+          clearable
+          data={[{ value: "me", label: "Mine" }]}
+          value={owner}
+          onChange={(v) => filtersChanged(() => setOwner(v))}
+          w={130}
+        />
+        <TextInput
+          label="Industry"
+          value={industry}
+          onChange={(e) => filtersChanged(() => setIndustry(e.currentTarget.value))}
+          w={160}
+        />
+      </Group>
+      {isPending ? (
+        <Loading />
+      ) : error ? (
+        <ErrorState error={error} onRetry={refetch} />
+      ) : !data.items.length ? (
+        <Empty action={<Button variant="light" onClick={open}>Add your first client</Button>}>
+          {q || status || owner || industryQ ? "No client matches these filters." : "No clients yet."}
+        </Empty>
+      ) : (
+        <>
+          <Table.ScrollContainer minWidth={640} maxHeight="70vh" type="native">
+            <Table stickyHeader highlightOnHover striped aria-busy={isFetching}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Industry</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th className="num">Open projects</Table.Th>
+                  <Table.Th>Updated</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((c) => (
+                  <Table.Tr key={c.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/clients/${c.id}`}>
+                        {c.name}
+                      </Anchor>
+                      {c.external_source && (
+                        <Text span size="xs" c="dimmed">
+                          {" "}
+                          · {c.external_source}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{c.industry}</Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={c.status} />
+                    </Table.Td>
+                    <Table.Td>{nameOf(c.owner_id)}</Table.Td>
+                    <Table.Td className="num">{c.open_projects}</Table.Td>
+                    <Table.Td>{relativeTime(c.updated_at)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <Pager pager={pager} nextCursor={data.next_cursor} />
+        </>
+      )}
+      {creating && <ClientFormModal opened={creating} onClose={close} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,173 @@
+// My day: what is on my plate — my projects, projects I help on, next sessions, my open action
+// items and my give/receive balance. The one action: join the next session.
+import { Anchor, Button, Card, Checkbox, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { BarChart } from "@mantine/charts";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import type { Schemas } from "../api/hooks";
+import { useDashboard } from "../components/AppLayout";
+import { Empty, ErrorState, Loading } from "../components/states";
+import { StatusBadge } from "../components/StatusBadge";
+import { showError } from "../components/forms";
+import { absoluteTime, minutes, relativeTime, signedMinutes } from "../format";
+
+export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {
+  const data = [
+    { label: "Given", minutes: row.minutes_given },
+    { label: "Received", minutes: row.minutes_received },
+  ];
+  return (
+    <div data-testid="balance-chart" aria-label={`Given ${row.minutes_given} minutes, received ${row.minutes_received} minutes`}>
+      <BarChart
+        h={160}
+        data={data}
+        dataKey="label"
+        orientation="vertical"
+        yAxisProps={{ width: 70 }}
+        series={[{ name: "minutes", color: "indigo.6", label: "Minutes" }]}
+        withTooltip={false}
+        withBarValueLabel
+      />
+    </div>
+  );
+}
+
+function ProjectList({ items, empty }: { items: Schemas["ProjectSummary"][]; empty: string }) {
+  if (!items.length) return <Empty>{empty}</Empty>;
+  return (
+    <Stack gap={6}>
+      {items.map((p) => (
+        <Group key={p.id} justify="space-between" wrap="nowrap">
+          <Anchor component={Link} to={`/projects/${p.id}`} size="sm" lineClamp={1}>
+            {p.title}
+          </Anchor>
+          <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
+            {p.due_date ? `due ${relativeTime(p.due_date)}` : ""}
+          </Text>
+        </Group>
+      ))}
+    </Stack>
+  );
+}
+
+export function MyDayPage() {
+  const { data, isPending, error, refetch } = useDashboard();
+  const queryClient = useQueryClient();
+  const done = useMutation({
+    mutationFn: async (id: string) =>
+      unwrap(await api.PATCH("/api/v1/action-items/{action_item_id}", { params: { path: { action_item_id: id } }, body: { status: "done" } })),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+      queryClient.invalidateQueries({ queryKey: keys.actionItems.all });
+    },
+    onError: (e) => showError(e),
+  });
+  if (isPending) return <Loading />;
+  if (error) return <ErrorState error={error} onRetry={refetch} />;
+  const next = data.next_sessions[0];
+  const balance = data.my_balance;
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>My day</Title>
+        {next && (
+          <Button component={Link} to={`/sessions/${next.id}`} data-testid="join-next">
+            {next.status === "live" ? "Join live session" : "Open next session"}: {next.title}
+          </Button>
+        )}
+      </Group>
+      <SimpleGrid cols={{ base: 1, md: 2, lg: 3 }}>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            My projects
+          </Title>
+          <ProjectList items={data.my_projects} empty="No projects yet — open one from a client." />
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Helping on
+          </Title>
+          <ProjectList items={data.helping_on} empty="You are not helping on any project yet." />
+        </Card>
+        <Card withBorder>
+          <Group justify="space-between" mb="xs">
+            <Title order={4}>My balance</Title>
+            <Text fw={600} c={balance.balance_minutes >= 0 ? "green" : "red"}>
+              {signedMinutes(balance.balance_minutes)}
+            </Text>
+          </Group>
+          <BalanceChart row={balance} />
+          <Text size="xs" c="dimmed">
+            {balance.sessions_attended} sessions · {balance.contributions_count} contributions · {balance.ideas_adopted} ideas
+            adopted · since {data.since}
+          </Text>
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Next sessions
+          </Title>
+          {data.next_sessions.length ? (
+            <Stack gap={6}>
+              {data.next_sessions.map((s) => (
+                <Group key={s.id} justify="space-between" wrap="nowrap">
+                  <div>
+                    <Anchor component={Link} to={`/sessions/${s.id}`} size="sm">
+                      {s.title}
+                    </Anchor>
+                    <Text size="xs" c="dimmed">
+                      {s.project_title} · {minutes(s.timebox_minutes)}
+                    </Text>
+                  </div>
+                  <Text size="xs" title={absoluteTime(s.scheduled_at)} style={{ whiteSpace: "nowrap" }}>
+                    {s.status === "live" ? <StatusBadge status="live" /> : relativeTime(s.scheduled_at)}
+                  </Text>
+                </Group>
+              ))}
+            </Stack>
+          ) : (
+            <Empty>No sessions scheduled — schedule one from a project.</Empty>
+          )}
+        </Card>
+        <Card withBorder style={{ gridColumn: "span 1" }}>
+          <Title order={4} mb="xs">
+            My open action items
+          </Title>
+          {data.my_action_items.length ? (
+            <Table>
+              <Table.Tbody>
+                {data.my_action_items.map((a) => (
+                  <Table.Tr key={a.id}>
+                    <Table.Td w={30}>
+                      <Checkbox
+                        aria-label={`Mark "${a.title}" done`}
+                        checked={a.status === "done"}
+                        disabled={a.status !== "open" || done.isPending}
+                        onChange={() => done.mutate(a.id)}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/projects/${a.project_id}`} size="sm">
+                        {a.title}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td className="num">
+                      <Text size="xs" c={a.due_date && a.due_date < new Date().toISOString().slice(0, 10) ? "red" : "dimmed"}>
+                        {a.due_date ? relativeTime(a.due_date) : ""}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : (
+            <Empty>Nothing open — nice.</Empty>
+          )}
+        </Card>
+      </SimpleGrid>
+    </Stack>
+  );
+}

@@ -1,0 +1,235 @@
+// The outcome of a completed session: what we decided and who does what next; takeaways.
+import { Anchor, Badge, Button, Card, Checkbox, Group, List, SimpleGrid, Stack, Table, Text, Textarea, Title } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, useParams } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import { useMe, useUserNames, type Schemas } from "../api/hooks";
+import { Empty, ErrorState, Loading } from "../components/states";
+import { StatusBadge } from "../components/StatusBadge";
+import { notifySaved, showError } from "../components/forms";
+import { absoluteTime, label, minutes, relativeTime } from "../format";
+
+function Takeaways({ sessionId }: { sessionId: string }) {
+  const queryClient = useQueryClient();
+  const { data: me } = useMe();
+  const nameOf = useUserNames();
+  const [body, setBody] = useState("");
+  const takeaways = useQuery({
+    queryKey: keys.sessions.takeaways(sessionId),
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/sessions/{session_id}/takeaways", { params: { path: { session_id: sessionId }, query: { limit: 200 } } })).items,
+  });
+  const mine = takeaways.data?.find((t) => t.user_id === me?.id);
+  const write = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST("/api/v1/sessions/{session_id}/takeaways", { params: { path: { session_id: sessionId } }, body: { body } })),
+    onSuccess: () => {
+      setBody("");
+      notifySaved("Takeaway saved");
+      queryClient.invalidateQueries({ queryKey: keys.sessions.takeaways(sessionId) });
+    },
+    onError: (e) => showError(e),
+  });
+  return (
+    <Stack gap="sm">
+      {takeaways.isPending ? (
+        <Loading />
+      ) : takeaways.error ? (
+        <ErrorState error={takeaways.error} />
+      ) : takeaways.data.length ? (
+        takeaways.data.map((t) => (
+          <div key={t.id}>
+            <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+              {t.body}
+            </Text>
+            <Text size="xs" c="dimmed">
+              {nameOf(t.user_id)} · {relativeTime(t.updated_at)}
+            </Text>
+          </div>
+        ))
+      ) : (
+        <Empty>No takeaways yet — what did you learn?</Empty>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (body.trim()) write.mutate();
+        }}
+      >
+        <Stack gap="xs">
+          <Textarea
+            label={mine ? "Edit my takeaway" : "My takeaway"}
+            placeholder={mine?.body ?? "One thing I learned…"}
+            value={body}
+            onChange={(e) => setBody(e.currentTarget.value)}
+            autosize
+            minRows={2}
+          />
+          <Group justify="flex-end">
+            <Button type="submit" size="xs" loading={write.isPending} disabled={!body.trim()}>
+              Save takeaway
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Stack>
+  );
+}
+
+export function OutcomePage() {
+  const { sessionId = "" } = useParams();
+  const queryClient = useQueryClient();
+  const nameOf = useUserNames();
+  const session = useQuery({
+    queryKey: keys.sessions.one(sessionId),
+    queryFn: async () => unwrap(await api.GET("/api/v1/sessions/{session_id}", { params: { path: { session_id: sessionId } } })),
+  });
+  const outcome = useQuery({
+    queryKey: keys.sessions.outcome(sessionId),
+    queryFn: async () => unwrap(await api.GET("/api/v1/sessions/{session_id}/outcome", { params: { path: { session_id: sessionId } } })),
+  });
+  const toggle = useMutation({
+    mutationFn: async (item: Schemas["ActionItemRead"]) =>
+      unwrap(
+        await api.PATCH("/api/v1/action-items/{action_item_id}", {
+          params: { path: { action_item_id: item.id } },
+          body: { status: item.status === "done" ? "open" : "done" },
+        }),
+      ),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: keys.sessions.outcome(sessionId) });
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+    },
+    onError: (e) => showError(e),
+  });
+  if (outcome.isPending || session.isPending) return <Loading />;
+  if (session.error) return <ErrorState error={session.error} onRetry={session.refetch} />;
+  if (outcome.error) return <ErrorState error={outcome.error} onRetry={outcome.refetch} />;
+  const o = outcome.data;
+  const s = session.data;
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Group gap="xs">
+            <Title order={2}>Outcome: {s.title}</Title>
+            <StatusBadge status={o.status} />
+          </Group>
+          <Text size="sm" c="dimmed">
+            {label(s.purpose)} · completed {o.completed_at ? absoluteTime(o.completed_at) : "—"} ·{" "}
+            <Anchor component={Link} to={`/projects/${o.project_id}`} size="sm">
+              back to the project
+            </Anchor>
+          </Text>
+        </div>
+        {o.status !== "completed" && (
+          <Button component={Link} to={`/sessions/${sessionId}`}>
+            Open the room
+          </Button>
+        )}
+      </Group>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Card withBorder>
+          <Title order={4}>Summary</Title>
+          <Text style={{ whiteSpace: "pre-wrap" }} data-testid="outcome-summary">
+            {o.summary || "—"}
+          </Text>
+          <Title order={5} mt="sm">
+            Decisions
+          </Title>
+          {o.decisions.length ? (
+            <List size="sm">
+              {o.decisions.map((d, i) => (
+                <List.Item key={i}>{d}</List.Item>
+              ))}
+            </List>
+          ) : (
+            <Text size="sm" c="dimmed">
+              None recorded.
+            </Text>
+          )}
+          <Title order={5} mt="sm">
+            Recommended approach
+          </Title>
+          <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+            {o.recommended_approach || "—"}
+          </Text>
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Who does what next
+          </Title>
+          {o.action_items.length ? (
+            <Table>
+              <Table.Tbody>
+                {o.action_items.map((a) => (
+                  <Table.Tr key={a.id}>
+                    <Table.Td w={30}>
+                      <Checkbox
+                        checked={a.status === "done"}
+                        onChange={() => toggle.mutate(a)}
+                        disabled={a.status === "cancelled"}
+                        aria-label={`Mark "${a.title}" done`}
+                      />
+                    </Table.Td>
+                    <Table.Td>{a.title}</Table.Td>
+                    <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
+                    <Table.Td>{a.due_date ? relativeTime(a.due_date) : ""}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : (
+            <Empty>No action items came out of this session.</Empty>
+          )}
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Adopted contributions
+          </Title>
+          {o.adopted_contributions.length ? (
+            <Stack gap={6} data-testid="adopted">
+              {o.adopted_contributions.map((c) => (
+                <div key={c.id}>
+                  <Text size="sm">{c.body}</Text>
+                  <Text size="xs" c="dimmed">
+                    <Badge size="xs" variant="light">
+                      {c.kind}
+                    </Badge>{" "}
+                    {c.author_name} · {c.votes} votes
+                  </Text>
+                </div>
+              ))}
+            </Stack>
+          ) : (
+            <Empty>Nothing adopted.</Empty>
+          )}
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Attendance
+          </Title>
+          <Table>
+            <Table.Tbody>
+              {o.attendance.map((a) => (
+                <Table.Tr key={a.user_id}>
+                  <Table.Td>{a.full_name}</Table.Td>
+                  <Table.Td className="num">{minutes(a.minutes)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Card>
+      </SimpleGrid>
+      <Card withBorder>
+        <Title order={4} mb="xs">
+          Takeaways
+        </Title>
+        <Takeaways sessionId={sessionId} />
+      </Card>
+    </Stack>
+  );
+}

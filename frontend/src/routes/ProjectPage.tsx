@@ -1,0 +1,400 @@
+// A project: is this deal getting the help it needs, within budget? Objective, team budgets,
+// suggested helpers (one-click invite), sessions timeline, action items, time, close.
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Timeline,
+  Title,
+} from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useDisclosure } from "@mantine/hooks";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useParams } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import { newIdempotencyKey, useMe, useUserNames, type Schemas } from "../api/hooks";
+import { Empty, ErrorState, Loading } from "../components/states";
+import { StatusBadge } from "../components/StatusBadge";
+import { BudgetBar } from "../components/BudgetBar";
+import { UserSelect } from "../components/UserSelect";
+import { applyApiError, notifySaved, showError } from "../components/forms";
+import { CloseProjectModal, ScheduleSessionModal, TimeEntryForm } from "../features/projects";
+import { absoluteTime, label, minutes, relativeTime, todayIso } from "../format";
+
+function useProjectQueries(projectId: string) {
+  const path = { project_id: projectId };
+  return {
+    project: useQuery({
+      queryKey: keys.projects.one(projectId),
+      queryFn: async () => unwrap(await api.GET("/api/v1/projects/{project_id}", { params: { path } })),
+    }),
+    members: useQuery({
+      queryKey: keys.projects.members(projectId),
+      queryFn: async () =>
+        unwrap(await api.GET("/api/v1/projects/{project_id}/members", { params: { path, query: { limit: 200 } } })).items,
+    }),
+    progress: useQuery({
+      queryKey: keys.projects.progress(projectId),
+      queryFn: async () => unwrap(await api.GET("/api/v1/projects/{project_id}/progress", { params: { path } })),
+    }),
+    sessions: useQuery({
+      queryKey: keys.projects.sessions(projectId),
+      queryFn: async () =>
+        unwrap(await api.GET("/api/v1/projects/{project_id}/sessions", { params: { path, query: { limit: 200 } } })).items,
+    }),
+    actionItems: useQuery({
+      queryKey: keys.projects.actionItems(projectId),
+      queryFn: async () =>
+        unwrap(await api.GET("/api/v1/projects/{project_id}/action-items", { params: { path, query: { limit: 200 } } })).items,
+    }),
+  };
+}
+
+function SuggestedHelpers({ projectId }: { projectId: string }) {
+  const queryClient = useQueryClient();
+  const suggested = useQuery({
+    queryKey: keys.projects.suggested(projectId),
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/projects/{project_id}/suggested-helpers", {
+          params: { path: { project_id: projectId }, query: { limit: 5 } },
+        }),
+      ).items,
+  });
+  const invite = useMutation({
+    mutationFn: async (userId: string) =>
+      unwrap(
+        await api.POST("/api/v1/projects/{project_id}/members", {
+          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: { user_id: userId, role: "helper" },
+        }),
+      ),
+    onSuccess: (member) => {
+      notifySaved(`${member.full_name} invited`);
+      for (const key of [keys.projects.members(projectId), keys.projects.progress(projectId), keys.projects.suggested(projectId)])
+        queryClient.invalidateQueries({ queryKey: key });
+    },
+    onError: (e) => showError(e, "Could not invite"),
+  });
+  if (suggested.isPending) return <Loading />;
+  if (suggested.error) return <ErrorState error={suggested.error} onRetry={suggested.refetch} />;
+  if (!suggested.data.length) return <Empty>No one else to suggest — everyone suitable is on the team.</Empty>;
+  return (
+    <Stack gap="sm" data-testid="suggested-helpers">
+      {suggested.data.map((s) => (
+        <Group key={s.user_id} justify="space-between" align="flex-start" wrap="nowrap">
+          <div>
+            <Group gap={6}>
+              <Text fw={500} size="sm">
+                {s.full_name}
+              </Text>
+              <Badge size="xs" variant="outline">
+                {s.seniority}
+              </Badge>
+              <Text size="xs" c="dimmed">
+                score {s.score.toFixed(1)}
+              </Text>
+            </Group>
+            <Text size="xs" c="dimmed">
+              {s.reasons.join(" · ")}
+            </Text>
+          </div>
+          <Button
+            size="xs"
+            variant="light"
+            style={{ flexShrink: 0 }}
+            onClick={() => invite.mutate(s.user_id)}
+            loading={invite.isPending && invite.variables === s.user_id}
+            aria-label={`Invite ${s.full_name}`}
+          >
+            Invite
+          </Button>
+        </Group>
+      ))}
+    </Stack>
+  );
+}
+
+function ActionItems({ projectId, items, canEdit }: { projectId: string; items: Schemas["ActionItemRead"][]; canEdit: boolean }) {
+  const queryClient = useQueryClient();
+  const nameOf = useUserNames();
+  const { data: me } = useMe();
+  const form = useForm({ initialValues: { title: "", assignee_id: null as string | null, due_date: "" } });
+  const invalidate = () => {
+    queryClient.invalidateQueries({ queryKey: keys.projects.actionItems(projectId) });
+    queryClient.invalidateQueries({ queryKey: keys.projects.progress(projectId) });
+    queryClient.invalidateQueries({ queryKey: keys.dashboard });
+  };
+  const create = useMutation({
+    mutationFn: async (v: typeof form.values) =>
+      unwrap(
+        await api.POST("/api/v1/projects/{project_id}/action-items", {
+          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: { title: v.title, assignee_id: v.assignee_id ?? me?.id ?? "", due_date: v.due_date || null },
+        }),
+      ),
+    onSuccess: () => {
+      form.reset();
+      invalidate();
+    },
+    onError: (e) => applyApiError(form, e),
+  });
+  const toggle = useMutation({
+    mutationFn: async (item: Schemas["ActionItemRead"]) =>
+      unwrap(
+        await api.PATCH("/api/v1/action-items/{action_item_id}", {
+          params: { path: { action_item_id: item.id } },
+          body: { status: item.status === "done" ? "open" : "done" },
+        }),
+      ),
+    onSuccess: invalidate,
+    onError: (e) => showError(e),
+  });
+  const today = todayIso();
+  return (
+    <Stack gap="sm">
+      {items.length ? (
+        <Table>
+          <Table.Tbody>
+            {items.map((a) => (
+              <Table.Tr key={a.id}>
+                <Table.Td w={30}>
+                  <Checkbox
+                    checked={a.status === "done"}
+                    disabled={a.status === "cancelled" || toggle.isPending}
+                    onChange={() => toggle.mutate(a)}
+                    aria-label={`Mark "${a.title}" ${a.status === "done" ? "open" : "done"}`}
+                  />
+                </Table.Td>
+                <Table.Td td={a.status === "done" ? "line-through" : undefined}>{a.title}</Table.Td>
+                <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
+                <Table.Td>
+                  <Text size="xs" c={a.status === "open" && a.due_date && a.due_date < today ? "red" : "dimmed"}>
+                    {a.due_date ? relativeTime(a.due_date) : ""}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      ) : (
+        <Empty>No action items yet — they come out of sessions, or add one here.</Empty>
+      )}
+      {canEdit && (
+        <form onSubmit={form.onSubmit((v) => create.mutate(v))} aria-label="New action item">
+          <Group align="flex-end" wrap="wrap">
+            <TextInput label="New action item" style={{ flex: 1, minWidth: 180 }} {...form.getInputProps("title")} />
+            <UserSelect label="Assignee" placeholder="Me" w={170} {...form.getInputProps("assignee_id")} />
+            <TextInput label="Due" type="date" w={150} {...form.getInputProps("due_date")} />
+            <Button type="submit" variant="light" loading={create.isPending}>
+              Add
+            </Button>
+          </Group>
+        </form>
+      )}
+    </Stack>
+  );
+}
+
+function MyInvitation({ projectId, member }: { projectId: string; member: Schemas["MemberRead"] }) {
+  const queryClient = useQueryClient();
+  const answer = useMutation({
+    mutationFn: async (state: "active" | "declined") =>
+      unwrap(
+        await api.PATCH("/api/v1/projects/{project_id}/members/{user_id}", {
+          params: { path: { project_id: projectId, user_id: member.user_id } },
+          body: { state },
+        }),
+      ),
+    onSuccess: () => {
+      queryClient.invalidateQueries({ queryKey: keys.projects.all });
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+    },
+    onError: (e) => showError(e),
+  });
+  return (
+    <Alert color="yellow" title="You are invited to help on this project">
+      <Group>
+        <Text size="sm">Budget: {minutes(member.budget_minutes)}.</Text>
+        <Button size="xs" onClick={() => answer.mutate("active")} loading={answer.isPending}>
+          Accept
+        </Button>
+        <Button size="xs" variant="default" onClick={() => answer.mutate("declined")}>
+          Decline
+        </Button>
+      </Group>
+    </Alert>
+  );
+}
+
+export function ProjectPage() {
+  const { projectId = "" } = useParams();
+  const q = useProjectQueries(projectId);
+  const clientId = q.project.data?.client_id;
+  const client = useQuery({
+    queryKey: keys.clients.one(clientId ?? ""),
+    enabled: !!clientId,
+    queryFn: async () => {
+      const result = await api.GET("/api/v1/clients/{client_id}", { params: { path: { client_id: clientId! } } });
+      return { client: unwrap(result), etag: result.response.headers.get("ETag") };
+    },
+  });
+  const { data: me } = useMe();
+  const nameOf = useUserNames();
+  const [closing, closeModal] = useDisclosure();
+  const [scheduling, scheduleModal] = useDisclosure();
+  if (q.project.isPending) return <Loading />;
+  if (q.project.error) return <ErrorState error={q.project.error} onRetry={q.project.refetch} />;
+  const p = q.project.data;
+  const canEdit = !!me && (me.id === p.owner_id || me.role === "admin" || me.role === "manager");
+  const myMembership = q.members.data?.find((m) => m.user_id === me?.id);
+  const progress = q.progress.data;
+  const sessions = [...(q.sessions.data ?? [])].sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
+  const isOpen = p.status === "open";
+
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Group gap="xs">
+            <Title order={2}>{p.title}</Title>
+            <StatusBadge status={p.status} />
+          </Group>
+          <Text size="sm" c="dimmed">
+            {label(p.kind)} · owner {nameOf(p.owner_id)}
+            {p.client_id && (
+              <>
+                {" · "}
+                <Anchor component={Link} to={`/clients/${p.client_id}`} size="sm">
+                  {client.data?.client.name ?? "client"}
+                </Anchor>
+              </>
+            )}
+            {p.due_date && ` · due ${relativeTime(p.due_date)}`}
+            {p.estimated_value && ` · ${Number(p.estimated_value).toLocaleString()} ${p.currency}`}
+          </Text>
+        </div>
+        {canEdit && isOpen && (
+          <Group>
+            <Button onClick={scheduleModal.open}>Schedule a session</Button>
+            <Button variant="default" onClick={closeModal.open}>
+              Close won/lost
+            </Button>
+          </Group>
+        )}
+      </Group>
+      {myMembership?.state === "invited" && <MyInvitation projectId={projectId} member={myMembership} />}
+      <Card withBorder>
+        <Title order={4}>Objective</Title>
+        <Text style={{ whiteSpace: "pre-wrap" }}>{p.objective || "No objective written yet."}</Text>
+        {p.close_note && (
+          <Text size="sm" c="dimmed" mt="xs">
+            Closed: {p.close_note}
+          </Text>
+        )}
+      </Card>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Team and budgets
+          </Title>
+          {q.progress.isPending ? (
+            <Loading />
+          ) : q.progress.error ? (
+            <ErrorState error={q.progress.error} />
+          ) : (
+            <Stack gap="sm" data-testid="team-budgets">
+              {progress!.members.map((m) => (
+                <div key={m.user_id}>
+                  {m.role === "owner" ? (
+                    <Group justify="space-between">
+                      <Text size="sm">{m.full_name} · owner</Text>
+                      <Text size="xs" c="dimmed" className="num">
+                        {minutes(m.minutes_used)} in sessions
+                      </Text>
+                    </Group>
+                  ) : (
+                    <BudgetBar
+                      used={m.minutes_used}
+                      budget={m.budget_minutes}
+                      label={`${m.full_name} · ${m.role}${m.state !== "active" ? ` (${m.state})` : ""}`}
+                    />
+                  )}
+                </div>
+              ))}
+              <Text size="xs" c="dimmed">
+                Team: {minutes(progress!.minutes_used)} used of {minutes(progress!.budget_minutes)} · {progress!.sessions.held} sessions held ·{" "}
+                {progress!.action_items.open} open actions ({progress!.action_items.overdue} overdue)
+              </Text>
+            </Stack>
+          )}
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Suggested helpers
+          </Title>
+          {canEdit && isOpen ? <SuggestedHelpers projectId={projectId} /> : <Text size="sm" c="dimmed">Only the owner or a manager invites helpers.</Text>}
+        </Card>
+        <Card withBorder>
+          <Group justify="space-between" mb="xs">
+            <Title order={4}>Sessions</Title>
+          </Group>
+          {q.sessions.isPending ? (
+            <Loading />
+          ) : sessions.length ? (
+            <Timeline bulletSize={14} lineWidth={2} active={sessions.findLastIndex((s) => s.status === "completed")}>
+              {sessions.map((s) => (
+                <Timeline.Item
+                  key={s.id}
+                  title={
+                    <Anchor component={Link} to={s.status === "completed" ? `/sessions/${s.id}/outcome` : `/sessions/${s.id}`} size="sm">
+                      {s.title}
+                    </Anchor>
+                  }
+                >
+                  <Group gap={6}>
+                    <StatusBadge status={s.status} />
+                    <Text size="xs" c="dimmed" title={absoluteTime(s.scheduled_at)}>
+                      {label(s.purpose)} · {relativeTime(s.scheduled_at)} · {minutes(s.timebox_minutes)}
+                    </Text>
+                  </Group>
+                </Timeline.Item>
+              ))}
+            </Timeline>
+          ) : (
+            <Empty action={canEdit && isOpen ? <Button size="xs" variant="light" onClick={scheduleModal.open}>Schedule a session</Button> : undefined}>
+              No sessions yet.
+            </Empty>
+          )}
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Action items
+          </Title>
+          {q.actionItems.isPending ? <Loading /> : <ActionItems projectId={projectId} items={q.actionItems.data ?? []} canEdit={canEdit} />}
+        </Card>
+      </SimpleGrid>
+      {isOpen && (myMembership?.state === "active" || canEdit) && (
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Log time on this project
+          </Title>
+          <TimeEntryForm projectId={projectId} />
+        </Card>
+      )}
+      {closing && <CloseProjectModal project={p} opened={closing} onClose={closeModal.close} />}
+      {scheduling && <ScheduleSessionModal projectId={projectId} opened={scheduling} onClose={scheduleModal.close} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,104 @@
+// Projects I can see, filterable by status; open a new one.
+import { Anchor, Button, Group, SegmentedControl, Stack, Table, TextInput, Title } from "@mantine/core";
+import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import { useUserNames } from "../api/hooks";
+import { Empty, ErrorState, Loading } from "../components/states";
+import { StatusBadge } from "../components/StatusBadge";
+import { Pager, useCursorStack } from "../components/Pager";
+import { ProjectFormModal } from "../features/projects";
+import { label, relativeTime } from "../format";
+
+export function ProjectsPage() {
+  const [status, setStatus] = useState("open");
+  const [search, setSearch] = useState("");
+  const [q] = useDebouncedValue(search.trim(), 250);
+  const pager = useCursorStack();
+  const nameOf = useUserNames();
+  const [opening, { open, close }] = useDisclosure();
+  const params = {
+    status: status === "all" ? undefined : (status as "open"),
+    q: q || undefined,
+    cursor: pager.cursor,
+    limit: 25,
+  };
+  const { data, isPending, error, refetch } = useQuery({
+    queryKey: keys.projects.list(params),
+    queryFn: async () => unwrap(await api.GET("/api/v1/projects", { params: { query: params } })),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Projects</Title>
+        <Button onClick={open}>Open a project</Button>
+      </Group>
+      <Group align="flex-end" wrap="wrap">
+        <SegmentedControl
+          value={status}
+          onChange={(v) => {
+            setStatus(v);
+            pager.reset();
+          }}
+          data={["open", "won", "lost", "abandoned", "all"].map((s) => ({ value: s, label: label(s) }))}
+        />
+        <TextInput
+          aria-label="Search projects"
+          placeholder="Search title"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.currentTarget.value);
+            pager.reset();
+          }}
+        />
+      </Group>
+      {isPending ? (
+        <Loading />
+      ) : error ? (
+        <ErrorState error={error} onRetry={refetch} />
+      ) : !data.items.length ? (
+        <Empty>No projects yet — open one from a client.</Empty>
+      ) : (
+        <>
+          <Table.ScrollContainer minWidth={600} maxHeight="70vh" type="native">
+            <Table stickyHeader highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Title</Table.Th>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th>Due</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((p) => (
+                  <Table.Tr key={p.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/projects/${p.id}`}>
+                        {p.title}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{label(p.kind)}</Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={p.status} />
+                    </Table.Td>
+                    <Table.Td>{nameOf(p.owner_id)}</Table.Td>
+                    <Table.Td>{p.due_date ? relativeTime(p.due_date) : ""}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <Pager pager={pager} nextCursor={data.next_cursor} />
+        </>
+      )}
+      {opening && <ProjectFormModal opened={opening} onClose={close} />}
+    </Stack>
+  );
+}

@@ -1,0 +1,20 @@
+// Shown instead of a blank page when a screen fails to render.
+import { Alert, Button, Center, Stack, Text } from "@mantine/core";
+import { useRouteError } from "react-router";
+import { errorMessage } from "../api/problem";
+
+export function RouteError() {
+  const error = useRouteError();
+  return (
+    <Center p="xl">
+      <Alert color="red" title="This screen ran into a problem" maw={520} role="alert">
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">{errorMessage(error)}</Text>
+          <Button size="xs" variant="light" color="red" onClick={() => location.reload()}>
+            Reload
+          </Button>
+        </Stack>
+      </Alert>
+    </Center>
+  );
+}

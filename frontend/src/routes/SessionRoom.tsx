@@ -1,0 +1,477 @@
+// The session room: what does the panel think, right now? Agenda, countdown, a live board by
+// kind (SSE), one input to post, votes, adopt/park/reject, action items, complete.
+import {
+  ActionIcon,
+  Alert,
+  Anchor,
+  Avatar,
+  Badge,
+  Button,
+  Card,
+  Group,
+  Menu,
+  Modal,
+  NumberInput,
+  ScrollArea,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+  Tooltip,
+} from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useDisclosure } from "@mantine/hooks";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link, Navigate, useParams } from "react-router";
+import { api } from "../api/client";
+import { keys } from "../api/keys";
+import { unwrap } from "../api/problem";
+import { newIdempotencyKey, useMe, useUserNames, type Schemas } from "../api/hooks";
+import { ErrorState, Loading } from "../components/states";
+import { StatusBadge } from "../components/StatusBadge";
+import { UserSelect } from "../components/UserSelect";
+import { applyApiError, notifySaved, showError } from "../components/forms";
+import { useContributions, useLiveSession, useNow, type Contribution } from "../features/live";
+import { absoluteTime, label, relativeTime } from "../format";
+
+export const KINDS: { kind: Schemas["ContributionKind"]; title: string }[] = [
+  { kind: "idea", title: "Ideas" },
+  { kind: "question", title: "Questions" },
+  { kind: "insight", title: "Insights" },
+  { kind: "experience", title: "Experience" },
+  { kind: "risk", title: "Risks" },
+  { kind: "resource", title: "Resources" },
+];
+
+/** Remaining time of the time box: amber under 5 minutes, red when over. */
+export function Countdown({ session, now }: { session: Schemas["SessionRead"]; now: number }) {
+  if (session.status === "scheduled") {
+    return (
+      <Badge size="lg" variant="light" color="blue" title={absoluteTime(session.scheduled_at)}>
+        Starts {relativeTime(session.scheduled_at, now)} · {session.timebox_minutes} min box
+      </Badge>
+    );
+  }
+  if (session.status !== "live" || !session.started_at) return null;
+  const end = new Date(session.started_at).getTime() + session.timebox_minutes * 60_000;
+  const left = Math.round((end - now) / 1000);
+  const abs = Math.abs(left);
+  const text = `${Math.floor(abs / 60)}:${String(abs % 60).padStart(2, "0")}`;
+  const colour = left < 0 ? "red" : left <= 300 ? "yellow" : "green";
+  return (
+    <Badge size="lg" color={colour} variant="filled" data-testid="countdown" role="timer" aria-live="off">
+      {left < 0 ? `${text} over` : `${text} left`}
+    </Badge>
+  );
+}
+
+function ContributionCard({
+  c,
+  meId,
+  canSteer,
+  readOnly,
+  onAction,
+}: {
+  c: Contribution;
+  meId?: string;
+  canSteer: boolean;
+  readOnly: boolean;
+  onAction: (c: Contribution) => void;
+}) {
+  const queryClient = useQueryClient();
+  const contributionsKey = keys.sessions.contributions(c.session_id);
+  const vote = useMutation({
+    mutationFn: async () => {
+      const path = { path: { contribution_id: c.id } };
+      return unwrap(
+        c.voted_by_me
+          ? await api.DELETE("/api/v1/contributions/{contribution_id}/vote", { params: path })
+          : await api.POST("/api/v1/contributions/{contribution_id}/vote", { params: path }),
+      );
+    },
+    onSuccess: (updated) => {
+      queryClient.setQueryData<Contribution[]>(contributionsKey, (list) =>
+        list?.map((x) => (x.id === c.id ? { ...x, votes: updated.votes, voted_by_me: updated.voted_by_me } : x)),
+      );
+    },
+    onError: (e) => showError(e, "Vote not counted"),
+  });
+  const setStatus = useMutation({
+    mutationFn: async (status: Schemas["ContributionStatus"]) =>
+      unwrap(
+        await api.PATCH("/api/v1/contributions/{contribution_id}", {
+          params: { path: { contribution_id: c.id } },
+          body: { status },
+        }),
+      ),
+    onSuccess: (updated) => {
+      queryClient.setQueryData<Contribution[]>(contributionsKey, (list) => list?.map((x) => (x.id === c.id ? updated : x)));
+    },
+    onError: (e) => showError(e),
+  });
+  const mine = c.author_id === meId;
+  return (
+    <Card withBorder padding="xs" className="board-card" data-testid="contribution" data-status={c.status} aria-label={`${c.kind} by ${c.author_name}`}>
+      <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+        {c.body}
+      </Text>
+      <Group justify="space-between" mt={6} gap={4} wrap="nowrap">
+        <Group gap={4} wrap="nowrap">
+          <Avatar size={20} radius="xl" color="indigo">
+            {c.author_name.slice(0, 1)}
+          </Avatar>
+          <Text size="xs" c="dimmed" lineClamp={1}>
+            {c.author_name}
+          </Text>
+          {c.status !== "open" && <StatusBadge status={c.status} />}
+        </Group>
+        <Group gap={4} wrap="nowrap">
+          <Tooltip label={mine ? "You cannot vote for your own" : c.voted_by_me ? "Remove vote" : "Vote"}>
+            <Button
+              size="compact-xs"
+              variant={c.voted_by_me ? "filled" : "light"}
+              onClick={() => vote.mutate()}
+              disabled={mine || readOnly}
+              loading={vote.isPending}
+              aria-pressed={c.voted_by_me}
+              aria-label={`Vote for: ${c.body.slice(0, 40)}`}
+              data-testid="vote"
+            >
+              ▲ {c.votes}
+            </Button>
+          </Tooltip>
+          {canSteer && !readOnly && (
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <ActionIcon variant="subtle" size="sm" aria-label={`Decide on: ${c.body.slice(0, 40)}`} data-testid="decide">
+                  ⋯
+                </ActionIcon>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item onClick={() => setStatus.mutate("adopted")}>Adopt</Menu.Item>
+                <Menu.Item onClick={() => setStatus.mutate("parked")}>Park</Menu.Item>
+                <Menu.Item onClick={() => setStatus.mutate("rejected")}>Reject</Menu.Item>
+                {c.status !== "open" && <Menu.Item onClick={() => setStatus.mutate("open")}>Reopen</Menu.Item>}
+                <Menu.Divider />
+                <Menu.Item onClick={() => onAction(c)}>Make an action item</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          )}
+        </Group>
+      </Group>
+    </Card>
+  );
+}
+
+function ComposeBar({ sessionId }: { sessionId: string }) {
+  const queryClient = useQueryClient();
+  const [kind, setKind] = useState<Schemas["ContributionKind"]>("idea");
+  const [body, setBody] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const post = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.POST("/api/v1/sessions/{session_id}/contributions", {
+          params: { path: { session_id: sessionId }, header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: { kind, body: body.trim() },
+        }),
+      ),
+    onSuccess: (created) => {
+      setBody("");
+      setError(null);
+      queryClient.setQueryData<Contribution[]>(keys.sessions.contributions(sessionId), (list) =>
+        list && !list.some((c) => c.id === created.id) ? [...list, created] : list,
+      );
+    },
+    onError: (e) => setError(e instanceof Error ? e.message : String(e)),
+  });
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (body.trim()) post.mutate();
+      }}
+    >
+      <Group align="flex-start" wrap="nowrap" gap="xs">
+        <Select
+          aria-label="Kind"
+          data={KINDS.map((k) => ({ value: k.kind, label: label(k.kind) }))}
+          value={kind}
+          onChange={(v) => v && setKind(v as Schemas["ContributionKind"])}
+          allowDeselect={false}
+          w={{ base: 105, sm: 140 }}
+        />
+        <TextInput
+          aria-label="Your contribution"
+          placeholder="Type and press Enter to post"
+          value={body}
+          onChange={(e) => setBody(e.currentTarget.value)}
+          error={error}
+          style={{ flex: 1 }}
+          data-testid="compose"
+        />
+        <Button type="submit" loading={post.isPending} disabled={!body.trim()} px={{ base: "xs", sm: "md" }}>
+          Post
+        </Button>
+      </Group>
+    </form>
+  );
+}
+
+function ActionFromIdeaModal({ session, contribution, onClose }: { session: Schemas["SessionRead"]; contribution: Contribution; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const form = useForm({
+    initialValues: { title: contribution.body.slice(0, 200), assignee_id: contribution.author_id as string | null, due_date: "" },
+  });
+  const save = useMutation({
+    mutationFn: async (v: typeof form.values) =>
+      unwrap(
+        await api.POST("/api/v1/projects/{project_id}/action-items", {
+          params: { path: { project_id: session.project_id }, header: { "Idempotency-Key": newIdempotencyKey() } },
+          body: { title: v.title, assignee_id: v.assignee_id ?? "", due_date: v.due_date || null, session_id: session.id, contribution_id: contribution.id },
+        }),
+      ),
+    onSuccess: () => {
+      notifySaved("Action item created");
+      queryClient.invalidateQueries({ queryKey: keys.projects.actionItems(session.project_id) });
+      queryClient.invalidateQueries({ queryKey: keys.sessions.outcome(session.id) });
+      onClose();
+    },
+    onError: (e) => applyApiError(form, e),
+  });
+  return (
+    <Modal opened onClose={onClose} title="Action item from this contribution">
+      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+        <Stack>
+          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
+          <UserSelect label="Assignee" {...form.getInputProps("assignee_id")} />
+          <TextInput label="Due" type="date" {...form.getInputProps("due_date")} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              Create action item
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const form = useForm({
+    initialValues: {
+      summary: "",
+      decisions: "",
+      recommended_approach: "",
+      attendance: session.participants.map((p) => ({ user_id: p.user_id, full_name: p.full_name, minutes: session.timebox_minutes as number | string })),
+    },
+  });
+  const save = useMutation({
+    mutationFn: async (v: typeof form.values) =>
+      unwrap(
+        await api.POST("/api/v1/sessions/{session_id}/complete", {
+          params: { path: { session_id: session.id } },
+          body: {
+            summary: v.summary,
+            decisions: v.decisions.split("\n").map((d) => d.trim()).filter(Boolean),
+            recommended_approach: v.recommended_approach,
+            attendance: v.attendance.map((a) => ({ user_id: a.user_id, minutes: Number(a.minutes) })),
+          },
+        }),
+      ),
+    onSuccess: () => {
+      for (const key of [keys.sessions.all, keys.ledger.all, keys.dashboard, keys.projects.all]) queryClient.invalidateQueries({ queryKey: key });
+      notifySaved("Session completed");
+      onClose();
+    },
+    onError: (e) => applyApiError(form, e),
+  });
+  return (
+    <Modal opened onClose={onClose} title="Complete the session" size="lg">
+      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+        <Stack>
+          <Textarea label="Summary" autosize minRows={3} data-autofocus {...form.getInputProps("summary")} />
+          <Textarea label="Decisions" description="One per line" autosize minRows={2} {...form.getInputProps("decisions")} />
+          <Textarea label="Recommended approach" autosize minRows={2} {...form.getInputProps("recommended_approach")} />
+          <Text size="sm" fw={500}>
+            Attendance (minutes)
+          </Text>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            {form.values.attendance.map((a, i) => (
+              <NumberInput key={a.user_id} label={a.full_name} min={0} max={1440} {...form.getInputProps(`attendance.${i}.minutes`)} />
+            ))}
+          </SimpleGrid>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" color="green" loading={save.isPending}>
+              Complete session
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function SessionRoomPage() {
+  const { sessionId = "" } = useParams();
+  const queryClient = useQueryClient();
+  const { data: me } = useMe();
+  const nameOf = useUserNames();
+  const now = useNow();
+  const [completing, complete] = useDisclosure();
+  const [actionFor, setActionFor] = useState<Contribution | null>(null);
+  const session = useQuery({
+    queryKey: keys.sessions.one(sessionId),
+    queryFn: async () => unwrap(await api.GET("/api/v1/sessions/{session_id}", { params: { path: { session_id: sessionId } } })),
+  });
+  const projectId = session.data?.project_id;
+  const project = useQuery({
+    queryKey: keys.projects.one(projectId ?? ""),
+    enabled: !!projectId,
+    queryFn: async () => unwrap(await api.GET("/api/v1/projects/{project_id}", { params: { path: { project_id: projectId! } } })),
+  });
+  const contributions = useContributions(sessionId);
+  const status = session.data?.status;
+  const live = useLiveSession(sessionId, status === "live" || status === "scheduled");
+  const transition = useMutation({
+    mutationFn: async (action: "start" | "cancel") => {
+      const path = { path: { session_id: sessionId } };
+      return unwrap(
+        action === "start"
+          ? await api.POST("/api/v1/sessions/{session_id}/start", { params: path })
+          : await api.POST("/api/v1/sessions/{session_id}/cancel", { params: path }),
+      );
+    },
+    onSuccess: (updated) => {
+      queryClient.setQueryData(keys.sessions.one(sessionId), updated);
+      queryClient.invalidateQueries({ queryKey: keys.dashboard });
+    },
+    onError: (e) => showError(e),
+  });
+
+  if (session.isPending) return <Loading />;
+  if (session.error) return <ErrorState error={session.error} onRetry={session.refetch} />;
+  const s = session.data;
+  if (s.status === "completed") return <Navigate to={`/sessions/${s.id}/outcome`} replace />;
+  const p = project.data;
+  const canSteer =
+    !!me && (me.role === "admin" || me.role === "manager" || me.id === p?.owner_id || me.id === s.facilitator_id);
+  const readOnly = s.status === "cancelled";
+  const byKind = (kind: string) => (contributions.data ?? []).filter((c) => c.kind === kind);
+
+  return (
+    <Stack gap="sm">
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Group gap="xs">
+            <Title order={2}>{s.title}</Title>
+            <StatusBadge status={s.status} />
+            <Countdown session={s} now={now} />
+          </Group>
+          <Text size="sm" c="dimmed">
+            {p ? (
+              <Anchor component={Link} to={`/projects/${p.id}`} size="sm">
+                {p.title}
+              </Anchor>
+            ) : (
+              "…"
+            )}{" "}
+            · {label(s.purpose)} · facilitator {s.facilitator_id ? nameOf(s.facilitator_id) : p ? nameOf(p.owner_id) : "—"} ·{" "}
+            <span data-testid="live-status">{live === "open" ? "live updates on" : live === "connecting" ? "connecting…" : "offline"}</span>
+          </Text>
+          <Group gap={4} mt={4}>
+            {s.participants.map((pt) => (
+              <Badge key={pt.user_id} variant="outline" size="sm" color="gray">
+                {pt.full_name}
+              </Badge>
+            ))}
+          </Group>
+        </div>
+        {canSteer && (
+          <Group>
+            {s.status === "scheduled" && (
+              <Button onClick={() => transition.mutate("start")} loading={transition.isPending} data-testid="start-session">
+                Start session
+              </Button>
+            )}
+            {s.status === "live" && (
+              <Button color="green" onClick={complete.open} data-testid="complete-session">
+                Complete…
+              </Button>
+            )}
+            {(s.status === "scheduled" || s.status === "live") && (
+              <Button variant="subtle" color="red" onClick={() => transition.mutate("cancel")}>
+                Cancel session
+              </Button>
+            )}
+          </Group>
+        )}
+      </Group>
+      {readOnly && <Alert color="gray">This session was cancelled.</Alert>}
+      <SimpleGrid cols={{ base: 1, lg: 4 }} spacing="sm">
+        <Card withBorder style={{ gridColumn: "span 1" }}>
+          <Title order={5} mb={4}>
+            Agenda
+          </Title>
+          <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+            {s.agenda || "No agenda written."}
+          </Text>
+        </Card>
+        <div style={{ gridColumn: "span 3", minWidth: 0 }}>
+          {contributions.error ? (
+            <ErrorState error={contributions.error} onRetry={contributions.refetch} />
+          ) : (
+            <ScrollArea type="auto" offsetScrollbars>
+              <SimpleGrid cols={{ base: 1, sm: 2, xl: 3 }} spacing="sm" data-testid="board">
+                {KINDS.map(({ kind, title }) => {
+                  const items = byKind(kind);
+                  return (
+                    <Card key={kind} withBorder bg="gray.0" padding="xs" data-testid={`column-${kind}`}>
+                      <Group justify="space-between" mb={6}>
+                        <Text fw={600} size="sm">
+                          {title}
+                        </Text>
+                        <Badge size="xs" variant="light" color="gray">
+                          {items.length}
+                        </Badge>
+                      </Group>
+                      <Stack gap={6}>
+                        {items.length ? (
+                          items.map((c) => (
+                            <ContributionCard key={c.id} c={c} meId={me?.id} canSteer={canSteer} readOnly={readOnly} onAction={setActionFor} />
+                          ))
+                        ) : (
+                          <Text size="xs" c="dimmed">
+                            Nothing yet.
+                          </Text>
+                        )}
+                      </Stack>
+                    </Card>
+                  );
+                })}
+              </SimpleGrid>
+            </ScrollArea>
+          )}
+        </div>
+      </SimpleGrid>
+      {!readOnly && (
+        <Card withBorder padding="xs" style={{ position: "sticky", bottom: 0, zIndex: 2 }}>
+          <ComposeBar sessionId={sessionId} />
+        </Card>
+      )}
+      {completing && <CompleteModal session={s} onClose={complete.close} />}
+      {actionFor && <ActionFromIdeaModal session={s} contribution={actionFor} onClose={() => setActionFor(null)} />}
+    </Stack>
+  );
+}
