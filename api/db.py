@@ -47,8 +47,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        # A restarted PostgreSQL leaves dead connections in the pool: check before use.
-        pool_pre_ping=True,
+        # No ping before each use (a round trip on every request): a connection that died
+        # with a restarted server fails its first statement instead, which is a 503, and
+        # SQLAlchemy then invalidates the whole pool so the next requests reconnect.
+        pool_pre_ping=False,
         pool_timeout=5,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
@@ -56,6 +58,28 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def create_read_sessionmaker(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads on PostgreSQL: autocommit, so no BEGIN and COMMIT round trips.
+
+    Under READ COMMITTED every statement takes its own snapshot anyway, so a transaction
+    around a read-only request adds two round trips and no consistency. SQLite keeps its
+    transactions (they are in-process and cost nothing)."""
+    if engine.dialect.name != "postgresql":
+        return sessionmaker
+    reads = async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        autoflush=False,
+    )
+    reads.configure(info=dict(sessionmaker.kw.get("info") or {}))
+    return reads
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -66,7 +90,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     Services flush, never commit. A domain error marked ``keep_changes`` (a failed
     login counted, a reused refresh token's family revoked) still commits its records.
     """
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        request.app.state.read_sessionmaker
+        if request.method in SAFE_METHODS
+        else request.app.state.sessionmaker
+    )
     async with sessionmaker() as session:
         try:
             yield session

@@ -218,10 +218,18 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         if _is_database_outage(exc):
             logger.warning("database unavailable: %s", type(exc).__name__)
+            # Every connection busy (the pool timed out) is not the database being down:
+            # say which, so an operator knows whether to scale or to page someone.
+            busy = isinstance(exc, sa_exc.TimeoutError)
             return problem_response(
                 request,
                 status=503,
-                detail="The database is unreachable; try again shortly.",
+                detail=(
+                    "The service is busy: no database connection was free in time; "
+                    "try again shortly."
+                    if busy
+                    else "The database is unreachable; try again shortly."
+                ),
                 slug="database-unavailable",
                 headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
             )

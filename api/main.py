@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 
 from api import metrics
 from api.config import Settings, get_settings
-from api.db import create_engine, create_sessionmaker
+from api.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
 from api.observability import RequestContextMiddleware, configure_logging
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Every session made here knows the hub: on SQLite it delivers events after commit.
     sessionmaker.configure(info={HUB_KEY: live_hub})
     app.state.sessionmaker = sessionmaker
+    app.state.read_sessionmaker = create_read_sessionmaker(engine, sessionmaker)
     app.state.live_hub = live_hub
     app.state.security = Security(settings)
 

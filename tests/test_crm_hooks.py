@@ -14,10 +14,12 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from sqlalchemy import event, func, select
 from standardwebhooks import Webhook
 
 from api.models import CrmConnection, CrmInboundEvent, Project
+from api.services import crm_hooks
 from api.services.crm_hooks import hubspot_signature
 from tests.factories import API, Actor, add_user, assert_problem, register
 from tests.test_secrets_in_logs import captured, everything_in  # noqa: F401 (fixture)
@@ -219,7 +221,16 @@ async def test_a_generic_deal_creates_the_client_and_project_then_updates_closes
     assert results == ["created", "updated", "updated", "updated", "created"][::-1]
 
 
-async def test_generic_verification_refuses_and_changes_nothing(client):
+@pytest.fixture
+def pinned_clock(monkeypatch) -> int:
+    """The server's clock for the five-minute window, pinned to a whole second: an offset of
+    301 s is then exactly 301 s when it is checked, however slow the machine is."""
+    now = int(time.time())
+    monkeypatch.setattr(crm_hooks, "now_seconds", lambda: float(now))
+    return now
+
+
+async def test_generic_verification_refuses_and_changes_nothing(client, pinned_clock):
     admin = await register(client)
     connection = await connect(client, admin, "generic")
     other = await connect(client, admin, "generic")
@@ -232,11 +243,11 @@ async def test_generic_verification_refuses_and_changes_nothing(client):
         "wrong secret": (body, generic_headers(other["signing_secret"], body)),
         "too old": (
             body,
-            generic_headers(connection["signing_secret"], body, at=time.time() - 301),
+            generic_headers(connection["signing_secret"], body, at=pinned_clock - 301),
         ),
         "too new": (
             body,
-            generic_headers(connection["signing_secret"], body, at=time.time() + 301),
+            generic_headers(connection["signing_secret"], body, at=pinned_clock + 301),
         ),
         "no signature": (body, {k: v for k, v in good.items() if k != "webhook-signature"}),
         "no id": (body, {k: v for k, v in good.items() if k != "webhook-id"}),
@@ -517,13 +528,13 @@ async def test_hubspot_events_verify_and_update_the_deal(client):
     assert failed["result"] == "failed" and "amount" in failed["reason"]
 
 
-async def test_hubspot_refusals(client):
+async def test_hubspot_refusals(client, pinned_clock):
     admin = await register(client)
     secret = "hubspot-app-client-secret"
     connection = await connect(client, admin, "hubspot", client_secret=secret)
     url = connection["webhook_url"]
     body = hubspot_batch({"eventId": 1, "subscriptionType": "deal.creation", "objectId": 1})
-    now = int(time.time() * 1000)
+    now = pinned_clock * 1000
     good = hubspot_headers(secret, url, body, at_ms=now)
     cases = {
         "tampered body": (body.replace(b'"objectId": 1', b'"objectId": 2'), good),

@@ -12,7 +12,7 @@ from api.errors import problem_responses
 from api.models import ProjectKind, ProjectStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created, with_etag
+from api.routers.common import created, page_response, with_etag
 from api.schemas.base import Timestamp
 from api.schemas.projects import (
     MemberCreate,
@@ -61,10 +61,7 @@ async def list_projects(
         q=q,
         updated_since=updated_since,
     )
-    # Typed columns straight from the database: nothing to validate, so construct.
-    return ProjectPage.model_construct(
-        items=[ProjectRead.model_construct(**p) for p in projects], next_cursor=next_cursor
-    )
+    return page_response(projects, next_cursor)
 
 
 @router.post(

@@ -7,11 +7,11 @@ sessions, contributions, action items, time entries) goes through ``project_acce
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import RowMapping, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
@@ -281,7 +281,7 @@ async def list_projects(
     member_id: uuid.UUID | None = None,
     q: str | None = None,
     updated_since: datetime | None = None,
-) -> tuple[Sequence[RowMapping], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the projects the caller may read, as plain rows of the project's columns:
     the busiest read of the API skips building ORM objects it would only copy out again."""
     statement = readable_projects(caller).with_only_columns(
@@ -321,7 +321,8 @@ async def list_projects(
         cursor=cursor,
         plain_rows=True,
     )
-    return [row._mapping for row in rows], next_cursor
+    fields = rows[0]._fields if rows else ()
+    return [dict(zip(fields, row, strict=True)) for row in rows], next_cursor
 
 
 # --- members ---------------------------------------------------------------------------------
