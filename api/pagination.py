@@ -12,7 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Column, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -68,8 +68,8 @@ async def paginate(
     session: AsyncSession,
     statement: Select[Any],
     *,
-    time_column: InstrumentedAttribute[datetime],
-    id_column: InstrumentedAttribute[uuid.UUID],
+    time_column: InstrumentedAttribute[datetime] | Column[datetime],
+    id_column: InstrumentedAttribute[uuid.UUID] | Column[uuid.UUID],
     limit: int,
     cursor: str | None,
     plain_rows: bool = False,

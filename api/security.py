@@ -9,7 +9,9 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -29,6 +31,7 @@ from api.config import Settings
 JWT_ALGORITHM = "HS256"
 # Clock skew tolerated between API replicas and clients, in seconds.
 JWT_LEEWAY_SECONDS = 10
+VERIFIED_TOKENS_KEPT = 4096  # per process: a few kilobytes each, a hit saves an HMAC check
 TokenType = Literal["access", "refresh"]
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss", "jti", "typ")
 
@@ -61,6 +64,10 @@ class Security:
         self._settings = settings
         self._key = settings.secret_key or ""
         self.secret_box = SecretBox(self._key)
+        # Access tokens already verified, by their exact text: a token's signature under
+        # this key never changes its answer, so only the expiry is checked again on a hit.
+        # Bounded, oldest out first; a new key means a new Security and an empty cache.
+        self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
 
     # --- passwords ---------------------------------------------------------------------
 
@@ -120,6 +127,20 @@ class Security:
         return IssuedToken(token=token, token_id=token_id, expires_at=expires_at)
 
     def decode_token(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        if expected_type == "access":
+            cached = self._verified.get(token)
+            if cached is not None:
+                if cached.expires_at.timestamp() + JWT_LEEWAY_SECONDS > time.time():
+                    return cached
+                del self._verified[token]
+            claims = self._decode(token, expected_type=expected_type)
+            self._verified[token] = claims
+            if len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+            return claims
+        return self._decode(token, expected_type=expected_type)
+
+    def _decode(self, token: str, *, expected_type: TokenType) -> TokenClaims:
         try:
             claims = jwt.decode(
                 token,

@@ -294,3 +294,39 @@ async def test_positive_controls_are_accepted(client, world, subtests):
         decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
         assert decoded["alg"] == "HS256"
         assert sign(f"{header}.{payload}") == signature
+
+
+def test_a_verified_token_stays_cached_only_until_it_expires(settings, monkeypatch):
+    """The per-process cache of verified access tokens never outlives a token's expiry, and
+    never holds a refusal."""
+    from datetime import timedelta
+
+    from api import security as security_module
+    from api.security import InvalidToken, Security
+
+    security = Security(settings)
+    issued = security.issue_token(
+        token_type="access",
+        subject=uuid.uuid4(),
+        organization_id=uuid.uuid4(),
+        lifetime=timedelta(seconds=60),
+    )
+    first = security.decode_token(issued.token, expected_type="access")
+    assert security.decode_token(issued.token, expected_type="access") is first  # the cache
+    with pytest.raises(InvalidToken):  # the cached token is still an access token only
+        security.decode_token(issued.token, expected_type="refresh")
+    # Past its expiry the cached answer is dropped and the token is checked afresh (here
+    # only the cache's clock moved, so the fresh check still passes: a new object).
+    later = time.time() + 60 + security_module.JWT_LEEWAY_SECONDS + 1
+    with monkeypatch.context() as patched:
+        patched.setattr(security_module.time, "time", lambda: later)
+        assert security.decode_token(issued.token, expected_type="access") is not first
+    expired = security.issue_token(
+        token_type="access",
+        subject=uuid.uuid4(),
+        organization_id=uuid.uuid4(),
+        lifetime=timedelta(seconds=-60),
+    )
+    with pytest.raises(InvalidToken):
+        security.decode_token(expired.token, expected_type="access")
+    assert expired.token not in security._verified  # refusals are never cached
