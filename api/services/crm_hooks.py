@@ -56,11 +56,8 @@ from api.models import (
     CrmInboundEvent,
     CrmProvider,
     InboundResult,
-    MemberRole,
-    MemberState,
     Project,
     ProjectKind,
-    ProjectMember,
     ProjectStatus,
     User,
     utcnow,
@@ -69,6 +66,7 @@ from api.schemas.base import MAX_AMOUNT
 from api.schemas.integrations import HookEventResult
 from api.security import InvalidToken, SecretBox, secrets_match
 from api.services import outbox
+from api.services.projects import owner_seat
 
 TOLERANCE_SECONDS = 5 * 60
 BAD_SIGNATURE = "The request's signature or credentials do not verify"
@@ -601,16 +599,7 @@ async def _apply(
             async with session.begin_nested():
                 session.add(project)
                 await session.flush()
-                session.add(
-                    ProjectMember(
-                        organization_id=connection.organization_id,
-                        project_id=project.id,
-                        user_id=owner_id,
-                        role=MemberRole.owner,
-                        state=MemberState.active,
-                        budget_minutes=0,
-                    )
-                )
+                session.add(owner_seat(project))
                 await session.flush()
         except IntegrityError:
             # Another event about this deal created the project first: update that one.

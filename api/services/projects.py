@@ -130,6 +130,19 @@ async def _check_client(session: AsyncSession, caller: Caller, client_id: uuid.U
         await get_client(session=session, caller=caller, client_id=client_id)
 
 
+def owner_seat(project: Project) -> ProjectMember:
+    """The owner's own panel row. Every project has one, however it was created (the API,
+    a CRM event, a hand-over): the visibility rule and the ledger rely on it."""
+    return ProjectMember(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        user_id=project.owner_id,
+        role=MemberRole.owner,
+        state=MemberState.active,
+        budget_minutes=0,
+    )
+
+
 async def create_project(*, session: AsyncSession, caller: Caller, data: ProjectCreate) -> Project:
     owner_id = data.owner_id or caller.user_id
     if owner_id != caller.user_id and not caller.is_staff:
@@ -145,16 +158,7 @@ async def create_project(*, session: AsyncSession, caller: Caller, data: Project
     )
     session.add(project)
     await session.flush()
-    session.add(
-        ProjectMember(
-            organization_id=caller.organization_id,
-            project_id=project.id,
-            user_id=owner_id,
-            role=MemberRole.owner,
-            state=MemberState.active,
-            budget_minutes=0,
-        )
-    )
+    session.add(owner_seat(project))
     await session.flush()
     audit.record(
         session,
