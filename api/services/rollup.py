@@ -13,11 +13,13 @@ stored rows with them and ``verify`` lists the differences. Both back the
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -54,15 +56,31 @@ SESSION_FIELDS = ("sessions_completed", "mixed_sessions")
 WRITE_CHUNK = 1_000
 
 
+# organization → (zone, when to look again). Every write of a fact needs the zone; it changes
+# only by an operator's hand, followed by ``mastermind rebuild-ledger`` (which forgets it
+# here; other processes look again within ZONE_TTL_SECONDS).
+_ZONES: dict[uuid.UUID, tuple[ZoneInfo, float]] = {}
+ZONE_TTL_SECONDS = 60.0
+
+
 async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -> ZoneInfo:
     """The zone whose midnights cut the ledger's days (UTC if the name is unknown)."""
+    cached = _ZONES.get(organization_id)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
     name = await session.scalar(
         select(Organization.time_zone).where(Organization.id == organization_id)
     )
     try:
-        return ZoneInfo(name or "UTC")
+        zone = ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        zone = ZoneInfo("UTC")
+    _ZONES[organization_id] = (zone, time.monotonic() + ZONE_TTL_SECONDS)
+    return zone
+
+
+def forget_zone(organization_id: uuid.UUID) -> None:
+    _ZONES.pop(organization_id, None)
 
 
 def month_of(day: date) -> date:
@@ -161,14 +179,14 @@ class RollupBatch:
         await _add(session, HelpRollup, help_rows, ("minutes",), masks=("days_mask",))
         await _add(session, ActivityRollup, activity_rows, ACTIVITY_FIELDS)
         await _add(session, SessionRollup, session_rows, SESSION_FIELDS)
-        for (project_id, user_id), minutes in sorted(
-            self.member_minutes.items(), key=lambda item: _sort_key(item[0])
-        ):
-            await session.execute(
-                sa.update(ProjectMember)
-                .where(ProjectMember.project_id == project_id, ProjectMember.user_id == user_id)
-                .values(minutes_used=ProjectMember.minutes_used + minutes)
+        burn = [
+            {"member_project": project_id, "member_user": user_id, "minutes": minutes}
+            for (project_id, user_id), minutes in sorted(
+                self.member_minutes.items(), key=lambda item: _sort_key(item[0])
             )
+        ]
+        if burn:
+            await session.execute(_ADD_BURN, burn)
         self.help.clear()
         self.activity.clear()
         self.sessions.clear()
@@ -179,8 +197,35 @@ def _sort_key(key: object) -> tuple:
     return tuple(str(part) for part in key) if isinstance(key, tuple) else (str(key),)
 
 
-def _insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+_MEMBER = ProjectMember.__table__
+_ADD_BURN = (
+    sa.update(_MEMBER)
+    .where(
+        _MEMBER.c.project_id == sa.bindparam("member_project"),
+        _MEMBER.c.user_id == sa.bindparam("member_user"),
+    )
+    .values(minutes_used=_MEMBER.c.minutes_used + sa.bindparam("minutes"))
+)
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert(dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` adding the counters and OR-ing the masks,
+    built once per table: executed with a list of rows it compiles once and runs as
+    batched VALUES, instead of compiling a new statement for every write."""
+    cached = _UPSERTS.get((dialect, table.name))
+    if cached is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(table)
+        cached = statement.on_conflict_do_update(
+            index_elements=[column.name for column in table.primary_key.columns],
+            set_={
+                **{name: table.c[name] + statement.excluded[name] for name in counters},
+                **{name: table.c[name].op("|")(statement.excluded[name]) for name in masks},
+            },
+        )
+        _UPSERTS[(dialect, table.name)] = cached
+    return cached
 
 
 async def _add(
@@ -193,24 +238,9 @@ async def _add(
     """Insert the rows, or add their counters to (and OR their masks into) existing ones."""
     if not rows:
         return
-    insert = _insert_for(session)
-    keys = [column.name for column in table.__table__.primary_key.columns]
+    statement = _upsert(session.bind.dialect.name, table.__table__, tuple(counters), tuple(masks))
     for start in range(0, len(rows), WRITE_CHUNK):
-        statement = insert(table).values(rows[start : start + WRITE_CHUNK])
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_={
-                **{
-                    name: getattr(table, name) + getattr(statement.excluded, name)
-                    for name in counters
-                },
-                **{
-                    name: getattr(table, name).op("|")(getattr(statement.excluded, name))
-                    for name in masks
-                },
-            },
-        )
-        await session.execute(statement)
+        await session.execute(statement, rows[start : start + WRITE_CHUNK])
 
 
 # --- recomputation from the facts ------------------------------------------------------------
@@ -476,6 +506,7 @@ async def refresh_organization(
     session: AsyncSession, organization_id: uuid.UUID, progress=None
 ) -> Expected:  # type: ignore[no-untyped-def]
     """Fill what bulk writes left out, then rebuild the rollups from the facts."""
+    forget_zone(organization_id)  # a rebuild is what follows a change of time zone
     await fill_missing_facts(session, organization_id)
     zone = await organization_zone(session, organization_id)
     expected = await expected_rollups(session, organization_id, zone, progress)
