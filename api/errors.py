@@ -129,8 +129,10 @@ def _is_unstorable_text(exc: BaseException) -> bool:
 
     Request models refuse NUL up front; this covers any text that slips past them.
     """
+    # By its SQLSTATE, whatever class wraps it: on an autocommit (read) connection asyncpg's
+    # error arrives as a plain DBAPIError rather than a DataError.
     return (
-        isinstance(exc, sa_exc.DataError)
+        isinstance(exc, sa_exc.DBAPIError)
         and getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT_SQLSTATES
     )
 

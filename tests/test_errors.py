@@ -270,3 +270,18 @@ async def test_problem_documents_on_authenticated_routes_name_the_path(client):
     assert body["type"].endswith("not-found")
     assert body["detail"] == "User not found"
     assert body["instance"] == path
+
+
+async def test_a_nul_character_in_a_filter_is_422_on_reads_too(client, database_url):
+    """PostgreSQL refuses NUL in text; on a read (an autocommit connection) the driver's
+    error comes wrapped differently than in a transaction, and it is still a 422."""
+    admin = await register(client)
+    response = await client.get(
+        f"{API}/clients", params={"industry": "Y\x00x"}, headers=admin.headers
+    )
+    if database_url.startswith("postgresql"):
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "NUL" in response.json()["detail"]
+    else:  # SQLite stores and compares NUL like any other character
+        assert response.status_code == 200, response.text
