@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -73,22 +73,29 @@ async def paginate(
     limit: int,
     cursor: str | None,
     plain_rows: bool = False,
+    newest_first: bool = False,
+    keys_of: Callable[[Any], Any] = lambda row: row,
 ) -> tuple[Sequence[Any], str | None]:
-    """Run ``statement`` ordered by ``(time_column, id_column)`` from the cursor on.
+    """Run ``statement`` ordered by ``(time_column, id_column)`` from the cursor on, oldest
+    first (feeds a script resumes) or with ``newest_first`` (logs a person reads).
 
     Returns the rows (entities, or with ``plain_rows`` the selected columns as rows) and
-    the cursor of the next page, or None on the last page.
+    the cursor of the next page, or None on the last page. ``keys_of`` picks, from a row,
+    the object carrying the two key attributes (for rows of several entities).
     """
     if cursor:
         moment, row_id = decode_cursor(cursor)
-        statement = statement.where(
-            or_(time_column > moment, and_(time_column == moment, id_column > row_id))
-        )
-    statement = statement.order_by(time_column, id_column).limit(limit + 1)
+        if newest_first:
+            after = or_(time_column < moment, and_(time_column == moment, id_column < row_id))
+        else:
+            after = or_(time_column > moment, and_(time_column == moment, id_column > row_id))
+        statement = statement.where(after)
+    order = (time_column.desc(), id_column.desc()) if newest_first else (time_column, id_column)
+    statement = statement.order_by(*order).limit(limit + 1)
     result = await session.execute(statement) if plain_rows else await session.scalars(statement)
     rows = result.all()
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    last = rows[-1]
+    last = keys_of(rows[-1])
     return rows, encode_cursor(getattr(last, time_column.key), getattr(last, id_column.key))

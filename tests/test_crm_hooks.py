@@ -217,8 +217,23 @@ async def test_a_generic_deal_creates_the_client_and_project_then_updates_closes
     assert projects["D-7"]["owner_id"] == admin.id  # the connection's default owner
     assert projects["D-7"]["client_id"] == projects["D-1"]["client_id"]  # one client, upserted
 
-    results = [e["result"] for e in await events_of(client, admin, connection)]
+    events = await events_of(client, admin, connection)
+    results = [e["result"] for e in events]
     assert results == ["created", "updated", "updated", "updated", "created"][::-1]
+    # Paged two at a time, newest first, the same log without a gap or a repeat.
+    paged, cursor = [], None
+    while True:
+        response = await client.get(
+            f"{API}/integrations/crm/{connection['id']}/events",
+            headers=admin.headers,
+            params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+        )
+        assert response.status_code == 200, response.text
+        paged += response.json()["items"]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [e["id"] for e in paged] == [e["id"] for e in events]
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.models import CrmConnection, CrmInboundEvent, CrmProvider, utcnow
-from api.pagination import decode_cursor, encode_cursor, paginate
+from api.pagination import paginate
 from api.schemas.integrations import CrmConnectionCreate
 from api.security import (
     SecretBox,
@@ -133,20 +133,12 @@ async def list_events(
     )
     if exists is None:
         raise NotFound("CRM connection not found")
-    statement = select(CrmInboundEvent).where(CrmInboundEvent.connection_id == connection_id)
-    if cursor:
-        moment, row_id = decode_cursor(cursor)
-        statement = statement.where(
-            or_(
-                CrmInboundEvent.created_at < moment,
-                and_(CrmInboundEvent.created_at == moment, CrmInboundEvent.id < row_id),
-            )
-        )
-    statement = statement.order_by(
-        CrmInboundEvent.created_at.desc(), CrmInboundEvent.id.desc()
-    ).limit(limit + 1)
-    rows = (await session.scalars(statement)).all()
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].created_at, rows[-1].id)
+    return await paginate(
+        session,
+        select(CrmInboundEvent).where(CrmInboundEvent.connection_id == connection_id),
+        time_column=CrmInboundEvent.created_at,
+        id_column=CrmInboundEvent.id,
+        limit=limit,
+        cursor=cursor,
+        newest_first=True,
+    )

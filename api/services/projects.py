@@ -195,24 +195,16 @@ async def _hand_over(
     if previous is not None:
         previous.role = MemberRole.helper
         previous.budget_minutes = project.helper_budget_minutes
+    project.owner_id = new_owner_id
     incoming = by_user.get(new_owner_id)
     if incoming is None:
-        session.add(
-            ProjectMember(
-                organization_id=project.organization_id,
-                project_id=project.id,
-                user_id=new_owner_id,
-                role=MemberRole.owner,
-                state=MemberState.active,
-            )
-        )
+        session.add(owner_seat(project))
     else:
         incoming.role, incoming.state, incoming.budget_minutes = (
             MemberRole.owner,
             MemberState.active,
             0,
         )
-    project.owner_id = new_owner_id
 
 
 async def update_project(

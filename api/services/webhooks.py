@@ -17,7 +17,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Select, and_, delete, or_, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
@@ -31,7 +31,7 @@ from api.models import (
     WebhookSubscription,
     utcnow,
 )
-from api.pagination import decode_cursor, encode_cursor, paginate
+from api.pagination import paginate
 from api.schemas.webhooks import (
     WebhookDeliveryRead,
     WebhookEndpointCreate,
@@ -341,26 +341,17 @@ async def list_deliveries(
     )
     if state is not None:
         statement = statement.where(WebhookDelivery.state == state)
-    if cursor:
-        moment, row_id = decode_cursor(cursor)
-        statement = statement.where(
-            or_(
-                WebhookDelivery.created_at < moment,
-                and_(WebhookDelivery.created_at == moment, WebhookDelivery.id < row_id),
-            )
-        )
-    rows = (
-        await session.execute(
-            statement.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(
-                limit + 1
-            )
-        )
-    ).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1][0]
-        next_cursor = encode_cursor(last.created_at, last.id)
+    rows, next_cursor = await paginate(
+        session,
+        statement,
+        time_column=WebhookDelivery.created_at,
+        id_column=WebhookDelivery.id,
+        limit=limit,
+        cursor=cursor,
+        plain_rows=True,
+        newest_first=True,
+        keys_of=lambda row: row[0],
+    )
     return [_delivery_read(delivery, event) for delivery, event in rows], next_cursor
 
 
