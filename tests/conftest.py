@@ -108,3 +108,34 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+# --- the webhook tests: an app that may post to loopback, a client, a receiver ---------------
+
+
+@pytest.fixture(scope="module")
+async def hook_app(app, settings):
+    """The app with private targets allowed, so endpoints can point at the loopback receiver.
+    Depends on conftest's ``app`` so the tables are emptied after each test."""
+    application = create_app(settings.model_copy(update={"webhook_allow_private_targets": True}))
+    yield application
+    await application.state.live_hub.close()
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def http(hook_app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=hook_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on loopback that records (and can refuse) webhook deliveries."""
+    from tests.webhook_kit import Receiver
+
+    server = Receiver()
+    server.start()
+    yield server
+    server.close()

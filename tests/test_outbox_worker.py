@@ -11,10 +11,8 @@ import signal
 import sys
 import threading
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -25,7 +23,6 @@ from api.services.webhook_worker import SCHEDULE
 from tests.conftest import REPO_ROOT
 from tests.factories import register
 from tests.webhook_kit import (
-    Receiver,
     create_endpoint,
     eventually,
     make_worker,
@@ -33,29 +30,6 @@ from tests.webhook_kit import (
     running_worker,
     verify,
 )
-
-
-@pytest.fixture(scope="module")
-async def hook_app(app, settings):
-    application = create_app(settings.model_copy(update={"webhook_allow_private_targets": True}))
-    yield application
-    await application.state.live_hub.close()
-    await application.state.engine.dispose()
-
-
-@pytest.fixture
-async def http(hook_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=hook_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    server.start()
-    yield server
-    server.close()
 
 
 async def _queue(hook_app, organization_id: str, count: int) -> list[uuid.UUID]:

@@ -7,22 +7,18 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from cryptography.fernet import InvalidToken
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
-from api.main import create_app
 from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from api.services import outbox, ssrf
 from api.services.webhooks import decrypt_secret
 from tests.factories import API, add_user, assert_problem, register
 from tests.webhook_kit import (
-    Receiver,
     create_endpoint,
     deliveries,
     eventually,
@@ -33,31 +29,6 @@ from tests.webhook_kit import (
 )
 
 ALL_EVENTS = ["project.created", "project.closed", "session.completed", "action_item.completed"]
-
-
-@pytest.fixture(scope="module")
-async def hook_app(app, settings):
-    """The app with private targets allowed, so endpoints can point at the loopback receiver.
-    Depends on conftest's ``app`` so the tables are emptied after each test."""
-    application = create_app(settings.model_copy(update={"webhook_allow_private_targets": True}))
-    yield application
-    await application.state.live_hub.close()
-    await application.state.engine.dispose()
-
-
-@pytest.fixture
-async def http(hook_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=hook_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture
