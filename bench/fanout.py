@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,30 +36,13 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from api.config import Settings, normalize_database_url  # noqa: E402
+from api.config import Settings  # noqa: E402
 from api.security import Security  # noqa: E402
+from bench.support import admin_execute, free_port, plain_url  # noqa: E402
 
 DB_NAME = "mastermind_bench_fanout"
 SECRET = "fanout-benchmark-secret-" + "f" * 32
 API = "/api/v1"
-
-
-def _plain(url: str) -> str:
-    return normalize_database_url(url).replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _admin(server: str, statement: str) -> None:
-    connection = await asyncpg.connect(_plain(server).rsplit("/", 1)[0] + "/postgres")
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -127,7 +109,7 @@ async def _setup(url: str, base: str, listeners: int) -> tuple[str, list[str], s
     security = Security(Settings(environment="test", secret_key=SECRET, _env_file=None))
     now = datetime.now(UTC)
     users = [uuid.uuid4() for _ in range(listeners)]
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(plain_url(url))
     try:
         await connection.copy_records_to_table(
             "user",
@@ -229,9 +211,11 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between posts")
     args = parser.parse_args()
 
-    url = _plain(args.database_url).rsplit("/", 1)[0] + f"/{DB_NAME}"
-    asyncio.run(_admin(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    asyncio.run(_admin(args.database_url, f'CREATE DATABASE "{DB_NAME}"'))
+    url = plain_url(args.database_url).rsplit("/", 1)[0] + f"/{DB_NAME}"
+    asyncio.run(
+        admin_execute(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    )
+    asyncio.run(admin_execute(args.database_url, f'CREATE DATABASE "{DB_NAME}"'))
     processes: list[subprocess.Popen[bytes]] = []
     logs = Path(tempfile.mkdtemp(prefix="mastermind-fanout-"))
     try:
@@ -252,7 +236,7 @@ def main() -> None:
         }
         bases = []
         for name in ("a", "b"):
-            port = _free_port()
+            port = free_port()
             log = logs / f"api-{name}.log"
             with log.open("wb") as out:
                 processes.append(
@@ -282,7 +266,9 @@ def main() -> None:
         for process in processes:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(20)
-        asyncio.run(_admin(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        asyncio.run(
+            admin_execute(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        )
 
     cuts = statistics.quantiles(samples, n=100)
     print(

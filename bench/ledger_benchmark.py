@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,8 +37,9 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from api.config import Settings, normalize_database_url  # noqa: E402
+from api.config import Settings  # noqa: E402
 from api.security import Security  # noqa: E402
+from bench.support import admin_execute, free_port, plain_url  # noqa: E402
 
 console = Console(width=130)  # the results table stays readable when piped to a file
 PASSWORD = "benchmark-password-123"
@@ -49,21 +49,9 @@ PROJECTS = 400
 HISTORY_DAYS = 730
 
 
-def _plain_url(url: str) -> str:
-    return normalize_database_url(url).replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(_plain_url(url).rsplit("/", 1)[0] + "/postgres")
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def _seeded(url: str) -> bool:
     try:
-        connection = await asyncpg.connect(_plain_url(url))
+        connection = await asyncpg.connect(plain_url(url))
     except asyncpg.InvalidCatalogNameError:
         return False
     try:
@@ -89,7 +77,7 @@ async def _seed(url: str, facts: int, progress: Progress) -> None:
     """Bulk-load with COPY: users, projects with panels, completed sessions, attendance,
     time entries and contributions, spread evenly over HISTORY_DAYS."""
     rng = random.Random(facts)
-    connection = await asyncpg.connect(_plain_url(url))
+    connection = await asyncpg.connect(plain_url(url))
     now = datetime.now(UTC)
     org = uuid.uuid4()
     security = Security(Settings(environment="test", secret_key=SECRET, _env_file=None))
@@ -359,14 +347,8 @@ def _rebuild_rollups(url: str) -> None:
     console.print(f"rebuild-ledger (with its verification): {time.perf_counter() - started:.1f} s")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_server(url: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -457,7 +439,7 @@ def _pct(samples: list[float], q: float) -> float:
 
 async def _main(args: argparse.Namespace) -> None:
     urls = {
-        size: _plain_url(args.database_url).rsplit("/", 1)[0] + f"/mastermind_bench_{size}"
+        size: plain_url(args.database_url).rsplit("/", 1)[0] + f"/mastermind_bench_{size}"
         for size in (args.small, args.large)
     }
     try:
@@ -473,8 +455,8 @@ async def _main(args: argparse.Namespace) -> None:
                 if args.reuse and await _seeded(url):
                     console.print(f"reusing {name}")
                     continue
-                await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await _admin(url, f'CREATE DATABASE "{name}"')
+                await admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await admin_execute(url, f'CREATE DATABASE "{name}"')
                 _migrate(url)
                 await _seed(url, size, progress)
                 # COPY went around the API: build the rollups the way an operator would.
@@ -486,7 +468,7 @@ async def _main(args: argparse.Namespace) -> None:
         if not args.keep:
             for url in urls.values():
                 name = url.rsplit("/", 1)[1]
-                await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     table = Table(
         title=f"{args.requests} requests per endpoint and size, alternating between sizes (ms)"
     )

@@ -29,7 +29,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench.support import admin_execute, free_port, plain_url  # noqa: E402
 
 DB_NAME = "mastermind_bench_throughput"
 SECRET = "throughput-benchmark-secret-" + "s" * 32
@@ -83,24 +84,8 @@ def minimal_app():  # type: ignore[no-untyped-def]
 # --- database ---------------------------------------------------------------------------------
 
 
-def _plain_url(url: str) -> str:
-    from api.config import normalize_database_url
-
-    return normalize_database_url(url).replace("postgresql+asyncpg://", "postgresql://")
-
-
 def _db_url(server: str) -> str:
-    return _plain_url(server).rsplit("/", 1)[0] + f"/{DB_NAME}"
-
-
-async def _admin(server: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_plain_url(server).rsplit("/", 1)[0] + "/postgres")
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+    return plain_url(server).rsplit("/", 1)[0] + f"/{DB_NAME}"
 
 
 @dataclass
@@ -260,12 +245,6 @@ async def _seed(url: str) -> Seeded:
 
 
 # --- servers ----------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -472,8 +451,10 @@ def main() -> None:
         args.generator = "wrk" if _ensure_wrk() else "httpx"
 
     url = _db_url(args.database_url)
-    asyncio.run(_admin(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    asyncio.run(_admin(args.database_url, f'CREATE DATABASE "{DB_NAME}"'))
+    asyncio.run(
+        admin_execute(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    )
+    asyncio.run(admin_execute(args.database_url, f'CREATE DATABASE "{DB_NAME}"'))
     processes: list[subprocess.Popen[bytes]] = []
     logs = Path(tempfile.mkdtemp(prefix="mastermind-throughput-"))
     try:
@@ -488,7 +469,7 @@ def main() -> None:
         seeded = asyncio.run(_seed(url))
         print(f"seeded {USERS} users, {PROJECTS} projects; the rep sees {seeded.rep_projects}")
 
-        api_port, plain_port = _free_port(), _free_port()
+        api_port, plain_port = free_port(), free_port()
         api_env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -604,7 +585,9 @@ def main() -> None:
             _stop(process)
         if not args.keep:
             asyncio.run(
-                _admin(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+                admin_execute(
+                    args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'
+                )
             )
 
     floor = results[0].requests_per_second

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from api.config import normalize_database_url  # noqa: E402
+from bench.support import free_port, plain_url  # noqa: E402
 
 DB_NAME = "mastermind_fault_restart"
 SECRET = "fault-injection-secret-" + "r" * 32
@@ -68,10 +67,6 @@ class Timeline:
     start_started: float = 0.0
     up_from: float = 0.0  # start command returned: accepting connections again
     outcomes: list[Outcome] = field(default_factory=list)
-
-
-def _plain(url: str) -> str:
-    return normalize_database_url(url).replace("postgresql+asyncpg://", "postgresql://")
 
 
 def _cluster(action: str) -> None:
@@ -244,12 +239,6 @@ async def _verify_writes(url: str, timeline: Timeline) -> tuple[bool, str]:
             f"every acknowledged write stored: {len(stored)}/{len(acknowledged)}")  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -261,7 +250,7 @@ def main() -> int:
     parser.add_argument("--down", type=float, default=3.0, help="seconds PostgreSQL stays down")
     parser.add_argument("--after", type=float, default=8.0, help="seconds of load after")
     args = parser.parse_args()
-    server = _plain(args.database_url).rsplit("/", 1)[0]
+    server = plain_url(args.database_url).rsplit("/", 1)[0]
     url = f"{server}/{DB_NAME}"
 
     async def admin(statement: str) -> None:
@@ -281,7 +270,7 @@ def main() -> int:
             [sys.executable, "-m", "alembic", "upgrade", "head"],
             cwd=REPO, env=env, check=True, capture_output=True,
         )  # fmt: skip
-        port = _free_port()
+        port = free_port()
         with log.open("wb") as out:
             process = subprocess.Popen(  # noqa: S603 - our interpreter and app
                 [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
