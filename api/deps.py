@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -9,13 +10,15 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db import get_session
+from api.db import SAFE_METHODS, get_session
 from api.errors import Unauthorized
+from api.models import User
 from api.security import InvalidToken, Security
 from api.services import api_keys as api_key_service
 from api.services import users as user_service
 from api.services.idempotency import IdempotentCreate, fingerprint
 from api.services.principal import Caller
+from api.user_cache import ActiveUserCache
 
 # scope="function": the session commits when the handler returns, before the response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -66,13 +69,35 @@ async def current_caller(
         claims = security.decode_token(token, expected_type="access")
     except InvalidToken:
         raise Unauthorized("The access token is invalid or expired") from None
-    user = await user_service.get_active_user_for_token(
-        session=session, user_id=claims.subject, organization_id=claims.organization_id
-    )
+    user = await _active_user(request, session, claims.subject, claims.organization_id)
     if user is None:
         raise Unauthorized("The access token is invalid or expired")
     request.state.organization_id = user.organization_id
     return Caller(user=user)
+
+
+async def _active_user(
+    request: Request, session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID
+) -> User | None:
+    """The token's user if still active: from the user cache for reads (see api/user_cache.py),
+    always from the database for writes, so a write never acts on a stale role."""
+    if request.method not in SAFE_METHODS:
+        return await user_service.get_active_user_for_token(
+            session=session, user_id=user_id, organization_id=organization_id
+        )
+    cache: ActiveUserCache = request.app.state.user_cache
+    user = cache.get(user_id, organization_id)
+    if user is not None:
+        return user
+    if not cache.live:
+        request.app.state.live_hub.start_listening()
+    generation = cache.generation
+    user = await user_service.get_active_user_for_token(
+        session=session, user_id=user_id, organization_id=organization_id
+    )
+    if user is not None:
+        cache.put(user, generation=generation)
+    return user
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -7,6 +7,8 @@ with ``Last-Event-ID`` gets exactly what it missed. Fan-out after commit:
 - PostgreSQL: ``pg_notify`` inside the transaction (delivered only if it commits) and one
   ``LISTEN`` connection per API process, so every replica sees every event;
 - SQLite (single process): an ``after_commit`` hook hands events to the in-process hub.
+
+The LISTEN connection also carries user-row change notices to ``api.user_cache``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from sqlalchemy.orm import Session as SyncSession
 from sqlalchemy.orm import SessionTransaction
 
 from api.models import MastermindSession, SessionEvent
+from api.user_cache import CHANNEL as USER_CHANNEL
+from api.user_cache import ActiveUserCache
 
 logger = logging.getLogger("api.events")
 
@@ -153,9 +157,16 @@ async def events_since(
 class LiveHub:
     """This process's subscribers, by session; fed by LISTEN (PostgreSQL) or after_commit."""
 
-    def __init__(self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        user_cache: ActiveUserCache | None = None,
+    ) -> None:
         self._engine = engine
         self._sessionmaker = sessionmaker
+        # The same LISTEN connection carries user-row change notices to this cache.
+        self._user_cache = user_cache
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[LiveEvent | None]]] = defaultdict(set)
         self._listener_task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -166,6 +177,10 @@ class LiveHub:
     @property
     def uses_postgres(self) -> bool:
         return self._engine.dialect.name == "postgresql"
+
+    @property
+    def is_listening(self) -> bool:
+        return self._listening.is_set()
 
     @property
     def listener_count(self) -> int:
@@ -211,15 +226,30 @@ class LiveHub:
                     def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
                         self._on_notification(payload)
 
+                    def on_user_notice(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+                        if self._user_cache is not None:
+                            self._user_cache.on_notice(payload)
+
                     driver.add_termination_listener(lambda _conn: self._connection_lost.set())
                     await driver.add_listener(CHANNEL, on_notify)
+                    await driver.add_listener(USER_CHANNEL, on_user_notice)
                     self._listening.set()
+                    if self._user_cache is not None:
+                        self._user_cache.set_live(True)
                     try:
                         await self._connection_lost.wait()
                     finally:
                         self._listening.clear()
-                        with contextlib.suppress(Exception):
-                            await driver.remove_listener(CHANNEL, on_notify)
+                        if self._user_cache is not None:
+                            self._user_cache.set_live(False)
+                        if driver.is_closed():
+                            # Terminated under us: never hand a dead connection back to the
+                            # pool, where a request would check it out and fail.
+                            await connection.invalidate()
+                        else:
+                            with contextlib.suppress(Exception):
+                                await driver.remove_listener(CHANNEL, on_notify)
+                                await driver.remove_listener(USER_CHANNEL, on_user_notice)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -232,11 +262,17 @@ class LiveHub:
                             queue.put_nowait(None)
                 await asyncio.sleep(1.0)
 
-    async def _ensure_listening(self) -> None:
-        if not self.uses_postgres:
+    def start_listening(self) -> None:
+        """Start the LISTEN connection if it is not running (PostgreSQL only); returns at once."""
+        if not self.uses_postgres or self._closed:
             return
         if self._listener_task is None or self._listener_task.done():
             self._listener_task = asyncio.create_task(self._listen_forever())
+
+    async def _ensure_listening(self) -> None:
+        if not self.uses_postgres:
+            return
+        self.start_listening()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._listening.wait(), timeout=5.0)
 

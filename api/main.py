@@ -36,6 +36,7 @@ from api.schemas.problems import Problem
 from api.security import Security
 from api.services import webhook_worker
 from api.spa import mount_spa
+from api.user_cache import USER_CACHE_KEY, ActiveUserCache
 
 
 def operation_id(route: APIRoute) -> str:
@@ -99,12 +100,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     sessionmaker = create_sessionmaker(engine)
-    live_hub = LiveHub(engine, sessionmaker)
-    # Every session made here knows the hub: on SQLite it delivers events after commit.
-    sessionmaker.configure(info={HUB_KEY: live_hub})
+    user_cache = ActiveUserCache()
+    live_hub = LiveHub(engine, sessionmaker, user_cache)
+    # Every session made here knows the hub (on SQLite it delivers events after commit) and
+    # the user cache (a committed change to a user row is forgotten at once).
+    sessionmaker.configure(info={HUB_KEY: live_hub, USER_CACHE_KEY: user_cache})
     app.state.sessionmaker = sessionmaker
     app.state.read_sessionmaker = create_read_sessionmaker(engine, sessionmaker)
     app.state.live_hub = live_hub
+    app.state.user_cache = user_cache
     app.state.security = Security(settings)
 
     install_error_handlers(app)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -72,6 +72,12 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
+def _new_request_id() -> str:
+    # 32 random hex digits, the shape of uuid4().hex without building a UUID (measurable
+    # on every request).
+    return os.urandom(16).hex()
+
+
 class RequestContextMiddleware:
     """Gives each request an id (kept from a well-formed ``X-Request-ID``), adds security
     headers, and writes one access-log line: method, route template, status, latency,
@@ -86,7 +92,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -85,6 +85,19 @@ def _schema_snapshot(database_url: str) -> dict[str, dict[str, object]]:
             enums = sorted(enum["name"] for enum in inspector.get_enums())
             if enums:
                 snapshot["<enum types>"] = {"names": enums}
+            # Triggers and their functions (migration 0007) are invisible to the inspector.
+            triggers = sync_connection.exec_driver_sql(
+                "SELECT tgrelid::regclass::text, tgname, tgfoid::regproc::text FROM pg_trigger"
+                " WHERE NOT tgisinternal ORDER BY 1, 2"
+            ).all()
+            if triggers:
+                snapshot["<triggers>"] = {"rows": [tuple(row) for row in triggers]}
+            functions = sync_connection.exec_driver_sql(
+                "SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace"
+                " ORDER BY 1"
+            ).scalars()
+            if names := list(functions):
+                snapshot["<functions>"] = {"names": names}
         return snapshot
 
     async def run() -> dict[str, dict[str, object]]:

@@ -30,6 +30,12 @@ def counted_statements(app) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
+def is_caller_lookup(statement: str) -> bool:
+    """The caller's own row, read once per request unless the user cache has it (reads on
+    PostgreSQL once its listener runs): a constant, so it is left out of the comparison."""
+    return 'WHERE "user".id = ' in statement and '"user".is_active IS' in statement
+
+
 async def statements_for(
     client: httpx.AsyncClient, app, actor: Actor, url: str, rows: int, *, last_page: bool = True
 ) -> list[str]:
@@ -39,7 +45,7 @@ async def statements_for(
     assert response.status_code == 200, response.text
     assert len(response.json()["items"]) == rows
     assert (response.json()["next_cursor"] is None) is last_page
-    return list(statements)
+    return [statement for statement in statements if not is_caller_lookup(statement)]
 
 
 async def create_clients(client, admin: Actor, owners: list[Actor], count: int) -> None:

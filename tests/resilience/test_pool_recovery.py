@@ -28,7 +28,7 @@ async def test_a_backend_terminated_mid_transaction_does_not_poison_the_pool(pos
     name = make_url(postgres).database
     # Warm the pool with several connections, so a poisoned one would be handed out again.
     warm = await asyncio.gather(
-        *(client.get(f"{API}/users/me", headers=admin.headers) for _ in range(8))
+        *(client.get(f"{API}/users", headers=admin.headers) for _ in range(8))
     )
     assert {r.status_code for r in warm} == {200}
 
@@ -39,7 +39,7 @@ async def test_a_backend_terminated_mid_transaction_does_not_poison_the_pool(pos
         blocker_tx = blocker.transaction()
         await blocker_tx.start()
         await blocker.execute('LOCK TABLE "user" IN ACCESS EXCLUSIVE MODE')
-        request = asyncio.create_task(client.get(f"{API}/users/me", headers=admin.headers))
+        request = asyncio.create_task(client.get(f"{API}/users", headers=admin.headers))
         victim = None
         for _ in range(100):
             victim = await killer.fetchval(
@@ -65,13 +65,15 @@ async def test_a_backend_terminated_mid_transaction_does_not_poison_the_pool(pos
 
     # Every later request finds a working connection, one after the other and all at once.
     for _ in range(5):
-        assert (await client.get(f"{API}/users/me", headers=admin.headers)).status_code == 200
+        assert (await client.get(f"{API}/users", headers=admin.headers)).status_code == 200
     burst = await asyncio.gather(
-        *(client.get(f"{API}/users/me", headers=admin.headers) for _ in range(30))
+        *(client.get(f"{API}/users", headers=admin.headers) for _ in range(30))
     )
     assert [r.status_code for r in burst] == [200] * 30
     pool = app.state.engine.pool
-    assert pool.checkedout() == 0, "a connection leaked from the failed request"
+    # Reads start this process's LISTEN connection (api/user_cache.py), which holds one.
+    listener = 1 if app.state.live_hub.is_listening else 0
+    assert pool.checkedout() == listener, "a connection leaked from the failed request"
 
 
 class _RestartingServer(Exception):
