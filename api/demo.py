@@ -45,6 +45,7 @@ from api.models import (
 )
 from api.security import Security
 from api.services import rollup
+from api.services.projects import owner_seat
 
 DEMO_ORGANIZATION = "Northwind Industrial Sales"
 DEMO_DOMAIN = "northwind.example"
@@ -273,16 +274,7 @@ async def seed_demo(
             session.add(project)
             await session.flush()
             helpers = rng.sample([p for p in [*reps, manager] if p.id != owner.id], 3)
-            members = [
-                ProjectMember(
-                    organization_id=org_id,
-                    project_id=project.id,
-                    user_id=owner.id,
-                    role=MemberRole.owner,
-                    state=MemberState.active,
-                    budget_minutes=0,
-                )
-            ]
+            members = [owner_seat(project)]
             for position, helper in enumerate(helpers):
                 members.append(
                     ProjectMember(
@@ -292,6 +284,7 @@ async def seed_demo(
                         role=MemberRole.helper if position < 2 else MemberRole.observer,
                         state=MemberState.active if position < 2 else MemberState.invited,
                         budget_minutes=180,
+                        project_created_at=project.created_at,
                     )
                 )
             session.add_all(members)
@@ -556,7 +549,8 @@ def _scale_one_copy(
                 {"id": new_id(), **stamp, "organization_id": org_id, "project_id": project_id,
                  "user_id": user_id,
                  "role": MemberRole.owner if position == 0 else MemberRole.helper,
-                 "state": MemberState.active, "budget_minutes": 0 if position == 0 else 180}
+                 "state": MemberState.active, "budget_minutes": 0 if position == 0 else 180,
+                 "project_created_at": stamp["created_at"]}
             )  # fmt: skip
         for week, purpose in enumerate(
             (SessionPurpose.targeting, SessionPurpose.approach, SessionPurpose.solution)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Column, Select, and_, or_
+from sqlalchemy import BindParameter, Column, Integer, Select, and_, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -64,6 +64,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         ) from exc
 
 
+def _literal_limit(value: int) -> BindParameter[int]:
+    """``LIMIT 51`` written into the SQL, not sent as a parameter: PostgreSQL cannot know a
+    parameter's value when it plans a prepared statement once for every execution (a generic
+    plan), so it assumes a large share of the table, prices the generic plan above the
+    custom one and re-plans the statement on every execution instead. A literal limit keeps
+    one cached plan per page size (there are few) and saves that planning on every request."""
+    return literal(value, Integer, literal_execute=True)
+
+
 async def paginate(
     session: AsyncSession,
     statement: Select[Any],
@@ -75,13 +84,16 @@ async def paginate(
     plain_rows: bool = False,
     newest_first: bool = False,
     keys_of: Callable[[Any], Any] = lambda row: row,
+    row_keys: tuple[str, str] | None = None,
 ) -> tuple[Sequence[Any], str | None]:
     """Run ``statement`` ordered by ``(time_column, id_column)`` from the cursor on, oldest
     first (feeds a script resumes) or with ``newest_first`` (logs a person reads).
 
     Returns the rows (entities, or with ``plain_rows`` the selected columns as rows) and
     the cursor of the next page, or None on the last page. ``keys_of`` picks, from a row,
-    the object carrying the two key attributes (for rows of several entities).
+    the object carrying the two key attributes (for rows of several entities), and
+    ``row_keys`` their names on it when they differ from the ordering columns' (a page
+    ordered by a copy of the key, such as a seat's ``project_created_at``).
     """
     if cursor:
         moment, row_id = decode_cursor(cursor)
@@ -91,11 +103,12 @@ async def paginate(
             after = or_(time_column > moment, and_(time_column == moment, id_column > row_id))
         statement = statement.where(after)
     order = (time_column.desc(), id_column.desc()) if newest_first else (time_column, id_column)
-    statement = statement.order_by(*order).limit(limit + 1)
+    statement = statement.order_by(*order).limit(_literal_limit(limit + 1))
     result = await session.execute(statement) if plain_rows else await session.scalars(statement)
     rows = result.all()
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     last = keys_of(rows[-1])
-    return rows, encode_cursor(getattr(last, time_column.key), getattr(last, id_column.key))
+    time_key, id_key = row_keys or (time_column.key, id_column.key)
+    return rows, encode_cursor(getattr(last, time_key), getattr(last, id_key))

@@ -106,6 +106,7 @@ async def _setup(url: str, base: str, listeners: int) -> tuple[str, list[str], s
         r.raise_for_status()
         project = r.json()
     org, project_id = uuid.UUID(admin["organization"]["id"]), uuid.UUID(project["id"])
+    project_created_at = datetime.fromisoformat(project["created_at"])
     security = Security(Settings(environment="test", secret_key=SECRET, _env_file=None))
     now = datetime.now(UTC)
     users = [uuid.uuid4() for _ in range(listeners)]
@@ -124,10 +125,12 @@ async def _setup(url: str, base: str, listeners: int) -> tuple[str, list[str], s
         await connection.copy_records_to_table(
             "project_member",
             records=[
-                (uuid.uuid4(), now, now, org, project_id, u, "helper", "active", 60) for u in users
+                (uuid.uuid4(), now, now, org, project_id, u, "helper", "active", 60,
+                 project_created_at)
+                for u in users
             ],
             columns=["id", "created_at", "updated_at", "organization_id", "project_id",
-                     "user_id", "role", "state", "budget_minutes"],
+                     "user_id", "role", "state", "budget_minutes", "project_created_at"],
         )  # fmt: skip
     finally:
         await connection.close()

@@ -149,9 +149,9 @@ async def _seed(url: str, facts: int, progress: Progress) -> None:
                     None,
                 )
             )
-            members.append((uuid.uuid4(), now, now, org, pid, owner, "owner", "active", 0))
+            members.append((uuid.uuid4(), now, now, org, pid, owner, "owner", "active", 0, now))
             members += [
-                (uuid.uuid4(), now, now, org, pid, h, "helper", "active", 120) for h in helpers
+                (uuid.uuid4(), now, now, org, pid, h, "helper", "active", 120, now) for h in helpers
             ]
         await connection.copy_records_to_table(
             "project",
@@ -190,6 +190,7 @@ async def _seed(url: str, facts: int, progress: Progress) -> None:
                 "role",
                 "state",
                 "budget_minutes",
+                "project_created_at",
             ],
         )
         panel = {}

@@ -175,11 +175,12 @@ async def _seed(url: str) -> Seeded:
                     None,
                 )
             )
-            members.append((uuid.uuid4(), created, created, org, pid, owner, "owner", "active", 0))
+            members.append(
+                (uuid.uuid4(), created, created, org, pid, owner, "owner", "active", 0, created)
+            )
             for helper in rng.sample([u for u in users[10:] if u != owner], PANEL):
-                members.append(
-                    (uuid.uuid4(), created, created, org, pid, helper, "helper", "active", 120)
-                )
+                seat = (uuid.uuid4(), created, created, org, pid, helper, "helper", "active", 120)
+                members.append((*seat, created))
         columns = [
             "id",
             "created_at",
@@ -214,6 +215,7 @@ async def _seed(url: str) -> Seeded:
                 "role",
                 "state",
                 "budget_minutes",
+                "project_created_at",
             ],
         )
         # The plain table: the same rows, the same columns, an index for its one query.

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from api.models import MemberRole, MemberState, ProjectMember, Role, User
+from api.models import MemberRole, MemberState, Project, ProjectMember, Role, User
 from tests.factories import API, DEFAULT_PASSWORD, Actor, register, unique_email
 
 PROBLEM = "application/problem+json"
@@ -231,6 +231,8 @@ async def quick_users(
 async def seat_members(app: Any, project_id: str, actors: list[Actor], *, role: str = "helper"):
     """Put users on a project as active members directly (bulk set-up only)."""
     async with app.state.sessionmaker() as session:
+        project = await session.get(Project, uuid.UUID(project_id))
+        assert project is not None
         session.add_all(
             ProjectMember(
                 organization_id=uuid.UUID(a.organization_id),
@@ -239,6 +241,7 @@ async def seat_members(app: Any, project_id: str, actors: list[Actor], *, role: 
                 role=MemberRole(role),
                 state=MemberState.active,
                 budget_minutes=60,
+                project_created_at=project.created_at,
             )
             for a in actors
         )

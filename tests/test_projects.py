@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import delete, func, select
 
 from api.models import AuditEvent, Project, ProjectMember
+from tests.conftest import alembic_config
 from tests.factories import (
     API,
     ETAG,
@@ -664,6 +666,96 @@ async def test_list_pages_with_a_cursor(client, org):
         cursor = page["next_cursor"]
     assert cursor is None
     assert seen == created
+
+
+async def all_pages(client, actor: Actor, **params) -> list[str]:
+    seen, cursor = [], None
+    while True:
+        page = await client.get(
+            f"{API}/projects",
+            headers=actor.headers,
+            params={"limit": 2, **params, **({"cursor": cursor} if cursor else {})},
+        )
+        assert page.status_code == 200, page.text
+        seen += [p["id"] for p in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+async def test_a_reps_list_holds_exactly_the_projects_they_may_read(client, org):
+    """A rep's list walks their seats (api/services/projects.py: list_projects), every other
+    read tests the rule on each project: both must agree, page after page, in order."""
+    rep, other = org.outsider, org.observer
+    owned = await make_project(client, rep, title="Owned")
+    invited, active, declined, left, unrelated = [
+        (await make_project(client, other, title=title))["id"]
+        for title in ("Invited", "Active", "Declined", "Left", "Unrelated")
+    ]
+    assert (await invite(client, other, invited, rep)).status_code == 201
+    await join(client, other, active, rep)
+    assert (await invite(client, other, declined, rep)).status_code == 201
+    await patch_member(client, rep, declined, rep, state="declined")
+    await join(client, other, left, rep)
+    await patch_member(client, rep, left, rep, state="left")
+    handed_to_rep = (await make_project(client, other, title="Handed to the rep"))["id"]
+    handed_away = (await make_project(client, rep, title="Handed away"))["id"]
+    for project_id, new_owner in ((handed_to_rep, rep), (handed_away, other)):
+        response = await client.patch(
+            f"{API}/projects/{project_id}",
+            headers=org.manager.headers,
+            json={"owner_id": new_owner.id},
+        )
+        assert response.status_code == 200, response.text
+
+    everything = await all_pages(client, org.admin)
+    readable = [
+        project_id
+        for project_id in everything
+        if (await client.get(f"{API}/projects/{project_id}", headers=rep.headers)).status_code
+        == 200
+    ]
+    assert readable == [owned["id"], invited, active, handed_to_rep, handed_away]
+    assert unrelated not in readable
+    assert await all_pages(client, rep) == readable
+    # Filters apply to the walked seats as to the rule.
+    assert await all_pages(client, rep, owner_id=rep.id) == [owned["id"], handed_to_rep]
+    assert await all_pages(client, rep, member_id=rep.id) == [invited, active, handed_away]
+    assert await all_pages(client, rep, q="handed") == [handed_to_rep, handed_away]
+    # With updated_since the list walks projects by update time instead: the same set.
+    since = "2000-01-01T00:00:00Z"
+    assert sorted(await all_pages(client, rep, updated_since=since)) == sorted(readable)
+
+
+async def test_the_migration_copies_project_times_onto_seats_and_restores_owner_seats(
+    client, app, org, database_url
+):
+    """Migration 0008 on existing rows: every seat gets its project's created_at, and a
+    project whose owner had no seat (the rule now relies on seats alone) gets one."""
+    seatless = await make_project(client, org.outsider, title="Seatless")
+    await app.state.engine.dispose()  # no pooled connection holds a lock during the DDL
+    config = alembic_config(database_url)
+    await asyncio.to_thread(command.downgrade, config, "0007")
+    async with app.state.engine.begin() as connection:
+        seats = ProjectMember.__table__
+        await connection.execute(
+            delete(seats).where(seats.c.project_id == uuid.UUID(seatless["id"]))
+        )
+    await app.state.engine.dispose()
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    async with app.state.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(ProjectMember.project_created_at, Project.created_at).join(
+                    Project, Project.id == ProjectMember.project_id
+                )
+            )
+        ).all()
+    assert rows and all(seat_time == project_time for seat_time, project_time in rows)
+    seat = (await members(client, org.admin, seatless["id"]))[org.outsider.id]
+    assert (seat["role"], seat["state"]) == ("owner", "active")
+    assert await listed_ids(client, org.outsider) == [seatless["id"]]
 
 
 # --- members ----------------------------------------------------------------------------------

@@ -76,11 +76,20 @@ class ProjectMember(IdTable, table=True):
     __table_args__ = (
         sa.UniqueConstraint("project_id", "user_id"),
         sa.CheckConstraint("budget_minutes >= 0", name="budget_non_negative"),
+        # A person's seats in their projects' order: a rep's project list walks this index
+        # and reads only the page it returns (migration 0008).
+        sa.Index(
+            "ix_project_member_user_id_project_created_at",
+            "user_id",
+            "project_created_at",
+            "project_id",
+            "state",
+        ),
     )
 
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     project_id: uuid.UUID = Field(foreign_key="project.id", ondelete="CASCADE")
-    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT")
     role: MemberRole = Field(sa_type=enum_type(MemberRole, "project_member_role"))
     state: MemberState = Field(
         default=MemberState.invited, sa_type=enum_type(MemberState, "project_member_state")
@@ -89,6 +98,9 @@ class ProjectMember(IdTable, table=True):
     # Attendance plus time entries on this project, kept in step with the facts in the same
     # transaction (``mastermind rebuild-ledger`` recomputes it): budget burn without a scan.
     minutes_used: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The project's created_at, copied when the seat is made (it never changes): lets a
+    # person's projects be listed in project order from their seats alone.
+    project_created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
 class TimeEntry(IdTable, table=True):
