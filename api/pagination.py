@@ -12,7 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import BindParameter, Column, Integer, Select, and_, literal, or_
+from sqlalchemy import Column, Integer, Select, and_, bindparam, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -64,13 +64,71 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         ) from exc
 
 
-def _literal_limit(value: int) -> BindParameter[int]:
-    """``LIMIT 51`` written into the SQL, not sent as a parameter: PostgreSQL cannot know a
-    parameter's value when it plans a prepared statement once for every execution (a generic
-    plan), so it assumes a large share of the table, prices the generic plan above the
-    custom one and re-plans the statement on every execution instead. A literal limit keeps
-    one cached plan per page size (there are few) and saves that planning on every request."""
-    return literal(value, Integer, literal_execute=True)
+# The parameters a keyset page statement takes (``page_parameters`` fills them).
+# ``LIMIT 51`` is written into the SQL at execution, not sent as a parameter: PostgreSQL
+# cannot know a parameter's value when it plans a prepared statement once for every
+# execution (a generic plan), so it assumes a large share of the table, prices the generic
+# plan above the custom one and plans the statement again on every execution. A literal
+# limit keeps one cached plan per page size (there are few) and saves that planning.
+_PAGE_LIMIT = bindparam("page_limit", type_=Integer, literal_execute=True)
+_CURSOR_TIME = "cursor_time"
+_CURSOR_ID = "cursor_id"
+
+
+def keyset_page(
+    statement: Select[Any],
+    *,
+    time_column: InstrumentedAttribute[datetime] | Column[datetime],
+    id_column: InstrumentedAttribute[uuid.UUID] | Column[uuid.UUID],
+    after_cursor: bool,
+    newest_first: bool = False,
+) -> Select[Any]:
+    """``statement`` as a page: ordered by ``(time_column, id_column)``, limited, and with
+    ``after_cursor`` starting after the cursor's key. The limit and the cursor are
+    parameters, so one page statement can be built once and run for every request
+    (``run_page`` with ``page_parameters``)."""
+    if after_cursor:
+        moment, row_id = bindparam(_CURSOR_TIME), bindparam(_CURSOR_ID)
+        if newest_first:
+            after = or_(time_column < moment, and_(time_column == moment, id_column < row_id))
+        else:
+            after = or_(time_column > moment, and_(time_column == moment, id_column > row_id))
+        statement = statement.where(after)
+    order = (time_column.desc(), id_column.desc()) if newest_first else (time_column, id_column)
+    return statement.order_by(*order).limit(_PAGE_LIMIT)
+
+
+def page_parameters(limit: int, cursor: str | None) -> dict[str, Any]:
+    """The values of a ``keyset_page`` statement's parameters (one row more than the page,
+    to know whether another page follows)."""
+    parameters: dict[str, Any] = {"page_limit": limit + 1}
+    if cursor:
+        parameters[_CURSOR_TIME], parameters[_CURSOR_ID] = decode_cursor(cursor)
+    return parameters
+
+
+async def run_page(
+    session: AsyncSession,
+    statement: Select[Any],
+    parameters: dict[str, Any],
+    *,
+    limit: int,
+    row_keys: tuple[str, str],
+    plain_rows: bool = False,
+    keys_of: Callable[[Any], Any] = lambda row: row,
+) -> tuple[Sequence[Any], str | None]:
+    """Run a ``keyset_page`` statement; the rows and the next page's cursor (None on the
+    last page), read from the attributes ``row_keys`` of ``keys_of(last row)``."""
+    if plain_rows:
+        rows = (await session.execute(statement, parameters)).all()
+    else:
+        rows = (await session.scalars(statement, parameters)).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = keys_of(rows[-1])
+    time_key, id_key = row_keys
+    return rows, encode_cursor(getattr(last, time_key), getattr(last, id_key))
 
 
 async def paginate(
@@ -95,20 +153,20 @@ async def paginate(
     ``row_keys`` their names on it when they differ from the ordering columns' (a page
     ordered by a copy of the key, such as a seat's ``project_created_at``).
     """
-    if cursor:
-        moment, row_id = decode_cursor(cursor)
-        if newest_first:
-            after = or_(time_column < moment, and_(time_column == moment, id_column < row_id))
-        else:
-            after = or_(time_column > moment, and_(time_column == moment, id_column > row_id))
-        statement = statement.where(after)
-    order = (time_column.desc(), id_column.desc()) if newest_first else (time_column, id_column)
-    statement = statement.order_by(*order).limit(_literal_limit(limit + 1))
-    result = await session.execute(statement) if plain_rows else await session.scalars(statement)
-    rows = result.all()
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = keys_of(rows[-1])
-    time_key, id_key = row_keys or (time_column.key, id_column.key)
-    return rows, encode_cursor(getattr(last, time_key), getattr(last, id_key))
+    parameters = page_parameters(limit, cursor)  # a bad cursor is refused before any query
+    page = keyset_page(
+        statement,
+        time_column=time_column,
+        id_column=id_column,
+        after_cursor=bool(cursor),
+        newest_first=newest_first,
+    )
+    return await run_page(
+        session,
+        page,
+        parameters,
+        limit=limit,
+        row_keys=row_keys or (time_column.key, id_column.key),
+        plain_rows=plain_rows,
+        keys_of=keys_of,
+    )

@@ -727,6 +727,23 @@ async def test_a_reps_list_holds_exactly_the_projects_they_may_read(client, org)
     assert sorted(await all_pages(client, rep, updated_since=since)) == sorted(readable)
 
 
+async def test_a_page_statement_built_once_runs_with_each_callers_values(client, org):
+    """The list's statement is built once per shape of request and shared by every caller
+    (``_project_page``): requests of the same shape from two organizations, interleaved,
+    each see their own projects only."""
+    ours = (await make_project(client, org.outsider, title="Ours"))["id"]
+    rival_admin = org.stranger
+    rival_rep = await add_user(client, rival_admin)
+    theirs = (await make_project(client, rival_rep, title="Theirs"))["id"]
+    for _ in range(2):
+        assert await listed_ids(client, org.outsider) == [ours]
+        assert await listed_ids(client, rival_rep) == [theirs]
+        assert await listed_ids(client, org.outsider, q="o") == [ours]
+        assert await listed_ids(client, rival_rep, q="o") == []
+        assert await listed_ids(client, rival_admin) == [theirs]
+        assert theirs not in await listed_ids(client, org.admin)
+
+
 async def test_the_migration_copies_project_times_onto_seats_and_restores_owner_seats(
     client, app, org, database_url
 ):

@@ -7,7 +7,9 @@ sessions, contributions, action items, time entries) goes through ``project_acce
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +28,7 @@ from api.models import (
     User,
     utcnow,
 )
-from api.pagination import paginate
+from api.pagination import keyset_page, page_parameters, paginate, run_page
 from api.schemas.projects import (
     MemberCreate,
     MemberRead,
@@ -51,20 +53,26 @@ MEMBER = ProjectMember.__table__
 
 def project_visibility(caller: Caller) -> ColumnElement[bool]:
     """Which projects the caller may read, the one rule: admins and managers see every
-    project of the organization; others see the projects they hold a visible seat on
-    (``visible_seats``). Owners are included: every project has its owner's active seat
-    (``owner_seat``). Written on the table's columns so ORM and Core statements share it."""
-    in_organization = PROJECT.c.organization_id == caller.organization_id
-    if caller.is_staff:
+    project of the organization; others see the projects they hold a visible seat on.
+    Owners are included: every project has its owner's active seat (``owner_seat``).
+    Written on the table's columns so ORM and Core statements share it."""
+    return _visibility(caller.is_staff, caller.organization_id, caller.user_id)
+
+
+# The rule on expressions: the caller's values, or the bind parameters of a statement built
+# once for every caller (the project list's ``_project_page``).
+def _visibility(staff: bool, organization_id: Any, user_id: Any) -> ColumnElement[bool]:
+    in_organization = PROJECT.c.organization_id == organization_id
+    if staff:
         return in_organization
-    seats = select(MEMBER.c.project_id).where(visible_seats(caller))
+    seats = select(MEMBER.c.project_id).where(_visible_seats(user_id))
     return and_(in_organization, PROJECT.c.id.in_(seats))
 
 
-def visible_seats(caller: Caller) -> ColumnElement[bool]:
-    """The caller's seats that let them read their project: invited or active."""
+def _visible_seats(user_id: Any) -> ColumnElement[bool]:
+    """A person's seats that let them read their project: invited or active."""
     return and_(
-        MEMBER.c.user_id == caller.user_id,
+        MEMBER.c.user_id == user_id,
         # Written into the SQL, not sent as parameters: PostgreSQL then knows, when it plans
         # the statement once for all executions, that nearly every seat matches, and keeps
         # that plan instead of planning again on every request.
@@ -304,12 +312,86 @@ async def list_projects(
     updated_since: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the projects the caller may read, as plain rows of the project's columns:
-    the busiest read of the API skips building ORM objects it would only copy out again."""
-    # Core on the table's columns: no ORM compile step, no entities to build.
+    the busiest read of the API skips building ORM objects it would only copy out again,
+    and runs a statement built once per shape of request (``_project_page``)."""
+    filters: dict[str, Any] = {
+        "status": status,
+        "kind": kind,
+        "owner_id": owner_id,
+        "client_id": client_id,
+        "member_id": member_id,
+        "title_pattern": f"%{_escape_like(q.lower())}%" if q else None,
+        "updated_since": updated_since,
+    }
+    filters = {name: value for name, value in filters.items() if value is not None}
+    shape = _PageShape(
+        staff=caller.is_staff,
+        by_update=updated_since is not None,
+        filters=frozenset(filters),
+        after_cursor=bool(cursor),
+    )
+    parameters = {
+        **page_parameters(limit, cursor),
+        **filters,
+        "caller_organization_id": caller.organization_id,
+    }
+    if not caller.is_staff:
+        parameters["caller_id"] = caller.user_id
+    rows, next_cursor = await run_page(
+        session,
+        _project_page(shape),
+        parameters,
+        limit=limit,
+        row_keys=("updated_at", "id") if shape.by_update else ("created_at", "id"),
+        plain_rows=True,
+    )
+    fields = rows[0]._fields if rows else ()
+    return [dict(zip(fields, row, strict=True)) for row in rows], next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class _PageShape:
+    """What decides the project list's SQL; the values travel as parameters."""
+
+    staff: bool
+    by_update: bool
+    filters: frozenset[str]
+    after_cursor: bool
+
+
+# A seat in the "projects I help on" filter: another use of the seats table than the walk.
+_HELPER_SEAT = MEMBER.alias("helper_seat")
+
+# Each filter of the list, on the bind parameter named after it.
+_FILTERS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "status": lambda value: PROJECT.c.status == value,
+    "kind": lambda value: PROJECT.c.kind == value,
+    "owner_id": lambda value: PROJECT.c.owner_id == value,
+    "client_id": lambda value: PROJECT.c.client_id == value,
+    # "Projects I help on": a visible panel seat that is not the owner's.
+    "member_id": lambda value: PROJECT.c.id.in_(
+        select(_HELPER_SEAT.c.project_id).where(
+            _HELPER_SEAT.c.user_id == value,
+            _HELPER_SEAT.c.role != MemberRole.owner,
+            _HELPER_SEAT.c.state.in_(VISIBLE_STATES),
+        )
+    ),
+    "title_pattern": lambda value: func.lower(PROJECT.c.title).like(value, escape="/"),
+    "updated_since": lambda value: PROJECT.c.updated_at > value,
+}
+
+
+@functools.lru_cache(maxsize=512)
+def _project_page(shape: _PageShape) -> Select[Any]:
+    """The project list's statement for one shape of request, built once: building it and
+    computing its cache key cost more CPU than running it. Every value is a bind parameter
+    without a default, so a value left out fails the request instead of reusing another's."""
     columns = PROJECT.c
-    if caller.is_staff or updated_since is not None:
-        statement = select(*columns).where(project_visibility(caller))
-        time_column, id_column = columns.created_at, columns.id
+    organization_id, caller_id = bindparam("caller_organization_id"), bindparam("caller_id")
+    if shape.staff or shape.by_update:
+        statement = select(*columns).where(_visibility(shape.staff, organization_id, caller_id))
+        time_column = columns.updated_at if shape.by_update else columns.created_at
+        id_column = columns.id
     else:
         # The same rule walked from the other end: the caller's visible seats, in their
         # projects' order (a seat carries its project's created_at). A rep sees a few
@@ -318,48 +400,19 @@ async def list_projects(
         statement = (
             select(*columns)
             .select_from(MEMBER.join(PROJECT, PROJECT.c.id == MEMBER.c.project_id))
-            .where(visible_seats(caller), columns.organization_id == caller.organization_id)
+            .where(_visible_seats(caller_id), columns.organization_id == organization_id)
         )
         time_column, id_column = MEMBER.c.project_created_at, MEMBER.c.project_id
-    if status is not None:
-        statement = statement.where(columns.status == status)
-    if kind is not None:
-        statement = statement.where(columns.kind == kind)
-    if owner_id is not None:
-        statement = statement.where(columns.owner_id == owner_id)
-    if client_id is not None:
-        statement = statement.where(columns.client_id == client_id)
-    if member_id is not None:
-        # "Projects I help on": a panel seat that is not the owner's. An alias: the seats
-        # walked above are another use of the same table.
-        helper_seat = MEMBER.alias("helper_seat")
-        statement = statement.where(
-            columns.id.in_(
-                select(helper_seat.c.project_id).where(
-                    helper_seat.c.user_id == member_id,
-                    helper_seat.c.role != MemberRole.owner,
-                    helper_seat.c.state.in_(VISIBLE_STATES),
-                )
-            )
-        )
-    if q:
-        statement = statement.where(func.lower(columns.title).contains(q.lower(), autoescape=True))
-    row_keys = ("created_at", "id")
-    if updated_since is not None:
-        statement = statement.where(columns.updated_at > updated_since)
-        time_column, row_keys = columns.updated_at, ("updated_at", "id")
-    rows, next_cursor = await paginate(
-        session,
-        statement,
-        time_column=time_column,
-        id_column=id_column,
-        limit=limit,
-        cursor=cursor,
-        plain_rows=True,
-        row_keys=row_keys,
+    for name in sorted(shape.filters):
+        statement = statement.where(_FILTERS[name](bindparam(name)))
+    return keyset_page(
+        statement, time_column=time_column, id_column=id_column, after_cursor=shape.after_cursor
     )
-    fields = rows[0]._fields if rows else ()
-    return [dict(zip(fields, row, strict=True)) for row in rows], next_cursor
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern whose escape character is ``/``."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 # --- members ---------------------------------------------------------------------------------
