@@ -26,9 +26,15 @@ from typing import Any
 import orjson
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session as SyncSession
 from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.pool import NullPool
 
 from api.models import MastermindSession, SessionEvent
 from api.user_cache import CHANNEL as USER_CHANNEL
@@ -164,6 +170,7 @@ class LiveHub:
         user_cache: ActiveUserCache | None = None,
     ) -> None:
         self._engine = engine
+        self._listen_engine: AsyncEngine | None = None
         self._sessionmaker = sessionmaker
         # The same LISTEN connection carries user-row change notices to this cache.
         self._user_cache = user_cache
@@ -177,10 +184,6 @@ class LiveHub:
     @property
     def uses_postgres(self) -> bool:
         return self._engine.dialect.name == "postgresql"
-
-    @property
-    def is_listening(self) -> bool:
-        return self._listening.is_set()
 
     @property
     def listener_count(self) -> int:
@@ -215,10 +218,18 @@ class LiveHub:
                 self.dispatch(live)
 
     async def _listen_forever(self) -> None:
-        """Hold one LISTEN connection; reconnect after a database restart."""
+        """Hold one LISTEN connection; reconnect after a database restart.
+
+        The connection is the process's own, outside the request pool (an engine without a
+        pool): it never takes a request's place, and when it dies it is simply closed,
+        never handed back to the pool for a request to fail on."""
+        if self._listen_engine is None:
+            self._listen_engine = create_async_engine(
+                self._engine.url, poolclass=NullPool, connect_args={"timeout": 5}
+            )
         while not self._closed:
             try:
-                async with self._engine.connect() as connection:
+                async with self._listen_engine.connect() as connection:
                     raw = await connection.get_raw_connection()
                     driver = raw.driver_connection
                     self._connection_lost.clear()
@@ -242,11 +253,7 @@ class LiveHub:
                         self._listening.clear()
                         if self._user_cache is not None:
                             self._user_cache.set_live(False)
-                        if driver.is_closed():
-                            # Terminated under us: never hand a dead connection back to the
-                            # pool, where a request would check it out and fail.
-                            await connection.invalidate()
-                        else:
+                        if not driver.is_closed():
                             with contextlib.suppress(Exception):
                                 await driver.remove_listener(CHANNEL, on_notify)
                                 await driver.remove_listener(USER_CHANNEL, on_user_notice)
@@ -336,6 +343,8 @@ class LiveHub:
             self._listener_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._listener_task
+        if self._listen_engine is not None:
+            await self._listen_engine.dispose()
 
 
 def close_streams_on_shutdown_signal(hub: LiveHub) -> None:
