@@ -1,8 +1,9 @@
 """Projects and their panels: who may see a project, who may steer it, who may contribute.
 
 ``project_visibility`` is the one scoping rule (``readable_projects`` wraps it for entity
-queries, the project list uses it in Core); every project-bound resource (members,
-sessions, contributions, action items, time entries) goes through ``project_access``.
+queries; the project list builds the same rule on bind parameters and, for a rep, walks the
+same seats in project order); every project-bound resource (members, sessions,
+contributions, action items, time entries) goes through ``project_access``.
 """
 
 from __future__ import annotations
