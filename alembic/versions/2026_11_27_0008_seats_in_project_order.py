@@ -14,6 +14,9 @@ The index (user_id, project_created_at, project_id, state) also answers every lo
 user_id the old one did, from the index alone, so it replaces it. Every project has an
 owner's seat (api/services/projects.py: owner_seat); this migration adds any that is
 missing, since the visibility rule now relies on seats alone.
+
+It rewrites every seat row once and builds an index: on a large table, run it at a quiet
+time (the table is locked while it runs).
 """
 
 import uuid
