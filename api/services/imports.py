@@ -14,6 +14,7 @@ import csv
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -300,20 +301,43 @@ async def import_clients(
                     }
                 )
                 continue
-            changes = {k: v for k, v in values.items() if getattr(current, k) != v}
-            if changes:
-                await session.execute(
-                    update(Client).where(Client.id == current.id).values(**changes, updated_at=now)
-                )
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        if new_rows:
-            await session.execute(insert(Client), new_rows)
-            report.created += len(new_rows)
+            await _update_changed(session, Client, current, values, now, report)
+        await _insert_new(session, Client, new_rows, report)
         done += len(batch)
         on_progress(done)
     return report
+
+
+async def _update_changed(
+    session: AsyncSession,
+    model: type[Client] | type[Contact],
+    current: Any,
+    values: dict[str, Any],
+    now: datetime,
+    report: ImportReport,
+) -> None:
+    """Write the file's values that differ from the stored row, and count the row as updated
+    or unchanged: a re-run of the same file changes nothing."""
+    changes = {key: value for key, value in values.items() if getattr(current, key) != value}
+    if not changes:
+        report.unchanged += 1
+        return
+    await session.execute(
+        update(model).where(model.id == current.id).values(**changes, updated_at=now)
+    )
+    report.updated += 1
+
+
+async def _insert_new(
+    session: AsyncSession,
+    model: type[Client] | type[Contact],
+    rows: list[dict[str, Any]],
+    report: ImportReport,
+) -> None:
+    """Insert a batch's new rows in one statement."""
+    if rows:
+        await session.execute(insert(model), rows)
+        report.created += len(rows)
 
 
 async def _client_names(session: AsyncSession, organization_id: uuid.UUID) -> dict[str, uuid.UUID]:
@@ -459,19 +483,8 @@ async def import_contacts(
                     }
                 )
                 continue
-            changes = {k: v for k, v in values.items() if getattr(current, k) != v}
-            if changes:
-                await session.execute(
-                    update(Contact)
-                    .where(Contact.id == current.id)
-                    .values(**changes, updated_at=now)
-                )
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        if new_rows:
-            await session.execute(insert(Contact), new_rows)
-            report.created += len(new_rows)
+            await _update_changed(session, Contact, current, values, now, report)
+        await _insert_new(session, Contact, new_rows, report)
         done += len(batch)
         on_progress(done)
     return report
