@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -38,23 +37,23 @@ sys.path.insert(0, str(REPO))
 
 from api.config import Settings  # noqa: E402
 from api.security import Security  # noqa: E402
-from bench.support import admin_execute, free_port, plain_url  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    MEMBER_COLUMNS,
+    USER_COLUMNS,
+    database_url,
+    drop_database,
+    free_port,
+    plain_url,
+    recreate_database,
+    start_process,
+    stop_process,
+    wait_ready,
+)
 
 DB_NAME = "mastermind_bench_fanout"
 SECRET = "fanout-benchmark-secret-" + "f" * 32
 API = "/api/v1"
-
-
-async def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=1) as http:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise SystemExit(f"{base} exited:\n{log.read_text()[-3000:]}")  # noqa: ASYNC240
-            with contextlib.suppress(httpx.TransportError):
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    raise SystemExit(f"{base} did not start:\n{log.read_text()[-3000:]}")  # noqa: ASYNC240
 
 
 class Listener:
@@ -119,8 +118,7 @@ async def _setup(url: str, base: str, listeners: int) -> tuple[str, list[str], s
                  "[]", True, "not-a-login")
                 for i, u in enumerate(users)
             ],
-            columns=["id", "created_at", "updated_at", "organization_id", "email", "full_name",
-                     "role", "seniority", "expertise", "is_active", "password_hash"],
+            columns=USER_COLUMNS,
         )  # fmt: skip
         await connection.copy_records_to_table(
             "project_member",
@@ -129,8 +127,7 @@ async def _setup(url: str, base: str, listeners: int) -> tuple[str, list[str], s
                  project_created_at)
                 for u in users
             ],
-            columns=["id", "created_at", "updated_at", "organization_id", "project_id",
-                     "user_id", "role", "state", "budget_minutes", "project_created_at"],
+            columns=MEMBER_COLUMNS,
         )  # fmt: skip
     finally:
         await connection.close()
@@ -207,29 +204,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=DEFAULT_DATABASE_URL,
     )
     parser.add_argument("--listeners", type=int, default=50)
     parser.add_argument("--posts", type=int, default=40)
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between posts")
     args = parser.parse_args()
 
-    url = plain_url(args.database_url).rsplit("/", 1)[0] + f"/{DB_NAME}"
-    asyncio.run(
-        admin_execute(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    )
-    asyncio.run(admin_execute(args.database_url, f'CREATE DATABASE "{DB_NAME}"'))
+    url = database_url(args.database_url, DB_NAME)
     processes: list[subprocess.Popen[bytes]] = []
     logs = Path(tempfile.mkdtemp(prefix="mastermind-fanout-"))
     try:
+        asyncio.run(recreate_database(url))
         env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
         server_env = {
             **env,
             "SECRET_KEY": SECRET,
@@ -240,38 +227,28 @@ def main() -> None:
         bases = []
         for name in ("a", "b"):
             port = free_port()
-            log = logs / f"api-{name}.log"
-            with log.open("wb") as out:
-                processes.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                         "--port", str(port), "--no-access-log", "--log-level", "warning"],
-                        cwd=REPO,
-                        env=server_env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                )  # fmt: skip
+            processes.append(
+                start_process(
+                    [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+                     "--port", str(port), "--no-access-log", "--log-level", "warning"],
+                    server_env,
+                    logs / f"api-{name}.log",
+                )
+            )  # fmt: skip
             bases.append(f"http://127.0.0.1:{port}")
+        for base, process, name in zip(bases, processes, ("a", "b"), strict=True):
+            wait_ready(f"{base}/readyz", process, logs / f"api-{name}.log")
 
-        async def run() -> list[float]:
-            for base, process, name in zip(bases, processes, ("a", "b"), strict=True):
-                await _wait_ready(base, process, logs / f"api-{name}.log")
-            return await _measure(args, bases, url)
-
-        samples = asyncio.run(run())
+        samples = asyncio.run(_measure(args, bases, url))
         for process in processes:
             assert process.poll() is None, "an API process died during the run"
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                process.send_signal(signal.SIGTERM)  # both at once: they stop side by side
         for process in processes:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(20)
-        asyncio.run(
-            admin_execute(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        )
+            stop_process(process)
+        asyncio.run(drop_database(url))
 
     cuts = statistics.quantiles(samples, n=100)
     print(

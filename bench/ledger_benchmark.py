@@ -39,7 +39,17 @@ sys.path.insert(0, str(REPO))
 
 from api.config import Settings  # noqa: E402
 from api.security import Security  # noqa: E402
-from bench.support import admin_execute, free_port, plain_url  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    MEMBER_COLUMNS,
+    PROJECT_COLUMNS,
+    USER_COLUMNS,
+    database_url,
+    drop_database,
+    free_port,
+    plain_url,
+    recreate_database,
+)
 
 console = Console(width=130)  # the results table stays readable when piped to a file
 PASSWORD = "benchmark-password-123"
@@ -60,17 +70,6 @@ async def _seeded(url: str) -> bool:
         return False
     finally:
         await connection.close()
-
-
-def _migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
 
 
 async def _seed(url: str, facts: int, progress: Progress) -> None:
@@ -109,19 +108,7 @@ async def _seed(url: str, facts: int, progress: Progress) -> None:
                 )
                 for i, u in enumerate(users)
             ],
-            columns=[
-                "id",
-                "created_at",
-                "updated_at",
-                "organization_id",
-                "email",
-                "full_name",
-                "role",
-                "seniority",
-                "expertise",
-                "is_active",
-                "password_hash",
-            ],
+            columns=USER_COLUMNS,
         )
         projects, members = [], []
         for _ in range(PROJECTS):
@@ -156,42 +143,12 @@ async def _seed(url: str, facts: int, progress: Progress) -> None:
         await connection.copy_records_to_table(
             "project",
             records=projects,
-            columns=[
-                "id",
-                "created_at",
-                "updated_at",
-                "organization_id",
-                "kind",
-                "client_id",
-                "owner_id",
-                "title",
-                "objective",
-                "status",
-                "due_date",
-                "estimated_value",
-                "currency",
-                "helper_budget_minutes",
-                "closed_at",
-                "close_note",
-                "external_source",
-                "external_id",
-            ],
+            columns=PROJECT_COLUMNS,
         )
         await connection.copy_records_to_table(
             "project_member",
             records=members,
-            columns=[
-                "id",
-                "created_at",
-                "updated_at",
-                "organization_id",
-                "project_id",
-                "user_id",
-                "role",
-                "state",
-                "budget_minutes",
-                "project_created_at",
-            ],
+            columns=MEMBER_COLUMNS,
         )
         panel = {}
         for m in members:
@@ -440,7 +397,7 @@ def _pct(samples: list[float], q: float) -> float:
 
 async def _main(args: argparse.Namespace) -> None:
     urls = {
-        size: plain_url(args.database_url).rsplit("/", 1)[0] + f"/mastermind_bench_{size}"
+        size: database_url(args.database_url, f"mastermind_bench_{size}")
         for size in (args.small, args.large)
     }
     try:
@@ -456,9 +413,7 @@ async def _main(args: argparse.Namespace) -> None:
                 if args.reuse and await _seeded(url):
                     console.print(f"reusing {name}")
                     continue
-                await admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await admin_execute(url, f'CREATE DATABASE "{name}"')
-                _migrate(url)
+                await recreate_database(url)
                 await _seed(url, size, progress)
                 # COPY went around the API: build the rollups the way an operator would.
                 progress.stop()
@@ -468,8 +423,7 @@ async def _main(args: argparse.Namespace) -> None:
     finally:
         if not args.keep:
             for url in urls.values():
-                name = url.rsplit("/", 1)[1]
-                await admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await drop_database(url)
     table = Table(
         title=f"{args.requests} requests per endpoint and size, alternating between sizes (ms)"
     )
@@ -502,7 +456,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=DEFAULT_DATABASE_URL,
     )
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--large", type=int, default=1_000_000)

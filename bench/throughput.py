@@ -42,7 +42,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.support import admin_execute, free_port, plain_url  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    MEMBER_COLUMNS,
+    PROJECT_COLUMNS,
+    USER_COLUMNS,
+    database_url,
+    drop_database,
+    free_port,
+    recreate_database,
+    start_process,
+    stop_process,
+    wait_ready,
+)
 
 DB_NAME = "mastermind_bench_throughput"
 SECRET = "throughput-benchmark-secret-" + "s" * 32
@@ -82,10 +94,6 @@ def minimal_app():  # type: ignore[no-untyped-def]
 
 
 # --- database ---------------------------------------------------------------------------------
-
-
-def _db_url(server: str) -> str:
-    return plain_url(server).rsplit("/", 1)[0] + f"/{DB_NAME}"
 
 
 @dataclass
@@ -135,19 +143,7 @@ async def _seed(url: str) -> Seeded:
                 )
                 for i, u in enumerate(users)
             ],
-            columns=[
-                "id",
-                "created_at",
-                "updated_at",
-                "organization_id",
-                "email",
-                "full_name",
-                "role",
-                "seniority",
-                "expertise",
-                "is_active",
-                "password_hash",
-            ],
+            columns=USER_COLUMNS,
         )
         projects, members = [], []
         for index in range(PROJECTS):
@@ -181,46 +177,15 @@ async def _seed(url: str) -> Seeded:
             for helper in rng.sample([u for u in users[10:] if u != owner], PANEL):
                 seat = (uuid.uuid4(), created, created, org, pid, helper, "helper", "active", 120)
                 members.append((*seat, created))
-        columns = [
-            "id",
-            "created_at",
-            "updated_at",
-            "organization_id",
-            "kind",
-            "client_id",
-            "owner_id",
-            "title",
-            "objective",
-            "status",
-            "due_date",
-            "estimated_value",
-            "currency",
-            "helper_budget_minutes",
-            "closed_at",
-            "close_note",
-            "external_source",
-            "external_id",
-        ]
-        await connection.copy_records_to_table("project", records=projects, columns=columns)
+        await connection.copy_records_to_table("project", records=projects, columns=PROJECT_COLUMNS)
         await connection.copy_records_to_table(
             "project_member",
             records=members,
-            columns=[
-                "id",
-                "created_at",
-                "updated_at",
-                "organization_id",
-                "project_id",
-                "user_id",
-                "role",
-                "state",
-                "budget_minutes",
-                "project_created_at",
-            ],
+            columns=MEMBER_COLUMNS,
         )
         # The plain table: the same rows, the same columns, an index for its one query.
         await connection.execute(
-            f"CREATE TABLE bench_plain AS SELECT {', '.join(columns)} FROM project"
+            f"CREATE TABLE bench_plain AS SELECT {', '.join(PROJECT_COLUMNS)} FROM project"
         )
         await connection.execute("CREATE INDEX ON bench_plain (created_at DESC, id DESC)")
 
@@ -244,40 +209,6 @@ async def _seed(url: str) -> Seeded:
     finally:
         await connection.close()
     return Seeded("user10@bench.example", "user1@bench.example", session_id, rep_projects)
-
-
-# --- servers ----------------------------------------------------------------------------------
-
-
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{url} exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not start:\n{log.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 # --- load -------------------------------------------------------------------------------------
@@ -438,10 +369,7 @@ def _ensure_wrk() -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-    )
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
@@ -452,22 +380,11 @@ def main() -> None:
     if args.generator is None:
         args.generator = "wrk" if _ensure_wrk() else "httpx"
 
-    url = _db_url(args.database_url)
-    asyncio.run(
-        admin_execute(args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    )
-    asyncio.run(admin_execute(args.database_url, f'CREATE DATABASE "{DB_NAME}"'))
+    url = database_url(args.database_url, DB_NAME)
     processes: list[subprocess.Popen[bytes]] = []
     logs = Path(tempfile.mkdtemp(prefix="mastermind-throughput-"))
     try:
-        env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        asyncio.run(recreate_database(url))
         seeded = asyncio.run(_seed(url))
         print(f"seeded {USERS} users, {PROJECTS} projects; the rep sees {seeded.rep_projects}")
 
@@ -526,10 +443,10 @@ def main() -> None:
                 "--workers",
                 str(args.workers),
             ]
-        processes.append(_start(command, api_env, logs / "api.log"))
+        processes.append(start_process(command, api_env, logs / "api.log"))
         plain_env = {**os.environ, "PLAIN_DSN": url}
         processes.append(
-            _start(
+            start_process(
                 [
                     *uvicorn,
                     "--factory",
@@ -546,8 +463,8 @@ def main() -> None:
             )
         )
         api, plain = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{plain_port}"
-        _wait_ready(f"{api}/readyz", processes[0], logs / "api.log")
-        _wait_ready(f"{plain}/plain?limit=1", processes[1], logs / "plain.log")
+        wait_ready(f"{api}/readyz", processes[0], logs / "api.log")
+        wait_ready(f"{plain}/plain?limit=1", processes[1], logs / "plain.log")
 
         rep, manager = _token(api, seeded.rep_email), _token(api, seeded.manager_email)
         _check(api, rep, seeded.rep_projects)
@@ -557,7 +474,7 @@ def main() -> None:
 
         if args.profile:
             _load("scoped list (rep)", listing, auth, None, args, processes[0].pid)
-            _stop(processes[0])
+            stop_process(processes[0], signal.SIGINT)
             print(profile.read_text())
             return
 
@@ -590,13 +507,9 @@ def main() -> None:
         ]
     finally:
         for process in processes:
-            _stop(process)
+            stop_process(process, signal.SIGINT)
         if not args.keep:
-            asyncio.run(
-                admin_execute(
-                    args.database_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'
-                )
-            )
+            asyncio.run(drop_database(url))
 
     floor = results[0].requests_per_second
     print(

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,16 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.support import free_port, plain_url  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    database_url,
+    drop_database,
+    free_port,
+    recreate_database,
+    start_process,
+    stop_process,
+    wait_ready,
+)
 
 DB_NAME = "mastermind_fault_restart"
 SECRET = "fault-injection-secret-" + "r" * 32
@@ -243,52 +251,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=DEFAULT_DATABASE_URL,
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--baseline", type=float, default=3.0, help="seconds of load before")
     parser.add_argument("--down", type=float, default=3.0, help="seconds PostgreSQL stays down")
     parser.add_argument("--after", type=float, default=8.0, help="seconds of load after")
     args = parser.parse_args()
-    server = plain_url(args.database_url).rsplit("/", 1)[0]
-    url = f"{server}/{DB_NAME}"
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(f"{server}/postgres")
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-    asyncio.run(admin(f'CREATE DATABASE "{DB_NAME}"'))
+    url = database_url(args.database_url, DB_NAME)
     log = Path(tempfile.mkdtemp(prefix="mastermind-fault-")) / "api.log"
     process = None
     try:
-        env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=REPO, env=env, check=True, capture_output=True,
-        )  # fmt: skip
+        asyncio.run(recreate_database(url))
         port = free_port()
-        with log.open("wb") as out:
-            process = subprocess.Popen(  # noqa: S603 - our interpreter and app
-                [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                 "--port", str(port), "--workers", str(args.workers), "--no-access-log"],
-                cwd=REPO,
-                env={**env, "SECRET_KEY": SECRET, "ENVIRONMENT": "production",
-                     "LOG_LEVEL": "WARNING", "RUN_WEBHOOK_WORKER": "false"},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        process = start_process(
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(args.workers), "--no-access-log"],
+            {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET,
+             "ENVIRONMENT": "production", "LOG_LEVEL": "WARNING", "RUN_WEBHOOK_WORKER": "false"},
+            log,
+        )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        wait_ready(f"{base}/readyz", process, log)
         workers_before = _children(process.pid)
         timeline, _session_id = asyncio.run(_run(args, base))
         results = _check(timeline)
@@ -296,10 +280,9 @@ def main() -> int:
         results.append((alive, f"API processes alive and unchanged: {sorted(workers_before)}"))
         results.append(asyncio.run(_verify_writes(url, timeline)))
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        if process is not None:
+            stop_process(process)
+        asyncio.run(drop_database(url))
     for passed, text in results:
         print(("PASS " if passed else "FAIL ") + text)
     return 0 if all(passed for passed, _ in results) else 1
