@@ -1,5 +1,6 @@
 // Loading, error and empty states, so no screen is ever blank.
 import { Alert, Button, Center, Loader, Stack, Text } from "@mantine/core";
+import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { errorMessage } from "../api/problem";
 
@@ -40,4 +41,20 @@ export function Empty({ children, action }: { children: ReactNode; action?: Reac
       {action}
     </Stack>
   );
+}
+
+// A query's three states in one place: loading, its error (with "Try again" when `retry`),
+// then `children` with the data.
+export function QueryState<T>({
+  query,
+  retry = false,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  retry?: boolean;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <Loading />;
+  if (query.error) return <ErrorState error={query.error} onRetry={retry ? () => void query.refetch() : undefined} />;
+  return <>{children(query.data as T)}</>;
 }

@@ -31,7 +31,7 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useUserNames, type Schemas } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty, QueryState } from "../components/states";
 import { UserSelect } from "../components/UserSelect";
 import { applyApiError, notifySaved, showError } from "../components/forms";
 import { absoluteTime, relativeTime } from "../format";
@@ -260,55 +260,54 @@ function CrmPanel() {
       <Group justify="flex-end">
         <Button onClick={create.open}>Connect a CRM</Button>
       </Group>
-      {list.isPending ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.refetch} />
-      ) : list.data.length ? (
-        <ScrollArea>
-          <Table miw={700}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Provider</Table.Th>
-                <Table.Th>Webhook URL</Table.Th>
-                <Table.Th>Default owner</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>{c.name}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light">{c.provider}</Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4} wrap="nowrap">
-                      <Code style={{ wordBreak: "break-all" }}>{absoluteUrl(c.webhook_url)}</Code>
-                      <CopyButton value={absoluteUrl(c.webhook_url)}>
-                        {({ copied, copy }) => (
-                          <Button size="compact-xs" variant="subtle" onClick={copy}>
-                            {copied ? "Copied" : "Copy"}
-                          </Button>
-                        )}
-                      </CopyButton>
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{nameOf(c.default_owner_id)}</Table.Td>
-                  <Table.Td>
-                    <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(c.id)} aria-label={`Remove ${c.name}`}>
-                      Remove
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      ) : (
-        <Empty>No CRM connected — connect one so new deals open projects by themselves.</Empty>
-      )}
+      <QueryState query={list} retry>
+        {(connections) =>
+          connections.length ? (
+            <ScrollArea>
+              <Table miw={700}>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Provider</Table.Th>
+                    <Table.Th>Webhook URL</Table.Th>
+                    <Table.Th>Default owner</Table.Th>
+                    <Table.Th />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {connections.map((c) => (
+                    <Table.Tr key={c.id}>
+                      <Table.Td>{c.name}</Table.Td>
+                      <Table.Td>
+                        <Badge variant="light">{c.provider}</Badge>
+                      </Table.Td>
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap">
+                          <Code style={{ wordBreak: "break-all" }}>{absoluteUrl(c.webhook_url)}</Code>
+                          <CopyButton value={absoluteUrl(c.webhook_url)}>
+                            {({ copied, copy }) => (
+                              <Button size="compact-xs" variant="subtle" onClick={copy}>
+                                {copied ? "Copied" : "Copy"}
+                              </Button>
+                            )}
+                          </CopyButton>
+                        </Group>
+                      </Table.Td>
+                      <Table.Td>{nameOf(c.default_owner_id)}</Table.Td>
+                      <Table.Td>
+                        <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(c.id)} aria-label={`Remove ${c.name}`}>
+                          Remove
+                        </Button>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollArea>
+          ) : (
+            <Empty>No CRM connected — connect one so new deals open projects by themselves.</Empty>
+          )}
+      </QueryState>
       {creating && <CrmCreateModal onClose={create.close} />}
     </Stack>
   );
@@ -395,56 +394,55 @@ function ApiKeysPanel() {
       <Group justify="flex-end">
         <Button onClick={create.open}>New API key</Button>
       </Group>
-      {list.isPending ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.refetch} />
-      ) : list.data.length ? (
-        <ScrollArea>
-          <Table miw={760}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Key</Table.Th>
-                <Table.Th>Scopes</Table.Th>
-                <Table.Th>Created by</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.map((k) => (
-                <Table.Tr key={k.id}>
-                  <Table.Td>{k.name}</Table.Td>
-                  <Table.Td>
-                    <Code>{k.prefix}…</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {k.scopes.map((s) => (
-                        <Badge key={s} size="xs" variant="outline">
-                          {s}
-                        </Badge>
-                      ))}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{nameOf(k.created_by_id)}</Table.Td>
-                  <Table.Td>{k.last_used_at ? relativeTime(k.last_used_at) : "never"}</Table.Td>
-                  <Table.Td>{k.expires_at ? absoluteTime(k.expires_at) : "never"}</Table.Td>
-                  <Table.Td>
-                    <Button size="xs" variant="subtle" color="red" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
-                      Revoke
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </ScrollArea>
-      ) : (
-        <Empty>No API keys — create one for each script that pulls session outcomes.</Empty>
-      )}
+      <QueryState query={list} retry>
+        {(apiKeys) =>
+          apiKeys.length ? (
+            <ScrollArea>
+              <Table miw={760}>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Key</Table.Th>
+                    <Table.Th>Scopes</Table.Th>
+                    <Table.Th>Created by</Table.Th>
+                    <Table.Th>Last used</Table.Th>
+                    <Table.Th>Expires</Table.Th>
+                    <Table.Th />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {apiKeys.map((k) => (
+                    <Table.Tr key={k.id}>
+                      <Table.Td>{k.name}</Table.Td>
+                      <Table.Td>
+                        <Code>{k.prefix}…</Code>
+                      </Table.Td>
+                      <Table.Td>
+                        <Group gap={4}>
+                          {k.scopes.map((s) => (
+                            <Badge key={s} size="xs" variant="outline">
+                              {s}
+                            </Badge>
+                          ))}
+                        </Group>
+                      </Table.Td>
+                      <Table.Td>{nameOf(k.created_by_id)}</Table.Td>
+                      <Table.Td>{k.last_used_at ? relativeTime(k.last_used_at) : "never"}</Table.Td>
+                      <Table.Td>{k.expires_at ? absoluteTime(k.expires_at) : "never"}</Table.Td>
+                      <Table.Td>
+                        <Button size="xs" variant="subtle" color="red" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
+                          Revoke
+                        </Button>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollArea>
+          ) : (
+            <Empty>No API keys — create one for each script that pulls session outcomes.</Empty>
+          )}
+      </QueryState>
       {creating && <ApiKeyCreateModal onClose={create.close} />}
     </Stack>
   );
@@ -526,60 +524,59 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: Schemas["WebhookEndpoint
     <Drawer opened onClose={onClose} position="right" size="xl" title={`Deliveries to ${endpoint.url}`}>
       <Stack>
         <SegmentedControl value={state} onChange={setState} data={["all", "pending", "delivered", "failed"]} />
-        {deliveries.isPending ? (
-          <Loading />
-        ) : deliveries.error ? (
-          <ErrorState error={deliveries.error} onRetry={deliveries.refetch} />
-        ) : deliveries.data.length ? (
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th className="num">Attempts</Table.Th>
-                <Table.Th>Last</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {deliveries.data.map((d) => (
-                <Table.Tr key={d.id}>
-                  <Table.Td>
-                    <Text size="sm">{d.event_type}</Text>
-                    <Text size="xs" c="dimmed">
-                      {relativeTime(d.created_at)}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge color={d.state === "delivered" ? "green" : d.state === "failed" ? "red" : "yellow"} variant="light">
-                      {d.state}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td className="num">{d.attempts}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs">
-                      {d.last_status_code ?? ""} {d.last_error ?? ""}
-                    </Text>
-                    {d.next_attempt_at && d.state === "pending" && (
-                      <Text size="xs" c="dimmed">
-                        next {relativeTime(d.next_attempt_at)}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    {d.state !== "delivered" && (
-                      <Button size="compact-xs" variant="light" onClick={() => retry.mutate(d.id)} loading={retry.isPending && retry.variables === d.id}>
-                        Retry
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        ) : (
-          <Empty>No deliveries yet.</Empty>
-        )}
+        <QueryState query={deliveries} retry>
+          {(attempts) =>
+            attempts.length ? (
+              <Table>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Event</Table.Th>
+                    <Table.Th>State</Table.Th>
+                    <Table.Th className="num">Attempts</Table.Th>
+                    <Table.Th>Last</Table.Th>
+                    <Table.Th />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {attempts.map((d) => (
+                    <Table.Tr key={d.id}>
+                      <Table.Td>
+                        <Text size="sm">{d.event_type}</Text>
+                        <Text size="xs" c="dimmed">
+                          {relativeTime(d.created_at)}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Badge color={d.state === "delivered" ? "green" : d.state === "failed" ? "red" : "yellow"} variant="light">
+                          {d.state}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td className="num">{d.attempts}</Table.Td>
+                      <Table.Td>
+                        <Text size="xs">
+                          {d.last_status_code ?? ""} {d.last_error ?? ""}
+                        </Text>
+                        {d.next_attempt_at && d.state === "pending" && (
+                          <Text size="xs" c="dimmed">
+                            next {relativeTime(d.next_attempt_at)}
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td>
+                        {d.state !== "delivered" && (
+                          <Button size="compact-xs" variant="light" onClick={() => retry.mutate(d.id)} loading={retry.isPending && retry.variables === d.id}>
+                            Retry
+                          </Button>
+                        )}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            ) : (
+              <Empty>No deliveries yet.</Empty>
+            )}
+        </QueryState>
       </Stack>
     </Drawer>
   );
@@ -619,47 +616,46 @@ function WebhooksPanel() {
       <Group justify="flex-end">
         <Button onClick={create.open}>New endpoint</Button>
       </Group>
-      {list.isPending ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.refetch} />
-      ) : list.data.length ? (
-        list.data.map((w) => (
-          <Card withBorder key={w.id}>
-            <Group justify="space-between" wrap="nowrap" align="flex-start">
-              <div style={{ minWidth: 0 }}>
-                <Code style={{ wordBreak: "break-all" }}>{w.url}</Code>
-                <Text size="xs" c="dimmed">
-                  {w.description}
-                </Text>
-                <Group gap={4} mt={4}>
-                  {w.events.map((e) => (
-                    <Badge key={e} size="xs" variant="outline">
-                      {e}
-                    </Badge>
-                  ))}
+      <QueryState query={list} retry>
+        {(endpoints) =>
+          endpoints.length ? (
+            endpoints.map((w) => (
+              <Card withBorder key={w.id}>
+                <Group justify="space-between" wrap="nowrap" align="flex-start">
+                  <div style={{ minWidth: 0 }}>
+                    <Code style={{ wordBreak: "break-all" }}>{w.url}</Code>
+                    <Text size="xs" c="dimmed">
+                      {w.description}
+                    </Text>
+                    <Group gap={4} mt={4}>
+                      {w.events.map((e) => (
+                        <Badge key={e} size="xs" variant="outline">
+                          {e}
+                        </Badge>
+                      ))}
+                    </Group>
+                    {w.disabled_reason && (
+                      <Text size="xs" c="red">
+                        Disabled: {w.disabled_reason}
+                      </Text>
+                    )}
+                  </div>
+                  <Group gap="xs" wrap="nowrap">
+                    <Switch aria-label={`Enable ${w.url}`} checked={w.enabled} onChange={() => toggle.mutate(w)} />
+                    <Button size="xs" variant="light" onClick={() => setLogOf(w)}>
+                      Deliveries
+                    </Button>
+                    <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(w.id)}>
+                      Delete
+                    </Button>
+                  </Group>
                 </Group>
-                {w.disabled_reason && (
-                  <Text size="xs" c="red">
-                    Disabled: {w.disabled_reason}
-                  </Text>
-                )}
-              </div>
-              <Group gap="xs" wrap="nowrap">
-                <Switch aria-label={`Enable ${w.url}`} checked={w.enabled} onChange={() => toggle.mutate(w)} />
-                <Button size="xs" variant="light" onClick={() => setLogOf(w)}>
-                  Deliveries
-                </Button>
-                <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(w.id)}>
-                  Delete
-                </Button>
-              </Group>
-            </Group>
-          </Card>
-        ))
-      ) : (
-        <Empty>No webhook endpoints — add one to be told when sessions complete or projects close.</Empty>
-      )}
+              </Card>
+            ))
+          ) : (
+            <Empty>No webhook endpoints — add one to be told when sessions complete or projects close.</Empty>
+          )}
+      </QueryState>
       {creating && <WebhookCreateModal onClose={create.close} />}
       {logOf && <DeliveryLog endpoint={logOf} onClose={() => setLogOf(null)} />}
     </Stack>

@@ -7,7 +7,7 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useUserNames } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { ClientFormModal, ContactFormModal } from "../features/clients";
 import { ProjectFormModal } from "../features/projects";
@@ -65,33 +65,32 @@ export function ClientPage() {
           <Group justify="space-between" mb="xs">
             <Title order={4}>Projects</Title>
           </Group>
-          {projects.isPending ? (
-            <Loading />
-          ) : projects.error ? (
-            <ErrorState error={projects.error} />
-          ) : projects.data.length ? (
-            <Table>
-              <Table.Tbody>
-                {projects.data.map((p) => (
-                  <Table.Tr key={p.id}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/projects/${p.id}`}>
-                        {p.title}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={p.status} />
-                    </Table.Td>
-                    <Table.Td>{p.due_date ? relativeTime(p.due_date) : ""}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          ) : (
-            <Empty action={<Button variant="light" size="xs" onClick={project.open}>Open a project</Button>}>
-              No projects on this client yet.
-            </Empty>
-          )}
+          <QueryState query={projects}>
+            {(clientProjects) =>
+              clientProjects.length ? (
+                <Table>
+                  <Table.Tbody>
+                    {clientProjects.map((p) => (
+                      <Table.Tr key={p.id}>
+                        <Table.Td>
+                          <Anchor component={Link} to={`/projects/${p.id}`}>
+                            {p.title}
+                          </Anchor>
+                        </Table.Td>
+                        <Table.Td>
+                          <StatusBadge status={p.status} />
+                        </Table.Td>
+                        <Table.Td>{p.due_date ? relativeTime(p.due_date) : ""}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              ) : (
+                <Empty action={<Button variant="light" size="xs" onClick={project.open}>Open a project</Button>}>
+                  No projects on this client yet.
+                </Empty>
+              )}
+          </QueryState>
         </Card>
         <Card withBorder>
           <Group justify="space-between" mb="xs">
@@ -100,38 +99,37 @@ export function ClientPage() {
               Add contact
             </Button>
           </Group>
-          {contacts.isPending ? (
-            <Loading />
-          ) : contacts.error ? (
-            <ErrorState error={contacts.error} />
-          ) : contacts.data.length ? (
-            <Table>
-              <Table.Tbody>
-                {contacts.data.map((ct) => (
-                  <Table.Tr key={ct.id}>
-                    <Table.Td>
-                      <Text size="sm" fw={500}>
-                        {ct.name}
-                      </Text>
-                      <Text size="xs" c="dimmed">
-                        {ct.title}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>{label(ct.buying_role)}</Table.Td>
-                    <Table.Td>
-                      {ct.email && (
-                        <Anchor href={`mailto:${ct.email}`} size="sm">
-                          {ct.email}
-                        </Anchor>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          ) : (
-            <Empty>No contacts yet — add the buyer you are working with.</Empty>
-          )}
+          <QueryState query={contacts}>
+            {(people) =>
+              people.length ? (
+                <Table>
+                  <Table.Tbody>
+                    {people.map((ct) => (
+                      <Table.Tr key={ct.id}>
+                        <Table.Td>
+                          <Text size="sm" fw={500}>
+                            {ct.name}
+                          </Text>
+                          <Text size="xs" c="dimmed">
+                            {ct.title}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td>{label(ct.buying_role)}</Table.Td>
+                        <Table.Td>
+                          {ct.email && (
+                            <Anchor href={`mailto:${ct.email}`} size="sm">
+                              {ct.email}
+                            </Anchor>
+                          )}
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              ) : (
+                <Empty>No contacts yet — add the buyer you are working with.</Empty>
+              )}
+          </QueryState>
         </Card>
       </SimpleGrid>
       {editing && (

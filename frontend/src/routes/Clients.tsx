@@ -8,9 +8,10 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useMe, useUserNames } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty } from "../components/states";
+import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
-import { Pager, useCursorStack } from "../components/Pager";
+import { useCursorStack } from "../components/Pager";
 import { CLIENT_STATUSES, ClientFormModal } from "../features/clients";
 import { relativeTime } from "../format";
 
@@ -33,7 +34,7 @@ export function ClientsPage() {
     cursor: pager.cursor,
     limit: 25,
   };
-  const { data, isPending, error, refetch, isFetching } = useQuery({
+  const clients = useQuery({
     queryKey: keys.clients.list(params),
     queryFn: async () => unwrap(await api.GET("/api/v1/clients", { params: { query: params } })),
     placeholderData: keepPreviousData,
@@ -82,57 +83,49 @@ export function ClientsPage() {
           w={160}
         />
       </Group>
-      {isPending ? (
-        <Loading />
-      ) : error ? (
-        <ErrorState error={error} onRetry={refetch} />
-      ) : !data.items.length ? (
-        <Empty action={<Button variant="light" onClick={open}>Add your first client</Button>}>
-          {q || status || owner || industryQ ? "No client matches these filters." : "No clients yet."}
-        </Empty>
-      ) : (
-        <>
-          <Table.ScrollContainer minWidth={640} maxHeight="70vh" type="native">
-            <Table stickyHeader highlightOnHover striped aria-busy={isFetching}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Industry</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Owner</Table.Th>
-                  <Table.Th className="num">Open projects</Table.Th>
-                  <Table.Th>Updated</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {data.items.map((c) => (
-                  <Table.Tr key={c.id}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/clients/${c.id}`}>
-                        {c.name}
-                      </Anchor>
-                      {c.external_source && (
-                        <Text span size="xs" c="dimmed">
-                          {" "}
-                          · {c.external_source}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{c.industry}</Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={c.status} />
-                    </Table.Td>
-                    <Table.Td>{nameOf(c.owner_id)}</Table.Td>
-                    <Table.Td className="num">{c.open_projects}</Table.Td>
-                    <Table.Td>{relativeTime(c.updated_at)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Pager pager={pager} nextCursor={data.next_cursor} />
-        </>
-      )}
+      <PagedTable
+        query={clients}
+        pager={pager}
+        minWidth={640}
+        striped
+        empty={
+          <Empty action={<Button variant="light" onClick={open}>Add your first client</Button>}>
+            {q || status || owner || industryQ ? "No client matches these filters." : "No clients yet."}
+          </Empty>
+        }
+        head={
+          <>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Industry</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Owner</Table.Th>
+            <Table.Th className="num">Open projects</Table.Th>
+            <Table.Th>Updated</Table.Th>
+          </>
+        }
+        row={(c) => (
+          <>
+            <Table.Td>
+              <Anchor component={Link} to={`/clients/${c.id}`}>
+                {c.name}
+              </Anchor>
+              {c.external_source && (
+                <Text span size="xs" c="dimmed">
+                  {" "}
+                  · {c.external_source}
+                </Text>
+              )}
+            </Table.Td>
+            <Table.Td>{c.industry}</Table.Td>
+            <Table.Td>
+              <StatusBadge status={c.status} />
+            </Table.Td>
+            <Table.Td>{nameOf(c.owner_id)}</Table.Td>
+            <Table.Td className="num">{c.open_projects}</Table.Td>
+            <Table.Td>{relativeTime(c.updated_at)}</Table.Td>
+          </>
+        )}
+      />
       {creating && <ClientFormModal opened={creating} onClose={close} />}
     </Stack>
   );

@@ -7,7 +7,7 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useMe, useUsers, type Schemas } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty, QueryState } from "../components/states";
 import { signedMinutes } from "../format";
 
 export function GiveTakeChart({ rows, height = 260 }: { rows: Schemas["LedgerRow"][]; height?: number }) {
@@ -66,69 +66,68 @@ export function LedgerPage() {
         <TextInput label="Since" type="date" value={since} onChange={(e) => setSince(e.currentTarget.value)} />
         <TextInput label="Until" type="date" value={until} onChange={(e) => setUntil(e.currentTarget.value)} />
       </Group>
-      {ledger.isPending ? (
-        <Loading />
-      ) : ledger.error ? (
-        <ErrorState error={ledger.error} onRetry={ledger.refetch} />
-      ) : !ledger.data.items.length ? (
-        <Empty>No activity in this period — the ledger fills as people attend sessions and log time.</Empty>
-      ) : (
-        <>
-          <Text size="sm" c="dimmed">
-            {ledger.data.since} – {ledger.data.until}
-          </Text>
-          <Card withBorder>
-            <GiveTakeChart rows={ledger.data.items} />
-          </Card>
-          <Table.ScrollContainer minWidth={720} maxHeight="70vh" type="native">
-            <Table stickyHeader striped data-testid="ledger-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Person</Table.Th>
-                  <Table.Th className="num">Given</Table.Th>
-                  <Table.Th className="num">Received</Table.Th>
-                  <Table.Th className="num">Balance</Table.Th>
-                  <Table.Th className="num">Sessions</Table.Th>
-                  <Table.Th className="num">Contributions</Table.Th>
-                  <Table.Th className="num">Adopted</Table.Th>
-                  {isManager && <Table.Th />}
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {ledger.data.items.map((r) => (
-                  <Table.Tr key={r.user_id} data-testid={`ledger-row-${r.user_id}`}>
-                    <Table.Td>{r.full_name}</Table.Td>
-                    <Table.Td className="num" data-testid="given">
-                      {r.minutes_given}
-                    </Table.Td>
-                    <Table.Td className="num">{r.minutes_received}</Table.Td>
-                    <Table.Td className="num">
-                      <Text span c={r.balance_minutes >= 0 ? "green" : "red"} size="sm" fw={500}>
-                        {signedMinutes(r.balance_minutes)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td className="num">{r.sessions_attended}</Table.Td>
-                    <Table.Td className="num">{r.contributions_count}</Table.Td>
-                    <Table.Td className="num">{r.ideas_adopted}</Table.Td>
-                    {isManager && (
-                      <Table.Td>
-                        {r.balance_minutes < 0 && emailOf(r.user_id) && (
-                          <Anchor
-                            size="sm"
-                            href={`mailto:${emailOf(r.user_id)}?subject=${encodeURIComponent("Could you help a colleague this week?")}`}
-                          >
-                            Ask to help
-                          </Anchor>
+      <QueryState query={ledger} retry>
+        {(page) =>
+          !page.items.length ? (
+            <Empty>No activity in this period — the ledger fills as people attend sessions and log time.</Empty>
+          ) : (
+            <>
+              <Text size="sm" c="dimmed">
+                {page.since} – {page.until}
+              </Text>
+              <Card withBorder>
+                <GiveTakeChart rows={page.items} />
+              </Card>
+              <Table.ScrollContainer minWidth={720} maxHeight="70vh" type="native">
+                <Table stickyHeader striped data-testid="ledger-table">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Person</Table.Th>
+                      <Table.Th className="num">Given</Table.Th>
+                      <Table.Th className="num">Received</Table.Th>
+                      <Table.Th className="num">Balance</Table.Th>
+                      <Table.Th className="num">Sessions</Table.Th>
+                      <Table.Th className="num">Contributions</Table.Th>
+                      <Table.Th className="num">Adopted</Table.Th>
+                      {isManager && <Table.Th />}
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {page.items.map((r) => (
+                      <Table.Tr key={r.user_id} data-testid={`ledger-row-${r.user_id}`}>
+                        <Table.Td>{r.full_name}</Table.Td>
+                        <Table.Td className="num" data-testid="given">
+                          {r.minutes_given}
+                        </Table.Td>
+                        <Table.Td className="num">{r.minutes_received}</Table.Td>
+                        <Table.Td className="num">
+                          <Text span c={r.balance_minutes >= 0 ? "green" : "red"} size="sm" fw={500}>
+                            {signedMinutes(r.balance_minutes)}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td className="num">{r.sessions_attended}</Table.Td>
+                        <Table.Td className="num">{r.contributions_count}</Table.Td>
+                        <Table.Td className="num">{r.ideas_adopted}</Table.Td>
+                        {isManager && (
+                          <Table.Td>
+                            {r.balance_minutes < 0 && emailOf(r.user_id) && (
+                              <Anchor
+                                size="sm"
+                                href={`mailto:${emailOf(r.user_id)}?subject=${encodeURIComponent("Could you help a colleague this week?")}`}
+                              >
+                                Ask to help
+                              </Anchor>
+                            )}
+                          </Table.Td>
                         )}
-                      </Table.Td>
-                    )}
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </>
-      )}
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            </>
+          )}
+      </QueryState>
     </Stack>
   );
 }

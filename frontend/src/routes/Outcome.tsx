@@ -7,7 +7,7 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useMe, useUserNames, type Schemas } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
 import { absoluteTime, label, minutes, relativeTime } from "../format";
@@ -35,24 +35,23 @@ function Takeaways({ sessionId }: { sessionId: string }) {
   });
   return (
     <Stack gap="sm">
-      {takeaways.isPending ? (
-        <Loading />
-      ) : takeaways.error ? (
-        <ErrorState error={takeaways.error} />
-      ) : takeaways.data.length ? (
-        takeaways.data.map((t) => (
-          <div key={t.id}>
-            <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
-              {t.body}
-            </Text>
-            <Text size="xs" c="dimmed">
-              {nameOf(t.user_id)} · {relativeTime(t.updated_at)}
-            </Text>
-          </div>
-        ))
-      ) : (
-        <Empty>No takeaways yet — what did you learn?</Empty>
-      )}
+      <QueryState query={takeaways}>
+        {(notes) =>
+          notes.length ? (
+            notes.map((t) => (
+              <div key={t.id}>
+                <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
+                  {t.body}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {nameOf(t.user_id)} · {relativeTime(t.updated_at)}
+                </Text>
+              </div>
+            ))
+          ) : (
+            <Empty>No takeaways yet — what did you learn?</Empty>
+          )}
+      </QueryState>
       <form
         onSubmit={(e) => {
           e.preventDefault();

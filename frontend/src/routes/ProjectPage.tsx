@@ -24,7 +24,7 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { newIdempotencyKey, useMe, useUserNames, type Schemas } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { BudgetBar } from "../components/BudgetBar";
 import { UserSelect } from "../components/UserSelect";
@@ -259,7 +259,6 @@ export function ProjectPage() {
   const p = q.project.data;
   const canEdit = !!me && (me.id === p.owner_id || me.role === "admin" || me.role === "manager");
   const myMembership = q.members.data?.find((m) => m.user_id === me?.id);
-  const progress = q.progress.data;
   const sessions = [...(q.sessions.data ?? [])].sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
   const isOpen = p.status === "open";
 
@@ -309,36 +308,34 @@ export function ProjectPage() {
           <Title order={4} mb="xs">
             Team and budgets
           </Title>
-          {q.progress.isPending ? (
-            <Loading />
-          ) : q.progress.error ? (
-            <ErrorState error={q.progress.error} />
-          ) : (
-            <Stack gap="sm" data-testid="team-budgets">
-              {progress!.members.map((m) => (
-                <div key={m.user_id}>
-                  {m.role === "owner" ? (
-                    <Group justify="space-between">
-                      <Text size="sm">{m.full_name} · owner</Text>
-                      <Text size="xs" c="dimmed" className="num">
-                        {minutes(m.minutes_used)} in sessions
-                      </Text>
-                    </Group>
-                  ) : (
-                    <BudgetBar
-                      used={m.minutes_used}
-                      budget={m.budget_minutes}
-                      label={`${m.full_name} · ${m.role}${m.state !== "active" ? ` (${m.state})` : ""}`}
-                    />
-                  )}
-                </div>
-              ))}
-              <Text size="xs" c="dimmed">
-                Team: {minutes(progress!.minutes_used)} used of {minutes(progress!.budget_minutes)} · {progress!.sessions.held} sessions held ·{" "}
-                {progress!.action_items.open} open actions ({progress!.action_items.overdue} overdue)
-              </Text>
-            </Stack>
-          )}
+          <QueryState query={q.progress}>
+            {(burn) => (
+              <Stack gap="sm" data-testid="team-budgets">
+                {burn.members.map((m) => (
+                  <div key={m.user_id}>
+                    {m.role === "owner" ? (
+                      <Group justify="space-between">
+                        <Text size="sm">{m.full_name} · owner</Text>
+                        <Text size="xs" c="dimmed" className="num">
+                          {minutes(m.minutes_used)} in sessions
+                        </Text>
+                      </Group>
+                    ) : (
+                      <BudgetBar
+                        used={m.minutes_used}
+                        budget={m.budget_minutes}
+                        label={`${m.full_name} · ${m.role}${m.state !== "active" ? ` (${m.state})` : ""}`}
+                      />
+                    )}
+                  </div>
+                ))}
+                <Text size="xs" c="dimmed">
+                  Team: {minutes(burn.minutes_used)} used of {minutes(burn.budget_minutes)} · {burn.sessions.held} sessions held ·{" "}
+                  {burn.action_items.open} open actions ({burn.action_items.overdue} overdue)
+                </Text>
+              </Stack>
+            )}
+          </QueryState>
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">

@@ -8,9 +8,10 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useUserNames } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty } from "../components/states";
+import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
-import { Pager, useCursorStack } from "../components/Pager";
+import { useCursorStack } from "../components/Pager";
 import { ProjectFormModal } from "../features/projects";
 import { label, relativeTime } from "../format";
 
@@ -27,7 +28,7 @@ export function ProjectsPage() {
     cursor: pager.cursor,
     limit: 25,
   };
-  const { data, isPending, error, refetch } = useQuery({
+  const projects = useQuery({
     queryKey: keys.projects.list(params),
     queryFn: async () => unwrap(await api.GET("/api/v1/projects", { params: { query: params } })),
     placeholderData: keepPreviousData,
@@ -57,47 +58,36 @@ export function ProjectsPage() {
           }}
         />
       </Group>
-      {isPending ? (
-        <Loading />
-      ) : error ? (
-        <ErrorState error={error} onRetry={refetch} />
-      ) : !data.items.length ? (
-        <Empty>No projects yet — open one from a client.</Empty>
-      ) : (
-        <>
-          <Table.ScrollContainer minWidth={600} maxHeight="70vh" type="native">
-            <Table stickyHeader highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Title</Table.Th>
-                  <Table.Th>Kind</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Owner</Table.Th>
-                  <Table.Th>Due</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {data.items.map((p) => (
-                  <Table.Tr key={p.id}>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/projects/${p.id}`}>
-                        {p.title}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{label(p.kind)}</Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={p.status} />
-                    </Table.Td>
-                    <Table.Td>{nameOf(p.owner_id)}</Table.Td>
-                    <Table.Td>{p.due_date ? relativeTime(p.due_date) : ""}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Pager pager={pager} nextCursor={data.next_cursor} />
-        </>
-      )}
+      <PagedTable
+        query={projects}
+        pager={pager}
+        minWidth={600}
+        empty={<Empty>No projects yet — open one from a client.</Empty>}
+        head={
+          <>
+            <Table.Th>Title</Table.Th>
+            <Table.Th>Kind</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Owner</Table.Th>
+            <Table.Th>Due</Table.Th>
+          </>
+        }
+        row={(p) => (
+          <>
+            <Table.Td>
+              <Anchor component={Link} to={`/projects/${p.id}`}>
+                {p.title}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>{label(p.kind)}</Table.Td>
+            <Table.Td>
+              <StatusBadge status={p.status} />
+            </Table.Td>
+            <Table.Td>{nameOf(p.owner_id)}</Table.Td>
+            <Table.Td>{p.due_date ? relativeTime(p.due_date) : ""}</Table.Td>
+          </>
+        )}
+      />
       {opening && <ProjectFormModal opened={opening} onClose={close} />}
     </Stack>
   );

@@ -6,16 +6,17 @@ import { Link } from "react-router";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty } from "../components/states";
+import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
-import { Pager, useCursorStack } from "../components/Pager";
+import { useCursorStack } from "../components/Pager";
 import { absoluteTime, label, minutes, relativeTime } from "../format";
 
 export function SessionsPage() {
   const [status, setStatus] = useState("scheduled");
   const pager = useCursorStack();
   const params = { status: status === "all" ? undefined : (status as "scheduled"), cursor: pager.cursor, limit: 25 };
-  const { data, isPending, error, refetch } = useQuery({
+  const sessions = useQuery({
     queryKey: keys.sessions.list(params),
     queryFn: async () => unwrap(await api.GET("/api/v1/sessions", { params: { query: params } })),
     placeholderData: keepPreviousData,
@@ -33,51 +34,40 @@ export function SessionsPage() {
           data={["scheduled", "live", "completed", "cancelled", "all"].map((s) => ({ value: s, label: label(s) }))}
         />
       </Group>
-      {isPending ? (
-        <Loading />
-      ) : error ? (
-        <ErrorState error={error} onRetry={refetch} />
-      ) : !data.items.length ? (
-        <Empty>No {status === "all" ? "" : status} sessions — schedule one from a project.</Empty>
-      ) : (
-        <>
-          <Table.ScrollContainer minWidth={560} maxHeight="70vh" type="native">
-            <Table stickyHeader highlightOnHover>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Session</Table.Th>
-                  <Table.Th>Purpose</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>When</Table.Th>
-                  <Table.Th className="num">Time box</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {data.items.map((s) => (
-                  <Table.Tr key={s.id}>
-                    <Table.Td>
-                      <Anchor component={Link} to={s.status === "completed" ? `/sessions/${s.id}/outcome` : `/sessions/${s.id}`}>
-                        {s.title}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>{label(s.purpose)}</Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={s.status} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" title={absoluteTime(s.scheduled_at)}>
-                        {relativeTime(s.scheduled_at)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td className="num">{minutes(s.timebox_minutes)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Pager pager={pager} nextCursor={data.next_cursor} />
-        </>
-      )}
+      <PagedTable
+        query={sessions}
+        pager={pager}
+        minWidth={560}
+        empty={<Empty>No {status === "all" ? "" : status} sessions — schedule one from a project.</Empty>}
+        head={
+          <>
+            <Table.Th>Session</Table.Th>
+            <Table.Th>Purpose</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>When</Table.Th>
+            <Table.Th className="num">Time box</Table.Th>
+          </>
+        }
+        row={(s) => (
+          <>
+            <Table.Td>
+              <Anchor component={Link} to={s.status === "completed" ? `/sessions/${s.id}/outcome` : `/sessions/${s.id}`}>
+                {s.title}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>{label(s.purpose)}</Table.Td>
+            <Table.Td>
+              <StatusBadge status={s.status} />
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm" title={absoluteTime(s.scheduled_at)}>
+                {relativeTime(s.scheduled_at)}
+              </Text>
+            </Table.Td>
+            <Table.Td className="num">{minutes(s.timebox_minutes)}</Table.Td>
+          </>
+        )}
+      />
     </Stack>
   );
 }

@@ -27,7 +27,7 @@ import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useMe, useUsers, useUserNames, type Schemas } from "../api/hooks";
-import { Empty, ErrorState, Loading } from "../components/states";
+import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { UserSelect } from "../components/UserSelect";
 import { applyApiError, notifySaved, showError } from "../components/forms";
 import { IntegrationTabs, IntegrationPanels } from "../features/integrations";
@@ -272,15 +272,14 @@ function TeamsPanel() {
       <Group justify="flex-end">
         <Button onClick={create.open}>New team</Button>
       </Group>
-      {teams.isPending ? (
-        <Loading />
-      ) : teams.error ? (
-        <ErrorState error={teams.error} onRetry={teams.refetch} />
-      ) : teams.data.length ? (
-        teams.data.map((t) => <TeamCard key={t.id} team={t} />)
-      ) : (
-        <Empty>No teams yet — create one and pick its manager.</Empty>
-      )}
+      <QueryState query={teams} retry>
+        {(teamList) =>
+          teamList.length ? (
+            teamList.map((t) => <TeamCard key={t.id} team={t} />)
+          ) : (
+            <Empty>No teams yet — create one and pick its manager.</Empty>
+          )}
+      </QueryState>
       {creating && <TeamFormModal opened={creating} onClose={create.close} />}
     </Stack>
   );
