@@ -327,6 +327,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Invitations
+         * @description The caller's pending seats on open projects; answer each with
+         *     ``PATCH /projects/{project_id}/members/{user_id}`` and ``{"state": "active"}`` or
+         *     ``{"state": "declined"}``.
+         */
+        get: operations["invitations-list_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger": {
         parameters: {
             query?: never;
@@ -1673,6 +1695,52 @@ export interface components {
          * @enum {string}
          */
         InboundResult: "created" | "updated" | "ignored" | "failed";
+        /** InvitationPage */
+        InvitationPage: {
+            /** Items */
+            items: components["schemas"]["InvitationRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /**
+         * InvitationRead
+         * @description A pending seat; answer it with ``PATCH /projects/{project_id}/members/{your id}``
+         *     (``{"state": "active"}`` or ``{"state": "declined"}``).
+         */
+        InvitationRead: {
+            /** Budget Minutes */
+            budget_minutes: number;
+            /**
+             * Client Name
+             * @description Null for a project without a client
+             */
+            client_name: string | null;
+            /**
+             * Invited At
+             * Format: date-time
+             */
+            invited_at: string;
+            /** @description Null when nobody is on record */
+            invited_by: components["schemas"]["InviterRead"] | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Title */
+            project_title: string;
+            role: components["schemas"]["MemberRole"];
+        };
+        /** InviterRead */
+        InviterRead: {
+            /** Full Name */
+            full_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+        };
         /** LearningMix */
         LearningMix: {
             /** Completed Sessions */
@@ -4571,6 +4639,67 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "invitations-list_invitations": {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
