@@ -86,7 +86,7 @@ def _number_only(value: object) -> object:
     return value
 
 
-def _to_cents(value: Decimal) -> Decimal:
+def to_cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -96,7 +96,7 @@ Amount = Annotated[
     Decimal,
     Field(ge=0, le=MAX_AMOUNT),
     BeforeValidator(_number_only),
-    AfterValidator(_to_cents),
+    AfterValidator(to_cents),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)}),
 ]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
