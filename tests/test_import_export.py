@@ -506,6 +506,16 @@ async def test_csv_export_neutralises_spreadsheet_formulas_in_text_cells(
     assert {column: record[column] for column in FORMULAS} == FORMULAS
 
 
+async def test_export_since_outside_the_calendar_in_utc_is_a_usage_error(cli_env, app, team):
+    await make_outcomes(app, team, 1)
+    for since in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "yesterday"):
+        result = await invoke(
+            "export", "outcomes", "--since", since, "--organization", "Importers Inc"
+        )
+        assert result.exit_code == 2, (since, result.output)
+        assert "RFC 3339" in result.output and "Traceback" not in result.output
+
+
 def test_csv_cells_that_are_numbers_stay_numbers():
     record = dict.fromkeys(exports.OUTCOME_COLUMNS, "")
     record.update(decisions=[], attendance=[], adopted_ideas=[], attended_minutes=-5)
