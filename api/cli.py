@@ -451,9 +451,12 @@ def _parse_since(value: str | None) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter("use RFC 3339, e.g. 2026-01-31 or 2026-01-31T08:00:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # In UTC, as it is compared with stored times: 9999-12-31T23:59:59-14:00 overflows.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise typer.BadParameter(
+            "use RFC 3339 within years 1-9999 in UTC, e.g. 2026-01-31 or 2026-01-31T08:00:00Z"
+        ) from None
 
 
 @export_app.command("outcomes")
