@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
+    # Sign-up (a new organization): attempts per client address in a sliding window.
+    signup_window_seconds: int = Field(default=60 * 60, ge=1)
+    signup_max_per_address: int = Field(default=10, ge=1)
 
     # Trust X-Forwarded-For for the client address only behind a known proxy.
     trust_forwarded_for: bool = False

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.db import SAFE_METHODS, get_session
@@ -36,8 +36,14 @@ async def get_security(request: Request) -> Security:
     return request.app.state.security
 
 
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessionmaker
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SecurityDep = Annotated[Security, Depends(get_security)]
+# Sessions of their own, for counters that must commit before the request's transaction does.
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
 async def current_caller(
