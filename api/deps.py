@@ -109,13 +109,46 @@ async def _active_user(
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
+# What sign-ins and sign-ups count against when the server rewrote the peer from a header we
+# do not trust: every such request came through the same kind of proxy, so they share one.
+UNTRUSTED_PROXY_ADDRESS = "untrusted-proxy"
+
+
+def _forwarded_hosts(request: Request) -> list[str]:
+    """The X-Forwarded-For entries, in order, without ports (``1.2.3.4:80``, ``[::1]:80``)."""
+    hosts = []
+    for value in request.headers.getlist("x-forwarded-for"):
+        for entry in value.split(","):
+            entry = entry.strip()
+            if entry.startswith("[") and "]" in entry:
+                entry = entry[1 : entry.index("]")]
+            elif entry.count(":") == 1:
+                entry = entry.split(":", 1)[0]
+            if entry:
+                hosts.append(entry)
+    return hosts
+
+
 async def client_address(request: Request, settings: SettingsDep) -> str:
-    if settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return request.client.host if request.client else "unknown"
+    """The address sign-ins and sign-ups are counted against.
+
+    Trusted (``TRUST_FORWARDED_FOR=true``, behind your own proxy): the last X-Forwarded-For
+    entry, the one that proxy wrote; entries before it are whatever the client claimed.
+    Untrusted: the TCP peer, and never an address a header could have supplied. uvicorn
+    rewrites the peer from X-Forwarded-For by default when the connection comes from
+    127.0.0.1 (unless started with ``--no-proxy-headers``), and the real peer is gone from the
+    ASGI scope by then: a peer that equals a forwarded entry is such a rewrite, so those
+    requests count as one address, the proxy they came through.
+    """
+    forwarded = _forwarded_hosts(request)
+    if settings.trust_forwarded_for and forwarded:
+        return forwarded[-1]
+    peer = request.client.host if request.client else None
+    if not peer:
+        return "unknown"
+    if not settings.trust_forwarded_for and peer in forwarded:
+        return UNTRUSTED_PROXY_ADDRESS
+    return peer
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
