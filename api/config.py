@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # webhook URLs are built from it, and HubSpot signs the full URI it called. Unset, the
     # request's own URL is used (right when no proxy rewrites scheme or host).
     public_base_url: str | None = None
+    # Any request body above this is refused with 413 (api/middleware.py), nginx or not.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Inbound CRM hooks: bodies above this are refused with 413 before they are read whole.
     crm_hook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # API keys: requests per key per fixed one-minute window, counted in the database.
