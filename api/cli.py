@@ -81,7 +81,9 @@ def serve(
         workers=workers,
         log_config=None,  # our JSON logging (api.observability) stays in charge
         access_log=False,
-        proxy_headers=settings.trust_forwarded_for,
+        # The app reads X-Forwarded-For itself, only when TRUST_FORWARDED_FOR says so
+        # (api/deps.py: client_address); uvicorn's own rewrite would trust 127.0.0.1.
+        proxy_headers=False,
         timeout_graceful_shutdown=20,
     )
 
