@@ -142,8 +142,10 @@ def _is_database_outage(exc: BaseException) -> bool:
         return True
     # SQLSTATE class 08 (connection exception) and 57P (admin/crash shutdown, "the database
     # system is starting up"): a restarting server, seen by tests/resilience/fault_pg_restart.py.
+    # Class 53 (insufficient resources: 53300 "too many clients", out of memory or disk): a
+    # server that cannot take the request now, which a retry later may find well again.
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
-    if isinstance(exc, sa_exc.DBAPIError) and sqlstate.startswith(("08", "57P")):
+    if isinstance(exc, sa_exc.DBAPIError) and sqlstate.startswith(("08", "53", "57P")):
         return True
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
         return True
