@@ -23,6 +23,8 @@ from api.user_cache import ActiveUserCache
 # scope="function": the session commits when the handler returns, before the response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
+INVALID_ACCESS_TOKEN = "The access token is invalid or expired"
+
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -49,13 +51,13 @@ SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessio
 async def current_caller(
     request: Request,
     session: SessionDep,
-    security: SecurityDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Caller:
     """The authentication dependency: every route outside the allowlist depends on it.
 
     A bearer token starting ``mm_`` is an API key: authenticated, rate-limited and checked
-    against the scope of the matched route here, so no route can skip the check.
+    against the scope of the matched route here, so no route can skip the check. Any other
+    bearer token is an access token (``authenticate_bearer``).
     """
     if not token:
         raise Unauthorized("Not authenticated")
@@ -71,13 +73,36 @@ async def current_caller(
             caller, method=request.method, path_template=getattr(route, "path", request.url.path)
         )
         return caller
+    return await authenticate_bearer(request=request, session=session, token=token)
+
+
+async def authenticate_bearer(*, request: Request, session: AsyncSession, token: str) -> Caller:
+    """The person an access token stands for, or 401: the one place an access token becomes
+    a caller, run on every request (and again by anything that keeps acting on an earlier
+    check, such as a live stream).
+
+    The token must be signed here, unexpired, and carry the user's current
+    ``token_version``: signing out, a password change, an admin's reset and deactivation
+    raise the version in the user's row (api/services/users.py: revoke_access_tokens), so
+    tokens issued before are refused from the next request on, on every API process. The
+    signature check may come from this process's cache of verified tokens; the comparison
+    with the row never does. The row is the user cache's, which forgets a changed user
+    within milliseconds on every process (api/user_cache.py), so a cached read adds no query.
+    """
+    security: Security = request.app.state.security
     try:
         claims = security.decode_token(token, expected_type="access")
     except InvalidToken:
-        raise Unauthorized("The access token is invalid or expired") from None
+        raise Unauthorized(INVALID_ACCESS_TOKEN) from None
     user = await _active_user(request, session, claims.subject, claims.organization_id)
-    if user is None:
-        raise Unauthorized("The access token is invalid or expired")
+    if user is not None and claims.token_version > user.token_version:
+        # Issued after a raise this process has not heard of yet (the notice is on its
+        # way): the row decides. Versions only rise, so an older token needs no second look.
+        user = await user_service.get_active_user_for_token(
+            session=session, user_id=claims.subject, organization_id=claims.organization_id
+        )
+    if user is None or user.token_version != claims.token_version:
+        raise Unauthorized(INVALID_ACCESS_TOKEN)
     request.state.organization_id = user.organization_id
     return Caller(user=user)
 

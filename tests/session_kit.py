@@ -211,6 +211,7 @@ async def quick_users(
             subject=user.id,
             organization_id=org,
             lifetime=timedelta(minutes=15),
+            token_version=user.token_version,
         )
         actors.append(
             Actor(

@@ -166,6 +166,7 @@ async def test_an_unreachable_database_is_503_with_retry_after(settings):
         subject=uuid.uuid4(),
         organization_id=uuid.uuid4(),
         lifetime=timedelta(minutes=5),
+        token_version=0,
     )
     async with client_for(app) as http:
         assert (await http.get("/healthz")).status_code == 200  # liveness needs no database

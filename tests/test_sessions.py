@@ -258,6 +258,66 @@ async def test_the_facilitator_edits_the_session(client, panel):
     assert ok(r)["agenda"] == "Mine"
 
 
+async def test_only_the_owner_or_an_active_helper_facilitates(client, panel):
+    """An observer, someone invited who has not accepted, or a colleague off the panel
+    cannot be named facilitator, on scheduling or later: a conflict (409), and nothing is
+    written. Another organization's person does not exist here (404)."""
+    url = f"{API}/projects/{panel.project_id}/sessions"
+    base = {"purpose": "approach", "title": "Who runs it", "scheduled_at": soon()}
+    session = await new_session(client, panel.project_id, panel.owner)
+    for who, status in [
+        ("observer", 409),
+        ("invited", 409),
+        ("manager", 409),  # staff steer anyway, but only run sessions they schedule
+        ("outsider", 409),
+        ("stranger", 404),
+    ]:
+        person = getattr(panel, who)
+        r = await client.post(
+            url, headers=panel.owner.headers, json={**base, "facilitator_id": person.id}
+        )
+        body = problem(r, status, who)
+        if status == 409:
+            assert person.id in body["detail"], body
+        r = await client.patch(
+            f"{API}/sessions/{session['id']}",
+            headers=panel.owner.headers,
+            json={"facilitator_id": person.id},
+        )
+        problem(r, status, who)
+    listed = ok(await client.get(url, headers=panel.owner.headers))["items"]
+    assert [s["facilitator_id"] for s in listed] == [panel.owner.id]
+    # The owner and an active helper may.
+    for person in (panel.owner, panel.helper):
+        assert (await new_session(client, panel.project_id, panel.owner, facilitator_id=person.id))[
+            "facilitator_id"
+        ] == person.id
+
+
+async def test_a_facilitator_moved_to_observer_no_longer_runs_the_room(client, panel):
+    session = await new_session(
+        client, panel.project_id, panel.owner, facilitator_id=panel.helper.id
+    )
+    await transition(client, session["id"], panel.helper, "start")
+    r = await client.patch(
+        f"{API}/projects/{panel.project_id}/members/{panel.helper.id}",
+        headers=panel.owner.headers,
+        json={"role": "observer"},
+    )
+    ok(r)
+    r = await client.post(
+        f"{API}/sessions/{session['id']}/complete", headers=panel.helper.headers, json={}
+    )
+    problem(r, 403)
+    r = await client.post(
+        f"{API}/projects/{panel.project_id}/action-items",
+        headers=panel.helper.headers,
+        json={"title": "Send it", "assignee_id": panel.helper2.id, "session_id": session["id"]},
+    )
+    problem(r, 403)
+    await transition(client, session["id"], panel.owner, "complete")
+
+
 async def test_editing_participants_keeps_to_members(client, panel):
     session = await new_session(client, panel.project_id, panel.owner)
     url = f"{API}/sessions/{session['id']}"

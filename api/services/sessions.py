@@ -19,6 +19,7 @@ from api.models import (
     Contribution,
     ContributionStatus,
     MastermindSession,
+    MemberRole,
     MemberState,
     Project,
     ProjectMember,
@@ -66,6 +67,16 @@ def readable_sessions(caller: Caller) -> Select[tuple[MastermindSession]]:
     )
 
 
+def may_facilitate(seat: ProjectMember | None) -> bool:
+    """Who may be a session's facilitator: the project's owner or an active helper (not an
+    observer, nor someone invited who has not accepted, declined or left)."""
+    return (
+        seat is not None
+        and seat.state == MemberState.active
+        and seat.role in (MemberRole.owner, MemberRole.helper)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SessionAccess:
     project: ProjectAccess
@@ -73,8 +84,13 @@ class SessionAccess:
 
     @property
     def can_steer(self) -> bool:
-        """Owner, managers, admins and the session's facilitator run the room."""
-        return self.project.can_manage or self.session.facilitator_id == self.project.caller.user_id
+        """The one rule for running the room (adopt, park, reject, start, complete, cancel,
+        edit, assign action items): the project's owner, managers, admins, and the
+        session's facilitator while their seat still lets them facilitate."""
+        return self.project.can_manage or (
+            self.session.facilitator_id == self.project.caller.user_id
+            and may_facilitate(self.project.membership)
+        )
 
     def ensure_can_steer(self) -> None:
         if not self.can_steer:
@@ -137,6 +153,23 @@ async def _check_participants(
     return wanted
 
 
+async def _check_facilitator(
+    session: AsyncSession, access: ProjectAccess, facilitator_id: uuid.UUID
+) -> None:
+    """409 unless ``facilitator_id`` may facilitate (``may_facilitate``); 404 for a person
+    of another organization. Whoever steers the project may name themselves."""
+    caller = access.caller
+    if facilitator_id == caller.user_id and access.can_manage:
+        return
+    seat = (await _project_members(session, access.project.id)).get(facilitator_id)
+    if may_facilitate(seat):
+        return
+    await _check_participants(session, caller, access.project.id, [facilitator_id])
+    raise Conflict(
+        f"The facilitator is the project's owner or an active helper: {facilitator_id} is not"
+    )
+
+
 async def create_session(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: SessionCreate
 ) -> MastermindSession:
@@ -152,8 +185,7 @@ async def create_session(
         participant_ids = await _check_participants(
             session, caller, project.id, data.participant_ids
         )
-    if facilitator_id != caller.user_id:
-        await _check_participants(session, caller, project.id, [facilitator_id])
+    await _check_facilitator(session, access, facilitator_id)
     mm_session = MastermindSession(
         organization_id=project.organization_id,
         project_id=project.id,
@@ -233,9 +265,7 @@ async def update_session(
         )
         changes["participant_ids"] = participant_ids
     if "facilitator_id" in changes:
-        await _check_participants(
-            session, caller, mm_session.project_id, [changes["facilitator_id"]]
-        )
+        await _check_facilitator(session, access.project, changes["facilitator_id"])
     for field, value in changes.items():
         if field != "participant_ids":
             setattr(mm_session, field, value)
