@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.observability import safe_exception_text
 from api.schemas.problems import Problem, ValidationProblem
 
 logger = logging.getLogger("api.errors")
@@ -242,7 +243,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 slug="database-unavailable",
                 headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
             )
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The traceback as text with database errors' values left out, not the exception
+        # itself: any handler (not only our JSON one) would print its parameters.
+        logger.error(
+            "unhandled error on %s %s",
+            request.method,
+            request.url.path,
+            extra={"exception": safe_exception_text(exc)},
+        )
         return problem_response(
             request, status=500, detail="An unexpected error occurred.", slug="internal"
         )
