@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.observability import JsonFormatter
-
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import API, add_user, register, unique_email
 
