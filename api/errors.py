@@ -25,7 +25,7 @@ PROBLEM_TYPE_PREFIX = "urn:sales-mastermind:problem:"
 DATABASE_RETRY_AFTER_SECONDS = 5
 # character_not_in_repertoire (NUL in text), untranslatable_character (\u0000 in jsonb).
 _UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
-_PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _ROUTING_SCOPE_KEYS = frozenset({"fastapi", "route", "endpoint", "path_params"})
 
 
@@ -168,7 +168,7 @@ def _allowed_methods(request: Request) -> list[str]:
     """The methods some route accepts at this path, found by asking the router itself."""
     # Without the routing state of the refused request, so each probe is matched afresh.
     scope = {k: v for k, v in request.scope.items() if k not in _ROUTING_SCOPE_KEYS}
-    return [
+    allowed = [
         method
         for method in _PROBED_METHODS
         if any(
@@ -176,6 +176,9 @@ def _allowed_methods(request: Request) -> list[str]:
             for route in request.app.router.routes
         )
     ]
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # api/middleware.py: HeadMiddleware
+    return allowed
 
 
 def install_error_handlers(app: FastAPI) -> None:
