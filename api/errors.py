@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.observability import safe_exception_text
 from api.schemas.problems import Problem, ValidationProblem
 
 logger = logging.getLogger("api.errors")
@@ -24,7 +25,7 @@ PROBLEM_TYPE_PREFIX = "urn:sales-mastermind:problem:"
 DATABASE_RETRY_AFTER_SECONDS = 5
 # character_not_in_repertoire (NUL in text), untranslatable_character (\u0000 in jsonb).
 _UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
-_PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _ROUTING_SCOPE_KEYS = frozenset({"fastapi", "route", "endpoint", "path_params"})
 
 
@@ -169,7 +170,7 @@ def _allowed_methods(request: Request) -> list[str]:
     """The methods some route accepts at this path, found by asking the router itself."""
     # Without the routing state of the refused request, so each probe is matched afresh.
     scope = {k: v for k, v in request.scope.items() if k not in _ROUTING_SCOPE_KEYS}
-    return [
+    allowed = [
         method
         for method in _PROBED_METHODS
         if any(
@@ -177,6 +178,9 @@ def _allowed_methods(request: Request) -> list[str]:
             for route in request.app.router.routes
         )
     ]
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # api/middleware.py: HeadMiddleware
+    return allowed
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -244,7 +248,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 slug="database-unavailable",
                 headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
             )
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The traceback as text with database errors' values left out, not the exception
+        # itself: any handler (not only our JSON one) would print its parameters.
+        logger.error(
+            "unhandled error on %s %s",
+            request.method,
+            request.url.path,
+            extra={"exception": safe_exception_text(exc)},
+        )
         return problem_response(
             request, status=500, detail="An unexpected error occurred.", slug="internal"
         )

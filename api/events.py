@@ -225,7 +225,10 @@ class LiveHub:
         never handed back to the pool for a request to fail on."""
         if self._listen_engine is None:
             self._listen_engine = create_async_engine(
-                self._engine.url, poolclass=NullPool, connect_args={"timeout": 5}
+                self._engine.url,
+                poolclass=NullPool,
+                connect_args={"timeout": 5},
+                hide_parameters=True,  # like the request engine (api/db.py)
             )
         while not self._closed:
             try:
