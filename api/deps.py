@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -40,31 +43,39 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SecurityDep = Annotated[Security, Depends(get_security)]
 
 
-async def current_caller(
-    request: Request,
-    session: SessionDep,
-    security: SecurityDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Caller:
-    """The authentication dependency: every route outside the allowlist depends on it.
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    caller: Caller
+    # The access token's expiry; None for an API key (valid until revoked or its own expiry).
+    expires_at: datetime | None
 
-    A bearer token starting ``mm_`` is an API key: authenticated, rate-limited and checked
-    against the scope of the matched route here, so no route can skip the check.
+
+async def authenticate_bearer(
+    request: Request, session: AsyncSession, token: str | None, *, count_key_use: bool = True
+) -> Authenticated:
+    """Who the bearer token stands for, or ``Unauthorized``: the one authentication every
+    request runs (``current_caller``) and every live stream runs again while it is open.
+
+    A bearer token starting ``mm_`` is an API key: authenticated, rate-limited (unless
+    ``count_key_use`` is off, for a stream's re-checks) and checked against the scope of
+    the matched route here, so no route can skip the check.
     """
     if not token:
         raise Unauthorized("Not authenticated")
+    security: Security = request.app.state.security
     if api_key_service.looks_like_api_key(token):
         caller = await api_key_service.authenticate(
             sessionmaker=request.app.state.sessionmaker,
             settings=request.app.state.settings,
             key=token,
+            count_use=count_key_use,
         )
         request.state.organization_id = caller.organization_id
         route = request.scope.get("route")
         api_key_service.authorize_route(
             caller, method=request.method, path_template=getattr(route, "path", request.url.path)
         )
-        return caller
+        return Authenticated(caller=caller, expires_at=None)
     try:
         claims = security.decode_token(token, expected_type="access")
     except InvalidToken:
@@ -73,7 +84,18 @@ async def current_caller(
     if user is None:
         raise Unauthorized("The access token is invalid or expired")
     request.state.organization_id = user.organization_id
-    return Caller(user=user)
+    return Authenticated(caller=Caller(user=user), expires_at=claims.expires_at)
+
+
+async def current_caller(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """The authentication dependency: every route outside the allowlist depends on it."""
+    authenticated = await authenticate_bearer(request, session, token)
+    request.state.token_expires_at = authenticated.expires_at
+    return authenticated.caller
 
 
 async def _active_user(
@@ -101,6 +123,40 @@ async def _active_user(
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamCredentials:
+    """The credentials a live stream opened with, to run their authentication again."""
+
+    request: Request
+    token: str | None
+    expires_at: datetime | None
+
+    async def reauthenticate(self, session: AsyncSession) -> Caller:
+        return (
+            await authenticate_bearer(self.request, session, self.token, count_key_use=False)
+        ).caller
+
+
+async def stream_credentials(
+    request: Request,
+    caller: CurrentCaller,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> StreamCredentials:
+    # Depends on the caller, so the first authentication has run (and set the expiry).
+    return StreamCredentials(request, token, request.state.token_expires_at)
+
+
+StreamCredentialsDep = Annotated[StreamCredentials, Depends(stream_credentials)]
+
+
+async def get_clock(request: Request) -> Callable[[], datetime]:
+    return request.app.state.clock
+
+
+# The time rules that depend on "now" read it here, so tests can pin it (app.state.clock).
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 async def client_address(request: Request, settings: SettingsDep) -> str:
