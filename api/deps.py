@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -48,48 +51,48 @@ SecurityDep = Annotated[Security, Depends(get_security)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
-async def current_caller(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Caller:
-    """The authentication dependency: every route outside the allowlist depends on it.
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    caller: Caller
+    # The access token's expiry; None for an API key (valid until revoked or its own expiry).
+    expires_at: datetime | None
 
-    A bearer token starting ``mm_`` is an API key: authenticated, rate-limited and checked
-    against the scope of the matched route here, so no route can skip the check. Any other
-    bearer token is an access token (``authenticate_bearer``).
+
+async def authenticate_bearer(
+    request: Request, session: AsyncSession, token: str | None, *, count_key_use: bool = True
+) -> Authenticated:
+    """Who the bearer token stands for, or ``Unauthorized``: the one authentication every
+    request runs (``current_caller``) and every live stream runs again while it is open.
+
+    A bearer token starting ``mm_`` is an API key: authenticated, rate-limited (unless
+    ``count_key_use`` is off, for a stream's re-checks) and checked against the scope of
+    the matched route here, so no route can skip the check.
+
+    Any other token is an access token. It must be signed here, unexpired, and carry the
+    user's current ``token_version``: signing out, a password change, an admin's reset and
+    deactivation raise the version in the user's row (api/services/users.py:
+    revoke_access_tokens), so tokens issued before are refused from the next request on, on
+    every API process. The signature check may come from this process's cache of verified
+    tokens; the comparison with the row never does. The row is the user cache's, which
+    forgets a changed user within milliseconds on every process (api/user_cache.py), so a
+    cached read adds no query.
     """
     if not token:
         raise Unauthorized("Not authenticated")
+    security: Security = request.app.state.security
     if api_key_service.looks_like_api_key(token):
         caller = await api_key_service.authenticate(
             sessionmaker=request.app.state.sessionmaker,
             settings=request.app.state.settings,
             key=token,
+            count_use=count_key_use,
         )
         request.state.organization_id = caller.organization_id
         route = request.scope.get("route")
         api_key_service.authorize_route(
             caller, method=request.method, path_template=getattr(route, "path", request.url.path)
         )
-        return caller
-    return await authenticate_bearer(request=request, session=session, token=token)
-
-
-async def authenticate_bearer(*, request: Request, session: AsyncSession, token: str) -> Caller:
-    """The person an access token stands for, or 401: the one place an access token becomes
-    a caller, run on every request (and again by anything that keeps acting on an earlier
-    check, such as a live stream).
-
-    The token must be signed here, unexpired, and carry the user's current
-    ``token_version``: signing out, a password change, an admin's reset and deactivation
-    raise the version in the user's row (api/services/users.py: revoke_access_tokens), so
-    tokens issued before are refused from the next request on, on every API process. The
-    signature check may come from this process's cache of verified tokens; the comparison
-    with the row never does. The row is the user cache's, which forgets a changed user
-    within milliseconds on every process (api/user_cache.py), so a cached read adds no query.
-    """
-    security: Security = request.app.state.security
+        return Authenticated(caller=caller, expires_at=None)
     try:
         claims = security.decode_token(token, expected_type="access")
     except InvalidToken:
@@ -104,7 +107,18 @@ async def authenticate_bearer(*, request: Request, session: AsyncSession, token:
     if user is None or user.token_version != claims.token_version:
         raise Unauthorized(INVALID_ACCESS_TOKEN)
     request.state.organization_id = user.organization_id
-    return Caller(user=user)
+    return Authenticated(caller=Caller(user=user), expires_at=claims.expires_at)
+
+
+async def current_caller(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """The authentication dependency: every route outside the allowlist depends on it."""
+    authenticated = await authenticate_bearer(request, session, token)
+    request.state.token_expires_at = authenticated.expires_at
+    return authenticated.caller
 
 
 async def _active_user(
@@ -152,6 +166,40 @@ def _forwarded_hosts(request: Request) -> list[str]:
             if entry:
                 hosts.append(entry)
     return hosts
+
+
+@dataclass(frozen=True, slots=True)
+class StreamCredentials:
+    """The credentials a live stream opened with, to run their authentication again."""
+
+    request: Request
+    token: str | None
+    expires_at: datetime | None
+
+    async def reauthenticate(self, session: AsyncSession) -> Caller:
+        return (
+            await authenticate_bearer(self.request, session, self.token, count_key_use=False)
+        ).caller
+
+
+async def stream_credentials(
+    request: Request,
+    caller: CurrentCaller,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> StreamCredentials:
+    # Depends on the caller, so the first authentication has run (and set the expiry).
+    return StreamCredentials(request, token, request.state.token_expires_at)
+
+
+StreamCredentialsDep = Annotated[StreamCredentials, Depends(stream_credentials)]
+
+
+async def get_clock(request: Request) -> Callable[[], datetime]:
+    return request.app.state.clock
+
+
+# The time rules that depend on "now" read it here, so tests can pin it (app.state.clock).
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 async def client_address(request: Request, settings: SettingsDep) -> str:

@@ -16,6 +16,7 @@ from api.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
 from api.middleware import BodySizeLimitMiddleware, HeadMiddleware, ProblemCORSMiddleware
+from api.models import utcnow
 from api.observability import RequestContextMiddleware, configure_logging
 from api.routers import (
     action_items,
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live_hub = live_hub
     app.state.user_cache = user_cache
     app.state.security = Security(settings)
+    # "Now" for the rules that measure time (presence, a session's held duration); tests pin it.
+    app.state.clock = utcnow
 
     install_error_handlers(app)
     app.add_middleware(HeadMiddleware)

@@ -1,19 +1,20 @@
-"""Time-boxed sessions: scheduling, the state machine, completion with attendance, the
-outcome, and the outcomes feed. Access always goes through the session's project."""
+"""Time-boxed sessions: scheduling, the state machine, completion with measured attendance,
+the outcome, presence in the room, and the outcomes feed. Access always goes through the
+session's project."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import events
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from api.models import (
     ActionItem,
     Contribution,
@@ -35,13 +36,14 @@ from api.schemas.sessions import (
     AdoptedContribution,
     AttendanceRead,
     ParticipantRead,
+    PresenceRead,
     SessionComplete,
     SessionCreate,
     SessionOutcome,
     SessionRead,
     SessionUpdate,
 )
-from api.services import audit, outbox
+from api.services import audit, outbox, presence
 from api.services.principal import Caller
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch, local_day, organization_zone
@@ -283,7 +285,7 @@ async def update_session(
 
 
 async def _transition(
-    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str
+    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str, now: datetime
 ) -> SessionAccess:
     access = await session_access(
         session=session, caller=caller, session_id=session_id, for_update=True
@@ -293,7 +295,6 @@ async def _transition(
     mm_session = access.session
     if mm_session.status not in sources:
         raise Conflict(f"A {mm_session.status.value} session cannot {action}")
-    now = utcnow()
     mm_session.status = target
     mm_session.updated_at = now
     if target == SessionStatus.live:
@@ -321,9 +322,14 @@ async def _publish_status(session: AsyncSession, mm_session: MastermindSession) 
 
 
 async def _plain_transition(
-    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str, audit_action: str
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    action: str,
+    audit_action: str,
+    now: datetime | None,
 ) -> MastermindSession:
-    access = await _transition(session, caller, session_id, action)
+    access = await _transition(session, caller, session_id, action, now or utcnow())
     await _publish_status(session, access.session)
     audit.record(
         session,
@@ -336,23 +342,35 @@ async def _plain_transition(
 
 
 async def start_session(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, now: datetime | None = None
 ) -> MastermindSession:
-    return await _plain_transition(session, caller, session_id, "start", "session.started")
+    return await _plain_transition(session, caller, session_id, "start", "session.started", now)
 
 
 async def cancel_session(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, now: datetime | None = None
 ) -> MastermindSession:
-    mm_session = await _plain_transition(session, caller, session_id, "cancel", "session.cancelled")
+    mm_session = await _plain_transition(
+        session, caller, session_id, "cancel", "session.cancelled", now
+    )
     await _uncount_contributions(session, mm_session)
     return mm_session
 
 
 async def complete_session(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: SessionComplete
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    data: SessionComplete,
+    now: datetime | None = None,
+    stale_after: timedelta = timedelta(seconds=30),
 ) -> MastermindSession:
-    access = await _transition(session, caller, session_id, "complete")
+    """Complete a live session. Without ``attendance`` each active member is credited the
+    minutes they were measured present (nothing for those who never joined); a given
+    ``attendance`` (people in the physical room) may not exceed the held duration."""
+    now = now or utcnow()
+    access = await _transition(session, caller, session_id, "complete", now)
     mm_session = access.session
     members = await _project_members(session, mm_session.project_id)
     participants = {
@@ -361,21 +379,36 @@ async def complete_session(
             select(SessionParticipant).where(SessionParticipant.session_id == mm_session.id)
         )
     }
+    measured = await presence.measured_minutes(
+        session, mm_session, now=now, stale_after=stale_after
+    )
     if data.attendance is None:
         attendance = {
-            user_id: mm_session.timebox_minutes
-            for user_id in participants
+            user_id: minutes
+            for user_id, minutes in measured.items()
             if user_id in members and members[user_id].state == MemberState.active
         }
     else:
+        held = presence.held_minutes(mm_session, now)
         attendance = {}
-        for entry in data.attendance:
+        for index, entry in enumerate(data.attendance):
+            if entry.minutes > held:
+                raise InvalidInput(
+                    f"The session was held for {held} minutes: {entry.minutes} is more",
+                    loc=["body", "attendance", index, "minutes"],
+                )
             if entry.user_id not in members:
                 # Another organization's user is not found, as everywhere else (404).
                 await _check_participants(session, caller, mm_session.project_id, [entry.user_id])
             attendance[entry.user_id] = entry.minutes
     owner_id = access.project.project.owner_id
-    for user_id, minutes in attendance.items():
+    # Members who were present without being credited keep a row too: the outcome shows
+    # their measured minutes beside the credited 0.
+    counted = attendance.keys() | {
+        u for u in measured if u in members and members[u].state == MemberState.active
+    }
+    for user_id in counted:
+        minutes, present = attendance.get(user_id, 0), measured.get(user_id, 0)
         row = participants.get(user_id)
         if row is None:  # came without an invitation: still counted
             session.add(
@@ -384,14 +417,17 @@ async def complete_session(
                     user_id=user_id,
                     organization_id=mm_session.organization_id,
                     attended_minutes=minutes,
+                    present_minutes=present,
                     project_owner_id=owner_id,
                 )
             )
         else:
-            row.attended_minutes, row.project_owner_id = minutes, owner_id
+            row.attended_minutes, row.present_minutes = minutes, present
+            row.project_owner_id = owner_id
     for user_id, row in participants.items():
-        if user_id not in attendance:
+        if user_id not in counted:
             row.attended_minutes, row.project_owner_id = 0, owner_id
+            row.present_minutes = measured.get(user_id, 0)
     await _count_attendance(session, mm_session, owner_id, attendance)
     mm_session.summary = data.summary
     mm_session.decisions = data.decisions
@@ -596,7 +632,12 @@ async def present_outcome(
         .order_by(ActionItem.created_at, ActionItem.id)
     )
     attendance = await session.execute(
-        select(SessionParticipant.user_id, User.full_name, SessionParticipant.attended_minutes)
+        select(
+            SessionParticipant.user_id,
+            User.full_name,
+            SessionParticipant.attended_minutes,
+            SessionParticipant.present_minutes,
+        )
         .join(User, User.id == SessionParticipant.user_id)
         .where(
             SessionParticipant.session_id == mm_session.id,
@@ -624,5 +665,39 @@ async def present_outcome(
             for c, name in adopted
         ],
         action_items=[ActionItemRead.model_validate(item) for item in items],
-        attendance=[AttendanceRead(user_id=u, full_name=n, minutes=m) for u, n, m in attendance],
+        attendance=[
+            AttendanceRead(user_id=u, full_name=n, minutes=m, minutes_present=p)
+            for u, n, m, p in attendance
+        ],
     )
+
+
+async def get_presence(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    now: datetime,
+    stale_after: timedelta,
+) -> list[PresenceRead]:
+    access = await session_access(session=session, caller=caller, session_id=session_id)
+    return await presence.present_room(session, access.session, now=now, stale_after=stale_after)
+
+
+async def reader_still_allowed(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    authenticate: Callable[[AsyncSession], Awaitable[Caller]],
+    session_id: uuid.UUID,
+) -> bool:
+    """For a live stream: the reader's authentication, run again, and the session's access
+    rule still let them in (False once they were removed, deactivated, signed out...)."""
+    async with sessionmaker() as session:
+        try:
+            caller = await authenticate(session)
+            await session_access(session=session, caller=caller, session_id=session_id)
+        except Unavailable:
+            raise
+        except AppError:
+            return False
+    return True
