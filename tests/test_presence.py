@@ -18,7 +18,7 @@ from sqlalchemy import select
 from api.main import create_app
 from api.models import MastermindSession, PresenceInterval
 from api.services.presence import Stay, present_seconds, whole_minutes
-from tests.factories import API, Actor
+from tests.factories import API, DEFAULT_PASSWORD, Actor
 from tests.session_kit import (
     Panel,
     held_for,
@@ -421,8 +421,29 @@ async def _deactivate(http, panel: Panel) -> None:
     ok(await http.patch(url, headers=panel.admin.headers, json={"is_active": False}))
 
 
+async def _sign_out(http, panel: Panel) -> None:
+    # Signing out on any device ends every access token of the person (the stream's too).
+    signed_in = ok(
+        await http.post(
+            f"{API}/auth/token",
+            data={"username": panel.helper.user["email"], "password": DEFAULT_PASSWORD},
+        )
+    )
+    url = f"{API}/auth/logout"
+    response = await http.post(url, json={"refresh_token": signed_in["refresh_token"]})
+    assert response.status_code == 204, response.text
+
+
+async def _change_password(http, panel: Panel) -> None:
+    url = f"{API}/users/{panel.helper.id}"
+    body = {"password": "a brand new passphrase", "current_password": DEFAULT_PASSWORD}
+    ok(await http.patch(url, headers=panel.helper.headers, json=body))
+
+
 @pytest.mark.parametrize(
-    "lose_access", [_remove, _leave, _deactivate], ids=lambda f: f.__name__[1:]
+    "lose_access",
+    [_remove, _leave, _deactivate, _sign_out, _change_password],
+    ids=lambda f: f.__name__[1:],
 )
 async def test_a_stream_ends_within_seconds_when_its_reader_loses_access(fast, lose_access):
     app, url = fast
@@ -451,6 +472,7 @@ async def test_a_stream_ends_when_its_access_token_expires(fast):
             subject=uuid.UUID(panel.helper.id),
             organization_id=uuid.UUID(panel.helper.organization_id),
             lifetime=timedelta(seconds=2),
+            token_version=0,  # a new person's: nothing has ended their tokens yet
         )
         short = Actor(user=panel.helper.user, access_token=issued.token, refresh_token="")
         async with listen(http, sid, short) as stream:
