@@ -18,7 +18,7 @@ from sqlalchemy import select
 from api.main import create_app
 from api.models import MastermindSession, PresenceInterval
 from api.services.presence import Stay, present_seconds, whole_minutes
-from tests.factories import API, DEFAULT_PASSWORD, Actor
+from tests.factories import API, DEFAULT_PASSWORD, Actor, login
 from tests.session_kit import (
     Panel,
     held_for,
@@ -406,43 +406,42 @@ async def presence_of(http: httpx.AsyncClient, session_id: str, reader: Actor) -
 # --- a stream ends when its reader's access does ----------------------------------------------
 
 
-async def _remove(http, panel: Panel) -> None:
+# Each way a reader loses access, as (http, panel, the reader signed in): the seat goes,
+# the person goes, or their tokens do (api/deps.py: authenticate_bearer, token versions).
+async def _remove(http, panel: Panel, reader: Actor) -> None:
     url = f"{API}/projects/{panel.project_id}/members/{panel.helper.id}"
     assert (await http.delete(url, headers=panel.owner.headers)).status_code == 204
 
 
-async def _leave(http, panel: Panel) -> None:
+async def _leave(http, panel: Panel, reader: Actor) -> None:
     url = f"{API}/projects/{panel.project_id}/members/{panel.helper.id}"
-    ok(await http.patch(url, headers=panel.helper.headers, json={"state": "left"}))
+    ok(await http.patch(url, headers=reader.headers, json={"state": "left"}))
 
 
-async def _deactivate(http, panel: Panel) -> None:
-    url = f"{API}/users/{panel.helper.id}"
+async def _decline(http, panel: Panel, reader: Actor) -> None:
+    """The invited person opened the room, then declined the seat."""
+    url = f"{API}/projects/{panel.project_id}/members/{panel.invited.id}"
+    ok(await http.patch(url, headers=reader.headers, json={"state": "declined"}))
+
+
+async def _deactivate(http, panel: Panel, reader: Actor) -> None:
+    url = f"{API}/users/{reader.id}"
     ok(await http.patch(url, headers=panel.admin.headers, json={"is_active": False}))
 
 
-async def _sign_out(http, panel: Panel) -> None:
-    # Signing out on any device ends every access token of the person (the stream's too).
-    signed_in = ok(
-        await http.post(
-            f"{API}/auth/token",
-            data={"username": panel.helper.user["email"], "password": DEFAULT_PASSWORD},
-        )
-    )
-    url = f"{API}/auth/logout"
-    response = await http.post(url, json={"refresh_token": signed_in["refresh_token"]})
-    assert response.status_code == 204, response.text
+async def _sign_out(http, panel: Panel, reader: Actor) -> None:
+    r = await http.post(f"{API}/auth/logout", json={"refresh_token": reader.refresh_token})
+    assert r.status_code == 204, r.text
 
 
-async def _change_password(http, panel: Panel) -> None:
-    url = f"{API}/users/{panel.helper.id}"
-    body = {"password": "a brand new passphrase", "current_password": DEFAULT_PASSWORD}
-    ok(await http.patch(url, headers=panel.helper.headers, json=body))
+async def _change_password(http, panel: Panel, reader: Actor) -> None:
+    body = {"password": "another long passphrase", "current_password": DEFAULT_PASSWORD}
+    ok(await http.patch(f"{API}/users/{reader.id}", headers=reader.headers, json=body))
 
 
 @pytest.mark.parametrize(
     "lose_access",
-    [_remove, _leave, _deactivate, _sign_out, _change_password],
+    [_remove, _leave, _decline, _deactivate, _sign_out, _change_password],
     ids=lambda f: f.__name__[1:],
 )
 async def test_a_stream_ends_within_seconds_when_its_reader_loses_access(fast, lose_access):
@@ -450,16 +449,19 @@ async def test_a_stream_ends_within_seconds_when_its_reader_loses_access(fast, l
     async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
         panel = await make_panel(http, app)
         sid = (await new_session(http, panel.project_id, panel.owner))["id"]
-        async with listen(http, sid, panel.owner) as room, listen(http, sid, panel.helper) as own:
+        person = panel.invited if lose_access is _decline else panel.helper
+        tokens = ok(await login(http, person.user["email"]))  # a real sign-in, refresh token too
+        reader = Actor(person.user, tokens["access_token"], tokens["refresh_token"])
+        async with listen(http, sid, panel.owner) as room, listen(http, sid, reader) as own:
             assert joined(await room.next(), panel.owner)
-            assert joined(await room.next(), panel.helper)
+            assert joined(await room.next(), reader)
             lost_at = asyncio.get_running_loop().time()
-            await lose_access(http, panel)
+            await lose_access(http, panel, reader)
             await ended(own, within=5.0)
             assert asyncio.get_running_loop().time() - lost_at < 5.0
             # Ending the stream ended the presence: the room hears them leave.
-            assert joined(await room.next(), panel.helper, online=False)
-        assert (await presence_of(http, sid, panel.owner))[panel.helper.id]["online"] is False
+            assert joined(await room.next(), reader, online=False)
+        assert (await presence_of(http, sid, panel.owner))[reader.id]["online"] is False
 
 
 async def test_a_stream_ends_when_its_access_token_expires(fast):
@@ -472,7 +474,7 @@ async def test_a_stream_ends_when_its_access_token_expires(fast):
             subject=uuid.UUID(panel.helper.id),
             organization_id=uuid.UUID(panel.helper.organization_id),
             lifetime=timedelta(seconds=2),
-            token_version=0,  # a new person's: nothing has ended their tokens yet
+            token_version=0,  # a new person's
         )
         short = Actor(user=panel.helper.user, access_token=issued.token, refresh_token="")
         async with listen(http, sid, short) as stream:
@@ -500,7 +502,7 @@ async def test_the_default_check_ends_a_stream_within_five_seconds(settings, app
         async with listen(http, sid, panel.helper) as own:
             assert joined(await own.next(), panel.helper)
             lost_at = asyncio.get_running_loop().time()
-            await _remove(http, panel)
+            await _remove(http, panel, panel.helper)
             await ended(own, within=5.0)
             assert asyncio.get_running_loop().time() - lost_at < 5.0
 
