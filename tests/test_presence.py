@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.main import create_app
-from api.models import MastermindSession, PresenceInterval
+from api.models import ApiKeyWindow, MastermindSession, PresenceInterval
 from api.services.presence import Stay, present_seconds, whole_minutes
 from tests.factories import API, DEFAULT_PASSWORD, Actor, login
 from tests.session_kit import (
@@ -28,6 +28,7 @@ from tests.session_kit import (
     problem,
     transition,
 )
+from tests.test_api_keys import make_key
 from tests.test_live import (
     Event,
     EventReader,
@@ -462,6 +463,27 @@ async def test_a_stream_ends_within_seconds_when_its_reader_loses_access(fast, l
             # Ending the stream ended the presence: the room hears them leave.
             assert joined(await room.next(), reader, online=False)
         assert (await presence_of(http, sid, panel.owner))[reader.id]["online"] is False
+
+
+async def test_a_script_s_stream_is_not_presence_and_ends_when_its_key_is_revoked(fast):
+    app, url = fast
+    async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+        panel = await make_panel(http, app)
+        sid = (await new_session(http, panel.project_id, panel.owner))["id"]
+        key = await make_key(http, panel.admin, ["sessions:read"])
+        script = Actor(panel.admin.user, key["key"], "")
+        async with listen(http, sid, script) as stream:
+            await stream.assert_quiet(0.5)  # nobody arrived: a script is not a person
+            assert panel.admin.id not in await presence_of(http, sid, panel.owner)
+            lost_at = asyncio.get_running_loop().time()
+            r = await http.delete(f"{API}/api-keys/{key['id']}", headers=panel.admin.headers)
+            assert r.status_code == 204, r.text
+            await ended(stream, within=5.0)
+            assert asyncio.get_running_loop().time() - lost_at < 5.0
+        # Its re-checks did not count against the key's rate limit: one request, one hit.
+        async with app.state.sessionmaker() as db:
+            hits = await db.scalar(select(func.sum(ApiKeyWindow.hits)))
+        assert hits == 1
 
 
 async def test_a_stream_ends_when_its_access_token_expires(fast):

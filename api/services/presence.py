@@ -15,7 +15,7 @@ import logging
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -351,26 +351,27 @@ class PresenceTracker:
             return
         async with self._sessionmaker() as session:
             await _lock_room(session, self._session_id)
-            rows: Sequence[tuple[uuid.UUID, uuid.UUID, datetime, str]] = (
+            rows = (
                 await session.execute(
                     select(
                         PresenceInterval.id,
                         PresenceInterval.user_id,
-                        PresenceInterval.seen_at,
                         User.full_name,
                     )
                     .join(User, User.id == PresenceInterval.user_id)
                     .where(*stale)
                 )
-            ).all()  # type: ignore[assignment]
-            for interval_id, _user_id, seen_at, _name in rows:
-                await session.execute(
-                    update(PresenceInterval)
-                    .where(PresenceInterval.id == interval_id)
-                    .values(closed_at=seen_at)
-                    .execution_options(synchronize_session=False)
-                )
-            for user_id, full_name in {(row[1], row[3]) for row in rows}:
+            ).all()
+            if not rows:
+                return  # another stream closed them first
+            # Closed where they were last heard of: that is when they count until.
+            await session.execute(
+                update(PresenceInterval)
+                .where(PresenceInterval.id.in_([row[0] for row in rows]))
+                .values(closed_at=PresenceInterval.seen_at)
+                .execution_options(synchronize_session=False)
+            )
+            for user_id, full_name in {(row[1], row[2]) for row in rows}:
                 if not await _still_present(
                     session,
                     session_id=self._session_id,
