@@ -155,9 +155,14 @@ async def test_auth_flows_log_no_password_token_or_key(client, captured):
     )
     assert bogus.status_code == 401
 
+    # The reuse ended every access token of the person: sign in again to change the password.
+    fresh = await client.post(f"{API}/auth/token", data={"username": email, "password": PASSWORD})
+    assert fresh.status_code == 200, fresh.text
+    secrets |= token_secrets("fresh access token", fresh.json()["access_token"])
+    secrets |= token_secrets("fresh refresh token", fresh.json()["refresh_token"])
     changed = await client.patch(
         f"{API}/users/{user_id}",
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        headers={"Authorization": f"Bearer {fresh.json()['access_token']}"},
         json={"password": NEW_PASSWORD, "current_password": PASSWORD},
     )
     assert changed.status_code == 200, changed.text
