@@ -43,8 +43,13 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = DEFAULT_SQLITE_URL
+    # PostgreSQL connections per API process. No overflow by default: connections beyond
+    # the pool are opened and closed as load comes and goes (a server process forked and a
+    # handshake each), which under steady load cost more than the queries; a request that
+    # finds every connection busy waits up to the pool timeout, then gets 503 + Retry-After.
     database_pool_size: int = Field(default=10, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
+    database_max_overflow: int = Field(default=0, ge=0)
+    database_pool_timeout: float = Field(default=5.0, gt=0, le=60)
     secret_key: str | None = Field(default=None, repr=False)
 
     jwt_issuer: str = "sales-mastermind"

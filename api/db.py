@@ -54,7 +54,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # with a restarted server fails its first statement instead, which is a 503, and
         # SQLAlchemy then invalidates the whole pool so the next requests reconnect.
         pool_pre_ping=False,
-        pool_timeout=5,
+        # Requests beyond the pool queue for a connection this long, then get 503 +
+        # Retry-After (api/errors.py): a burst waits instead of failing or growing the pool.
+        pool_timeout=settings.database_pool_timeout,
         connect_args={"timeout": 5, "command_timeout": 30},
         hide_parameters=True,
     )

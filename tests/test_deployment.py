@@ -196,3 +196,24 @@ def test_nginx_proxies_the_api_and_keeps_live_streams_flowing():
     assert "try_files $uri $uri/ /index.html;" in locations["/"]
     # The listen port matches the one compose publishes and the healthcheck probes.
     assert re.search(r"listen 8080;", text)
+
+
+def test_the_pool_defaults_are_the_same_in_settings_compose_and_env_example():
+    """A deployment gets the pool the app ships: no overflow (connections opened and closed
+    under load), requests beyond the pool waiting for DATABASE_POOL_TIMEOUT seconds."""
+    fields = Settings.model_fields
+    shipped = {
+        "DATABASE_POOL_SIZE": fields["database_pool_size"].default,
+        "DATABASE_MAX_OVERFLOW": fields["database_max_overflow"].default,
+        "DATABASE_POOL_TIMEOUT": fields["database_pool_timeout"].default,
+    }
+    assert shipped["DATABASE_MAX_OVERFLOW"] == 0
+    compose_defaults = {
+        name: default
+        for name, operator, default in INTERPOLATION.findall(COMPOSE.read_text())
+        if name in shipped and operator == ":-"
+    }
+    documented = env_example()
+    for name, value in shipped.items():
+        assert float(compose_defaults[name]) == value, name
+        assert float(documented[name]) == value, name
