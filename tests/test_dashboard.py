@@ -104,6 +104,12 @@ async def test_burn_per_helper_sums_their_open_projects(client, app, org):
     hilda = burn["Hilda Helper"]
     assert (hilda["projects"], hilda["budget_minutes"], hilda["minutes_used"]) == (1, 60, 50)
     assert (hilda["projects_over_budget"], hilda["burn_warning"]) == (0, "over_80")
+    # Each helper row opens the projects it sums, the most burnt first.
+    assert [(s["title"], s["minutes_used"], s["burn_warning"]) for s in hank["seats"]] == [
+        ("Helix", 70, "over_100"),
+        ("Baltic", 10, "none"),
+    ]
+    assert {s["project_id"] for s in hank["seats"]} == {p1["id"], p2["id"]}
     # The most burnt-out share first.
     assert [h["full_name"] for h in (await team(client, org["manager"]))["helper_burn"]] == [
         "Hilda Helper",

@@ -122,8 +122,17 @@ class ProjectBurn(BaseModel):
     burn_warning: BurnWarning
 
 
+class HelperSeat(BaseModel):
+    project_id: uuid.UUID
+    title: str
+    budget_minutes: int
+    minutes_used: int
+    burn_warning: BurnWarning
+
+
 class HelperBurn(BaseModel):
-    """One helper's minutes against their budgets, summed over the open projects they help on."""
+    """One helper's minutes against their budgets, summed over the open projects they help on
+    (``seats``: those projects, the most burnt first)."""
 
     user_id: uuid.UUID
     full_name: str
@@ -132,6 +141,7 @@ class HelperBurn(BaseModel):
     minutes_used: int
     projects_over_budget: int
     burn_warning: BurnWarning
+    seats: list[HelperSeat]
 
 
 StallReason = Literal["idle", "overdue_actions"]

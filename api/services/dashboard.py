@@ -26,6 +26,7 @@ from api.schemas.insight import (
     ActionItemSummary,
     Dashboard,
     HelperBurn,
+    HelperSeat,
     LearningMix,
     LedgerRow,
     ProjectBurn,
@@ -160,6 +161,13 @@ async def _helper_burn(session: AsyncSession, org: uuid.UUID) -> list[HelperBurn
         ),
         else_=0,
     )
+    helper_seats = (
+        Project.organization_id == org,
+        Project.status == ProjectStatus.open,
+        ProjectMember.role != MemberRole.owner,
+        ProjectMember.user_id != Project.owner_id,
+        ProjectMember.state.in_(VISIBLE_STATES),
+    )
     rows = await session.execute(
         select(
             ProjectMember.user_id,
@@ -171,13 +179,7 @@ async def _helper_burn(session: AsyncSession, org: uuid.UUID) -> list[HelperBurn
         )
         .join(Project, Project.id == ProjectMember.project_id)
         .join(User, User.id == ProjectMember.user_id)
-        .where(
-            Project.organization_id == org,
-            Project.status == ProjectStatus.open,
-            ProjectMember.role != MemberRole.owner,
-            ProjectMember.user_id != Project.owner_id,
-            ProjectMember.state.in_(VISIBLE_STATES),
-        )
+        .where(*helper_seats)
         .group_by(ProjectMember.user_id, User.full_name)
     )
     helpers = [
@@ -189,17 +191,47 @@ async def _helper_burn(session: AsyncSession, org: uuid.UUID) -> list[HelperBurn
             minutes_used=int(used or 0),
             projects_over_budget=int(over_count or 0),
             burn_warning=burn_warning(int(used or 0), int(budget or 0)),
+            seats=[],
         )
         for user_id, full_name, projects, budget, used, over_count in rows
     ]
     helpers.sort(
-        key=lambda h: (
-            -(h.minutes_used / h.budget_minutes if h.budget_minutes else h.minutes_used),
-            h.full_name,
-            str(h.user_id),
-        )
+        key=lambda h: (-_share(h.minutes_used, h.budget_minutes), h.full_name, str(h.user_id))
     )
-    return helpers[: 2 * LIST_LIMIT]
+    helpers = helpers[: 2 * LIST_LIMIT]
+    # The seats of the helpers shown, in one query, so each row opens the projects it sums.
+    by_user = {h.user_id: h for h in helpers}
+    if by_user:
+        for user_id, project_id, title, budget, used in await session.execute(
+            select(
+                ProjectMember.user_id,
+                Project.id,
+                Project.title,
+                ProjectMember.budget_minutes,
+                ProjectMember.minutes_used,
+            )
+            .join(Project, Project.id == ProjectMember.project_id)
+            .where(*helper_seats, ProjectMember.user_id.in_(by_user))
+        ):
+            by_user[user_id].seats.append(
+                HelperSeat(
+                    project_id=project_id,
+                    title=title,
+                    budget_minutes=budget,
+                    minutes_used=used,
+                    burn_warning=burn_warning(used, budget),
+                )
+            )
+        for helper in helpers:
+            helper.seats.sort(key=lambda s: (-_share(s.minutes_used, s.budget_minutes), s.title))
+    return helpers
+
+
+def _share(used: int, budget: int) -> float:
+    """How much of a budget is spent; minutes against no budget count as fully over."""
+    if budget:
+        return used / budget
+    return float("inf") if used else 0.0
 
 
 async def _stalled_projects(

@@ -1650,7 +1650,8 @@ export interface components {
         };
         /**
          * HelperBurn
-         * @description One helper's minutes against their budgets, summed over the open projects they help on.
+         * @description One helper's minutes against their budgets, summed over the open projects they help on
+         *     (``seats``: those projects, the most burnt first).
          */
         HelperBurn: {
             /** Budget Minutes */
@@ -1668,11 +1669,32 @@ export interface components {
             projects: number;
             /** Projects Over Budget */
             projects_over_budget: number;
+            /** Seats */
+            seats: components["schemas"]["HelperSeat"][];
             /**
              * User Id
              * Format: uuid
              */
             user_id: string;
+        };
+        /** HelperSeat */
+        HelperSeat: {
+            /** Budget Minutes */
+            budget_minutes: number;
+            /**
+             * Burn Warning
+             * @enum {string}
+             */
+            burn_warning: "none" | "over_80" | "over_100";
+            /** Minutes Used */
+            minutes_used: number;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Title */
+            title: string;
         };
         /** HookAck */
         HookAck: {

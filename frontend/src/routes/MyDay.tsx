@@ -12,7 +12,7 @@ import { useDashboard } from "../components/AppLayout";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { showError } from "../components/forms";
-import { absoluteTime, minutes, relativeTime, signedMinutes } from "../format";
+import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } from "../format";
 
 export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {
   const data = [
@@ -96,7 +96,7 @@ export function MyDayPage() {
         <Card withBorder>
           <Group justify="space-between" mb="xs">
             <Title order={4}>My balance</Title>
-            <Text fw={600} c={balance.balance_minutes >= 0 ? "green" : "red"}>
+            <Text fw={600} c={balanceColour(balance.balance_minutes)}>
               {signedMinutes(balance.balance_minutes)}
             </Text>
           </Group>
@@ -150,8 +150,9 @@ export function MyDayPage() {
                       />
                     </Table.Td>
                     <Table.Td>
-                      <Anchor component={Link} to={`/projects/${a.project_id}`} size="sm">
-                        {a.title}
+                      <Text size="sm">{a.title}</Text>
+                      <Anchor component={Link} to={`/projects/${a.project_id}`} size="xs" c="dimmed" data-testid="action-project">
+                        {a.project_title}
                       </Anchor>
                     </Table.Td>
                     <Table.Td className="num">

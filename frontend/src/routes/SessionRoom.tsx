@@ -29,11 +29,13 @@ import { useState } from "react";
 import { Link, Navigate, useParams } from "react-router";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
+import { ApiError, errorMessage, unwrap } from "../api/problem";
+import { checkLength, rule } from "../api/rules";
 import { newIdempotencyKey, useMe, useUserNames, type Schemas } from "../api/hooks";
 import { ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { UserSelect } from "../components/UserSelect";
+import { ConfirmButton } from "../components/Confirm";
 import { applyApiError, notifySaved, showError } from "../components/forms";
 import { useContributions, useLiveSession, useNow, type Contribution } from "../features/live";
 import { absoluteTime, label, relativeTime } from "../format";
@@ -167,7 +169,15 @@ function ContributionCard({
   );
 }
 
-function ComposeBar({ sessionId }: { sessionId: string }) {
+const BODY_RULE = rule("ContributionCreate", "body");
+
+/** Characters left, once the text gets near the API's limit. */
+function charactersLeft(length: number): string | null {
+  const max = BODY_RULE.maxLength ?? Infinity;
+  return length >= max * 0.8 ? `${(max - length).toLocaleString("en")} characters left` : null;
+}
+
+export function ComposeBar({ sessionId }: { sessionId: string }) {
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<Schemas["ContributionKind"]>("idea");
   const [body, setBody] = useState("");
@@ -187,13 +197,16 @@ function ComposeBar({ sessionId }: { sessionId: string }) {
         list && !list.some((c) => c.id === created.id) ? [...list, created] : list,
       );
     },
-    onError: (e) => setError(e instanceof Error ? e.message : String(e)),
+    // The field's own message ("At most 4,000 characters"), not the problem's "see errors".
+    onError: (e) => setError((e instanceof ApiError && e.fieldErrors().body) || errorMessage(e)),
   });
+  const over = checkLength(body, BODY_RULE, { required: false });
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        if (body.trim()) post.mutate();
+        if (over) setError(over);
+        else if (body.trim()) post.mutate();
       }}
     >
       <Group align="flex-start" wrap="nowrap" gap="xs">
@@ -209,8 +222,13 @@ function ComposeBar({ sessionId }: { sessionId: string }) {
           aria-label="Your contribution"
           placeholder="Type and press Enter to post"
           value={body}
-          onChange={(e) => setBody(e.currentTarget.value)}
-          error={error}
+          onChange={(e) => {
+            setBody(e.currentTarget.value);
+            setError(null);
+          }}
+          error={error ?? over}
+          description={!error && !over ? charactersLeft(body.length) : undefined}
+          inputWrapperOrder={["label", "input", "description", "error"]}
           style={{ flex: 1 }}
           data-testid="compose"
         />
@@ -379,13 +397,17 @@ export function SessionRoomPage() {
             <StatusBadge status={s.status} />
             <Countdown session={s} now={now} />
           </Group>
-          <Text size="sm" c="dimmed">
-            {p ? (
-              <Anchor component={Link} to={`/projects/${p.id}`} size="sm">
-                {p.title}
-              </Anchor>
-            ) : (
-              "…"
+          <Text size="sm" c="dimmed" data-testid="room-context">
+            <Anchor component={Link} to={`/projects/${s.project_id}`} size="sm">
+              {s.project_title}
+            </Anchor>
+            {s.client_id && (
+              <>
+                {" for "}
+                <Anchor component={Link} to={`/clients/${s.client_id}`} size="sm">
+                  {s.client_name}
+                </Anchor>
+              </>
             )}{" "}
             · {label(s.purpose)} · facilitator {s.facilitator_id ? nameOf(s.facilitator_id) : p ? nameOf(p.owner_id) : "—"} ·{" "}
             <span data-testid="live-status">{live === "open" ? "live updates on" : live === "connecting" ? "connecting…" : "offline"}</span>
@@ -411,9 +433,24 @@ export function SessionRoomPage() {
               </Button>
             )}
             {(s.status === "scheduled" || s.status === "live") && (
-              <Button variant="subtle" color="red" onClick={() => transition.mutate("cancel")}>
+              <ConfirmButton
+                variant="subtle"
+                color="red"
+                title={`Cancel "${s.title}"?`}
+                what={
+                  <>
+                    The session ends for everyone{s.status === "live" ? " now, with the board read-only" : ""}: it credits no
+                    minutes to anyone and its {(contributions.data ?? []).length} contributions count for nobody. A cancelled
+                    session cannot be started again.
+                  </>
+                }
+                confirmLabel="Cancel session"
+                onConfirm={() => transition.mutate("cancel")}
+                loading={transition.isPending}
+                data-testid="cancel-session"
+              >
                 Cancel session
-              </Button>
+              </ConfirmButton>
             )}
           </Group>
         )}
