@@ -188,3 +188,38 @@ async def test_action_items_on_the_dashboard_name_their_project(client, app, org
     assert [(p["title"], p["reasons"]) for p in overview["stalled_projects"]] == [
         ("Helix renewal", ["overdue_actions"])
     ]
+
+
+async def test_next_sessions_are_only_those_the_caller_can_take_part_in(client, app, org):
+    olga = org["olga"]
+    project = await new_project(client, olga, title="Helix")
+    await add_member(client, project["id"], olga, org["hank"])  # accepted
+    await add_member(client, project["id"], olga, org["hilda"], accept=False)  # not yet
+    await add_member(client, project["id"], olga, org["dora"], accept=False)
+    ok(
+        await client.patch(
+            f"{API}/projects/{project['id']}/members/{org['dora'].id}",
+            headers=org["dora"].headers,
+            json={"state": "declined"},
+        )
+    )
+    session = await new_session(client, project["id"], olga, title="Opening the door")
+
+    async def next_titles(who: Actor) -> list[str]:
+        body = ok(await client.get(f"{API}/dashboard", headers=who.headers))
+        return [s["title"] for s in body["next_sessions"]]
+
+    assert await next_titles(olga) == ["Opening the door"]
+    assert await next_titles(org["hank"]) == ["Opening the door"]
+    assert await next_titles(org["hilda"]) == []  # invited: accept first (My day shows it)
+    assert await next_titles(org["dora"]) == []  # declined
+    assert await next_titles(org["manager"]) == []  # may read it, but has no seat
+    ok(
+        await client.patch(
+            f"{API}/projects/{project['id']}/members/{org['hilda'].id}",
+            headers=org["hilda"].headers,
+            json={"state": "active"},
+        )
+    )
+    assert await next_titles(org["hilda"]) == ["Opening the door"]
+    assert session["status"] == "scheduled"

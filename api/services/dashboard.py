@@ -14,6 +14,7 @@ from api.models import (
     Client,
     MastermindSession,
     MemberRole,
+    MemberState,
     Project,
     ProjectMember,
     ProjectStatus,
@@ -110,7 +111,9 @@ async def _my_part(session: AsyncSession, caller: Caller) -> dict:
             (ProjectMember.project_id == Project.id) & (ProjectMember.user_id == caller.user_id),
         )
         .where(
-            ProjectMember.state.in_(VISIBLE_STATES),
+            # Only sessions the caller can take part in: an accepted seat. An invitation not
+            # yet answered, a declined or left seat, or a manager's reading rights are not.
+            ProjectMember.state == MemberState.active,
             MastermindSession.status.in_((SessionStatus.scheduled, SessionStatus.live)),
         )
         .order_by(
