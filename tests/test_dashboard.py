@@ -155,7 +155,15 @@ async def test_stalled_projects_are_idle_for_two_weeks_or_have_overdue_actions(c
     last = datetime.fromisoformat(idle_row["last_activity_at"])
     assert timedelta(days=19) < datetime.now(UTC) - last < timedelta(days=21)
     assert idle_row["project_id"] == idle["id"] and idle_row["owner_id"] == olga.id
+    assert idle_row["next_session_at"] is None
     assert fresh["id"] not in {p["project_id"] for p in stalled}
+    # The last activity is a past one: a session planned for tomorrow is the next session.
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    await new_session(client, overdue["id"], olga, scheduled_at=tomorrow.isoformat())
+    row = (await team(client, org["manager"]))["stalled_projects"][0]
+    assert row["title"] == "Overdue"
+    assert datetime.fromisoformat(row["last_activity_at"]) < datetime.now(UTC)
+    assert datetime.fromisoformat(row["next_session_at"]) == tomorrow
 
     # Logging time today wakes the idle project up.
     await log_time(client, idle["id"], olga, 5)

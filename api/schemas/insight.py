@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.models import MemberRole, MemberState, Seniority
 
@@ -154,7 +154,10 @@ class StalledProject(BaseModel):
     title: str
     client_name: str | None
     owner_id: uuid.UUID
-    last_activity_at: datetime
+    last_activity_at: datetime = Field(
+        description="The latest past sign of life: a session held, time logged, an action item"
+    )
+    next_session_at: datetime | None = Field(description="The next planned session, if any")
     overdue_action_items: int
     reasons: list[StallReason]
 

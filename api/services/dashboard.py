@@ -240,14 +240,23 @@ def _share(used: int, budget: int) -> float:
 async def _stalled_projects(
     session: AsyncSession, org: uuid.UUID, today: date
 ) -> list[StalledProject]:
-    """Open projects whose latest sign of life (a session held or planned, time logged, an
-    action item written or changed) is older than ``STALL_DAYS``, or with overdue actions.
-    Each kind of activity is one grouped subquery; the filter runs in SQL."""
-    cutoff = datetime.now(UTC) - timedelta(days=STALL_DAYS)
+    """Open projects whose latest sign of life (a session held, time logged, an action item
+    written or changed) is older than ``STALL_DAYS`` and with no session planned, or with
+    overdue actions. Each kind of activity is one grouped subquery; the filter runs in SQL."""
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(days=STALL_DAYS)
+    # When a session happened: its end, its start, else the time it was planned for.
+    happened = func.coalesce(
+        MastermindSession.completed_at, MastermindSession.started_at, MastermindSession.scheduled_at
+    )
+    planned = MastermindSession.status.in_((SessionStatus.scheduled, SessionStatus.live))
     sessions = (
         select(
             MastermindSession.project_id,
-            func.max(MastermindSession.scheduled_at).label("last"),
+            func.max(case((happened <= now, happened))).label("last"),
+            func.min(case((planned & (MastermindSession.scheduled_at > now), happened))).label(
+                "next"
+            ),
         )
         .where(
             MastermindSession.organization_id == org,
@@ -280,18 +289,21 @@ async def _stalled_projects(
     lasts = [
         func.coalesce(sub.c.last, Project.created_at) for sub in (sessions, time_logged, actions)
     ]
-    idle = (Project.created_at < cutoff) & and_(*(last < cutoff for last in lasts))
+    idle = and_(
+        Project.created_at < cutoff, sessions.c.next.is_(None), *(last < cutoff for last in lasts)
+    )
     rows = await session.execute(
         select(
             Project.id,
             Project.title,
             Client.name,
             Project.owner_id,
+            sessions.c.next,
+            overdue_count,
             Project.created_at,
             sessions.c.last,
             time_logged.c.last,
             actions.c.last,
-            overdue_count,
         )
         .outerjoin(Client, Client.id == Project.client_id)
         .outerjoin(sessions, sessions.c.project_id == Project.id)
@@ -304,10 +316,10 @@ async def _stalled_projects(
         )
     )
     stalled = []
-    for project_id, title, client_name, owner_id, created_at, *lasts_seen, overdue_n in rows:
-        last_activity = max(moment for moment in (created_at, *lasts_seen) if moment is not None)
+    for project_id, title, client_name, owner_id, next_session, overdue_n, *moments in rows:
+        last_activity = max(moment for moment in moments if moment is not None)
         reasons: list[StallReason] = []
-        if last_activity < cutoff:
+        if last_activity < cutoff and next_session is None:
             reasons.append("idle")
         if overdue_n:
             reasons.append("overdue_actions")
@@ -318,6 +330,7 @@ async def _stalled_projects(
                 client_name=client_name,
                 owner_id=owner_id,
                 last_activity_at=last_activity,
+                next_session_at=next_session,
                 overdue_action_items=int(overdue_n),
                 reasons=reasons,
             )

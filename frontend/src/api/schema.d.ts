@@ -2405,8 +2405,14 @@ export interface components {
             /**
              * Last Activity At
              * Format: date-time
+             * @description The latest past sign of life: a session held, time logged, an action item
              */
             last_activity_at: string;
+            /**
+             * Next Session At
+             * @description The next planned session, if any
+             */
+            next_session_at: string | null;
             /** Overdue Action Items */
             overdue_action_items: number;
             /**

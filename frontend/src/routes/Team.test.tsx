@@ -56,6 +56,7 @@ const dashboard = {
         client_name: "Quiet GmbH",
         owner_id: "u1",
         last_activity_at: "2026-10-01T10:00:00Z",
+        next_session_at: null,
         overdue_action_items: 2,
         reasons: ["idle", "overdue_actions"],
       },

@@ -44,6 +44,11 @@ function StalledProjects({ team }: { team: Schemas["TeamOverview"] }) {
               <Text size="sm" c={p.reasons.includes("idle") ? "orange" : undefined}>
                 {relativeTime(p.last_activity_at)}
               </Text>
+              {p.next_session_at && (
+                <Text size="xs" c="dimmed">
+                  next session {relativeTime(p.next_session_at)}
+                </Text>
+              )}
               <Group gap={4}>
                 {p.reasons.map((r) => (
                   <Badge key={r} size="xs" variant="light" color={r === "idle" ? "orange" : "red"}>
