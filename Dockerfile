@@ -35,5 +35,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # SIGTERM: uvicorn stops accepting, finishes in-flight requests (up to the graceful timeout),
 # and the app closes its live streams at once (api/events.py).
 STOPSIGNAL SIGTERM
+# --no-proxy-headers: the app decides whether X-Forwarded-For is believed (TRUST_FORWARDED_FOR).
 CMD ["python", "-m", "uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000", \
-     "--no-access-log", "--timeout-graceful-shutdown", "20"]
+     "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "20"]

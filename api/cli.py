@@ -81,7 +81,9 @@ def serve(
         workers=workers,
         log_config=None,  # our JSON logging (api.observability) stays in charge
         access_log=False,
-        proxy_headers=settings.trust_forwarded_for,
+        # The app reads X-Forwarded-For itself, only when TRUST_FORWARDED_FOR says so
+        # (api/deps.py: client_address); uvicorn's own rewrite would trust 127.0.0.1.
+        proxy_headers=False,
         timeout_graceful_shutdown=20,
     )
 
@@ -451,9 +453,12 @@ def _parse_since(value: str | None) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter("use RFC 3339, e.g. 2026-01-31 or 2026-01-31T08:00:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # In UTC, as it is compared with stored times: 9999-12-31T23:59:59-14:00 overflows.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise typer.BadParameter(
+            "use RFC 3339 within years 1-9999 in UTC, e.g. 2026-01-31 or 2026-01-31T08:00:00Z"
+        ) from None
 
 
 @export_app.command("outcomes")

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
+    # Sign-up (a new organization): attempts per client address in a sliding window.
+    signup_window_seconds: int = Field(default=60 * 60, ge=1)
+    signup_max_per_address: int = Field(default=10, ge=1)
 
     # Trust X-Forwarded-For for the client address only behind a known proxy.
     trust_forwarded_for: bool = False
@@ -67,6 +70,8 @@ class Settings(BaseSettings):
     # webhook URLs are built from it, and HubSpot signs the full URI it called. Unset, the
     # request's own URL is used (right when no proxy rewrites scheme or host).
     public_base_url: str | None = None
+    # Any request body above this is refused with 413 (api/middleware.py), nginx or not.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Inbound CRM hooks: bodies above this are refused with 413 before they are read whole.
     crm_hook_max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # API keys: requests per key per fixed one-minute window, counted in the database.

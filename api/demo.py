@@ -285,6 +285,8 @@ async def seed_demo(
                         state=MemberState.active if position < 2 else MemberState.invited,
                         budget_minutes=180,
                         project_created_at=project.created_at,
+                        invited_by_id=owner.id,
+                        invited_at=project.created_at,
                     )
                 )
             session.add_all(members)
@@ -550,7 +552,9 @@ def _scale_one_copy(
                  "user_id": user_id,
                  "role": MemberRole.owner if position == 0 else MemberRole.helper,
                  "state": MemberState.active, "budget_minutes": 0 if position == 0 else 180,
-                 "project_created_at": stamp["created_at"]}
+                 "project_created_at": stamp["created_at"],
+                 "invited_by_id": None if position == 0 else owner,
+                 "invited_at": None if position == 0 else now}
             )  # fmt: skip
         for week, purpose in enumerate(
             (SessionPurpose.targeting, SessionPurpose.approach, SessionPurpose.solution)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.db import SAFE_METHODS, get_session
@@ -36,8 +36,14 @@ async def get_security(request: Request) -> Security:
     return request.app.state.security
 
 
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessionmaker
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SecurityDep = Annotated[Security, Depends(get_security)]
+# Sessions of their own, for counters that must commit before the request's transaction does.
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
 async def current_caller(
@@ -103,13 +109,46 @@ async def _active_user(
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
+# What sign-ins and sign-ups count against when the server rewrote the peer from a header we
+# do not trust: every such request came through the same kind of proxy, so they share one.
+UNTRUSTED_PROXY_ADDRESS = "untrusted-proxy"
+
+
+def _forwarded_hosts(request: Request) -> list[str]:
+    """The X-Forwarded-For entries, in order, without ports (``1.2.3.4:80``, ``[::1]:80``)."""
+    hosts = []
+    for value in request.headers.getlist("x-forwarded-for"):
+        for entry in value.split(","):
+            entry = entry.strip()
+            if entry.startswith("[") and "]" in entry:
+                entry = entry[1 : entry.index("]")]
+            elif entry.count(":") == 1:
+                entry = entry.split(":", 1)[0]
+            if entry:
+                hosts.append(entry)
+    return hosts
+
+
 async def client_address(request: Request, settings: SettingsDep) -> str:
-    if settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return request.client.host if request.client else "unknown"
+    """The address sign-ins and sign-ups are counted against.
+
+    Trusted (``TRUST_FORWARDED_FOR=true``, behind your own proxy): the last X-Forwarded-For
+    entry, the one that proxy wrote; entries before it are whatever the client claimed.
+    Untrusted: the TCP peer, and never an address a header could have supplied. uvicorn
+    rewrites the peer from X-Forwarded-For by default when the connection comes from
+    127.0.0.1 (unless started with ``--no-proxy-headers``), and the real peer is gone from the
+    ASGI scope by then: a peer that equals a forwarded entry is such a rewrite, so those
+    requests count as one address, the proxy they came through.
+    """
+    forwarded = _forwarded_hosts(request)
+    if settings.trust_forwarded_for and forwarded:
+        return forwarded[-1]
+    peer = request.client.host if request.client else None
+    if not peer:
+        return "unknown"
+    if not settings.trust_forwarded_for and peer in forwarded:
+        return UNTRUSTED_PROXY_ADDRESS
+    return peer
 
 
 ClientAddress = Annotated[str, Depends(client_address)]

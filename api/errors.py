@@ -207,7 +207,14 @@ def install_error_handlers(app: FastAPI) -> None:
             # Starlette lists only the methods of the first route matching the path; GET and
             # PATCH of one resource are separate routes, so ask all of them.
             headers["Allow"] = ", ".join(allowed)
-        return problem_response(request, status=exc.status_code, detail=detail, headers=headers)
+        return problem_response(
+            request,
+            status=exc.status_code,
+            detail=detail,
+            # Our own HTTP exceptions (api/middleware.py: BodyTooLarge) name their problem.
+            slug=getattr(exc, "slug", None),
+            headers=headers,
+        )
 
     async def _database_or_crash(request: Request, exc: Exception) -> JSONResponse:
         if _is_unstorable_text(exc):

@@ -16,6 +16,7 @@ from api.config import Settings, get_settings
 from api.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
+from api.middleware import BodySizeLimitMiddleware
 from api.observability import RequestContextMiddleware, configure_logging
 from api.routers import (
     action_items,
@@ -26,6 +27,7 @@ from api.routers import (
     hooks,
     insight,
     integrations,
+    invitations,
     projects,
     sessions,
     teams,
@@ -46,7 +48,7 @@ def operation_id(route: APIRoute) -> str:
 
 def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
     """Error responses are served as application/problem+json, and any operation reading a
-    body may answer 400: say so in the contract."""
+    body may answer 400 and 413: say so in the contract."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
@@ -61,6 +63,12 @@ def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
                 components.setdefault(
                     "Problem", Problem.model_json_schema(ref_template=REF_PREFIX + "{model}")
                 )
+            if "requestBody" in operation and "413" not in responses:
+                # Any body over MAX_REQUEST_BODY_BYTES (api/middleware.py).
+                responses["413"] = {
+                    "description": "Content Too Large",
+                    "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "Problem"}}},
+                }
             if operation.get("security") and "429" not in responses:
                 # API keys are rate-limited on every route they may call.
                 responses["429"] = {
@@ -112,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.security = Security(settings)
 
     install_error_handlers(app)
+    # Inside CORS and the request context: a 413 carries their headers like any answer.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -139,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         teams,
         clients,
         projects,
+        invitations,
         sessions,
         action_items,
         insight,

@@ -73,6 +73,9 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET_KEY,
         cors_origins=["http://localhost:5173"],
+        # The suite signs up hundreds of organizations from one test address; the limit itself
+        # is tested in tests/test_throttle.py with its own, low value.
+        signup_max_per_address=1_000_000,
         _env_file=None,
     )
 

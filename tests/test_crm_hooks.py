@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import event, func, select
 from standardwebhooks import Webhook
 
-from api.models import CrmConnection, CrmInboundEvent, Project
+from api.models import AuditEvent, CrmConnection, CrmInboundEvent, Project, WebhookEvent
 from api.services import crm_hooks
 from api.services.crm_hooks import hubspot_signature
-from tests.factories import API, Actor, add_user, assert_problem, register
+from tests.factories import API, PROBLEM, Actor, add_user, assert_problem, register
 from tests.test_secrets_in_logs import captured, everything_in  # noqa: F401 (fixture)
 
 BASE = "http://testserver"
@@ -268,6 +268,8 @@ async def test_generic_verification_refuses_and_changes_nothing(client, pinned_c
         "no id": (body, {k: v for k, v in good.items() if k != "webhook-id"}),
         "no timestamp": (body, {k: v for k, v in good.items() if k != "webhook-timestamp"}),
         "garbage signature": (body, {**good, "webhook-signature": "nonsense"}),
+        # Past the digits Python turns into an int (4,300): refused, not a 500.
+        "huge timestamp": (body, {**good, "webhook-timestamp": "9" * 5000}),
         "no headers": (body, {}),
     }
     for name, (content, headers) in cases.items():
@@ -560,6 +562,7 @@ async def test_hubspot_refusals(client, pinned_clock):
         "no signature": (body, {"X-HubSpot-Request-Timestamp": str(now)}),
         "no timestamp": (body, {"X-HubSpot-Signature-v3": good["X-HubSpot-Signature-v3"]}),
         "no headers": (body, {}),
+        "huge timestamp": (body, {**good, "X-HubSpot-Request-Timestamp": "9" * 5000}),
     }
     for name, (content, headers) in cases.items():
         r = await client.post(hook_path(connection), content=content, headers=headers)
@@ -676,3 +679,159 @@ async def test_secrets_and_keys_never_reach_the_logs(client, captured):  # noqa:
         text = everything_in(record)
         for secret in secrets:
             assert secret not in text, (record.name, secret[:6])
+
+
+# --- verified bodies that do not parse: 422 and kept, never 500 -------------------------------
+
+LONG = "x" * 201  # one more than the id and name columns hold
+DEEP = "[" * 5000 + "]" * 5000  # past the JSON parser's recursion limit
+
+
+def _generic(data: object, kind: str = "deal.updated") -> str:
+    return json.dumps({"type": kind, "data": data})
+
+
+def _pipedrive(data: object = None, **meta: object) -> str:
+    # A new event id each time, so no case is taken for a replay of another.
+    base = {"id": uuid.uuid4().hex, "action": "change", "entity": "deal", "version": "2.0"}
+    return json.dumps({"meta": {**base, **meta}, "data": data})
+
+
+def _hubspot(**fields: object) -> str:
+    base = {"eventId": uuid.uuid4().int, "subscriptionType": "deal.propertyChange", "objectId": 31}
+    return json.dumps([{**base, "propertyName": "dealname", "propertyValue": "X", **fields}])
+
+
+# Per provider, text bodies (written as JSON text, so NaN and \u escapes arrive as sent).
+UNPARSEABLE = {
+    "generic": {
+        "deep nesting": '{"type": "deal.updated", "data": {"deal_id": "D", "x": ' + DEEP + "}}",
+        "data not an object": _generic("x"),
+        "data a list": _generic([{"deal_id": "D"}]),
+        "body a list": json.dumps([{"type": "deal.updated"}]),
+        "NaN amount": _generic({"deal_id": "D"}).replace('"D"}', '"D", "amount": NaN}'),
+        "Infinity amount": _generic({"deal_id": "D"}).replace('"D"}', '"D", "amount": Infinity}'),
+        "amount past the column": _generic({"deal_id": "D", "amount": 1e400}),
+        "deal id past the column": _generic({"deal_id": LONG}),
+        "numeric deal id past the column": _generic({"deal_id": 10**201}),
+        "company id past the column": _generic({"deal_id": "D", "company_id": LONG}),
+        "deal name past the column": _generic({"deal_id": "D", "deal_name": LONG}),
+        "company name past the column": _generic({"deal_id": "D", "company_name": LONG}),
+        "NUL in a name": _generic({"deal_id": "D", "deal_name": "a\u0000b"}),
+        "lone surrogate in a name": _generic({"deal_id": "D", "deal_name": "a\ud800b"}),
+        "lone surrogate in the type": _generic({}, kind="contact.\udfff"),
+        "NUL in the deal id": _generic({"deal_id": "D\u0000"}),
+    },
+    "pipedrive": {
+        "deep nesting": '{"meta": ' + DEEP + "}",
+        "meta not an object": json.dumps({"meta": "x"}),
+        "meta a list": json.dumps({"meta": [1], "data": {"id": 31}}),
+        "body a list": json.dumps([{"meta": {}}]),
+        "data not an object": _pipedrive("x"),
+        "NaN value": _pipedrive({"id": 31}).replace("31}", '31, "value": NaN}'),
+        "event id past the column": _pipedrive({"id": 31}, id=LONG),
+        "deal id past the column": _pipedrive({"id": 10**201}),
+        "organization id past the column": _pipedrive({"id": 31, "org_id": 10**201}),
+        "title past the column": _pipedrive({"id": 31, "title": LONG}),
+        "entity past its length": _pipedrive({"id": 31}, entity=LONG),
+        "NUL in the title": _pipedrive({"id": 31, "title": "a\u0000"}),
+        "lone surrogate in the entity": _pipedrive({"id": 31}, entity="\ud800"),
+    },
+    "hubspot": {
+        "deep nesting": DEEP,
+        "meta as the body": json.dumps({"meta": "x"}),
+        "an event not an object": json.dumps(["x"]),
+        "NaN object id": _hubspot().replace('"objectId": 31', '"objectId": NaN'),
+        "event id past the column": _hubspot(eventId=LONG),
+        "object id past the column": _hubspot(objectId=10**201),
+        "NUL in a value": _hubspot(propertyValue="a\u0000"),
+        "lone surrogate in a property name": _hubspot(propertyName="\ud800"),
+    },
+}
+
+
+async def _send_as(client, connection: dict, body: bytes, secret: str) -> httpx.Response:
+    provider = connection["provider"]
+    if provider == "generic":
+        return await send_generic(client, connection, body)
+    if provider == "pipedrive":
+        headers = basic(connection["basic_username"], connection["signing_secret"])
+    else:
+        headers = hubspot_headers(secret, connection["webhook_url"], body)
+    return await client.post(hook_path(connection), content=body, headers=headers)
+
+
+async def _what_changed_reads(client, app, admin: Actor) -> tuple:
+    async with app.state.sessionmaker() as session:
+        audits = await session.scalar(select(func.count()).select_from(AuditEvent))
+        outbox = await session.scalar(select(func.count()).select_from(WebhookEvent))
+    listed = await client.get(f"{API}/clients", headers=admin.headers)
+    return await projects_of(client, admin), listed.json()["items"], audits, outbox
+
+
+SEEDS = {
+    "generic": generic_body("D"),
+    "pipedrive": pipedrive_body("seed"),
+    "hubspot": hubspot_batch({"eventId": 1, "subscriptionType": "deal.creation", "objectId": 31}),
+}
+
+
+@pytest.mark.parametrize("provider", ["generic", "pipedrive", "hubspot"])
+async def test_verified_bodies_that_do_not_parse_are_422_kept_and_change_nothing(
+    client, app, provider
+):
+    admin = await register(client)
+    secret = "hubspot-app-client-secret"
+    extra = {"client_secret": secret} if provider == "hubspot" else {}
+    connection = await connect(client, admin, provider, **extra)
+    seeded = await _send_as(client, connection, SEEDS[provider], secret)
+    assert seeded.status_code == 200, seeded.text
+    before = await _what_changed_reads(client, app, admin)
+    kept = len(await events_of(client, admin, connection))
+
+    wrong = []
+    for name, text in UNPARSEABLE[provider].items():
+        # The texts are ASCII: json.dumps escaped NUL and lone surrogates as \\u sequences.
+        r = await _send_as(client, connection, text.encode(), secret)
+        events = await events_of(client, admin, connection)
+        problem = r.json() if r.headers["content-type"].startswith(PROBLEM) else {}
+        if (
+            r.status_code != 422
+            or "does not parse" not in problem.get("detail", "")
+            or len(events) != kept + 1
+            or events[0]["result"] != "failed"
+            or not events[0]["reason"]
+            or await _what_changed_reads(client, app, admin) != before
+        ):
+            wrong.append((name, r.status_code, len(events) - kept))
+        kept = len(events)
+    assert wrong == [], wrong
+
+
+async def test_hubspot_amounts_that_are_not_numbers_fail_only_their_event(client):
+    admin = await register(client)
+    secret = "hubspot-app-client-secret"
+    connection = await connect(client, admin, "hubspot", client_secret=secret)
+    seed = hubspot_batch({"eventId": 1, "subscriptionType": "deal.creation", "objectId": 31})
+    assert (await _send_as(client, connection, seed, secret)).status_code == 200
+    values = ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity", "1e999999", "1E-999999999"]
+    body = hubspot_batch(
+        *(
+            {
+                "eventId": 10 + index,
+                "subscriptionType": "deal.propertyChange",
+                "objectId": 31,
+                "propertyName": "amount",
+                "propertyValue": value,
+            }
+            for index, value in enumerate(values)
+        )
+    )
+    r = await _send_as(client, connection, body, secret)
+    assert r.status_code == 200, r.text
+    results = [(e["external_id"], e["result"]) for e in r.json()["events"]]
+    assert results[:-1] == [(str(10 + i), "failed") for i in range(len(values) - 1)]
+    # A tiny positive amount is a number: it rounds to zero cents.
+    assert results[-1] == (str(10 + len(values) - 1), "updated")
+    [project] = await projects_of(client, admin)
+    assert float(project["estimated_value"]) == 0

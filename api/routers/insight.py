@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentCaller, SessionDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
-from api.schemas.base import CalendarDate
+from api.schemas.base import PeriodDay
 from api.schemas.insight import (
     Dashboard,
     LedgerPage,
@@ -26,10 +26,10 @@ from api.services import suggestions as suggestion_service
 router = APIRouter(prefix=API_PREFIX, tags=["insight"], responses=problem_responses(401, 422))
 
 Since = Annotated[
-    CalendarDate | None,
+    PeriodDay | None,
     Query(description="First day (organization's time zone); default: start of this quarter"),
 ]
-Until = Annotated[CalendarDate | None, Query(description="Last day, inclusive; default: today")]
+Until = Annotated[PeriodDay | None, Query(description="Last day, inclusive; default: today")]
 
 
 @router.get("/ledger", response_model=LedgerPage, responses=problem_responses(403, 404, 409))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
@@ -86,7 +86,7 @@ def _number_only(value: object) -> object:
     return value
 
 
-def _to_cents(value: Decimal) -> Decimal:
+def to_cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -96,8 +96,33 @@ Amount = Annotated[
     Decimal,
     Field(ge=0, le=MAX_AMOUNT),
     BeforeValidator(_number_only),
-    AfterValidator(_to_cents),
+    AfterValidator(to_cents),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)}),
 ]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Valid as written, 9999-12-31T23:59:59-14:00 is in year 10000 once in UTC, where every
+    # comparison with a stored time and every database write would overflow (a 500).
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must fall between years 1 and 9999 once converted to UTC") from None
+
+
+# Every date-time a request carries (bodies and queries): RFC 3339 text with an offset,
+# handed on in UTC (as it is stored), inside the range Python and the databases can hold.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_in_utc)]
 CalendarDate = Annotated[date, BeforeValidator(_iso_text_only)]
+
+
+def _not_the_calendars_edge(value: date) -> date:
+    # A period's days become instants in the organization's time zone (up to 14 hours from
+    # UTC), its end the midnight after: on the calendar's first or last day either overflows.
+    if not date.min < value < date.max:
+        raise ValueError("must be between 0001-01-02 and 9999-12-30")
+    return value
+
+
+# The first or last day of a period (ledger, dashboard): a CalendarDate a day from the edges.
+PeriodDay = Annotated[CalendarDate, AfterValidator(_not_the_calendars_edge)]

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.errors import Conflict, Unauthorized
@@ -60,6 +60,20 @@ async def issue_token_pair(
     )
 
 
+async def sign_up(
+    *,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    security: Security,
+    settings: Settings,
+    data: RegisterRequest,
+    address: str,
+) -> tuple[User, Organization, TokenPair]:
+    """``register`` for a caller on the network: limited per client address."""
+    await throttle.reserve_signup(sessionmaker=sessionmaker, settings=settings, address=address)
+    return await register(session=session, security=security, settings=settings, data=data)
+
+
 async def register(
     *, session: AsyncSession, security: Security, settings: Settings, data: RegisterRequest
 ) -> tuple[User, Organization, TokenPair]:
@@ -88,6 +102,7 @@ async def register(
 async def login(
     *,
     session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
     security: Security,
     settings: Settings,
     email: str,
@@ -95,19 +110,18 @@ async def login(
     address: str,
 ) -> TokenPair:
     email = email.strip().lower()
-    await throttle.ensure_login_allowed(
-        session=session, settings=settings, email=email, address=address
+    # Counted (and committed) before the password check, so concurrent guesses cannot all
+    # pass a count taken before any of them failed.
+    attempt = await throttle.reserve_login_attempt(
+        sessionmaker=sessionmaker, settings=settings, email=email, address=address
     )
     user = await session.scalar(select(User).where(User.email == email))
     usable = user is not None and user.is_active
     # Always run one argon2 verification, so an unknown email costs the same time.
     verified = await security.verify_password(password, user.password_hash if usable else None)
     if not verified:
-        await throttle.record_login_failure(
-            session=session, settings=settings, email=email, address=address
-        )
-        raise Unauthorized(INVALID_CREDENTIALS, keep_changes=True)
-    await throttle.clear_account_failures(session=session, email=email)
+        raise Unauthorized(INVALID_CREDENTIALS)  # the reserved attempt stays, as the failure
+    await throttle.forget_successful_attempt(session=session, attempt=attempt)
     return await issue_token_pair(session=session, security=security, settings=settings, user=user)
 
 

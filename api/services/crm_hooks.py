@@ -1,8 +1,11 @@
 """Inbound CRM events: verify the raw body, parse it into deal events, apply their effects.
 
-Order matters and is the security of this endpoint: the connection is looked up, the body
-read under a size cap, the request verified on those exact bytes, and only then parsed.
-Nothing is written before verification succeeds.
+Order matters and is the security of this endpoint: the body is read under a size cap
+before the database is touched (a sender trickling it holds no pooled connection), then the
+connection is looked up, the request verified on those exact bytes, and only then parsed.
+Nothing is written before verification succeeds. A body that verifies but cannot be used
+(not JSON, nested too deeply, wrong types, NaN, ids or names longer than their columns,
+text PostgreSQL cannot store) is kept as a failed event and answered 422, never 500.
 
 Each event is inserted into ``crm_inbound_event`` with ``ON CONFLICT DO NOTHING`` on
 (connection, event id) *before* its effects, in the request's transaction: a replay, even a
@@ -33,13 +36,14 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -62,7 +66,7 @@ from api.models import (
     User,
     utcnow,
 )
-from api.schemas.base import MAX_AMOUNT
+from api.schemas.base import MAX_AMOUNT, to_cents
 from api.schemas.integrations import HookEventResult
 from api.security import InvalidToken, SecretBox, secrets_match
 from api.services import outbox
@@ -71,6 +75,8 @@ from api.services.projects import owner_seat
 TOLERANCE_SECONDS = 5 * 60
 BAD_SIGNATURE = "The request's signature or credentials do not verify"
 MAX_TITLE = 200
+MAX_ID = 200  # crm_inbound_event, client and project external_id
+MAX_EVENT_TYPE = 80  # crm_inbound_event.event_type
 # HubSpot decodes these in the URI before signing (its v3 validation guide).
 _HUBSPOT_DECODED = {
     "%3A": ":",
@@ -129,6 +135,12 @@ async def get_connection(*, session: AsyncSession, connection_id: uuid.UUID) -> 
 # --- verification (before any parsing) -------------------------------------------------------
 
 
+def _clock_reading(text: str) -> int | None:
+    """A header's Unix time, if it is one: plain digits, and few enough that int() takes
+    them (it refuses more than 4,300) and the window check means something."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else None
+
+
 def now_seconds() -> float:
     """The clock the five-minute windows are measured against (tests pin it)."""
     return time.time()
@@ -137,10 +149,10 @@ def now_seconds() -> float:
 def _verify_generic(secret: str, hook: RawHook) -> str:
     # The window is checked here, against our clock, as well as by the library: the test of
     # the edge (301 s either way) must not depend on how long the request took to arrive.
-    timestamp = hook.headers.get("webhook-timestamp", "")
-    if not timestamp.isdigit():
+    timestamp = _clock_reading(hook.headers.get("webhook-timestamp", ""))
+    if timestamp is None:
         raise Unauthorized(BAD_SIGNATURE)
-    if abs(now_seconds() - int(timestamp)) > TOLERANCE_SECONDS:
+    if abs(now_seconds() - timestamp) > TOLERANCE_SECONDS:
         raise Unauthorized("The request's timestamp is outside the five-minute window")
     try:
         Webhook(secret).verify(hook.body, hook.headers, json_parse=False)
@@ -160,9 +172,10 @@ def hubspot_signature(secret: str, *, method: str, uri: str, body: bytes, timest
 def _verify_hubspot(secret: str, hook: RawHook, now_ms: int) -> None:
     signature = hook.headers.get("x-hubspot-signature-v3")
     timestamp = hook.headers.get("x-hubspot-request-timestamp", "")
-    if not signature or not timestamp.isdigit():
+    sent_ms = _clock_reading(timestamp)
+    if not signature or sent_ms is None:
         raise Unauthorized(BAD_SIGNATURE)
-    if abs(now_ms - int(timestamp)) > TOLERANCE_SECONDS * 1000:
+    if abs(now_ms - sent_ms) > TOLERANCE_SECONDS * 1000:
         raise Unauthorized("The request's timestamp is outside the five-minute window")
     expected = hubspot_signature(
         secret, method=hook.method, uri=hook.uri, body=hook.body, timestamp=timestamp
@@ -232,42 +245,67 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-CrmId = str | int
-Money = Decimal
+def _storable(value: str) -> str:
+    # A body that verifies must still fit the database: PostgreSQL text refuses NUL, and a
+    # lone surrogate (JSON allows the escape "\ud800") cannot be encoded as UTF-8 at all.
+    # Refused here, the event is kept as failed (422) instead of failing the request (500).
+    if "\x00" in value or _SURROGATE.search(value):
+        raise ValueError("must not contain NUL or unpaired surrogate characters")
+    return value
+
+
+def _crm_id(value: str | int) -> str:
+    text = str(value)
+    if not 0 < len(text) <= MAX_ID:
+        raise ValueError(f"must be 1 to {MAX_ID} characters")
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Every text taken from a body is stored somewhere, or compared with stored text.
+Text = Annotated[str, AfterValidator(_storable)]
+# Ids are stored in columns of MAX_ID characters: a longer one is refused, never cut, since
+# two ids cut to the same prefix would make a new event look like a replay of another.
+CrmId = Annotated[Text | int, AfterValidator(_crm_id)]
+# Pipedrive's ids are integers; these fit PostgreSQL's bigint, and so the id columns.
+PipedriveId = Annotated[int, Field(ge=0, le=2**63 - 1)]
+# Rounded to cents as the column stores it (a tiny amount like 1E-999999 becomes 0.00).
+Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT), AfterValidator(to_cents)]
 
 
 class _GenericData(_Lenient):
     deal_id: CrmId
-    deal_name: str | None = Field(default=None, max_length=MAX_TITLE)
-    amount: Money | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    deal_name: Text | None = Field(default=None, max_length=MAX_TITLE)
+    amount: Money | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
-    stage: str | None = None
+    stage: Text | None = None
     status: Literal["open", "won", "lost"] | None = None
     company_id: CrmId | None = None
-    company_name: str | None = Field(default=None, max_length=200)
-    company_industry: str | None = Field(default=None, max_length=120)
-    owner_email: str | None = Field(default=None, max_length=320)
+    company_name: Text | None = Field(default=None, max_length=200)
+    company_industry: Text | None = Field(default=None, max_length=120)
+    owner_email: Text | None = Field(default=None, max_length=320)
 
 
 class _GenericBody(_Lenient):
-    type: str = Field(max_length=80)
+    type: Text = Field(max_length=MAX_EVENT_TYPE)
     data: dict[str, Any]
 
 
 class _PipedriveMeta(_Lenient):
     id: CrmId
-    action: str = Field(max_length=40)
-    entity: str = Field(max_length=40)
-    version: str | None = None
+    # entity + "." + action is the stored event type.
+    action: Text = Field(max_length=40)
+    entity: Text = Field(max_length=MAX_EVENT_TYPE - 41)
+    version: Text | None = None
 
 
 class _PipedriveDeal(_Lenient):
-    id: int
-    title: str | None = Field(default=None, max_length=MAX_TITLE)
-    value: Money | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    id: PipedriveId
+    title: Text | None = Field(default=None, max_length=MAX_TITLE)
+    value: Money | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
-    status: str | None = None
-    org_id: int | None = None
+    status: Text | None = None
+    org_id: PipedriveId | None = None
 
 
 class _PipedriveBody(_Lenient):
@@ -277,15 +315,19 @@ class _PipedriveBody(_Lenient):
 
 class _HubSpotEvent(_Lenient):
     eventId: CrmId  # noqa: N815 (HubSpot's field names)
-    subscriptionType: str = Field(max_length=80)  # noqa: N815
+    subscriptionType: Text = Field(max_length=MAX_EVENT_TYPE)  # noqa: N815
     objectId: CrmId  # noqa: N815
-    propertyName: str | None = None  # noqa: N815
-    propertyValue: str | None = None  # noqa: N815
+    propertyName: Text | None = None  # noqa: N815
+    propertyValue: Text | None = None  # noqa: N815
 
 
 def _text(body: bytes) -> str:
-    # Kept for inspection; PostgreSQL text cannot hold NUL.
-    return body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    return _printable(body.decode("utf-8", errors="replace"))
+
+
+def _printable(text: str) -> str:
+    """Text kept for inspection (a payload, a reason), made storable rather than refused."""
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", "\ufffd"))
 
 
 def _why(exc: ValidationError) -> str:
@@ -299,9 +341,14 @@ def _body_id(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+def _not_json(constant: str) -> Any:
+    # Python's parser takes NaN and Infinity; JSON (RFC 8259) has no such numbers.
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_not_json)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Unparseable(f"The body is not JSON: {exc}") from None
 
@@ -314,6 +361,8 @@ class _Unparseable(Exception):
 
 
 def _parse_generic(body: bytes, event_id: str) -> list[DealEvent]:
+    if len(event_id) > MAX_ID:
+        raise _Unparseable(f"The webhook-id is longer than {MAX_ID} characters")
     try:
         envelope = _GenericBody.model_validate(_json(body))
     except ValidationError as exc:
@@ -340,7 +389,8 @@ def _parse_generic(body: bytes, event_id: str) -> list[DealEvent]:
 
 def _parse_pipedrive(body: bytes) -> list[DealEvent]:
     raw = _json(body)
-    meta_id = raw.get("meta", {}).get("id") if isinstance(raw, dict) else None
+    meta = raw.get("meta") if isinstance(raw, dict) else None
+    meta_id = meta.get("id") if isinstance(meta, dict) else None
     external_id = str(meta_id) if isinstance(meta_id, str | int) else None
     try:
         envelope = _PipedriveBody.model_validate(raw)
@@ -389,7 +439,7 @@ def _parse_hubspot(body: bytes) -> list[DealEvent]:
         event = DealEvent(
             external_id=str(parsed.eventId),
             event_type=parsed.subscriptionType,
-            payload=json.dumps(item, ensure_ascii=False).replace("\x00", "\ufffd"),
+            payload=json.dumps(item, ensure_ascii=False),
         )
         events.append(event)
         kind = parsed.subscriptionType
@@ -407,8 +457,11 @@ def _parse_hubspot(body: bytes) -> list[DealEvent]:
                 amount = Decimal(value) if value else None
             except InvalidOperation:
                 amount = None
-            if amount is not None and not (0 <= amount <= MAX_AMOUNT):
+            # Checked finite first: comparing a NaN Decimal raises instead of answering.
+            if amount is not None and not (amount.is_finite() and 0 <= amount <= MAX_AMOUNT):
                 amount = None
+            elif amount is not None:
+                amount = to_cents(amount)
             if value and amount is None:
                 event.failure = f"amount is not a usable number: {value[:40]!r}"
             event.amount = amount
@@ -423,12 +476,17 @@ def _parse_hubspot(body: bytes) -> list[DealEvent]:
 
 
 def parse(connection: CrmConnection, body: bytes, signed_id: str | None) -> list[DealEvent]:
-    if connection.provider == CrmProvider.generic:
-        assert signed_id is not None
-        return _parse_generic(body, signed_id)
-    if connection.provider == CrmProvider.pipedrive:
-        return _parse_pipedrive(body)
-    return _parse_hubspot(body)
+    try:
+        if connection.provider == CrmProvider.generic:
+            assert signed_id is not None
+            return _parse_generic(body, signed_id)
+        if connection.provider == CrmProvider.pipedrive:
+            return _parse_pipedrive(body)
+        return _parse_hubspot(body)
+    except RecursionError:
+        # Nested deeper than the parser (or pydantic) recurses: within the size cap, a
+        # body of brackets alone gets there.
+        raise _Unparseable("The body is nested too deeply") from None
 
 
 # --- storing events and their effects --------------------------------------------------------
@@ -449,11 +507,11 @@ async def _claim(
             updated_at=now,
             organization_id=connection.organization_id,
             connection_id=connection.id,
-            external_id=event.external_id[:200],
-            event_type=event.event_type[:80],
+            external_id=event.external_id,
+            event_type=_printable(event.event_type)[:MAX_EVENT_TYPE],
             result=result,
-            reason=event.failure or event.ignore_reason,
-            payload=event.payload,
+            reason=_printable(event.failure or event.ignore_reason),
+            payload=_printable(event.payload),
         )
         .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
         .returning(CrmInboundEvent.id)
@@ -660,8 +718,12 @@ async def receive(
     try:
         events = parse(connection, hook.body, signed_id)
     except _Unparseable as exc:
+        candidates = (exc.external_id, signed_id)
         failed = DealEvent(
-            external_id=exc.external_id or signed_id or _body_id(hook.body),
+            # The event's own id when it has one that fits the column, else the body's hash.
+            external_id=next(
+                (c for c in candidates if c and len(c) <= MAX_ID), _body_id(hook.body)
+            ),
             event_type="",
             payload=_text(hook.body),
             failure=exc.reason[:2000],

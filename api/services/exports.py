@@ -1,5 +1,6 @@
 """Exports for people and scripts (``mastermind export``): completed session outcomes,
-streamed page by page with keyset paging on (updated_at, id), never all in memory."""
+streamed page by page with keyset paging on (updated_at, id), never all in memory. CSV text
+cells that a spreadsheet would run as formulas are written with a leading quote."""
 
 from __future__ import annotations
 
@@ -169,18 +170,34 @@ def csv_header() -> str:
     return _csv_row(list(OUTCOME_COLUMNS))
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV
+# Injection"): a client named =HYPERLINK(...) would run in whoever opens the export.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading quote stops a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def csv_line(record: dict[str, Any]) -> str:
     cells = []
     for column in OUTCOME_COLUMNS:
         value = record[column]
         if column in _NESTED:
-            cells.append(orjson.dumps(value).decode())
+            cells.append(orjson.dumps(value).decode())  # starts with [ or {: never a formula
+        elif isinstance(value, str):
+            cells.append(spreadsheet_safe(value))
         else:
+            # Numbers stay numbers: a numeric column's -5 is data, not a formula.
             cells.append("" if value is None else str(value))
     return _csv_row(cells)
 
 
 def _csv_row(cells: list[str]) -> str:
+    # The writer quotes a cell holding any character of its line terminator, and only those:
+    # with "\n" alone a bare CR went out unquoted and split the row for every reader. So
+    # write with "\r\n" (both quoted) and end the line with "\n" as before.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue().removesuffix("\r\n") + "\n"

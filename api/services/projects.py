@@ -480,6 +480,7 @@ async def add_member(
     member = await _member(session, project.id, user.id)
     if member is not None and member.state in VISIBLE_STATES:
         raise Conflict("This person is already on the project")
+    now = utcnow()
     if member is None:
         member = ProjectMember(
             organization_id=project.organization_id,
@@ -496,7 +497,8 @@ async def add_member(
             MemberState.invited,
             budget,
         )
-        member.updated_at = utcnow()
+        member.updated_at = now
+    member.invited_by_id, member.invited_at = caller.user_id, now
     await session.flush()
     audit.record(
         session,

@@ -1,0 +1,131 @@
+"""Which client address sign-in throttling counts: X-Forwarded-For only when trusted, however the
+app is started (plain ``uvicorn`` rewrites the peer from it for 127.0.0.1 by default)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
+from tests.factories import login, unique_email
+from tests.test_live import ApiProcess, _free_port, _wait_until_ready
+from tests.test_throttle import WRONG_PASSWORD, assert_throttled, client_from
+
+PER_ADDRESS = 3
+
+
+@pytest.fixture
+async def plain_uvicorn(database_url, app, tmp_path: Path) -> AsyncIterator[ApiProcess]:
+    """``python -m uvicorn api.main:app`` with nothing but host and port: uvicorn's defaults,
+    proxy headers on and 127.0.0.1 trusted. Depends on ``app`` so the tables are emptied."""
+    port = _free_port()
+    log = tmp_path / "uvicorn.log"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("FORWARDED_ALLOW_IPS", "TRUST_FORWARDED_FOR")
+    }
+    env |= {
+        "ENVIRONMENT": "test",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "TRUST_FORWARDED_FOR": "false",
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": str(PER_ADDRESS),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": "100",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: ASYNC220, S603 - our own interpreter and app
+            command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    api = ApiProcess(f"http://127.0.0.1:{port}", process, log)
+    try:
+        await _wait_until_ready(api, asyncio.get_running_loop().time() + 30)
+        yield api
+    finally:
+        process.terminate()
+        try:
+            await asyncio.to_thread(process.wait, 10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            await asyncio.to_thread(process.wait, 5)
+
+
+async def test_plain_uvicorn_with_untrusted_forwarded_for_counts_the_real_peer(plain_uvicorn):
+    async with httpx.AsyncClient(base_url=plain_uvicorn.url, timeout=10) as http:
+        for n in range(PER_ADDRESS):
+            # A new claimed address and a new account each time: only the address counter can
+            # stop this, and only if the claim is ignored.
+            response = await http.post(
+                "/api/v1/auth/token",
+                data={"username": unique_email("spoof"), "password": WRONG_PASSWORD},
+                headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+            )
+            assert response.status_code == 401, response.text
+        refused = await http.post(
+            "/api/v1/auth/token",
+            data={"username": unique_email("spoof"), "password": WRONG_PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.99:4444"},
+        )
+        assert refused.status_code == 429, f"{refused.text}\n{plain_uvicorn.output()}"
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_untrusted_forwarded_for_is_ignored(app, settings):
+    assert settings.trust_forwarded_for is False
+    async with client_from(app, "10.60.0.1") as http:
+        for n in range(settings.login_max_failures_per_address):
+            response = await http.post(
+                "/api/v1/auth/token",
+                data={"username": unique_email("guess"), "password": WRONG_PASSWORD},
+                headers={"X-Forwarded-For": f"198.51.100.{n}"},
+            )
+            assert response.status_code == 401
+        assert_throttled(await login(http, unique_email("next"), WRONG_PASSWORD), settings)
+
+
+@pytest.fixture
+def trusting_app(app, settings):
+    app.state.settings = settings.model_copy(update={"trust_forwarded_for": True})
+    try:
+        yield app
+    finally:
+        app.state.settings = settings
+
+
+async def test_trusted_forwarded_for_takes_the_entry_the_proxy_wrote(trusting_app, settings):
+    """Behind a proxy that appends, the last entry is the one it wrote; what the client put
+    before it is a claim, and varying it does not make a new address."""
+    per_address = settings.login_max_failures_per_address
+    async with client_from(trusting_app, "10.0.0.2") as proxy:
+        for n in range(per_address):
+            response = await proxy.post(
+                "/api/v1/auth/token",
+                data={"username": unique_email("guess"), "password": WRONG_PASSWORD},
+                headers={"X-Forwarded-For": f"192.0.2.{n}, 198.51.100.7"},
+            )
+            assert response.status_code == 401
+        assert_throttled(
+            await proxy.post(
+                "/api/v1/auth/token",
+                data={"username": unique_email("guess"), "password": WRONG_PASSWORD},
+                headers={"X-Forwarded-For": "192.0.2.200, 198.51.100.7"},
+            ),
+            settings,
+        )
+        # Another client behind the same proxy is its own address.
+        other = await proxy.post(
+            "/api/v1/auth/token",
+            data={"username": unique_email("guess"), "password": WRONG_PASSWORD},
+            headers={"X-Forwarded-For": "198.51.100.8"},
+        )
+        assert other.status_code == 401
