@@ -2,6 +2,7 @@
 export const keys = {
   me: ["me"] as const,
   dashboard: ["dashboard"] as const,
+  invitations: ["invitations"] as const,
   users: {
     all: ["users"] as const,
     list: (params: object) => ["users", "list", params] as const,

@@ -1,5 +1,6 @@
-// My day: what is on my plate — my projects, projects I help on, next sessions, my open action
-// items and my give/receive balance. The one action: join the next session.
+// My day: what is on my plate — invitations to answer, my projects, projects I help on, next
+// sessions (where I have a seat), my open action items and my give/receive balance. The one
+// action: join the next session.
 import { Anchor, Button, Card, Checkbox, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
@@ -11,7 +12,9 @@ import type { Schemas } from "../api/hooks";
 import { useDashboard } from "../components/AppLayout";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
-import { showError } from "../components/forms";
+import { notifySaved, showError } from "../components/forms";
+import { useMe } from "../api/hooks";
+import { useAnswerInvitation, useInvitations, type Invitation } from "../features/invitations";
 import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } from "../format";
 
 export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {
@@ -35,6 +38,63 @@ export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {
   );
 }
 
+function Invitations({ items }: { items: Invitation[] }) {
+  const { data: me } = useMe();
+  const answer = useAnswerInvitation(me?.id);
+  return (
+    <Card withBorder data-testid="invitations" style={{ borderColor: "var(--mantine-color-yellow-5)" }}>
+      <Title order={4} mb="xs">
+        Invitations to help
+      </Title>
+      <Stack gap="sm">
+        {items.map((inv) => {
+          const busy = answer.isPending && answer.variables?.invitation.project_id === inv.project_id;
+          return (
+            <Group key={inv.project_id} justify="space-between" wrap="wrap" gap="xs" data-testid="invitation">
+              <div style={{ minWidth: 0 }}>
+                <Anchor component={Link} to={`/projects/${inv.project_id}`} size="sm" fw={500}>
+                  {inv.project_title}
+                </Anchor>
+                <Text size="xs" c="dimmed">
+                  {[
+                    inv.client_name,
+                    `as ${inv.role}`,
+                    inv.role === "helper" ? `${minutes(inv.budget_minutes)} budget` : null,
+                    inv.invited_by ? `invited by ${inv.invited_by.full_name} ${relativeTime(inv.invited_at)}` : `invited ${relativeTime(inv.invited_at)}`,
+                  ]
+                    .filter(Boolean)
+                    .join(" · ")}
+                </Text>
+              </div>
+              <Group gap="xs">
+                <Button
+                  size="xs"
+                  onClick={() => answer.mutate({ invitation: inv, state: "active" }, { onSuccess: () => notifySaved(`You help on ${inv.project_title}`), onError: (e) => showError(e) })}
+                  loading={busy && answer.variables?.state === "active"}
+                  disabled={busy || !me}
+                  aria-label={`Accept ${inv.project_title}`}
+                >
+                  Accept
+                </Button>
+                <Button
+                  size="xs"
+                  variant="default"
+                  onClick={() => answer.mutate({ invitation: inv, state: "declined" }, { onError: (e) => showError(e) })}
+                  loading={busy && answer.variables?.state === "declined"}
+                  disabled={busy || !me}
+                  aria-label={`Decline ${inv.project_title}`}
+                >
+                  Decline
+                </Button>
+              </Group>
+            </Group>
+          );
+        })}
+      </Stack>
+    </Card>
+  );
+}
+
 function ProjectList({ items, empty }: { items: Schemas["ProjectSummary"][]; empty: string }) {
   if (!items.length) return <Empty>{empty}</Empty>;
   return (
@@ -55,6 +115,7 @@ function ProjectList({ items, empty }: { items: Schemas["ProjectSummary"][]; emp
 
 export function MyDayPage() {
   const { data, isPending, error, refetch } = useDashboard();
+  const invitations = useInvitations();
   const queryClient = useQueryClient();
   const done = useMutation({
     mutationFn: async (id: string) =>
@@ -80,6 +141,7 @@ export function MyDayPage() {
           </Button>
         )}
       </Group>
+      {!!invitations.data?.length && <Invitations items={invitations.data} />}
       <SimpleGrid cols={{ base: 1, md: 2, lg: 3 }}>
         <Card withBorder>
           <Title order={4} mb="xs">
