@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -93,6 +94,15 @@ class Settings(BaseSettings):
     # PostgreSQL and the in-process hook on SQLite usually wake it at once).
     webhook_poll_seconds: float = Field(default=2.0, gt=0, le=300)
 
+    # Presence (who holds a session's live stream open): each stream extends its interval
+    # this often, and one not extended for presence_stale_seconds counts as gone since its
+    # last heartbeat (a stream that dropped without closing).
+    presence_heartbeat_seconds: float = Field(default=15.0, gt=0, le=15)
+    presence_stale_seconds: float = Field(default=30.0, gt=0, le=300)
+    # How often a live stream re-checks its reader's token and access to the session: a
+    # stream ends within this (plus a query) after its reader loses access.
+    live_access_check_seconds: float = Field(default=3.0, gt=0, le=5)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -115,6 +125,12 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _presence_windows(self) -> Settings:
+        if self.presence_stale_seconds <= self.presence_heartbeat_seconds:
+            raise ValueError("PRESENCE_STALE_SECONDS must exceed PRESENCE_HEARTBEAT_SECONDS")
+        return self
+
+    @model_validator(mode="after")
     def _secret_key_policy(self) -> Settings:
         if self.secret_key is None:
             if self.environment == "production":
@@ -123,6 +139,10 @@ class Settings(BaseSettings):
         if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
         return self
+
+    @property
+    def presence_stale_after(self) -> timedelta:
+        return timedelta(seconds=self.presence_stale_seconds)
 
     @property
     def is_sqlite(self) -> bool:

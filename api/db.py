@@ -18,10 +18,13 @@ from api.errors import AppError
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    """The process's engine. ``hide_parameters``: a statement's error never repeats its
+    values (CRM titles, key hashes) into a log; api/observability.py redacts the rest."""
     if settings.is_sqlite:
         engine = create_async_engine(
             settings.database_url,
             connect_args={"timeout": 30},
+            hide_parameters=True,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -53,6 +56,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=False,
         pool_timeout=5,
         connect_args={"timeout": 5, "command_timeout": 30},
+        hide_parameters=True,
     )
 
 

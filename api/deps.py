@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -22,6 +25,8 @@ from api.user_cache import ActiveUserCache
 
 # scope="function": the session commits when the handler returns, before the response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+INVALID_ACCESS_TOKEN = "The access token is invalid or expired"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -46,40 +51,74 @@ SecurityDep = Annotated[Security, Depends(get_security)]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
-async def current_caller(
-    request: Request,
-    session: SessionDep,
-    security: SecurityDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Caller:
-    """The authentication dependency: every route outside the allowlist depends on it.
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    caller: Caller
+    # The access token's expiry; None for an API key (valid until revoked or its own expiry).
+    expires_at: datetime | None
 
-    A bearer token starting ``mm_`` is an API key: authenticated, rate-limited and checked
-    against the scope of the matched route here, so no route can skip the check.
+
+async def authenticate_bearer(
+    request: Request, session: AsyncSession, token: str | None, *, count_key_use: bool = True
+) -> Authenticated:
+    """Who the bearer token stands for, or ``Unauthorized``: the one authentication every
+    request runs (``current_caller``) and every live stream runs again while it is open.
+
+    A bearer token starting ``mm_`` is an API key: authenticated, rate-limited (unless
+    ``count_key_use`` is off, for a stream's re-checks) and checked against the scope of
+    the matched route here, so no route can skip the check.
+
+    Any other token is an access token. It must be signed here, unexpired, and carry the
+    user's current ``token_version``: signing out, a password change, an admin's reset and
+    deactivation raise the version in the user's row (api/services/users.py:
+    revoke_access_tokens), so tokens issued before are refused from the next request on, on
+    every API process. The signature check may come from this process's cache of verified
+    tokens; the comparison with the row never does. The row is the user cache's, which
+    forgets a changed user within milliseconds on every process (api/user_cache.py), so a
+    cached read adds no query.
     """
     if not token:
         raise Unauthorized("Not authenticated")
+    security: Security = request.app.state.security
     if api_key_service.looks_like_api_key(token):
         caller = await api_key_service.authenticate(
             sessionmaker=request.app.state.sessionmaker,
             settings=request.app.state.settings,
             key=token,
+            count_use=count_key_use,
         )
         request.state.organization_id = caller.organization_id
         route = request.scope.get("route")
         api_key_service.authorize_route(
             caller, method=request.method, path_template=getattr(route, "path", request.url.path)
         )
-        return caller
+        return Authenticated(caller=caller, expires_at=None)
     try:
         claims = security.decode_token(token, expected_type="access")
     except InvalidToken:
-        raise Unauthorized("The access token is invalid or expired") from None
+        raise Unauthorized(INVALID_ACCESS_TOKEN) from None
     user = await _active_user(request, session, claims.subject, claims.organization_id)
-    if user is None:
-        raise Unauthorized("The access token is invalid or expired")
+    if user is not None and claims.token_version > user.token_version:
+        # Issued after a raise this process has not heard of yet (the notice is on its
+        # way): the row decides. Versions only rise, so an older token needs no second look.
+        user = await user_service.get_active_user_for_token(
+            session=session, user_id=claims.subject, organization_id=claims.organization_id
+        )
+    if user is None or user.token_version != claims.token_version:
+        raise Unauthorized(INVALID_ACCESS_TOKEN)
     request.state.organization_id = user.organization_id
-    return Caller(user=user)
+    return Authenticated(caller=Caller(user=user), expires_at=claims.expires_at)
+
+
+async def current_caller(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Caller:
+    """The authentication dependency: every route outside the allowlist depends on it."""
+    authenticated = await authenticate_bearer(request, session, token)
+    request.state.token_expires_at = authenticated.expires_at
+    return authenticated.caller
 
 
 async def _active_user(
@@ -127,6 +166,40 @@ def _forwarded_hosts(request: Request) -> list[str]:
             if entry:
                 hosts.append(entry)
     return hosts
+
+
+@dataclass(frozen=True, slots=True)
+class StreamCredentials:
+    """The credentials a live stream opened with, to run their authentication again."""
+
+    request: Request
+    token: str | None
+    expires_at: datetime | None
+
+    async def reauthenticate(self, session: AsyncSession) -> Caller:
+        return (
+            await authenticate_bearer(self.request, session, self.token, count_key_use=False)
+        ).caller
+
+
+async def stream_credentials(
+    request: Request,
+    caller: CurrentCaller,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> StreamCredentials:
+    # Depends on the caller, so the first authentication has run (and set the expiry).
+    return StreamCredentials(request, token, request.state.token_expires_at)
+
+
+StreamCredentialsDep = Annotated[StreamCredentials, Depends(stream_credentials)]
+
+
+async def get_clock(request: Request) -> Callable[[], datetime]:
+    return request.app.state.clock
+
+
+# The time rules that depend on "now" read it here, so tests can pin it (app.state.clock).
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
 async def client_address(request: Request, settings: SettingsDep) -> str:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.observability import safe_exception_text
 from api.schemas.problems import Problem, ValidationProblem
 
 logger = logging.getLogger("api.errors")
@@ -24,7 +25,7 @@ PROBLEM_TYPE_PREFIX = "urn:sales-mastermind:problem:"
 DATABASE_RETRY_AFTER_SECONDS = 5
 # character_not_in_repertoire (NUL in text), untranslatable_character (\u0000 in jsonb).
 _UNSTORABLE_TEXT_SQLSTATES = frozenset({"22021", "22P05"})
-_PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _ROUTING_SCOPE_KEYS = frozenset({"fastapi", "route", "endpoint", "path_params"})
 
 
@@ -142,8 +143,10 @@ def _is_database_outage(exc: BaseException) -> bool:
         return True
     # SQLSTATE class 08 (connection exception) and 57P (admin/crash shutdown, "the database
     # system is starting up"): a restarting server, seen by tests/resilience/fault_pg_restart.py.
+    # Class 53 (insufficient resources: 53300 "too many clients", out of memory or disk): a
+    # server that cannot take the request now, which a retry later may find well again.
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
-    if isinstance(exc, sa_exc.DBAPIError) and sqlstate.startswith(("08", "57P")):
+    if isinstance(exc, sa_exc.DBAPIError) and sqlstate.startswith(("08", "53", "57P")):
         return True
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
         return True
@@ -167,7 +170,7 @@ def _allowed_methods(request: Request) -> list[str]:
     """The methods some route accepts at this path, found by asking the router itself."""
     # Without the routing state of the refused request, so each probe is matched afresh.
     scope = {k: v for k, v in request.scope.items() if k not in _ROUTING_SCOPE_KEYS}
-    return [
+    allowed = [
         method
         for method in _PROBED_METHODS
         if any(
@@ -175,6 +178,9 @@ def _allowed_methods(request: Request) -> list[str]:
             for route in request.app.router.routes
         )
     ]
+    if "GET" in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # api/middleware.py: HeadMiddleware
+    return allowed
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -242,7 +248,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 slug="database-unavailable",
                 headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
             )
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The traceback as text with database errors' values left out, not the exception
+        # itself: any handler (not only our JSON one) would print its parameters.
+        logger.error(
+            "unhandled error on %s %s",
+            request.method,
+            request.url.path,
+            extra={"exception": safe_exception_text(exc)},
+        )
         return problem_response(
             request, status=500, detail="An unexpected error occurred.", slug="internal"
         )

@@ -9,6 +9,10 @@ with ``Last-Event-ID`` gets exactly what it missed. Fan-out after commit:
 - SQLite (single process): an ``after_commit`` hook hands events to the in-process hub.
 
 The LISTEN connection also carries user-row change notices to ``api.user_cache``.
+
+A stream may carry a ``StreamWatch``: every few seconds it asks whether the reader may
+still listen (and ends the stream when not, or when their token expires), and it keeps the
+reader's presence in the room (api/services/presence.py) with heartbeats.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import event as sa_event
@@ -114,6 +121,85 @@ async def publish(
         savepoint = session.sync_session.get_nested_transaction()
         session.sync_session.info.setdefault(PENDING_KEY, []).append((savepoint, live))
     return live
+
+
+class Presence(Protocol):
+    """A reader's presence in the room, kept while their stream runs."""
+
+    async def open(self) -> None: ...
+    async def heartbeat(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+@dataclass
+class StreamWatch:
+    """What a live stream checks while it runs, besides delivering events.
+
+    ``still_allowed`` runs every ``check_seconds`` (False ends the stream: the reader lost
+    access); the stream also ends at ``expires_at`` (the access token's expiry, to the
+    second: the client reconnects with a fresh one). ``presence`` is opened with the stream,
+    beats every ``heartbeat_seconds`` and is closed however the stream ends.
+    """
+
+    still_allowed: Callable[[], Awaitable[bool]]
+    check_seconds: float
+    expires_at: datetime | None = None
+    presence: Presence | None = None
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
+    _next_check: float = field(default=0.0, init=False)
+    _next_heartbeat: float = field(default=0.0, init=False)
+
+    async def __aenter__(self) -> StreamWatch:
+        now = time.monotonic()
+        self._next_check = now + self.check_seconds
+        self._next_heartbeat = now + self.heartbeat_seconds
+        if self.presence is not None:
+            await self.presence.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.presence is not None:
+            await self.presence.close()
+
+    def seconds_to_next(self) -> float:
+        """How long the stream may wait before ``tick`` has something to do."""
+        due = min(self._next_check, self._next_heartbeat)
+        wait = due - time.monotonic()
+        if self.expires_at is not None:
+            wait = min(wait, self.expires_at.timestamp() - time.time())
+        return max(wait, 0.0)
+
+    async def tick(self) -> bool:
+        """Run what is due; False when the stream must end."""
+        if self.expires_at is not None and time.time() >= self.expires_at.timestamp():
+            return False
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + self.check_seconds
+            try:
+                if not await self.still_allowed():
+                    return False
+            except Exception as exc:
+                # The database is away: the stream stays (no event can be written meanwhile
+                # either) and the next check decides; the token's expiry still ends it.
+                logger.warning("live stream access check failed: %s", type(exc).__name__)
+        if self.presence is not None and now >= self._next_heartbeat:
+            self._next_heartbeat = now + self.heartbeat_seconds
+            await self.presence.heartbeat()
+        return True
+
+
+class _NoWatch:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
 
 
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
@@ -225,7 +311,10 @@ class LiveHub:
         never handed back to the pool for a request to fail on."""
         if self._listen_engine is None:
             self._listen_engine = create_async_engine(
-                self._engine.url, poolclass=NullPool, connect_args={"timeout": 5}
+                self._engine.url,
+                poolclass=NullPool,
+                connect_args={"timeout": 5},
+                hide_parameters=True,  # like the request engine (api/db.py)
             )
         while not self._closed:
             try:
@@ -298,13 +387,22 @@ class LiveHub:
                 self._subscribers.pop(session_id, None)
 
     async def stream(
-        self, session_id: uuid.UUID, *, last_event_id: int, is_disconnected: Any
+        self,
+        session_id: uuid.UUID,
+        *,
+        last_event_id: int,
+        is_disconnected: Any,
+        watch: StreamWatch | None = None,
     ) -> AsyncIterator[bytes]:
-        """The SSE body: replay after ``last_event_id``, then live events and heartbeats."""
+        """The SSE body: replay after ``last_event_id``, then live events and keep-alives,
+        for as long as ``watch`` (if any) lets the reader listen."""
         yield b"retry: 3000\n\n"
         sent = last_event_id
-        async with self.subscription(session_id) as queue:
+        loop = asyncio.get_running_loop()
+        # Subscribed before the presence opens: the reader hears their own arrival too.
+        async with self.subscription(session_id) as queue, watch or _NoWatch():
             replay = True
+            keep_alive_at = loop.time() + HEARTBEAT_SECONDS
             while not self._closed:
                 if replay:
                     # Subscribed first, then read the backlog: nothing falls in between.
@@ -312,12 +410,20 @@ class LiveHub:
                         yield live.to_sse()
                         sent = live.seq
                     replay = False
-                try:
-                    live = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
-                except TimeoutError:
+                # Checked between events too, so a busy room cannot postpone the checks.
+                if watch is not None and watch.seconds_to_next() <= 0 and not await watch.tick():
+                    return
+                if loop.time() >= keep_alive_at:
                     if await is_disconnected():
                         return
                     yield b": keep-alive\n\n"
+                    keep_alive_at = loop.time() + HEARTBEAT_SECONDS
+                timeout = keep_alive_at - loop.time()
+                if watch is not None:
+                    timeout = min(timeout, watch.seconds_to_next())
+                try:
+                    live = await asyncio.wait_for(queue.get(), timeout=max(timeout, 0.0))
+                except TimeoutError:
                     continue
                 if live is None:  # the listener reconnected: catch up from the store
                     replay = True

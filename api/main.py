@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.constants import REF_PREFIX
 from fastapi.routing import APIRoute
 
@@ -16,7 +15,8 @@ from api.config import Settings, get_settings
 from api.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
-from api.middleware import BodySizeLimitMiddleware
+from api.middleware import BodySizeLimitMiddleware, HeadMiddleware, ProblemCORSMiddleware
+from api.models import utcnow
 from api.observability import RequestContextMiddleware, configure_logging
 from api.routers import (
     action_items,
@@ -118,12 +118,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live_hub = live_hub
     app.state.user_cache = user_cache
     app.state.security = Security(settings)
+    # "Now" for the rules that measure time (presence, a session's held duration); tests pin it.
+    app.state.clock = utcnow
 
     install_error_handlers(app)
+    app.add_middleware(HeadMiddleware)
     # Inside CORS and the request context: a 413 carries their headers like any answer.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(
-        CORSMiddleware,
+        ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,
         # Bearer tokens, not cookies: credentials mode is never needed, so "*" stays safe.
         allow_credentials=False,

@@ -8,9 +8,11 @@ import os
 import re
 import sys
 import time
+import traceback
 from typing import Any
 
 import orjson
+from sqlalchemy import exc as sa_exc
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,10 +35,91 @@ API_SECURITY_HEADERS = {
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
+_DRIVER_MODULES = ("asyncpg", "sqlite3", "aiosqlite")
+# SQLite's messages name columns and constraints, never a value: they are kept.
+_MESSAGE_KEPT_MODULES = ("sqlite3",)
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """A statement's error, from SQLAlchemy (with the driver's message in it), its driver
+    adapters or a driver. SQLAlchemy's other errors (a pool timeout) quote no values."""
+    module = type(exc).__module__
+    return (
+        isinstance(exc, sa_exc.StatementError)
+        or module.startswith("sqlalchemy.dialects.")
+        or module.partition(".")[0] in _DRIVER_MODULES
+    )
+
+
+def _redacted_summary(exc: BaseException) -> str:
+    """The last line of a traceback for an exception whose message may quote a statement's
+    values: its class, SQLSTATE and constraint, and for a SQLAlchemy statement error the SQL
+    with its placeholders, never the parameters."""
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    if type(exc).__module__.partition(".")[0] in _MESSAGE_KEPT_MODULES:
+        return f"{name}: {exc}"
+    details = []
+    for attribute in ("sqlstate", "constraint_name"):
+        if value := getattr(exc, attribute, None):
+            details.append(f"{attribute}={value}")
+    statement = getattr(exc, "statement", None) if isinstance(exc, sa_exc.StatementError) else None
+    if statement:
+        details.append(f"[SQL: {statement}]")
+    details.append("(message withheld: it may quote the statement's values)")
+    return f"{name}: " + " ".join(details)
+
+
+def safe_exception_text(exc: BaseException) -> str:
+    """The traceback ``logging`` would print, minus what database errors carry of their
+    statements' values. SQLAlchemy's ``[parameters: ...]`` is already hidden by the engines
+    (``hide_parameters``), but asyncpg quotes a value it could not encode and PostgreSQL an
+    input it could not parse (``invalid input syntax for type uuid: "..."``), and the
+    exceptions under them say it again: from the outermost database error down its chain,
+    messages give way to class, SQLSTATE and SQL text."""
+    chain: list[tuple[BaseException, str]] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    link = ""
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append((current, link))
+        if current.__cause__ is not None:
+            current, link = current.__cause__, _CAUSE
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current, link = current.__context__, _CONTEXT
+        else:
+            current = None
+    first_database = next(
+        (index for index, (item, _link) in enumerate(chain) if _is_database_error(item)),
+        len(chain),
+    )
+    parts: list[str] = []
+    for index in range(len(chain) - 1, -1, -1):
+        item, link = chain[index]
+        if item.__traceback__ is not None:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.format_tb(item.__traceback__))
+        if index >= first_database:
+            parts.append(_redacted_summary(item) + "\n")
+        else:
+            parts.extend(traceback.format_exception_only(type(item), item))
+        if link:
+            parts.append(link)
+    return "".join(parts).rstrip("\n")
+
+
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, times in UTC: easy to ship, easy to grep."""
+    """One JSON object per line, times in UTC: easy to ship, easy to grep. Tracebacks go
+    through ``safe_exception_text``: no SQL parameters reach a log."""
 
     converter = time.gmtime
+
+    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
+        return safe_exception_text(ei[1]) if ei and ei[1] is not None else ""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

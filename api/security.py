@@ -33,7 +33,11 @@ JWT_ALGORITHM = "HS256"
 JWT_LEEWAY_SECONDS = 10
 VERIFIED_TOKENS_KEPT = 4096  # per process: a few kilobytes each, a hit saves an HMAC check
 TokenType = Literal["access", "refresh"]
-REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss", "jti", "typ")
+REQUIRED_CLAIMS: dict[TokenType, tuple[str, ...]] = {
+    # ``ver``: the user's token_version when the token was issued (api/deps.py compares it).
+    "access": ("exp", "iat", "sub", "aud", "iss", "jti", "typ", "org", "ver"),
+    "refresh": ("exp", "iat", "sub", "aud", "iss", "jti", "typ", "org"),
+}
 
 
 class InvalidToken(Exception):
@@ -48,6 +52,8 @@ class TokenClaims:
     token_type: TokenType
     expires_at: datetime
     family_id: uuid.UUID | None = None
+    # Access tokens only: the user's token_version at issue; a raised version ends the token.
+    token_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,11 @@ class Security:
         organization_id: uuid.UUID,
         lifetime: timedelta,
         family_id: uuid.UUID | None = None,
+        token_version: int | None = None,
     ) -> IssuedToken:
+        """A signed token. An access token needs ``token_version``: the user's current one."""
+        if (token_type == "access") != (token_version is not None):
+            raise ValueError("token_version is given for access tokens, and only for them")
         now = datetime.now(UTC)
         token_id = uuid.uuid4()
         expires_at = now + lifetime
@@ -123,10 +133,17 @@ class Security:
         }
         if family_id is not None:
             claims["fam"] = str(family_id)
+        if token_version is not None:
+            claims["ver"] = token_version
         token = jwt.encode(claims, self._key, algorithm=JWT_ALGORITHM)
         return IssuedToken(token=token, token_id=token_id, expires_at=expires_at)
 
     def decode_token(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        """The claims of a token signed here, of that type and not expired.
+
+        An access token's signature is checked once per process (a bounded cache keyed by
+        the token's text); what the claims say about the user (``ver``) is not cached here:
+        the caller compares it with the user's row on every request (api/deps.py)."""
         if expected_type == "access":
             cached = self._verified.get(token)
             if cached is not None:
@@ -160,7 +177,14 @@ class Security:
             )
         except (JOSEError, ValueError, TypeError) as exc:
             raise InvalidToken from exc
-        if any(claim not in claims for claim in REQUIRED_CLAIMS) or claims["typ"] != expected_type:
+        if (
+            any(claim not in claims for claim in REQUIRED_CLAIMS[expected_type])
+            or claims["typ"] != expected_type
+        ):
+            raise InvalidToken
+        version = claims.get("ver")
+        # A whole number, never a flag (``True == 1`` in Python) or text.
+        if expected_type == "access" and (type(version) is not int or version < 0):
             raise InvalidToken
         try:
             family = claims.get("fam")
@@ -171,6 +195,7 @@ class Security:
                 token_type=expected_type,
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
                 family_id=uuid.UUID(family) if family else None,
+                token_version=version if expected_type == "access" else None,
             )
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise InvalidToken from exc

@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
 
 from api.models import User
@@ -129,6 +130,12 @@ def _detached_copy(user: User) -> User:
         attribute.key: getattr(user, attribute.key) for attribute in inspect(User).column_attrs
     }
     return User(**values)
+
+
+def note_changed_user(session: AsyncSession | SyncSession, user_id: uuid.UUID) -> None:
+    """Forget ``user_id`` in this process when ``session`` commits: for a change made by a
+    statement (``UPDATE "user" ...``), which the ORM's dirty tracking below does not see."""
+    session.info.setdefault(_CHANGED_KEY, set()).add(user_id)
 
 
 # In-process read-your-writes: the session that commits a change to a user row forgets it in

@@ -133,7 +133,11 @@ async def _setup(url: str, base: str, listeners: int) -> tuple[str, list[str], s
         await connection.close()
     tokens = [
         security.issue_token(
-            token_type="access", subject=u, organization_id=org, lifetime=timedelta(minutes=30)
+            token_type="access",
+            subject=u,
+            organization_id=org,
+            lifetime=timedelta(minutes=30),
+            token_version=0,  # the column's default: the users were just written
         ).token
         for u in users
     ]

@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.config import Settings, normalize_database_url
@@ -97,13 +98,23 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     application = request.getfixturevalue("app")
     engine = application.state.engine
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            await connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
-        else:
-            for name in tables:
-                await connection.execute(text(f'DELETE FROM "{name}"'))
+    # A live stream the test left may still be closing (its presence interval is written
+    # when the server notices the client went): on PostgreSQL that write and the TRUNCATE
+    # can deadlock, and the database then cancels one of them. Try again.
+    for attempt in range(5):
+        try:
+            async with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    quoted = ", ".join(f'"{name}"' for name in tables)
+                    await connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
+                else:
+                    for name in tables:
+                        await connection.execute(text(f'DELETE FROM "{name}"'))
+            return
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.1)
 
 
 @pytest.fixture

@@ -12,9 +12,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, update
 
-from api.models import MemberRole, MemberState, Project, ProjectMember, Role, User
+from api.models import (
+    MastermindSession,
+    MemberRole,
+    MemberState,
+    Project,
+    ProjectMember,
+    Role,
+    User,
+)
 from tests.factories import API, DEFAULT_PASSWORD, Actor, register, unique_email
 
 PROBLEM = "application/problem+json"
@@ -171,6 +179,18 @@ async def contribute(
     return r.json()
 
 
+async def held_for(app: Any, session_id: str, minutes: int) -> None:
+    """Set-up only: move a live session's start back, as if it had been running for
+    ``minutes`` (completion refuses attendance above the held duration)."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(MastermindSession)
+            .where(MastermindSession.id == uuid.UUID(session_id))
+            .values(started_at=datetime.now(UTC) - timedelta(minutes=minutes))
+        )
+        await session.commit()
+
+
 _password_hashes: dict[int, str] = {}
 
 
@@ -211,6 +231,7 @@ async def quick_users(
             subject=user.id,
             organization_id=org,
             lifetime=timedelta(minutes=15),
+            token_version=user.token_version,
         )
         actors.append(
             Actor(

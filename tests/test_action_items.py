@@ -17,6 +17,7 @@ from tests.session_kit import (
     add_member,
     contribute,
     count_statements,
+    held_for,
     make_panel,
     new_project,
     new_session,
@@ -577,6 +578,7 @@ async def audit_rows(app, entity_id: str) -> list[AuditEvent]:
 async def test_session_transitions_leave_an_audit_trail(client, app, panel):
     held = await new_session(client, panel.project_id, panel.owner, facilitator_id=panel.helper.id)
     await transition(client, held["id"], panel.helper, "start")
+    await held_for(app, held["id"], 30)
     await transition(
         client,
         held["id"],

@@ -276,6 +276,24 @@ async def test_the_facilitator_sets_status(client, panel):
     assert ok(r)["status"] == "parked"
 
 
+async def test_a_helper_who_does_not_facilitate_cannot_adopt(client, panel):
+    """Adopt, park and reject are the room's steering: the helper facilitating may, the
+    other helper (an active member like them) may not, nor may the author."""
+    session = await new_session(
+        client, panel.project_id, panel.owner, facilitator_id=panel.helper2.id
+    )
+    idea = await contribute(client, session["id"], panel.observer)
+    url = f"{API}/contributions/{idea['id']}"
+    for status in ("adopted", "parked", "rejected"):
+        for who in ("helper", "observer"):
+            r = await client.patch(
+                url, headers=getattr(panel, who).headers, json={"status": status}
+            )
+            problem(r, 403, (who, status))
+    r = await client.patch(url, headers=panel.helper2.headers, json={"status": "adopted"})
+    assert ok(r)["status"] == "adopted"
+
+
 async def test_others_cannot_set_status(client, panel, live):
     # The author is a helper, but authorship is not steering.
     idea = await contribute(client, live["id"], panel.helper)

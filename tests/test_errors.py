@@ -10,7 +10,11 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.main import create_app
 from tests.factories import API, DEFAULT_PASSWORD, register, unique_email
@@ -59,11 +63,12 @@ async def test_wrong_method_is_a_405_problem_with_allow(client):
     response = await client.delete("/healthz")
     body = assert_problem(response, 405)
     assert body["title"] == "Method Not Allowed"
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
 
     response = await client.put(f"{API}/users")
     assert_problem(response, 405)
-    assert {method.strip() for method in response.headers["allow"].split(",")} == {"GET", "POST"}
+    allowed = {method.strip() for method in response.headers["allow"].split(",")}
+    assert allowed == {"GET", "HEAD", "POST"}
 
 
 async def test_validation_errors_list_each_field_and_never_echo_the_password(client):
@@ -162,6 +167,7 @@ async def test_an_unreachable_database_is_503_with_retry_after(settings):
         subject=uuid.uuid4(),
         organization_id=uuid.uuid4(),
         lifetime=timedelta(minutes=5),
+        token_version=0,
     )
     async with client_for(app) as http:
         assert (await http.get("/healthz")).status_code == 200  # liveness needs no database
@@ -246,7 +252,8 @@ async def test_cors_refuses_other_origins(client):
             f"{API}/users",
             headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
         )
-        assert response.status_code == 400, origin
+        body = assert_problem(response, 400)
+        assert body["type"].endswith("cors-refused") and "origin" in body["detail"]
         assert "access-control-allow-origin" not in response.headers
         simple = await client.get("/healthz", headers={"Origin": origin})
         assert "access-control-allow-origin" not in simple.headers
@@ -285,3 +292,45 @@ async def test_a_nul_character_in_a_filter_is_422_on_reads_too(client, database_
         assert "NUL" in response.json()["detail"]
     else:  # SQLite stores and compares NUL like any other character
         assert response.status_code == 200, response.text
+
+
+async def test_a_server_out_of_connections_is_503_not_500(settings, database_url):
+    """PostgreSQL refusing a connection for want of slots (SQLSTATE 53300, "too many
+    clients") is an outage to wait out, on the request's own session and on the sign-in
+    throttle's separate one alike."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("connection slots are PostgreSQL's")
+    role = f"no_slots_{uuid.uuid4().hex[:8]}"
+    server = make_url(database_url).set(database="postgres").render_as_string(False)
+    await _admin(server, f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+    try:
+        url = make_url(database_url).set(username=role).render_as_string(False)
+        app = create_app(settings.model_copy(update={"database_url": url}))
+        async with client_for(app) as http:
+            ready = await http.get("/readyz")
+            signin = await http.post(
+                f"{API}/auth/token", data={"username": "a@example.com", "password": "x" * 12}
+            )
+            signup = await http.post(
+                f"{API}/auth/register",
+                json={
+                    "organization_name": "Slots",
+                    "full_name": "No Slot",
+                    "email": unique_email(),
+                    "password": DEFAULT_PASSWORD,
+                },
+            )
+        for response in (ready, signin, signup):
+            assert_problem(response, 503)
+            assert int(response.headers["retry-after"]) > 0
+    finally:
+        await _admin(server, f'DROP ROLE IF EXISTS "{role}"')
+
+
+async def _admin(server_url: str, statement: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()

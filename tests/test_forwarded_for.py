@@ -3,65 +3,37 @@ app is started (plain ``uvicorn`` rewrites the peer from it for 127.0.0.1 by def
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 from tests.factories import login, unique_email
-from tests.test_live import ApiProcess, _free_port, _wait_until_ready
+from tests.server_kit import plain_uvicorn
+from tests.test_live import ApiProcess
 from tests.test_throttle import WRONG_PASSWORD, assert_throttled, client_from
 
 PER_ADDRESS = 3
 
 
 @pytest.fixture
-async def plain_uvicorn(database_url, app, tmp_path: Path) -> AsyncIterator[ApiProcess]:
-    """``python -m uvicorn api.main:app`` with nothing but host and port: uvicorn's defaults,
-    proxy headers on and 127.0.0.1 trusted. Depends on ``app`` so the tables are emptied."""
-    port = _free_port()
-    log = tmp_path / "uvicorn.log"
+async def untrusting_server(database_url, app, tmp_path: Path) -> AsyncIterator[ApiProcess]:
+    """Plain uvicorn (proxy headers on, 127.0.0.1 trusted: its defaults) with
+    TRUST_FORWARDED_FOR=false. Depends on ``app`` so the tables are emptied afterwards."""
     env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("FORWARDED_ALLOW_IPS", "TRUST_FORWARDED_FOR")
-    }
-    env |= {
-        "ENVIRONMENT": "test",
-        "SECRET_KEY": TEST_SECRET_KEY,
-        "DATABASE_URL": database_url,
         "TRUST_FORWARDED_FOR": "false",
         "LOGIN_MAX_FAILURES_PER_ADDRESS": str(PER_ADDRESS),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": "100",
-        "LOG_LEVEL": "WARNING",
     }
-    command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
-    command += ["--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: ASYNC220, S603 - our own interpreter and app
-            command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    api = ApiProcess(f"http://127.0.0.1:{port}", process, log)
-    try:
-        await _wait_until_ready(api, asyncio.get_running_loop().time() + 30)
-        yield api
-    finally:
-        process.terminate()
-        try:
-            await asyncio.to_thread(process.wait, 10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            await asyncio.to_thread(process.wait, 5)
+    async with plain_uvicorn(database_url, tmp_path, env) as server:
+        yield server
 
 
-async def test_plain_uvicorn_with_untrusted_forwarded_for_counts_the_real_peer(plain_uvicorn):
-    async with httpx.AsyncClient(base_url=plain_uvicorn.url, timeout=10) as http:
+async def test_plain_uvicorn_with_untrusted_forwarded_for_counts_the_real_peer(
+    untrusting_server,
+):
+    async with httpx.AsyncClient(base_url=untrusting_server.url, timeout=10) as http:
         for n in range(PER_ADDRESS):
             # A new claimed address and a new account each time: only the address counter can
             # stop this, and only if the claim is ignored.
@@ -76,7 +48,7 @@ async def test_plain_uvicorn_with_untrusted_forwarded_for_counts_the_real_peer(p
             data={"username": unique_email("spoof"), "password": WRONG_PASSWORD},
             headers={"X-Forwarded-For": "203.0.113.99:4444"},
         )
-        assert refused.status_code == 429, f"{refused.text}\n{plain_uvicorn.output()}"
+        assert refused.status_code == 429, f"{refused.text}\n{untrusting_server.output()}"
         assert refused.headers["content-type"].startswith("application/problem+json")
 
 

@@ -79,6 +79,7 @@ class World:
             "iat": issued,
             "nbf": issued,
             "exp": issued + 300,
+            "ver": 0,  # the users' token_version: none of them has signed out yet
         }
         for name, value in overrides.items():
             if value is _DROP:
@@ -166,6 +167,11 @@ VECTORS: dict[str, Callable[[World], str]] = {
     "missing-jti": lambda w: "Bearer " + forge(w.claims(jti=_DROP)),
     "missing-typ": lambda w: "Bearer " + forge(w.claims(typ=_DROP)),
     "missing-org": lambda w: "Bearer " + forge(w.claims(org=_DROP)),
+    "missing-ver": lambda w: "Bearer " + forge(w.claims(ver=_DROP)),
+    "ver-as-string": lambda w: "Bearer " + forge(w.claims(ver="0")),
+    "ver-as-false": lambda w: "Bearer " + forge(w.claims(ver=False)),  # False == 0 in Python
+    "ver-as-float": lambda w: "Bearer " + forge(w.claims(ver=0.0)),
+    "ver-ahead-of-the-user": lambda w: "Bearer " + forge(w.claims(ver=1)),
     "typ-refresh-as-access": lambda w: (
         "Bearer " + forge(w.claims(typ="refresh", fam=str(uuid.uuid4())))
     ),
@@ -277,17 +283,20 @@ async def test_positive_controls_are_accepted(client, world, subtests):
         assert response.status_code == 200, response.text
         assert response.json()["organization"]["name"] == "Other Org"
 
-    with subtests.test(msg="the deactivated user, once reactivated"):
+    with subtests.test(msg="the deactivated user, once reactivated, with a current token"):
         gone = world.deactivated
-        token = forge(world.claims(sub=gone["id"], org=gone["organization_id"]))
-        assert (await read_me(client, token)).status_code == 401
+        # Deactivation raised their token_version to 1: tokens from before stay dead.
+        before = forge(world.claims(sub=gone["id"], org=gone["organization_id"]))
+        current = forge(world.claims(sub=gone["id"], org=gone["organization_id"], ver=1))
+        assert (await read_me(client, current)).status_code == 401
         reactivated = await client.patch(
             f"{API}/users/{gone['id']}", headers=world.admin_headers, json={"is_active": True}
         )
         assert reactivated.status_code == 200, reactivated.text
-        response = await read_me(client, token)
+        response = await read_me(client, current)
         assert response.status_code == 200, response.text
         assert response.json()["id"] == gone["id"]
+        assert (await read_me(client, before)).status_code == 401
 
     with subtests.test(msg="the hand-written encoder signs exactly like the service"):
         header, payload, signature = world.colleague_token.split(".")
@@ -310,6 +319,7 @@ def test_a_verified_token_stays_cached_only_until_it_expires(settings, monkeypat
         subject=uuid.uuid4(),
         organization_id=uuid.uuid4(),
         lifetime=timedelta(seconds=60),
+        token_version=0,
     )
     first = security.decode_token(issued.token, expected_type="access")
     assert security.decode_token(issued.token, expected_type="access") is first  # the cache
@@ -326,6 +336,7 @@ def test_a_verified_token_stays_cached_only_until_it_expires(settings, monkeypat
         subject=uuid.uuid4(),
         organization_id=uuid.uuid4(),
         lifetime=timedelta(seconds=-60),
+        token_version=0,
     )
     with pytest.raises(InvalidToken):
         security.decode_token(expired.token, expected_type="access")

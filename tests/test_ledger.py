@@ -13,6 +13,7 @@ from sqlalchemy import update
 from api.models import Organization
 from api.services import rollup
 from tests.factories import API, Actor, add_user, create_team, register
+from tests.session_kit import held_for
 
 
 def ok(response, status: int = 200) -> Any:
@@ -61,7 +62,7 @@ async def _project(client, owner: Actor, title: str, helpers: list[Actor], budge
     return project
 
 
-async def _session(client, owner: Actor, project: dict) -> dict:
+async def _session(client, owner: Actor, project: dict, app: Any) -> dict:
     when = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     session = ok(
         await client.post(
@@ -77,11 +78,12 @@ async def _session(client, owner: Actor, project: dict) -> dict:
         201,
     )
     ok(await client.post(f"{API}/sessions/{session['id']}/start", headers=owner.headers))
+    await held_for(app, session["id"], 45)
     return session
 
 
 @pytest.fixture
-async def story(client) -> Story:
+async def story(client, app) -> Story:
     admin = await register(client)
     manager = await add_user(client, admin, role="manager", full_name="Mia Manager")
     ann = await add_user(client, admin, full_name="Ann Owner", seniority="junior")
@@ -90,7 +92,7 @@ async def story(client) -> Story:
     dan = await add_user(client, admin, full_name="Dan Owner")
 
     p1 = await _project(client, ann, "P1", [ben, cat], budget=50)
-    s1 = await _session(client, ann, p1)
+    s1 = await _session(client, ann, p1, app)
     idea = ok(
         await client.post(
             f"{API}/sessions/{s1['id']}/contributions",
@@ -127,7 +129,7 @@ async def story(client) -> Story:
         )
     )
     # A cancelled session counts nothing, not even the contributions made in it.
-    s2 = await _session(client, ann, p1)
+    s2 = await _session(client, ann, p1, app)
     ok(
         await client.post(
             f"{API}/sessions/{s2['id']}/contributions",
@@ -158,7 +160,7 @@ async def story(client) -> Story:
     ok(await client.delete(f"{API}/projects/{p1['id']}/members/{cat.id}", headers=ann.headers), 204)
 
     p2 = await _project(client, dan, "P2", [ann], budget=30)
-    s3 = await _session(client, dan, p2)
+    s3 = await _session(client, dan, p2, app)
     ok(
         await client.post(
             f"{API}/sessions/{s3['id']}/complete",

@@ -202,6 +202,27 @@ async def ok(response: httpx.Response | Any) -> dict:
     return response.json()
 
 
+def joined(event: Event, actor: Actor, *, online: bool = True) -> bool:
+    """Is this the room hearing ``actor`` arrive (or leave)?"""
+    return (event.event, event.data["user_id"], event.data["online"]) == (
+        "presence.changed",
+        actor.id,
+        online,
+    )
+
+
+async def until_gone(http: httpx.AsyncClient, room: Room, actor: Actor) -> None:
+    """Wait until the server has closed ``actor``'s stream (it notices the client left)."""
+    for _ in range(250):
+        presence = await ok(
+            http.get(f"{API}/sessions/{room.session_id}/presence", headers=room.owner.headers)
+        )
+        if not any(p["online"] for p in presence["items"] if p["user_id"] == actor.id):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{actor.id} still present")
+
+
 # --- one API process, served for real ---------------------------------------------------------
 
 
@@ -215,10 +236,11 @@ async def live_app(settings, app) -> AsyncIterator[Any]:
     await application.state.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-async def live_server(live_app) -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def serving(application: Any) -> AsyncIterator[str]:
+    """``application`` served by uvicorn on a free loopback port, in this event loop."""
     config = uvicorn.Config(
-        live_app,
+        application,
         host="127.0.0.1",
         port=0,  # a free port, read back below
         lifespan="off",  # the fixture closes the hub; uvicorn must not
@@ -241,6 +263,12 @@ async def live_server(live_app) -> AsyncIterator[str]:
         await asyncio.wait_for(task, 10)
 
 
+@pytest.fixture(scope="module")
+async def live_server(live_app) -> AsyncIterator[str]:
+    async with serving(live_app) as url:
+        yield url
+
+
 @pytest.fixture
 async def http(live_server) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live_server, timeout=10.0) as client:
@@ -257,6 +285,10 @@ async def test_the_room_hears_every_change_in_order_with_consecutive_ids(http, l
                 break
             await asyncio.sleep(0.01)
         assert hub.listener_count == 1
+        # Holding the stream is being present: the room hears the helper arrive first.
+        arrival = await stream.next()
+        assert arrival.id == 1 and joined(arrival, room.helper)
+        assert arrival.data["full_name"] == "Hank Helper"
         idea = await contribute(http, room, room.speaker, "Call the plant manager first")
         first = await stream.next()
         await ok(http.post(f"{API}/contributions/{idea['id']}/vote", headers=room.helper.headers))
@@ -284,7 +316,7 @@ async def test_the_room_hears_every_change_in_order_with_consecutive_ids(http, l
         await asyncio.sleep(0.01)
     assert hub.listener_count == 0, "a closed stream stays subscribed"
 
-    assert [e.id for e in received] == [1, 2, 3, 4, 5]
+    assert [e.id for e in received] == [2, 3, 4, 5, 6]
     assert [e.event for e in received] == [
         "contribution.created",
         "vote.changed",
@@ -322,13 +354,15 @@ async def test_reconnecting_with_last_event_id_replays_exactly_what_was_missed(h
     await ok(http.post(f"{API}/sessions/{room.session_id}/start", headers=room.owner.headers))
 
     async with listen(http, room.session_id, room.helper, last_event_id=2) as stream:
-        replayed = await stream.take(3)
+        replayed = await stream.take(4)
         assert [(e.id, e.event) for e in replayed] == [
             (3, "vote.changed"),
             (4, "contribution.updated"),
             (5, "session.status_changed"),
+            (6, "presence.changed"),  # the helper's own arrival
         ]
         assert replayed[0].data["votes"] == 0
+        assert joined(replayed[3], room.helper)
         # ...and then it carries on live, without repeating anything.
         await ok(
             http.post(
@@ -339,17 +373,21 @@ async def test_reconnecting_with_last_event_id_replays_exactly_what_was_missed(h
         )
         live = await stream.next()
         assert (live.id, live.event, live.data["status"]) == (
-            6,
+            7,
             "session.status_changed",
             "completed",
         )
         await stream.assert_quiet()
+    await until_gone(http, room, room.helper)  # event 8: the helper left
 
-    async with listen(http, room.session_id, room.speaker) as stream:  # a first visit
-        assert [e.id for e in await stream.take(6)] == [1, 2, 3, 4, 5, 6]
+    # A first visit (after completion: presence is no longer kept, nobody arrives).
+    async with listen(http, room.session_id, room.speaker) as stream:
+        events = await stream.take(8)
+        assert [e.id for e in events] == [1, 2, 3, 4, 5, 6, 7, 8]
+        assert joined(events[7], room.helper, online=False)
         await stream.assert_quiet()
 
-    async with listen(http, room.session_id, room.owner, last_event_id=6) as stream:
+    async with listen(http, room.session_id, room.owner, last_event_id=8) as stream:
         await stream.assert_quiet()  # up to date: nothing to replay
 
 
@@ -373,10 +411,11 @@ async def test_a_last_event_id_beyond_the_room_history_misses_nothing_new(http, 
     room = await make_room(http)
     await contribute(http, room, room.speaker, "One")
     async with listen(http, room.session_id, room.owner, last_event_id=header) as stream:
+        assert joined(await stream.next(), room.owner)  # event 2, nothing replayed before
         await stream.assert_quiet(0.2)
         await contribute(http, room, room.helper, "Two")
         event = await stream.next()
-        assert (event.id, event.data["body"]) == (2, "Two")
+        assert (event.id, event.data["body"]) == (3, "Two")
 
 
 async def test_only_people_on_the_project_may_listen(http):
@@ -414,6 +453,7 @@ async def test_an_idle_stream_sends_keep_alive_comments(http, monkeypatch):
     monkeypatch.setattr(events, "HEARTBEAT_SECONDS", 0.1)
     room = await make_room(http)
     async with listen(http, room.session_id, room.helper) as stream:
+        assert joined(await stream.next(), room.helper)
         await asyncio.sleep(0.5)
         assert ": keep-alive" in stream.comments
         assert stream.queue.empty()
@@ -503,25 +543,25 @@ async def _wait_until_ready(api: ApiProcess, deadline: float) -> None:
     raise AssertionError(f"{api.url} did not start in time:\n{api.output()}")
 
 
-@pytest.fixture
-async def two_api_processes(database_url, app, tmp_path) -> AsyncIterator[list[ApiProcess]]:
-    if not database_url.startswith("postgresql"):
-        pytest.skip(
-            "fan-out across API processes goes through PostgreSQL LISTEN/NOTIFY; "
-            "on SQLite the API runs as a single process (run with DATABASE_URL=postgresql://...)"
-        )
+@contextlib.asynccontextmanager
+async def api_processes(
+    database_url: str, folder: Path, names: tuple[str, ...] = ("a", "b"), **env_vars: str
+) -> AsyncIterator[list[ApiProcess]]:
+    """Separate API processes (uvicorn, as deployed) on one database; ``env_vars`` are
+    settings for them (``PRESENCE_HEARTBEAT_SECONDS="0.2"``)."""
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
         "SECRET_KEY": TEST_SECRET_KEY,
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
+        **env_vars,
     }
     apis: list[ApiProcess] = []
     try:
-        for name in ("a", "b"):
+        for name in names:
             port = _free_port()
-            log = tmp_path / f"api-{name}.log"
+            log = folder / f"api-{name}.log"
             command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
             command += ["--port", str(port), "--no-access-log"]
             with log.open("wb") as out:
@@ -539,13 +579,29 @@ async def two_api_processes(database_url, app, tmp_path) -> AsyncIterator[list[A
         yield apis
     finally:
         for api in apis:
-            api.process.terminate()
+            if api.process.poll() is None:
+                api.process.terminate()
         for api in apis:
             try:
                 await asyncio.to_thread(api.process.wait, 10)
             except subprocess.TimeoutExpired:
                 api.process.kill()
                 await asyncio.to_thread(api.process.wait, 5)
+
+
+def needs_postgres(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip(
+            "fan-out across API processes goes through PostgreSQL LISTEN/NOTIFY; "
+            "on SQLite the API runs as a single process (run with DATABASE_URL=postgresql://...)"
+        )
+
+
+@pytest.fixture
+async def two_api_processes(database_url, app, tmp_path) -> AsyncIterator[list[ApiProcess]]:
+    needs_postgres(database_url)
+    async with api_processes(database_url, tmp_path) as apis:
+        yield apis
 
 
 async def test_an_event_posted_on_one_api_process_reaches_listeners_on_another(
@@ -562,29 +618,30 @@ async def test_an_event_posted_on_one_api_process_reaches_listeners_on_another(
             listen(on_a, room.session_id, room.helper) as stream_a,
             listen(on_b, room.session_id, room.owner) as stream_b,
         ):
-            # The first event proves both streams are subscribed (live or from the backlog);
-            # everything after it can only come through NOTIFY.
-            await contribute(on_b, room, room.speaker, "Warm-up")
-            assert (await stream_a.next(10)).id == 1
-            assert (await stream_b.next(10)).id == 1
+            # Both arrivals (events 1 and 2, one written by each process) prove both streams
+            # are subscribed (live or from the backlog); what follows can only come by NOTIFY.
+            for stream in (stream_a, stream_b):
+                arrivals = await stream.take(2, within=10)
+                assert [e.id for e in arrivals] == [1, 2]
+                assert {e.data["user_id"] for e in arrivals} == {room.helper.id, room.owner.id}
 
             posted_at = loop.time()
             idea = await contribute(on_b, room, room.speaker, "Ask for the pilot budget")
             event = await stream_a.next(2.0)
             assert loop.time() - posted_at < 2.0
             assert (event.id, event.event, event.data["id"]) == (
-                2,
+                3,
                 "contribution.created",
                 idea["id"],
             )
-            assert (await stream_b.next(2.0)).id == 2
+            assert (await stream_b.next(2.0)).id == 3
 
             # The other way round, with an event too big for a NOTIFY payload (sent by reference).
             long_body = "Preis in €: " + "€" * 2500  # 7500+ bytes of UTF-8 in 2512 characters
             big = await contribute(on_a, room, room.helper, long_body)
             for stream in (stream_b, stream_a):
                 event = await stream.next(2.0)
-                assert (event.id, event.data["id"]) == (3, big["id"])
+                assert (event.id, event.data["id"]) == (4, big["id"])
                 assert event.data["body"] == big["body"]
             await stream_a.assert_quiet(0.2)
             await stream_b.assert_quiet(0.0)

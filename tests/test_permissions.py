@@ -547,3 +547,64 @@ async def test_a_helper_updates_only_the_status_of_their_own_action_items(http, 
     assert r.status_code == 403, r.text
     r = await http.patch(url, headers=people.observer.headers, json={"status": "cancelled"})
     assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+
+
+async def test_invitations_are_each_caller_s_own(http, people):
+    """GET /invitations (no id, so not in the matrix above): the outsider invited to the
+    owner's project sees that seat; no one else does, whatever their role, not even the
+    inviter or the admin; and it is gone once answered."""
+    case = await make_case(http, people)
+    pid = case["project_id"]
+    await _ok(
+        http.post(
+            f"{API}/projects/{pid}/members",
+            headers=people.owner.headers,
+            json={"user_id": people.outsider.id, "role": "observer"},
+        )
+    )
+    for who in CALLERS:
+        listed = await _ok(http.get(f"{API}/invitations", headers=people[who].headers))
+        pending = [item["project_id"] for item in listed["items"]]
+        assert (pid in pending) == (who == "outsider"), (who, listed)
+    await _ok(
+        http.patch(
+            f"{API}/projects/{pid}/members/{people.outsider.id}",
+            headers=people.outsider.headers,
+            json={"state": "declined"},
+        )
+    )
+    listed = await _ok(http.get(f"{API}/invitations", headers=people.outsider.headers))
+    assert pid not in [item["project_id"] for item in listed["items"]]
+
+
+async def test_an_observer_cannot_be_made_facilitator_and_a_helper_steers_only_when_facilitating(
+    http, people
+):
+    case = await make_case(http, people)
+    schedule = {"purpose": "approach", "title": "Who runs it", "scheduled_at": _later()}
+    r = await http.post(
+        f"{API}/projects/{case['project_id']}/sessions",
+        headers=people.owner.headers,
+        json={**schedule, "facilitator_id": people.observer.id},
+    )
+    assert r.status_code == 409 and r.headers["content-type"] == PROBLEM, r.text
+    r = await http.patch(
+        f"{API}/sessions/{case['session_id']}",
+        headers=people.owner.headers,
+        json={"facilitator_id": people.observer.id},
+    )
+    assert r.status_code == 409, r.text
+    # The case's live session is the owner's to run: the helper (not facilitating) is refused
+    # adopting; named facilitator, the same helper may.
+    url = f"{API}/contributions/{case['observer_contribution_id']}"
+    r = await http.patch(url, headers=people.helper.headers, json={"status": "adopted"})
+    assert r.status_code == 403, r.text
+    await _ok(
+        http.patch(
+            f"{API}/sessions/{case['session_id']}",
+            headers=people.owner.headers,
+            json={"facilitator_id": people.helper.id},
+        )
+    )
+    adopted = await _ok(http.patch(url, headers=people.helper.headers, json={"status": "adopted"}))
+    assert adopted["status"] == "adopted"

@@ -16,6 +16,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,6 +37,7 @@ from api.models import (
 from api.services import rollup
 from tests.conftest import alembic_config
 from tests.factories import API, Actor, add_user, register
+from tests.session_kit import held_for
 from tests.test_cli import cli_env  # noqa: F401  (the fixture)
 
 ZONE = "America/Los_Angeles"
@@ -56,6 +58,7 @@ class World:
     active: dict[str, set[str]] = field(default_factory=dict)
     owner: dict[str, str] = field(default_factory=dict)
     completed_contributions: list[str] = field(default_factory=list)
+    app: Any = None
 
 
 def by_id(world: World, user_id: str) -> Actor:
@@ -72,7 +75,7 @@ async def build_world(client, app) -> World:  # type: ignore[no-untyped-def]
         )
     levels = ["junior", "senior", "mid", "junior", "senior", "mid"]
     people = [await add_user(client, admin, seniority=level) for level in levels]
-    world = World(admin=admin, people=people, projects=[])
+    world = World(admin=admin, people=people, projects=[], app=app)
     for index in range(3):
         owner = people[index]
         project = ok(
@@ -167,6 +170,7 @@ async def hold_session(client, world: World, rng: random.Random) -> None:  # typ
     if rng.random() < 0.25:
         ok(await client.post(f"{API}/sessions/{mm_session['id']}/cancel", headers=owner.headers))
         return
+    await held_for(world.app, mm_session["id"], 60)
     attendance = [
         {"user_id": member, "minutes": rng.choice([0, 15, 30, 45, 60])}
         for member in rng.sample(members, rng.randint(1, len(members)))

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import orjson
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from api.observability import JsonFormatter
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import API, add_user, register, unique_email
 
@@ -285,3 +290,103 @@ async def test_webhook_delivery_and_metrics_scrapes_log_no_secret(settings, app,
     }
     assert any(record.name == "api.access" for record in captured.records)
     assert_not_logged(captured.records, secrets)
+
+
+# --- database errors: their statements' values stay out of the logs --------------------------
+
+# What a CRM deal title or an API key row looks like to a grep: it must never be logged.
+SENTINEL_VALUE = "Sentinel-CRM-Title-7f3a9c41"
+
+
+@pytest.fixture
+async def refusing_trigger(app) -> AsyncIterator[None]:
+    """A trigger that refuses one client name: a real database error, raised by a real
+    route's INSERT whose parameters include that name."""
+    engine = app.state.engine
+    if engine.dialect.name == "postgresql":
+        create = [
+            "CREATE FUNCTION refuse_sentinel() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.name = '{SENTINEL_VALUE}' THEN RAISE EXCEPTION 'refused by the test'; "
+            "END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER refuse_sentinel BEFORE INSERT ON client "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_sentinel()",
+        ]
+        drop = ["DROP TRIGGER refuse_sentinel ON client", "DROP FUNCTION refuse_sentinel()"]
+    else:
+        create = [
+            "CREATE TRIGGER refuse_sentinel BEFORE INSERT ON client "
+            f"WHEN NEW.name = '{SENTINEL_VALUE}' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        ]
+        drop = ["DROP TRIGGER refuse_sentinel"]
+    async with engine.begin() as connection:
+        for statement in create:
+            await connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        async with engine.begin() as connection:
+            for statement in drop:
+                await connection.execute(text(statement))
+
+
+async def test_a_database_error_logs_no_sql_parameters(client, captured, refusing_trigger):
+    admin = await register(client)
+    response = await client.post(
+        f"{API}/clients",
+        headers=admin.headers,
+        json={"name": SENTINEL_VALUE, "industry": "Logistics", "status": "prospect"},
+    )
+    assert response.status_code == 500, response.text
+    assert SENTINEL_VALUE not in response.text
+    # The capture saw the error and its traceback (what the test looks for is really there).
+    crashes = [record for record in captured.records if record.name == "api.errors"]
+    assert crashes, [record.getMessage() for record in captured.records]
+    traceback_text = everything_in(crashes[0])
+    assert "Traceback (most recent call last)" in traceback_text
+    assert "INSERT INTO client" in traceback_text  # the statement, with its placeholders
+    assert_not_logged(captured.records, {"CRM title (a SQL parameter)": SENTINEL_VALUE})
+    formatter = JsonFormatter()
+    for record in captured.records:
+        assert SENTINEL_VALUE not in formatter.format(record)
+
+
+async def test_the_json_formatter_withholds_what_a_database_error_quotes(database_url):
+    """Whatever engine raised it (this one does not hide parameters, and on PostgreSQL asyncpg
+    quotes the value it could not encode in its own message), a logged traceback keeps the
+    class, SQLSTATE and statement and drops the values."""
+    engine = create_async_engine(database_url)
+    is_postgres = engine.dialect.name == "postgresql"
+    statement = (
+        "SELECT CAST(:value AS uuid)"
+        if is_postgres
+        else "SELECT * FROM no_such_table WHERE name = :value"
+    )
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as raised:
+                await connection.execute(text(statement), {"value": SENTINEL_VALUE})
+    finally:
+        await engine.dispose()
+    assert SENTINEL_VALUE in str(raised.value)  # the raw exception does quote it
+    record = logging.LogRecord(
+        "api.test", logging.ERROR, __file__, 1, "boom", None, (raised.type, raised.value, raised.tb)
+    )
+    line = JsonFormatter().format(record)
+    assert SENTINEL_VALUE not in line
+    logged = orjson.loads(line)["exception"]
+    assert "Traceback (most recent call last)" in logged
+    assert "sqlalchemy.exc." in logged and "[SQL: " in logged
+    if is_postgres:
+        assert "sqlstate=22000" in logged  # what kind of error it was is kept
+
+
+async def test_the_app_engines_errors_do_not_repeat_their_parameters(app):
+    """``hide_parameters``: an error's text, wherever it ends up, has no values in it."""
+    with pytest.raises(DBAPIError) as raised:
+        async with app.state.engine.connect() as connection:
+            await connection.execute(
+                text("SELECT * FROM no_such_table WHERE name = :value"), {"value": SENTINEL_VALUE}
+            )
+    assert "no_such_table" in str(raised.value)
+    assert SENTINEL_VALUE not in str(raised.value)

@@ -16,6 +16,7 @@ from tests.session_kit import (
     add_member,
     contribute,
     count_statements,
+    held_for,
     make_panel,
     new_project,
     new_session,
@@ -256,6 +257,66 @@ async def test_the_facilitator_edits_the_session(client, panel):
         f"{API}/sessions/{session['id']}", headers=panel.helper.headers, json={"agenda": "Mine"}
     )
     assert ok(r)["agenda"] == "Mine"
+
+
+async def test_only_the_owner_or_an_active_helper_facilitates(client, panel):
+    """An observer, someone invited who has not accepted, or a colleague off the panel
+    cannot be named facilitator, on scheduling or later: a conflict (409), and nothing is
+    written. Another organization's person does not exist here (404)."""
+    url = f"{API}/projects/{panel.project_id}/sessions"
+    base = {"purpose": "approach", "title": "Who runs it", "scheduled_at": soon()}
+    session = await new_session(client, panel.project_id, panel.owner)
+    for who, status in [
+        ("observer", 409),
+        ("invited", 409),
+        ("manager", 409),  # staff steer anyway, but only run sessions they schedule
+        ("outsider", 409),
+        ("stranger", 404),
+    ]:
+        person = getattr(panel, who)
+        r = await client.post(
+            url, headers=panel.owner.headers, json={**base, "facilitator_id": person.id}
+        )
+        body = problem(r, status, who)
+        if status == 409:
+            assert person.id in body["detail"], body
+        r = await client.patch(
+            f"{API}/sessions/{session['id']}",
+            headers=panel.owner.headers,
+            json={"facilitator_id": person.id},
+        )
+        problem(r, status, who)
+    listed = ok(await client.get(url, headers=panel.owner.headers))["items"]
+    assert [s["facilitator_id"] for s in listed] == [panel.owner.id]
+    # The owner and an active helper may.
+    for person in (panel.owner, panel.helper):
+        assert (await new_session(client, panel.project_id, panel.owner, facilitator_id=person.id))[
+            "facilitator_id"
+        ] == person.id
+
+
+async def test_a_facilitator_moved_to_observer_no_longer_runs_the_room(client, panel):
+    session = await new_session(
+        client, panel.project_id, panel.owner, facilitator_id=panel.helper.id
+    )
+    await transition(client, session["id"], panel.helper, "start")
+    r = await client.patch(
+        f"{API}/projects/{panel.project_id}/members/{panel.helper.id}",
+        headers=panel.owner.headers,
+        json={"role": "observer"},
+    )
+    ok(r)
+    r = await client.post(
+        f"{API}/sessions/{session['id']}/complete", headers=panel.helper.headers, json={}
+    )
+    problem(r, 403)
+    r = await client.post(
+        f"{API}/projects/{panel.project_id}/action-items",
+        headers=panel.helper.headers,
+        json={"title": "Send it", "assignee_id": panel.helper2.id, "session_id": session["id"]},
+    )
+    problem(r, 403)
+    await transition(client, session["id"], panel.owner, "complete")
 
 
 async def test_editing_participants_keeps_to_members(client, panel):
@@ -525,7 +586,7 @@ async def test_complete_and_cancel_racing_one_wins(client, panel):
 # --- completion and attendance -----------------------------------------------------------
 
 
-async def test_completion_defaults_attendance_to_the_invited_active_members(client, panel):
+async def test_completion_without_attendance_credits_nobody_who_never_joined(client, panel):
     session = await new_session(
         client,
         panel.project_id,
@@ -543,21 +604,21 @@ async def test_completion_defaults_attendance_to_the_invited_active_members(clie
         decisions=["Pilot at one plant", "Price per line"],
         recommended_approach="Through the COO",
     )
-    # Invited participants who are active members attended the whole time box; the
-    # invitee who never accepted did not. People who were not invited are not counted.
-    assert participants(done) == {panel.owner.id: 35, panel.helper.id: 35, panel.invited.id: 0}
+    # Attendance is measured (tests/test_presence.py): nobody opened the room, so nobody
+    # is credited, not even for the time box. People who were not invited are not listed.
+    assert participants(done) == {panel.owner.id: 0, panel.helper.id: 0, panel.invited.id: 0}
     assert done["decisions"] == ["Pilot at one plant", "Price per line"]
     outcome = ok(
         await client.get(f"{API}/sessions/{session['id']}/outcome", headers=panel.owner.headers)
     )
-    assert {a["user_id"]: a["minutes"] for a in outcome["attendance"]} == {
-        panel.owner.id: 35,
-        panel.helper.id: 35,
-        panel.invited.id: 0,
+    assert {a["user_id"]: (a["minutes"], a["minutes_present"]) for a in outcome["attendance"]} == {
+        panel.owner.id: (0, 0),
+        panel.helper.id: (0, 0),
+        panel.invited.id: (0, 0),
     }
 
 
-async def test_completion_with_explicit_attendance(client, panel):
+async def test_completion_with_explicit_attendance(client, panel, app):
     session = await new_session(
         client,
         panel.project_id,
@@ -566,6 +627,7 @@ async def test_completion_with_explicit_attendance(client, panel):
         participant_ids=[panel.owner.id, panel.helper.id, panel.observer.id],
     )
     await transition(client, session["id"], panel.owner, "start")
+    await held_for(app, session["id"], 45)
     done = await transition(
         client,
         session["id"],
@@ -586,9 +648,11 @@ async def test_completion_with_explicit_attendance(client, panel):
     }
 
 
-async def test_attendance_of_a_non_member_is_refused(client, panel):
+async def test_attendance_of_a_non_member_is_refused(client, panel, app):
     session = await new_session(client, panel.project_id, panel.owner)
-    live = await transition(client, session["id"], panel.owner, "start")
+    await transition(client, session["id"], panel.owner, "start")
+    await held_for(app, session["id"], 30)
+    live = ok(await client.get(f"{API}/sessions/{session['id']}", headers=panel.owner.headers))
     # A colleague who is not on the project: a conflict. Someone of another organization
     # (or nobody) is not found, as when scheduling.
     for person_id, status in [
@@ -638,10 +702,13 @@ async def test_completion_validation(client, panel):
 # --- the outcome -------------------------------------------------------------------------
 
 
-async def test_the_outcome_gathers_summary_adopted_ideas_action_items_and_attendance(client, panel):
+async def test_the_outcome_gathers_summary_adopted_ideas_action_items_and_attendance(
+    client, panel, app
+):
     session = await new_session(client, panel.project_id, panel.owner, timebox_minutes=30)
     sid = session["id"]
     await transition(client, sid, panel.owner, "start")
+    await held_for(app, sid, 30)
     first = await contribute(client, sid, panel.helper, "Lead with downtime cost")
     second = await contribute(client, sid, panel.observer, "Invite the plant manager", "insight")
     parked = await contribute(client, sid, panel.owner, "Cut the price")
@@ -716,9 +783,13 @@ async def test_the_outcome_gathers_summary_adopted_ideas_action_items_and_attend
             },
         ]
         assert outcome["action_items"] == [item]
-        attendance = {a["user_id"]: (a["full_name"], a["minutes"]) for a in outcome["attendance"]}
-        assert attendance[panel.owner.id] == ("Olga Owner", 30)
-        assert attendance[panel.helper.id] == ("Hank Helper", 25)
+        attendance = {
+            a["user_id"]: (a["full_name"], a["minutes"], a["minutes_present"])
+            for a in outcome["attendance"]
+        }
+        # Credited as given (they sat in the physical room); measured: never on the stream.
+        assert attendance[panel.owner.id] == ("Olga Owner", 30, 0)
+        assert attendance[panel.helper.id] == ("Hank Helper", 25, 0)
     problem(await client.get(f"{API}/sessions/{sid}/outcome", headers=panel.stranger.headers), 404)
     problem(await client.get(f"{API}/sessions/{sid}/outcome"), 401)
 

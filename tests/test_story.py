@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.factories import API, add_user, register
+from tests.session_kit import held_for
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def transcript(client):
         Path(target).write_text("\n".join(lines))
 
 
-async def test_the_whole_story(client, transcript):
+async def test_the_whole_story(client, app, transcript):
     admin = await register(client)
     manager = await add_user(client, admin, role="manager", seniority="senior")
     owner = await add_user(client, admin, seniority="junior", full_name="Lena Owner")
@@ -136,6 +137,8 @@ async def test_the_whole_story(client, transcript):
     assert r.status_code == 201, r.text
     item = r.json()
 
+    # They met in a meeting room, not on the live stream: the owner ticks who was there.
+    await held_for(app, session["id"], 30)
     r = await client.post(
         f"{API}/sessions/{session['id']}/complete",
         headers=owner.headers,
@@ -143,6 +146,9 @@ async def test_the_whole_story(client, transcript):
             "summary": "Lead with downtime",
             "decisions": ["Pilot first"],
             "recommended_approach": "COO first",
+            "attendance": [
+                {"user_id": person.id, "minutes": 30} for person in (owner, helper, helper2)
+            ],
         },
     )
     assert r.status_code == 200, r.text

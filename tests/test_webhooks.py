@@ -330,7 +330,10 @@ async def test_every_event_is_delivered_signed_with_the_payload_a_subscriber_nee
     assert outcome["recommended_approach"] == "ROI" and outcome["title"] == "The CFO"
     assert [c["id"] for c in outcome["adopted_contributions"]] == [story["idea"]["id"]]
     assert [a["id"] for a in outcome["action_items"]] == [story["item"]["id"]]
-    assert [a["user_id"] for a in outcome["attendance"]] == [admin.id]
+    # The admin never opened the live room: listed, credited nothing, measured 0.
+    assert [(a["user_id"], a["minutes"], a["minutes_present"]) for a in outcome["attendance"]] == [
+        (admin.id, 0, 0)
+    ]
     done = payloads["action_item.completed"][1]["data"]
     assert done["id"] == story["item"]["id"] and done["status"] == "done"
 

@@ -1,5 +1,5 @@
-"""Time-boxed Mastermind sessions and what happens in them: participants and attendance,
-contributions and votes, action items, takeaways."""
+"""Time-boxed Mastermind sessions and what happens in them: participants, presence and
+attendance, contributions and votes, action items, takeaways."""
 
 from __future__ import annotations
 
@@ -112,7 +112,10 @@ class SessionParticipant(SQLModel, table=True):
     """Who was invited to a session and, once it completed, for how many minutes they attended."""
 
     __tablename__ = "session_participant"
-    __table_args__ = (sa.CheckConstraint("attended_minutes >= 0", name="attended_non_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("attended_minutes >= 0", name="attended_non_negative"),
+        sa.CheckConstraint("present_minutes >= 0", name="present_non_negative"),
+    )
 
     session_id: uuid.UUID = Field(
         foreign_key="mastermind_session.id", ondelete="CASCADE", primary_key=True
@@ -122,12 +125,32 @@ class SessionParticipant(SQLModel, table=True):
     )
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
     attended_minutes: int | None = None
+    # Measured presence (api/services/presence.py) when the session completed, beside the
+    # credited attended_minutes; empty for sessions completed before presence was measured.
+    present_minutes: int | None = None
     # The project's owner when the session completed: help is credited to whoever owned the
     # project at the time, so a later hand-over does not rewrite the ledger's history.
     project_owner_id: uuid.UUID | None = Field(
         default=None, foreign_key="user.id", ondelete="RESTRICT"
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PresenceInterval(SQLModel, table=True):
+    """One open live stream of one person in one session: from its opening to its clean close,
+    or to its last heartbeat when it dropped (the stream extends ``seen_at`` periodically)."""
+
+    __tablename__ = "presence_interval"
+    __table_args__ = (sa.Index("ix_presence_interval_session_id_user_id", "session_id", "user_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    session_id: uuid.UUID = Field(foreign_key="mastermind_session.id", ondelete="CASCADE")
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="CASCADE")
+    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # Set by the stream's clean close, or to seen_at by whoever finds the stream stale.
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Contribution(IdTable, table=True):

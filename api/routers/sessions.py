@@ -4,14 +4,24 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentCaller, IdempotencyDep, IfMatch, SessionDep
+from api.deps import (
+    ClockDep,
+    CurrentCaller,
+    IdempotencyDep,
+    IfMatch,
+    SessionDep,
+    SettingsDep,
+    StreamCredentialsDep,
+)
 from api.errors import problem_responses
+from api.events import StreamWatch
 from api.models import (
     Contribution,
     ContributionKind,
@@ -28,6 +38,7 @@ from api.schemas.sessions import (
     ContributionPage,
     ContributionRead,
     ContributionUpdate,
+    PresenceList,
     SessionComplete,
     SessionCreate,
     SessionOutcome,
@@ -41,6 +52,7 @@ from api.schemas.sessions import (
 )
 from api.services import contributions as contribution_service
 from api.services import sessions as session_service
+from api.services.presence import PresenceTracker
 from api.services.principal import Caller
 
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
@@ -174,11 +186,13 @@ async def update_session(
     responses=problem_responses(403, 404, 409),
 )
 async def start_session(
-    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, clock: ClockDep
 ) -> SessionRead:
     return await _one(
         session,
-        await session_service.start_session(session=session, caller=caller, session_id=session_id),
+        await session_service.start_session(
+            session=session, caller=caller, session_id=session_id, now=clock()
+        ),
     )
 
 
@@ -188,12 +202,23 @@ async def start_session(
     responses=problem_responses(403, 404, 409),
 )
 async def complete_session(
-    session_id: uuid.UUID, data: SessionComplete, caller: CurrentCaller, session: SessionDep
+    session_id: uuid.UUID,
+    data: SessionComplete,
+    caller: CurrentCaller,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> SessionRead:
+    """Without ``attendance``, each active member is credited their measured presence."""
     return await _one(
         session,
         await session_service.complete_session(
-            session=session, caller=caller, session_id=session_id, data=data
+            session=session,
+            caller=caller,
+            session_id=session_id,
+            data=data,
+            now=clock(),
+            stale_after=settings.presence_stale_after,
         ),
     )
 
@@ -204,11 +229,13 @@ async def complete_session(
     responses=problem_responses(403, 404, 409),
 )
 async def cancel_session(
-    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+    session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, clock: ClockDep
 ) -> SessionRead:
     return await _one(
         session,
-        await session_service.cancel_session(session=session, caller=caller, session_id=session_id),
+        await session_service.cancel_session(
+            session=session, caller=caller, session_id=session_id, now=clock()
+        ),
     )
 
 
@@ -221,6 +248,30 @@ async def get_outcome(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> SessionOutcome:
     return await session_service.get_outcome(session=session, caller=caller, session_id=session_id)
+
+
+@router.get(
+    "/sessions/{session_id}/presence",
+    response_model=PresenceList,
+    responses=problem_responses(404),
+)
+async def get_presence(
+    session_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> PresenceList:
+    """Who is in the room now (holds its live stream open) and for how many minutes they
+    have been, merged over tabs and API processes: the invited and everyone who joined."""
+    items = await session_service.get_presence(
+        session=session,
+        caller=caller,
+        session_id=session_id,
+        now=clock(),
+        stale_after=settings.presence_stale_after,
+    )
+    return PresenceList(items=items)
 
 
 @router.get(
@@ -364,7 +415,9 @@ async def write_takeaway(
         200: {
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "Server-Sent Events: contribution.created, contribution.updated, "
-            "vote.changed, session.status_changed; ids resume with Last-Event-ID",
+            "vote.changed, session.status_changed, presence.changed; ids resume with "
+            "Last-Event-ID. Holding the stream open is being present; it ends when the "
+            "reader loses access or the access token expires",
         },
         **problem_responses(404),
     },
@@ -373,7 +426,10 @@ async def session_events(
     session_id: uuid.UUID,
     request: Request,
     caller: CurrentCaller,
+    credentials: StreamCredentialsDep,
     session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
 ) -> StreamingResponse:
     mm_session = await session_service.get_session(
@@ -388,9 +444,40 @@ async def session_events(
     # Never past what the room has: a bigger id would hide the next events (and one beyond
     # 64 bits breaks the replay query).
     after = min(after, mm_session.event_seq)
-    hub = request.app.state.live_hub
+    state = request.app.state
+    # A person holding the stream is present; a script with an API key is not.
+    tracker = (
+        None
+        if caller.is_api_key
+        or mm_session.status in (SessionStatus.completed, SessionStatus.cancelled)
+        else PresenceTracker(
+            sessionmaker=state.sessionmaker,
+            read_sessionmaker=state.read_sessionmaker,
+            clock=clock,
+            stale_after=settings.presence_stale_after,
+            mm_session=mm_session,
+            user=caller.user,
+        )
+    )
+    watch = StreamWatch(
+        still_allowed=partial(
+            session_service.reader_still_allowed,
+            sessionmaker=state.read_sessionmaker,
+            authenticate=credentials.reauthenticate,
+            session_id=mm_session.id,
+        ),
+        check_seconds=settings.live_access_check_seconds,
+        expires_at=credentials.expires_at,
+        presence=tracker,
+        heartbeat_seconds=settings.presence_heartbeat_seconds,
+    )
     return StreamingResponse(
-        hub.stream(mm_session.id, last_event_id=after, is_disconnected=request.is_disconnected),
+        state.live_hub.stream(
+            mm_session.id,
+            last_event_id=after,
+            is_disconnected=request.is_disconnected,
+            watch=watch,
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

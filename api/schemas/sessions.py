@@ -73,7 +73,9 @@ class SessionComplete(RequestModel):
     attendance: list[Attendance] | None = Field(
         default=None,
         max_length=200,
-        description="Default: every invited active member, for the time box",
+        description="Default: the measured presence of each active member (whole minutes, "
+        "at least 1 if present at all; nothing for those who never joined). Given: minutes "
+        "above the held duration (start to completion) are refused",
     )
 
 
@@ -233,7 +235,25 @@ class AdoptedContribution(ResponseModel):
 class AttendanceRead(ResponseModel):
     user_id: uuid.UUID
     full_name: str
-    minutes: int
+    minutes: int = Field(description="Credited: counted in the ledger")
+    minutes_present: int | None = Field(
+        description="Measured from the live stream; null for sessions completed before "
+        "presence was measured"
+    )
+
+
+class PresenceRead(ResponseModel):
+    user_id: uuid.UUID
+    full_name: str
+    online: bool = Field(description="Holds the session's live stream open now")
+    joined_at: datetime | None = Field(description="First opened the live stream")
+    minutes_present: int = Field(
+        description="Whole minutes present since the session started (to its completion)"
+    )
+
+
+class PresenceList(ResponseModel):
+    items: list[PresenceRead]
 
 
 class SessionOutcome(ResponseModel):

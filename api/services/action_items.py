@@ -32,7 +32,7 @@ from api.services import audit, outbox
 from api.services.principal import Caller
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch
-from api.services.sessions import touch_outcome
+from api.services.sessions import SessionAccess, touch_outcome
 
 # A time entry may be logged for yesterday evening in another time zone, not for next week.
 MAX_DAYS_AHEAD = 1
@@ -79,16 +79,17 @@ async def create_action_item(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: ActionItemCreate
 ) -> ActionItem:
     access = await project_access(session=session, caller=caller, project_id=project_id)
-    facilitates = False
-    if data.session_id is not None and not access.can_manage:
-        facilitates = (
-            await session.scalar(
-                select(MastermindSession.facilitator_id).where(
-                    MastermindSession.id == data.session_id
-                )
+    steers = access.can_manage
+    if not steers and data.session_id is not None:
+        # The facilitator assigns from their own session: the sessions' rule decides.
+        origin = await session.scalar(
+            select(MastermindSession).where(
+                MastermindSession.id == data.session_id,
+                MastermindSession.project_id == access.project.id,
             )
-        ) == caller.user_id
-    if not (access.can_manage or facilitates):
+        )
+        steers = origin is not None and SessionAccess(project=access, session=origin).can_steer
+    if not steers:
         raise Forbidden("Only the owner, the facilitator, managers and admins assign action items")
     await _check_origin(session, access.project.id, data)
     await _ensure_active_member(session, access.project.id, data.assignee_id)

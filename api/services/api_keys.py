@@ -174,9 +174,14 @@ def _insert(dialect: str):
 
 
 async def authenticate(
-    *, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, key: str
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    key: str,
+    count_use: bool = True,
 ) -> Caller:
-    """The caller a key stands for, after counting the request against the key's limit.
+    """The caller a key stands for, after counting the request against the key's limit
+    (``count_use=False``: only the checks, for a live stream that re-checks its key).
 
     Runs in a short transaction of its own, before the request's session does anything: the
     count must stick even when the request itself fails and rolls back, and the count's row
@@ -201,6 +206,8 @@ async def authenticate(
             or user.organization_id != api_key.organization_id
         ):
             raise Unauthorized(INVALID_KEY)
+        if not count_use:
+            return Caller(user=user, api_key_id=api_key.id, scopes=frozenset(api_key.scopes))
 
         window = int(now.timestamp()) // WINDOW_SECONDS
         insert = _insert(session.bind.dialect.name)

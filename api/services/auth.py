@@ -14,7 +14,7 @@ from api.models import Organization, RefreshToken, Role, Seniority, User, utcnow
 from api.schemas.auth import RegisterRequest, TokenPair
 from api.security import InvalidToken, Security, hash_secret
 from api.services import throttle
-from api.services.users import email_taken, flush_unique_email
+from api.services.users import email_taken, flush_unique_email, revoke_access_tokens
 
 INVALID_CREDENTIALS = "Incorrect email or password"
 INVALID_REFRESH = "The refresh token is invalid or expired"
@@ -34,6 +34,7 @@ async def issue_token_pair(
         subject=user.id,
         organization_id=user.organization_id,
         lifetime=access_lifetime,
+        token_version=user.token_version,
     )
     family_id = family_id or uuid.uuid4()
     refresh = security.issue_token(
@@ -163,7 +164,9 @@ async def refresh(
             )
         )
         if stored is not None and stored.used_at is not None:
+            # A thief may hold an access token from it too: those end as well.
             await _revoke_family(session, stored.family_id)
+            await revoke_access_tokens(session=session, user_id=stored.user_id)
             raise Unauthorized(
                 "This refresh token was already used; sign in again", keep_changes=True
             )
@@ -184,7 +187,9 @@ async def refresh(
 
 
 async def logout(*, session: AsyncSession, security: Security, refresh_token: str) -> None:
-    """Revoke the refresh token's family: this device is signed out."""
+    """Sign this device out: its refresh token's family is revoked, and every access token
+    of the user ends at once (they may be copies of this device's). Other devices keep their
+    refresh tokens and get a new access token with the next refresh."""
     try:
         claims = security.decode_token(refresh_token, expected_type="refresh")
     except InvalidToken:
@@ -198,3 +203,4 @@ async def logout(*, session: AsyncSession, security: Security, refresh_token: st
     if stored is None:
         raise Unauthorized(INVALID_REFRESH)
     await _revoke_family(session, stored.family_id)
+    await revoke_access_tokens(session=session, user_id=stored.user_id)

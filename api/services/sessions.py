@@ -1,25 +1,27 @@
-"""Time-boxed sessions: scheduling, the state machine, completion with attendance, the
-outcome, and the outcomes feed. Access always goes through the session's project."""
+"""Time-boxed sessions: scheduling, the state machine, completion with measured attendance,
+the outcome, presence in the room, and the outcomes feed. Access always goes through the
+session's project."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import events
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from api.models import (
     ActionItem,
     Client,
     Contribution,
     ContributionStatus,
     MastermindSession,
+    MemberRole,
     MemberState,
     Project,
     ProjectMember,
@@ -35,6 +37,7 @@ from api.schemas.sessions import (
     AdoptedContribution,
     AttendanceRead,
     ParticipantRead,
+    PresenceRead,
     SessionComplete,
     SessionCreate,
     SessionOutcome,
@@ -42,7 +45,7 @@ from api.schemas.sessions import (
     SessionSort,
     SessionUpdate,
 )
-from api.services import audit, outbox
+from api.services import audit, outbox, presence
 from api.services.principal import Caller
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch, local_day, organization_zone
@@ -70,6 +73,16 @@ def readable_sessions(caller: Caller) -> Select[tuple[MastermindSession]]:
     )
 
 
+def may_facilitate(seat: ProjectMember | None) -> bool:
+    """Who may be a session's facilitator: the project's owner or an active helper (not an
+    observer, nor someone invited who has not accepted, declined or left)."""
+    return (
+        seat is not None
+        and seat.state == MemberState.active
+        and seat.role in (MemberRole.owner, MemberRole.helper)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SessionAccess:
     project: ProjectAccess
@@ -77,8 +90,13 @@ class SessionAccess:
 
     @property
     def can_steer(self) -> bool:
-        """Owner, managers, admins and the session's facilitator run the room."""
-        return self.project.can_manage or self.session.facilitator_id == self.project.caller.user_id
+        """The one rule for running the room (adopt, park, reject, start, complete, cancel,
+        edit, assign action items): the project's owner, managers, admins, and the
+        session's facilitator while their seat still lets them facilitate."""
+        return self.project.can_manage or (
+            self.session.facilitator_id == self.project.caller.user_id
+            and may_facilitate(self.project.membership)
+        )
 
     def ensure_can_steer(self) -> None:
         if not self.can_steer:
@@ -141,6 +159,23 @@ async def _check_participants(
     return wanted
 
 
+async def _check_facilitator(
+    session: AsyncSession, access: ProjectAccess, facilitator_id: uuid.UUID
+) -> None:
+    """409 unless ``facilitator_id`` may facilitate (``may_facilitate``); 404 for a person
+    of another organization. Whoever steers the project may name themselves."""
+    caller = access.caller
+    if facilitator_id == caller.user_id and access.can_manage:
+        return
+    seat = (await _project_members(session, access.project.id)).get(facilitator_id)
+    if may_facilitate(seat):
+        return
+    await _check_participants(session, caller, access.project.id, [facilitator_id])
+    raise Conflict(
+        f"The facilitator is the project's owner or an active helper: {facilitator_id} is not"
+    )
+
+
 async def create_session(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: SessionCreate
 ) -> MastermindSession:
@@ -156,8 +191,7 @@ async def create_session(
         participant_ids = await _check_participants(
             session, caller, project.id, data.participant_ids
         )
-    if facilitator_id != caller.user_id:
-        await _check_participants(session, caller, project.id, [facilitator_id])
+    await _check_facilitator(session, access, facilitator_id)
     mm_session = MastermindSession(
         organization_id=project.organization_id,
         project_id=project.id,
@@ -237,9 +271,7 @@ async def update_session(
         )
         changes["participant_ids"] = participant_ids
     if "facilitator_id" in changes:
-        await _check_participants(
-            session, caller, mm_session.project_id, [changes["facilitator_id"]]
-        )
+        await _check_facilitator(session, access.project, changes["facilitator_id"])
     for field, value in changes.items():
         if field != "participant_ids":
             setattr(mm_session, field, value)
@@ -257,7 +289,7 @@ async def update_session(
 
 
 async def _transition(
-    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str
+    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str, now: datetime
 ) -> SessionAccess:
     access = await session_access(
         session=session, caller=caller, session_id=session_id, for_update=True
@@ -267,7 +299,6 @@ async def _transition(
     mm_session = access.session
     if mm_session.status not in sources:
         raise Conflict(f"A {mm_session.status.value} session cannot {action}")
-    now = utcnow()
     mm_session.status = target
     mm_session.updated_at = now
     if target == SessionStatus.live:
@@ -295,9 +326,14 @@ async def _publish_status(session: AsyncSession, mm_session: MastermindSession) 
 
 
 async def _plain_transition(
-    session: AsyncSession, caller: Caller, session_id: uuid.UUID, action: str, audit_action: str
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    action: str,
+    audit_action: str,
+    now: datetime | None,
 ) -> MastermindSession:
-    access = await _transition(session, caller, session_id, action)
+    access = await _transition(session, caller, session_id, action, now or utcnow())
     await _publish_status(session, access.session)
     audit.record(
         session,
@@ -310,23 +346,35 @@ async def _plain_transition(
 
 
 async def start_session(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, now: datetime | None = None
 ) -> MastermindSession:
-    return await _plain_transition(session, caller, session_id, "start", "session.started")
+    return await _plain_transition(session, caller, session_id, "start", "session.started", now)
 
 
 async def cancel_session(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, now: datetime | None = None
 ) -> MastermindSession:
-    mm_session = await _plain_transition(session, caller, session_id, "cancel", "session.cancelled")
+    mm_session = await _plain_transition(
+        session, caller, session_id, "cancel", "session.cancelled", now
+    )
     await _uncount_contributions(session, mm_session)
     return mm_session
 
 
 async def complete_session(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: SessionComplete
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    data: SessionComplete,
+    now: datetime | None = None,
+    stale_after: timedelta = timedelta(seconds=30),
 ) -> MastermindSession:
-    access = await _transition(session, caller, session_id, "complete")
+    """Complete a live session. Without ``attendance`` each active member is credited the
+    minutes they were measured present (nothing for those who never joined); a given
+    ``attendance`` (people in the physical room) may not exceed the held duration."""
+    now = now or utcnow()
+    access = await _transition(session, caller, session_id, "complete", now)
     mm_session = access.session
     members = await _project_members(session, mm_session.project_id)
     participants = {
@@ -335,21 +383,36 @@ async def complete_session(
             select(SessionParticipant).where(SessionParticipant.session_id == mm_session.id)
         )
     }
+    measured = await presence.measured_minutes(
+        session, mm_session, now=now, stale_after=stale_after
+    )
     if data.attendance is None:
         attendance = {
-            user_id: mm_session.timebox_minutes
-            for user_id in participants
+            user_id: minutes
+            for user_id, minutes in measured.items()
             if user_id in members and members[user_id].state == MemberState.active
         }
     else:
+        held = presence.held_minutes(mm_session, now)
         attendance = {}
-        for entry in data.attendance:
+        for index, entry in enumerate(data.attendance):
+            if entry.minutes > held:
+                raise InvalidInput(
+                    f"The session was held for {held} minutes: {entry.minutes} is more",
+                    loc=["body", "attendance", index, "minutes"],
+                )
             if entry.user_id not in members:
                 # Another organization's user is not found, as everywhere else (404).
                 await _check_participants(session, caller, mm_session.project_id, [entry.user_id])
             attendance[entry.user_id] = entry.minutes
     owner_id = access.project.project.owner_id
-    for user_id, minutes in attendance.items():
+    # Members who were present without being credited keep a row too: the outcome shows
+    # their measured minutes beside the credited 0.
+    counted = attendance.keys() | {
+        u for u in measured if u in members and members[u].state == MemberState.active
+    }
+    for user_id in counted:
+        minutes, present = attendance.get(user_id, 0), measured.get(user_id, 0)
         row = participants.get(user_id)
         if row is None:  # came without an invitation: still counted
             session.add(
@@ -358,14 +421,17 @@ async def complete_session(
                     user_id=user_id,
                     organization_id=mm_session.organization_id,
                     attended_minutes=minutes,
+                    present_minutes=present,
                     project_owner_id=owner_id,
                 )
             )
         else:
-            row.attended_minutes, row.project_owner_id = minutes, owner_id
+            row.attended_minutes, row.present_minutes = minutes, present
+            row.project_owner_id = owner_id
     for user_id, row in participants.items():
-        if user_id not in attendance:
+        if user_id not in counted:
             row.attended_minutes, row.project_owner_id = 0, owner_id
+            row.present_minutes = measured.get(user_id, 0)
     await _count_attendance(session, mm_session, owner_id, attendance)
     mm_session.summary = data.summary
     mm_session.decisions = data.decisions
@@ -588,7 +654,12 @@ async def present_outcome(
         .order_by(ActionItem.created_at, ActionItem.id)
     )
     attendance = await session.execute(
-        select(SessionParticipant.user_id, User.full_name, SessionParticipant.attended_minutes)
+        select(
+            SessionParticipant.user_id,
+            User.full_name,
+            SessionParticipant.attended_minutes,
+            SessionParticipant.present_minutes,
+        )
         .join(User, User.id == SessionParticipant.user_id)
         .where(
             SessionParticipant.session_id == mm_session.id,
@@ -616,5 +687,39 @@ async def present_outcome(
             for c, name in adopted
         ],
         action_items=[ActionItemRead.model_validate(item) for item in items],
-        attendance=[AttendanceRead(user_id=u, full_name=n, minutes=m) for u, n, m in attendance],
+        attendance=[
+            AttendanceRead(user_id=u, full_name=n, minutes=m, minutes_present=p)
+            for u, n, m, p in attendance
+        ],
     )
+
+
+async def get_presence(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    now: datetime,
+    stale_after: timedelta,
+) -> list[PresenceRead]:
+    access = await session_access(session=session, caller=caller, session_id=session_id)
+    return await presence.present_room(session, access.session, now=now, stale_after=stale_after)
+
+
+async def reader_still_allowed(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    authenticate: Callable[[AsyncSession], Awaitable[Caller]],
+    session_id: uuid.UUID,
+) -> bool:
+    """For a live stream: the reader's authentication, run again, and the session's access
+    rule still let them in (False once they were removed, deactivated, signed out...)."""
+    async with sessionmaker() as session:
+        try:
+            caller = await authenticate(session)
+            await session_access(session=session, caller=caller, session_id=session_id)
+        except Unavailable:
+            raise
+        except AppError:
+            return False
+    return True

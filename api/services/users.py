@@ -15,6 +15,7 @@ from api.pagination import paginate
 from api.schemas.users import UserCreate, UserUpdate
 from api.security import Security
 from api.services.principal import Caller
+from api.user_cache import note_changed_user
 
 # Fields a person may change on their own account; the rest is the admin's.
 SELF_EDITABLE = frozenset({"full_name", "expertise", "password", "current_password"})
@@ -138,6 +139,19 @@ async def _count_other_active_admins(session: AsyncSession, user: User) -> int:
     )
 
 
+async def revoke_access_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:
+    """End every access token issued to the user so far, on every API process.
+
+    Raises ``token_version`` by one in SQL (concurrent raises both count); tokens carry the
+    version they were issued with and the authentication path refuses an older one
+    (api/deps.py: authenticate_bearer). The row's change reaches other processes' user
+    caches through migration 0007's trigger, and this process's at commit."""
+    await session.execute(
+        update(User).where(User.id == user_id).values(token_version=User.token_version + 1)
+    )
+    note_changed_user(session, user_id)
+
+
 async def revoke_refresh_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(
         update(RefreshToken)
@@ -173,7 +187,6 @@ async def update_user(
         ):
             raise Forbidden("The current password is incorrect")
         user.password_hash = await security.hash_password(new_password)
-        await revoke_refresh_tokens(session=session, user_id=user.id)
 
     loses_admin = user.role == Role.admin and (
         changes.get("role", Role.admin) != Role.admin or changes.get("is_active") is False
@@ -187,8 +200,11 @@ async def update_user(
         and await email_taken(session=session, email=new_email)
     ):
         raise Conflict("An account with this email already exists")
-    if changes.get("is_active") is False:
+    if new_password is not None or changes.get("is_active") is False:
+        # A new password (the person's own or an admin's reset) or a deactivation signs out
+        # every device: refresh tokens are revoked and access tokens end at once.
         await revoke_refresh_tokens(session=session, user_id=user.id)
+        await revoke_access_tokens(session=session, user_id=user.id)
 
     for field, value in changes.items():
         if value is None and field in {

@@ -41,6 +41,7 @@ from api.models import (
     WebhookEvent,
     utcnow,
 )
+from api.observability import safe_exception_text
 from api.services import outbox, ssrf
 from api.services.webhooks import decrypt_secret, envelope, stop_pending
 
@@ -328,7 +329,11 @@ class WebhookWorker:
                 await asyncio.shield(self._release(claim))
             raise
         except Exception as exc:  # a bug must not take the loop down: count it as a failure
-            logger.exception("webhook delivery %s crashed", claim.delivery_id)
+            logger.error(
+                "webhook delivery %s crashed",
+                claim.delivery_id,
+                extra={"exception": safe_exception_text(exc)},  # no SQL parameters
+            )
             outcome = Outcome(error=f"Internal error: {type(exc).__name__}")
         await asyncio.shield(self._record(claim, outcome))
         self.attempts_made += 1

@@ -16,7 +16,14 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 from tests.factories import API, unique_email
-from tests.test_live import ApiProcess, _free_port, _wait_until_ready, listen, make_room
+from tests.test_live import (
+    ApiProcess,
+    _free_port,
+    _wait_until_ready,
+    joined,
+    listen,
+    make_room,
+)
 
 
 @pytest.fixture
@@ -69,6 +76,7 @@ async def test_sigterm_drains_the_request_in_flight_and_closes_live_streams(api_
             yield body[20:]
 
         async with listen(http, room.session_id, room.owner) as stream:
+            assert joined(await stream.next(), room.owner)  # present: the stream is live
             in_flight = asyncio.create_task(
                 http.post(
                     f"{API}/auth/register",

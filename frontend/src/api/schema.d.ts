@@ -615,7 +615,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Complete Session */
+        /**
+         * Complete Session
+         * @description Without ``attendance``, each active member is credited their measured presence.
+         */
         post: operations["sessions-complete_session"];
         delete?: never;
         options?: never;
@@ -667,6 +670,27 @@ export interface paths {
         };
         /** Get Outcome */
         get: operations["sessions-get_outcome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{session_id}/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Presence
+         * @description Who is in the room now (holds its live stream open) and for how many minutes they
+         *     have been, merged over tabs and API processes: the invited and everyone who joined.
+         */
+        get: operations["sessions-get_presence"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1197,8 +1221,16 @@ export interface components {
         AttendanceRead: {
             /** Full Name */
             full_name: string;
-            /** Minutes */
+            /**
+             * Minutes
+             * @description Credited: counted in the ledger
+             */
             minutes: number;
+            /**
+             * Minutes Present
+             * @description Measured from the live stream; null for sessions completed before presence was measured
+             */
+            minutes_present: number | null;
             /**
              * User Id
              * Format: uuid
@@ -1962,6 +1994,36 @@ export interface components {
              */
             user_id: string;
         };
+        /** PresenceList */
+        PresenceList: {
+            /** Items */
+            items: components["schemas"]["PresenceRead"][];
+        };
+        /** PresenceRead */
+        PresenceRead: {
+            /** Full Name */
+            full_name: string;
+            /**
+             * Joined At
+             * @description First opened the live stream
+             */
+            joined_at: string | null;
+            /**
+             * Minutes Present
+             * @description Whole minutes present since the session started (to its completion)
+             */
+            minutes_present: number;
+            /**
+             * Online
+             * @description Holds the session's live stream open now
+             */
+            online: boolean;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /** Problem */
         Problem: {
             /** Detail */
@@ -2238,7 +2300,7 @@ export interface components {
         SessionComplete: {
             /**
              * Attendance
-             * @description Default: every invited active member, for the time box
+             * @description Default: the measured presence of each active member (whole minutes, at least 1 if present at all; nothing for those who never joined). Given: minutes above the held duration (start to completion) are refused
              */
             attendance?: components["schemas"]["Attendance"][] | null;
             /** Decisions */
@@ -7002,7 +7064,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events: contribution.created, contribution.updated, vote.changed, session.status_changed; ids resume with Last-Event-ID */
+            /** @description Server-Sent Events: contribution.created, contribution.updated, vote.changed, session.status_changed, presence.changed; ids resume with Last-Event-ID. Holding the stream open is being present; it ends when the reader loses access or the access token expires */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7067,6 +7129,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionOutcome"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sessions-get_presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresenceList"];
                 };
             };
             /** @description Unauthorized */
