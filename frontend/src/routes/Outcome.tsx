@@ -222,11 +222,19 @@ export function OutcomePage() {
           <Title order={4} mb="xs">
             Attendance
           </Title>
-          <Table>
+          <Table data-testid="outcome-attendance">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Person</Table.Th>
+                <Table.Th className="num">Present</Table.Th>
+                <Table.Th className="num">Credited</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
             <Table.Tbody>
               {o.attendance.map((a) => (
                 <Table.Tr key={a.user_id}>
                   <Table.Td>{a.full_name}</Table.Td>
+                  <Table.Td className="num">{a.minutes_present === null ? "—" : minutes(a.minutes_present)}</Table.Td>
                   <Table.Td className="num">{minutes(a.minutes)}</Table.Td>
                 </Table.Tr>
               ))}

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MantineProvider } from "@mantine/core";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { Route, Routes } from "react-router";
-import { ComposeBar, Countdown, SessionRoomPage } from "./SessionRoom";
+import { ComposeBar, Countdown, SessionRoomPage, attendanceToSend, heldMinutes } from "./SessionRoom";
 import { json, renderWithProviders, stubApi } from "../test/render";
 import { me, page, sessionRow } from "../test/fixtures";
 import { setTokens } from "../api/tokens";
@@ -116,5 +116,98 @@ describe("SessionRoomPage", () => {
     fireEvent.click(screen.getByTestId("cancel-session"));
     fireEvent.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Cancel session" }));
     await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path.endsWith("/sessions/s1/cancel"))).toBe(true));
+  });
+});
+
+describe("the Complete dialog's attendance", () => {
+  const startedAt = () => new Date(Date.now() - 42 * 60_000).toISOString();
+  const presence = [
+    { user_id: "olga", full_name: "Olga Owner", online: true, joined_at: "2026-11-27T10:00:00Z", minutes_present: 41 },
+    { user_id: "hank", full_name: "Hank Helper", online: true, joined_at: "2026-11-27T10:00:00Z", minutes_present: 30 },
+    { user_id: "ivy", full_name: "Ivy Inroom", online: false, joined_at: null, minutes_present: 0 },
+    { user_id: "mona", full_name: "Mona Manager", online: true, joined_at: "2026-11-27T10:00:00Z", minutes_present: 20 },
+  ];
+  const members = ["olga", "hank", "ivy"].map((id) => ({ user_id: id, state: "active", role: id === "olga" ? "owner" : "helper" }));
+
+  function openRoom() {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    const calls = stubApi([
+      ["GET", /\/users\/me$/, () => me("manager", "mona")],
+      ["GET", /\/users\?/, () => page([])],
+      ["GET", /\/sessions\/s1$/, () => sessionRow({ status: "live", started_at: startedAt() })],
+      ["GET", /\/sessions\/s1\/contributions/, () => page([])],
+      ["GET", /\/sessions\/s1\/presence$/, () => ({ items: presence })],
+      ["GET", /\/projects\/p1$/, () => ({ id: "p1", owner_id: "olga", title: "Helix renewal", client_id: "c1" })],
+      ["GET", /\/projects\/p1\/members/, () => page([...members, { user_id: "mona", state: "declined", role: "helper" }])],
+      ["POST", /\/sessions\/s1\/complete$/, () => sessionRow({ status: "completed" })],
+    ]);
+    renderWithProviders(
+      <Routes>
+        <Route path="/sessions/:sessionId" element={<SessionRoomPage />} />
+        <Route path="/sessions/:sessionId/outcome" element={<p>outcome</p>} />
+      </Routes>,
+      { route: "/sessions/s1" },
+    );
+    return calls;
+  }
+
+  const completed = (calls: ReturnType<typeof stubApi>) => calls.find((c) => c.method === "POST" && c.path.endsWith("/complete"));
+
+  it("the room shows who is present, not the participant list", async () => {
+    openRoom();
+    const here = await screen.findByTestId("presence");
+    await waitFor(() => expect(within(here).getAllByTestId("present").map((b) => b.textContent)).toEqual(["●Olga Owner", "●Hank Helper", "●Mona Manager"]));
+    expect(within(here).getByTestId("away").textContent).toBe("· 1 not here");
+  });
+
+  it("pre-fills measured minutes and, left as measured, sends no attendance", async () => {
+    const calls = openRoom();
+    fireEvent.click(await screen.findByTestId("complete-session"));
+    const rows = await screen.findAllByTestId("attendance-row");
+    // Active members only: the manager's declined seat is not credited.
+    expect(rows.map((r) => r.querySelector("td")?.textContent)).toEqual(["Olga Owner", "Hank Helper", "Ivy Inroom"]);
+    expect((within(rows[1]).getByRole("textbox", { name: "Minutes credited to Hank Helper" }) as HTMLInputElement).value).toBe("30");
+    expect(screen.getByTestId("attendance-mode").textContent).toBe("The measured minutes are credited.");
+    fireEvent.click(screen.getByRole("button", { name: "Complete session" }));
+    await waitFor(() => expect(completed(calls)).toBeTruthy());
+    expect(completed(calls)!.body).not.toHaveProperty("attendance");
+  });
+
+  it("credits the held duration to someone ticked as sitting in the room, and every row explicitly", async () => {
+    const calls = openRoom();
+    fireEvent.click(await screen.findByTestId("complete-session"));
+    fireEvent.click(await screen.findByRole("checkbox", { name: "Ivy Inroom sat in the room" }));
+    expect((screen.getByRole("textbox", { name: "Minutes credited to Ivy Inroom" }) as HTMLInputElement).value).toBe("42");
+    expect(screen.getByTestId("attendance-mode").textContent).toMatch(/credited as entered/);
+    fireEvent.click(screen.getByRole("button", { name: "Complete session" }));
+    await waitFor(() => expect(completed(calls)).toBeTruthy());
+    expect((completed(calls)!.body as { attendance: unknown }).attendance).toEqual([
+      { user_id: "olga", minutes: 41 },
+      { user_id: "hank", minutes: 30 },
+      { user_id: "ivy", minutes: 42 },
+    ]);
+  });
+
+  it("refuses more minutes than the session has run, with a clear message", async () => {
+    const calls = openRoom();
+    fireEvent.click(await screen.findByTestId("complete-session"));
+    const input = await screen.findByRole("textbox", { name: "Minutes credited to Hank Helper" });
+    fireEvent.change(input, { target: { value: "90" } });
+    fireEvent.click(screen.getByRole("button", { name: "Complete session" }));
+    expect(await screen.findByText("At most 42 min: the session has run 42 min")).toBeTruthy();
+    expect(completed(calls)).toBeUndefined();
+  });
+});
+
+describe("heldMinutes and attendanceToSend", () => {
+  it("round the held time as the API does and send attendance only when edited", () => {
+    const now = new Date("2026-11-27T10:42:20Z").getTime();
+    expect(heldMinutes("2026-11-27T10:00:00Z", now)).toBe(42);
+    expect(heldMinutes("2026-11-27T10:42:10Z", now)).toBe(1);
+    expect(heldMinutes(null, now)).toBe(0);
+    const row = { user_id: "u", full_name: "U", measured: 5, inRoom: false, minutes: 5 };
+    expect(attendanceToSend([row])).toBeUndefined();
+    expect(attendanceToSend([{ ...row, minutes: "5" }])).toBeUndefined();
+    expect(attendanceToSend([{ ...row, minutes: 7 }])).toEqual([{ user_id: "u", minutes: 7 }]);
   });
 });
