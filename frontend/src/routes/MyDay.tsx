@@ -2,9 +2,9 @@
 // sessions (where I have a seat), my open action items and my give/receive balance. The one
 // action: join the next session.
 import { Anchor, Button, Card, Checkbox, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { BarChart } from "@mantine/charts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
+import { lazy, Suspense } from "react";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
@@ -17,26 +17,9 @@ import { useMe } from "../api/hooks";
 import { useAnswerInvitation, useInvitations, type Invitation } from "../features/invitations";
 import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } from "../format";
 
-export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {
-  const data = [
-    { label: "Given", minutes: row.minutes_given },
-    { label: "Received", minutes: row.minutes_received },
-  ];
-  return (
-    <div data-testid="balance-chart" aria-label={`Given ${row.minutes_given} minutes, received ${row.minutes_received} minutes`}>
-      <BarChart
-        h={160}
-        data={data}
-        dataKey="label"
-        orientation="vertical"
-        yAxisProps={{ width: 70 }}
-        series={[{ name: "minutes", color: "indigo.6", label: "Minutes" }]}
-        withTooltip={false}
-        withBarValueLabel
-      />
-    </div>
-  );
-}
+// The chart library is the biggest part of the bundle: My day (the first screen) loads it
+// after the page itself has shown.
+const BalanceChart = lazy(() => import("../components/BalanceChart").then((m) => ({ default: m.BalanceChart })));
 
 function Invitations({ items }: { items: Invitation[] }) {
   const { data: me } = useMe();
@@ -162,7 +145,9 @@ export function MyDayPage() {
               {signedMinutes(balance.balance_minutes)}
             </Text>
           </Group>
-          <BalanceChart row={balance} />
+          <Suspense fallback={<div style={{ height: 160 }} />}>
+            <BalanceChart row={balance} />
+          </Suspense>
           <Text size="xs" c="dimmed">
             {balance.sessions_attended} sessions · {balance.contributions_count} contributions · {balance.ideas_adopted} ideas
             adopted · since {data.since}
