@@ -33,6 +33,8 @@ echo "== unit tests (vitest)"
 npm test --silent
 echo "== build"
 npx vite build --logLevel warn
+echo "== first-screen bundle (gzipped JavaScript the first page needs)"
+node scripts/bundle-size.mjs
 echo "== end to end (playwright-core + /usr/bin/chromium, API on PostgreSQL)"
 node e2e/run.mjs
 echo "== front end checks passed in $(( $(date +%s) - started )) s"

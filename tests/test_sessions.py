@@ -886,6 +886,65 @@ async def test_feed_parameters_are_validated(client, panel):
         problem(r, 422, params)
 
 
+async def test_a_list_for_people_in_planned_order_with_project_and_client(client, panel):
+    """``sort=scheduled_at`` (soonest first) and ``-scheduled_at`` (newest first); every
+    session names its project and the project's client."""
+    customer = ok(
+        await client.post(f"{API}/clients", headers=panel.owner.headers, json={"name": "Acme"}),
+        201,
+    )
+    on_client = ok(
+        await client.post(
+            f"{API}/projects",
+            headers=panel.owner.headers,
+            json={"title": "Acme renewal", "kind": "account", "client_id": customer["id"]},
+        ),
+        201,
+    )
+    late = await new_session(
+        client, panel.project_id, panel.owner, title="Late", scheduled_at=soon(48)
+    )
+    early = await new_session(
+        client, on_client["id"], panel.owner, title="Early", scheduled_at=soon(2)
+    )
+    middle = await new_session(
+        client, panel.project_id, panel.owner, title="Mid", scheduled_at=soon(5)
+    )
+    await transition(client, early["id"], panel.owner, "start")  # the feed order would change
+
+    def titles(body):
+        return [s["title"] for s in body["items"]]
+
+    h = panel.owner.headers
+    soonest = ok(await client.get(f"{API}/sessions", headers=h, params={"sort": "scheduled_at"}))
+    assert titles(soonest) == ["Early", "Mid", "Late"]
+    newest = ok(await client.get(f"{API}/sessions", headers=h, params={"sort": "-scheduled_at"}))
+    assert titles(newest) == ["Late", "Mid", "Early"]
+    # Pages follow the same order.
+    first = ok(
+        await client.get(f"{API}/sessions", headers=h, params={"sort": "-scheduled_at", "limit": 2})
+    )
+    rest = ok(
+        await client.get(
+            f"{API}/sessions",
+            headers=h,
+            params={"sort": "-scheduled_at", "limit": 2, "cursor": first["next_cursor"]},
+        )
+    )
+    assert titles(first) + titles(rest) == ["Late", "Mid", "Early"] and rest["next_cursor"] is None
+    context = {
+        s["id"]: (s["project_title"], s["client_id"], s["client_name"]) for s in soonest["items"]
+    }
+    assert context == {
+        early["id"]: ("Acme renewal", customer["id"], "Acme"),
+        middle["id"]: (panel.project["title"], None, None),
+        late["id"]: (panel.project["title"], None, None),
+    }
+    one = ok(await client.get(f"{API}/sessions/{early['id']}", headers=h))
+    assert (one["project_title"], one["client_name"]) == ("Acme renewal", "Acme")
+    problem(await client.get(f"{API}/sessions", headers=h, params={"sort": "title"}), 422)
+
+
 async def test_walking_the_feed_returns_every_session_once_while_others_change(client, panel):
     ids = [
         (await new_session(client, panel.project_id, panel.owner, title=f"S{n}"))["id"]

@@ -44,6 +44,7 @@ from api.schemas.sessions import (
     SessionOutcome,
     SessionPage,
     SessionRead,
+    SessionSort,
     SessionUpdate,
     TakeawayPage,
     TakeawayRead,
@@ -127,8 +128,11 @@ async def list_sessions(
     project_id: uuid.UUID | None = None,
     status: SessionStatus | None = None,
     updated_since: Annotated[Timestamp | None, Query(description="RFC 3339 with offset")] = None,
+    sort: SessionSort = SessionSort.updated_at,
 ) -> SessionPage:
-    """The outcomes feed: ordered by (updated_at, id); follow next_cursor to the end."""
+    """The outcomes feed: ordered by (updated_at, id); follow next_cursor to the end. With
+    ``sort=scheduled_at`` (soonest first) or ``-scheduled_at`` (newest first) a list for
+    people, in the order the sessions are planned."""
     sessions, next_cursor = await session_service.list_sessions(
         session=session,
         caller=caller,
@@ -137,6 +141,7 @@ async def list_sessions(
         project_id=project_id,
         status=status,
         updated_since=updated_since,
+        sort=sort,
     )
     return SessionPage(
         items=await session_service.present_sessions(session=session, sessions=sessions),

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.models import MemberRole, MemberState, Seniority
 
@@ -107,6 +107,7 @@ class SessionSummary(BaseModel):
 class ActionItemSummary(BaseModel):
     id: uuid.UUID
     project_id: uuid.UUID
+    project_title: str
     title: str
     assignee_id: uuid.UUID
     due_date: date | None
@@ -119,6 +120,46 @@ class ProjectBurn(BaseModel):
     budget_minutes: int
     minutes_used: int
     burn_warning: BurnWarning
+
+
+class HelperSeat(BaseModel):
+    project_id: uuid.UUID
+    title: str
+    budget_minutes: int
+    minutes_used: int
+    burn_warning: BurnWarning
+
+
+class HelperBurn(BaseModel):
+    """One helper's minutes against their budgets, summed over the open projects they help on
+    (``seats``: those projects, the most burnt first)."""
+
+    user_id: uuid.UUID
+    full_name: str
+    projects: int
+    budget_minutes: int
+    minutes_used: int
+    projects_over_budget: int
+    burn_warning: BurnWarning
+    seats: list[HelperSeat]
+
+
+StallReason = Literal["idle", "overdue_actions"]
+
+
+class StalledProject(BaseModel):
+    """An open project nobody has touched for ``STALL_DAYS`` days, or with overdue actions."""
+
+    project_id: uuid.UUID
+    title: str
+    client_name: str | None
+    owner_id: uuid.UUID
+    last_activity_at: datetime = Field(
+        description="The latest past sign of life: a session held, time logged, an action item"
+    )
+    next_session_at: datetime | None = Field(description="The next planned session, if any")
+    overdue_action_items: int
+    reasons: list[StallReason]
 
 
 class WeekCount(BaseModel):
@@ -135,6 +176,9 @@ class LearningMix(BaseModel):
 class TeamOverview(BaseModel):
     projects_by_status: dict[str, int]
     budget_burn: list[ProjectBurn]
+    helper_burn: list[HelperBurn]
+    stalled_projects: list[StalledProject]
+    stall_days: int
     overdue_action_items: list[ActionItemSummary]
     overdue_count: int
     sessions_per_week: list[WeekCount]

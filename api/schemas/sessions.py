@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
@@ -88,6 +89,9 @@ class SessionRead(ResponseModel):
     id: uuid.UUID
     organization_id: uuid.UUID
     project_id: uuid.UUID
+    project_title: str
+    client_id: uuid.UUID | None = Field(description="The project's client, if it has one")
+    client_name: str | None
     purpose: SessionPurpose
     title: str
     agenda: str
@@ -108,6 +112,15 @@ class SessionRead(ResponseModel):
 
 class SessionPage(Page[SessionRead]):
     pass
+
+
+class SessionSort(StrEnum):
+    """The order of ``GET /sessions``: the outcomes feed by update time (the default, for
+    scripts that resume), or by the time a session is planned for (people reading a list)."""
+
+    updated_at = "updated_at"
+    scheduled_at = "scheduled_at"
+    newest_scheduled_first = "-scheduled_at"
 
 
 class ContributionCreate(RequestModel):

@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import (
     ActionItem,
     ActionItemStatus,
+    Client,
     MastermindSession,
     MemberRole,
+    MemberState,
     Project,
     ProjectMember,
     ProjectStatus,
     SessionRollup,
     SessionStatus,
+    TimeEntry,
     User,
 )
 from api.schemas.insight import (
     ActionItemSummary,
     Dashboard,
+    HelperBurn,
+    HelperSeat,
     LearningMix,
     LedgerRow,
     ProjectBurn,
     ProjectSummary,
     SessionSummary,
+    StalledProject,
+    StallReason,
     TeamOverview,
     WeekCount,
 )
@@ -39,6 +47,9 @@ from api.services.rollup import organization_zone
 LIST_LIMIT = 10
 WEEKS = 12
 TOP = 5
+# An open project with no session (held or planned), time logged or action item change for
+# this many days stalls.
+STALL_DAYS = 14
 
 
 def _project_summary(project: Project) -> ProjectSummary:
@@ -53,10 +64,11 @@ def _project_summary(project: Project) -> ProjectSummary:
     )
 
 
-def _item_summary(item: ActionItem) -> ActionItemSummary:
+def _item_summary(item: ActionItem, project_title: str) -> ActionItemSummary:
     return ActionItemSummary(
         id=item.id,
         project_id=item.project_id,
+        project_title=project_title,
         title=item.title,
         assignee_id=item.assignee_id,
         due_date=item.due_date,
@@ -99,7 +111,9 @@ async def _my_part(session: AsyncSession, caller: Caller) -> dict:
             (ProjectMember.project_id == Project.id) & (ProjectMember.user_id == caller.user_id),
         )
         .where(
-            ProjectMember.state.in_(VISIBLE_STATES),
+            # Only sessions the caller can take part in: an accepted seat. An invitation not
+            # yet answered, a declined or left seat, or a manager's reading rights are not.
+            ProjectMember.state == MemberState.active,
             MastermindSession.status.in_((SessionStatus.scheduled, SessionStatus.live)),
         )
         .order_by(
@@ -108,18 +122,17 @@ async def _my_part(session: AsyncSession, caller: Caller) -> dict:
         )
         .limit(LIST_LIMIT)
     )
-    items = (
-        await session.scalars(
-            select(ActionItem)
-            .where(
-                ActionItem.organization_id == caller.organization_id,
-                ActionItem.assignee_id == caller.user_id,
-                ActionItem.status == ActionItemStatus.open,
-            )
-            .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.created_at)
-            .limit(2 * LIST_LIMIT)
+    items = await session.execute(
+        select(ActionItem, Project.title)
+        .join(Project, Project.id == ActionItem.project_id)
+        .where(
+            ActionItem.organization_id == caller.organization_id,
+            ActionItem.assignee_id == caller.user_id,
+            ActionItem.status == ActionItemStatus.open,
         )
-    ).all()
+        .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.created_at)
+        .limit(2 * LIST_LIMIT)
+    )
     return {
         "my_projects": [_project_summary(p) for p in mine],
         "helping_on": [_project_summary(p) for p in helping],
@@ -136,8 +149,194 @@ async def _my_part(session: AsyncSession, caller: Caller) -> dict:
             )
             for s, title in upcoming
         ],
-        "my_action_items": [_item_summary(i) for i in items],
+        "my_action_items": [_item_summary(i, title) for i, title in items],
     }
+
+
+async def _helper_burn(session: AsyncSession, org: uuid.UUID) -> list[HelperBurn]:
+    """Each helper's seats on open projects summed: who burns out across projects. The
+    owner's own seat is not help, and declined or left seats are no longer a commitment."""
+    over = case(
+        (
+            (ProjectMember.budget_minutes > 0)
+            & (ProjectMember.minutes_used >= ProjectMember.budget_minutes),
+            1,
+        ),
+        else_=0,
+    )
+    helper_seats = (
+        Project.organization_id == org,
+        Project.status == ProjectStatus.open,
+        ProjectMember.role != MemberRole.owner,
+        ProjectMember.user_id != Project.owner_id,
+        ProjectMember.state.in_(VISIBLE_STATES),
+    )
+    rows = await session.execute(
+        select(
+            ProjectMember.user_id,
+            User.full_name,
+            func.count(),
+            func.sum(ProjectMember.budget_minutes),
+            func.sum(ProjectMember.minutes_used),
+            func.sum(over),
+        )
+        .join(Project, Project.id == ProjectMember.project_id)
+        .join(User, User.id == ProjectMember.user_id)
+        .where(*helper_seats)
+        .group_by(ProjectMember.user_id, User.full_name)
+    )
+    helpers = [
+        HelperBurn(
+            user_id=user_id,
+            full_name=full_name,
+            projects=projects,
+            budget_minutes=int(budget or 0),
+            minutes_used=int(used or 0),
+            projects_over_budget=int(over_count or 0),
+            burn_warning=burn_warning(int(used or 0), int(budget or 0)),
+            seats=[],
+        )
+        for user_id, full_name, projects, budget, used, over_count in rows
+    ]
+    helpers.sort(
+        key=lambda h: (-_share(h.minutes_used, h.budget_minutes), h.full_name, str(h.user_id))
+    )
+    helpers = helpers[: 2 * LIST_LIMIT]
+    # The seats of the helpers shown, in one query, so each row opens the projects it sums.
+    by_user = {h.user_id: h for h in helpers}
+    if by_user:
+        for user_id, project_id, title, budget, used in await session.execute(
+            select(
+                ProjectMember.user_id,
+                Project.id,
+                Project.title,
+                ProjectMember.budget_minutes,
+                ProjectMember.minutes_used,
+            )
+            .join(Project, Project.id == ProjectMember.project_id)
+            .where(*helper_seats, ProjectMember.user_id.in_(by_user))
+        ):
+            by_user[user_id].seats.append(
+                HelperSeat(
+                    project_id=project_id,
+                    title=title,
+                    budget_minutes=budget,
+                    minutes_used=used,
+                    burn_warning=burn_warning(used, budget),
+                )
+            )
+        for helper in helpers:
+            helper.seats.sort(key=lambda s: (-_share(s.minutes_used, s.budget_minutes), s.title))
+    return helpers
+
+
+def _share(used: int, budget: int) -> float:
+    """How much of a budget is spent; minutes against no budget count as fully over."""
+    if budget:
+        return used / budget
+    return float("inf") if used else 0.0
+
+
+async def _stalled_projects(
+    session: AsyncSession, org: uuid.UUID, today: date
+) -> list[StalledProject]:
+    """Open projects whose latest sign of life (a session held, time logged, an action item
+    written or changed) is older than ``STALL_DAYS`` and with no session planned, or with
+    overdue actions. Each kind of activity is one grouped subquery; the filter runs in SQL."""
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(days=STALL_DAYS)
+    # When a session happened: its end, its start, else the time it was planned for.
+    happened = func.coalesce(
+        MastermindSession.completed_at, MastermindSession.started_at, MastermindSession.scheduled_at
+    )
+    planned = MastermindSession.status.in_((SessionStatus.scheduled, SessionStatus.live))
+    sessions = (
+        select(
+            MastermindSession.project_id,
+            func.max(case((happened <= now, happened))).label("last"),
+            func.min(case((planned & (MastermindSession.scheduled_at > now), happened))).label(
+                "next"
+            ),
+        )
+        .where(
+            MastermindSession.organization_id == org,
+            MastermindSession.status != SessionStatus.cancelled,
+        )
+        .group_by(MastermindSession.project_id)
+        .subquery()
+    )
+    time_logged = (
+        select(TimeEntry.project_id, func.max(TimeEntry.created_at).label("last"))
+        .where(TimeEntry.organization_id == org)
+        .group_by(TimeEntry.project_id)
+        .subquery()
+    )
+    overdue = case(
+        ((ActionItem.status == ActionItemStatus.open) & (ActionItem.due_date < today), 1),
+        else_=0,
+    )
+    actions = (
+        select(
+            ActionItem.project_id,
+            func.max(ActionItem.updated_at).label("last"),
+            func.sum(overdue).label("overdue"),
+        )
+        .where(ActionItem.organization_id == org)
+        .group_by(ActionItem.project_id)
+        .subquery()
+    )
+    overdue_count = func.coalesce(actions.c.overdue, 0)
+    lasts = [
+        func.coalesce(sub.c.last, Project.created_at) for sub in (sessions, time_logged, actions)
+    ]
+    idle = and_(
+        Project.created_at < cutoff, sessions.c.next.is_(None), *(last < cutoff for last in lasts)
+    )
+    rows = await session.execute(
+        select(
+            Project.id,
+            Project.title,
+            Client.name,
+            Project.owner_id,
+            sessions.c.next,
+            overdue_count,
+            Project.created_at,
+            sessions.c.last,
+            time_logged.c.last,
+            actions.c.last,
+        )
+        .outerjoin(Client, Client.id == Project.client_id)
+        .outerjoin(sessions, sessions.c.project_id == Project.id)
+        .outerjoin(time_logged, time_logged.c.project_id == Project.id)
+        .outerjoin(actions, actions.c.project_id == Project.id)
+        .where(
+            Project.organization_id == org,
+            Project.status == ProjectStatus.open,
+            or_(idle, overdue_count > 0),
+        )
+    )
+    stalled = []
+    for project_id, title, client_name, owner_id, next_session, overdue_n, *moments in rows:
+        last_activity = max(moment for moment in moments if moment is not None)
+        reasons: list[StallReason] = []
+        if last_activity < cutoff and next_session is None:
+            reasons.append("idle")
+        if overdue_n:
+            reasons.append("overdue_actions")
+        stalled.append(
+            StalledProject(
+                project_id=project_id,
+                title=title,
+                client_name=client_name,
+                owner_id=owner_id,
+                last_activity_at=last_activity,
+                next_session_at=next_session,
+                overdue_action_items=int(overdue_n),
+                reasons=reasons,
+            )
+        )
+    stalled.sort(key=lambda p: (-p.overdue_action_items, p.last_activity_at, str(p.project_id)))
+    return stalled[: 2 * LIST_LIMIT]
 
 
 def _week_start(day: date) -> date:
@@ -195,14 +394,13 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     overdue_count = await session.scalar(
         select(func.count()).select_from(ActionItem).where(*overdue_filter)
     )
-    overdue = (
-        await session.scalars(
-            select(ActionItem)
-            .where(*overdue_filter)
-            .order_by(ActionItem.due_date, ActionItem.id)
-            .limit(2 * LIST_LIMIT)
-        )
-    ).all()
+    overdue = await session.execute(
+        select(ActionItem, Project.title)
+        .join(Project, Project.id == ActionItem.project_id)
+        .where(*overdue_filter)
+        .order_by(ActionItem.due_date, ActionItem.id)
+        .limit(2 * LIST_LIMIT)
+    )
 
     # Weeks start on Monday in the organization's zone; the session rollup has a row per day.
     zone = await organization_zone(session, org)
@@ -233,7 +431,10 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     return TeamOverview(
         projects_by_status=by_status,
         budget_burn=burn,
-        overdue_action_items=[_item_summary(i) for i in overdue],
+        helper_burn=await _helper_burn(session, org),
+        stalled_projects=await _stalled_projects(session, org, today),
+        stall_days=STALL_DAYS,
+        overdue_action_items=[_item_summary(i, title) for i, title in overdue],
         overdue_count=overdue_count or 0,
         sessions_per_week=[WeekCount(week_start=w, sessions=c) for w, c in sorted(weeks.items())],
         top_givers=givers,

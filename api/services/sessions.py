@@ -17,6 +17,7 @@ from api import events
 from api.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from api.models import (
     ActionItem,
+    Client,
     Contribution,
     ContributionStatus,
     MastermindSession,
@@ -41,6 +42,7 @@ from api.schemas.sessions import (
     SessionCreate,
     SessionOutcome,
     SessionRead,
+    SessionSort,
     SessionUpdate,
 )
 from api.services import audit, outbox, presence
@@ -56,8 +58,10 @@ TRANSITIONS = {
     "cancel": ({SessionStatus.scheduled, SessionStatus.live}, SessionStatus.cancelled),
 }
 OUTCOME_FIELDS = {"summary", "decisions", "recommended_approach"}
-# What SessionRead copies from the row; participants come from their own query.
-_SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f != "participants")
+# What SessionRead copies from the row; participants and the project's context (title,
+# client) come from their own queries.
+_CONTEXT_FIELDS = {"participants", "project_title", "client_id", "client_name"}
+_SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f not in _CONTEXT_FIELDS)
 
 
 def readable_sessions(caller: Caller) -> Select[tuple[MastermindSession]]:
@@ -533,8 +537,10 @@ async def list_sessions(
     project_id: uuid.UUID | None = None,
     status: SessionStatus | None = None,
     updated_since: datetime | None = None,
+    sort: SessionSort = SessionSort.updated_at,
 ) -> tuple[Sequence[MastermindSession], str | None]:
-    """The outcomes feed: ordered by (updated_at, id), so a script resumes where it stopped."""
+    """The outcomes feed: ordered by (updated_at, id), so a script resumes where it stopped;
+    or, for people, by (scheduled_at, id), soonest or newest first."""
     statement = readable_sessions(caller)
     if project_id is not None:
         statement = statement.where(MastermindSession.project_id == project_id)
@@ -545,10 +551,15 @@ async def list_sessions(
     return await paginate(
         session,
         statement,
-        time_column=MastermindSession.updated_at,
+        time_column=(
+            MastermindSession.updated_at
+            if sort is SessionSort.updated_at
+            else MastermindSession.scheduled_at
+        ),
         id_column=MastermindSession.id,
         limit=limit,
         cursor=cursor,
+        newest_first=sort is SessionSort.newest_scheduled_first,
     )
 
 
@@ -578,9 +589,17 @@ async def list_project_sessions(
 async def present_sessions(
     *, session: AsyncSession, sessions: Sequence[MastermindSession]
 ) -> list[SessionRead]:
-    """Sessions with their participants, loaded in one query for the page."""
+    """Sessions with their participants and their project's title and client, loaded in one
+    query each for the page."""
     participants: dict[uuid.UUID, list[ParticipantRead]] = defaultdict(list)
+    context: dict[uuid.UUID, tuple[str, uuid.UUID | None, str | None]] = {}
     if sessions:
+        for project_id, title, client_id, client_name in await session.execute(
+            select(Project.id, Project.title, Project.client_id, Client.name)
+            .outerjoin(Client, Client.id == Project.client_id)
+            .where(Project.id.in_({s.project_id for s in sessions}))
+        ):
+            context[project_id] = (title, client_id, client_name)
         rows = await session.execute(
             select(
                 SessionParticipant.session_id,
@@ -600,6 +619,9 @@ async def present_sessions(
         SessionRead(
             **{field: getattr(s, field) for field in _SESSION_FIELDS},
             participants=participants[s.id],
+            project_title=context[s.project_id][0],
+            client_id=context[s.project_id][1],
+            client_name=context[s.project_id][2],
         )
         for s in sessions
     ]

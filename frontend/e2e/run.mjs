@@ -244,11 +244,18 @@ async function scenario(base, receiver) {
   const helperContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const guest = await newPage(helperContext, "helper");
   guest.setDefaultTimeout(15_000);
-  await step(`helper (${helper}) signs in and accepts`, async () => {
+  await step(`helper (${helper}) signs in and accepts the invitation from My day`, async () => {
     await signIn(guest, base, helperUser.email);
+    const card = guest.getByTestId("invitations").getByTestId("invitation").filter({ hasText: projectTitle });
+    await card.waitFor();
+    await card.getByText(/invited by Priya Natarajan/).waitFor();
+    await shot(guest, "03b-my-day-invitation");
+    await card.getByRole("button", { name: `Accept ${projectTitle}` }).click();
+    await card.waitFor({ state: "hidden" });
+    // Accepted: the project is one they help on now.
+    await guest.getByRole("link", { name: projectTitle }).first().waitFor();
     await guest.goto(projectUrl);
-    await guest.getByRole("button", { name: "Accept" }).click();
-    await guest.getByRole("button", { name: "Accept" }).waitFor({ state: "hidden" });
+    await guest.getByTestId("team-budgets").getByText(new RegExp(`${helper} · helper$`)).waitFor();
   });
   const givenBefore = await step("helper reads their ledger row", () => ledgerGiven(guest, base, helperUser.id));
   await step("helper logs preparation time on the project", async () => {
@@ -320,16 +327,38 @@ async function scenario(base, receiver) {
   await shot(owner, "04-session-room-owner");
   await shot(guest, "05-session-room-helper");
 
-  await step("owner completes the session", async () => {
+  await step("the room shows who is present: the owner and the helper", async () => {
+    const here = owner.getByTestId("presence");
+    await here.getByTestId("present").filter({ hasText: helper }).waitFor({ timeout: 10_000 });
+    await here.getByTestId("present").filter({ hasText: "Priya Natarajan" }).waitFor();
+  });
+
+  const measured = await step("owner completes the session with the measured attendance", async () => {
     await owner.getByTestId("complete-session").click();
     const dialog = owner.getByRole("dialog", { name: "Complete the session" });
     await dialog.getByRole("textbox", { name: "Summary" }).fill("Lead with downtime cost; pilot on one line.");
     await dialog.getByRole("textbox", { name: "Decisions" }).fill("Pilot on line 3\nCFO in the second meeting");
+    // Pre-filled from presence, not the time box; left as measured, no attendance is sent.
+    const helperRow = dialog.getByTestId("attendance-row").filter({ hasText: helper });
+    const minutesBox = helperRow.getByRole("textbox", { name: `Minutes credited to ${helper}` });
+    await minutesBox.waitFor();
+    const prefilled = Number(await minutesBox.inputValue());
+    expect(prefilled >= 1 && prefilled <= 5, `the helper's minutes are measured (${prefilled}), not the 30-minute box`);
+    await dialog.getByText("The measured minutes are credited.").waitFor();
+    await shot(owner, "05b-complete-measured-attendance");
+    const sent = owner.waitForRequest((r) => r.method() === "POST" && /\/complete$/.test(r.url()));
     await dialog.getByRole("button", { name: "Complete session" }).click();
+    const body = JSON.parse((await sent).postData() ?? "{}");
+    expect(!("attendance" in body), "no attendance is sent when the facilitator changed nothing");
     await owner.waitForURL(/\/outcome$/);
     await owner.getByTestId("outcome-summary").getByText("Lead with downtime cost").waitFor();
     await owner.getByTestId("adopted").getByText(idea).waitFor();
+    const row = owner.getByTestId("outcome-attendance").getByRole("row").filter({ hasText: helper });
+    const cells = await row.getByRole("cell").allTextContents();
+    expect(cells[1] === cells[2], `credited equals measured for the helper (${cells.join(" | ")})`);
+    return prefilled;
   });
+  log(`the helper was measured present ${measured} min and credited that, not the 30-minute time box`);
   await owner.getByText(`Pull the Q3 downtime figures ${suffix}`).waitFor();
   await shot(owner, "06-outcome");
 
@@ -341,7 +370,8 @@ async function scenario(base, receiver) {
   });
 
   const givenAfter = await step("the helper's ledger moves", () => ledgerGiven(guest, base, helperUser.id));
-  expect(givenAfter > givenBefore, `minutes given grew (${givenBefore} -> ${givenAfter})`);
+  // 20 minutes logged by hand, plus the measured presence: the ledger equals what happened.
+  expect(givenAfter === givenBefore + 20 + measured, `minutes given grew by 20 + ${measured} (${givenBefore} -> ${givenAfter})`);
   log(`ledger: ${helper} gave ${givenBefore} -> ${givenAfter} minutes`);
   await shot(guest, "07-ledger-helper");
 

@@ -1,4 +1,5 @@
-// Fails when src/api/schema.d.ts is stale against ../openapi.json (regenerates to a temp file).
+// Fails when src/api/schema.d.ts or src/api/limits.ts is stale against ../openapi.json
+// (regenerates both to a temp folder and compares).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,13 @@ try {
     console.error("src/api/schema.d.ts is stale against openapi.json: run `npm run gen:api`.");
     process.exit(1);
   }
-  console.log("src/api/schema.d.ts matches openapi.json");
+  const limits = join(dir, "limits.ts");
+  execFileSync("node", ["scripts/gen-limits.mjs", limits], { stdio: "pipe" });
+  if (readFileSync(limits, "utf8") !== readFileSync("src/api/limits.ts", "utf8")) {
+    console.error("src/api/limits.ts is stale against openapi.json: run `npm run gen:api`.");
+    process.exit(1);
+  }
+  console.log("src/api/schema.d.ts and src/api/limits.ts match openapi.json");
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

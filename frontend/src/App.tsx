@@ -3,25 +3,22 @@ import { MantineProvider, createTheme } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createBrowserRouter, RouterProvider, Outlet } from "react-router";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ComponentType } from "react";
 import { ApiError } from "./api/problem";
 import { setAuthLostHandler } from "./api/client";
 import { AuthProvider, RequireAuth } from "./auth";
 import { AppLayout } from "./components/AppLayout";
 import { LoginPage, RegisterPage } from "./routes/Login";
 import { MyDayPage } from "./routes/MyDay";
-import { ClientsPage } from "./routes/Clients";
-import { ClientPage } from "./routes/ClientPage";
-import { ProjectsPage } from "./routes/Projects";
-import { ProjectPage } from "./routes/ProjectPage";
-import { SessionsPage } from "./routes/Sessions";
-import { SessionRoomPage } from "./routes/SessionRoom";
-import { OutcomePage } from "./routes/Outcome";
-import { LedgerPage } from "./routes/Ledger";
-import { TeamPage } from "./routes/Team";
-import { SettingsPage } from "./routes/Settings";
 import { NotFoundPage } from "./routes/NotFound";
 import { RouteError } from "./routes/RouteError";
+import { Loading } from "./components/states";
+
+// Every page but sign-in and My day (the first screen) is its own chunk, loaded when first
+// opened, so a phone downloads only what the first screen needs.
+const page = (load: () => Promise<Record<string, unknown>>, name: string) => async () => ({
+  Component: (await load())[name] as ComponentType,
+});
 
 const theme = createTheme({ primaryColor: "indigo", defaultRadius: "md" });
 
@@ -50,6 +47,7 @@ const router = createBrowserRouter([
   {
     element: <Root />,
     errorElement: <RouteError />,
+    hydrateFallbackElement: <Loading />,
     children: [
       { path: "/login", element: <LoginPage /> },
       { path: "/register", element: <RegisterPage /> },
@@ -64,16 +62,16 @@ const router = createBrowserRouter([
             errorElement: <RouteError />,
             children: [
               { index: true, element: <MyDayPage /> },
-              { path: "clients", element: <ClientsPage /> },
-              { path: "clients/:clientId", element: <ClientPage /> },
-              { path: "projects", element: <ProjectsPage /> },
-              { path: "projects/:projectId", element: <ProjectPage /> },
-              { path: "sessions", element: <SessionsPage /> },
-              { path: "sessions/:sessionId", element: <SessionRoomPage /> },
-              { path: "sessions/:sessionId/outcome", element: <OutcomePage /> },
-              { path: "ledger", element: <LedgerPage /> },
-              { path: "team", element: <TeamPage /> },
-              { path: "settings", element: <SettingsPage /> },
+              { path: "clients", lazy: page(() => import("./routes/Clients"), "ClientsPage") },
+              { path: "clients/:clientId", lazy: page(() => import("./routes/ClientPage"), "ClientPage") },
+              { path: "projects", lazy: page(() => import("./routes/Projects"), "ProjectsPage") },
+              { path: "projects/:projectId", lazy: page(() => import("./routes/ProjectPage"), "ProjectPage") },
+              { path: "sessions", lazy: page(() => import("./routes/Sessions"), "SessionsPage") },
+              { path: "sessions/:sessionId", lazy: page(() => import("./routes/SessionRoom"), "SessionRoomPage") },
+              { path: "sessions/:sessionId/outcome", lazy: page(() => import("./routes/Outcome"), "OutcomePage") },
+              { path: "ledger", lazy: page(() => import("./routes/Ledger"), "LedgerPage") },
+              { path: "team", lazy: page(() => import("./routes/Team"), "TeamPage") },
+              { path: "settings", lazy: page(() => import("./routes/Settings"), "SettingsPage") },
               { path: "*", element: <NotFoundPage /> },
             ],
           },

@@ -29,7 +29,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         body: new URLSearchParams({ username: email, password }),
       });
       const body = await response.json().catch(() => null);
-      if (!response.ok) throw new ApiError(response.status, body);
+      if (!response.ok) throw new ApiError(response.status, body, response.headers);
       queryClient.clear();
       setTokens({ access_token: body.access_token, refresh_token: body.refresh_token });
     },

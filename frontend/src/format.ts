@@ -63,3 +63,24 @@ export function todayIso(): string {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
+
+/** When a session happened, for people: a completed one "held 3 days ago, 42 min" (from
+ * started_at/completed_at, not the plan), a live one "started 5 minutes ago", a planned
+ * one "in 2 hours" (its scheduled time). */
+export function sessionWhen(
+  s: { status: string; scheduled_at: string; started_at?: string | null; completed_at?: string | null; cancelled_at?: string | null },
+  now = Date.now(),
+): string {
+  if (s.status === "completed" && s.started_at && s.completed_at) {
+    const held = Math.max(0, Math.round((new Date(s.completed_at).getTime() - new Date(s.started_at).getTime()) / 60_000));
+    return `held ${relativeTime(s.started_at, now)}, ${minutes(held)}`;
+  }
+  if (s.status === "live" && s.started_at) return `started ${relativeTime(s.started_at, now)}`;
+  if (s.status === "cancelled" && s.cancelled_at) return `cancelled ${relativeTime(s.cancelled_at, now)}`;
+  return relativeTime(s.scheduled_at, now);
+}
+
+/** A give/take balance's colour: green for a giver, red for a taker, neutral grey at zero. */
+export function balanceColour(value: number): string {
+  return value > 0 ? "green" : value < 0 ? "red" : "gray";
+}

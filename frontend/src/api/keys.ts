@@ -2,6 +2,7 @@
 export const keys = {
   me: ["me"] as const,
   dashboard: ["dashboard"] as const,
+  invitations: ["invitations"] as const,
   users: {
     all: ["users"] as const,
     list: (params: object) => ["users", "list", params] as const,
@@ -31,6 +32,7 @@ export const keys = {
     contributions: (id: string) => ["sessions", "contributions", id] as const,
     outcome: (id: string) => ["sessions", "outcome", id] as const,
     takeaways: (id: string) => ["sessions", "takeaways", id] as const,
+    presence: (id: string) => ["sessions", "presence", id] as const,
   },
   actionItems: { all: ["action-items"] as const, mine: (userId: string) => ["action-items", "mine", userId] as const },
   ledger: {

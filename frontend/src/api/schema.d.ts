@@ -558,7 +558,9 @@ export interface paths {
         };
         /**
          * List Sessions
-         * @description The outcomes feed: ordered by (updated_at, id); follow next_cursor to the end.
+         * @description The outcomes feed: ordered by (updated_at, id); follow next_cursor to the end. With
+         *     ``sort=scheduled_at`` (soonest first) or ``-scheduled_at`` (newest first) a list for
+         *     people, in the order the sessions are planned.
          */
         get: operations["sessions-list_sessions"];
         put?: never;
@@ -1073,6 +1075,8 @@ export interface components {
              * Format: uuid
              */
             project_id: string;
+            /** Project Title */
+            project_title: string;
             /** Status */
             status: string;
             /** Title */
@@ -1697,6 +1701,54 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /**
+         * HelperBurn
+         * @description One helper's minutes against their budgets, summed over the open projects they help on
+         *     (``seats``: those projects, the most burnt first).
+         */
+        HelperBurn: {
+            /** Budget Minutes */
+            budget_minutes: number;
+            /**
+             * Burn Warning
+             * @enum {string}
+             */
+            burn_warning: "none" | "over_80" | "over_100";
+            /** Full Name */
+            full_name: string;
+            /** Minutes Used */
+            minutes_used: number;
+            /** Projects */
+            projects: number;
+            /** Projects Over Budget */
+            projects_over_budget: number;
+            /** Seats */
+            seats: components["schemas"]["HelperSeat"][];
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
+        /** HelperSeat */
+        HelperSeat: {
+            /** Budget Minutes */
+            budget_minutes: number;
+            /**
+             * Burn Warning
+             * @enum {string}
+             */
+            burn_warning: "none" | "over_80" | "over_100";
+            /** Minutes Used */
+            minutes_used: number;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Title */
+            title: string;
         };
         /** HookAck */
         HookAck: {
@@ -2352,6 +2404,13 @@ export interface components {
             agenda: string;
             /** Cancelled At */
             cancelled_at: string | null;
+            /**
+             * Client Id
+             * @description The project's client, if it has one
+             */
+            client_id: string | null;
+            /** Client Name */
+            client_name: string | null;
             /** Completed At */
             completed_at: string | null;
             /**
@@ -2380,6 +2439,8 @@ export interface components {
              * Format: uuid
              */
             project_id: string;
+            /** Project Title */
+            project_title: string;
             purpose: components["schemas"]["SessionPurpose"];
             /** Recommended Approach */
             recommended_approach: string;
@@ -2403,6 +2464,13 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * SessionSort
+         * @description The order of ``GET /sessions``: the outcomes feed by update time (the default, for
+         *     scripts that resume), or by the time a session is planned for (people reading a list).
+         * @enum {string}
+         */
+        SessionSort: "updated_at" | "scheduled_at" | "-scheduled_at";
         /**
          * SessionStatus
          * @enum {string}
@@ -2456,6 +2524,41 @@ export interface components {
             timebox_minutes?: number | null;
             /** Title */
             title?: string | null;
+        };
+        /**
+         * StalledProject
+         * @description An open project nobody has touched for ``STALL_DAYS`` days, or with overdue actions.
+         */
+        StalledProject: {
+            /** Client Name */
+            client_name: string | null;
+            /**
+             * Last Activity At
+             * Format: date-time
+             * @description The latest past sign of life: a session held, time logged, an action item
+             */
+            last_activity_at: string;
+            /**
+             * Next Session At
+             * @description The next planned session, if any
+             */
+            next_session_at: string | null;
+            /** Overdue Action Items */
+            overdue_action_items: number;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Reasons */
+            reasons: ("idle" | "overdue_actions")[];
+            /** Title */
+            title: string;
         };
         /** SuggestedHelper */
         SuggestedHelper: {
@@ -2561,6 +2664,8 @@ export interface components {
         TeamOverview: {
             /** Budget Burn */
             budget_burn: components["schemas"]["ProjectBurn"][];
+            /** Helper Burn */
+            helper_burn: components["schemas"]["HelperBurn"][];
             learning_mix: components["schemas"]["LearningMix"];
             /** Overdue Action Items */
             overdue_action_items: components["schemas"]["ActionItemSummary"][];
@@ -2572,6 +2677,10 @@ export interface components {
             };
             /** Sessions Per Week */
             sessions_per_week: components["schemas"]["WeekCount"][];
+            /** Stall Days */
+            stall_days: number;
+            /** Stalled Projects */
+            stalled_projects: components["schemas"]["StalledProject"][];
             /** Top Givers */
             top_givers: components["schemas"]["LedgerRow"][];
             /** Top Takers */
@@ -6388,6 +6497,7 @@ export interface operations {
                 status?: components["schemas"]["SessionStatus"] | null;
                 /** @description RFC 3339 with offset */
                 updated_since?: string | null;
+                sort?: components["schemas"]["SessionSort"];
             };
             header?: never;
             path?: never;

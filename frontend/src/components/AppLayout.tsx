@@ -8,7 +8,7 @@ import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useMe } from "../api/hooks";
 import { useAuth } from "../auth";
-import { signedMinutes } from "../format";
+import { balanceColour, signedMinutes } from "../format";
 import { GlobalSearch } from "./GlobalSearch";
 
 export function useDashboard() {
@@ -61,7 +61,7 @@ export function AppLayout() {
             {balance !== undefined && (
               <Tooltip label="Minutes given minus minutes received">
                 <Badge
-                  color={balance >= 0 ? "green" : "red"}
+                  color={balanceColour(balance)}
                   variant="light"
                   data-testid="balance-badge"
                   aria-label={`Balance ${signedMinutes(balance)}`}

@@ -2,9 +2,12 @@
 import { Select, type SelectProps } from "@mantine/core";
 import { useUsers } from "../api/hooks";
 
-/** A searchable picker of the organization's active people. */
-export function UserSelect(props: Omit<SelectProps, "data">) {
+/** A searchable picker of the organization's active people (only `among`, when given: an
+ * action item's assignee must be an active member of its project). */
+export function UserSelect({ among, ...props }: Omit<SelectProps, "data"> & { among?: string[] }) {
   const { data } = useUsers();
-  const options = (data ?? []).filter((u) => u.is_active).map((u) => ({ value: u.id, label: u.full_name }));
+  const options = (data ?? [])
+    .filter((u) => u.is_active && (!among || among.includes(u.id)))
+    .map((u) => ({ value: u.id, label: u.full_name }));
   return <Select searchable data={options} {...props} />;
 }

@@ -1,7 +1,7 @@
 // Showing API errors on forms: 422 `errors` go next to their fields, anything else to a
 // notification carrying the problem `detail`.
 import { notifications } from "@mantine/notifications";
-import { ApiError, errorMessage } from "../api/problem";
+import { ApiError, errorMessage, fieldLabel } from "../api/problem";
 
 interface ErrorTarget {
   setErrors: (errors: Record<string, string>) => void;
@@ -20,11 +20,12 @@ export function applyApiError(form: ErrorTarget, error: unknown): void {
     const unknown: string[] = [];
     for (const [field, message] of Object.entries(fields)) {
       if (field in form.values) known[field] = message;
-      else unknown.push(`${field}: ${message}`);
+      else unknown.push(`${fieldLabel(field)}: ${message}`);
     }
     form.setErrors(known);
+    // Errors with no field on this form still say what is wrong, never a bare "see errors".
     if (unknown.length || !Object.keys(known).length) {
-      notifications.show({ color: "red", title: error.detail, message: unknown.join("; ") || error.detail });
+      notifications.show({ color: "red", title: "Please check", message: unknown.join("; ") || errorMessage(error) });
     }
     return;
   }

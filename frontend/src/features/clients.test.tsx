@@ -22,7 +22,7 @@ describe("ClientFormModal", () => {
             detail: "The request does not validate; see errors.",
             errors: [
               { loc: ["body", "name"], msg: "String should have at least 1 character", type: "string_too_short" },
-              { loc: ["body", "industry"], msg: "Industry is too long", type: "string_too_long" },
+              { loc: ["body", "industry"], msg: "String should have at most 120 characters", type: "string_too_long" },
             ],
           },
           422,
@@ -31,8 +31,10 @@ describe("ClientFormModal", () => {
     );
     renderWithProviders(<ClientFormModal opened onClose={() => {}} />);
     fireEvent.click(await screen.findByRole("button", { name: "Create client" }));
-    expect(await screen.findByText("String should have at least 1 character")).toBeTruthy();
-    expect(screen.getByText("Industry is too long")).toBeTruthy();
+    // In people's words, next to their fields.
+    expect(await screen.findByText("Required")).toBeTruthy();
+    expect(screen.getByText("At most 120 characters")).toBeTruthy();
+    expect(screen.queryByText(/see errors/)).toBeNull();
     const name = screen.getByRole("textbox", { name: "Name" });
     expect(name.getAttribute("aria-invalid")).toBe("true");
     expect(posted).toHaveLength(1);

@@ -33,8 +33,12 @@ import { unwrap } from "../api/problem";
 import { useUserNames, type Schemas } from "../api/hooks";
 import { Empty, QueryState } from "../components/states";
 import { UserSelect } from "../components/UserSelect";
+import { ConfirmButton } from "../components/Confirm";
+import { checkLength, rule } from "../api/rules";
 import { applyApiError, notifySaved, showError } from "../components/forms";
 import { absoluteTime, relativeTime } from "../format";
+
+export const INTEGRATION_TABS = ["crm", "api-keys", "webhooks"];
 
 export function IntegrationTabs() {
   return (
@@ -152,6 +156,12 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
       default_owner_id: null as string | null,
       client_secret: "",
     },
+    validate: {
+      name: (value) => checkLength(value, rule("CrmConnectionCreate", "name")),
+      default_owner_id: (value) => (value ? null : "Choose a default owner"),
+      client_secret: (value, values) =>
+        values.provider === "hubspot" ? checkLength(value, rule("CrmConnectionCreate", "client_secret")) : null,
+    },
   });
   const save = useMutation({
     mutationFn: async (v: typeof form.values) =>
@@ -160,7 +170,7 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
           body: {
             provider: v.provider,
             name: v.name,
-            default_owner_id: v.default_owner_id ?? "",
+            default_owner_id: v.default_owner_id!,
             client_secret: v.provider === "hubspot" ? v.client_secret : null,
           },
         }),
@@ -295,9 +305,24 @@ function CrmPanel() {
                       </Table.Td>
                       <Table.Td>{nameOf(c.default_owner_id)}</Table.Td>
                       <Table.Td>
-                        <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(c.id)} aria-label={`Remove ${c.name}`}>
+                        <ConfirmButton
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          aria-label={`Remove ${c.name}`}
+                          title={`Remove the ${c.provider} connection "${c.name}"?`}
+                          what={
+                            <>
+                              Its webhook URL stops working at once: deals your CRM sends there afterwards are refused and
+                              open no projects. Projects it already opened stay. This cannot be undone — a new connection gets a
+                              new URL and secret.
+                            </>
+                          }
+                          confirmLabel="Remove connection"
+                          onConfirm={() => remove.mutate(c.id)}
+                        >
                           Remove
-                        </Button>
+                        </ConfirmButton>
                       </Table.Td>
                     </Table.Tr>
                   ))}
@@ -430,9 +455,23 @@ function ApiKeysPanel() {
                       <Table.Td>{k.last_used_at ? relativeTime(k.last_used_at) : "never"}</Table.Td>
                       <Table.Td>{k.expires_at ? absoluteTime(k.expires_at) : "never"}</Table.Td>
                       <Table.Td>
-                        <Button size="xs" variant="subtle" color="red" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
+                        <ConfirmButton
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          aria-label={`Revoke ${k.name}`}
+                          title={`Revoke the API key "${k.name}"?`}
+                          what={
+                            <>
+                              Every script using the key <Code>{k.prefix}…</Code> gets 401 from its next request on. This cannot
+                              be undone; the script needs a new key.
+                            </>
+                          }
+                          confirmLabel="Revoke key"
+                          onConfirm={() => revoke.mutate(k.id)}
+                        >
                           Revoke
-                        </Button>
+                        </ConfirmButton>
                       </Table.Td>
                     </Table.Tr>
                   ))}
@@ -645,9 +684,23 @@ function WebhooksPanel() {
                     <Button size="xs" variant="light" onClick={() => setLogOf(w)}>
                       Deliveries
                     </Button>
-                    <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(w.id)}>
+                    <ConfirmButton
+                      size="xs"
+                      variant="subtle"
+                      color="red"
+                      aria-label={`Delete ${w.url}`}
+                      title="Delete this webhook endpoint?"
+                      what={
+                        <>
+                          <Code style={{ wordBreak: "break-all" }}>{w.url}</Code> receives no more events, and its delivery log
+                          goes with it. This cannot be undone.
+                        </>
+                      }
+                      confirmLabel="Delete endpoint"
+                      onConfirm={() => remove.mutate(w.id)}
+                    >
                       Delete
-                    </Button>
+                    </ConfirmButton>
                   </Group>
                 </Group>
               </Card>

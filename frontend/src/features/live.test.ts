@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { QueryClient } from "@tanstack/react-query";
-import { applyLiveEvent, type Contribution } from "./live";
+import { applyLiveEvent, type Contribution, type Presence } from "./live";
 import { keys } from "../api/keys";
 
 const base: Contribution = {
@@ -39,5 +39,26 @@ describe("applyLiveEvent", () => {
     qc.setQueryData(keys.sessions.contributions("s1"), [base]);
     applyLiveEvent(qc, "s1", { id: "1", event: "contribution.created", data: "not json" });
     expect(qc.getQueryData<Contribution[]>(keys.sessions.contributions("s1"))).toHaveLength(1);
+  });
+});
+
+describe("presence from the stream", () => {
+  it("flips who is online at once and adds someone who joined uninvited", () => {
+    const qc = new QueryClient();
+    const key = keys.sessions.presence("s1");
+    qc.setQueryData<Presence[]>(key, [
+      { user_id: "u1", full_name: "Priya", online: false, joined_at: null, minutes_present: 0 },
+      { user_id: "u2", full_name: "Tom", online: true, joined_at: "2026-11-27T10:00:00Z", minutes_present: 12 },
+    ]);
+    applyLiveEvent(qc, "s1", { id: "9", event: "presence.changed", data: JSON.stringify({ session_id: "s1", user_id: "u1", full_name: "Priya", online: true }) });
+    applyLiveEvent(qc, "s1", { id: "10", event: "presence.changed", data: JSON.stringify({ session_id: "s1", user_id: "u2", full_name: "Tom", online: false }) });
+    applyLiveEvent(qc, "s1", { id: "11", event: "presence.changed", data: JSON.stringify({ session_id: "s1", user_id: "u3", full_name: "Mona", online: true }) });
+    const people = qc.getQueryData<Presence[]>(key)!;
+    expect(people.map((p) => [p.full_name, p.online])).toEqual([
+      ["Priya", true],
+      ["Tom", false],
+      ["Mona", true],
+    ]);
+    expect(people[1].minutes_present).toBe(12);
   });
 });

@@ -1,4 +1,5 @@
-// The live board: contributions of a session kept in the query cache, updated from SSE.
+// The live room: contributions of a session and who is present, kept in the query cache and
+// updated from SSE.
 import { useEffect, useState } from "react";
 import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
@@ -8,6 +9,19 @@ import type { Schemas } from "../api/hooks";
 import { streamEvents, type SseEvent } from "../api/sse";
 
 export type Contribution = Schemas["ContributionRead"];
+export type Presence = Schemas["PresenceRead"];
+
+/** Who is in the room (holds its live stream open) and their measured minutes. The stream's
+ * presence.changed events flip `online` at once; the minutes are read again every 30 s while
+ * the session is live. */
+export function usePresence(sessionId: string, live: boolean) {
+  return useQuery({
+    queryKey: keys.sessions.presence(sessionId),
+    queryFn: async () =>
+      unwrap(await api.GET("/api/v1/sessions/{session_id}/presence", { params: { path: { session_id: sessionId } } })).items,
+    refetchInterval: live ? 30_000 : false,
+  });
+}
 
 export function useContributions(sessionId: string) {
   return useQuery({
@@ -52,6 +66,17 @@ export function applyLiveEvent(queryClient: QueryClient, sessionId: string, even
     const id = payload.contribution_id as string;
     const votes = payload.votes as number;
     queryClient.setQueryData<Contribution[]>(key, (current) => current?.map((c) => (c.id === id ? { ...c, votes } : c)));
+  } else if (event.event === "presence.changed") {
+    const userId = payload.user_id as string;
+    const online = payload.online as boolean;
+    const presenceKey = keys.sessions.presence(sessionId);
+    queryClient.setQueryData<Presence[]>(presenceKey, (current) => {
+      if (!current) return current;
+      if (current.some((p) => p.user_id === userId)) return current.map((p) => (p.user_id === userId ? { ...p, online } : p));
+      return [...current, { user_id: userId, full_name: String(payload.full_name ?? ""), online, joined_at: null, minutes_present: 0 }];
+    });
+    // The minutes and joined_at come from the server.
+    queryClient.invalidateQueries({ queryKey: presenceKey });
   } else if (event.event === "session.status_changed") {
     queryClient.invalidateQueries({ queryKey: keys.sessions.one(sessionId) });
     queryClient.invalidateQueries({ queryKey: keys.dashboard });
@@ -72,6 +97,8 @@ export function useLiveSession(sessionId: string, enabled: boolean) {
         setStatus(s);
         // After a reconnect, refetch once: anything missed is also replayed via Last-Event-ID.
         if (s === "open" && opened) queryClient.invalidateQueries({ queryKey: keys.sessions.contributions(sessionId) });
+        // Our own stream opening makes us present: read who is here now.
+        if (s === "open") queryClient.invalidateQueries({ queryKey: keys.sessions.presence(sessionId) });
         if (s === "open") opened = true;
       },
       onEvent: (event) => applyLiveEvent(queryClient, sessionId, event),

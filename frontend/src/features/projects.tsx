@@ -11,6 +11,10 @@ import { newIdempotencyKey, type Schemas } from "../api/hooks";
 import { applyApiError, notifySaved } from "../components/forms";
 import { UserSelect } from "../components/UserSelect";
 import { todayIso } from "../format";
+import { checkLength, checkRange, rule } from "../api/rules";
+
+const TIME_RULE = rule("TimeEntryCreate", "minutes");
+const TIMEBOX_RULE = rule("SessionCreate", "timebox_minutes");
 
 export const PURPOSES = ["targeting", "campaign", "approach", "solution", "debrief"] as const;
 
@@ -35,6 +39,11 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
       helper_budget_minutes: 120 as number | string,
       estimated_value: "" as number | string,
       currency: "EUR",
+    },
+    validate: {
+      title: (value) => checkLength(value, rule("ProjectCreate", "title")),
+      objective: (value) => checkLength(value, rule("ProjectCreate", "objective"), { required: false }),
+      helper_budget_minutes: (value) => checkRange(value, rule("ProjectCreate", "helper_budget_minutes")),
     },
   });
   const save = useMutation({
@@ -147,7 +156,10 @@ export function CloseProjectModal({ project, opened, onClose }: { project: Schem
 
 export function TimeEntryForm({ projectId }: { projectId: string }) {
   const queryClient = useQueryClient();
-  const form = useForm({ initialValues: { minutes: 30 as number | string, spent_on: todayIso(), note: "" } });
+  const form = useForm({
+    initialValues: { minutes: 30 as number | string, spent_on: todayIso(), note: "" },
+    validate: { minutes: (value) => checkRange(value, TIME_RULE), note: (value) => checkLength(value, rule("TimeEntryCreate", "note")) },
+  });
   const save = useMutation({
     mutationFn: async (v: typeof form.values) =>
       unwrap(
@@ -169,7 +181,14 @@ export function TimeEntryForm({ projectId }: { projectId: string }) {
   return (
     <form onSubmit={form.onSubmit((v) => save.mutate(v))} aria-label="Log time">
       <Group align="flex-end" wrap="wrap">
-        <NumberInput label="Minutes" min={1} w={110} {...form.getInputProps("minutes")} />
+        <NumberInput
+          label="Minutes"
+          min={TIME_RULE.minimum}
+          max={TIME_RULE.maximum}
+          allowDecimal={false}
+          w={110}
+          {...form.getInputProps("minutes")}
+        />
         <TextInput label="Date" type="date" w={160} {...form.getInputProps("spent_on")} />
         <TextInput label="Note" placeholder="Prep, call with the owner…" style={{ flex: 1, minWidth: 160 }} {...form.getInputProps("note")} />
         <Button type="submit" loading={save.isPending}>
@@ -197,6 +216,12 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
       scheduled_at: localInputValue(soon),
       timebox_minutes: 30 as number | string,
       facilitator_id: null as string | null,
+    },
+    validate: {
+      title: (value) => checkLength(value, rule("SessionCreate", "title")),
+      timebox_minutes: (value) => checkRange(value, TIMEBOX_RULE),
+      agenda: (value) => checkLength(value, rule("SessionCreate", "agenda"), { required: false }),
+      scheduled_at: (value) => (value ? null : "Choose when it starts"),
     },
   });
   const save = useMutation({
@@ -230,7 +255,15 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
           <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
           <Group grow align="flex-start">
             <Select label="Purpose" data={[...PURPOSES]} allowDeselect={false} {...form.getInputProps("purpose")} />
-            <NumberInput label="Time box (minutes)" min={5} step={5} {...form.getInputProps("timebox_minutes")} />
+            <NumberInput
+              label="Time box (minutes)"
+              description={`${TIMEBOX_RULE.minimum}–${TIMEBOX_RULE.maximum} minutes`}
+              min={TIMEBOX_RULE.minimum}
+              max={TIMEBOX_RULE.maximum}
+              step={5}
+              allowDecimal={false}
+              {...form.getInputProps("timebox_minutes")}
+            />
           </Group>
           <Textarea label="Agenda / brief" autosize minRows={4} {...form.getInputProps("agenda")} />
           <Group grow align="flex-start">

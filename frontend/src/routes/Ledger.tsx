@@ -1,4 +1,5 @@
-// The reciprocity ledger: who gives, who takes, is it fair? Managers see everyone.
+// The reciprocity ledger: who gives, who takes, is it fair? Managers see everyone; rows by
+// balance, givers first; zero is neutral.
 import { Anchor, Group, Select, Stack, Table, Text, TextInput, Title, Card } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
 import { useQuery } from "@tanstack/react-query";
@@ -8,7 +9,12 @@ import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
 import { useMe, useUsers, type Schemas } from "../api/hooks";
 import { Empty, QueryState } from "../components/states";
-import { signedMinutes } from "../format";
+import { balanceColour, signedMinutes } from "../format";
+
+/** Givers first, takers last; ties by name, so the order is stable. */
+export function byBalance(rows: Schemas["LedgerRow"][]): Schemas["LedgerRow"][] {
+  return [...rows].sort((a, b) => b.balance_minutes - a.balance_minutes || a.full_name.localeCompare(b.full_name));
+}
 
 export function GiveTakeChart({ rows, height = 260 }: { rows: Schemas["LedgerRow"][]; height?: number }) {
   const data = rows.map((r) => ({ name: r.full_name, Given: r.minutes_given, Received: r.minutes_received }));
@@ -76,7 +82,7 @@ export function LedgerPage() {
                 {page.since} – {page.until}
               </Text>
               <Card withBorder>
-                <GiveTakeChart rows={page.items} />
+                <GiveTakeChart rows={byBalance(page.items)} />
               </Card>
               <Table.ScrollContainer minWidth={720} maxHeight="70vh" type="native">
                 <Table stickyHeader striped data-testid="ledger-table">
@@ -93,7 +99,7 @@ export function LedgerPage() {
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
-                    {page.items.map((r) => (
+                    {byBalance(page.items).map((r) => (
                       <Table.Tr key={r.user_id} data-testid={`ledger-row-${r.user_id}`}>
                         <Table.Td>{r.full_name}</Table.Td>
                         <Table.Td className="num" data-testid="given">
@@ -101,7 +107,7 @@ export function LedgerPage() {
                         </Table.Td>
                         <Table.Td className="num">{r.minutes_received}</Table.Td>
                         <Table.Td className="num">
-                          <Text span c={r.balance_minutes >= 0 ? "green" : "red"} size="sm" fw={500}>
+                          <Text span c={balanceColour(r.balance_minutes)} size="sm" fw={500} data-testid="balance">
                             {signedMinutes(r.balance_minutes)}
                           </Text>
                         </Table.Td>

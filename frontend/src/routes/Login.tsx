@@ -7,6 +7,9 @@ import { apiBaseUrl } from "../config";
 import { ApiError, errorMessage } from "../api/problem";
 import { useAuth } from "../auth";
 import { applyApiError } from "../components/forms";
+import { checkLength, lengthHint, rule } from "../api/rules";
+
+const PASSWORD_RULE = rule("RegisterRequest", "password");
 
 function safeNext(next: string | null): string {
   return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
@@ -64,6 +67,11 @@ export function RegisterPage() {
   const navigate = useNavigate();
   const form = useForm({
     initialValues: { organization_name: "", full_name: "", email: "", password: "" },
+    validate: {
+      organization_name: (value) => checkLength(value, rule("RegisterRequest", "organization_name")),
+      full_name: (value) => checkLength(value, rule("RegisterRequest", "full_name")),
+      password: (value) => checkLength(value, PASSWORD_RULE),
+    },
   });
   return (
     <Center mih="100vh" p="md">
@@ -77,7 +85,7 @@ export function RegisterPage() {
                 body: JSON.stringify(values),
               });
               const body = await response.json().catch(() => null);
-              if (!response.ok) throw new ApiError(response.status, body);
+              if (!response.ok) throw new ApiError(response.status, body, response.headers);
               adopt(body.tokens);
               navigate("/", { replace: true });
             } catch (e) {
@@ -92,7 +100,7 @@ export function RegisterPage() {
             <TextInput label="Email" type="email" required {...form.getInputProps("email")} />
             <PasswordInput
               label="Password"
-              description="At least 12 characters"
+              description={lengthHint(PASSWORD_RULE)}
               required
               {...form.getInputProps("password")}
             />

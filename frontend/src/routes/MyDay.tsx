@@ -1,9 +1,10 @@
-// My day: what is on my plate — my projects, projects I help on, next sessions, my open action
-// items and my give/receive balance. The one action: join the next session.
+// My day: what is on my plate — invitations to answer, my projects, projects I help on, next
+// sessions (where I have a seat), my open action items and my give/receive balance. The one
+// action: join the next session.
 import { Anchor, Button, Card, Checkbox, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { BarChart } from "@mantine/charts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
+import { lazy, Suspense } from "react";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
@@ -11,27 +12,69 @@ import type { Schemas } from "../api/hooks";
 import { useDashboard } from "../components/AppLayout";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
-import { showError } from "../components/forms";
-import { absoluteTime, minutes, relativeTime, signedMinutes } from "../format";
+import { notifySaved, showError } from "../components/forms";
+import { useMe } from "../api/hooks";
+import { useAnswerInvitation, useInvitations, type Invitation } from "../features/invitations";
+import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } from "../format";
 
-export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {
-  const data = [
-    { label: "Given", minutes: row.minutes_given },
-    { label: "Received", minutes: row.minutes_received },
-  ];
+// The chart library is the biggest part of the bundle: My day (the first screen) loads it
+// after the page itself has shown.
+const BalanceChart = lazy(() => import("../components/BalanceChart").then((m) => ({ default: m.BalanceChart })));
+
+function Invitations({ items }: { items: Invitation[] }) {
+  const { data: me } = useMe();
+  const answer = useAnswerInvitation(me?.id);
   return (
-    <div data-testid="balance-chart" aria-label={`Given ${row.minutes_given} minutes, received ${row.minutes_received} minutes`}>
-      <BarChart
-        h={160}
-        data={data}
-        dataKey="label"
-        orientation="vertical"
-        yAxisProps={{ width: 70 }}
-        series={[{ name: "minutes", color: "indigo.6", label: "Minutes" }]}
-        withTooltip={false}
-        withBarValueLabel
-      />
-    </div>
+    <Card withBorder data-testid="invitations" style={{ borderColor: "var(--mantine-color-yellow-5)" }}>
+      <Title order={4} mb="xs">
+        Invitations to help
+      </Title>
+      <Stack gap="sm">
+        {items.map((inv) => {
+          const busy = answer.isPending && answer.variables?.invitation.project_id === inv.project_id;
+          return (
+            <Group key={inv.project_id} justify="space-between" wrap="wrap" gap="xs" data-testid="invitation">
+              <div style={{ minWidth: 0 }}>
+                <Anchor component={Link} to={`/projects/${inv.project_id}`} size="sm" fw={500}>
+                  {inv.project_title}
+                </Anchor>
+                <Text size="xs" c="dimmed">
+                  {[
+                    inv.client_name,
+                    `as ${inv.role}`,
+                    inv.role === "helper" ? `${minutes(inv.budget_minutes)} budget` : null,
+                    inv.invited_by ? `invited by ${inv.invited_by.full_name} ${relativeTime(inv.invited_at)}` : `invited ${relativeTime(inv.invited_at)}`,
+                  ]
+                    .filter(Boolean)
+                    .join(" · ")}
+                </Text>
+              </div>
+              <Group gap="xs">
+                <Button
+                  size="xs"
+                  onClick={() => answer.mutate({ invitation: inv, state: "active" }, { onSuccess: () => notifySaved(`You help on ${inv.project_title}`), onError: (e) => showError(e) })}
+                  loading={busy && answer.variables?.state === "active"}
+                  disabled={busy || !me}
+                  aria-label={`Accept ${inv.project_title}`}
+                >
+                  Accept
+                </Button>
+                <Button
+                  size="xs"
+                  variant="default"
+                  onClick={() => answer.mutate({ invitation: inv, state: "declined" }, { onError: (e) => showError(e) })}
+                  loading={busy && answer.variables?.state === "declined"}
+                  disabled={busy || !me}
+                  aria-label={`Decline ${inv.project_title}`}
+                >
+                  Decline
+                </Button>
+              </Group>
+            </Group>
+          );
+        })}
+      </Stack>
+    </Card>
   );
 }
 
@@ -55,6 +98,7 @@ function ProjectList({ items, empty }: { items: Schemas["ProjectSummary"][]; emp
 
 export function MyDayPage() {
   const { data, isPending, error, refetch } = useDashboard();
+  const invitations = useInvitations();
   const queryClient = useQueryClient();
   const done = useMutation({
     mutationFn: async (id: string) =>
@@ -80,6 +124,7 @@ export function MyDayPage() {
           </Button>
         )}
       </Group>
+      {!!invitations.data?.length && <Invitations items={invitations.data} />}
       <SimpleGrid cols={{ base: 1, md: 2, lg: 3 }}>
         <Card withBorder>
           <Title order={4} mb="xs">
@@ -96,11 +141,13 @@ export function MyDayPage() {
         <Card withBorder>
           <Group justify="space-between" mb="xs">
             <Title order={4}>My balance</Title>
-            <Text fw={600} c={balance.balance_minutes >= 0 ? "green" : "red"}>
+            <Text fw={600} c={balanceColour(balance.balance_minutes)}>
               {signedMinutes(balance.balance_minutes)}
             </Text>
           </Group>
-          <BalanceChart row={balance} />
+          <Suspense fallback={<div style={{ height: 160 }} />}>
+            <BalanceChart row={balance} />
+          </Suspense>
           <Text size="xs" c="dimmed">
             {balance.sessions_attended} sessions · {balance.contributions_count} contributions · {balance.ideas_adopted} ideas
             adopted · since {data.since}
@@ -150,8 +197,9 @@ export function MyDayPage() {
                       />
                     </Table.Td>
                     <Table.Td>
-                      <Anchor component={Link} to={`/projects/${a.project_id}`} size="sm">
-                        {a.title}
+                      <Text size="sm">{a.title}</Text>
+                      <Anchor component={Link} to={`/projects/${a.project_id}`} size="xs" c="dimmed" data-testid="action-project">
+                        {a.project_title}
                       </Anchor>
                     </Table.Td>
                     <Table.Td className="num">

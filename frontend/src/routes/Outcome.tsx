@@ -10,7 +10,7 @@ import { useMe, useUserNames, type Schemas } from "../api/hooks";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
-import { absoluteTime, label, minutes, relativeTime } from "../format";
+import { absoluteTime, label, minutes, relativeTime, sessionWhen } from "../format";
 
 function Takeaways({ sessionId }: { sessionId: string }) {
   const queryClient = useQueryClient();
@@ -118,10 +118,21 @@ export function OutcomePage() {
             <StatusBadge status={o.status} />
           </Group>
           <Text size="sm" c="dimmed">
-            {label(s.purpose)} · completed {o.completed_at ? absoluteTime(o.completed_at) : "—"} ·{" "}
             <Anchor component={Link} to={`/projects/${o.project_id}`} size="sm">
-              back to the project
+              {s.project_title}
             </Anchor>
+            {s.client_id && (
+              <>
+                {" for "}
+                <Anchor component={Link} to={`/clients/${s.client_id}`} size="sm">
+                  {s.client_name}
+                </Anchor>
+              </>
+            )}{" "}
+            · {label(s.purpose)} ·{" "}
+            <span title={absoluteTime(s.started_at ?? s.scheduled_at)} data-testid="held">
+              {sessionWhen(s)}
+            </span>
           </Text>
         </div>
         {o.status !== "completed" && (
@@ -211,11 +222,19 @@ export function OutcomePage() {
           <Title order={4} mb="xs">
             Attendance
           </Title>
-          <Table>
+          <Table data-testid="outcome-attendance">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Person</Table.Th>
+                <Table.Th className="num">Present</Table.Th>
+                <Table.Th className="num">Credited</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
             <Table.Tbody>
               {o.attendance.map((a) => (
                 <Table.Tr key={a.user_id}>
                   <Table.Td>{a.full_name}</Table.Td>
+                  <Table.Td className="num">{a.minutes_present === null ? "—" : minutes(a.minutes_present)}</Table.Td>
                   <Table.Td className="num">{minutes(a.minutes)}</Table.Td>
                 </Table.Tr>
               ))}

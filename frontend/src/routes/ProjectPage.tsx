@@ -30,7 +30,8 @@ import { BudgetBar } from "../components/BudgetBar";
 import { UserSelect } from "../components/UserSelect";
 import { applyApiError, notifySaved, showError } from "../components/forms";
 import { CloseProjectModal, ScheduleSessionModal, TimeEntryForm } from "../features/projects";
-import { absoluteTime, label, minutes, relativeTime, todayIso } from "../format";
+import { absoluteTime, label, minutes, relativeTime, sessionWhen, todayIso } from "../format";
+import { checkLength, rule } from "../api/rules";
 
 function useProjectQueries(projectId: string) {
   const path = { project_id: projectId };
@@ -126,11 +127,29 @@ function SuggestedHelpers({ projectId }: { projectId: string }) {
   );
 }
 
-function ActionItems({ projectId, items, canEdit }: { projectId: string; items: Schemas["ActionItemRead"][]; canEdit: boolean }) {
+function ActionItems({
+  projectId,
+  items,
+  canEdit,
+  activeMemberIds,
+}: {
+  projectId: string;
+  items: Schemas["ActionItemRead"][];
+  canEdit: boolean;
+  activeMemberIds: string[];
+}) {
   const queryClient = useQueryClient();
   const nameOf = useUserNames();
   const { data: me } = useMe();
-  const form = useForm({ initialValues: { title: "", assignee_id: null as string | null, due_date: "" } });
+  // "Me" is only a choice for someone on the project (a manager looking in is not).
+  const meAssignable = !!me && activeMemberIds.includes(me.id);
+  const form = useForm({
+    initialValues: { title: "", assignee_id: null as string | null, due_date: "" },
+    validate: {
+      title: (value) => checkLength(value, rule("ActionItemCreate", "title")),
+      assignee_id: (value) => (value || meAssignable ? null : "Choose an assignee"),
+    },
+  });
   const invalidate = () => {
     queryClient.invalidateQueries({ queryKey: keys.projects.actionItems(projectId) });
     queryClient.invalidateQueries({ queryKey: keys.projects.progress(projectId) });
@@ -195,7 +214,13 @@ function ActionItems({ projectId, items, canEdit }: { projectId: string; items: 
         <form onSubmit={form.onSubmit((v) => create.mutate(v))} aria-label="New action item">
           <Group align="flex-end" wrap="wrap">
             <TextInput label="New action item" style={{ flex: 1, minWidth: 180 }} {...form.getInputProps("title")} />
-            <UserSelect label="Assignee" placeholder="Me" w={170} {...form.getInputProps("assignee_id")} />
+            <UserSelect
+              label="Assignee"
+              placeholder={meAssignable ? "Me" : "Choose"}
+              among={activeMemberIds}
+              w={170}
+              {...form.getInputProps("assignee_id")}
+            />
             <TextInput label="Due" type="date" w={150} {...form.getInputProps("due_date")} />
             <Button type="submit" variant="light" loading={create.isPending}>
               Add
@@ -261,6 +286,7 @@ export function ProjectPage() {
   const myMembership = q.members.data?.find((m) => m.user_id === me?.id);
   const sessions = [...(q.sessions.data ?? [])].sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
   const isOpen = p.status === "open";
+  const activeMemberIds = (q.members.data ?? []).filter((m) => m.state === "active").map((m) => m.user_id);
 
   return (
     <Stack>
@@ -362,8 +388,9 @@ export function ProjectPage() {
                 >
                   <Group gap={6}>
                     <StatusBadge status={s.status} />
-                    <Text size="xs" c="dimmed" title={absoluteTime(s.scheduled_at)}>
-                      {label(s.purpose)} · {relativeTime(s.scheduled_at)} · {minutes(s.timebox_minutes)}
+                    <Text size="xs" c="dimmed" title={absoluteTime(s.started_at ?? s.scheduled_at)}>
+                      {label(s.purpose)} · {sessionWhen(s)}
+                      {s.status === "completed" ? "" : ` · ${minutes(s.timebox_minutes)} box`}
                     </Text>
                   </Group>
                 </Timeline.Item>
@@ -379,10 +406,15 @@ export function ProjectPage() {
           <Title order={4} mb="xs">
             Action items
           </Title>
-          {q.actionItems.isPending ? <Loading /> : <ActionItems projectId={projectId} items={q.actionItems.data ?? []} canEdit={canEdit} />}
+          {q.actionItems.isPending ? (
+            <Loading />
+          ) : (
+            <ActionItems projectId={projectId} items={q.actionItems.data ?? []} canEdit={canEdit} activeMemberIds={activeMemberIds} />
+          )}
         </Card>
       </SimpleGrid>
-      {isOpen && (myMembership?.state === "active" || canEdit) && (
+      {/* Only active members log time (the API refuses anyone else, managers included). */}
+      {isOpen && myMembership?.state === "active" && (
         <Card withBorder>
           <Title order={4} mb="xs">
             Log time on this project

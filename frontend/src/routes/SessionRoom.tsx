@@ -8,6 +8,7 @@ import {
   Badge,
   Button,
   Card,
+  Checkbox,
   Group,
   Menu,
   Modal,
@@ -16,6 +17,7 @@ import {
   Select,
   SimpleGrid,
   Stack,
+  Table,
   Text,
   TextInput,
   Textarea,
@@ -29,13 +31,15 @@ import { useState } from "react";
 import { Link, Navigate, useParams } from "react-router";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
+import { ApiError, errorMessage, humanMessage, unwrap } from "../api/problem";
+import { checkLength, checkRange, rule } from "../api/rules";
 import { newIdempotencyKey, useMe, useUserNames, type Schemas } from "../api/hooks";
 import { ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { UserSelect } from "../components/UserSelect";
+import { ConfirmButton } from "../components/Confirm";
 import { applyApiError, notifySaved, showError } from "../components/forms";
-import { useContributions, useLiveSession, useNow, type Contribution } from "../features/live";
+import { useContributions, useLiveSession, useNow, usePresence, type Contribution, type Presence } from "../features/live";
 import { absoluteTime, label, relativeTime } from "../format";
 
 export const KINDS: { kind: Schemas["ContributionKind"]; title: string }[] = [
@@ -167,7 +171,15 @@ function ContributionCard({
   );
 }
 
-function ComposeBar({ sessionId }: { sessionId: string }) {
+const BODY_RULE = rule("ContributionCreate", "body");
+
+/** Characters left, once the text gets near the API's limit. */
+function charactersLeft(length: number): string | null {
+  const max = BODY_RULE.maxLength ?? Infinity;
+  return length >= max * 0.8 ? `${(max - length).toLocaleString("en")} characters left` : null;
+}
+
+export function ComposeBar({ sessionId }: { sessionId: string }) {
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<Schemas["ContributionKind"]>("idea");
   const [body, setBody] = useState("");
@@ -187,13 +199,16 @@ function ComposeBar({ sessionId }: { sessionId: string }) {
         list && !list.some((c) => c.id === created.id) ? [...list, created] : list,
       );
     },
-    onError: (e) => setError(e instanceof Error ? e.message : String(e)),
+    // The field's own message ("At most 4,000 characters"), not the problem's "see errors".
+    onError: (e) => setError((e instanceof ApiError && e.fieldErrors().body) || errorMessage(e)),
   });
+  const over = checkLength(body, BODY_RULE, { required: false });
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        if (body.trim()) post.mutate();
+        if (over) setError(over);
+        else if (body.trim()) post.mutate();
       }}
     >
       <Group align="flex-start" wrap="nowrap" gap="xs">
@@ -209,8 +224,13 @@ function ComposeBar({ sessionId }: { sessionId: string }) {
           aria-label="Your contribution"
           placeholder="Type and press Enter to post"
           value={body}
-          onChange={(e) => setBody(e.currentTarget.value)}
-          error={error}
+          onChange={(e) => {
+            setBody(e.currentTarget.value);
+            setError(null);
+          }}
+          error={error ?? over}
+          description={!error && !over ? charactersLeft(body.length) : undefined}
+          inputWrapperOrder={["label", "input", "description", "error"]}
           style={{ flex: 1 }}
           data-testid="compose"
         />
@@ -264,14 +284,101 @@ function ActionFromIdeaModal({ session, contribution, onClose }: { session: Sche
   );
 }
 
+/** Who is in the room now (live presence), and how many of the invited are not. */
+export function PresentPeople({ people }: { people: Presence[] | undefined }) {
+  if (!people) return null;
+  const here = people.filter((p) => p.online);
+  const away = people.filter((p) => !p.online);
+  return (
+    <Group gap={4} mt={4} data-testid="presence">
+      <Text size="xs" c="dimmed">
+        {here.length ? "Here now:" : "Nobody has the room open yet"}
+      </Text>
+      {here.map((p) => (
+        <Badge key={p.user_id} variant="light" size="sm" color="green" leftSection="●" data-testid="present">
+          {p.full_name}
+        </Badge>
+      ))}
+      {away.length > 0 && (
+        <Tooltip label={away.map((p) => p.full_name).join(", ")}>
+          <Text size="xs" c="dimmed" data-testid="away">
+            · {away.length} not here
+          </Text>
+        </Tooltip>
+      )}
+    </Group>
+  );
+}
+
+/** Whole minutes from the start to now, as the API counts the held duration (to the nearest
+ * minute, at least 1 for any time at all). */
+export function heldMinutes(startedAt: string | null, now = Date.now()): number {
+  if (!startedAt) return 0;
+  const seconds = (now - new Date(startedAt).getTime()) / 1000;
+  return seconds <= 0 ? 0 : Math.max(1, Math.floor(seconds / 60 + 0.5));
+}
+
+interface AttendanceRow {
+  user_id: string;
+  full_name: string;
+  measured: number;
+  inRoom: boolean;
+  minutes: number | string;
+}
+
+/** The attendance to send: none while every row is what was measured (the API then credits
+ * the measurement itself), else every row explicitly. */
+export function attendanceToSend(rows: AttendanceRow[]): { user_id: string; minutes: number }[] | undefined {
+  const edited = rows.some((r) => r.inRoom || Number(r.minutes) !== r.measured);
+  return edited ? rows.map((r) => ({ user_id: r.user_id, minutes: Number(r.minutes) })) : undefined;
+}
+
 function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; onClose: () => void }) {
+  const presence = usePresence(session.id, true);
+  const members = useQuery({
+    queryKey: keys.projects.members(session.project_id),
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/projects/{project_id}/members", { params: { path: { project_id: session.project_id }, query: { limit: 200 } } }),
+      ).items,
+  });
+  if (presence.isPending || members.isPending) {
+    return (
+      <Modal opened onClose={onClose} title="Complete the session" size="lg">
+        <Loading />
+      </Modal>
+    );
+  }
+  if (presence.error || members.error) {
+    return (
+      <Modal opened onClose={onClose} title="Complete the session" size="lg">
+        <ErrorState error={presence.error ?? members.error} />
+      </Modal>
+    );
+  }
+  // Only active members can be credited; the invited and everyone who joined, as measured.
+  const active = new Set(members.data.filter((m) => m.state === "active").map((m) => m.user_id));
+  const rows = presence.data
+    .filter((p) => active.has(p.user_id))
+    .map((p) => ({ user_id: p.user_id, full_name: p.full_name, measured: p.minutes_present, inRoom: false, minutes: p.minutes_present as number | string }));
+  return <CompleteForm session={session} rows={rows} onClose={onClose} />;
+}
+
+function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRead"]; rows: AttendanceRow[]; onClose: () => void }) {
   const queryClient = useQueryClient();
+  const now = useNow(15_000);
+  const held = heldMinutes(session.started_at, now);
   const form = useForm({
-    initialValues: {
-      summary: "",
-      decisions: "",
-      recommended_approach: "",
-      attendance: session.participants.map((p) => ({ user_id: p.user_id, full_name: p.full_name, minutes: session.timebox_minutes as number | string })),
+    initialValues: { summary: "", decisions: "", recommended_approach: "", attendance: rows },
+    validate: {
+      attendance: {
+        minutes: (value) => {
+          const range = checkRange(value, rule("Attendance", "minutes"));
+          if (range) return range;
+          const cap = heldMinutes(session.started_at);
+          return Number(value) > cap ? `At most ${cap} min: the session has run ${cap} min` : null;
+        },
+      },
     },
   });
   const save = useMutation({
@@ -283,7 +390,7 @@ function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; 
             summary: v.summary,
             decisions: v.decisions.split("\n").map((d) => d.trim()).filter(Boolean),
             recommended_approach: v.recommended_approach,
-            attendance: v.attendance.map((a) => ({ user_id: a.user_id, minutes: Number(a.minutes) })),
+            attendance: attendanceToSend(v.attendance),
           },
         }),
       ),
@@ -292,8 +399,21 @@ function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; 
       notifySaved("Session completed");
       onClose();
     },
-    onError: (e) => applyApiError(form, e),
+    onError: (e) => {
+      // A minute count the API refused goes next to its row, in the API's words.
+      if (e instanceof ApiError) {
+        for (const error of e.errors) {
+          const [where, field, index, key] = error.loc;
+          if (where === "body" && field === "attendance" && typeof index === "number" && key === "minutes") {
+            form.setFieldError(`attendance.${index}.minutes`, humanMessage(error, "minutes"));
+            return;
+          }
+        }
+      }
+      applyApiError(form, e);
+    },
   });
+  const explicit = attendanceToSend(form.values.attendance) !== undefined;
   return (
     <Modal opened onClose={onClose} title="Complete the session" size="lg">
       <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
@@ -301,14 +421,65 @@ function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; 
           <Textarea label="Summary" autosize minRows={3} data-autofocus {...form.getInputProps("summary")} />
           <Textarea label="Decisions" description="One per line" autosize minRows={2} {...form.getInputProps("decisions")} />
           <Textarea label="Recommended approach" autosize minRows={2} {...form.getInputProps("recommended_approach")} />
-          <Text size="sm" fw={500}>
-            Attendance (minutes)
+          <div>
+            <Text size="sm" fw={500}>
+              Attendance
+            </Text>
+            <Text size="xs" c="dimmed" data-testid="attendance-help">
+              Measured from who had the room open during the {held} min it has run. Tick the people who sat with you in the
+              physical room: they are credited the whole {held} min. Nobody who never joined is credited.
+            </Text>
+          </div>
+          {form.values.attendance.length ? (
+            <Table data-testid="attendance">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Person</Table.Th>
+                  <Table.Th className="num">Measured</Table.Th>
+                  <Table.Th>In the room</Table.Th>
+                  <Table.Th className="num">Credit (min)</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {form.values.attendance.map((a, i) => (
+                  <Table.Tr key={a.user_id} data-testid="attendance-row">
+                    <Table.Td>{a.full_name}</Table.Td>
+                    <Table.Td className="num">{a.measured} min</Table.Td>
+                    <Table.Td>
+                      <Checkbox
+                        aria-label={`${a.full_name} sat in the room`}
+                        checked={a.inRoom}
+                        onChange={(e) => {
+                          const inRoom = e.currentTarget.checked;
+                          form.setFieldValue(`attendance.${i}.inRoom`, inRoom);
+                          form.setFieldValue(`attendance.${i}.minutes`, inRoom ? heldMinutes(session.started_at) : a.measured);
+                        }}
+                      />
+                    </Table.Td>
+                    <Table.Td className="num">
+                      <NumberInput
+                        aria-label={`Minutes credited to ${a.full_name}`}
+                        min={0}
+                        max={held}
+                        clampBehavior="none"
+                        allowDecimal={false}
+                        w={110}
+                        ml="auto"
+                        {...form.getInputProps(`attendance.${i}.minutes`)}
+                      />
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : (
+            <Text size="sm" c="dimmed">
+              No active member has opened the room.
+            </Text>
+          )}
+          <Text size="xs" c="dimmed" data-testid="attendance-mode">
+            {explicit ? "You changed the attendance: these minutes are credited as entered." : "The measured minutes are credited."}
           </Text>
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            {form.values.attendance.map((a, i) => (
-              <NumberInput key={a.user_id} label={a.full_name} min={0} max={1440} {...form.getInputProps(`attendance.${i}.minutes`)} />
-            ))}
-          </SimpleGrid>
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
@@ -344,6 +515,7 @@ export function SessionRoomPage() {
   const contributions = useContributions(sessionId);
   const status = session.data?.status;
   const live = useLiveSession(sessionId, status === "live" || status === "scheduled");
+  const presence = usePresence(sessionId, status === "live");
   const transition = useMutation({
     mutationFn: async (action: "start" | "cancel") => {
       const path = { path: { session_id: sessionId } };
@@ -379,24 +551,22 @@ export function SessionRoomPage() {
             <StatusBadge status={s.status} />
             <Countdown session={s} now={now} />
           </Group>
-          <Text size="sm" c="dimmed">
-            {p ? (
-              <Anchor component={Link} to={`/projects/${p.id}`} size="sm">
-                {p.title}
-              </Anchor>
-            ) : (
-              "…"
+          <Text size="sm" c="dimmed" data-testid="room-context">
+            <Anchor component={Link} to={`/projects/${s.project_id}`} size="sm">
+              {s.project_title}
+            </Anchor>
+            {s.client_id && (
+              <>
+                {" for "}
+                <Anchor component={Link} to={`/clients/${s.client_id}`} size="sm">
+                  {s.client_name}
+                </Anchor>
+              </>
             )}{" "}
             · {label(s.purpose)} · facilitator {s.facilitator_id ? nameOf(s.facilitator_id) : p ? nameOf(p.owner_id) : "—"} ·{" "}
             <span data-testid="live-status">{live === "open" ? "live updates on" : live === "connecting" ? "connecting…" : "offline"}</span>
           </Text>
-          <Group gap={4} mt={4}>
-            {s.participants.map((pt) => (
-              <Badge key={pt.user_id} variant="outline" size="sm" color="gray">
-                {pt.full_name}
-              </Badge>
-            ))}
-          </Group>
+          <PresentPeople people={presence.data} />
         </div>
         {canSteer && (
           <Group>
@@ -411,9 +581,24 @@ export function SessionRoomPage() {
               </Button>
             )}
             {(s.status === "scheduled" || s.status === "live") && (
-              <Button variant="subtle" color="red" onClick={() => transition.mutate("cancel")}>
+              <ConfirmButton
+                variant="subtle"
+                color="red"
+                title={`Cancel "${s.title}"?`}
+                what={
+                  <>
+                    The session ends for everyone{s.status === "live" ? " now, with the board read-only" : ""}: it credits no
+                    minutes to anyone and its {(contributions.data ?? []).length} contributions count for nobody. A cancelled
+                    session cannot be started again.
+                  </>
+                }
+                confirmLabel="Cancel session"
+                onConfirm={() => transition.mutate("cancel")}
+                loading={transition.isPending}
+                data-testid="cancel-session"
+              >
                 Cancel session
-              </Button>
+              </ConfirmButton>
             )}
           </Group>
         )}

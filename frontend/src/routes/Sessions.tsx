@@ -1,4 +1,5 @@
-// Sessions I can see: upcoming and live first, then the completed ones with their outcomes.
+// Sessions I can see, in time order with their project and client: upcoming soonest first,
+// held and cancelled ones newest first, a held one showing when it was held and how long.
 import { Anchor, Group, SegmentedControl, Stack, Table, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -10,12 +11,18 @@ import { Empty } from "../components/states";
 import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { useCursorStack } from "../components/Pager";
-import { absoluteTime, label, minutes, relativeTime } from "../format";
+import { absoluteTime, label, minutes, sessionWhen } from "../format";
 
 export function SessionsPage() {
   const [status, setStatus] = useState("scheduled");
   const pager = useCursorStack();
-  const params = { status: status === "all" ? undefined : (status as "scheduled"), cursor: pager.cursor, limit: 25 };
+  const ahead = status === "scheduled" || status === "live";
+  const params = {
+    status: status === "all" ? undefined : (status as "scheduled"),
+    sort: ahead ? ("scheduled_at" as const) : ("-scheduled_at" as const),
+    cursor: pager.cursor,
+    limit: 25,
+  };
   const sessions = useQuery({
     queryKey: keys.sessions.list(params),
     queryFn: async () => unwrap(await api.GET("/api/v1/sessions", { params: { query: params } })),
@@ -37,11 +44,12 @@ export function SessionsPage() {
       <PagedTable
         query={sessions}
         pager={pager}
-        minWidth={560}
+        minWidth={720}
         empty={<Empty>No {status === "all" ? "" : status} sessions — schedule one from a project.</Empty>}
         head={
           <>
             <Table.Th>Session</Table.Th>
+            <Table.Th>Project · client</Table.Th>
             <Table.Th>Purpose</Table.Th>
             <Table.Th>Status</Table.Th>
             <Table.Th>When</Table.Th>
@@ -55,13 +63,26 @@ export function SessionsPage() {
                 {s.title}
               </Anchor>
             </Table.Td>
+            <Table.Td>
+              <Anchor component={Link} to={`/projects/${s.project_id}`} size="sm">
+                {s.project_title}
+              </Anchor>
+              {s.client_id && (
+                <Text span size="sm" c="dimmed">
+                  {" · "}
+                  <Anchor component={Link} to={`/clients/${s.client_id}`} size="sm" c="dimmed">
+                    {s.client_name}
+                  </Anchor>
+                </Text>
+              )}
+            </Table.Td>
             <Table.Td>{label(s.purpose)}</Table.Td>
             <Table.Td>
               <StatusBadge status={s.status} />
             </Table.Td>
             <Table.Td>
-              <Text size="sm" title={absoluteTime(s.scheduled_at)}>
-                {relativeTime(s.scheduled_at)}
+              <Text size="sm" title={absoluteTime(s.started_at ?? s.scheduled_at)} data-testid="when">
+                {sessionWhen(s)}
               </Text>
             </Table.Td>
             <Table.Td className="num">{minutes(s.timebox_minutes)}</Table.Td>

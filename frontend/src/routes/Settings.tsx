@@ -23,14 +23,17 @@ import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useSearchParams } from "react-router";
+import { checkLength, lengthHint, rule } from "../api/rules";
 import { api } from "../api/client";
 import { keys } from "../api/keys";
 import { unwrap } from "../api/problem";
-import { useMe, useUsers, useUserNames, type Schemas } from "../api/hooks";
+import { useMe, useUsers, useUserNames, type Me, type Schemas } from "../api/hooks";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { UserSelect } from "../components/UserSelect";
 import { applyApiError, notifySaved, showError } from "../components/forms";
-import { IntegrationTabs, IntegrationPanels } from "../features/integrations";
+import { ConfirmButton, ConfirmDialog } from "../components/Confirm";
+import { INTEGRATION_TABS, IntegrationTabs, IntegrationPanels } from "../features/integrations";
 
 export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
@@ -42,6 +45,10 @@ export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: (
       role: "rep" as Schemas["Role"],
       seniority: "mid" as Schemas["Seniority"],
       expertise: [] as string[],
+    },
+    validate: {
+      full_name: (value) => checkLength(value, rule("UserCreate", "full_name")),
+      password: (value) => checkLength(value, rule("UserCreate", "password")),
     },
   });
   const save = useMutation({
@@ -60,7 +67,7 @@ export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: (
         <Stack>
           <TextInput label="Full name" data-autofocus {...form.getInputProps("full_name")} />
           <TextInput label="Email" type="email" {...form.getInputProps("email")} />
-          <PasswordInput label="Initial password" {...form.getInputProps("password")} />
+          <PasswordInput label="Initial password" description={lengthHint(rule("UserCreate", "password"))} {...form.getInputProps("password")} />
           <Group grow>
             <Select label="Role" data={["rep", "manager", "admin"]} allowDeselect={false} {...form.getInputProps("role")} />
             <Select label="Seniority" data={["junior", "mid", "senior"]} allowDeselect={false} {...form.getInputProps("seniority")} />
@@ -85,6 +92,7 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
   const users = useUsers();
   const { data: me } = useMe();
   const [adding, add] = useDisclosure();
+  const [deactivating, setDeactivating] = useState<Schemas["UserRead"] | null>(null);
   const update = useMutation({
     mutationFn: async ({ id, body }: { id: string; body: Schemas["UserUpdate"] }) =>
       unwrap(await api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
@@ -147,7 +155,9 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
                     aria-label={`${u.full_name} active`}
                     checked={u.is_active}
                     disabled={!canEdit || u.id === me?.id}
-                    onChange={(e) => update.mutate({ id: u.id, body: { is_active: e.currentTarget.checked } })}
+                    onChange={(e) =>
+                      e.currentTarget.checked ? update.mutate({ id: u.id, body: { is_active: true } }) : setDeactivating(u)
+                    }
                   />
                 </Table.Td>
               </Table.Tr>
@@ -156,11 +166,24 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
         </Table>
       </Table.ScrollContainer>
       {adding && <UserFormModal opened={adding} onClose={add.close} />}
+      <ConfirmDialog
+        opened={deactivating !== null}
+        title={`Deactivate ${deactivating?.full_name ?? ""}?`}
+        confirmLabel="Deactivate"
+        onClose={() => setDeactivating(null)}
+        onConfirm={() => {
+          if (deactivating) update.mutate({ id: deactivating.id, body: { is_active: false } });
+          setDeactivating(null);
+        }}
+      >
+        {deactivating?.full_name} is signed out everywhere and can no longer sign in; their API keys stop working. Their projects,
+        sessions and ledger minutes stay, and an admin can switch them back on.
+      </ConfirmDialog>
     </Stack>
   );
 }
 
-function TeamFormModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+function TeamFormModal({ opened, onClose, pickManager }: { opened: boolean; onClose: () => void; pickManager: boolean }) {
   const queryClient = useQueryClient();
   const users = useUsers();
   const form = useForm({
@@ -182,7 +205,8 @@ function TeamFormModal({ opened, onClose }: { opened: boolean; onClose: () => vo
         <Stack>
           <TextInput label="Name" data-autofocus {...form.getInputProps("name")} />
           <Textarea label="Description" {...form.getInputProps("description")} />
-          <UserSelect label="Manager" placeholder="Me" clearable {...form.getInputProps("manager_id")} />
+          {/* A manager's new team is their own; only admins hand it to someone else. */}
+          {pickManager && <UserSelect label="Manager" placeholder="Me" clearable {...form.getInputProps("manager_id")} />}
           <MultiSelect
             label="Members"
             searchable
@@ -203,10 +227,11 @@ function TeamFormModal({ opened, onClose }: { opened: boolean; onClose: () => vo
   );
 }
 
-function TeamCard({ team }: { team: Schemas["TeamRead"] }) {
+function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boolean }) {
   const queryClient = useQueryClient();
   const nameOf = useUserNames();
   const [adding, setAdding] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<Schemas["TeamRead"]["members"][number] | null>(null);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: keys.teams.all });
   const addMember = useMutation({
     mutationFn: async (userId: string) =>
@@ -227,8 +252,16 @@ function TeamCard({ team }: { team: Schemas["TeamRead"] }) {
     onSuccess: invalidate,
     onError: (e) => showError(e),
   });
+  const deleteTeam = useMutation({
+    mutationFn: async () => unwrap(await api.DELETE("/api/v1/teams/{team_id}", { params: { path: { team_id: team.id } } })),
+    onSuccess: () => {
+      notifySaved(`Team ${team.name} deleted`);
+      invalidate();
+    },
+    onError: (e) => showError(e),
+  });
   return (
-    <Card withBorder>
+    <Card withBorder data-testid="team-card">
       <Group justify="space-between">
         <div>
           <Title order={4}>{team.name}</Title>
@@ -236,7 +269,27 @@ function TeamCard({ team }: { team: Schemas["TeamRead"] }) {
             Manager {nameOf(team.manager_id)} · {team.description}
           </Text>
         </div>
-        <Badge variant="light">{team.members.length} people</Badge>
+        <Group gap="xs">
+          <Badge variant="light">{team.members.length} people</Badge>
+          {canEdit && (
+            <ConfirmButton
+              size="compact-xs"
+              variant="subtle"
+              color="red"
+              title={`Delete the team "${team.name}"?`}
+              what={
+                <>
+                  The team and its list of {team.members.length} people go; the people, their projects and the ledger stay.
+                  Managers no longer see this team's filter.
+                </>
+              }
+              confirmLabel="Delete team"
+              onConfirm={() => deleteTeam.mutate()}
+            >
+              Delete team
+            </ConfirmButton>
+          )}
+        </Group>
       </Group>
       <Group gap={6} mt="xs">
         {team.members.map((m) => (
@@ -244,67 +297,111 @@ function TeamCard({ team }: { team: Schemas["TeamRead"] }) {
             key={m.user_id}
             variant="outline"
             rightSection={
-              <CloseButton size="xs" aria-label={`Remove ${m.full_name} from ${team.name}`} onClick={() => removeMember.mutate(m.user_id)} />
+              canEdit ? <CloseButton size="xs" aria-label={`Remove ${m.full_name} from ${team.name}`} onClick={() => setRemoving(m)} /> : undefined
             }
           >
             {m.full_name} · {m.seniority}
           </Badge>
         ))}
       </Group>
-      <Group mt="xs" align="flex-end">
-        <UserSelect size="xs" placeholder="Add a member" value={adding} onChange={setAdding} aria-label={`Add a member to ${team.name}`} w={220} />
-        <Button size="xs" variant="light" disabled={!adding} onClick={() => adding && addMember.mutate(adding)} loading={addMember.isPending}>
-          Add
-        </Button>
-      </Group>
+      {canEdit && (
+        <Group mt="xs" align="flex-end">
+          <UserSelect size="xs" placeholder="Add a member" value={adding} onChange={setAdding} aria-label={`Add a member to ${team.name}`} w={220} />
+          <Button size="xs" variant="light" disabled={!adding} onClick={() => adding && addMember.mutate(adding)} loading={addMember.isPending}>
+            Add
+          </Button>
+        </Group>
+      )}
+      <ConfirmDialog
+        opened={removing !== null}
+        title={`Remove ${removing?.full_name ?? ""} from ${team.name}?`}
+        confirmLabel="Remove from team"
+        loading={removeMember.isPending}
+        onClose={() => setRemoving(null)}
+        onConfirm={() => {
+          if (removing) removeMember.mutate(removing.user_id);
+          setRemoving(null);
+        }}
+      >
+        {removing?.full_name} leaves the team: {nameOf(team.manager_id)} no longer sees them among the team's people. Their
+        projects, sessions and ledger minutes stay.
+      </ConfirmDialog>
     </Card>
   );
 }
 
-function TeamsPanel() {
+function TeamsPanel({ me }: { me: Me }) {
   const [creating, create] = useDisclosure();
+  const isAdmin = me.role === "admin";
+  const isStaff = isAdmin || me.role === "manager";
   const teams = useQuery({
     queryKey: keys.teams.all,
     queryFn: async () => unwrap(await api.GET("/api/v1/teams", { params: { query: { limit: 200 } } })).items,
   });
   return (
     <Stack>
-      <Group justify="flex-end">
-        <Button onClick={create.open}>New team</Button>
-      </Group>
+      {isStaff && (
+        <Group justify="flex-end">
+          <Button onClick={create.open}>New team</Button>
+        </Group>
+      )}
       <QueryState query={teams} retry>
         {(teamList) =>
           teamList.length ? (
-            teamList.map((t) => <TeamCard key={t.id} team={t} />)
+            // Admins change every team, a manager the teams they manage (as the API allows).
+            teamList.map((t) => <TeamCard key={t.id} team={t} canEdit={isAdmin || (me.role === "manager" && t.manager_id === me.id)} />)
           ) : (
-            <Empty>No teams yet — create one and pick its manager.</Empty>
+            <Empty>{isStaff ? "No teams yet — create one and pick its manager." : "No teams yet."}</Empty>
           )}
       </QueryState>
-      {creating && <TeamFormModal opened={creating} onClose={create.close} />}
+      {creating && <TeamFormModal opened={creating} onClose={create.close} pickManager={isAdmin} />}
     </Stack>
   );
 }
 
+const TAB_LABELS: Record<string, string> = { users: "People", teams: "Teams" };
+
+/** The tabs a role can use, the first being where Settings opens. */
+export function settingsTabs(role: Schemas["Role"]): string[] {
+  if (role === "admin") return ["users", "teams", ...INTEGRATION_TABS];
+  return ["teams", "users"];
+}
+
 export function SettingsPage() {
-  const { data: me } = useMe();
-  const isAdmin = me?.role === "admin";
+  const me = useMe();
+  const [params, setParams] = useSearchParams();
   return (
     <Stack>
       <Title order={2}>Settings</Title>
-      <Tabs defaultValue={isAdmin ? "users" : "teams"} keepMounted={false}>
-        <Tabs.List>
-          <Tabs.Tab value="users">People</Tabs.Tab>
-          <Tabs.Tab value="teams">Teams</Tabs.Tab>
-          {isAdmin && <IntegrationTabs />}
-        </Tabs.List>
-        <Tabs.Panel value="users" pt="md">
-          <UsersPanel canEdit={isAdmin} />
-        </Tabs.Panel>
-        <Tabs.Panel value="teams" pt="md">
-          <TeamsPanel />
-        </Tabs.Panel>
-        {isAdmin && <IntegrationPanels />}
-      </Tabs>
+      <QueryState query={me}>
+        {(person) => {
+          const tabs = settingsTabs(person.role);
+          const asked = params.get("tab");
+          const tab = asked && tabs.includes(asked) ? asked : tabs[0];
+          const isAdmin = person.role === "admin";
+          return (
+            <Tabs value={tab} onChange={(value) => value && setParams({ tab: value }, { replace: true })} keepMounted={false}>
+              <Tabs.List>
+                {tabs
+                  .filter((value) => value in TAB_LABELS)
+                  .map((value) => (
+                    <Tabs.Tab key={value} value={value}>
+                      {TAB_LABELS[value]}
+                    </Tabs.Tab>
+                  ))}
+                {isAdmin && <IntegrationTabs />}
+              </Tabs.List>
+              <Tabs.Panel value="users" pt="md">
+                <UsersPanel canEdit={isAdmin} />
+              </Tabs.Panel>
+              <Tabs.Panel value="teams" pt="md">
+                <TeamsPanel me={person} />
+              </Tabs.Panel>
+              {isAdmin && <IntegrationPanels />}
+            </Tabs>
+          );
+        }}
+      </QueryState>
     </Stack>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { screen } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import { TeamPage } from "./Team";
 import { json, renderWithProviders } from "../test/render";
 import { setTokens } from "../api/tokens";
@@ -33,7 +33,38 @@ const dashboard = {
       { project_id: "p2", title: "Baltic", budget_minutes: 100, minutes_used: 120, burn_warning: "over_100" },
       { project_id: "p3", title: "Nordwind", budget_minutes: 100, minutes_used: 10, burn_warning: "none" },
     ],
-    overdue_action_items: [{ id: "a1", title: "Draft the ROI one-pager", assignee_id: "u1", due_date: "2026-11-01", project_id: "p1", status: "open" }],
+    helper_burn: [
+      {
+        user_id: "u1",
+        full_name: "Priya",
+        projects: 2,
+        budget_minutes: 120,
+        minutes_used: 130,
+        projects_over_budget: 1,
+        burn_warning: "over_100",
+        seats: [
+          { project_id: "p2", title: "Baltic", budget_minutes: 60, minutes_used: 100, burn_warning: "over_100" },
+          { project_id: "p1", title: "Helix deal", budget_minutes: 60, minutes_used: 30, burn_warning: "none" },
+        ],
+      },
+      { user_id: "u2", full_name: "Tom", projects: 1, budget_minutes: 60, minutes_used: 5, projects_over_budget: 0, burn_warning: "none", seats: [] },
+    ],
+    stalled_projects: [
+      {
+        project_id: "p9",
+        title: "Quiet Corp",
+        client_name: "Quiet GmbH",
+        owner_id: "u1",
+        last_activity_at: "2026-10-01T10:00:00Z",
+        next_session_at: null,
+        overdue_action_items: 2,
+        reasons: ["idle", "overdue_actions"],
+      },
+    ],
+    stall_days: 14,
+    overdue_action_items: [
+      { id: "a1", title: "Draft the ROI one-pager", assignee_id: "u1", due_date: "2026-11-01", project_id: "p1", project_title: "Helix deal", status: "open" },
+    ],
     overdue_count: 1,
     sessions_per_week: [
       { week_start: "2026-11-09", sessions: 2 },
@@ -62,9 +93,39 @@ describe("TeamPage", () => {
     expect(screen.getByText("6 of 10 completed sessions mixed junior and senior people.")).toBeTruthy();
     expect(screen.getByText("Draft the ROI one-pager")).toBeTruthy();
     const bars = Object.fromEntries(
-      ["Helix deal", "Baltic", "Nordwind"].map((title) => [title, screen.getByText(title).closest("[data-burn]")?.getAttribute("data-burn")]),
+      ["Helix deal", "Baltic", "Nordwind"].map((title) => [
+        title,
+        within(screen.getByTestId("project-burn")).getByText(title).closest("[data-burn]")?.getAttribute("data-burn"),
+      ]),
     );
     expect(bars).toEqual({ "Helix deal": "yellow", Baltic: "red", Nordwind: "blue" });
+  });
+
+  it("answers its question: stalled projects and burn per helper, each row opening the project", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: Request) =>
+        input.url.includes("/dashboard") ? json(dashboard) : json({ items: [{ id: "u1", full_name: "Priya Natarajan", is_active: true }], next_cursor: null }),
+      ),
+    );
+    renderWithProviders(<TeamPage />);
+    const stalled = await screen.findByTestId("stalled-projects");
+    const quiet = within(stalled).getByRole("link", { name: "Quiet Corp" });
+    expect(quiet.getAttribute("href")).toBe("/projects/p9");
+    expect(await within(stalled).findByText("Quiet GmbH · owner Priya Natarajan")).toBeTruthy();
+    expect(within(stalled).getByText("idle")).toBeTruthy();
+    expect(within(stalled).getByText("overdue actions")).toBeTruthy();
+
+    const helpers = screen.getAllByTestId("helper-row");
+    expect(helpers).toHaveLength(2);
+    const priya = helpers[0];
+    expect(within(priya).getByText("Priya · 2 projects · over budget on 1")).toBeTruthy();
+    expect(priya.querySelector("[data-burn]")?.getAttribute("data-burn")).toBe("red");
+    expect(within(priya).getByRole("link", { name: /Baltic/ }).getAttribute("href")).toBe("/projects/p2");
+    expect(helpers[1].querySelector("[data-burn]")?.getAttribute("data-burn")).toBe("blue");
+    // Overdue actions name their project.
+    expect(screen.getByRole("link", { name: "Helix deal" }).getAttribute("href")).toBe("/projects/p1");
   });
 
   it("shows the problem detail when the dashboard fails", async () => {

@@ -1,15 +1,102 @@
-// The manager's view: which projects stall, which helpers burn out? Status counts, budget burn,
-// overdue actions, sessions per week, givers and takers, the learning mix.
+// The manager's view: which projects stall, which helpers burn out? Stalled projects and burn
+// per helper first (each row opens the project), then budget burn per project, overdue actions,
+// sessions per week, givers and takers, the learning mix.
 import { Anchor, Badge, Button, Card, Group, RingProgress, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { LineChart } from "@mantine/charts";
 import { Link } from "react-router";
 import { useDashboard } from "../components/AppLayout";
 import { useUserNames, type Schemas } from "../api/hooks";
 import { Empty, ErrorState, Loading } from "../components/states";
-import { BudgetBar } from "../components/BudgetBar";
+import { BudgetBar, burnColour } from "../components/BudgetBar";
 import { StatusBadge } from "../components/StatusBadge";
 import { GiveTakeChart } from "./Ledger";
-import { relativeTime } from "../format";
+import { minutes, relativeTime } from "../format";
+
+const REASONS: Record<Schemas["StalledProject"]["reasons"][number], string> = {
+  idle: "idle",
+  overdue_actions: "overdue actions",
+};
+
+function StalledProjects({ team }: { team: Schemas["TeamOverview"] }) {
+  const nameOf = useUserNames();
+  if (!team.stalled_projects.length) return <Empty>Nothing stalls: every open project moved in the last {team.stall_days} days.</Empty>;
+  return (
+    <Table highlightOnHover data-testid="stalled-projects">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Project</Table.Th>
+          <Table.Th>Last activity</Table.Th>
+          <Table.Th className="num">Overdue</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {team.stalled_projects.map((p) => (
+          <Table.Tr key={p.project_id} data-testid="stalled-row">
+            <Table.Td>
+              <Anchor component={Link} to={`/projects/${p.project_id}`} size="sm">
+                {p.title}
+              </Anchor>
+              <Text size="xs" c="dimmed">
+                {[p.client_name, `owner ${nameOf(p.owner_id)}`].filter(Boolean).join(" · ")}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm" c={p.reasons.includes("idle") ? "orange" : undefined}>
+                {relativeTime(p.last_activity_at)}
+              </Text>
+              {p.next_session_at && (
+                <Text size="xs" c="dimmed">
+                  next session {relativeTime(p.next_session_at)}
+                </Text>
+              )}
+              <Group gap={4}>
+                {p.reasons.map((r) => (
+                  <Badge key={r} size="xs" variant="light" color={r === "idle" ? "orange" : "red"}>
+                    {REASONS[r]}
+                  </Badge>
+                ))}
+              </Group>
+            </Table.Td>
+            <Table.Td className="num">
+              <Text size="sm" c={p.overdue_action_items ? "red" : "dimmed"}>
+                {p.overdue_action_items}
+              </Text>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function HelperBurnList({ helpers }: { helpers: Schemas["HelperBurn"][] }) {
+  if (!helpers.length) return <Empty>No helpers on open projects yet — invite one from a project.</Empty>;
+  return (
+    <Stack gap="md" data-testid="helper-burn">
+      {helpers.map((h) => (
+        <div key={h.user_id} data-testid="helper-row">
+          <BudgetBar
+            used={h.minutes_used}
+            budget={h.budget_minutes}
+            label={`${h.full_name} · ${h.projects} project${h.projects === 1 ? "" : "s"}${
+              h.projects_over_budget ? ` · over budget on ${h.projects_over_budget}` : ""
+            }`}
+          />
+          <Group gap={6} mt={4}>
+            {h.seats.map((seat) => {
+              const colour = burnColour(seat.minutes_used, seat.budget_minutes);
+              return (
+                <Anchor key={seat.project_id} component={Link} to={`/projects/${seat.project_id}`} size="xs" c={colour === "blue" ? "dimmed" : colour}>
+                  {seat.title} {minutes(seat.minutes_used)}/{minutes(seat.budget_minutes)}
+                </Anchor>
+              );
+            })}
+          </Group>
+        </div>
+      ))}
+    </Stack>
+  );
+}
 
 export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
   const nameOf = useUserNames();
@@ -18,6 +105,25 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
   const mix = team.learning_mix;
   return (
     <SimpleGrid cols={{ base: 1, md: 2 }}>
+      <Card withBorder>
+        <Group justify="space-between" mb="xs">
+          <Title order={4}>Stalled projects</Title>
+          <Badge color={team.stalled_projects.length ? "orange" : "green"}>{team.stalled_projects.length}</Badge>
+        </Group>
+        <Text size="xs" c="dimmed" mb="xs">
+          Open, with no session, time logged or action item change for {team.stall_days} days, or with overdue actions.
+        </Text>
+        <StalledProjects team={team} />
+      </Card>
+      <Card withBorder>
+        <Title order={4} mb="xs">
+          Burn per helper
+        </Title>
+        <Text size="xs" c="dimmed" mb="xs">
+          Minutes used against budgets, summed over the open projects each person helps on.
+        </Text>
+        <HelperBurnList helpers={team.helper_burn} />
+      </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
           Projects by status
@@ -68,10 +174,10 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Budget burn
+          Budget burn per project
         </Title>
         {team.budget_burn.length ? (
-          <Stack gap="sm">
+          <Stack gap="sm" data-testid="project-burn">
             {team.budget_burn.map((b) => (
               <Anchor key={b.project_id} component={Link} to={`/projects/${b.project_id}`} underline="never" c="inherit">
                 <BudgetBar used={b.minutes_used} budget={b.budget_minutes} label={b.title} />
@@ -93,8 +199,9 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
               {team.overdue_action_items.map((a) => (
                 <Table.Tr key={a.id}>
                   <Table.Td>
-                    <Anchor component={Link} to={`/projects/${a.project_id}`} size="sm">
-                      {a.title}
+                    <Text size="sm">{a.title}</Text>
+                    <Anchor component={Link} to={`/projects/${a.project_id}`} size="xs" c="dimmed">
+                      {a.project_title}
                     </Anchor>
                   </Table.Td>
                   <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
@@ -123,7 +230,7 @@ export function TeamPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Team</Title>
-        <Button component={Link} to="/settings" variant="default">
+        <Button component={Link} to="/settings?tab=teams" variant="default">
           Rebalance teams
         </Button>
       </Group>
