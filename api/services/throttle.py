@@ -79,7 +79,10 @@ def _advisory_lock_id(counter: _Counter) -> int:
 async def _lock(session: AsyncSession, counters: Iterable[_Counter]) -> None:
     """Serialize the reservations of these counters until the transaction ends."""
     if session.bind.dialect.name != "postgresql":
-        return  # SQLite: BEGIN IMMEDIATE (api/db.py) already made this transaction the writer
+        # SQLite: beginning the transaction is BEGIN IMMEDIATE (api/db.py), which waits to be
+        # the one writer.
+        await session.connection()
+        return
     # Always in the same order, so two reservations sharing counters cannot deadlock.
     for lock_id in sorted(_advisory_lock_id(counter) for counter in counters):
         await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
@@ -111,9 +114,11 @@ async def _reserve(
     Committed at once in a session of its own: the request's transaction lasts as long as
     the password check, and concurrent attempts must see this one before that.
     """
-    now = utcnow()
     async with sessionmaker() as session, session.begin():
         await _lock(session, counters)
+        # Read after the lock: an attempt that waited must not be older than the ones it
+        # waited for (Retry-After is counted from the oldest).
+        now = utcnow()
         for counter in counters:
             await _refuse_when_full(session, counter, now, refusal)
         rows = []
