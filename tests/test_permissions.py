@@ -190,6 +190,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{S}/complete"): Rule("manage", {"summary": "Pilot first"}, consumes=True),
     ("POST", f"{S}/cancel"): Rule("manage", consumes=True),
     ("GET", f"{S}/outcome"): Rule("read"),
+    ("GET", f"{S}/presence"): Rule("read"),
     ("GET", f"{S}/contributions"): Rule("read"),
     ("POST", f"{S}/contributions"): Rule("contribute", {"kind": "risk", "body": "Budget freeze"}),
     ("GET", f"{S}/takeaways"): Rule("read"),
