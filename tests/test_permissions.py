@@ -196,7 +196,6 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{S}/takeaways"): Rule("read"),
     ("POST", f"{S}/takeaways"): Rule("contribute", {"body": "Lead with the numbers"}),
     ("GET", f"{S}/events"): Rule("read"),
-    ("GET", f"{S}/presence"): Rule("read"),
     # contributions
     ("PATCH", C): Rule("manage", {"status": "adopted"}),
     ("POST", f"{C}/vote"): Rule("contribute", params=_not_my_contribution),

@@ -101,28 +101,45 @@ Amount = Annotated[
 ]
 
 
+# Years 2 to 9998 as written. Times and days are shifted by up to 14 hours (the widest UTC
+# offsets) on their way to the database, and a period's end is the midnight after its last
+# day: inside these years that always stays within Python's and the databases' calendar
+# (years 1 to 9999), where 9999-12-31T23:59:59-14:00 overflows once in UTC. pydantic's date
+# types cannot carry a pattern, so the schema says it and a validator checks the same.
+_YEARS_2_TO_9998 = (
+    r"^(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+)
+
+
+def _in_the_years(value: date) -> None:
+    if not 2 <= value.year <= 9998:
+        raise ValueError("must be within the years 0002 to 9998")
+
+
 def _in_utc(value: datetime) -> datetime:
-    # Valid as written, 9999-12-31T23:59:59-14:00 is in year 10000 once in UTC, where every
-    # comparison with a stored time and every database write would overflow (a 500).
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("must fall between years 1 and 9999 once converted to UTC") from None
+    _in_the_years(value)
+    return value.astimezone(UTC)
 
 
-# Every date-time a request carries (bodies and queries): RFC 3339 text with an offset,
-# handed on in UTC (as it is stored), inside the range Python and the databases can hold.
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_in_utc)]
-CalendarDate = Annotated[date, BeforeValidator(_iso_text_only)]
-
-
-def _not_the_calendars_edge(value: date) -> date:
-    # A period's days become instants in the organization's time zone (up to 14 hours from
-    # UTC), its end the midnight after: on the calendar's first or last day either overflows.
-    if not date.min < value < date.max:
-        raise ValueError("must be between 0001-01-02 and 9999-12-30")
+def _in_a_period(value: date) -> date:
+    _in_the_years(value)
     return value
 
 
-# The first or last day of a period (ledger, dashboard): a CalendarDate a day from the edges.
-PeriodDay = Annotated[CalendarDate, AfterValidator(_not_the_calendars_edge)]
+# Every date-time a request carries (bodies and queries): RFC 3339 text with an offset,
+# handed on in UTC (as it is stored).
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_text_only),
+    AfterValidator(_in_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _YEARS_2_TO_9998}),
+]
+CalendarDate = Annotated[date, BeforeValidator(_iso_text_only)]
+# The first or last day of a period (ledger): turned into instants in the organization's
+# time zone, so held to the same years.
+PeriodDay = Annotated[
+    date,
+    BeforeValidator(_iso_text_only),
+    AfterValidator(_in_a_period),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _YEARS_2_TO_9998}),
+]
