@@ -362,6 +362,16 @@ async function scenario(base, receiver) {
   await owner.getByText(`Pull the Q3 downtime figures ${suffix}`).waitFor();
   await shot(owner, "06-outcome");
 
+  await step("the sessions list shows the held session with its project and client", async () => {
+    await owner.getByRole("link", { name: "Sessions" }).click();
+    await owner.getByText("Completed", { exact: true }).click();
+    const row = owner.getByRole("row").filter({ hasText: `Approach for ${clientName}` });
+    await row.getByRole("link", { name: projectTitle }).waitFor();
+    await row.getByRole("link", { name: clientName, exact: true }).waitFor();
+    await row.getByTestId("when").getByText(/^held (just now|\d+ minutes? ago), \d+ min$/).waitFor();
+    await shot(owner, "06b-sessions-held");
+  });
+
   await step("helper reads the outcome and writes a takeaway", async () => {
     await guest.goto(`${roomUrl}/outcome`);
     await guest.getByRole("textbox", { name: "My takeaway" }).fill("Numbers from their own report beat our slides.");

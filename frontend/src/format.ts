@@ -72,7 +72,9 @@ export function sessionWhen(
   now = Date.now(),
 ): string {
   if (s.status === "completed" && s.started_at && s.completed_at) {
-    const held = Math.max(0, Math.round((new Date(s.completed_at).getTime() - new Date(s.started_at).getTime()) / 60_000));
+    // As the API counts held time: to the nearest minute, at least 1 for any time at all.
+    const seconds = (new Date(s.completed_at).getTime() - new Date(s.started_at).getTime()) / 1000;
+    const held = seconds <= 0 ? 0 : Math.max(1, Math.floor(seconds / 60 + 0.5));
     return `held ${relativeTime(s.started_at, now)}, ${minutes(held)}`;
   }
   if (s.status === "live" && s.started_at) return `started ${relativeTime(s.started_at, now)}`;

@@ -47,6 +47,8 @@ describe("sessionWhen", () => {
     });
     expect(sessionWhen(s, now)).toBe("held 3 days ago, 1 h 12 min");
     expect(sessionWhen(sessionRow({ status: "live", started_at: "2026-11-27T11:50:00Z" }), now)).toBe("started 10 minutes ago");
+    const brief = sessionRow({ status: "completed", started_at: "2026-11-27T11:59:00Z", completed_at: "2026-11-27T11:59:25Z" });
+    expect(sessionWhen(brief, now)).toBe("held 1 minute ago, 1 min");
     expect(sessionWhen(sessionRow({ scheduled_at: "2026-11-27T14:00:00Z" }), now)).toBe("in 2 hours");
   });
 });
