@@ -447,14 +447,18 @@ async def _change_password(http, panel: Panel, reader: Actor) -> None:
 )
 async def test_a_stream_ends_within_seconds_when_its_reader_loses_access(fast, lose_access):
     app, url = fast
-    async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=10.0) as http,
+        contextlib.AsyncExitStack() as stack,
+    ):
         panel = await make_panel(http, app)
         sid = (await new_session(http, panel.project_id, panel.owner))["id"]
         person = panel.invited if lose_access is _decline else panel.helper
         tokens = ok(await login(http, person.user["email"]))  # a real sign-in, refresh token too
         reader = Actor(person.user, tokens["access_token"], tokens["refresh_token"])
-        async with listen(http, sid, panel.owner) as room, listen(http, sid, reader) as own:
-            assert joined(await room.next(), panel.owner)
+        async with listen(http, sid, panel.owner) as room:
+            assert joined(await room.next(), panel.owner)  # before the reader opens theirs
+            own = await stack.enter_async_context(listen(http, sid, reader))
             assert joined(await room.next(), reader)
             lost_at = asyncio.get_running_loop().time()
             await lose_access(http, panel, reader)
