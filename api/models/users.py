@@ -68,7 +68,7 @@ class ThrottleScope(enum.StrEnum):
 
 
 class LoginFailure(IdTable, table=True):
-    """A counted attempt in a sliding window (api/services/throttle.py): a failed sign-in, per
+    """A counted attempt in a sliding window (api/kit/throttle.py): a failed sign-in, per
     account and per address, or a sign-up per address (address scope, keys of their own).
 
     Kept in the database (not process memory) so every API replica sees the same count.

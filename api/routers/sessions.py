@@ -22,6 +22,7 @@ from api.deps import (
 )
 from api.errors import problem_responses
 from api.events import StreamWatch
+from api.kit.principal import Caller
 from api.models import (
     Contribution,
     ContributionKind,
@@ -53,7 +54,6 @@ from api.schemas.sessions import (
 from api.services import contributions as contribution_service
 from api.services import sessions as session_service
 from api.services.presence import PresenceTracker
-from api.services.principal import Caller
 
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
 

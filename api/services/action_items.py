@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit, outbox
+from api.kit.principal import Caller
 from api.models import (
     ActionItem,
     ActionItemStatus,
@@ -28,8 +30,6 @@ from api.schemas.sessions import (
     ActionItemUpdate,
     TimeEntryCreate,
 )
-from api.services import audit, outbox
-from api.services.principal import Caller
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch
 from api.services.sessions import SessionAccess, touch_outcome

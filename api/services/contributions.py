@@ -13,6 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api import events
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit
+from api.kit.principal import Caller
 from api.models import (
     Contribution,
     ContributionKind,
@@ -30,8 +32,6 @@ from api.schemas.sessions import (
     ContributionUpdate,
     TakeawayWrite,
 )
-from api.services import audit
-from api.services.principal import Caller
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
 

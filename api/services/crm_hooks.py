@@ -53,6 +53,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from api.errors import AppError, InvalidInput, NotFound, Unauthorized
+from api.kit import outbox
 from api.models import (
     AuditEvent,
     Client,
@@ -69,7 +70,6 @@ from api.models import (
 from api.schemas.base import MAX_AMOUNT, to_cents
 from api.schemas.integrations import HookEventResult
 from api.security import InvalidToken, SecretBox, secrets_match
-from api.services import outbox
 from api.services.projects import owner_seat
 
 TOLERANCE_SECONDS = 5 * 60
