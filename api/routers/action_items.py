@@ -12,15 +12,13 @@ from api.models import ActionItemStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import created
-from api.schemas.sessions import (
+from api.schemas.action_items import (
     ActionItemCreate,
     ActionItemPage,
     ActionItemRead,
     ActionItemUpdate,
-    TimeEntryCreate,
-    TimeEntryPage,
-    TimeEntryRead,
 )
+from api.schemas.time_entries import TimeEntryCreate, TimeEntryPage, TimeEntryRead
 from api.services import action_items as action_item_service
 
 router = APIRouter(prefix=API_PREFIX, tags=["action-items"], responses=problem_responses(401, 422))

@@ -11,13 +11,10 @@ from api.deps import CurrentCaller, SessionDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.base import PeriodDay
-from api.schemas.insight import (
-    Dashboard,
-    LedgerPage,
-    LedgerRow,
-    ProjectProgress,
-    SuggestedHelperList,
-)
+from api.schemas.dashboard import Dashboard
+from api.schemas.ledger import LedgerPage, LedgerRow
+from api.schemas.progress import ProjectProgress
+from api.schemas.suggestions import SuggestedHelperList
 from api.services import dashboard as dashboard_service
 from api.services import ledger as ledger_service
 from api.services import progress as progress_service

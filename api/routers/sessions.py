@@ -34,12 +34,14 @@ from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import created, with_etag
 from api.schemas.base import Timestamp
-from api.schemas.sessions import (
+from api.schemas.contributions import (
     ContributionCreate,
     ContributionPage,
     ContributionRead,
     ContributionUpdate,
-    PresenceList,
+)
+from api.schemas.presence import PresenceList
+from api.schemas.sessions import (
     SessionComplete,
     SessionCreate,
     SessionOutcome,
@@ -47,10 +49,8 @@ from api.schemas.sessions import (
     SessionRead,
     SessionSort,
     SessionUpdate,
-    TakeawayPage,
-    TakeawayRead,
-    TakeawayWrite,
 )
+from api.schemas.takeaways import TakeawayPage, TakeawayRead, TakeawayWrite
 from api.services import contributions as contribution_service
 from api.services import sessions as session_service
 from api.services.presence import PresenceTracker

@@ -24,12 +24,8 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
-from api.schemas.sessions import (
-    ActionItemCreate,
-    ActionItemRead,
-    ActionItemUpdate,
-    TimeEntryCreate,
-)
+from api.schemas.action_items import ActionItemCreate, ActionItemRead, ActionItemUpdate
+from api.schemas.time_entries import TimeEntryCreate
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch
 from api.services.sessions import SessionAccess, touch_outcome

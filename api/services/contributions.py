@@ -26,12 +26,8 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
-from api.schemas.sessions import (
-    ContributionCreate,
-    ContributionRead,
-    ContributionUpdate,
-    TakeawayWrite,
-)
+from api.schemas.contributions import ContributionCreate, ContributionRead, ContributionUpdate
+from api.schemas.takeaways import TakeawayWrite
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
 

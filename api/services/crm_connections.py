@@ -14,7 +14,7 @@ from api.kit import audit
 from api.kit.principal import Caller
 from api.models import CrmConnection, CrmInboundEvent, CrmProvider, utcnow
 from api.pagination import paginate
-from api.schemas.integrations import CrmConnectionCreate
+from api.schemas.crm_connections import CrmConnectionCreate
 from api.security import (
     SecretBox,
     hash_secret,

@@ -68,7 +68,7 @@ from api.models import (
     utcnow,
 )
 from api.schemas.base import MAX_AMOUNT, to_cents
-from api.schemas.integrations import HookEventResult
+from api.schemas.crm_connections import HookEventResult
 from api.security import InvalidToken, SecretBox, secrets_match
 from api.services.projects import owner_seat
 

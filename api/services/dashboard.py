@@ -24,13 +24,12 @@ from api.models import (
     TimeEntry,
     User,
 )
-from api.schemas.insight import (
+from api.schemas.dashboard import (
     ActionItemSummary,
     Dashboard,
     HelperBurn,
     HelperSeat,
     LearningMix,
-    LedgerRow,
     ProjectBurn,
     ProjectSummary,
     SessionSummary,
@@ -39,6 +38,7 @@ from api.schemas.insight import (
     TeamOverview,
     WeekCount,
 )
+from api.schemas.ledger import LedgerRow
 from api.services.ledger import compute_ledger, people_counts, resolve_period
 from api.services.progress import burn_warning
 from api.services.projects import VISIBLE_STATES

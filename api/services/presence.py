@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import events
 from api.models import MastermindSession, PresenceInterval, SessionParticipant, User
-from api.schemas.sessions import PresenceRead
+from api.schemas.presence import PresenceRead
 
 logger = logging.getLogger("api.presence")
 

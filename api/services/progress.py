@@ -19,7 +19,7 @@ from api.models import (
     SessionStatus,
     User,
 )
-from api.schemas.insight import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
+from api.schemas.progress import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
 from api.services.projects import project_access
 from api.services.rollup import organization_zone
 

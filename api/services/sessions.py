@@ -35,12 +35,12 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
+from api.schemas.action_items import ActionItemRead
+from api.schemas.presence import PresenceRead
 from api.schemas.sessions import (
-    ActionItemRead,
     AdoptedContribution,
     AttendanceRead,
     ParticipantRead,
-    PresenceRead,
     SessionComplete,
     SessionCreate,
     SessionOutcome,

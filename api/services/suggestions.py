@@ -31,7 +31,7 @@ from api.models import (
     Seniority,
     User,
 )
-from api.schemas.insight import SuggestedHelper
+from api.schemas.suggestions import SuggestedHelper
 from api.services.ledger import Period, compute_ledger, in_period
 from api.services.projects import project_access
 
