@@ -7,18 +7,10 @@ import uuid
 from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import (
-    CurrentCaller,
-    IdempotencyDep,
-    SessionDep,
-)
+from api.deps import CurrentCaller, IdempotencyDep, SessionDep
 from api.errors import problem_responses
 from api.kit.principal import Caller
-from api.models import (
-    Contribution,
-    ContributionKind,
-    ContributionStatus,
-)
+from api.models import Contribution, ContributionKind, ContributionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import created

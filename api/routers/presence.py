@@ -6,12 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import (
-    ClockDep,
-    CurrentCaller,
-    SessionDep,
-    SettingsDep,
-)
+from api.deps import ClockDep, CurrentCaller, SessionDep, SettingsDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.presence import PresenceList

@@ -22,10 +22,7 @@ from api.deps import (
 )
 from api.errors import problem_responses
 from api.events import StreamWatch
-from api.models import (
-    MastermindSession,
-    SessionStatus,
-)
+from api.models import MastermindSession, SessionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import created, with_etag

@@ -7,10 +7,7 @@ import uuid
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
-from api.deps import (
-    CurrentCaller,
-    SessionDep,
-)
+from api.deps import CurrentCaller, SessionDep
 from api.errors import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX

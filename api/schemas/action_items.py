@@ -8,17 +8,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from api.models import (
-    ActionItemStatus,
-)
+from api.models import ActionItemStatus
 from api.pagination import Page
-from api.schemas.base import (
-    NOT_BLANK,
-    CalendarDate,
-    RequestModel,
-    ResponseModel,
-    Trimmed,
-)
+from api.schemas.base import NOT_BLANK, CalendarDate, RequestModel, ResponseModel, Trimmed
 
 
 class ActionItemCreate(RequestModel):

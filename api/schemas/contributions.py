@@ -5,15 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from api.models import (
-    ContributionKind,
-    ContributionStatus,
-)
+from api.models import ContributionKind, ContributionStatus
 from api.pagination import Page
-from api.schemas.base import (
-    RequestModel,
-    ResponseModel,
-)
+from api.schemas.base import RequestModel, ResponseModel
 from api.schemas.sessions import Body
 
 

@@ -7,9 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas.base import (
-    ResponseModel,
-)
+from api.schemas.base import ResponseModel
 
 
 class PresenceRead(ResponseModel):

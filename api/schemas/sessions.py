@@ -9,11 +9,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from api.models import (
-    ContributionKind,
-    SessionPurpose,
-    SessionStatus,
-)
+from api.models import ContributionKind, SessionPurpose, SessionStatus
 from api.pagination import Page
 from api.schemas.action_items import ActionItemRead
 from api.schemas.base import (

@@ -6,10 +6,7 @@ import uuid
 from datetime import datetime
 
 from api.pagination import Page
-from api.schemas.base import (
-    RequestModel,
-    ResponseModel,
-)
+from api.schemas.base import RequestModel, ResponseModel
 from api.schemas.sessions import Body
 
 

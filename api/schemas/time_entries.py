@@ -9,13 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from api.pagination import Page
-from api.schemas.base import (
-    NO_NUL,
-    CalendarDate,
-    RequestModel,
-    ResponseModel,
-    whole_number,
-)
+from api.schemas.base import NO_NUL, CalendarDate, RequestModel, ResponseModel, whole_number
 
 
 class TimeEntryCreate(RequestModel):

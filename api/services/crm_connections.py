@@ -15,12 +15,7 @@ from api.kit.principal import Caller
 from api.models import CrmConnection, CrmInboundEvent, CrmProvider, utcnow
 from api.pagination import paginate
 from api.schemas.crm_connections import CrmConnectionCreate
-from api.security import (
-    SecretBox,
-    hash_secret,
-    new_password_secret,
-    new_webhook_secret,
-)
+from api.security import SecretBox, hash_secret, new_password_secret, new_webhook_secret
 from api.services.clients import active_user_in_organization
 from api.services.crm_hooks import sealing_context
 

@@ -12,11 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import Conflict
 from api.kit import audit
 from api.kit.principal import Caller
-from api.models import (
-    SessionStatus,
-    Takeaway,
-    utcnow,
-)
+from api.models import SessionStatus, Takeaway, utcnow
 from api.pagination import paginate
 from api.schemas.takeaways import TakeawayWrite
 from api.services.sessions import session_access

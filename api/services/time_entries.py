@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import Conflict
 from api.kit import audit
 from api.kit.principal import Caller
-from api.models import (
-    TimeEntry,
-)
+from api.models import TimeEntry
 from api.pagination import paginate
 from api.schemas.time_entries import TimeEntryCreate
 from api.services.projects import project_access

@@ -35,13 +35,7 @@ from standardwebhooks import Webhook
 
 from api.config import Settings
 from api.kit import outbox, ssrf
-from api.models import (
-    DeliveryState,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-    utcnow,
-)
+from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
 from api.services.webhooks import decrypt_secret, envelope, stop_pending
 
