@@ -13,13 +13,7 @@ from api.models import Role
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.schemas.base import NO_NUL
-from api.schemas.users import (
-    CurrentUserRead,
-    UserCreate,
-    UserPage,
-    UserRead,
-    UserUpdate,
-)
+from api.schemas.users import CurrentUserRead, UserCreate, UserPage, UserRead, UserUpdate
 from api.services import users as user_service
 
 router = APIRouter(

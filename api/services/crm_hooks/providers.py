@@ -13,18 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from api.models import (
-    CrmConnection,
-    CrmProvider,
-)
+from api.models import CrmConnection, CrmProvider
 from api.schemas.base import MAX_AMOUNT, to_cents
 
 MAX_TITLE = 200
-
-
 MAX_ID = 200  # crm_inbound_event, client and project external_id
-
-
 MAX_EVENT_TYPE = 80  # crm_inbound_event.event_type
 
 
@@ -70,21 +63,13 @@ def _crm_id(value: str | int) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 # Every text taken from a body is stored somewhere, or compared with stored text.
 Text = Annotated[str, AfterValidator(_storable)]
-
-
 # Ids are stored in columns of MAX_ID characters: a longer one is refused, never cut, since
 # two ids cut to the same prefix would make a new event look like a replay of another.
 CrmId = Annotated[Text | int, AfterValidator(_crm_id)]
-
-
 # Pipedrive's ids are integers; these fit PostgreSQL's bigint, and so the id columns.
 PipedriveId = Annotated[int, Field(ge=0, le=2**63 - 1)]
-
-
 # Rounded to cents as the column stores it (a tiny amount like 1E-999999 becomes 0.00).
 Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT), AfterValidator(to_cents)]
 

@@ -15,18 +15,11 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from api.errors import Unauthorized
-from api.models import (
-    CrmConnection,
-    CrmProvider,
-)
+from api.models import CrmConnection, CrmProvider
 from api.security import InvalidToken, SecretBox, secrets_match
 
 TOLERANCE_SECONDS = 5 * 60
-
-
 BAD_SIGNATURE = "The request's signature or credentials do not verify"
-
-
 # HubSpot decodes these in the URI before signing (its v3 validation guide).
 _HUBSPOT_DECODED = {
     "%3A": ":",
