@@ -21,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlmodel import col
 
 from api.config import Settings, get_settings
 
@@ -275,7 +276,7 @@ async def _rebuild_ledger(settings: Settings, *, check_only: bool) -> list[str]:
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker() as session:
             organizations = (
-                await session.execute(select(Organization.id, Organization.name))
+                await session.execute(select(col(Organization.id), col(Organization.name)))
             ).all()
             facts = sum(
                 [

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api.models import (
     ActionItem,
@@ -139,13 +140,13 @@ async def seed_demo(
     now = datetime.now(UTC).replace(microsecond=0)
     today = today or now.date()
     async with sessionmaker() as session, session.begin():
-        existing = await session.scalar(select(User).where(User.email == _email(PEOPLE[0][0])))
+        existing = await session.scalar(select(User).where(col(User.email) == _email(PEOPLE[0][0])))
         if existing is not None:
             users = (
                 await session.scalars(
                     select(User)
-                    .where(User.organization_id == existing.organization_id)
-                    .order_by(User.created_at)
+                    .where(col(User.organization_id) == existing.organization_id)
+                    .order_by(col(User.created_at))
                 )
             ).all()
             return DemoResult(

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session as SyncSession
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.pool import NullPool
+from sqlmodel import col
 
 from api.models import MastermindSession, SessionEvent
 from api.user_cache import CHANNEL as USER_CHANNEL
@@ -91,11 +92,14 @@ async def publish(
     """Record an event in the current transaction; listeners get it once it commits."""
     seq = await session.scalar(
         update(MastermindSession)
-        .where(MastermindSession.id == session_id)
+        .where(col(MastermindSession.id) == session_id)
         # An event is not an edit of the session: keep updated_at (and so its ETag and its
         # place in the outcomes feed) unchanged.
-        .values(event_seq=MastermindSession.event_seq + 1, updated_at=MastermindSession.updated_at)
-        .returning(MastermindSession.event_seq)
+        .values(
+            event_seq=col(MastermindSession.event_seq) + 1,
+            updated_at=col(MastermindSession.updated_at),
+        )
+        .returning(col(MastermindSession.event_seq))
     )
     payload = orjson.loads(orjson.dumps(payload, default=str))
     session.add(
@@ -240,8 +244,8 @@ async def events_since(
     async with sessionmaker() as session:
         rows = await session.scalars(
             select(SessionEvent)
-            .where(SessionEvent.session_id == session_id, SessionEvent.seq > after_seq)
-            .order_by(SessionEvent.seq)
+            .where(col(SessionEvent.session_id) == session_id, col(SessionEvent.seq) > after_seq)
+            .order_by(col(SessionEvent.seq))
         )
         return [LiveEvent(row.session_id, row.seq, row.type, row.payload) for row in rows]
 

@@ -31,6 +31,7 @@ from prometheus_client import (
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
 from sqlalchemy import func, select
+from sqlmodel import col
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import NotFound, Unauthorized
@@ -133,7 +134,7 @@ async def read_outbox_backlog(app: FastAPI) -> int | None:
             return await session.scalar(
                 select(func.count())
                 .select_from(WebhookDelivery)
-                .where(WebhookDelivery.state == DeliveryState.pending)
+                .where(col(WebhookDelivery.state) == DeliveryState.pending)
             )
     except Exception as exc:  # a scrape must not fail because the database is down
         logger.warning("outbox backlog not read: %s", type(exc).__name__)

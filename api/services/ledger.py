@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.models import ActivityRollup, Grain, HelpRollup, Team, TeamMember, User
@@ -103,13 +104,15 @@ def pairs_in_period(period: Period):  # type: ignore[no-untyped-def]
     """The per-pair month rows with help inside ``period``: whole months as they are, the
     months at either end only if a day bit inside the period is set."""
     first, last = period.since.replace(day=1), period.until.replace(day=1)
-    mask = HelpRollup.days_mask.op("&")
+    mask = col(HelpRollup.days_mask).op("&")
     if first == last:
-        return and_(HelpRollup.month == first, mask(_days(period.since.day, period.until.day)) != 0)
+        return and_(
+            col(HelpRollup.month) == first, mask(_days(period.since.day, period.until.day)) != 0
+        )
     return or_(
-        and_(HelpRollup.month == first, mask(_days(period.since.day, 31)) != 0),
-        and_(HelpRollup.month > first, HelpRollup.month < last),
-        and_(HelpRollup.month == last, mask(_days(1, period.until.day)) != 0),
+        and_(col(HelpRollup.month) == first, mask(_days(period.since.day, 31)) != 0),
+        and_(col(HelpRollup.month) > first, col(HelpRollup.month) < last),
+        and_(col(HelpRollup.month) == last, mask(_days(1, period.until.day)) != 0),
     )
 
 
@@ -123,14 +126,17 @@ async def people_counts(
     counts: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
     rows = pairs_in_period(period)
     for index, (me, other) in enumerate(
-        ((HelpRollup.helper_id, HelpRollup.owner_id), (HelpRollup.owner_id, HelpRollup.helper_id))
+        (
+            (col(HelpRollup.helper_id), col(HelpRollup.owner_id)),
+            (col(HelpRollup.owner_id), col(HelpRollup.helper_id)),
+        )
     ):
         for user_id, people in await session.execute(
             select(me, func.count(other.distinct()))
             .where(
-                HelpRollup.organization_id == organization_id,
+                col(HelpRollup.organization_id) == organization_id,
                 me.in_(user_ids),
-                HelpRollup.minutes > 0,
+                col(HelpRollup.minutes) > 0,
                 rows,
             )
             .group_by(me)
@@ -154,15 +160,15 @@ async def compute_ledger(
         return []
     sums = await session.execute(
         select(
-            ActivityRollup.user_id,
+            col(ActivityRollup.user_id),
             *(func.sum(getattr(ActivityRollup, name)) for name in ACTIVITY_FIELDS),
         )
         .where(
-            ActivityRollup.organization_id == organization_id,
-            ActivityRollup.user_id.in_(user_ids),
+            col(ActivityRollup.organization_id) == organization_id,
+            col(ActivityRollup.user_id).in_(user_ids),
             in_period(ActivityRollup, period),
         )
-        .group_by(ActivityRollup.user_id)
+        .group_by(col(ActivityRollup.user_id))
     )
     figures = {
         user_id: dict(zip(ACTIVITY_FIELDS, (int(v or 0) for v in values), strict=True))
@@ -204,23 +210,29 @@ async def ledger(
     """Admins and managers see everyone (managers may narrow to a team they manage);
     anyone else sees their own row."""
     period = await resolve_period(session, caller.organization_id, since, until)
-    statement = select(User).where(User.organization_id == caller.organization_id)
+    statement = select(User).where(col(User.organization_id) == caller.organization_id)
     if not caller.is_staff:
-        statement = statement.where(User.id == caller.user_id)
+        statement = statement.where(col(User.id) == caller.user_id)
     elif team_id is not None:
         team = await session.scalar(
-            select(Team).where(Team.id == team_id, Team.organization_id == caller.organization_id)
+            select(Team).where(
+                col(Team.id) == team_id, col(Team.organization_id) == caller.organization_id
+            )
         )
         if team is None:
             raise NotFound("Team not found")
         if caller.is_manager and team.manager_id != caller.user_id:
             raise Forbidden("Managers read the ledger of the teams they manage")
         statement = statement.where(
-            User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team.id))
+            col(User.id).in_(
+                select(col(TeamMember.user_id)).where(col(TeamMember.team_id) == team.id)
+            )
         )
     else:
-        statement = statement.where(User.is_active.is_(True))
-    users = list((await session.scalars(statement.order_by(User.full_name, User.id))).all())
+        statement = statement.where(col(User.is_active).is_(True))
+    users = list(
+        (await session.scalars(statement.order_by(col(User.full_name), col(User.id)))).all()
+    )
     return period, await compute_ledger(
         session, organization_id=caller.organization_id, users=users, period=period
     )

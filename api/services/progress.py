@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.models import (
     ActionItem,
@@ -42,11 +43,13 @@ async def project_progress(
     zone = await organization_zone(session, project.organization_id)
     today = datetime.now(zone).date()
     members = await session.execute(
-        select(ProjectMember, User.full_name)
-        .join(User, User.id == ProjectMember.user_id)
-        .where(ProjectMember.project_id == project.id)
+        select(ProjectMember, col(User.full_name))
+        .join(User, col(User.id) == ProjectMember.user_id)
+        .where(col(ProjectMember.project_id) == project.id)
         .order_by(
-            case((ProjectMember.role == MemberRole.owner, 0), else_=1), User.full_name, User.id
+            case((col(ProjectMember.role) == MemberRole.owner, 0), else_=1),
+            col(User.full_name),
+            col(User.id),
         )
     )
     member_rows = [
@@ -63,16 +66,16 @@ async def project_progress(
     ]
     session_counts: dict[SessionStatus, int] = defaultdict(int)
     for status, count in await session.execute(
-        select(MastermindSession.status, func.count())
-        .where(MastermindSession.project_id == project.id)
-        .group_by(MastermindSession.status)
+        select(col(MastermindSession.status), func.count())
+        .where(col(MastermindSession.project_id) == project.id)
+        .group_by(col(MastermindSession.status))
     ):
         session_counts[status] = count
     overdue = case(
         (
-            (ActionItem.status == ActionItemStatus.open)
-            & (ActionItem.due_date.is_not(None))
-            & (ActionItem.due_date < today),
+            (col(ActionItem.status) == ActionItemStatus.open)
+            & (col(ActionItem.due_date).is_not(None))
+            & (col(ActionItem.due_date) < today),
             1,
         ),
         else_=0,
@@ -80,9 +83,9 @@ async def project_progress(
     items: dict[ActionItemStatus, int] = defaultdict(int)
     overdue_count = 0
     for status, count, late in await session.execute(
-        select(ActionItem.status, func.count(), func.sum(overdue))
-        .where(ActionItem.project_id == project.id)
-        .group_by(ActionItem.status)
+        select(col(ActionItem.status), func.count(), func.sum(overdue))
+        .where(col(ActionItem.project_id) == project.id)
+        .group_by(col(ActionItem.status))
     ):
         items[status] = count
         overdue_count += int(late or 0)

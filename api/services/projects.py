@@ -27,6 +27,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.models import (
@@ -138,10 +139,11 @@ async def project_access(
             .outerjoin(
                 ProjectMember,
                 and_(
-                    ProjectMember.project_id == Project.id, ProjectMember.user_id == caller.user_id
+                    col(ProjectMember.project_id) == Project.id,
+                    col(ProjectMember.user_id) == caller.user_id,
                 ),
             )
-            .where(Project.id == project_id)
+            .where(col(Project.id) == project_id)
         )
     ).first()
     if row is None:
@@ -214,8 +216,8 @@ async def _hand_over(
     rows = (
         await session.scalars(
             select(ProjectMember).where(
-                ProjectMember.project_id == project.id,
-                ProjectMember.user_id.in_([project.owner_id, new_owner_id]),
+                col(ProjectMember.project_id) == project.id,
+                col(ProjectMember.user_id).in_([project.owner_id, new_owner_id]),
             )
         )
     ).all()
@@ -456,12 +458,12 @@ async def list_members(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[list[MemberRead], str | None]:
     access = await project_access(session=session, caller=caller, project_id=project_id)
-    statement = select(ProjectMember).where(ProjectMember.project_id == access.project.id)
+    statement = select(ProjectMember).where(col(ProjectMember.project_id) == access.project.id)
     members, next_cursor = await paginate(
         session,
         statement,
-        time_column=ProjectMember.created_at,
-        id_column=ProjectMember.id,
+        time_column=col(ProjectMember.created_at),
+        id_column=col(ProjectMember.id),
         limit=limit,
         cursor=cursor,
     )
@@ -470,7 +472,7 @@ async def list_members(
         users = {
             u.id: u
             for u in await session.scalars(
-                select(User).where(User.id.in_([m.user_id for m in members]))
+                select(User).where(col(User.id).in_([m.user_id for m in members]))
             )
         }
     return [_member_read(m, users[m.user_id]) for m in members], next_cursor
@@ -481,7 +483,7 @@ async def _member(
 ) -> ProjectMember | None:
     return await session.scalar(
         select(ProjectMember).where(
-            ProjectMember.project_id == project_id, ProjectMember.user_id == user_id
+            col(ProjectMember.project_id) == project_id, col(ProjectMember.user_id) == user_id
         )
     )
 

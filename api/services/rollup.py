@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.models import (
     ActivityRollup,
@@ -69,7 +70,7 @@ async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -
     if cached is not None and cached[1] > time.monotonic():
         return cached[0]
     name = await session.scalar(
-        select(Organization.time_zone).where(Organization.id == organization_id)
+        select(col(Organization.time_zone)).where(col(Organization.id) == organization_id)
     )
     try:
         zone = ZoneInfo(name or "UTC")
@@ -278,17 +279,17 @@ async def expected_rollups(
 
     attendance = (
         select(
-            SessionParticipant.user_id,
-            SessionParticipant.project_owner_id,
-            SessionParticipant.attended_minutes,
-            MastermindSession.project_id,
-            MastermindSession.completed_at,
+            col(SessionParticipant.user_id),
+            col(SessionParticipant.project_owner_id),
+            col(SessionParticipant.attended_minutes),
+            col(MastermindSession.project_id),
+            col(MastermindSession.completed_at),
         )
-        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
+        .join(MastermindSession, col(MastermindSession.id) == SessionParticipant.session_id)
         .where(
-            MastermindSession.organization_id == organization_id,
-            MastermindSession.status == SessionStatus.completed,
-            SessionParticipant.attended_minutes > 0,
+            col(MastermindSession.organization_id) == organization_id,
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(SessionParticipant.attended_minutes) > 0,
         )
         .execution_options(yield_per=STREAM_ROWS)
     )
@@ -307,13 +308,13 @@ async def expected_rollups(
 
     entries = (
         select(
-            TimeEntry.user_id,
-            TimeEntry.project_owner_id,
-            TimeEntry.minutes,
-            TimeEntry.project_id,
-            TimeEntry.spent_on,
+            col(TimeEntry.user_id),
+            col(TimeEntry.project_owner_id),
+            col(TimeEntry.minutes),
+            col(TimeEntry.project_id),
+            col(TimeEntry.spent_on),
         )
-        .where(TimeEntry.organization_id == organization_id)
+        .where(col(TimeEntry.organization_id) == organization_id)
         .execution_options(yield_per=STREAM_ROWS)
     )
     async for rows in (await session.stream(entries)).partitions():
@@ -328,11 +329,11 @@ async def expected_rollups(
         tick(len(rows))
 
     contributions = (
-        select(Contribution.author_id, Contribution.created_at, Contribution.status)
-        .join(MastermindSession, MastermindSession.id == Contribution.session_id)
+        select(col(Contribution.author_id), col(Contribution.created_at), col(Contribution.status))
+        .join(MastermindSession, col(MastermindSession.id) == Contribution.session_id)
         .where(
-            Contribution.organization_id == organization_id,
-            MastermindSession.status != SessionStatus.cancelled,
+            col(Contribution.organization_id) == organization_id,
+            col(MastermindSession.status) != SessionStatus.cancelled,
         )
         .execution_options(yield_per=STREAM_ROWS)
     )
@@ -346,9 +347,11 @@ async def expected_rollups(
             )
         tick(len(rows))
 
-    completed = select(MastermindSession.completed_at, MastermindSession.mixed_seniority).where(
-        MastermindSession.organization_id == organization_id,
-        MastermindSession.status == SessionStatus.completed,
+    completed = select(
+        col(MastermindSession.completed_at), col(MastermindSession.mixed_seniority)
+    ).where(
+        col(MastermindSession.organization_id) == organization_id,
+        col(MastermindSession.status) == SessionStatus.completed,
     )
     for completed_at, mixed in await session.execute(completed):
         batch.add_session(day=local_day(completed_at, zone), mixed=bool(mixed))
@@ -358,8 +361,8 @@ async def expected_rollups(
     members = {
         (project_id, user_id)
         for project_id, user_id in await session.execute(
-            select(ProjectMember.project_id, ProjectMember.user_id).where(
-                ProjectMember.organization_id == organization_id
+            select(col(ProjectMember.project_id), col(ProjectMember.user_id)).where(
+                col(ProjectMember.organization_id) == organization_id
             )
         )
     }
@@ -376,29 +379,34 @@ async def stored_rollups(session: AsyncSession, organization_id: uuid.UUID) -> E
     """The rollup rows as they are stored now, in the shape of ``expected_rollups``."""
     help_rows = await session.execute(
         select(
-            HelpRollup.month,
-            HelpRollup.helper_id,
-            HelpRollup.owner_id,
-            HelpRollup.minutes,
-            HelpRollup.days_mask,
-        ).where(HelpRollup.organization_id == organization_id, HelpRollup.minutes != 0)
+            col(HelpRollup.month),
+            col(HelpRollup.helper_id),
+            col(HelpRollup.owner_id),
+            col(HelpRollup.minutes),
+            col(HelpRollup.days_mask),
+        ).where(col(HelpRollup.organization_id) == organization_id, col(HelpRollup.minutes) != 0)
     )
     activity_rows = await session.execute(
         select(
-            ActivityRollup.grain,
-            ActivityRollup.bucket,
-            ActivityRollup.user_id,
+            col(ActivityRollup.grain),
+            col(ActivityRollup.bucket),
+            col(ActivityRollup.user_id),
             *(getattr(ActivityRollup, name) for name in ACTIVITY_FIELDS),
-        ).where(ActivityRollup.organization_id == organization_id)
+        ).where(col(ActivityRollup.organization_id) == organization_id)
     )
     session_rows = await session.execute(
-        select(SessionRollup.day, *(getattr(SessionRollup, name) for name in SESSION_FIELDS)).where(
-            SessionRollup.organization_id == organization_id
-        )
+        select(
+            col(SessionRollup.day), *(getattr(SessionRollup, name) for name in SESSION_FIELDS)
+        ).where(col(SessionRollup.organization_id) == organization_id)
     )
     members = await session.execute(
-        select(ProjectMember.project_id, ProjectMember.user_id, ProjectMember.minutes_used).where(
-            ProjectMember.organization_id == organization_id, ProjectMember.minutes_used != 0
+        select(
+            col(ProjectMember.project_id),
+            col(ProjectMember.user_id),
+            col(ProjectMember.minutes_used),
+        ).where(
+            col(ProjectMember.organization_id) == organization_id,
+            col(ProjectMember.minutes_used) != 0,
         )
     )
     activity = {}
@@ -440,7 +448,7 @@ async def rebuild(session: AsyncSession, organization_id: uuid.UUID, expected: E
         await session.execute(sa.delete(table).where(table.organization_id == organization_id))
     await session.execute(
         sa.update(ProjectMember)
-        .where(ProjectMember.organization_id == organization_id)
+        .where(col(ProjectMember.organization_id) == organization_id)
         .values(minutes_used=0)
     )
     batch = RollupBatch(organization_id)
@@ -457,36 +465,43 @@ async def fill_missing_facts(session: AsyncSession, organization_id: uuid.UUID) 
     """Facts written in bulk (the demo, benchmark seeds) may lack what the services record
     at write time: the project owner then, and the learning-mix flag. Take the current
     owner and the current seniorities, the best there is."""
-    owner = select(Project.owner_id).where(Project.id == TimeEntry.project_id).scalar_subquery()
+    owner = (
+        select(col(Project.owner_id))
+        .where(col(Project.id) == TimeEntry.project_id)
+        .scalar_subquery()
+    )
     await session.execute(
         sa.update(TimeEntry)
-        .where(TimeEntry.organization_id == organization_id, TimeEntry.project_owner_id.is_(None))
+        .where(
+            col(TimeEntry.organization_id) == organization_id,
+            col(TimeEntry.project_owner_id).is_(None),
+        )
         .values(project_owner_id=owner)
     )
     session_owner = (
-        select(Project.owner_id)
-        .join(MastermindSession, MastermindSession.project_id == Project.id)
-        .where(MastermindSession.id == SessionParticipant.session_id)
+        select(col(Project.owner_id))
+        .join(MastermindSession, col(MastermindSession.project_id) == Project.id)
+        .where(col(MastermindSession.id) == SessionParticipant.session_id)
         .scalar_subquery()
     )
     await session.execute(
         sa.update(SessionParticipant)
         .where(
-            SessionParticipant.organization_id == organization_id,
-            SessionParticipant.project_owner_id.is_(None),
-            SessionParticipant.attended_minutes.is_not(None),
+            col(SessionParticipant.organization_id) == organization_id,
+            col(SessionParticipant.project_owner_id).is_(None),
+            col(SessionParticipant.attended_minutes).is_not(None),
         )
         .values(project_owner_id=session_owner)
     )
 
     def attended_by(level: Seniority):  # type: ignore[no-untyped-def]
         return (
-            select(SessionParticipant.session_id)
-            .join(User, User.id == SessionParticipant.user_id)
+            select(col(SessionParticipant.session_id))
+            .join(User, col(User.id) == SessionParticipant.user_id)
             .where(
-                SessionParticipant.session_id == MastermindSession.id,
-                SessionParticipant.attended_minutes > 0,
-                User.seniority == level,
+                col(SessionParticipant.session_id) == MastermindSession.id,
+                col(SessionParticipant.attended_minutes) > 0,
+                col(User.seniority) == level,
             )
             .exists()
         )
@@ -494,9 +509,9 @@ async def fill_missing_facts(session: AsyncSession, organization_id: uuid.UUID) 
     await session.execute(
         sa.update(MastermindSession)
         .where(
-            MastermindSession.organization_id == organization_id,
-            MastermindSession.status == SessionStatus.completed,
-            MastermindSession.mixed_seniority.is_(None),
+            col(MastermindSession.organization_id) == organization_id,
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(MastermindSession.mixed_seniority).is_(None),
         )
         .values(mixed_seniority=and_(attended_by(Seniority.junior), attended_by(Seniority.senior)))
     )
