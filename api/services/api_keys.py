@@ -24,16 +24,19 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.config import Settings
+from api.db import dialect_name
 from api.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from api.models import ApiKey, ApiKeyWindow, Role, User, utcnow
 from api.pagination import paginate
@@ -134,7 +137,7 @@ async def create_api_key(
     return row, key
 
 
-def _organization_keys(caller: Caller):
+def _organization_keys(caller: Caller) -> Select[ApiKey]:
     return select(ApiKey).where(
         col(ApiKey.organization_id) == caller.organization_id, col(ApiKey.revoked_at).is_(None)
     )
@@ -170,7 +173,7 @@ async def revoke_api_key(*, session: AsyncSession, caller: Caller, key_id: uuid.
 # --- authenticating a request ---------------------------------------------------------------
 
 
-def _insert(dialect: str):
+def _insert(dialect: str) -> Callable[[type[ApiKeyWindow]], PgInsert | SqliteInsert]:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
@@ -211,7 +214,7 @@ async def authenticate(
             return Caller(user=user, api_key_id=api_key.id, scopes=frozenset(api_key.scopes))
 
         window = int(now.timestamp()) // WINDOW_SECONDS
-        insert = _insert(session.bind.dialect.name)
+        insert = _insert(dialect_name(session))
         statement = insert(ApiKeyWindow).values(api_key_id=api_key.id, window=window, hits=1)
         hits = await session.scalar(
             statement.on_conflict_do_update(

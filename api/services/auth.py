@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.config import Settings
+from api.db import rowcount
 from api.errors import Conflict, Unauthorized
 from api.models import Organization, RefreshToken, Role, Seniority, User, utcnow
 from api.schemas.auth import RegisterRequest, TokenPair
@@ -118,13 +119,16 @@ async def login(
         sessionmaker=sessionmaker, settings=settings, email=email, address=address
     )
     user = await session.scalar(select(User).where(col(User.email) == email))
-    usable = user is not None and user.is_active
+    usable = user if user is not None and user.is_active else None
     # Always run one argon2 verification, so an unknown email costs the same time.
-    verified = await security.verify_password(password, user.password_hash if usable else None)
-    if not verified:
+    verified = await security.verify_password(password, usable.password_hash if usable else None)
+    # (Without a stored hash nothing verifies: ``usable`` is never None here once verified.)
+    if not verified or usable is None:
         raise Unauthorized(INVALID_CREDENTIALS)  # the reserved attempt stays, as the failure
     await throttle.forget_successful_attempt(session=session, attempt=attempt)
-    return await issue_token_pair(session=session, security=security, settings=settings, user=user)
+    return await issue_token_pair(
+        session=session, security=security, settings=settings, user=usable
+    )
 
 
 async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
@@ -158,7 +162,7 @@ async def refresh(
         )
         .values(used_at=now)
     )
-    if spent.rowcount != 1:
+    if rowcount(spent) != 1:
         stored = await session.scalar(
             select(RefreshToken).where(
                 col(RefreshToken.id) == claims.token_id, col(RefreshToken.token_hash) == token_hash
@@ -173,6 +177,7 @@ async def refresh(
             )
         raise Unauthorized(INVALID_REFRESH)
     stored = await session.get(RefreshToken, claims.token_id)
+    assert stored is not None  # the UPDATE above has just spent it
     user = await session.scalar(
         select(User).where(
             col(User.id) == stored.user_id,

@@ -19,7 +19,7 @@ from api.services.principal import Caller
 from api.services.versioning import ensure_current
 
 
-def readable_clients(caller: Caller) -> Select[tuple[Client]]:
+def readable_clients(caller: Caller) -> Select[Client]:
     return select(Client).where(
         col(Client.organization_id) == caller.organization_id, col(Client.deleted_at).is_(None)
     )
@@ -172,7 +172,7 @@ async def list_clients(
 
 async def present_clients(*, session: AsyncSession, clients: Sequence[Client]) -> list[ClientRead]:
     """Clients with their open-project counts, from one aggregate query for the page."""
-    counts: dict[uuid.UUID, int] = {}
+    counts: dict[uuid.UUID | None, int] = {}
     if clients:
         rows = await session.execute(
             select(col(Project.client_id), func.count())

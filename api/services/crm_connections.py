@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -31,7 +31,7 @@ def _ensure_admin(caller: Caller) -> None:
         raise Forbidden("Only admins manage CRM connections")
 
 
-def readable_connections(caller: Caller):
+def readable_connections(caller: Caller) -> Select[CrmConnection]:
     return select(CrmConnection).where(
         col(CrmConnection.organization_id) == caller.organization_id,
         col(CrmConnection.deleted_at).is_(None),

@@ -33,8 +33,12 @@ Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Tr
 Text = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
 
 
-def _short(limit: int) -> Any:
-    return Annotated[str, Field(max_length=limit, pattern=NO_NUL), Trimmed]
+# Short texts, by their limit (written out: a type built by a function call is opaque to
+# the type checker).
+Short40 = Annotated[str, Field(max_length=40, pattern=NO_NUL), Trimmed]
+Short60 = Annotated[str, Field(max_length=60, pattern=NO_NUL), Trimmed]
+Short120 = Annotated[str, Field(max_length=120, pattern=NO_NUL), Trimmed]
+Short200 = Annotated[str, Field(max_length=200, pattern=NO_NUL), Trimmed]
 
 
 class _Row(BaseModel):
@@ -51,24 +55,24 @@ class ClientRow(_Row):
     """One line of a clients CSV (the columns are the field names)."""
 
     name: Name
-    industry: _short(120) | None = None
+    industry: Short120 | None = None
     status: ClientStatus | None = None
     owner_email: EmailStr | None = None
-    external_source: _short(40) | None = None
-    external_id: _short(200) | None = None
+    external_source: Short40 | None = None
+    external_id: Short200 | None = None
     notes: Text | None = None
 
 
 class ContactRow(_Row):
     """One line of a contacts CSV; the client is named by external id or by name."""
 
-    client_external_id: _short(200) | None = None
-    client_external_source: _short(40) | None = None
-    client_name: _short(200) | None = None
+    client_external_id: Short200 | None = None
+    client_external_source: Short40 | None = None
+    client_name: Short200 | None = None
     name: Name
-    title: _short(200) | None = None
+    title: Short200 | None = None
     email: EmailStr | None = None
-    phone: _short(60) | None = None
+    phone: Short60 | None = None
     buying_role: BuyingRole | None = None
     notes: Text | None = None
 

@@ -10,14 +10,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from api.models import Client, MemberState, Project, ProjectMember, ProjectStatus, User
-from api.pagination import paginate
+from api.pagination import AnySelect, paginate
 from api.schemas.invitations import InvitationRead, InviterRead
 from api.services.principal import Caller
 
 _INVITER = aliased(User)
 
 
-def pending_seats(caller: Caller) -> Select[tuple[ProjectMember]]:
+def pending_seats(caller: Caller) -> Select[ProjectMember]:
     """The one scoping rule: seats of the caller alone, in their organization, still
     invited, on projects that are open (a closed project's offer has nothing left to join)."""
     return (
@@ -37,7 +37,7 @@ async def list_invitations(
 ) -> tuple[list[InvitationRead], str | None]:
     """A page of pending seats, oldest offer first, in one query (project, client and
     inviter joined in)."""
-    statement = (
+    statement: AnySelect = (
         pending_seats(caller)
         .with_only_columns(
             col(ProjectMember.project_id),
@@ -46,11 +46,11 @@ async def list_invitations(
             col(ProjectMember.role),
             col(ProjectMember.budget_minutes),
             col(ProjectMember.invited_by_id),
-            _INVITER.full_name.label("invited_by_name"),
+            col(_INVITER.full_name).label("invited_by_name"),
             col(ProjectMember.invited_at),
         )
         .outerjoin(Client, col(Client.id) == Project.client_id)
-        .outerjoin(_INVITER, _INVITER.id == ProjectMember.invited_by_id)
+        .outerjoin(_INVITER, col(_INVITER.id) == ProjectMember.invited_by_id)
     )
     rows, next_cursor = await paginate(
         session,

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api import events
+from api.db import rowcount
 from api.models import MastermindSession, PresenceInterval, SessionParticipant, User
 from api.schemas.sessions import PresenceRead
 
@@ -306,7 +307,7 @@ class PresenceTracker:
                     .execution_options(synchronize_session=False)
                 )
                 await session.commit()
-            if result.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult
+            if rowcount(result) == 0:
                 # Found stale and closed by another stream (this one was not heard from for
                 # too long): a new interval from now on.
                 self.interval_id = None
@@ -333,7 +334,7 @@ class PresenceTracker:
                         .values(closed_at=now, seen_at=now)
                         .execution_options(synchronize_session=False)
                     )
-                    left = result.rowcount == 1  # type: ignore[attr-defined]  # CursorResult
+                    left = rowcount(result) == 1
                     if left and not await self._others_present(session, now):
                         await self._announce(session, online=False)
                     await session.commit()

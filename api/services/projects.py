@@ -40,6 +40,7 @@ from api.models import (
     User,
     utcnow,
 )
+from api.models.base import table_of
 from api.pagination import keyset_page, page_parameters, paginate, run_page
 from api.schemas.projects import (
     MemberCreate,
@@ -59,8 +60,8 @@ VISIBLE_STATES = (MemberState.invited, MemberState.active)
 
 
 # The tables behind the models, for the Core statements of the hottest reads.
-PROJECT = Project.__table__
-MEMBER = ProjectMember.__table__
+PROJECT = table_of(Project)
+MEMBER = table_of(ProjectMember)
 
 
 def project_visibility(caller: Caller) -> ColumnElement[bool]:
@@ -94,7 +95,7 @@ def _visible_seats(user_id: Any) -> ColumnElement[bool]:
     )
 
 
-def readable_projects(caller: Caller) -> Select[tuple[Project]]:
+def readable_projects(caller: Caller) -> Select[Project]:
     """The projects the caller may read, as entities (see ``project_visibility``)."""
     return select(Project).where(project_visibility(caller))
 

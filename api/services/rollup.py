@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.db import dialect_name
 from api.models import (
     ActivityRollup,
     Contribution,
@@ -45,6 +46,7 @@ from api.models import (
     TimeEntry,
     User,
 )
+from api.models.base import SQLModel, table_of
 
 ACTIVITY_FIELDS = (
     "minutes_given",
@@ -198,7 +200,7 @@ def _sort_key(key: object) -> tuple:
     return tuple(str(part) for part in key) if isinstance(key, tuple) else (str(key),)
 
 
-_MEMBER = ProjectMember.__table__
+_MEMBER = table_of(ProjectMember)
 _ADD_BURN = (
     sa.update(_MEMBER)
     .where(
@@ -207,10 +209,12 @@ _ADD_BURN = (
     )
     .values(minutes_used=_MEMBER.c.minutes_used + sa.bindparam("minutes"))
 )
-_UPSERTS: dict[tuple[str, str], Any] = {}
+_UPSERTS: dict[tuple[str, str], postgresql.Insert | sqlite.Insert] = {}
 
 
-def _upsert(dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _upsert(
+    dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tuple[str, ...]
+) -> postgresql.Insert | sqlite.Insert:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` adding the counters and OR-ing the masks,
     built once per table: executed with a list of rows it compiles once and runs as
     batched VALUES, instead of compiling a new statement for every write."""
@@ -231,15 +235,15 @@ def _upsert(dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tup
 
 async def _add(
     session: AsyncSession,
-    table: type,
-    rows: list[dict],
+    table: type[SQLModel],
+    rows: list[dict[str, Any]],
     counters: Iterable[str],
     masks: Iterable[str] = (),
 ) -> None:
     """Insert the rows, or add their counters to (and OR their masks into) existing ones."""
     if not rows:
         return
-    statement = _upsert(session.bind.dialect.name, table.__table__, tuple(counters), tuple(masks))
+    statement = _upsert(dialect_name(session), table_of(table), tuple(counters), tuple(masks))
     for start in range(0, len(rows), WRITE_CHUNK):
         await session.execute(statement, rows[start : start + WRITE_CHUNK])
 

@@ -65,7 +65,7 @@ _CONTEXT_FIELDS = {"participants", "project_title", "client_id", "client_name"}
 _SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f not in _CONTEXT_FIELDS)
 
 
-def readable_sessions(caller: Caller) -> Select[tuple[MastermindSession]]:
+def readable_sessions(caller: Caller) -> Select[MastermindSession]:
     """Sessions of the projects the caller may read."""
     projects = readable_projects(caller).with_only_columns(col(Project.id))
     return select(MastermindSession).where(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.db import rowcount
 from api.errors import Conflict, Forbidden, NotFound
 from api.models import Role, Team, TeamMember, User, utcnow
 from api.pagination import paginate
@@ -18,7 +19,7 @@ from api.schemas.teams import TeamCreate, TeamMemberRead, TeamRead, TeamUpdate
 from api.services.principal import Caller
 
 
-def readable_teams(caller: Caller) -> Select[tuple[Team]]:
+def readable_teams(caller: Caller) -> Select[Team]:
     return select(Team).where(col(Team.organization_id) == caller.organization_id)
 
 
@@ -76,7 +77,7 @@ async def _name_taken(
     )
     if exclude is not None:
         statement = statement.where(col(Team.id) != exclude)
-    return (await session.scalar(statement)) > 0
+    return (await session.execute(statement)).scalar_one() > 0
 
 
 async def create_team(*, session: AsyncSession, caller: Caller, data: TeamCreate) -> Team:
@@ -159,7 +160,7 @@ async def remove_member(
             col(TeamMember.team_id) == team.id, col(TeamMember.user_id) == user_id
         )
     )
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         raise NotFound("This user is not a member of the team")
     team.updated_at = utcnow()
 

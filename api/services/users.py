@@ -22,7 +22,7 @@ from api.user_cache import note_changed_user
 SELF_EDITABLE = frozenset({"full_name", "expertise", "password", "current_password"})
 
 
-def readable_users(caller: Caller) -> Select[tuple[User]]:
+def readable_users(caller: Caller) -> Select[User]:
     """Everyone in the caller's organization: colleagues must be findable to be invited."""
     return select(User).where(col(User.organization_id) == caller.organization_id)
 
@@ -94,7 +94,8 @@ async def list_users(
 
 
 async def email_taken(*, session: AsyncSession, email: str) -> bool:
-    return (await session.scalar(select(func.count()).where(col(User.email) == email))) > 0
+    count = await session.execute(select(func.count()).where(col(User.email) == email))
+    return count.scalar_one() > 0
 
 
 async def flush_unique_email(session: AsyncSession) -> None:
@@ -134,7 +135,7 @@ async def _count_other_active_admins(session: AsyncSession, user: User) -> int:
         .where(col(Organization.id) == user.organization_id)
         .values(updated_at=col(Organization.updated_at))
     )
-    return await session.scalar(
+    admins = await session.execute(
         select(func.count()).where(
             col(User.organization_id) == user.organization_id,
             col(User.role) == Role.admin,
@@ -142,6 +143,7 @@ async def _count_other_active_admins(session: AsyncSession, user: User) -> int:
             col(User.id) != user.id,
         )
     )
+    return admins.scalar_one()
 
 
 async def revoke_access_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:

@@ -35,6 +35,7 @@ from sqlmodel import col
 from standardwebhooks import Webhook
 
 from api.config import Settings
+from api.db import rowcount
 from api.models import (
     DeliveryState,
     WebhookDelivery,
@@ -308,7 +309,7 @@ class WebhookWorker:
                     )
                 )
                 await stop_pending(session, claim.endpoint_id, "the receiver answered 410 Gone")
-        if result.rowcount == 0:
+        if rowcount(result) == 0:
             # The lease ran out and another worker took the row over: its result stands.
             logger.warning("webhook delivery %s: claim lost before recording", claim.delivery_id)
         logger.info(

@@ -82,7 +82,7 @@ def _ensure_admin(caller: Caller) -> None:
         raise Forbidden("Only admins manage webhooks")
 
 
-def readable_endpoints(caller: Caller) -> Select[tuple[WebhookEndpoint]]:
+def readable_endpoints(caller: Caller) -> Select[WebhookEndpoint]:
     """The one scoping query: the caller's organization's endpoints, for admins."""
     _ensure_admin(caller)
     return select(WebhookEndpoint).where(
