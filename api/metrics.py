@@ -17,6 +17,7 @@ import math
 import os
 import secrets
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -148,7 +149,7 @@ async def _refresh_forever(app: FastAPI) -> None:
 
 
 @contextlib.asynccontextmanager
-async def process_gauges(app: FastAPI):  # type: ignore[no-untyped-def]
+async def process_gauges(app: FastAPI) -> AsyncIterator[None]:
     """In multiprocess mode every worker publishes its own gauges now and then (a scrape
     reaches one worker only); per-process mode reads them at scrape time instead."""
     task = asyncio.create_task(_refresh_forever(app)) if MULTIPROCESS else None

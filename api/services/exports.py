@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -51,7 +51,7 @@ OUTCOME_COLUMNS = (
 _NESTED = {"decisions", "attendance", "adopted_ideas"}
 
 
-def _outcomes(organization_id: uuid.UUID, since: datetime | None):  # type: ignore[no-untyped-def]
+def _outcomes(organization_id: uuid.UUID, since: datetime | None) -> Select[MastermindSession]:
     statement = select(MastermindSession).where(
         col(MastermindSession.organization_id) == organization_id,
         col(MastermindSession.status) == SessionStatus.completed,

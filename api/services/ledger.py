@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -72,24 +72,23 @@ def _month_after(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def in_period(table: type[ActivityRollup], period: Period):  # type: ignore[no-untyped-def]
+def in_period(table: type[ActivityRollup], period: Period) -> ColumnElement[bool]:
     """The activity rows that make up ``period`` exactly: the month rows of the whole
     months inside it, and the day rows of the partial months at either end."""
     first_whole = period.since if period.since.day == 1 else _month_after(period.since)
     # Months that start before this one end on or before ``until``.
     end_whole = (period.until + timedelta(days=1)).replace(day=1)
-    days = and_(
-        table.grain == Grain.day, table.bucket >= period.since, table.bucket <= period.until
-    )
+    grain, bucket = col(table.grain), col(table.bucket)
+    days = and_(grain == Grain.day, bucket >= period.since, bucket <= period.until)
     if first_whole >= end_whole:
         return days
     return or_(
-        and_(table.grain == Grain.month, table.bucket >= first_whole, table.bucket < end_whole),
+        and_(grain == Grain.month, bucket >= first_whole, bucket < end_whole),
         and_(
-            table.grain == Grain.day,
+            grain == Grain.day,
             or_(
-                and_(table.bucket >= period.since, table.bucket < first_whole),
-                and_(table.bucket >= end_whole, table.bucket <= period.until),
+                and_(bucket >= period.since, bucket < first_whole),
+                and_(bucket >= end_whole, bucket <= period.until),
             ),
         ),
     )
@@ -100,7 +99,7 @@ def _days(first: int, last: int) -> int:
     return ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)
 
 
-def pairs_in_period(period: Period):  # type: ignore[no-untyped-def]
+def pairs_in_period(period: Period) -> ColumnElement[bool]:
     """The per-pair month rows with help inside ``period``: whole months as they are, the
     months at either end only if a day bit inside the period is set."""
     first, last = period.since.replace(day=1), period.until.replace(day=1)

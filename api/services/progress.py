@@ -19,7 +19,13 @@ from api.models import (
     SessionStatus,
     User,
 )
-from api.schemas.insight import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
+from api.schemas.insight import (
+    ActionItemCounts,
+    BurnWarning,
+    ProgressMember,
+    ProjectProgress,
+    SessionCounts,
+)
 from api.services.principal import Caller
 from api.services.projects import project_access
 from api.services.rollup import organization_zone
@@ -27,7 +33,7 @@ from api.services.rollup import organization_zone
 WARN_AT = 0.8
 
 
-def burn_warning(used: int, budget: int) -> str:
+def burn_warning(used: int, budget: int) -> BurnWarning:
     if budget <= 0:
         return "none"
     if used >= budget:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Enum,
     Select,
@@ -409,7 +410,8 @@ def _project_page(shape: _PageShape) -> Select[Any]:
     computing its cache key cost more CPU than running it. Every value is a bind parameter
     without a default, so a value left out fails the request instead of reusing another's."""
     columns = PROJECT.c
-    organization_id, caller_id = bindparam("caller_organization_id"), bindparam("caller_id")
+    organization_id: BindParameter[uuid.UUID] = bindparam("caller_organization_id")
+    caller_id: BindParameter[uuid.UUID] = bindparam("caller_id")
     if shape.staff or shape.by_update:
         statement = select(*_PAGE_COLUMNS).where(
             _visibility(shape.staff, organization_id, caller_id)
@@ -584,6 +586,7 @@ async def update_member(
         changes={"user_id": user_id, **changes},
     )
     user = await session.get(User, user_id)
+    assert user is not None  # the member's user: seats reference their users
     return _member_read(member, user)
 
 

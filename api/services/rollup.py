@@ -16,14 +16,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy import and_, select
+from sqlalchemy import Exists, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -120,7 +120,9 @@ class RollupBatch:
         self,
         *,
         helper_id: uuid.UUID,
-        owner_id: uuid.UUID,
+        # None only on a fact a bulk write left without its owner (``fill_missing_facts``
+        # fills those in; until then ``verify_organization`` reports them).
+        owner_id: uuid.UUID | None,
         project_id: uuid.UUID,
         day: date,
         minutes: int,
@@ -263,11 +265,16 @@ class Expected:
 
 
 STREAM_ROWS = 5_000
+# Told how many facts were read so far (the CLI's progress bar).
+Progress = Callable[[int], object]
 
 
 async def expected_rollups(
-    session: AsyncSession, organization_id: uuid.UUID, zone: ZoneInfo, progress=None
-) -> Expected:  # type: ignore[no-untyped-def]
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    zone: ZoneInfo,
+    progress: Progress | None = None,
+) -> Expected:
     """Recompute every rollup of one organization from its facts, streaming them.
 
     ``progress(n)`` is called with the number of facts read so far (for a progress bar).
@@ -299,6 +306,8 @@ async def expected_rollups(
     )
     async for rows in (await session.stream(attendance)).partitions():
         for user_id, owner_id, minutes, project_id, completed_at in rows:
+            # A completed session has its time; the WHERE keeps attendees with minutes.
+            assert minutes is not None and completed_at is not None
             day = local_day(completed_at, zone)
             batch.add_help(
                 helper_id=user_id,
@@ -321,8 +330,8 @@ async def expected_rollups(
         .where(col(TimeEntry.organization_id) == organization_id)
         .execution_options(yield_per=STREAM_ROWS)
     )
-    async for rows in (await session.stream(entries)).partitions():
-        for user_id, owner_id, minutes, project_id, spent_on in rows:
+    async for entry_rows in (await session.stream(entries)).partitions():
+        for user_id, owner_id, minutes, project_id, spent_on in entry_rows:
             batch.add_help(
                 helper_id=user_id,
                 owner_id=owner_id,
@@ -330,7 +339,7 @@ async def expected_rollups(
                 day=spent_on,
                 minutes=minutes,
             )
-        tick(len(rows))
+        tick(len(entry_rows))
 
     contributions = (
         select(col(Contribution.author_id), col(Contribution.created_at), col(Contribution.status))
@@ -341,15 +350,15 @@ async def expected_rollups(
         )
         .execution_options(yield_per=STREAM_ROWS)
     )
-    async for rows in (await session.stream(contributions)).partitions():
-        for author_id, created_at, status in rows:
+    async for contribution_rows in (await session.stream(contributions)).partitions():
+        for author_id, created_at, status in contribution_rows:
             batch.add_activity(
                 user_id=author_id,
                 day=local_day(created_at, zone),
                 contributions_count=1,
                 ideas_adopted=int(status == ContributionStatus.adopted),
             )
-        tick(len(rows))
+        tick(len(contribution_rows))
 
     completed = select(
         col(MastermindSession.completed_at), col(MastermindSession.mixed_seniority)
@@ -358,6 +367,7 @@ async def expected_rollups(
         col(MastermindSession.status) == SessionStatus.completed,
     )
     for completed_at, mixed in await session.execute(completed):
+        assert completed_at is not None  # set as the session completes
         batch.add_session(day=local_day(completed_at, zone), mixed=bool(mixed))
 
     # Burn is kept on member rows; minutes of someone who attended without being a member
@@ -449,7 +459,7 @@ def differences(expected: Expected, stored: Expected) -> list[str]:
 async def rebuild(session: AsyncSession, organization_id: uuid.UUID, expected: Expected) -> None:
     """Replace one organization's rollups with a recomputation (in the caller's transaction)."""
     for table in (HelpRollup, ActivityRollup, SessionRollup):
-        await session.execute(sa.delete(table).where(table.organization_id == organization_id))
+        await session.execute(sa.delete(table).where(col(table.organization_id) == organization_id))
     await session.execute(
         sa.update(ProjectMember)
         .where(col(ProjectMember.organization_id) == organization_id)
@@ -498,7 +508,7 @@ async def fill_missing_facts(session: AsyncSession, organization_id: uuid.UUID) 
         .values(project_owner_id=session_owner)
     )
 
-    def attended_by(level: Seniority):  # type: ignore[no-untyped-def]
+    def attended_by(level: Seniority) -> Exists:
         return (
             select(col(SessionParticipant.session_id))
             .join(User, col(User.id) == SessionParticipant.user_id)
@@ -522,8 +532,8 @@ async def fill_missing_facts(session: AsyncSession, organization_id: uuid.UUID) 
 
 
 async def refresh_organization(
-    session: AsyncSession, organization_id: uuid.UUID, progress=None
-) -> Expected:  # type: ignore[no-untyped-def]
+    session: AsyncSession, organization_id: uuid.UUID, progress: Progress | None = None
+) -> Expected:
     """Fill what bulk writes left out, then rebuild the rollups from the facts."""
     forget_zone(organization_id)  # a rebuild is what follows a change of time zone
     await fill_missing_facts(session, organization_id)
@@ -534,8 +544,8 @@ async def refresh_organization(
 
 
 async def verify_organization(
-    session: AsyncSession, organization_id: uuid.UUID, progress=None
-) -> list[str]:  # type: ignore[no-untyped-def]
+    session: AsyncSession, organization_id: uuid.UUID, progress: Progress | None = None
+) -> list[str]:
     """Differences between the stored rollups and a recomputation from the facts."""
     zone = await organization_zone(session, organization_id)
     expected = await expected_rollups(session, organization_id, zone, progress)

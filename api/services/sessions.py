@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -477,6 +478,7 @@ async def _count_attendance(
     )
     mm_session.mixed_seniority = {Seniority.junior, Seniority.senior} <= levels
     zone = await organization_zone(session, mm_session.organization_id)
+    assert mm_session.completed_at is not None  # counted as the session completes
     day = local_day(mm_session.completed_at, zone)
     batch = RollupBatch(mm_session.organization_id)
     for user_id in present:
@@ -694,7 +696,8 @@ async def present_outcome(
         ],
         action_items=[ActionItemRead.model_validate(item) for item in items],
         attendance=[
-            AttendanceRead(user_id=u, full_name=n, minutes=m, minutes_present=p)
+            # ``m`` is never None: the query keeps the seats with credited minutes.
+            AttendanceRead(user_id=u, full_name=n, minutes=cast(int, m), minutes_present=p)
             for u, n, m, p in attendance
         ],
     )

@@ -378,6 +378,7 @@ class WebhookWorker:
                 async with self._engine.connect() as connection:
                     raw = await connection.get_raw_connection()
                     driver = raw.driver_connection
+                    assert driver is not None  # the asyncpg connection of an open connection
 
                     def on_notify(*_args: Any) -> None:
                         self._wake.set()
