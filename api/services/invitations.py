@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from api.kit.principal import Caller
 from api.models import Client, MemberState, Project, ProjectMember, ProjectStatus, User
 from api.pagination import AnySelect, paginate
 from api.schemas.invitations import InvitationRead, InviterRead
-from api.services.principal import Caller
 
 _INVITER = aliased(User)
 

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.kit.principal import Caller
 from api.models import (
     ActionItem,
     ActionItemStatus,
@@ -19,14 +20,13 @@ from api.models import (
     SessionStatus,
     User,
 )
-from api.schemas.insight import (
+from api.schemas.progress import (
     ActionItemCounts,
     BurnWarning,
     ProgressMember,
     ProjectProgress,
     SessionCounts,
 )
-from api.services.principal import Caller
 from api.services.projects import project_access
 from api.services.rollup import organization_zone
 

@@ -13,10 +13,10 @@ from sqlmodel import col
 
 from api.db import rowcount
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit.principal import Caller
 from api.models import Role, Team, TeamMember, User, utcnow
 from api.pagination import paginate
 from api.schemas.teams import TeamCreate, TeamMemberRead, TeamRead, TeamUpdate
-from api.services.principal import Caller
 
 
 def readable_teams(caller: Caller) -> Select[Team]:

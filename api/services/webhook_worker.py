@@ -36,15 +36,9 @@ from standardwebhooks import Webhook
 
 from api.config import Settings
 from api.db import rowcount
-from api.models import (
-    DeliveryState,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-    utcnow,
-)
+from api.kit import outbox, ssrf
+from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
-from api.services import outbox, ssrf
 from api.services.webhooks import decrypt_secret, envelope, stop_pending
 
 logger = logging.getLogger("api.webhooks")

@@ -23,6 +23,9 @@ from sqlmodel import col
 
 from api.config import Settings
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.kit import audit, outbox, ssrf
+from api.kit.principal import Caller
+from api.kit.versioning import ensure_current
 from api.models import (
     DeliveryState,
     WebhookDelivery,
@@ -40,9 +43,6 @@ from api.schemas.webhooks import (
     WebhookEndpointRead,
     WebhookEndpointUpdate,
 )
-from api.services import audit, outbox, ssrf
-from api.services.principal import Caller
-from api.services.versioning import ensure_current
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
