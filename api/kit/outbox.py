@@ -22,6 +22,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
+from sqlmodel import col
 
 from api.models import (
     DeliveryState,
@@ -78,12 +79,12 @@ async def emit(
     """
     event_type = WebhookEventType(event_type)
     subscribers = (
-        select(WebhookEndpoint.id, WebhookEndpoint.organization_id)
-        .join(WebhookSubscription, WebhookSubscription.endpoint_id == WebhookEndpoint.id)
+        select(col(WebhookEndpoint.id), col(WebhookEndpoint.organization_id))
+        .join(WebhookSubscription, col(WebhookSubscription.endpoint_id) == WebhookEndpoint.id)
         .where(
-            WebhookSubscription.organization_id == organization_id,
-            WebhookSubscription.event_type == event_type,
-            WebhookEndpoint.enabled.is_(True),
+            col(WebhookSubscription.organization_id) == organization_id,
+            col(WebhookSubscription.event_type) == event_type,
+            col(WebhookEndpoint.enabled).is_(True),
         )
     )
     if not await session.scalar(select(subscribers.exists())):
@@ -122,8 +123,8 @@ async def emit(
                 new_id,
                 sa.literal(now, columns.created_at.type),
                 sa.literal(now, columns.updated_at.type),
-                WebhookEndpoint.organization_id,
-                WebhookEndpoint.id,
+                col(WebhookEndpoint.organization_id),
+                col(WebhookEndpoint.id),
                 sa.literal(event_id, columns.event_id.type),
                 sa.literal(DeliveryState.pending, columns.state.type),
                 sa.literal(0, columns.attempts.type),

@@ -49,6 +49,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -124,7 +125,7 @@ class RawHook:
 async def get_connection(*, session: AsyncSession, connection_id: uuid.UUID) -> CrmConnection:
     connection = await session.scalar(
         select(CrmConnection).where(
-            CrmConnection.id == connection_id, CrmConnection.deleted_at.is_(None)
+            col(CrmConnection.id) == connection_id, col(CrmConnection.deleted_at).is_(None)
         )
     )
     if connection is None:
@@ -514,7 +515,7 @@ async def _claim(
             payload=_printable(event.payload),
         )
         .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
-        .returning(CrmInboundEvent.id)
+        .returning(col(CrmInboundEvent.id))
     )
     return await session.scalar(statement)
 
@@ -533,18 +534,18 @@ def _audit(connection: CrmConnection, action: str, entity_type: str, entity_id: 
 async def _owner_id(session: AsyncSession, connection: CrmConnection, email: str | None):
     if email:
         found = await session.scalar(
-            select(User.id).where(
-                User.organization_id == connection.organization_id,
-                User.email == email.strip().lower(),
-                User.is_active.is_(True),
+            select(col(User.id)).where(
+                col(User.organization_id) == connection.organization_id,
+                col(User.email) == email.strip().lower(),
+                col(User.is_active).is_(True),
             )
         )
         if found is not None:
             return found
     default_active = await session.scalar(
-        select(User.is_active).where(
-            User.id == connection.default_owner_id,
-            User.organization_id == connection.organization_id,
+        select(col(User.is_active)).where(
+            col(User.id) == connection.default_owner_id,
+            col(User.organization_id) == connection.organization_id,
         )
     )
     if not default_active:
@@ -559,9 +560,9 @@ class _EffectFailed(Exception):
 async def _find_client(session: AsyncSession, connection: CrmConnection, company_id: str):
     return await session.scalar(
         select(Client).where(
-            Client.organization_id == connection.organization_id,
-            Client.external_source == connection.provider.value,
-            Client.external_id == company_id,
+            col(Client.organization_id) == connection.organization_id,
+            col(Client.external_source) == connection.provider.value,
+            col(Client.external_id) == company_id,
         )
     )
 
@@ -610,9 +611,9 @@ async def _upsert_client(
 async def _find_project(session: AsyncSession, connection: CrmConnection, deal_id: str):
     return await session.scalar(
         select(Project).where(
-            Project.organization_id == connection.organization_id,
-            Project.external_source == connection.provider.value,
-            Project.external_id == deal_id,
+            col(Project.organization_id) == connection.organization_id,
+            col(Project.external_source) == connection.provider.value,
+            col(Project.external_id) == deal_id,
         )
     )
 
@@ -760,7 +761,7 @@ async def receive(
             result, reason, client_id, project_id = InboundResult.failed, str(exc), None, None
         await session.execute(
             update(CrmInboundEvent)
-            .where(CrmInboundEvent.id == event_row_id)
+            .where(col(CrmInboundEvent.id) == event_row_id)
             .values(
                 result=result,
                 reason=reason,
