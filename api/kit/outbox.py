@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
 from sqlmodel import col
 
+from api.db import dialect_name
 from api.models import (
     DeliveryState,
     Project,
@@ -34,6 +35,7 @@ from api.models import (
     WebhookSubscription,
     utcnow,
 )
+from api.models.base import table_of
 from api.schemas.projects import ProjectRead
 
 CHANNEL = "mastermind_webhooks"
@@ -51,7 +53,7 @@ _SQLITE_UUID4 = (
 
 
 def _is_postgres(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return dialect_name(session) == "postgresql"
 
 
 def _jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,7 +107,7 @@ async def emit(
     new_id = sa.literal_column(
         "gen_random_uuid()" if _is_postgres(session) else _SQLITE_UUID4, type_=sa.Uuid()
     )
-    columns = WebhookDelivery.__table__.c
+    columns = table_of(WebhookDelivery).c
     await session.execute(
         insert(WebhookDelivery).from_select(
             [

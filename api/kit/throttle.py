@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.config import Settings
+from api.db import dialect_name
 from api.errors import TooManyRequests
 from api.models import LoginFailure, ThrottleScope, utcnow
 from api.security import hash_secret
@@ -79,7 +80,7 @@ def _advisory_lock_id(counter: _Counter) -> int:
 
 async def _lock(session: AsyncSession, counters: Iterable[_Counter]) -> None:
     """Serialize the reservations of these counters until the transaction ends."""
-    if session.bind.dialect.name != "postgresql":
+    if dialect_name(session) != "postgresql":
         # SQLite: beginning the transaction is BEGIN IMMEDIATE (api/db.py), which waits to be
         # the one writer.
         await session.connection()

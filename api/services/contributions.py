@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from api import events
+from api.db import rowcount
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit
 from api.kit.principal import Caller
@@ -263,7 +264,7 @@ async def set_vote(
                 col(ContributionVote.user_id) == caller.user_id,
             )
         )
-        changed = result.rowcount == 1
+        changed = rowcount(result) == 1
         delta = -1
     if changed:
         votes = await session.scalar(

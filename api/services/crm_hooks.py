@@ -53,6 +53,7 @@ from sqlmodel import col
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from api.db import dialect_name
 from api.errors import AppError, InvalidInput, NotFound, Unauthorized
 from api.kit import outbox
 from api.models import (
@@ -112,6 +113,11 @@ def sealing_context(connection_id: uuid.UUID) -> str:
 
 
 # --- the request as received -----------------------------------------------------------------
+
+
+# A deal's status as a project takes it; any other status leaves the project's as it is.
+DealStatus = Literal["open", "won", "lost"]
+_DEAL_STATUSES: dict[str | None, DealStatus] = {"open": "open", "won": "won", "lost": "lost"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +240,7 @@ class DealEvent:
     deal_name: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
-    status: Literal["open", "won", "lost"] | None = None
+    status: DealStatus | None = None
     company_id: str | None = None
     company_name: str | None = None
     company_industry: str | None = None
@@ -280,7 +286,7 @@ class _GenericData(_Lenient):
     amount: Money | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     stage: Text | None = None
-    status: Literal["open", "won", "lost"] | None = None
+    status: DealStatus | None = None
     company_id: CrmId | None = None
     company_name: Text | None = Field(default=None, max_length=200)
     company_industry: Text | None = Field(default=None, max_length=120)
@@ -420,7 +426,7 @@ def _parse_pipedrive(body: bytes) -> list[DealEvent]:
     event.deal_name = deal.title
     event.amount = deal.value
     event.currency = deal.currency.upper() if deal.currency else None
-    event.status = deal.status if deal.status in ("open", "won", "lost") else None  # type: ignore[assignment]
+    event.status = _DEAL_STATUSES.get(deal.status)
     if deal.org_id is not None:
         event.company_id = str(deal.org_id)
         event.company_name = f"Pipedrive organization {deal.org_id}"
@@ -497,7 +503,7 @@ async def _claim(
     session: AsyncSession, connection: CrmConnection, event: DealEvent, result: InboundResult
 ) -> uuid.UUID | None:
     """Insert the event row; None when it was stored before (a replay)."""
-    dialect = session.bind.dialect.name
+    dialect = dialect_name(session)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     statement = (
@@ -520,7 +526,13 @@ async def _claim(
     return await session.scalar(statement)
 
 
-def _audit(connection: CrmConnection, action: str, entity_type: str, entity_id: uuid.UUID, changes):
+def _audit(
+    connection: CrmConnection,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    changes: dict[str, Any],
+) -> AuditEvent:
     return AuditEvent(
         organization_id=connection.organization_id,
         actor_id=None,  # a CRM, not a person
@@ -531,7 +543,9 @@ def _audit(connection: CrmConnection, action: str, entity_type: str, entity_id: 
     )
 
 
-async def _owner_id(session: AsyncSession, connection: CrmConnection, email: str | None):
+async def _owner_id(
+    session: AsyncSession, connection: CrmConnection, email: str | None
+) -> uuid.UUID:
     if email:
         found = await session.scalar(
             select(col(User.id)).where(
@@ -557,7 +571,9 @@ class _EffectFailed(Exception):
     pass
 
 
-async def _find_client(session: AsyncSession, connection: CrmConnection, company_id: str):
+async def _find_client(
+    session: AsyncSession, connection: CrmConnection, company_id: str
+) -> Client | None:
     return await session.scalar(
         select(Client).where(
             col(Client.organization_id) == connection.organization_id,
@@ -608,7 +624,9 @@ async def _upsert_client(
     return client
 
 
-async def _find_project(session: AsyncSession, connection: CrmConnection, deal_id: str):
+async def _find_project(
+    session: AsyncSession, connection: CrmConnection, deal_id: str
+) -> Project | None:
     return await session.scalar(
         select(Project).where(
             col(Project.organization_id) == connection.organization_id,

@@ -82,6 +82,7 @@ async def suggest_helpers(
     access.ensure_can_manage()
     project = access.project
     owner = await session.get(User, project.owner_id)
+    assert owner is not None  # a project's owner is a user (a foreign key)
     seated = select(col(ProjectMember.user_id)).where(
         col(ProjectMember.project_id) == project.id,
         col(ProjectMember.state).in_((MemberState.invited, MemberState.active)),
