@@ -2,21 +2,11 @@
 import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title, Tooltip } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
-import { useQuery } from "@tanstack/react-query";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useMe } from "../api/hooks";
+import { useDashboard } from "../features/dashboard/queries";
+import { useMe } from "../features/users/queries";
 import { useAuth } from "../auth";
 import { balanceColour, signedMinutes } from "../format";
 import { GlobalSearch } from "./GlobalSearch";
-
-export function useDashboard() {
-  return useQuery({
-    queryKey: keys.dashboard,
-    queryFn: async () => unwrap(await api.GET("/api/v1/dashboard")),
-  });
-}
 
 export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();

@@ -2,33 +2,27 @@
 // schedule a session.
 import { Button, Group, Modal, NumberInput, Select, Stack, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { newIdempotencyKey, type Schemas } from "../api/hooks";
-import { applyApiError, notifySaved } from "../components/forms";
-import { UserSelect } from "../components/UserSelect";
-import { todayIso } from "../format";
-import { checkLength, checkRange, rule } from "../api/rules";
+import { ProjectCloseResult, ProjectKind, SessionPurpose } from "../../api/enums";
+import { checkLength, checkRange, rule } from "../../api/rules";
+import type { Schemas } from "../../api/types";
+import { applyApiError, notifySaved } from "../../components/forms";
+import { FormActions } from "../../components/FormActions";
+import { UserSelect } from "../../components/UserSelect";
+import { label, todayIso } from "../../format";
+import { useAllClients } from "../clients/queries";
+import { useScheduleSession } from "../sessions/queries";
+import { useLogTime } from "../time-entries/queries";
+import { useCloseProject, useCreateProject, type Project } from "./queries";
 
 const TIME_RULE = rule("TimeEntryCreate", "minutes");
 const TIMEBOX_RULE = rule("SessionCreate", "timebox_minutes");
 
-export const PURPOSES = ["targeting", "campaign", "approach", "solution", "debrief"] as const;
-
-function useClientOptions() {
-  return useQuery({
-    queryKey: keys.clients.list({ picker: true }),
-    queryFn: async () => unwrap(await api.GET("/api/v1/clients", { params: { query: { limit: 200 } } })).items,
-  });
-}
+const options = (values: readonly string[]) => values.map((value) => ({ value, label: label(value) }));
 
 export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolean; onClose: () => void; clientId?: string }) {
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const clients = useClientOptions();
+  const clients = useAllClients();
   const form = useForm({
     initialValues: {
       title: "",
@@ -46,40 +40,35 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
       helper_budget_minutes: (value) => checkRange(value, rule("ProjectCreate", "helper_budget_minutes")),
     },
   });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(
-        await api.POST("/api/v1/projects", {
-          params: { header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: {
-            title: v.title,
-            kind: v.kind,
-            client_id: v.client_id || null,
-            objective: v.objective,
-            due_date: v.due_date || null,
-            helper_budget_minutes: Number(v.helper_budget_minutes),
-            estimated_value: v.estimated_value === "" ? null : Number(v.estimated_value),
-            currency: v.currency,
-          },
-        }),
-      ),
-    onSuccess: (project) => {
-      queryClient.invalidateQueries({ queryKey: keys.projects.all });
-      queryClient.invalidateQueries({ queryKey: keys.clients.all });
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-      notifySaved(`Project ${project.title} opened`);
-      onClose();
-      navigate(`/projects/${project.id}`);
-    },
-    onError: (e) => applyApiError(form, e),
-  });
+  const save = useCreateProject();
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      {
+        title: v.title,
+        kind: v.kind,
+        client_id: v.client_id || null,
+        objective: v.objective,
+        due_date: v.due_date || null,
+        helper_budget_minutes: Number(v.helper_budget_minutes),
+        estimated_value: v.estimated_value === "" ? null : Number(v.estimated_value),
+        currency: v.currency,
+      },
+      {
+        onSuccess: (project) => {
+          notifySaved(`Project ${project.title} opened`);
+          onClose();
+          navigate(`/projects/${project.id}`);
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
   return (
     <Modal opened={opened} onClose={onClose} title="Open a project" size="lg">
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
           <Group grow align="flex-start">
-            <Select label="Kind" data={["account", "prospecting", "campaign"]} allowDeselect={false} {...form.getInputProps("kind")} />
+            <Select label="Kind" data={options(ProjectKind)} allowDeselect={false} {...form.getInputProps("kind")} />
             <Select
               label="Client"
               searchable
@@ -97,57 +86,35 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
             <NumberInput label="Estimated value" min={0} {...form.getInputProps("estimated_value")} />
             <TextInput label="Currency" maxLength={3} {...form.getInputProps("currency")} />
           </Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Open project
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending}>
+            Open project
+          </FormActions>
         </Stack>
       </form>
     </Modal>
   );
 }
 
-export function CloseProjectModal({ project, opened, onClose }: { project: Schemas["ProjectRead"]; opened: boolean; onClose: () => void }) {
-  const queryClient = useQueryClient();
+export function CloseProjectModal({ project, opened, onClose }: { project: Project; opened: boolean; onClose: () => void }) {
   const form = useForm({ initialValues: { result: "won" as Schemas["ProjectClose"]["result"], note: "" } });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(await api.POST("/api/v1/projects/{project_id}/close", { params: { path: { project_id: project.id } }, body: v })),
-    onSuccess: () => {
-      queryClient.invalidateQueries({ queryKey: keys.projects.all });
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-      notifySaved("Project closed");
-      onClose();
-    },
-    onError: (e) => applyApiError(form, e),
-  });
+  const save = useCloseProject(project.id);
+  const submit = (v: typeof form.values) =>
+    save.mutate(v, {
+      onSuccess: () => {
+        notifySaved("Project closed");
+        onClose();
+      },
+      onError: (e) => applyApiError(form, e),
+    });
   return (
     <Modal opened={opened} onClose={onClose} title="Close project">
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <Select
-            label="Result"
-            data={[
-              { value: "won", label: "Won" },
-              { value: "lost", label: "Lost" },
-              { value: "abandoned", label: "Abandoned" },
-            ]}
-            allowDeselect={false}
-            {...form.getInputProps("result")}
-          />
+          <Select label="Result" data={options(ProjectCloseResult)} allowDeselect={false} {...form.getInputProps("result")} />
           <Textarea label="Note" autosize minRows={2} {...form.getInputProps("note")} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" color={form.values.result === "won" ? "green" : "red"} loading={save.isPending}>
-              Close as {form.values.result}
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending} color={form.values.result === "won" ? "green" : "red"}>
+            Close as {form.values.result}
+          </FormActions>
         </Stack>
       </form>
     </Modal>
@@ -155,31 +122,24 @@ export function CloseProjectModal({ project, opened, onClose }: { project: Schem
 }
 
 export function TimeEntryForm({ projectId }: { projectId: string }) {
-  const queryClient = useQueryClient();
   const form = useForm({
     initialValues: { minutes: 30 as number | string, spent_on: todayIso(), note: "" },
     validate: { minutes: (value) => checkRange(value, TIME_RULE), note: (value) => checkLength(value, rule("TimeEntryCreate", "note")) },
   });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(
-        await api.POST("/api/v1/projects/{project_id}/time-entries", {
-          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: { minutes: Number(v.minutes), spent_on: v.spent_on, note: v.note },
-        }),
-      ),
-    onSuccess: () => {
-      queryClient.invalidateQueries({ queryKey: keys.projects.progress(projectId) });
-      queryClient.invalidateQueries({ queryKey: keys.projects.timeEntries(projectId) });
-      queryClient.invalidateQueries({ queryKey: keys.ledger.all });
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-      form.setValues({ note: "" });
-      notifySaved("Time logged");
-    },
-    onError: (e) => applyApiError(form, e),
-  });
+  const save = useLogTime(projectId);
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      { minutes: Number(v.minutes), spent_on: v.spent_on, note: v.note },
+      {
+        onSuccess: () => {
+          form.setValues({ note: "" });
+          notifySaved("Time logged");
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
   return (
-    <form onSubmit={form.onSubmit((v) => save.mutate(v))} aria-label="Log time">
+    <form onSubmit={form.onSubmit(submit)} aria-label="Log time">
       <Group align="flex-end" wrap="wrap">
         <NumberInput
           label="Minutes"
@@ -205,7 +165,6 @@ function localInputValue(date: Date): string {
 }
 
 export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId: string; opened: boolean; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
   const soon = new Date(Date.now() + 15 * 60_000);
   const form = useForm({
@@ -224,37 +183,32 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
       scheduled_at: (value) => (value ? null : "Choose when it starts"),
     },
   });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(
-        await api.POST("/api/v1/projects/{project_id}/sessions", {
-          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: {
-            title: v.title,
-            purpose: v.purpose,
-            agenda: v.agenda,
-            scheduled_at: v.scheduled_at ? new Date(v.scheduled_at).toISOString() : "",
-            timebox_minutes: Number(v.timebox_minutes),
-            facilitator_id: v.facilitator_id || null,
-          },
-        }),
-      ),
-    onSuccess: (session) => {
-      queryClient.invalidateQueries({ queryKey: keys.projects.sessions(projectId) });
-      queryClient.invalidateQueries({ queryKey: keys.sessions.all });
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-      onClose();
-      navigate(`/sessions/${session.id}`);
-    },
-    onError: (e) => applyApiError(form, e),
-  });
+  const save = useScheduleSession(projectId);
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      {
+        title: v.title,
+        purpose: v.purpose,
+        agenda: v.agenda,
+        scheduled_at: v.scheduled_at ? new Date(v.scheduled_at).toISOString() : "",
+        timebox_minutes: Number(v.timebox_minutes),
+        facilitator_id: v.facilitator_id || null,
+      },
+      {
+        onSuccess: (session) => {
+          onClose();
+          navigate(`/sessions/${session.id}`);
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
   return (
     <Modal opened={opened} onClose={onClose} title="Schedule a session" size="lg">
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
           <Group grow align="flex-start">
-            <Select label="Purpose" data={[...PURPOSES]} allowDeselect={false} {...form.getInputProps("purpose")} />
+            <Select label="Purpose" data={options(SessionPurpose)} allowDeselect={false} {...form.getInputProps("purpose")} />
             <NumberInput
               label="Time box (minutes)"
               description={`${TIMEBOX_RULE.minimum}–${TIMEBOX_RULE.maximum} minutes`}
@@ -270,14 +224,9 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
             <TextInput label="Starts" type="datetime-local" {...form.getInputProps("scheduled_at")} />
             <UserSelect label="Facilitator" placeholder="The owner" clearable {...form.getInputProps("facilitator_id")} />
           </Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Schedule session
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending}>
+            Schedule session
+          </FormActions>
         </Stack>
       </form>
     </Modal>
