@@ -29,6 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit, outbox
+from api.kit.principal import Caller
+from api.kit.versioning import ensure_current
 from api.models import (
     MemberRole,
     MemberState,
@@ -48,10 +51,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectUpdate,
 )
-from api.services import audit, outbox
 from api.services.clients import active_user_in_organization, get_client
-from api.services.principal import Caller
-from api.services.versioning import ensure_current
 
 # Members who see the project: invited people can read what they are asked to join.
 VISIBLE_STATES = (MemberState.invited, MemberState.active)

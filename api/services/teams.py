@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit.principal import Caller
 from api.models import Role, Team, TeamMember, User, utcnow
 from api.pagination import paginate
 from api.schemas.teams import TeamCreate, TeamMemberRead, TeamRead, TeamUpdate
-from api.services.principal import Caller
 
 
 def readable_teams(caller: Caller) -> Select[tuple[Team]]:

@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.kit import audit, outbox, ssrf
+from api.kit.principal import Caller
+from api.kit.versioning import ensure_current
 from api.models import (
     DeliveryState,
     WebhookDelivery,
@@ -39,9 +42,6 @@ from api.schemas.webhooks import (
     WebhookEndpointRead,
     WebhookEndpointUpdate,
 )
-from api.services import audit, outbox, ssrf
-from api.services.principal import Caller
-from api.services.versioning import ensure_current
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
