@@ -49,21 +49,30 @@ function Invitations({ items }: { items: Invitation[] }) {
   );
 }
 
-function ProjectList({ items, empty }: { items: Schemas["ProjectSummary"][]; empty: string }) {
-  if (!items.length) return <Empty>{empty}</Empty>;
+/** A card of projects (mine, or the ones I help on), each with its due date. */
+function ProjectList({ title, items, empty }: { title: string; items: Schemas["ProjectSummary"][]; empty: string }) {
   return (
-    <Stack gap={6}>
-      {items.map((p) => (
-        <Group key={p.id} justify="space-between" wrap="nowrap">
-          <Anchor component={Link} to={`/projects/${p.id}`} size="sm" lineClamp={1}>
-            {p.title}
-          </Anchor>
-          <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
-            {p.due_date ? `due ${relativeTime(p.due_date)}` : ""}
-          </Text>
-        </Group>
-      ))}
-    </Stack>
+    <Card withBorder>
+      <Title order={4} mb="xs">
+        {title}
+      </Title>
+      {items.length ? (
+        <Stack gap={6}>
+          {items.map((p) => (
+            <Group key={p.id} justify="space-between" wrap="nowrap">
+              <Anchor component={Link} to={`/projects/${p.id}`} size="sm" lineClamp={1}>
+                {p.title}
+              </Anchor>
+              <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
+                {p.due_date ? `due ${relativeTime(p.due_date)}` : ""}
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+      ) : (
+        <Empty>{empty}</Empty>
+      )}
+    </Card>
   );
 }
 
@@ -87,18 +96,8 @@ export function MyDayPage() {
       </Group>
       {!!invitations.data?.length && <Invitations items={invitations.data} />}
       <SimpleGrid cols={{ base: 1, md: 2, lg: 3 }}>
-        <Card withBorder>
-          <Title order={4} mb="xs">
-            My projects
-          </Title>
-          <ProjectList items={data.my_projects} empty="No projects yet — open one from a client." />
-        </Card>
-        <Card withBorder>
-          <Title order={4} mb="xs">
-            Helping on
-          </Title>
-          <ProjectList items={data.helping_on} empty="You are not helping on any project yet." />
-        </Card>
+        <ProjectList title="My projects" items={data.my_projects} empty="No projects yet — open one from a client." />
+        <ProjectList title="Helping on" items={data.helping_on} empty="You are not helping on any project yet." />
         <Card withBorder>
           <Group justify="space-between" mb="xs">
             <Title order={4}>My balance</Title>

@@ -5,7 +5,7 @@ import { Link, useParams } from "react-router";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
-import { ActionItemCheckbox, DueDate } from "../features/action-items/ActionItemParts";
+import { ActionItemTable } from "../features/action-items/ActionItemParts";
 import { useOutcome, useSession, useTakeaways, useWriteTakeaway } from "../features/sessions/queries";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
@@ -73,7 +73,6 @@ function Takeaways({ sessionId }: { sessionId: string }) {
 
 export function OutcomePage() {
   const { sessionId = "" } = useParams();
-  const nameOf = useUserNames();
   const session = useSession(sessionId);
   const outcome = useOutcome(sessionId);
   if (outcome.isPending || session.isPending) return <Loading />;
@@ -135,22 +134,7 @@ export function OutcomePage() {
             Who does what next
           </Title>
           {o.action_items.length ? (
-            <Table>
-              <Table.Tbody>
-                {o.action_items.map((a) => (
-                  <Table.Tr key={a.id}>
-                    <Table.Td w={30}>
-                      <ActionItemCheckbox item={a} />
-                    </Table.Td>
-                    <Table.Td>{a.title}</Table.Td>
-                    <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
-                    <Table.Td>
-                      <DueDate item={a} />
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <ActionItemTable items={o.action_items} />
           ) : (
             <Empty>No action items came out of this session.</Empty>
           )}

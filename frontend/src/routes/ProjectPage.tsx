@@ -1,6 +1,6 @@
 // A project: is this deal getting the help it needs, within budget? Objective, team budgets,
 // suggested helpers (one-click invite), sessions timeline, action items, time, close.
-import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Timeline, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Timeline, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
 import { Link, useParams } from "react-router";
@@ -10,7 +10,7 @@ import { applyApiError, notifySaved, showError } from "../components/forms";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { UserSelect } from "../components/UserSelect";
-import { ActionItemCheckbox, DueDate } from "../features/action-items/ActionItemParts";
+import { ActionItemTable } from "../features/action-items/ActionItemParts";
 import { useCreateActionItem, useProjectActionItems, type ActionItem } from "../features/action-items/queries";
 import { useClient } from "../features/clients/queries";
 import { AnswerButtons } from "../features/invitations/AnswerButtons";
@@ -79,7 +79,6 @@ function ActionItems({
   canEdit: boolean;
   activeMemberIds: string[];
 }) {
-  const nameOf = useUserNames();
   const { data: me } = useMe();
   // "Me" is only a choice for someone on the project (a manager looking in is not).
   const meAssignable = !!me && activeMemberIds.includes(me.id);
@@ -99,22 +98,7 @@ function ActionItems({
   return (
     <Stack gap="sm">
       {items.length ? (
-        <Table>
-          <Table.Tbody>
-            {items.map((a) => (
-              <Table.Tr key={a.id}>
-                <Table.Td w={30}>
-                  <ActionItemCheckbox item={a} />
-                </Table.Td>
-                <Table.Td td={a.status === "done" ? "line-through" : undefined}>{a.title}</Table.Td>
-                <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
-                <Table.Td>
-                  <DueDate item={a} />
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <ActionItemTable items={items} />
       ) : (
         <Empty>No action items yet — they come out of sessions, or add one here.</Empty>
       )}
