@@ -11,7 +11,7 @@ from api.errors import problem_responses
 from api.models import ContributionKind, ContributionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created
+from api.routers.common import Created, created
 from api.schemas.contributions import (
     ContributionCreate,
     ContributionPage,
@@ -60,7 +60,7 @@ async def create_contribution(
     caller: CurrentCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
-):
+) -> Created:
     async def produce() -> ContributionRead:
         return await contribution_service.create_contribution(
             session=session, caller=caller, session_id=session_id, data=data

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.kit.principal import Caller
 from api.models import (
@@ -166,21 +167,21 @@ async def load_helper_facts(session: AsyncSession, project: Project) -> HelperFa
     """The facts for ``score_helpers``: a fixed number of grouped queries, however many
     people the organization has. None when nobody could be proposed."""
     owner = await session.get(User, project.owner_id)
-    assert owner is not None  # project.owner_id is a foreign key (RESTRICT)
-    seated = select(ProjectMember.user_id).where(
-        ProjectMember.project_id == project.id,
-        ProjectMember.state.in_((MemberState.invited, MemberState.active)),
+    assert owner is not None  # a project's owner is a user (a foreign key)
+    seated = select(col(ProjectMember.user_id)).where(
+        col(ProjectMember.project_id) == project.id,
+        col(ProjectMember.state).in_((MemberState.invited, MemberState.active)),
     )
     users = (
         await session.scalars(
             select(User)
             .where(
-                User.organization_id == project.organization_id,
-                User.is_active.is_(True),
-                User.id != project.owner_id,
-                User.id.not_in(seated),
+                col(User.organization_id) == project.organization_id,
+                col(User.is_active).is_(True),
+                col(User.id) != project.owner_id,
+                col(User.id).not_in(seated),
             )
-            .order_by(User.full_name, User.id)
+            .order_by(col(User.full_name), col(User.id))
         )
     ).all()
     if not users:
@@ -189,7 +190,9 @@ async def load_helper_facts(session: AsyncSession, project: Project) -> HelperFa
     industry = ""
     if project.client_id is not None:
         industry = (
-            await session.scalar(select(Client.industry).where(Client.id == project.client_id))
+            await session.scalar(
+                select(col(Client.industry)).where(col(Client.id) == project.client_id)
+            )
         ) or ""
 
     year = _period(RECIPROCITY_DAYS)
@@ -202,42 +205,42 @@ async def load_helper_facts(session: AsyncSession, project: Project) -> HelperFa
     )
     # Minutes per pair are kept by month: "the last year" is the last twelve months here.
     helped = await session.execute(
-        select(HelpRollup.owner_id, func.sum(HelpRollup.minutes))
+        select(col(HelpRollup.owner_id), func.sum(HelpRollup.minutes))
         .where(
-            HelpRollup.organization_id == project.organization_id,
-            HelpRollup.helper_id == project.owner_id,
-            HelpRollup.owner_id.in_(ids),
-            HelpRollup.month >= year.since.replace(day=1),
+            col(HelpRollup.organization_id) == project.organization_id,
+            col(HelpRollup.helper_id) == project.owner_id,
+            col(HelpRollup.owner_id).in_(ids),
+            col(HelpRollup.month) >= year.since.replace(day=1),
         )
-        .group_by(HelpRollup.owner_id)
+        .group_by(col(HelpRollup.owner_id))
     )
     seats = await session.execute(
-        select(ProjectMember.user_id, func.count())
-        .join(Project, Project.id == ProjectMember.project_id)
+        select(col(ProjectMember.user_id), func.count())
+        .join(Project, col(Project.id) == ProjectMember.project_id)
         .where(
-            ProjectMember.user_id.in_(ids),
-            ProjectMember.role == MemberRole.helper,
-            ProjectMember.state == MemberState.active,
-            Project.status == ProjectStatus.open,
+            col(ProjectMember.user_id).in_(ids),
+            col(ProjectMember.role) == MemberRole.helper,
+            col(ProjectMember.state) == MemberState.active,
+            col(Project.status) == ProjectStatus.open,
         )
-        .group_by(ProjectMember.user_id)
+        .group_by(col(ProjectMember.user_id))
     )
     given = await session.execute(
-        select(ActivityRollup.user_id, func.sum(ActivityRollup.minutes_given))
+        select(col(ActivityRollup.user_id), func.sum(ActivityRollup.minutes_given))
         .where(
-            ActivityRollup.organization_id == project.organization_id,
-            ActivityRollup.user_id.in_(ids),
+            col(ActivityRollup.organization_id) == project.organization_id,
+            col(ActivityRollup.user_id).in_(ids),
             in_period(ActivityRollup, _period(LOAD_DAYS)),
         )
-        .group_by(ActivityRollup.user_id)
+        .group_by(col(ActivityRollup.user_id))
     )
     panel_seniorities = set(
         await session.scalars(
-            select(User.seniority)
-            .join(ProjectMember, ProjectMember.user_id == User.id)
+            select(col(User.seniority))
+            .join(ProjectMember, col(ProjectMember.user_id) == User.id)
             .where(
-                ProjectMember.project_id == project.id,
-                ProjectMember.state.in_((MemberState.invited, MemberState.active)),
+                col(ProjectMember.project_id) == project.id,
+                col(ProjectMember.state).in_((MemberState.invited, MemberState.active)),
             )
         )
     )

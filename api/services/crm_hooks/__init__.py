@@ -37,6 +37,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import AppError, InvalidInput, NotFound
 from api.models import CrmConnection, InboundResult
@@ -84,7 +85,7 @@ class UnparseableEvent(InvalidInput):
 async def get_connection(*, session: AsyncSession, connection_id: uuid.UUID) -> CrmConnection:
     connection = await session.scalar(
         select(CrmConnection).where(
-            CrmConnection.id == connection_id, CrmConnection.deleted_at.is_(None)
+            col(CrmConnection.id) == connection_id, col(CrmConnection.deleted_at).is_(None)
         )
     )
     if connection is None:

@@ -12,7 +12,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from api.db import dialect_name
 from api.kit import outbox
 from api.models import (
     AuditEvent,
@@ -34,7 +36,7 @@ async def claim(
     session: AsyncSession, connection: CrmConnection, event: DealEvent, result: InboundResult
 ) -> uuid.UUID | None:
     """Insert the event row; None when it was stored before (a replay)."""
-    dialect = session.bind.dialect.name
+    dialect = dialect_name(session)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     statement = (
@@ -52,7 +54,7 @@ async def claim(
             payload=printable(event.payload),
         )
         .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
-        .returning(CrmInboundEvent.id)
+        .returning(col(CrmInboundEvent.id))
     )
     return await session.scalar(statement)
 
@@ -69,7 +71,7 @@ async def record_result(
     """The claimed event's outcome, once its effects are applied (or failed)."""
     await session.execute(
         update(CrmInboundEvent)
-        .where(CrmInboundEvent.id == event_row_id)
+        .where(col(CrmInboundEvent.id) == event_row_id)
         .values(
             result=result,
             reason=reason,
@@ -81,7 +83,13 @@ async def record_result(
     )
 
 
-def _audit(connection: CrmConnection, action: str, entity_type: str, entity_id: uuid.UUID, changes):
+def _audit(
+    connection: CrmConnection,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    changes: dict[str, Any],
+) -> AuditEvent:
     return AuditEvent(
         organization_id=connection.organization_id,
         actor_id=None,  # a CRM, not a person
@@ -92,21 +100,23 @@ def _audit(connection: CrmConnection, action: str, entity_type: str, entity_id: 
     )
 
 
-async def _owner_id(session: AsyncSession, connection: CrmConnection, email: str | None):
+async def _owner_id(
+    session: AsyncSession, connection: CrmConnection, email: str | None
+) -> uuid.UUID:
     if email:
         found = await session.scalar(
-            select(User.id).where(
-                User.organization_id == connection.organization_id,
-                User.email == email.strip().lower(),
-                User.is_active.is_(True),
+            select(col(User.id)).where(
+                col(User.organization_id) == connection.organization_id,
+                col(User.email) == email.strip().lower(),
+                col(User.is_active).is_(True),
             )
         )
         if found is not None:
             return found
     default_active = await session.scalar(
-        select(User.is_active).where(
-            User.id == connection.default_owner_id,
-            User.organization_id == connection.organization_id,
+        select(col(User.is_active)).where(
+            col(User.id) == connection.default_owner_id,
+            col(User.organization_id) == connection.organization_id,
         )
     )
     if not default_active:
@@ -118,12 +128,14 @@ class EffectFailed(Exception):
     pass
 
 
-async def _find_client(session: AsyncSession, connection: CrmConnection, company_id: str):
+async def _find_client(
+    session: AsyncSession, connection: CrmConnection, company_id: str
+) -> Client | None:
     return await session.scalar(
         select(Client).where(
-            Client.organization_id == connection.organization_id,
-            Client.external_source == connection.provider.value,
-            Client.external_id == company_id,
+            col(Client.organization_id) == connection.organization_id,
+            col(Client.external_source) == connection.provider.value,
+            col(Client.external_id) == company_id,
         )
     )
 
@@ -169,12 +181,14 @@ async def _upsert_client(
     return client
 
 
-async def _find_project(session: AsyncSession, connection: CrmConnection, deal_id: str):
+async def _find_project(
+    session: AsyncSession, connection: CrmConnection, deal_id: str
+) -> Project | None:
     return await session.scalar(
         select(Project).where(
-            Project.organization_id == connection.organization_id,
-            Project.external_source == connection.provider.value,
-            Project.external_id == deal_id,
+            col(Project.organization_id) == connection.organization_id,
+            col(Project.external_source) == connection.provider.value,
+            col(Project.external_id) == deal_id,
         )
     )
 

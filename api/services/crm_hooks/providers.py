@@ -19,6 +19,11 @@ from api.schemas.base import MAX_AMOUNT, to_cents
 MAX_TITLE = 200
 MAX_ID = 200  # crm_inbound_event, client and project external_id
 MAX_EVENT_TYPE = 80  # crm_inbound_event.event_type
+# A deal's status as a project takes it; any other status leaves the project's as it is.
+DealStatus = Literal["open", "won", "lost"]
+
+
+_DEAL_STATUSES: dict[str | None, DealStatus] = {"open": "open", "won": "won", "lost": "lost"}
 
 
 @dataclass
@@ -34,7 +39,7 @@ class DealEvent:
     deal_name: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
-    status: Literal["open", "won", "lost"] | None = None
+    status: DealStatus | None = None
     company_id: str | None = None
     company_name: str | None = None
     company_industry: str | None = None
@@ -80,7 +85,7 @@ class _GenericData(_Lenient):
     amount: Money | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     stage: Text | None = None
-    status: Literal["open", "won", "lost"] | None = None
+    status: DealStatus | None = None
     company_id: CrmId | None = None
     company_name: Text | None = Field(default=None, max_length=200)
     company_industry: Text | None = Field(default=None, max_length=120)
@@ -222,7 +227,7 @@ def _parse_pipedrive(body: bytes) -> list[DealEvent]:
     event.deal_name = deal.title
     event.amount = deal.value
     event.currency = deal.currency.upper() if deal.currency else None
-    event.status = deal.status if deal.status in ("open", "won", "lost") else None  # type: ignore[assignment]
+    event.status = _DEAL_STATUSES.get(deal.status)
     if deal.org_id is not None:
         event.company_id = str(deal.org_id)
         event.company_name = f"Pipedrive organization {deal.org_id}"
