@@ -241,7 +241,7 @@ def pinned_clock(monkeypatch) -> int:
     """The server's clock for the five-minute window, pinned to a whole second: an offset of
     301 s is then exactly 301 s when it is checked, however slow the machine is."""
     now = int(time.time())
-    monkeypatch.setattr(crm_hooks, "now_seconds", lambda: float(now))
+    monkeypatch.setattr(crm_hooks.verify, "now_seconds", lambda: float(now))
     return now
 
 

@@ -40,7 +40,7 @@ async def list_clients(
     industry: Annotated[str | None, Query(max_length=120)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Name contains")] = None,
 ) -> ClientPage:
-    clients, next_cursor = await client_service.list_clients(
+    return await client_service.list_clients(
         session=session,
         caller=caller,
         limit=limit,
@@ -50,8 +50,6 @@ async def list_clients(
         industry=industry,
         q=q,
     )
-    items = await client_service.present_clients(session=session, clients=clients)
-    return ClientPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -64,8 +62,7 @@ async def create_client(
     data: ClientCreate, caller: CurrentCaller, session: SessionDep, idempotency: IdempotencyDep
 ) -> Created:
     async def produce() -> ClientRead:
-        client = await client_service.create_client(session=session, caller=caller, data=data)
-        return (await client_service.present_clients(session=session, clients=[client]))[0]
+        return await client_service.create_client(session=session, caller=caller, data=data)
 
     return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
@@ -74,9 +71,9 @@ async def create_client(
 async def get_client(
     client_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, response: Response
 ) -> ClientRead:
-    client = await client_service.get_client(session=session, caller=caller, client_id=client_id)
-    with_etag(response, client)
-    return (await client_service.present_clients(session=session, clients=[client]))[0]
+    read = await client_service.get_client(session=session, caller=caller, client_id=client_id)
+    with_etag(response, read)
+    return read
 
 
 @router.patch(
@@ -90,11 +87,11 @@ async def update_client(
     response: Response,
     if_match: IfMatch = None,
 ) -> ClientRead:
-    client = await client_service.update_client(
+    read = await client_service.update_client(
         session=session, caller=caller, client_id=client_id, data=data, if_match=if_match
     )
-    with_etag(response, client)
-    return (await client_service.present_clients(session=session, clients=[client]))[0]
+    with_etag(response, read)
+    return read
 
 
 @router.delete(

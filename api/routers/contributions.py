@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentCaller, IdempotencyDep, SessionDep
 from api.errors import problem_responses
-from api.kit.principal import Caller
-from api.models import Contribution, ContributionKind, ContributionStatus
+from api.models import ContributionKind, ContributionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created
@@ -23,16 +21,6 @@ from api.schemas.contributions import (
 from api.services import contributions as contribution_service
 
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
-
-
-async def _one_contribution(
-    session: AsyncSession, caller: Caller, contribution: Contribution
-) -> ContributionRead:
-    return (
-        await contribution_service.present_contributions(
-            session=session, caller=caller, contributions=[contribution]
-        )
-    )[0]
 
 
 @router.get(
@@ -49,7 +37,7 @@ async def list_contributions(
     kind: ContributionKind | None = None,
     status: ContributionStatus | None = None,
 ) -> ContributionPage:
-    contributions, next_cursor = await contribution_service.list_contributions(
+    return await contribution_service.list_contributions(
         session=session,
         caller=caller,
         session_id=session_id,
@@ -58,10 +46,6 @@ async def list_contributions(
         kind=kind,
         status=status,
     )
-    items = await contribution_service.present_contributions(
-        session=session, caller=caller, contributions=contributions
-    )
-    return ContributionPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -78,10 +62,9 @@ async def create_contribution(
     idempotency: IdempotencyDep,
 ) -> Created:
     async def produce() -> ContributionRead:
-        contribution = await contribution_service.create_contribution(
+        return await contribution_service.create_contribution(
             session=session, caller=caller, session_id=session_id, data=data
         )
-        return await _one_contribution(session, caller, contribution)
 
     return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
@@ -94,10 +77,9 @@ async def create_contribution(
 async def update_contribution(
     contribution_id: uuid.UUID, data: ContributionUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ContributionRead:
-    contribution = await contribution_service.update_contribution(
+    return await contribution_service.update_contribution(
         session=session, caller=caller, contribution_id=contribution_id, data=data
     )
-    return await _one_contribution(session, caller, contribution)
 
 
 @router.post(
@@ -108,10 +90,9 @@ async def update_contribution(
 async def vote(
     contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> ContributionRead:
-    contribution = await contribution_service.set_vote(
+    return await contribution_service.set_vote(
         session=session, caller=caller, contribution_id=contribution_id, voted=True
     )
-    return await _one_contribution(session, caller, contribution)
 
 
 @router.delete(
@@ -122,7 +103,6 @@ async def vote(
 async def unvote(
     contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> ContributionRead:
-    contribution = await contribution_service.set_vote(
+    return await contribution_service.set_vote(
         session=session, caller=caller, contribution_id=contribution_id, voted=False
     )
-    return await _one_contribution(session, caller, contribution)

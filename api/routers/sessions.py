@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import (
     ClockDep,
@@ -22,7 +21,7 @@ from api.deps import (
 )
 from api.errors import problem_responses
 from api.events import StreamWatch
-from api.models import MastermindSession, SessionStatus
+from api.models import SessionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created, with_etag
@@ -42,10 +41,6 @@ from api.services.presence import PresenceTracker
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
 
 
-async def _one(session: AsyncSession, mm_session: MastermindSession) -> SessionRead:
-    return (await session_service.present_sessions(session=session, sessions=[mm_session]))[0]
-
-
 @router.get(
     "/projects/{project_id}/sessions", response_model=SessionPage, responses=problem_responses(404)
 )
@@ -57,17 +52,13 @@ async def list_project_sessions(
     cursor: CursorQuery = None,
     status: SessionStatus | None = None,
 ) -> SessionPage:
-    sessions, next_cursor = await session_service.list_project_sessions(
+    return await session_service.list_project_sessions(
         session=session,
         caller=caller,
         project_id=project_id,
         limit=limit,
         cursor=cursor,
         status=status,
-    )
-    return SessionPage(
-        items=await session_service.present_sessions(session=session, sessions=sessions),
-        next_cursor=next_cursor,
     )
 
 
@@ -85,10 +76,9 @@ async def create_session(
     idempotency: IdempotencyDep,
 ) -> Created:
     async def produce() -> SessionRead:
-        mm_session = await session_service.create_session(
+        return await session_service.create_session(
             session=session, caller=caller, project_id=project_id, data=data
         )
-        return await _one(session, mm_session)
 
     return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
@@ -107,7 +97,7 @@ async def list_sessions(
     """The outcomes feed: ordered by (updated_at, id); follow next_cursor to the end. With
     ``sort=scheduled_at`` (soonest first) or ``-scheduled_at`` (newest first) a list for
     people, in the order the sessions are planned."""
-    sessions, next_cursor = await session_service.list_sessions(
+    return await session_service.list_sessions(
         session=session,
         caller=caller,
         limit=limit,
@@ -117,21 +107,15 @@ async def list_sessions(
         updated_since=updated_since,
         sort=sort,
     )
-    return SessionPage(
-        items=await session_service.present_sessions(session=session, sessions=sessions),
-        next_cursor=next_cursor,
-    )
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead, responses=problem_responses(404))
 async def get_session(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, response: Response
 ) -> SessionRead:
-    mm_session = await session_service.get_session(
-        session=session, caller=caller, session_id=session_id
-    )
-    with_etag(response, mm_session)
-    return await _one(session, mm_session)
+    read = await session_service.get_session(session=session, caller=caller, session_id=session_id)
+    with_etag(response, read)
+    return read
 
 
 @router.patch(
@@ -147,11 +131,11 @@ async def update_session(
     response: Response,
     if_match: IfMatch = None,
 ) -> SessionRead:
-    mm_session = await session_service.update_session(
+    read = await session_service.update_session(
         session=session, caller=caller, session_id=session_id, data=data, if_match=if_match
     )
-    with_etag(response, mm_session)
-    return await _one(session, mm_session)
+    with_etag(response, read)
+    return read
 
 
 @router.post(
@@ -162,11 +146,8 @@ async def update_session(
 async def start_session(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, clock: ClockDep
 ) -> SessionRead:
-    return await _one(
-        session,
-        await session_service.start_session(
-            session=session, caller=caller, session_id=session_id, now=clock()
-        ),
+    return await session_service.start_session(
+        session=session, caller=caller, session_id=session_id, now=clock()
     )
 
 
@@ -184,16 +165,13 @@ async def complete_session(
     clock: ClockDep,
 ) -> SessionRead:
     """Without ``attendance``, each active member is credited their measured presence."""
-    return await _one(
-        session,
-        await session_service.complete_session(
-            session=session,
-            caller=caller,
-            session_id=session_id,
-            data=data,
-            now=clock(),
-            stale_after=settings.presence_stale_after,
-        ),
+    return await session_service.complete_session(
+        session=session,
+        caller=caller,
+        session_id=session_id,
+        data=data,
+        now=clock(),
+        stale_after=settings.presence_stale_after,
     )
 
 
@@ -205,11 +183,8 @@ async def complete_session(
 async def cancel_session(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, clock: ClockDep
 ) -> SessionRead:
-    return await _one(
-        session,
-        await session_service.cancel_session(
-            session=session, caller=caller, session_id=session_id, now=clock()
-        ),
+    return await session_service.cancel_session(
+        session=session, caller=caller, session_id=session_id, now=clock()
     )
 
 
@@ -248,7 +223,7 @@ async def session_events(
     clock: ClockDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
 ) -> StreamingResponse:
-    mm_session = await session_service.get_session(
+    mm_session = await session_service.session_row(
         session=session, caller=caller, session_id=session_id
     )
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses (a 500).

@@ -27,7 +27,7 @@ async def list_teams(
     member_id: uuid.UUID | None = None,
     manager_id: uuid.UUID | None = None,
 ) -> TeamPage:
-    teams, next_cursor = await team_service.list_teams(
+    return await team_service.list_teams(
         session=session,
         caller=caller,
         limit=limit,
@@ -35,8 +35,6 @@ async def list_teams(
         member_id=member_id,
         manager_id=manager_id,
     )
-    items = await team_service.present_teams(session=session, teams=teams)
-    return TeamPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -46,24 +44,21 @@ async def list_teams(
     responses=problem_responses(403, 404, 409),
 )
 async def create_team(data: TeamCreate, caller: CurrentCaller, session: SessionDep) -> TeamRead:
-    team = await team_service.create_team(session=session, caller=caller, data=data)
-    return (await team_service.present_teams(session=session, teams=[team]))[0]
+    return await team_service.create_team(session=session, caller=caller, data=data)
 
 
 @router.get("/{team_id}", response_model=TeamRead, responses=problem_responses(404))
 async def get_team(team_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> TeamRead:
-    team = await team_service.get_team(session=session, caller=caller, team_id=team_id)
-    return (await team_service.present_teams(session=session, teams=[team]))[0]
+    return await team_service.get_team(session=session, caller=caller, team_id=team_id)
 
 
 @router.patch("/{team_id}", response_model=TeamRead, responses=problem_responses(403, 404, 409))
 async def update_team(
     team_id: uuid.UUID, data: TeamUpdate, caller: CurrentCaller, session: SessionDep
 ) -> TeamRead:
-    team = await team_service.update_team(
+    return await team_service.update_team(
         session=session, caller=caller, team_id=team_id, data=data
     )
-    return (await team_service.present_teams(session=session, teams=[team]))[0]
 
 
 @router.delete(
@@ -79,10 +74,9 @@ async def delete_team(team_id: uuid.UUID, caller: CurrentCaller, session: Sessio
 async def add_team_member(
     team_id: uuid.UUID, user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> TeamRead:
-    team = await team_service.add_member(
+    return await team_service.add_member(
         session=session, caller=caller, team_id=team_id, user_id=user_id
     )
-    return (await team_service.present_teams(session=session, teams=[team]))[0]
 
 
 @router.delete(

@@ -13,14 +13,7 @@ from api.models import Role
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.schemas.base import NO_NUL
-from api.schemas.users import (
-    CurrentUserRead,
-    OrganizationRead,
-    UserCreate,
-    UserPage,
-    UserRead,
-    UserUpdate,
-)
+from api.schemas.users import CurrentUserRead, UserCreate, UserPage, UserRead, UserUpdate
 from api.services import users as user_service
 
 router = APIRouter(
@@ -32,11 +25,7 @@ router = APIRouter(
 # id: PATCH /users/me is a 405 (Allow: GET), not a 422 about a malformed user_id.
 @router.get("/me", response_model=CurrentUserRead)
 async def read_me(caller: CurrentCaller, session: SessionDep) -> CurrentUserRead:
-    organization = await user_service.get_organization(session=session, caller=caller)
-    return CurrentUserRead(
-        **UserRead.model_validate(caller.user).model_dump(),
-        organization=OrganizationRead.model_validate(organization),
-    )
+    return await user_service.get_me(session=session, caller=caller)
 
 
 @router.get("", response_model=UserPage)

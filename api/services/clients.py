@@ -16,7 +16,7 @@ from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
 from api.models import Client, ClientStatus, Contact, Project, ProjectStatus, User, utcnow
 from api.pagination import paginate
-from api.schemas.clients import ClientCreate, ClientRead, ClientUpdate, ContactCreate
+from api.schemas.clients import ClientCreate, ClientPage, ClientRead, ClientUpdate, ContactCreate
 
 
 def readable_clients(caller: Caller) -> Select[Client]:
@@ -25,11 +25,21 @@ def readable_clients(caller: Caller) -> Select[Client]:
     )
 
 
-async def get_client(*, session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> Client:
+async def client_row(*, session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> Client:
     client = await session.scalar(readable_clients(caller).where(col(Client.id) == client_id))
     if client is None:
         raise NotFound("Client not found")
     return client
+
+
+async def get_client(*, session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> ClientRead:
+    return await present_client(
+        session, await client_row(session=session, caller=caller, client_id=client_id)
+    )
+
+
+async def present_client(session: AsyncSession, client: Client) -> ClientRead:
+    return (await present_clients(session=session, clients=[client]))[0]
 
 
 def _ensure_can_edit(caller: Caller, client: Client) -> None:
@@ -62,7 +72,7 @@ async def _resolve_owner(
     return owner_id
 
 
-async def create_client(*, session: AsyncSession, caller: Caller, data: ClientCreate) -> Client:
+async def create_client(*, session: AsyncSession, caller: Caller, data: ClientCreate) -> ClientRead:
     client = Client(
         organization_id=caller.organization_id,
         owner_id=await _resolve_owner(session, caller, data.owner_id),
@@ -81,7 +91,7 @@ async def create_client(*, session: AsyncSession, caller: Caller, data: ClientCr
         entity_id=client.id,
         changes=data.model_dump(exclude_unset=True),
     )
-    return client
+    return await present_client(session, client)
 
 
 async def update_client(
@@ -91,8 +101,8 @@ async def update_client(
     client_id: uuid.UUID,
     data: ClientUpdate,
     if_match: str | None,
-) -> Client:
-    client = await get_client(session=session, caller=caller, client_id=client_id)
+) -> ClientRead:
+    client = await client_row(session=session, caller=caller, client_id=client_id)
     _ensure_can_edit(caller, client)
     ensure_current(client, if_match)
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
@@ -112,12 +122,12 @@ async def update_client(
         entity_id=client.id,
         changes=changes,
     )
-    return client
+    return await present_client(session, client)
 
 
 async def delete_client(*, session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> None:
     """Archive the client; refused while a project on it is still open."""
-    client = await get_client(session=session, caller=caller, client_id=client_id)
+    client = await client_row(session=session, caller=caller, client_id=client_id)
     _ensure_can_edit(caller, client)
     open_projects = await session.scalar(
         select(func.count()).where(
@@ -150,7 +160,7 @@ async def list_clients(
     status: ClientStatus | None = None,
     industry: str | None = None,
     q: str | None = None,
-) -> tuple[Sequence[Client], str | None]:
+) -> ClientPage:
     statement = readable_clients(caller)
     if owner_id is not None:
         statement = statement.where(col(Client.owner_id) == owner_id)
@@ -160,13 +170,16 @@ async def list_clients(
         statement = statement.where(func.lower(Client.industry) == industry.lower())
     if q:
         statement = statement.where(func.lower(Client.name).contains(q.lower(), autoescape=True))
-    return await paginate(
+    rows, next_cursor = await paginate(
         session,
         statement,
         time_column=col(Client.created_at),
         id_column=col(Client.id),
         limit=limit,
         cursor=cursor,
+    )
+    return ClientPage(
+        items=await present_clients(session=session, clients=rows), next_cursor=next_cursor
     )
 
 
@@ -194,7 +207,7 @@ async def present_clients(*, session: AsyncSession, clients: Sequence[Client]) -
 async def create_contact(
     *, session: AsyncSession, caller: Caller, client_id: uuid.UUID, data: ContactCreate
 ) -> Contact:
-    client = await get_client(session=session, caller=caller, client_id=client_id)
+    client = await client_row(session=session, caller=caller, client_id=client_id)
     _ensure_can_edit(caller, client)
     contact = Contact(
         organization_id=caller.organization_id, client_id=client.id, **data.model_dump()
@@ -215,7 +228,7 @@ async def create_contact(
 async def list_contacts(
     *, session: AsyncSession, caller: Caller, client_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[Sequence[Contact], str | None]:
-    client = await get_client(session=session, caller=caller, client_id=client_id)
+    client = await client_row(session=session, caller=caller, client_id=client_id)
     statement = select(Contact).where(col(Contact.client_id) == client.id)
     return await paginate(
         session,

@@ -27,7 +27,12 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
-from api.schemas.contributions import ContributionCreate, ContributionRead, ContributionUpdate
+from api.schemas.contributions import (
+    ContributionCreate,
+    ContributionPage,
+    ContributionRead,
+    ContributionUpdate,
+)
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
 
@@ -113,6 +118,14 @@ async def present_contributions(
     ]
 
 
+async def present_contribution(
+    session: AsyncSession, caller: Caller, contribution: Contribution
+) -> ContributionRead:
+    return (
+        await present_contributions(session=session, caller=caller, contributions=[contribution])
+    )[0]
+
+
 async def _count_contribution(
     session: AsyncSession, contribution: Contribution, *, contributions: int = 0, ideas: int = 0
 ) -> None:
@@ -130,7 +143,7 @@ async def _count_contribution(
 
 async def create_contribution(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: ContributionCreate
-) -> Contribution:
+) -> ContributionRead:
     # The session row is locked before its status is checked, so a contribution cannot
     # slip in after a concurrent cancel or complete (which lock it too).
     access = await session_access(
@@ -163,7 +176,7 @@ async def create_contribution(
         entity_id=contribution.id,
         changes={"kind": data.kind.value},
     )
-    return contribution
+    return await present_contribution(session, caller, contribution)
 
 
 async def list_contributions(
@@ -175,14 +188,14 @@ async def list_contributions(
     cursor: str | None,
     kind: ContributionKind | None = None,
     status: ContributionStatus | None = None,
-) -> tuple[Sequence[Contribution], str | None]:
+) -> ContributionPage:
     access = await session_access(session=session, caller=caller, session_id=session_id)
     statement = select(Contribution).where(col(Contribution.session_id) == access.session.id)
     if kind is not None:
         statement = statement.where(col(Contribution.kind) == kind)
     if status is not None:
         statement = statement.where(col(Contribution.status) == status)
-    return await paginate(
+    rows, next_cursor = await paginate(
         session,
         statement,
         time_column=col(Contribution.created_at),
@@ -190,11 +203,15 @@ async def list_contributions(
         limit=limit,
         cursor=cursor,
     )
+    return ContributionPage(
+        items=await present_contributions(session=session, caller=caller, contributions=rows),
+        next_cursor=next_cursor,
+    )
 
 
 async def update_contribution(
     *, session: AsyncSession, caller: Caller, contribution_id: uuid.UUID, data: ContributionUpdate
-) -> Contribution:
+) -> ContributionRead:
     # Session row first, as everywhere that publishes: one lock order, no deadlock.
     access, contribution = await _contribution_access(
         session, caller, contribution_id, for_update=True
@@ -227,12 +244,12 @@ async def update_contribution(
         entity_id=contribution.id,
         changes={"status": [previous.value, data.status.value]},
     )
-    return contribution
+    return await present_contribution(session, caller, contribution)
 
 
 async def set_vote(
     *, session: AsyncSession, caller: Caller, contribution_id: uuid.UUID, voted: bool
-) -> Contribution:
+) -> ContributionRead:
     """Add or take back the caller's vote. Repeating either is harmless; the count moves
     only with the vote row, by an atomic UPDATE, so concurrent votes are never lost."""
     # Lock the session row before checking it is open: a vote racing a cancel or complete
@@ -282,4 +299,4 @@ async def set_vote(
             type="vote.changed",
             payload={"contribution_id": contribution.id, "votes": votes},
         )
-    return contribution
+    return await present_contribution(session, caller, contribution)

@@ -54,7 +54,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectUpdate,
 )
-from api.services.clients import active_user_in_organization, get_client
+from api.services.clients import active_user_in_organization, client_row
 
 # Members who see the project: invited people can read what they are asked to join.
 VISIBLE_STATES = (MemberState.invited, MemberState.active)
@@ -159,7 +159,7 @@ async def get_project(*, session: AsyncSession, caller: Caller, project_id: uuid
 
 async def _check_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None) -> None:
     if client_id is not None:
-        await get_client(session=session, caller=caller, client_id=client_id)
+        await client_row(session=session, caller=caller, client_id=client_id)
 
 
 def owner_seat(project: Project) -> ProjectMember:

@@ -46,6 +46,7 @@ from api.schemas.sessions import (
     SessionComplete,
     SessionCreate,
     SessionOutcome,
+    SessionPage,
     SessionRead,
     SessionSort,
     SessionUpdate,
@@ -181,7 +182,7 @@ async def _check_facilitator(
 
 async def create_session(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: SessionCreate
-) -> MastermindSession:
+) -> SessionRead:
     access = await project_access(session=session, caller=caller, project_id=project_id)
     access.ensure_can_manage()
     access.ensure_open()
@@ -222,13 +223,21 @@ async def create_session(
         entity_id=mm_session.id,
         changes=data.model_dump(exclude_unset=True),
     )
-    return mm_session
+    return await present_session(session, mm_session)
+
+
+async def session_row(
+    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
+) -> MastermindSession:
+    return (await session_access(session=session, caller=caller, session_id=session_id)).session
 
 
 async def get_session(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
-) -> MastermindSession:
-    return (await session_access(session=session, caller=caller, session_id=session_id)).session
+) -> SessionRead:
+    return await present_session(
+        session, await session_row(session=session, caller=caller, session_id=session_id)
+    )
 
 
 async def update_session(
@@ -238,7 +247,7 @@ async def update_session(
     session_id: uuid.UUID,
     data: SessionUpdate,
     if_match: str | None,
-) -> MastermindSession:
+) -> SessionRead:
     access = await session_access(
         session=session, caller=caller, session_id=session_id, for_update=True
     )
@@ -288,7 +297,7 @@ async def update_session(
         entity_id=mm_session.id,
         changes=changes,
     )
-    return mm_session
+    return await present_session(session, mm_session)
 
 
 async def _transition(
@@ -350,18 +359,21 @@ async def _plain_transition(
 
 async def start_session(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, now: datetime | None = None
-) -> MastermindSession:
-    return await _plain_transition(session, caller, session_id, "start", "session.started", now)
+) -> SessionRead:
+    return await present_session(
+        session,
+        await _plain_transition(session, caller, session_id, "start", "session.started", now),
+    )
 
 
 async def cancel_session(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, now: datetime | None = None
-) -> MastermindSession:
+) -> SessionRead:
     mm_session = await _plain_transition(
         session, caller, session_id, "cancel", "session.cancelled", now
     )
     await _uncount_contributions(session, mm_session)
-    return mm_session
+    return await present_session(session, mm_session)
 
 
 async def complete_session(
@@ -372,7 +384,7 @@ async def complete_session(
     data: SessionComplete,
     now: datetime | None = None,
     stale_after: timedelta = timedelta(seconds=30),
-) -> MastermindSession:
+) -> SessionRead:
     """Complete a live session. Without ``attendance`` each active member is credited the
     minutes they were measured present (nothing for those who never joined); a given
     ``attendance`` (people in the physical room) may not exceed the held duration."""
@@ -460,7 +472,7 @@ async def complete_session(
         event_type="session.completed",
         payload=completed_payload,
     )
-    return mm_session
+    return await present_session(session, mm_session)
 
 
 async def _count_attendance(
@@ -543,7 +555,7 @@ async def list_sessions(
     status: SessionStatus | None = None,
     updated_since: datetime | None = None,
     sort: SessionSort = SessionSort.updated_at,
-) -> tuple[Sequence[MastermindSession], str | None]:
+) -> SessionPage:
     """The outcomes feed: ordered by (updated_at, id), so a script resumes where it stopped;
     or, for people, by (scheduled_at, id), soonest or newest first."""
     statement = readable_sessions(caller)
@@ -553,7 +565,7 @@ async def list_sessions(
         statement = statement.where(col(MastermindSession.status) == status)
     if updated_since is not None:
         statement = statement.where(col(MastermindSession.updated_at) > updated_since)
-    return await paginate(
+    rows, next_cursor = await paginate(
         session,
         statement,
         time_column=(
@@ -566,6 +578,9 @@ async def list_sessions(
         cursor=cursor,
         newest_first=sort is SessionSort.newest_scheduled_first,
     )
+    return SessionPage(
+        items=await present_sessions(session=session, sessions=rows), next_cursor=next_cursor
+    )
 
 
 async def list_project_sessions(
@@ -576,20 +591,23 @@ async def list_project_sessions(
     limit: int,
     cursor: str | None,
     status: SessionStatus | None = None,
-) -> tuple[Sequence[MastermindSession], str | None]:
+) -> SessionPage:
     access = await project_access(session=session, caller=caller, project_id=project_id)
     statement = select(MastermindSession).where(
         col(MastermindSession.project_id) == access.project.id
     )
     if status is not None:
         statement = statement.where(col(MastermindSession.status) == status)
-    return await paginate(
+    rows, next_cursor = await paginate(
         session,
         statement,
         time_column=col(MastermindSession.scheduled_at),
         id_column=col(MastermindSession.id),
         limit=limit,
         cursor=cursor,
+    )
+    return SessionPage(
+        items=await present_sessions(session=session, sessions=rows), next_cursor=next_cursor
     )
 
 
@@ -632,6 +650,10 @@ async def present_sessions(
         )
         for s in sessions
     ]
+
+
+async def present_session(session: AsyncSession, mm_session: MastermindSession) -> SessionRead:
+    return (await present_sessions(session=session, sessions=[mm_session]))[0]
 
 
 async def get_outcome(

@@ -1,4 +1,6 @@
-"""Who should help on this project? A transparent, deterministic score with its reasons.
+"""Who should help on this project? A transparent, deterministic score with its reasons:
+``load_helper_facts`` loads what the score reads (a fixed number of grouped queries),
+``score_helpers`` ranks over those facts alone (pure, tested without a database).
 
 Four parts, each explained in ``reasons``:
 (a) expertise matching the client's industry and the project's words;
@@ -53,15 +55,101 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-@dataclass
-class _Candidate:
-    user: User
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: uuid.UUID
+    full_name: str
+    seniority: Seniority
+    expertise: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class HelperFacts:
+    """Everything the score reads, loaded in one step: the owner, the people who could
+    help (active, not on the panel yet), and per candidate id the figures below."""
+
+    owner: Person
+    candidates: list[Person]
+    industry: str  # the client's, "" without a client
+    project_text: str  # title and objective, searched for expertise words
+    # minutes received minus minutes given, over the last year
+    owed_minutes: dict[uuid.UUID, int] = field(default_factory=dict)
+    # minutes the owner gave each of them (their projects), over the last twelve months
+    owner_helped_minutes: dict[uuid.UUID, int] = field(default_factory=dict)
+    # active helper seats on open projects
+    open_helper_seats: dict[uuid.UUID, int] = field(default_factory=dict)
+    # minutes given over the last 30 days
+    recent_minutes_given: dict[uuid.UUID, int] = field(default_factory=dict)
+    panel_has_senior: bool = False
+
+
+@dataclass(slots=True)
+class RankedHelper:
+    person: Person
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
 
     def add(self, points: float, reason: str) -> None:
         self.score += points
         self.reasons.append(reason)
+
+
+def score_helpers(facts: HelperFacts) -> list[RankedHelper]:
+    """Every candidate, best first (ties by name, then id), each with the reasons for its
+    score. Pure: the same facts always give the same ranking."""
+    ranked = {person.id: RankedHelper(person) for person in facts.candidates}
+    industry = facts.industry.lower()
+    project_words = _words(facts.project_text)
+    for helper in ranked.values():
+        person = helper.person
+        # (a) expertise
+        for tag in sorted(person.expertise, key=str.lower):
+            if industry and tag.lower() == industry:
+                helper.add(INDUSTRY_MATCH, f"Expertise in {tag} matches the client's industry")
+            elif _words(tag) and _words(tag) <= project_words:
+                helper.add(WORD_MATCH, f"Knows {tag}, which the project is about")
+        # (b) reciprocity
+        owed = facts.owed_minutes.get(person.id, 0)
+        if owed > 0:
+            helper.add(
+                min(OWES_HELP_MAX, owed / 60),
+                f"Received {owed} more minutes than given in the last year: their turn to help",
+            )
+        if person.id in facts.owner_helped_minutes:
+            helper.add(
+                OWNER_HELPED_THEM,
+                f"{facts.owner.full_name} helped them for "
+                f"{facts.owner_helped_minutes[person.id]} minutes: help is repaid",
+            )
+        # (c) current load
+        seats = facts.open_helper_seats.get(person.id, 0)
+        if seats:
+            helper.add(
+                -min(SEAT_PENALTY_MAX, SEAT_PENALTY * seats),
+                f"Already helps on {seats} open project(s)",
+            )
+        recent = facts.recent_minutes_given.get(person.id, 0)
+        penalty = min(RECENT_PENALTY_MAX, recent // RECENT_MINUTES_STEP)
+        if penalty:
+            helper.add(-penalty, f"Gave {recent} minutes in the last 30 days")
+        # (d) seniority mix
+        if person.seniority == Seniority.senior and facts.owner.seniority == Seniority.junior:
+            helper.add(SENIOR_FOR_JUNIOR, "Senior: brings experience to a junior owner")
+        elif person.seniority == Seniority.junior and facts.panel_has_senior:
+            helper.add(
+                JUNIOR_BESIDE_SENIORS,
+                "Junior: learns beside the seniors on the panel, and brings fresh eyes",
+            )
+    return sorted(
+        ranked.values(),
+        key=lambda h: (-round(h.score, 6), h.person.full_name.lower(), str(h.person.id)),
+    )
+
+
+def _person(user: User) -> Person:
+    return Person(
+        id=user.id, full_name=user.full_name, seniority=user.seniority, expertise=user.expertise
+    )
 
 
 def _period(days: int) -> Period:
@@ -75,12 +163,9 @@ def _period(days: int) -> Period:
     )
 
 
-async def suggest_helpers(
-    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, limit: int
-) -> list[SuggestedHelper]:
-    access = await project_access(session=session, caller=caller, project_id=project_id)
-    access.ensure_can_manage()
-    project = access.project
+async def load_helper_facts(session: AsyncSession, project: Project) -> HelperFacts | None:
+    """The facts for ``score_helpers``: a fixed number of grouped queries, however many
+    people the organization has. None when nobody could be proposed."""
     owner = await session.get(User, project.owner_id)
     assert owner is not None  # a project's owner is a user (a foreign key)
     seated = select(col(ProjectMember.user_id)).where(
@@ -100,11 +185,8 @@ async def suggest_helpers(
         )
     ).all()
     if not users:
-        return []
-    candidates = {user.id: _Candidate(user) for user in users}
-    ids = list(candidates)
-
-    # (a) expertise
+        return None
+    ids = [user.id for user in users]
     industry = ""
     if project.client_id is not None:
         industry = (
@@ -112,29 +194,15 @@ async def suggest_helpers(
                 select(col(Client.industry)).where(col(Client.id) == project.client_id)
             )
         ) or ""
-    project_words = _words(f"{project.title} {project.objective}")
-    for candidate in candidates.values():
-        for tag in sorted(candidate.user.expertise, key=str.lower):
-            if industry and tag.lower() == industry.lower():
-                candidate.add(INDUSTRY_MATCH, f"Expertise in {tag} matches the client's industry")
-            elif _words(tag) and _words(tag) <= project_words:
-                candidate.add(WORD_MATCH, f"Knows {tag}, which the project is about")
 
-    # (b) reciprocity over the last year
     year = _period(RECIPROCITY_DAYS)
-    for row in await compute_ledger(
+    ledger = await compute_ledger(
         session,
         organization_id=project.organization_id,
         users=list(users),
         period=year,
         with_people=False,
-    ):
-        owed = row.minutes_received - row.minutes_given
-        if owed > 0:
-            candidates[row.user_id].add(
-                min(OWES_HELP_MAX, owed / 60),
-                f"Received {owed} more minutes than given in the last year: their turn to help",
-            )
+    )
     # Minutes per pair are kept by month: "the last year" is the last twelve months here.
     helped = await session.execute(
         select(col(HelpRollup.owner_id), func.sum(HelpRollup.minutes))
@@ -146,13 +214,6 @@ async def suggest_helpers(
         )
         .group_by(col(HelpRollup.owner_id))
     )
-    for user_id, minutes in helped:
-        candidates[user_id].add(
-            OWNER_HELPED_THEM,
-            f"{owner.full_name} helped them for {int(minutes)} minutes: help is repaid",
-        )
-
-    # (c) current load
     seats = await session.execute(
         select(col(ProjectMember.user_id), func.count())
         .join(Project, col(Project.id) == ProjectMember.project_id)
@@ -164,11 +225,6 @@ async def suggest_helpers(
         )
         .group_by(col(ProjectMember.user_id))
     )
-    for user_id, count in seats:
-        candidates[user_id].add(
-            -min(SEAT_PENALTY_MAX, SEAT_PENALTY * count),
-            f"Already helps on {count} open project(s)",
-        )
     given = await session.execute(
         select(col(ActivityRollup.user_id), func.sum(ActivityRollup.minutes_given))
         .where(
@@ -178,12 +234,6 @@ async def suggest_helpers(
         )
         .group_by(col(ActivityRollup.user_id))
     )
-    for user_id, minutes in given:
-        penalty = min(RECENT_PENALTY_MAX, int(minutes) // RECENT_MINUTES_STEP)
-        if penalty:
-            candidates[user_id].add(-penalty, f"Gave {int(minutes)} minutes in the last 30 days")
-
-    # (d) seniority mix
     panel_seniorities = set(
         await session.scalars(
             select(col(User.seniority))
@@ -194,28 +244,35 @@ async def suggest_helpers(
             )
         )
     )
-    for candidate in candidates.values():
-        seniority = candidate.user.seniority
-        if seniority == Seniority.senior and owner.seniority == Seniority.junior:
-            candidate.add(SENIOR_FOR_JUNIOR, "Senior: brings experience to a junior owner")
-        elif seniority == Seniority.junior and Seniority.senior in panel_seniorities:
-            candidate.add(
-                JUNIOR_BESIDE_SENIORS,
-                "Junior: learns beside the seniors on the panel, and brings fresh eyes",
-            )
-
-    ranked = sorted(
-        candidates.values(),
-        key=lambda c: (-round(c.score, 6), c.user.full_name.lower(), str(c.user.id)),
+    return HelperFacts(
+        owner=_person(owner),
+        candidates=[_person(user) for user in users],
+        industry=industry,
+        project_text=f"{project.title} {project.objective}",
+        owed_minutes={row.user_id: row.minutes_received - row.minutes_given for row in ledger},
+        owner_helped_minutes={user_id: int(minutes) for user_id, minutes in helped},
+        open_helper_seats={user_id: int(count) for user_id, count in seats},
+        recent_minutes_given={user_id: int(minutes) for user_id, minutes in given},
+        panel_has_senior=Seniority.senior in panel_seniorities,
     )
+
+
+async def suggest_helpers(
+    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, limit: int
+) -> list[SuggestedHelper]:
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    access.ensure_can_manage()
+    facts = await load_helper_facts(session, access.project)
+    if facts is None:
+        return []
     return [
         SuggestedHelper(
-            user_id=c.user.id,
-            full_name=c.user.full_name,
-            seniority=c.user.seniority,
-            expertise=c.user.expertise,
-            score=round(c.score, 2),
-            reasons=c.reasons or ["Available: no open helper seats, no recent load"],
+            user_id=h.person.id,
+            full_name=h.person.full_name,
+            seniority=h.person.seniority,
+            expertise=h.person.expertise,
+            score=round(h.score, 2),
+            reasons=h.reasons or ["Available: no open helper seats, no recent load"],
         )
-        for c in ranked[:limit]
+        for h in score_helpers(facts)[:limit]
     ]

@@ -16,18 +16,28 @@ from api.errors import Conflict, Forbidden, NotFound
 from api.kit.principal import Caller
 from api.models import Role, Team, TeamMember, User, utcnow
 from api.pagination import paginate
-from api.schemas.teams import TeamCreate, TeamMemberRead, TeamRead, TeamUpdate
+from api.schemas.teams import TeamCreate, TeamMemberRead, TeamPage, TeamRead, TeamUpdate
 
 
 def readable_teams(caller: Caller) -> Select[Team]:
     return select(Team).where(col(Team.organization_id) == caller.organization_id)
 
 
-async def get_team(*, session: AsyncSession, caller: Caller, team_id: uuid.UUID) -> Team:
+async def team_row(*, session: AsyncSession, caller: Caller, team_id: uuid.UUID) -> Team:
     team = await session.scalar(readable_teams(caller).where(col(Team.id) == team_id))
     if team is None:
         raise NotFound("Team not found")
     return team
+
+
+async def get_team(*, session: AsyncSession, caller: Caller, team_id: uuid.UUID) -> TeamRead:
+    return await present_team(
+        session, await team_row(session=session, caller=caller, team_id=team_id)
+    )
+
+
+async def present_team(session: AsyncSession, team: Team) -> TeamRead:
+    return (await present_teams(session=session, teams=[team]))[0]
 
 
 def _ensure_can_manage(caller: Caller, team: Team) -> None:
@@ -80,7 +90,7 @@ async def _name_taken(
     return (await session.execute(statement)).scalar_one() > 0
 
 
-async def create_team(*, session: AsyncSession, caller: Caller, data: TeamCreate) -> Team:
+async def create_team(*, session: AsyncSession, caller: Caller, data: TeamCreate) -> TeamRead:
     if not caller.is_staff:
         raise Forbidden("Only admins and managers create teams")
     manager_id = data.manager_id or caller.user_id
@@ -101,13 +111,13 @@ async def create_team(*, session: AsyncSession, caller: Caller, data: TeamCreate
     for user_id in dict.fromkeys(data.member_ids):
         session.add(TeamMember(team_id=team.id, user_id=user_id))
     await session.flush()
-    return team
+    return await present_team(session, team)
 
 
 async def update_team(
     *, session: AsyncSession, caller: Caller, team_id: uuid.UUID, data: TeamUpdate
-) -> Team:
-    team = await get_team(session=session, caller=caller, team_id=team_id)
+) -> TeamRead:
+    team = await team_row(session=session, caller=caller, team_id=team_id)
     _ensure_can_manage(caller, team)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("manager_id") is not None and changes["manager_id"] != team.manager_id:
@@ -121,11 +131,11 @@ async def update_team(
             setattr(team, field, value)
     team.updated_at = utcnow()
     await _flush_unique_name(session)
-    return team
+    return await present_team(session, team)
 
 
 async def delete_team(*, session: AsyncSession, caller: Caller, team_id: uuid.UUID) -> None:
-    team = await get_team(session=session, caller=caller, team_id=team_id)
+    team = await team_row(session=session, caller=caller, team_id=team_id)
     _ensure_can_manage(caller, team)
     await session.execute(delete(TeamMember).where(col(TeamMember.team_id) == team.id))
     await session.delete(team)
@@ -134,8 +144,8 @@ async def delete_team(*, session: AsyncSession, caller: Caller, team_id: uuid.UU
 
 async def add_member(
     *, session: AsyncSession, caller: Caller, team_id: uuid.UUID, user_id: uuid.UUID
-) -> Team:
-    team = await get_team(session=session, caller=caller, team_id=team_id)
+) -> TeamRead:
+    team = await team_row(session=session, caller=caller, team_id=team_id)
     _ensure_can_manage(caller, team)
     await _users_in_organization(session, caller, [user_id])
     existing = await session.get(TeamMember, (team.id, user_id))
@@ -147,13 +157,13 @@ async def add_member(
             pass  # a concurrent PUT added the same member: the outcome is the same
         team.updated_at = utcnow()
         await session.flush()
-    return team
+    return await present_team(session, team)
 
 
 async def remove_member(
     *, session: AsyncSession, caller: Caller, team_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
-    team = await get_team(session=session, caller=caller, team_id=team_id)
+    team = await team_row(session=session, caller=caller, team_id=team_id)
     _ensure_can_manage(caller, team)
     result = await session.execute(
         delete(TeamMember).where(
@@ -173,7 +183,7 @@ async def list_teams(
     cursor: str | None,
     member_id: uuid.UUID | None = None,
     manager_id: uuid.UUID | None = None,
-) -> tuple[Sequence[Team], str | None]:
+) -> TeamPage:
     statement = readable_teams(caller)
     if member_id is not None:
         statement = statement.where(
@@ -183,7 +193,7 @@ async def list_teams(
         )
     if manager_id is not None:
         statement = statement.where(col(Team.manager_id) == manager_id)
-    return await paginate(
+    rows, next_cursor = await paginate(
         session,
         statement,
         time_column=col(Team.created_at),
@@ -191,6 +201,7 @@ async def list_teams(
         limit=limit,
         cursor=cursor,
     )
+    return TeamPage(items=await present_teams(session=session, teams=rows), next_cursor=next_cursor)
 
 
 async def present_teams(*, session: AsyncSession, teams: Sequence[Team]) -> list[TeamRead]:

@@ -14,7 +14,7 @@ from api.errors import Conflict, Forbidden, NotFound, Unauthorized
 from api.kit.principal import Caller
 from api.models import Organization, RefreshToken, Role, TeamMember, User, utcnow
 from api.pagination import paginate
-from api.schemas.users import UserCreate, UserUpdate
+from api.schemas.users import CurrentUserRead, OrganizationRead, UserCreate, UserRead, UserUpdate
 from api.security import Security
 from api.user_cache import note_changed_user
 
@@ -46,11 +46,15 @@ async def get_user(*, session: AsyncSession, caller: Caller, user_id: uuid.UUID)
     return user
 
 
-async def get_organization(*, session: AsyncSession, caller: Caller) -> Organization:
+async def get_me(*, session: AsyncSession, caller: Caller) -> CurrentUserRead:
+    """The caller's own profile with their organization."""
     organization = await session.get(Organization, caller.organization_id)
     if organization is None:  # the token outlived its organization
         raise Unauthorized("The access token is invalid or expired")
-    return organization
+    return CurrentUserRead(
+        **UserRead.model_validate(caller.user).model_dump(),
+        organization=OrganizationRead.model_validate(organization),
+    )
 
 
 async def list_users(
