@@ -22,8 +22,14 @@ from api.services import dashboard as dashboard_service
 from api.services import ledger as ledger_service
 from api.services import progress as progress_service
 from api.services import suggestions as suggestion_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["insight"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("ledger")],
+    prefix=API_PREFIX,
+    tags=["insight"],
+    responses=problem_responses(401, 422),
+)
 
 Since = Annotated[
     PeriodDay | None,
@@ -80,6 +86,8 @@ async def read_progress(
 
 @router.get(
     "/projects/{project_id}/suggested-helpers",
+    # Who to put on the panel: the project's business, not the ledger's.
+    dependencies=[key_scope("projects")],
     response_model=SuggestedHelperList,
     responses=problem_responses(403, 404),
 )

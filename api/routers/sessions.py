@@ -52,10 +52,16 @@ from api.schemas.sessions import (
 )
 from api.services import contributions as contribution_service
 from api.services import sessions as session_service
+from api.services.api_keys import key_scope
 from api.services.presence import PresenceTracker
 from api.services.principal import Caller
 
-router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("sessions")],
+    prefix=API_PREFIX,
+    tags=["sessions"],
+    responses=problem_responses(401, 422),
+)
 
 
 async def _one(session: AsyncSession, mm_session: MastermindSession) -> SessionRead:

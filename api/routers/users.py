@@ -22,9 +22,13 @@ from api.schemas.users import (
     UserUpdate,
 )
 from api.services import users as user_service
+from api.services.api_keys import PEOPLE_ONLY
 
 router = APIRouter(
-    prefix=f"{API_PREFIX}/users", tags=["users"], responses=problem_responses(401, 422)
+    dependencies=[PEOPLE_ONLY],
+    prefix=f"{API_PREFIX}/users",
+    tags=["users"],
+    responses=problem_responses(401, 422),
 )
 
 
