@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from api.models import (
     ActionItemStatus,
@@ -25,6 +25,7 @@ from api.schemas.base import (
     ResponseModel,
     Timestamp,
     Trimmed,
+    UpdateModel,
     whole_number,
 )
 
@@ -48,17 +49,17 @@ class SessionCreate(RequestModel):
     )
 
 
-class SessionUpdate(RequestModel):
-    title: Title | None = None
-    agenda: LongText | None = None
-    scheduled_at: Timestamp | None = None
-    timebox_minutes: Timebox | None = None
-    facilitator_id: uuid.UUID | None = None
-    participant_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
+class SessionUpdate(UpdateModel):
+    title: Title | MISSING = MISSING
+    agenda: LongText | MISSING = MISSING
+    scheduled_at: Timestamp | MISSING = MISSING
+    timebox_minutes: Timebox | MISSING = MISSING
+    facilitator_id: uuid.UUID | MISSING = MISSING
+    participant_ids: list[uuid.UUID] | MISSING = Field(default=MISSING, max_length=200)
     # Outcome corrections on a completed session (admins only).
-    summary: LongText | None = None
-    decisions: list[Decision] | None = Field(default=None, max_length=100)
-    recommended_approach: LongText | None = None
+    summary: LongText | MISSING = MISSING
+    decisions: list[Decision] | MISSING = Field(default=MISSING, max_length=100)
+    recommended_approach: LongText | MISSING = MISSING
 
 
 class Attendance(RequestModel):
@@ -128,7 +129,7 @@ class ContributionCreate(RequestModel):
     body: Body
 
 
-class ContributionUpdate(RequestModel):
+class ContributionUpdate(UpdateModel):
     status: ContributionStatus
 
 
@@ -175,13 +176,13 @@ class ActionItemCreate(RequestModel):
     contribution_id: uuid.UUID | None = None
 
 
-class ActionItemUpdate(RequestModel):
-    status: ActionItemStatus | None = None
+class ActionItemUpdate(UpdateModel):
+    status: ActionItemStatus | MISSING = MISSING
     title: (
-        Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed] | None
-    ) = None
-    assignee_id: uuid.UUID | None = None
-    due_date: CalendarDate | None = None
+        Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed] | MISSING
+    ) = MISSING
+    assignee_id: uuid.UUID | MISSING = MISSING
+    due_date: CalendarDate | MISSING | None = MISSING
 
 
 class ActionItemRead(ResponseModel):

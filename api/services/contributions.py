@@ -24,6 +24,7 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
+from api.patching import apply_changes, requested_changes
 from api.schemas.sessions import (
     ContributionCreate,
     ContributionRead,
@@ -207,7 +208,7 @@ async def update_contribution(
     if access.session.status == SessionStatus.cancelled:
         raise Conflict("The session is cancelled")
     previous = contribution.status
-    contribution.status = data.status
+    apply_changes(contribution, requested_changes(data))
     contribution.updated_at = utcnow()
     await session.flush()
     adopted = ContributionStatus.adopted

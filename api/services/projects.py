@@ -40,6 +40,7 @@ from api.models import (
     utcnow,
 )
 from api.pagination import keyset_page, page_parameters, paginate, run_page
+from api.patching import apply_changes, requested_changes
 from api.schemas.projects import (
     MemberCreate,
     MemberRead,
@@ -248,9 +249,7 @@ async def update_project(
     access.ensure_can_manage()
     project = access.project
     ensure_current(project, if_match)
-    changes = data.model_dump(exclude_unset=True)
-    required = {"title", "objective", "owner_id", "helper_budget_minutes", "currency"}
-    changes = {k: v for k, v in changes.items() if v is not None or k not in required}
+    changes = requested_changes(data)
     if "client_id" in changes:
         if changes["client_id"] is None and project.kind == ProjectKind.account:
             raise Conflict("An account project keeps its client")
@@ -265,8 +264,7 @@ async def update_project(
             project.helper_budget_minutes = changes["helper_budget_minutes"]
         await _hand_over(session, caller, project, new_owner)
         changes["owner_id"] = new_owner
-    for field, value in changes.items():
-        setattr(project, field, value)
+    apply_changes(project, changes)
     project.updated_at = utcnow()
     await session.flush()
     audit.record(
@@ -553,7 +551,7 @@ async def update_member(
     if member is None:
         raise NotFound("This person is not on the project")
     ensure_current(member, if_match)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = requested_changes(data)
     if member.role == MemberRole.owner and changes:
         raise Conflict("The owner's seat changes only by handing the project over")
     if "role" in changes or "budget_minutes" in changes:

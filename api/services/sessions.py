@@ -32,6 +32,7 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
+from api.patching import apply_changes, requested_changes
 from api.schemas.sessions import (
     ActionItemRead,
     AdoptedContribution,
@@ -242,7 +243,7 @@ async def update_session(
     access.ensure_can_steer()
     mm_session = access.session
     ensure_current(mm_session, if_match)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = requested_changes(data)
     if mm_session.status == SessionStatus.completed:
         if not caller.is_admin:
             raise Forbidden("A completed session is read-only")
@@ -272,9 +273,7 @@ async def update_session(
         changes["participant_ids"] = participant_ids
     if "facilitator_id" in changes:
         await _check_facilitator(session, access.project, changes["facilitator_id"])
-    for field, value in changes.items():
-        if field != "participant_ids":
-            setattr(mm_session, field, value)
+    apply_changes(mm_session, changes, except_for={"participant_ids"})
     mm_session.updated_at = utcnow()
     await session.flush()
     audit.record(

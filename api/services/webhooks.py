@@ -32,6 +32,7 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
+from api.patching import requested_changes
 from api.schemas.webhooks import (
     WebhookDeliveryRead,
     WebhookEndpointCreate,
@@ -245,7 +246,7 @@ async def update_endpoint(
 ) -> tuple[WebhookEndpoint, WebhookEndpointRead]:
     endpoint = await _endpoint(session, caller, endpoint_id, for_update=True)
     ensure_current(endpoint, if_match)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = requested_changes(data)
     if "url" in changes:
         changes["url"] = endpoint.url = await _checked_url(settings, changes["url"])
     if "description" in changes:
