@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.config import Settings
 from api.db import SAFE_METHODS, get_session
 from api.errors import Unauthorized
+from api.kit.idempotency import IdempotentCreate, fingerprint
+from api.kit.principal import Caller
 from api.models import User
 from api.security import InvalidToken, Security
 from api.services import api_keys as api_key_service
 from api.services import users as user_service
-from api.services.idempotency import IdempotentCreate, fingerprint
-from api.services.principal import Caller
 from api.user_cache import ActiveUserCache
 
 # scope="function": the session commits when the handler returns, before the response.

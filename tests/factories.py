@@ -14,7 +14,7 @@ API = "/api/v1"
 DEFAULT_PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
 PROBLEM = "application/problem+json"
-# What a version tag looks like (api/services/versioning.py).
+# What a version tag looks like (api/kit/versioning.py).
 ETAG = re.compile(r'^"[0-9a-f]{32}"$')
 
 

@@ -16,9 +16,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from api.kit import outbox
 from api.main import create_app
 from api.models import DeliveryState, WebhookDelivery, utcnow
-from api.services import outbox
 from api.services.webhook_worker import SCHEDULE
 from tests.conftest import REPO_ROOT
 from tests.factories import register

@@ -1,4 +1,4 @@
-"""The SSRF guard (api/services/ssrf.py) on a corpus of addresses an attacker would try, and
+"""The SSRF guard (api/kit/ssrf.py) on a corpus of addresses an attacker would try, and
 the pinning of a delivery to the address that was checked."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from api.services import ssrf
+from api.kit import ssrf
 
 # Each one must be refused while private targets are not allowed: (url, why).
 REFUSED = [

@@ -14,8 +14,8 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
+from api.kit import outbox, ssrf
 from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from api.services import outbox, ssrf
 from api.services.webhooks import decrypt_secret
 from tests.factories import API, add_user, assert_problem, register
 from tests.webhook_kit import (
@@ -598,8 +598,8 @@ async def test_delivery_connects_to_the_address_it_checked(
 def test_an_api_key_never_administers_webhooks():
     """A key acts as the admin who made it, but integrations stay out of its reach."""
     from api.errors import Forbidden
+    from api.kit.principal import Caller
     from api.models import Role, User
-    from api.services.principal import Caller
     from api.services.webhooks import readable_endpoints
 
     admin = User(

@@ -1,18 +1,22 @@
-"""SQLModel tables, one module per domain; importing this package registers them all."""
+"""SQLModel tables, one module per resource; importing this package registers them all."""
 
-from api.models.audit import AuditEvent, IdempotencyRecord
+from api.models.action_items import ActionItem, ActionItemStatus
+from api.models.api_keys import ApiKey, ApiKeyWindow
+from api.models.audit import AuditEvent
+from api.models.auth import LoginFailure, RefreshToken, ThrottleScope
 from api.models.base import SQLModel, utcnow
 from api.models.clients import BuyingRole, Client, ClientStatus, Contact
-from api.models.integrations import (
-    ApiKey,
-    ApiKeyWindow,
-    CrmConnection,
-    CrmInboundEvent,
-    CrmProvider,
-    InboundResult,
+from api.models.contributions import (
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    ContributionVote,
 )
+from api.models.crm_connections import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult
+from api.models.idempotency import IdempotencyRecord
 from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
 from api.models.organizations import Organization
+from api.models.presence import PresenceInterval
 from api.models.projects import (
     MemberRole,
     MemberState,
@@ -20,25 +24,18 @@ from api.models.projects import (
     ProjectKind,
     ProjectMember,
     ProjectStatus,
-    TimeEntry,
 )
 from api.models.sessions import (
-    ActionItem,
-    ActionItemStatus,
-    Contribution,
-    ContributionKind,
-    ContributionStatus,
-    ContributionVote,
     MastermindSession,
-    PresenceInterval,
     SessionEvent,
     SessionParticipant,
     SessionPurpose,
     SessionStatus,
-    Takeaway,
 )
+from api.models.takeaways import Takeaway
 from api.models.teams import Team, TeamMember
-from api.models.users import LoginFailure, RefreshToken, Role, Seniority, ThrottleScope, User
+from api.models.time_entries import TimeEntry
+from api.models.users import Role, Seniority, User
 from api.models.webhooks import (
     DeliveryState,
     WebhookDelivery,

@@ -1,4 +1,4 @@
-"""The audit log (who changed what, when) and the records behind Idempotency-Key replays."""
+"""The audit log: who changed what, when."""
 
 from __future__ import annotations
 
@@ -26,21 +26,3 @@ class AuditEvent(IdTable, table=True):
     entity_type: str = Field(max_length=40)
     entity_id: uuid.UUID
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-
-
-class IdempotencyRecord(IdTable, table=True):
-    """The first response to a create request sent with an Idempotency-Key.
-
-    Inserted in the same transaction as the created row, so a concurrent duplicate waits
-    on the unique key and then replays the stored response instead of creating twice.
-    """
-
-    __tablename__ = "idempotency_record"
-    __table_args__ = (sa.UniqueConstraint("principal", "key"),)
-
-    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    principal: str = Field(max_length=80)  # "user:<uuid>" (API keys get their own namespace)
-    key: str = Field(max_length=255)
-    fingerprint: str = Field(max_length=64)  # SHA-256 of method, path and body
-    response_status: int
-    response_body: Any = Field(sa_type=sa.JSON)

@@ -1,11 +1,12 @@
-"""Time-boxed Mastermind sessions and what happens in them: participants, presence and
-attendance, contributions and votes, action items, takeaways."""
+"""Time-boxed Mastermind sessions: the session itself, its participants and attendance, and
+the live-room events kept for replay. What happens in them has its own modules: presence,
+contributions, action_items, takeaways."""
 
 from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,28 +27,6 @@ class SessionStatus(enum.StrEnum):
     scheduled = "scheduled"
     live = "live"
     completed = "completed"
-    cancelled = "cancelled"
-
-
-class ContributionKind(enum.StrEnum):
-    idea = "idea"
-    question = "question"
-    insight = "insight"
-    experience = "experience"
-    risk = "risk"
-    resource = "resource"
-
-
-class ContributionStatus(enum.StrEnum):
-    open = "open"
-    adopted = "adopted"
-    parked = "parked"
-    rejected = "rejected"
-
-
-class ActionItemStatus(enum.StrEnum):
-    open = "open"
-    done = "done"
     cancelled = "cancelled"
 
 
@@ -134,82 +113,3 @@ class SessionParticipant(SQLModel, table=True):
         default=None, foreign_key="user.id", ondelete="RESTRICT"
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class PresenceInterval(SQLModel, table=True):
-    """One open live stream of one person in one session: from its opening to its clean close,
-    or to its last heartbeat when it dropped (the stream extends ``seen_at`` periodically)."""
-
-    __tablename__ = "presence_interval"
-    __table_args__ = (sa.Index("ix_presence_interval_session_id_user_id", "session_id", "user_id"),)
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    session_id: uuid.UUID = Field(foreign_key="mastermind_session.id", ondelete="CASCADE")
-    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="CASCADE")
-    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    # Set by the stream's clean close, or to seen_at by whoever finds the stream stale.
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class Contribution(IdTable, table=True):
-    __tablename__ = "contribution"
-    __table_args__ = (
-        sa.Index("ix_contribution_session_id_created_at", "session_id", "created_at", "id"),
-    )
-
-    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    session_id: uuid.UUID = Field(foreign_key="mastermind_session.id", ondelete="CASCADE")
-    author_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
-    kind: ContributionKind = Field(sa_type=enum_type(ContributionKind, "contribution_kind"))
-    body: str = Field(sa_type=sa.Text)
-    status: ContributionStatus = Field(
-        default=ContributionStatus.open,
-        sa_type=enum_type(ContributionStatus, "contribution_status"),
-    )
-    # Kept in step with contribution_vote by atomic UPDATE ... SET votes = votes +/- 1.
-    votes: int = Field(default=0)
-
-
-class ContributionVote(SQLModel, table=True):
-    __tablename__ = "contribution_vote"
-
-    contribution_id: uuid.UUID = Field(
-        foreign_key="contribution.id", ondelete="CASCADE", primary_key=True
-    )
-    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class ActionItem(IdTable, table=True):
-    __tablename__ = "action_item"
-    __table_args__ = (sa.Index("ix_action_item_assignee_id_status", "assignee_id", "status"),)
-
-    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    project_id: uuid.UUID = Field(foreign_key="project.id", ondelete="CASCADE", index=True)
-    session_id: uuid.UUID | None = Field(
-        default=None, foreign_key="mastermind_session.id", ondelete="SET NULL"
-    )
-    contribution_id: uuid.UUID | None = Field(
-        default=None, foreign_key="contribution.id", ondelete="SET NULL"
-    )
-    title: str = Field(max_length=300)
-    assignee_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT")
-    due_date: date | None = None
-    status: ActionItemStatus = Field(
-        default=ActionItemStatus.open, sa_type=enum_type(ActionItemStatus, "action_item_status")
-    )
-    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class Takeaway(IdTable, table=True):
-    """What one participant learned in one session."""
-
-    __tablename__ = "takeaway"
-    __table_args__ = (sa.UniqueConstraint("session_id", "user_id"),)
-
-    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
-    session_id: uuid.UUID = Field(foreign_key="mastermind_session.id", ondelete="CASCADE")
-    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
-    body: str = Field(sa_type=sa.Text)

@@ -1,4 +1,4 @@
-"""Action items (per project and across projects) and time entries."""
+"""Action items, per project and across projects."""
 
 from __future__ import annotations
 
@@ -12,14 +12,11 @@ from api.models import ActionItemStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import created
-from api.schemas.sessions import (
+from api.schemas.action_items import (
     ActionItemCreate,
     ActionItemPage,
     ActionItemRead,
     ActionItemUpdate,
-    TimeEntryCreate,
-    TimeEntryPage,
-    TimeEntryRead,
 )
 from api.services import action_items as action_item_service
 from api.services.api_keys import key_scope
@@ -114,51 +111,3 @@ async def update_action_item(
         session=session, caller=caller, action_item_id=action_item_id, data=data
     )
     return ActionItemRead.model_validate(item)
-
-
-@router.get(
-    "/projects/{project_id}/time-entries",
-    response_model=TimeEntryPage,
-    responses=problem_responses(404),
-)
-async def list_time_entries(
-    project_id: uuid.UUID,
-    caller: CurrentCaller,
-    session: SessionDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
-    user_id: uuid.UUID | None = None,
-) -> TimeEntryPage:
-    entries, next_cursor = await action_item_service.list_time_entries(
-        session=session,
-        caller=caller,
-        project_id=project_id,
-        limit=limit,
-        cursor=cursor,
-        user_id=user_id,
-    )
-    return TimeEntryPage(
-        items=[TimeEntryRead.model_validate(e) for e in entries], next_cursor=next_cursor
-    )
-
-
-@router.post(
-    "/projects/{project_id}/time-entries",
-    status_code=status.HTTP_201_CREATED,
-    response_model=TimeEntryRead,
-    responses=problem_responses(403, 404, 409),
-)
-async def log_time(
-    project_id: uuid.UUID,
-    data: TimeEntryCreate,
-    caller: CurrentCaller,
-    session: SessionDep,
-    idempotency: IdempotencyDep,
-):
-    async def produce() -> TimeEntryRead:
-        entry = await action_item_service.log_time(
-            session=session, caller=caller, project_id=project_id, data=data
-        )
-        return TimeEntryRead.model_validate(entry)
-
-    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))

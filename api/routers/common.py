@@ -10,8 +10,8 @@ from fastapi import Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.services.idempotency import StoredResponse
-from api.services.versioning import Versioned, version_tag
+from api.kit.idempotency import StoredResponse
+from api.kit.versioning import Versioned, version_tag
 
 
 def created(result: BaseModel | StoredResponse) -> BaseModel | JSONResponse:

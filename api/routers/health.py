@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from api.errors import problem_responses
-from api.services.health import check_database
+from api.kit.health import check_database
 
 router = APIRouter(tags=["health"])
 

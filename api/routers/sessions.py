@@ -1,5 +1,5 @@
-"""Sessions: scheduling, the state machine, the outcome and its feed, the live room
-(contributions, votes, Server-Sent Events) and takeaways."""
+"""Sessions: scheduling, the state machine, the outcome and its feed, and the live room's
+Server-Sent Events. Presence, contributions and takeaways have their own routers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import (
@@ -22,23 +22,12 @@ from api.deps import (
 )
 from api.errors import problem_responses
 from api.events import StreamWatch
-from api.models import (
-    Contribution,
-    ContributionKind,
-    ContributionStatus,
-    MastermindSession,
-    SessionStatus,
-)
+from api.models import MastermindSession, SessionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import created, with_etag
 from api.schemas.base import Timestamp
 from api.schemas.sessions import (
-    ContributionCreate,
-    ContributionPage,
-    ContributionRead,
-    ContributionUpdate,
-    PresenceList,
     SessionComplete,
     SessionCreate,
     SessionOutcome,
@@ -46,15 +35,10 @@ from api.schemas.sessions import (
     SessionRead,
     SessionSort,
     SessionUpdate,
-    TakeawayPage,
-    TakeawayRead,
-    TakeawayWrite,
 )
-from api.services import contributions as contribution_service
 from api.services import sessions as session_service
 from api.services.api_keys import key_scope
 from api.services.presence import PresenceTracker
-from api.services.principal import Caller
 
 router = APIRouter(
     dependencies=[key_scope("sessions")],
@@ -66,16 +50,6 @@ router = APIRouter(
 
 async def _one(session: AsyncSession, mm_session: MastermindSession) -> SessionRead:
     return (await session_service.present_sessions(session=session, sessions=[mm_session]))[0]
-
-
-async def _one_contribution(
-    session: AsyncSession, caller: Caller, contribution: Contribution
-) -> ContributionRead:  # type: ignore[no-untyped-def]
-    return (
-        await contribution_service.present_contributions(
-            session=session, caller=caller, contributions=[contribution]
-        )
-    )[0]
 
 
 @router.get(
@@ -254,164 +228,6 @@ async def get_outcome(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> SessionOutcome:
     return await session_service.get_outcome(session=session, caller=caller, session_id=session_id)
-
-
-@router.get(
-    "/sessions/{session_id}/presence",
-    response_model=PresenceList,
-    responses=problem_responses(404),
-)
-async def get_presence(
-    session_id: uuid.UUID,
-    caller: CurrentCaller,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-) -> PresenceList:
-    """Who is in the room now (holds its live stream open) and for how many minutes they
-    have been, merged over tabs and API processes: the invited and everyone who joined."""
-    items = await session_service.get_presence(
-        session=session,
-        caller=caller,
-        session_id=session_id,
-        now=clock(),
-        stale_after=settings.presence_stale_after,
-    )
-    return PresenceList(items=items)
-
-
-@router.get(
-    "/sessions/{session_id}/contributions",
-    response_model=ContributionPage,
-    responses=problem_responses(404),
-)
-async def list_contributions(
-    session_id: uuid.UUID,
-    caller: CurrentCaller,
-    session: SessionDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
-    kind: ContributionKind | None = None,
-    status: ContributionStatus | None = None,
-) -> ContributionPage:
-    contributions, next_cursor = await contribution_service.list_contributions(
-        session=session,
-        caller=caller,
-        session_id=session_id,
-        limit=limit,
-        cursor=cursor,
-        kind=kind,
-        status=status,
-    )
-    items = await contribution_service.present_contributions(
-        session=session, caller=caller, contributions=contributions
-    )
-    return ContributionPage(items=items, next_cursor=next_cursor)
-
-
-@router.post(
-    "/sessions/{session_id}/contributions",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ContributionRead,
-    responses=problem_responses(403, 404, 409),
-)
-async def create_contribution(
-    session_id: uuid.UUID,
-    data: ContributionCreate,
-    caller: CurrentCaller,
-    session: SessionDep,
-    idempotency: IdempotencyDep,
-):
-    async def produce() -> ContributionRead:
-        contribution = await contribution_service.create_contribution(
-            session=session, caller=caller, session_id=session_id, data=data
-        )
-        return await _one_contribution(session, caller, contribution)
-
-    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
-
-
-@router.patch(
-    "/contributions/{contribution_id}",
-    response_model=ContributionRead,
-    responses=problem_responses(403, 404, 409),
-)
-async def update_contribution(
-    contribution_id: uuid.UUID, data: ContributionUpdate, caller: CurrentCaller, session: SessionDep
-) -> ContributionRead:
-    contribution = await contribution_service.update_contribution(
-        session=session, caller=caller, contribution_id=contribution_id, data=data
-    )
-    return await _one_contribution(session, caller, contribution)
-
-
-@router.post(
-    "/contributions/{contribution_id}/vote",
-    response_model=ContributionRead,
-    responses=problem_responses(403, 404, 409),
-)
-async def vote(
-    contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
-) -> ContributionRead:
-    contribution = await contribution_service.set_vote(
-        session=session, caller=caller, contribution_id=contribution_id, voted=True
-    )
-    return await _one_contribution(session, caller, contribution)
-
-
-@router.delete(
-    "/contributions/{contribution_id}/vote",
-    response_model=ContributionRead,
-    responses=problem_responses(403, 404, 409),
-)
-async def unvote(
-    contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
-) -> ContributionRead:
-    contribution = await contribution_service.set_vote(
-        session=session, caller=caller, contribution_id=contribution_id, voted=False
-    )
-    return await _one_contribution(session, caller, contribution)
-
-
-@router.get(
-    "/sessions/{session_id}/takeaways",
-    response_model=TakeawayPage,
-    responses=problem_responses(404),
-)
-async def list_takeaways(
-    session_id: uuid.UUID,
-    caller: CurrentCaller,
-    session: SessionDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
-) -> TakeawayPage:
-    takeaways, next_cursor = await contribution_service.list_takeaways(
-        session=session, caller=caller, session_id=session_id, limit=limit, cursor=cursor
-    )
-    return TakeawayPage(
-        items=[TakeawayRead.model_validate(t) for t in takeaways], next_cursor=next_cursor
-    )
-
-
-@router.post(
-    "/sessions/{session_id}/takeaways",
-    status_code=status.HTTP_201_CREATED,
-    response_model=TakeawayRead,
-    responses={
-        200: {"model": TakeawayRead, "description": "Your takeaway, edited"},
-        **problem_responses(403, 404, 409),
-    },
-)
-async def write_takeaway(
-    session_id: uuid.UUID, data: TakeawayWrite, caller: CurrentCaller, session: SessionDep
-):
-    takeaway, was_created = await contribution_service.write_takeaway(
-        session=session, caller=caller, session_id=session_id, data=data
-    )
-    body = TakeawayRead.model_validate(takeaway)
-    if was_created:
-        return body
-    return JSONResponse(body.model_dump(mode="json"), status_code=status.HTTP_200_OK)
 
 
 @router.get(

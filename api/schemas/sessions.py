@@ -1,26 +1,20 @@
-"""Sessions, their outcome, contributions and votes, takeaways, action items, time entries."""
+"""Sessions: creating, updating and completing them, and their outcome."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import MISSING, Field
 
-from api.models import (
-    ActionItemStatus,
-    ContributionKind,
-    ContributionStatus,
-    SessionPurpose,
-    SessionStatus,
-)
+from api.models import ContributionKind, SessionPurpose, SessionStatus
 from api.pagination import Page
+from api.schemas.action_items import ActionItemRead
 from api.schemas.base import (
     NO_NUL,
     NOT_BLANK,
-    CalendarDate,
     RequestModel,
     ResponseModel,
     Timestamp,
@@ -124,106 +118,6 @@ class SessionSort(StrEnum):
     newest_scheduled_first = "-scheduled_at"
 
 
-class ContributionCreate(RequestModel):
-    kind: ContributionKind
-    body: Body
-
-
-class ContributionUpdate(UpdateModel):
-    status: ContributionStatus
-
-
-class ContributionRead(ResponseModel):
-    id: uuid.UUID
-    session_id: uuid.UUID
-    author_id: uuid.UUID
-    author_name: str
-    kind: ContributionKind
-    body: str
-    status: ContributionStatus
-    votes: int
-    voted_by_me: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-class ContributionPage(Page[ContributionRead]):
-    pass
-
-
-class TakeawayWrite(RequestModel):
-    body: Body
-
-
-class TakeawayRead(ResponseModel):
-    id: uuid.UUID
-    session_id: uuid.UUID
-    user_id: uuid.UUID
-    body: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class TakeawayPage(Page[TakeawayRead]):
-    pass
-
-
-class ActionItemCreate(RequestModel):
-    title: Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed]
-    assignee_id: uuid.UUID
-    due_date: CalendarDate | None = None
-    session_id: uuid.UUID | None = None
-    contribution_id: uuid.UUID | None = None
-
-
-class ActionItemUpdate(UpdateModel):
-    status: ActionItemStatus | MISSING = MISSING
-    title: (
-        Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed] | MISSING
-    ) = MISSING
-    assignee_id: uuid.UUID | MISSING = MISSING
-    due_date: CalendarDate | MISSING | None = MISSING
-
-
-class ActionItemRead(ResponseModel):
-    id: uuid.UUID
-    project_id: uuid.UUID
-    session_id: uuid.UUID | None
-    contribution_id: uuid.UUID | None
-    title: str
-    assignee_id: uuid.UUID
-    due_date: date | None
-    status: ActionItemStatus
-    completed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class ActionItemPage(Page[ActionItemRead]):
-    pass
-
-
-class TimeEntryCreate(RequestModel):
-    minutes: whole_number(ge=1, le=24 * 60)
-    spent_on: CalendarDate
-    note: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] = ""
-
-
-class TimeEntryRead(ResponseModel):
-    id: uuid.UUID
-    project_id: uuid.UUID
-    user_id: uuid.UUID
-    minutes: int
-    spent_on: date
-    note: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class TimeEntryPage(Page[TimeEntryRead]):
-    pass
-
-
 class AdoptedContribution(ResponseModel):
     id: uuid.UUID
     kind: ContributionKind
@@ -241,20 +135,6 @@ class AttendanceRead(ResponseModel):
         description="Measured from the live stream; null for sessions completed before "
         "presence was measured"
     )
-
-
-class PresenceRead(ResponseModel):
-    user_id: uuid.UUID
-    full_name: str
-    online: bool = Field(description="Holds the session's live stream open now")
-    joined_at: datetime | None = Field(description="First opened the live stream")
-    minutes_present: int = Field(
-        description="Whole minutes present since the session started (to its completion)"
-    )
-
-
-class PresenceList(ResponseModel):
-    items: list[PresenceRead]
 
 
 class SessionOutcome(ResponseModel):

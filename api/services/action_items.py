@@ -1,15 +1,17 @@
-"""Action items (next steps from sessions) and time entries (minutes given outside them)."""
+"""Action items: next steps from sessions, with an assignee and a due date."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit, outbox
+from api.kit.patching import apply_changes, requested_changes
+from api.kit.principal import Caller
 from api.models import (
     ActionItem,
     ActionItemStatus,
@@ -18,25 +20,12 @@ from api.models import (
     MemberState,
     Project,
     ProjectMember,
-    TimeEntry,
     utcnow,
 )
 from api.pagination import paginate
-from api.patching import apply_changes, requested_changes
-from api.schemas.sessions import (
-    ActionItemCreate,
-    ActionItemRead,
-    ActionItemUpdate,
-    TimeEntryCreate,
-)
-from api.services import audit, outbox
-from api.services.principal import Caller
+from api.schemas.action_items import ActionItemCreate, ActionItemRead, ActionItemUpdate
 from api.services.projects import ProjectAccess, project_access, readable_projects
-from api.services.rollup import RollupBatch
 from api.services.sessions import SessionAccess, touch_outcome
-
-# A time entry may be logged for yesterday evening in another time zone, not for next week.
-MAX_DAYS_AHEAD = 1
 
 
 async def _ensure_active_member(
@@ -225,65 +214,3 @@ async def update_action_item(
             payload=ActionItemRead.model_validate(item).model_dump(mode="json"),
         )
     return item
-
-
-async def log_time(
-    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: TimeEntryCreate
-) -> TimeEntry:
-    """Members log their own minutes; nobody logs time for somebody else."""
-    access = await project_access(session=session, caller=caller, project_id=project_id)
-    access.ensure_can_contribute()
-    if data.spent_on > datetime.now(UTC).date() + timedelta(days=MAX_DAYS_AHEAD):
-        raise Conflict("Time cannot be logged for a future day")
-    entry = TimeEntry(
-        organization_id=caller.organization_id,
-        project_id=access.project.id,
-        user_id=caller.user_id,
-        minutes=data.minutes,
-        spent_on=data.spent_on,
-        note=data.note,
-        project_owner_id=access.project.owner_id,
-    )
-    session.add(entry)
-    await session.flush()
-    batch = RollupBatch(caller.organization_id)
-    batch.add_help(
-        helper_id=caller.user_id,
-        owner_id=access.project.owner_id,
-        project_id=access.project.id,
-        day=data.spent_on,
-        minutes=data.minutes,
-    )
-    await batch.apply(session)
-    audit.record(
-        session,
-        caller=caller,
-        action="time_entry.created",
-        entity_type="time_entry",
-        entity_id=entry.id,
-        changes={"minutes": data.minutes, "spent_on": data.spent_on},
-    )
-    return entry
-
-
-async def list_time_entries(
-    *,
-    session: AsyncSession,
-    caller: Caller,
-    project_id: uuid.UUID,
-    limit: int,
-    cursor: str | None,
-    user_id: uuid.UUID | None = None,
-) -> tuple[Sequence[TimeEntry], str | None]:
-    access = await project_access(session=session, caller=caller, project_id=project_id)
-    statement = select(TimeEntry).where(TimeEntry.project_id == access.project.id)
-    if user_id is not None:
-        statement = statement.where(TimeEntry.user_id == user_id)
-    return await paginate(
-        session,
-        statement,
-        time_column=TimeEntry.created_at,
-        id_column=TimeEntry.id,
-        limit=limit,
-        cursor=cursor,
-    )

@@ -39,12 +39,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from api.kit import audit
+from api.kit.principal import Caller
 from api.models import ApiKey, ApiKeyWindow, Role, User, utcnow
 from api.pagination import paginate
 from api.schemas.api_keys import ApiKeyCreate
 from api.security import API_KEY_PREFIX, API_KEY_SHOWN_CHARS, hash_secret, new_api_key
-from api.services import audit
-from api.services.principal import Caller
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.errors import Conflict, Unauthorized
+from api.kit import throttle
 from api.models import Organization, RefreshToken, Role, Seniority, User, utcnow
 from api.schemas.auth import RegisterRequest, TokenPair
 from api.security import InvalidToken, Security, hash_secret
-from api.services import throttle
 from api.services.users import email_taken, flush_unique_email, revoke_access_tokens
 
 INVALID_CREDENTIALS = "Incorrect email or password"

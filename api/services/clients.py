@@ -10,13 +10,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit
+from api.kit.patching import apply_changes, requested_changes
+from api.kit.principal import Caller
+from api.kit.versioning import ensure_current
 from api.models import Client, ClientStatus, Contact, Project, ProjectStatus, User, utcnow
 from api.pagination import paginate
-from api.patching import apply_changes, requested_changes
 from api.schemas.clients import ClientCreate, ClientRead, ClientUpdate, ContactCreate
-from api.services import audit
-from api.services.principal import Caller
-from api.services.versioning import ensure_current
 
 
 def readable_clients(caller: Caller) -> Select[tuple[Client]]:

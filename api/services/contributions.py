@@ -1,5 +1,5 @@
-"""What participants put on the table: contributions, votes (one per person, counted
-atomically) and takeaways. Every change is a live event for the session room."""
+"""What participants put on the table: contributions and votes (one per person, counted
+atomically). Every change is a live event for the session room."""
 
 from __future__ import annotations
 
@@ -13,26 +13,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api import events
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit
+from api.kit.patching import apply_changes, requested_changes
+from api.kit.principal import Caller
 from api.models import (
     Contribution,
     ContributionKind,
     ContributionStatus,
     ContributionVote,
     SessionStatus,
-    Takeaway,
     User,
     utcnow,
 )
 from api.pagination import paginate
-from api.patching import apply_changes, requested_changes
-from api.schemas.sessions import (
-    ContributionCreate,
-    ContributionRead,
-    ContributionUpdate,
-    TakeawayWrite,
-)
-from api.services import audit
-from api.services.principal import Caller
+from api.schemas.contributions import ContributionCreate, ContributionRead, ContributionUpdate
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
 
@@ -286,60 +280,3 @@ async def set_vote(
             payload={"contribution_id": contribution.id, "votes": votes},
         )
     return contribution
-
-
-async def write_takeaway(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: TakeawayWrite
-) -> tuple[Takeaway, bool]:
-    """One takeaway per person per session: the first write creates it, later ones edit it.
-    Returns the takeaway and whether it was created."""
-    access = await session_access(session=session, caller=caller, session_id=session_id)
-    # Active members only, as for contributing: an invitee who never accepted writes none.
-    access.project.ensure_can_contribute()
-    if access.session.status == SessionStatus.cancelled:
-        raise Conflict("The session is cancelled")
-    takeaway = await session.scalar(
-        select(Takeaway).where(
-            Takeaway.session_id == access.session.id, Takeaway.user_id == caller.user_id
-        )
-    )
-    created = takeaway is None
-    if takeaway is None:
-        takeaway = Takeaway(
-            organization_id=caller.organization_id,
-            session_id=access.session.id,
-            user_id=caller.user_id,
-            body=data.body,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(takeaway)
-        except IntegrityError as exc:
-            raise Conflict("Your takeaway was just written from elsewhere; retry") from exc
-    else:
-        takeaway.body = data.body
-        takeaway.updated_at = utcnow()
-    await session.flush()
-    audit.record(
-        session,
-        caller=caller,
-        action="takeaway.created" if created else "takeaway.updated",
-        entity_type="takeaway",
-        entity_id=takeaway.id,
-    )
-    return takeaway, created
-
-
-async def list_takeaways(
-    *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[Sequence[Takeaway], str | None]:
-    access = await session_access(session=session, caller=caller, session_id=session_id)
-    statement = select(Takeaway).where(Takeaway.session_id == access.session.id)
-    return await paginate(
-        session,
-        statement,
-        time_column=Takeaway.created_at,
-        id_column=Takeaway.id,
-        limit=limit,
-        cursor=cursor,
-    )

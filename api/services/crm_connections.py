@@ -10,19 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit
+from api.kit.principal import Caller
 from api.models import CrmConnection, CrmInboundEvent, CrmProvider, utcnow
 from api.pagination import paginate
-from api.schemas.integrations import CrmConnectionCreate
-from api.security import (
-    SecretBox,
-    hash_secret,
-    new_password_secret,
-    new_webhook_secret,
-)
-from api.services import audit
+from api.schemas.crm_connections import CrmConnectionCreate
+from api.security import SecretBox, hash_secret, new_password_secret, new_webhook_secret
 from api.services.clients import active_user_in_organization
 from api.services.crm_hooks import sealing_context
-from api.services.principal import Caller
 
 
 def _ensure_admin(caller: Caller) -> None:

@@ -53,6 +53,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from api.errors import AppError, InvalidInput, NotFound, Unauthorized
+from api.kit import outbox
 from api.models import (
     AuditEvent,
     Client,
@@ -67,9 +68,8 @@ from api.models import (
     utcnow,
 )
 from api.schemas.base import MAX_AMOUNT, to_cents
-from api.schemas.integrations import HookEventResult
+from api.schemas.crm_connections import HookEventResult
 from api.security import InvalidToken, SecretBox, secrets_match
-from api.services import outbox
 from api.services.projects import owner_seat
 
 TOLERANCE_SECONDS = 5 * 60

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.kit.principal import Caller
 from api.models import (
     ActionItem,
     ActionItemStatus,
@@ -23,13 +24,12 @@ from api.models import (
     TimeEntry,
     User,
 )
-from api.schemas.insight import (
+from api.schemas.dashboard import (
     ActionItemSummary,
     Dashboard,
     HelperBurn,
     HelperSeat,
     LearningMix,
-    LedgerRow,
     ProjectBurn,
     ProjectSummary,
     SessionSummary,
@@ -38,8 +38,8 @@ from api.schemas.insight import (
     TeamOverview,
     WeekCount,
 )
+from api.schemas.ledger import LedgerRow
 from api.services.ledger import compute_ledger, people_counts, resolve_period
-from api.services.principal import Caller
 from api.services.progress import burn_warning
 from api.services.projects import VISIBLE_STATES
 from api.services.rollup import organization_zone

@@ -8,10 +8,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from api.kit.principal import Caller
 from api.models import Client, MemberState, Project, ProjectMember, ProjectStatus, User
 from api.pagination import paginate
 from api.schemas.invitations import InvitationRead, InviterRead
-from api.services.principal import Caller
 
 _INVITER = aliased(User)
 

@@ -19,9 +19,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit.principal import Caller
 from api.models import ActivityRollup, Grain, HelpRollup, Team, TeamMember, User
-from api.schemas.insight import LedgerRow
-from api.services.principal import Caller
+from api.schemas.ledger import LedgerRow
 from api.services.rollup import ACTIVITY_FIELDS, organization_zone
 from api.services.users import get_user
 

@@ -1,7 +1,7 @@
 """Presence: who holds a session's live stream open, kept as intervals in the database, and
 the minutes it measures (what completion credits when no attendance is given).
 
-Each open stream is one ``presence_interval`` (api/models/sessions.py): opened with the
+Each open stream is one ``presence_interval`` (api/models/presence.py): opened with the
 stream, extended by its heartbeats, closed when it ends. A stream that dropped without
 closing (its process died) counts until its last heartbeat; whichever stream of the room
 next finds it stale closes it there and tells the room. A person's intervals are merged, so
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import events
 from api.models import MastermindSession, PresenceInterval, SessionParticipant, User
-from api.schemas.sessions import PresenceRead
+from api.schemas.presence import PresenceRead
 
 logger = logging.getLogger("api.presence")
 

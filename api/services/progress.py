@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.kit.principal import Caller
 from api.models import (
     ActionItem,
     ActionItemStatus,
@@ -18,8 +19,7 @@ from api.models import (
     SessionStatus,
     User,
 )
-from api.schemas.insight import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
-from api.services.principal import Caller
+from api.schemas.progress import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
 from api.services.projects import project_access
 from api.services.rollup import organization_zone
 

@@ -29,6 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit import audit, outbox
+from api.kit.patching import apply_changes, requested_changes
+from api.kit.principal import Caller
+from api.kit.versioning import ensure_current
 from api.models import (
     MemberRole,
     MemberState,
@@ -40,7 +44,6 @@ from api.models import (
     utcnow,
 )
 from api.pagination import keyset_page, page_parameters, paginate, run_page
-from api.patching import apply_changes, requested_changes
 from api.schemas.projects import (
     MemberCreate,
     MemberRead,
@@ -49,10 +52,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectUpdate,
 )
-from api.services import audit, outbox
 from api.services.clients import active_user_in_organization, get_client
-from api.services.principal import Caller
-from api.services.versioning import ensure_current
 
 # Members who see the project: invited people can read what they are asked to join.
 VISIBLE_STATES = (MemberState.invited, MemberState.active)

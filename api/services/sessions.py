@@ -15,6 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import events
 from api.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from api.kit import audit, outbox
+from api.kit.patching import apply_changes, requested_changes
+from api.kit.principal import Caller
+from api.kit.versioning import ensure_current
 from api.models import (
     ActionItem,
     Client,
@@ -32,13 +36,12 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
-from api.patching import apply_changes, requested_changes
+from api.schemas.action_items import ActionItemRead
+from api.schemas.presence import PresenceRead
 from api.schemas.sessions import (
-    ActionItemRead,
     AdoptedContribution,
     AttendanceRead,
     ParticipantRead,
-    PresenceRead,
     SessionComplete,
     SessionCreate,
     SessionOutcome,
@@ -46,11 +49,9 @@ from api.schemas.sessions import (
     SessionSort,
     SessionUpdate,
 )
-from api.services import audit, outbox, presence
-from api.services.principal import Caller
+from api.services import presence
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch, local_day, organization_zone
-from api.services.versioning import ensure_current
 
 # Which transitions each action makes; anything else is a 409.
 TRANSITIONS = {

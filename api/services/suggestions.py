@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.kit.principal import Caller
 from api.models import (
     ActivityRollup,
     Client,
@@ -30,9 +31,8 @@ from api.models import (
     Seniority,
     User,
 )
-from api.schemas.insight import SuggestedHelper
+from api.schemas.suggestions import SuggestedHelper
 from api.services.ledger import Period, compute_ledger, in_period
-from api.services.principal import Caller
 from api.services.projects import project_access
 
 INDUSTRY_MATCH = 4.0

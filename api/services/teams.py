@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit.patching import apply_changes, requested_changes
+from api.kit.principal import Caller
 from api.models import Role, Team, TeamMember, User, utcnow
 from api.pagination import paginate
-from api.patching import apply_changes, requested_changes
 from api.schemas.teams import TeamCreate, TeamMemberRead, TeamRead, TeamUpdate
-from api.services.principal import Caller
 
 
 def readable_teams(caller: Caller) -> Select[tuple[Team]]:

@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.kit.patching import apply_changes, requested_changes
+from api.kit.principal import Caller
 from api.models import Organization, RefreshToken, Role, TeamMember, User, utcnow
 from api.pagination import paginate
-from api.patching import apply_changes, requested_changes
 from api.schemas.users import UserCreate, UserUpdate
 from api.security import Security
-from api.services.principal import Caller
 from api.user_cache import note_changed_user
 
 # Fields a person may change on their own account; the rest is the admin's.

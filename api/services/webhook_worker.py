@@ -34,15 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
 from api.config import Settings
-from api.models import (
-    DeliveryState,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEvent,
-    utcnow,
-)
+from api.kit import outbox, ssrf
+from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
-from api.services import outbox, ssrf
 from api.services.webhooks import decrypt_secret, envelope, stop_pending
 
 logger = logging.getLogger("api.webhooks")

@@ -22,6 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.kit import audit, outbox, ssrf
+from api.kit.patching import requested_changes
+from api.kit.principal import Caller
+from api.kit.versioning import ensure_current
 from api.models import (
     DeliveryState,
     WebhookDelivery,
@@ -32,7 +36,6 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
-from api.patching import requested_changes
 from api.schemas.webhooks import (
     WebhookDeliveryRead,
     WebhookEndpointCreate,
@@ -40,9 +43,6 @@ from api.schemas.webhooks import (
     WebhookEndpointRead,
     WebhookEndpointUpdate,
 )
-from api.services import audit, outbox, ssrf
-from api.services.principal import Caller
-from api.services.versioning import ensure_current
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from api.deps import SecurityDep, SessionDep, SettingsDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
-from api.schemas.integrations import HookAck
+from api.schemas.crm_connections import HookAck
 from api.services import crm_hooks as hook_service
 
 router = APIRouter(prefix=f"{API_PREFIX}/hooks", tags=["hooks"])

@@ -1,4 +1,4 @@
-"""The reciprocity ledger and project progress."""
+"""The manager's dashboard: projects, sessions, action items, burn, stalls, learning mix."""
 
 from __future__ import annotations
 
@@ -8,79 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.models import MemberRole, MemberState, Seniority
-
-
-class LedgerRow(BaseModel):
-    user_id: uuid.UUID
-    full_name: str
-    minutes_given: int
-    minutes_received: int
-    balance_minutes: int
-    sessions_attended: int
-    contributions_count: int
-    ideas_adopted: int
-    helped_people: int
-    helped_by_people: int
-
-
-class LedgerPage(BaseModel):
-    items: list[LedgerRow]
-    next_cursor: str | None = None
-    since: date
-    until: date
-
-
-BurnWarning = Literal["none", "over_80", "over_100"]
-
-
-class ProgressMember(BaseModel):
-    user_id: uuid.UUID
-    full_name: str
-    role: MemberRole
-    state: MemberState
-    budget_minutes: int
-    minutes_used: int
-    burn_warning: BurnWarning
-
-
-class SessionCounts(BaseModel):
-    held: int
-    planned: int
-    live: int
-    cancelled: int
-
-
-class ActionItemCounts(BaseModel):
-    open: int
-    done: int
-    overdue: int
-    cancelled: int
-
-
-class ProjectProgress(BaseModel):
-    project_id: uuid.UUID
-    due_date: date | None
-    days_to_due: int | None
-    budget_minutes: int
-    minutes_used: int
-    members: list[ProgressMember]
-    sessions: SessionCounts
-    action_items: ActionItemCounts
-
-
-class SuggestedHelper(BaseModel):
-    user_id: uuid.UUID
-    full_name: str
-    seniority: Seniority
-    expertise: list[str]
-    score: float
-    reasons: list[str]
-
-
-class SuggestedHelperList(BaseModel):
-    items: list[SuggestedHelper]
-    next_cursor: str | None = None
+from api.schemas.ledger import LedgerRow
+from api.schemas.progress import BurnWarning
 
 
 class ProjectSummary(BaseModel):

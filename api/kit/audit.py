@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.kit.principal import Caller
 from api.models import AuditEvent
-from api.services.principal import Caller
 
 
 def _jsonable(value: Any) -> Any:

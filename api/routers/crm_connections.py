@@ -11,7 +11,7 @@ from api.errors import problem_responses
 from api.models import CrmConnection
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.schemas.integrations import (
+from api.schemas.crm_connections import (
     CrmConnectionCreate,
     CrmConnectionCreated,
     CrmConnectionPage,

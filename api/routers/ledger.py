@@ -1,4 +1,4 @@
-"""What managers and reps read: the reciprocity ledger and project progress."""
+"""The reciprocity ledger: the organization's and one person's."""
 
 from __future__ import annotations
 
@@ -11,17 +11,8 @@ from api.deps import CurrentCaller, SessionDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.base import PeriodDay
-from api.schemas.insight import (
-    Dashboard,
-    LedgerPage,
-    LedgerRow,
-    ProjectProgress,
-    SuggestedHelperList,
-)
-from api.services import dashboard as dashboard_service
+from api.schemas.ledger import LedgerPage, LedgerRow
 from api.services import ledger as ledger_service
-from api.services import progress as progress_service
-from api.services import suggestions as suggestion_service
 from api.services.api_keys import key_scope
 
 router = APIRouter(
@@ -69,42 +60,3 @@ async def read_user_ledger(
         session=session, caller=caller, user_id=user_id, since=since, until=until
     )
     return row
-
-
-@router.get(
-    "/projects/{project_id}/progress",
-    response_model=ProjectProgress,
-    responses=problem_responses(404),
-)
-async def read_progress(
-    project_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
-) -> ProjectProgress:
-    return await progress_service.project_progress(
-        session=session, caller=caller, project_id=project_id
-    )
-
-
-@router.get(
-    "/projects/{project_id}/suggested-helpers",
-    # Who to put on the panel: the project's business, not the ledger's.
-    dependencies=[key_scope("projects")],
-    response_model=SuggestedHelperList,
-    responses=problem_responses(403, 404),
-)
-async def suggested_helpers(
-    project_id: uuid.UUID,
-    caller: CurrentCaller,
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=50, description="How many to propose")] = 10,
-) -> SuggestedHelperList:
-    """Colleagues to invite, best first, each with the reasons for the score."""
-    items = await suggestion_service.suggest_helpers(
-        session=session, caller=caller, project_id=project_id, limit=limit
-    )
-    return SuggestedHelperList(items=items)
-
-
-@router.get("/dashboard", response_model=Dashboard)
-async def read_dashboard(caller: CurrentCaller, session: SessionDep) -> Dashboard:
-    """A rep's plate for today; for managers and admins also the team's health."""
-    return await dashboard_service.dashboard(session=session, caller=caller)

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import InvalidInput
+from api.kit.principal import Caller
 from api.models import IdempotencyRecord, utcnow
-from api.services.principal import Caller
 
 # How long a key is remembered; a client retrying after a day is making a new request.
 RETENTION = timedelta(hours=24)

@@ -1,0 +1,57 @@
+"""What participants bring to a session (ideas, questions, risks, ...) and the votes on them."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.models.base import IdTable, UTCDateTime, enum_type, utcnow
+
+
+class ContributionKind(enum.StrEnum):
+    idea = "idea"
+    question = "question"
+    insight = "insight"
+    experience = "experience"
+    risk = "risk"
+    resource = "resource"
+
+
+class ContributionStatus(enum.StrEnum):
+    open = "open"
+    adopted = "adopted"
+    parked = "parked"
+    rejected = "rejected"
+
+
+class Contribution(IdTable, table=True):
+    __tablename__ = "contribution"
+    __table_args__ = (
+        sa.Index("ix_contribution_session_id_created_at", "session_id", "created_at", "id"),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    session_id: uuid.UUID = Field(foreign_key="mastermind_session.id", ondelete="CASCADE")
+    author_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
+    kind: ContributionKind = Field(sa_type=enum_type(ContributionKind, "contribution_kind"))
+    body: str = Field(sa_type=sa.Text)
+    status: ContributionStatus = Field(
+        default=ContributionStatus.open,
+        sa_type=enum_type(ContributionStatus, "contribution_status"),
+    )
+    # Kept in step with contribution_vote by atomic UPDATE ... SET votes = votes +/- 1.
+    votes: int = Field(default=0)
+
+
+class ContributionVote(SQLModel, table=True):
+    __tablename__ = "contribution_vote"
+
+    contribution_id: uuid.UUID = Field(
+        foreign_key="contribution.id", ondelete="CASCADE", primary_key=True
+    )
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,134 @@
+"""Contributions to a session and the votes on them."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import CurrentCaller, IdempotencyDep, SessionDep
+from api.errors import problem_responses
+from api.kit.principal import Caller
+from api.models import Contribution, ContributionKind, ContributionStatus
+from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
+from api.routers import API_PREFIX
+from api.routers.common import created
+from api.schemas.contributions import (
+    ContributionCreate,
+    ContributionPage,
+    ContributionRead,
+    ContributionUpdate,
+)
+from api.services import contributions as contribution_service
+from api.services.api_keys import key_scope
+
+router = APIRouter(
+    dependencies=[key_scope("sessions")],
+    prefix=API_PREFIX,
+    tags=["sessions"],
+    responses=problem_responses(401, 422),
+)
+
+
+async def _one_contribution(
+    session: AsyncSession, caller: Caller, contribution: Contribution
+) -> ContributionRead:  # type: ignore[no-untyped-def]
+    return (
+        await contribution_service.present_contributions(
+            session=session, caller=caller, contributions=[contribution]
+        )
+    )[0]
+
+
+@router.get(
+    "/sessions/{session_id}/contributions",
+    response_model=ContributionPage,
+    responses=problem_responses(404),
+)
+async def list_contributions(
+    session_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+    kind: ContributionKind | None = None,
+    status: ContributionStatus | None = None,
+) -> ContributionPage:
+    contributions, next_cursor = await contribution_service.list_contributions(
+        session=session,
+        caller=caller,
+        session_id=session_id,
+        limit=limit,
+        cursor=cursor,
+        kind=kind,
+        status=status,
+    )
+    items = await contribution_service.present_contributions(
+        session=session, caller=caller, contributions=contributions
+    )
+    return ContributionPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/sessions/{session_id}/contributions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def create_contribution(
+    session_id: uuid.UUID,
+    data: ContributionCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    async def produce() -> ContributionRead:
+        contribution = await contribution_service.create_contribution(
+            session=session, caller=caller, session_id=session_id, data=data
+        )
+        return await _one_contribution(session, caller, contribution)
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
+
+
+@router.patch(
+    "/contributions/{contribution_id}",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def update_contribution(
+    contribution_id: uuid.UUID, data: ContributionUpdate, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    contribution = await contribution_service.update_contribution(
+        session=session, caller=caller, contribution_id=contribution_id, data=data
+    )
+    return await _one_contribution(session, caller, contribution)
+
+
+@router.post(
+    "/contributions/{contribution_id}/vote",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def vote(
+    contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    contribution = await contribution_service.set_vote(
+        session=session, caller=caller, contribution_id=contribution_id, voted=True
+    )
+    return await _one_contribution(session, caller, contribution)
+
+
+@router.delete(
+    "/contributions/{contribution_id}/vote",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def unvote(
+    contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    contribution = await contribution_service.set_vote(
+        session=session, caller=caller, contribution_id=contribution_id, voted=False
+    )
+    return await _one_contribution(session, caller, contribution)

@@ -1,0 +1,33 @@
+"""Time logged on a project outside sessions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from api.pagination import Page
+from api.schemas.base import NO_NUL, CalendarDate, RequestModel, ResponseModel, whole_number
+
+
+class TimeEntryCreate(RequestModel):
+    minutes: whole_number(ge=1, le=24 * 60)
+    spent_on: CalendarDate
+    note: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] = ""
+
+
+class TimeEntryRead(ResponseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    user_id: uuid.UUID
+    minutes: int
+    spent_on: date
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TimeEntryPage(Page[TimeEntryRead]):
+    pass
