@@ -53,9 +53,8 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from api.errors import AppError, InvalidInput, NotFound, Unauthorized
-from api.kit import outbox
+from api.kit import audit, outbox
 from api.models import (
-    AuditEvent,
     Client,
     CrmConnection,
     CrmInboundEvent,
@@ -519,10 +518,17 @@ async def _claim(
     return await session.scalar(statement)
 
 
-def _audit(connection: CrmConnection, action: str, entity_type: str, entity_id: uuid.UUID, changes):
-    return AuditEvent(
-        organization_id=connection.organization_id,
-        actor_id=None,  # a CRM, not a person
+def _audit(
+    session: AsyncSession,
+    connection: CrmConnection,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    changes: dict[str, Any],
+) -> None:
+    audit.record(
+        session,
+        caller=audit.SystemActor(connection.organization_id),  # a CRM, not a person
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
@@ -592,7 +598,7 @@ async def _upsert_client(
             if client is None:
                 raise
         else:
-            session.add(_audit(connection, "client.created", "client", client.id, {}))
+            _audit(session, connection, "client.created", "client", client.id, {})
             return client
     changes = {}
     if event.company_name and event.company_name != client.name:
@@ -603,7 +609,7 @@ async def _upsert_client(
         for key, value in changes.items():
             setattr(client, key, value)
         client.updated_at = utcnow()
-        session.add(_audit(connection, "client.updated", "client", client.id, changes))
+        _audit(session, connection, "client.updated", "client", client.id, changes)
     return client
 
 
@@ -665,14 +671,13 @@ async def _apply(
             if project is None:
                 raise
         else:
-            session.add(
-                _audit(
-                    connection,
-                    "project.created",
-                    "project",
-                    project.id,
-                    {"deal_id": event.deal_id, "title": project.title, **changes},
-                )
+            _audit(
+                session,
+                connection,
+                "project.created",
+                "project",
+                project.id,
+                {"deal_id": event.deal_id, "title": project.title, **changes},
             )
             await outbox.emit(
                 session,
@@ -698,7 +703,7 @@ async def _apply(
     project.updated_at = utcnow()
     closed = changes.get("status") in ("won", "lost")
     action = "project.closed" if closed else "project.updated"
-    session.add(_audit(connection, action, "project", project.id, changes))
+    _audit(session, connection, action, "project", project.id, changes)
     if closed:
         await session.flush()
         await outbox.emit(
