@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,12 +17,21 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlmodel import col
 
 from api.config import Settings, get_settings
+
+if TYPE_CHECKING:  # imported where used, so the command starts fast
+    from alembic.config import Config
+
+    from api.demo import DemoResult
+    from api.schemas.auth import RegisterRequest
+    from api.services.imports import ImportReport
 
 app = typer.Typer(help="Sales Mastermind: team selling for sales reps.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -30,7 +39,7 @@ console = Console(stderr=True)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+def _alembic_config(database_url: str) -> Config:
     from alembic.config import Config
 
     config = Config(str(REPO_ROOT / "alembic.ini"))
@@ -131,7 +140,7 @@ def create_admin(
     asyncio.run(_create_admin(_settings(), data))
 
 
-async def _create_admin(settings: Settings, data) -> None:  # type: ignore[no-untyped-def]
+async def _create_admin(settings: Settings, data: RegisterRequest) -> None:
     from api.db import create_engine, create_sessionmaker
     from api.errors import Conflict
     from api.security import Security
@@ -185,7 +194,7 @@ def seed_demo(
         Console().print("The demo already existed; its passwords were left unchanged.")
 
 
-async def _seed_demo(settings: Settings, password: str, scale: int = 1):  # type: ignore[no-untyped-def]
+async def _seed_demo(settings: Settings, password: str, scale: int = 1) -> DemoResult:
     from api.db import create_engine, create_sessionmaker
     from api.demo import seed_demo as seed
     from api.security import Security
@@ -275,7 +284,7 @@ async def _rebuild_ledger(settings: Settings, *, check_only: bool) -> list[str]:
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker() as session:
             organizations = (
-                await session.execute(select(Organization.id, Organization.name))
+                await session.execute(select(col(Organization.id), col(Organization.name)))
             ).all()
             facts = sum(
                 [
@@ -294,7 +303,7 @@ async def _rebuild_ledger(settings: Settings, *, check_only: bool) -> list[str]:
                 # Attendance rows and time entries, plus contributions: an estimate is enough.
                 task = progress.add_task(name, total=facts or None)
 
-                def advance(read: int, task=task) -> None:  # type: ignore[no-untyped-def]
+                def advance(read: int, task: TaskID = task) -> None:
                     progress.update(task, completed=read)
 
                 async with sessionmaker() as session, session.begin():
@@ -350,7 +359,7 @@ def _progress() -> Progress:
     )
 
 
-def _print_import(report, kind: str) -> None:  # type: ignore[no-untyped-def]
+def _print_import(report: ImportReport, kind: str) -> None:
     if report.errors:
         table = Table(title=f"{len(report.errors)} problem(s): nothing was imported")
         for column in ("line", "column", "problem"):
@@ -366,9 +375,9 @@ def _print_import(report, kind: str) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-async def _run_import(  # type: ignore[no-untyped-def]
-    settings: Settings, kind: str, path: Path, organization: str | None, **options
-):
+async def _run_import(
+    settings: Settings, kind: str, path: Path, organization: str | None, **options: Any
+) -> ImportReport:
     from api.db import create_engine, create_sessionmaker
     from api.services import imports
 
@@ -484,12 +493,12 @@ def export_outcomes(
     console.print(f"[green]Exported {count} outcome(s).[/green]")
 
 
-async def _export_outcomes(  # type: ignore[no-untyped-def]
+async def _export_outcomes(
     settings: Settings,
-    since,
+    since: datetime | None,
     format: ExportFormat,
     output: Path | None,
-    organization,
+    organization: str | None,
 ) -> int:
     from api.db import create_engine, create_sessionmaker
     from api.services import exports, imports

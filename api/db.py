@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any, cast
 
 from fastapi import Request
-from sqlalchemy import event
+from sqlalchemy import Connection, CursorResult, Result, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,7 +29,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # Let SQLAlchemy, not the driver, decide when transactions begin (below), so
             # SAVEPOINTs nest inside the request's transaction instead of committing early.
             dbapi_connection.isolation_level = None
@@ -40,7 +41,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+        def _begin_immediate(connection: Connection) -> None:
             # Take the write lock up front: concurrent writers queue on busy_timeout instead
             # of failing when a read lock cannot be upgraded (SQLite has one writer anyway).
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -60,6 +61,17 @@ def create_engine(settings: Settings) -> AsyncEngine:
         connect_args={"timeout": 5, "command_timeout": 30},
         hide_parameters=True,
     )
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """The database behind ``session``: "postgresql" or "sqlite"."""
+    return session.get_bind().dialect.name
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched. Its result is a ``CursorResult``, which
+    ``AsyncSession.execute``'s type (for any statement) does not say."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api.models import (
     ActionItem,
@@ -139,13 +140,13 @@ async def seed_demo(
     now = datetime.now(UTC).replace(microsecond=0)
     today = today or now.date()
     async with sessionmaker() as session, session.begin():
-        existing = await session.scalar(select(User).where(User.email == _email(PEOPLE[0][0])))
+        existing = await session.scalar(select(User).where(col(User.email) == _email(PEOPLE[0][0])))
         if existing is not None:
             users = (
                 await session.scalars(
                     select(User)
-                    .where(User.organization_id == existing.organization_id)
-                    .order_by(User.created_at)
+                    .where(col(User.organization_id) == existing.organization_id)
+                    .order_by(col(User.created_at))
                 )
             ).all()
             return DemoResult(
@@ -254,21 +255,23 @@ async def seed_demo(
             (None, ProjectKind.prospecting, "Healthcare targets for Q1", ProjectStatus.open, None),
             (None, ProjectKind.campaign, "Spring retail campaign", ProjectStatus.open, None),
         ]
-        for index, (client, kind, title, status, value) in enumerate(plans):
-            owner = people[CLIENTS[clients.index(client)][3]] if client else reps[index % len(reps)]
+        for index, (account, kind, title, project_status, value) in enumerate(plans):
+            owner = (
+                people[CLIENTS[clients.index(account)][3]] if account else reps[index % len(reps)]
+            )
             project = Project(
                 organization_id=org_id,
                 kind=kind,
-                client_id=client.id if client else None,
+                client_id=account.id if account else None,
                 owner_id=owner.id,
                 title=title,
-                status=status,
+                status=project_status,
                 objective="Win the framework agreement by showing lower total cost of ownership.",
                 due_date=today + timedelta(days=20 + 9 * index),
                 estimated_value=Decimal(value) if value else None,
                 helper_budget_minutes=180,
-                closed_at=now - timedelta(days=3) if status != ProjectStatus.open else None,
-                close_note="Signed after the pilot." if status == ProjectStatus.won else "",
+                closed_at=now - timedelta(days=3) if project_status != ProjectStatus.open else None,
+                close_note="Signed after the pilot." if project_status == ProjectStatus.won else "",
                 created_at=now - timedelta(days=60 - index),
             )
             session.add(project)
@@ -310,7 +313,7 @@ async def seed_demo(
                         else now + timedelta(days=2 + index, hours=number)
                     )
                 )
-                status = (
+                session_status = (
                     SessionStatus.completed
                     if completed
                     else (SessionStatus.live if live else SessionStatus.scheduled)
@@ -325,8 +328,8 @@ async def seed_demo(
                     scheduled_at=scheduled_at,
                     timebox_minutes=timebox,
                     facilitator_id=owner_id,
-                    status=status,
-                    started_at=scheduled_at if status != SessionStatus.scheduled else None,
+                    status=session_status,
+                    started_at=scheduled_at if session_status != SessionStatus.scheduled else None,
                     completed_at=scheduled_at + timedelta(minutes=timebox) if completed else None,
                     summary="Agreed to lead with downtime cost and propose a pilot."
                     if completed
@@ -353,22 +356,22 @@ async def seed_demo(
                             else None,
                         )
                     )
-                if status == SessionStatus.scheduled:
+                if session_status == SessionStatus.scheduled:
                     continue
                 contributions = []
-                for kind, bodies in IDEAS.items():
-                    for body in rng.sample(bodies, 1 if kind != ContributionKind.idea else 2):
+                for idea_kind, bodies in IDEAS.items():
+                    for body in rng.sample(bodies, 1 if idea_kind != ContributionKind.idea else 2):
                         author = rng.choice(active)
                         contributions.append(
                             Contribution(
                                 organization_id=org_id,
                                 session_id=mm_session.id,
                                 author_id=author.user_id,
-                                kind=kind,
+                                kind=idea_kind,
                                 body=body,
                                 status=(
                                     ContributionStatus.adopted
-                                    if completed and kind == ContributionKind.idea
+                                    if completed and idea_kind == ContributionKind.idea
                                     else ContributionStatus.open
                                 ),
                                 created_at=scheduled_at + timedelta(minutes=rng.randint(1, 40)),
@@ -530,13 +533,13 @@ def _scale_one_copy(
             {"id": client_id, **stamp, "organization_id": org_id, "owner_id": owner,
              "name": f"{name} {number}", "industry": industry, "status": status, "notes": ""}
         )  # fmt: skip
-        for contact, title, role in (
+        for contact, title, buying_role in (
             ("Jordan Weiss", "Head of Procurement", BuyingRole.gatekeeper),
             ("Sam Lindqvist", "Chief Operating Officer", BuyingRole.decision_maker),
         ):
             rows[Contact].append(
                 {"id": new_id(), **stamp, "organization_id": org_id, "client_id": client_id,
-                 "name": contact, "title": title, "buying_role": role, "notes": ""}
+                 "name": contact, "title": title, "buying_role": buying_role, "notes": ""}
             )  # fmt: skip
         rows[Project].append(
             {"id": project_id, **stamp, "organization_id": org_id, "kind": ProjectKind.account,

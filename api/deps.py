@@ -100,6 +100,7 @@ async def authenticate_bearer(
     except InvalidToken:
         raise Unauthorized(INVALID_ACCESS_TOKEN) from None
     user = await _active_user(request, session, claims.subject, claims.organization_id)
+    assert claims.token_version is not None  # an access token always carries it
     if user is not None and claims.token_version > user.token_version:
         # Issued after a raise this process has not heard of yet (the notice is on its
         # way): the row decides. Versions only rise, so an older token needs no second look.

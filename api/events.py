@@ -42,7 +42,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session as SyncSession
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.pool import NullPool
+from sqlmodel import col
 
+from api.db import dialect_name
 from api.models import MastermindSession, SessionEvent
 from api.user_cache import CHANNEL as USER_CHANNEL
 from api.user_cache import ActiveUserCache
@@ -89,14 +91,19 @@ async def publish(
     payload: dict[str, Any],
 ) -> LiveEvent:
     """Record an event in the current transaction; listeners get it once it commits."""
-    seq = await session.scalar(
-        update(MastermindSession)
-        .where(MastermindSession.id == session_id)
-        # An event is not an edit of the session: keep updated_at (and so its ETag and its
-        # place in the outcomes feed) unchanged.
-        .values(event_seq=MastermindSession.event_seq + 1, updated_at=MastermindSession.updated_at)
-        .returning(MastermindSession.event_seq)
-    )
+    seq = (
+        await session.execute(
+            update(MastermindSession)
+            .where(col(MastermindSession.id) == session_id)
+            # An event is not an edit of the session: keep updated_at (and so its ETag and its
+            # place in the outcomes feed) unchanged.
+            .values(
+                event_seq=col(MastermindSession.event_seq) + 1,
+                updated_at=col(MastermindSession.updated_at),
+            )
+            .returning(col(MastermindSession.event_seq))
+        )
+    ).scalar_one()  # events are published for a session the request has found
     payload = orjson.loads(orjson.dumps(payload, default=str))
     session.add(
         SessionEvent(
@@ -108,7 +115,7 @@ async def publish(
         )
     )
     live = LiveEvent(session_id=session_id, seq=seq, type=type, payload=payload)
-    if session.bind.dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         message = live.to_json()
         if len(message) > MAX_NOTIFY_BYTES:
             message = orjson.dumps({"session_id": str(session_id), "seq": seq, "ref": True})
@@ -240,8 +247,8 @@ async def events_since(
     async with sessionmaker() as session:
         rows = await session.scalars(
             select(SessionEvent)
-            .where(SessionEvent.session_id == session_id, SessionEvent.seq > after_seq)
-            .order_by(SessionEvent.seq)
+            .where(col(SessionEvent.session_id) == session_id, col(SessionEvent.seq) > after_seq)
+            .order_by(col(SessionEvent.seq))
         )
         return [LiveEvent(row.session_id, row.seq, row.type, row.payload) for row in rows]
 
@@ -321,6 +328,7 @@ class LiveHub:
                 async with self._listen_engine.connect() as connection:
                     raw = await connection.get_raw_connection()
                     driver = raw.driver_connection
+                    assert driver is not None  # the asyncpg connection of an open connection
                     self._connection_lost.clear()
 
                     def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -406,9 +414,9 @@ class LiveHub:
             while not self._closed:
                 if replay:
                     # Subscribed first, then read the backlog: nothing falls in between.
-                    for live in await events_since(self._sessionmaker, session_id, sent):
-                        yield live.to_sse()
-                        sent = live.seq
+                    for past in await events_since(self._sessionmaker, session_id, sent):
+                        yield past.to_sse()
+                        sent = past.seq
                     replay = False
                 # Checked between events too, so a busy room cannot postpone the checks.
                 if watch is not None and watch.seconds_to_next() <= 0 and not await watch.tick():

@@ -186,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.openapi_schema = _problem_media_types(FastAPI.openapi(app))
         return app.openapi_schema
 
+    # FastAPI's documented way to customise the schema: replace the method on the instance.
     app.openapi = custom_openapi  # type: ignore[method-assign]
     return app
 

@@ -17,6 +17,7 @@ import math
 import os
 import secrets
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -31,6 +32,7 @@ from prometheus_client import (
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
 from sqlalchemy import func, select
+from sqlmodel import col
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import NotFound, Unauthorized
@@ -133,7 +135,7 @@ async def read_outbox_backlog(app: FastAPI) -> int | None:
             return await session.scalar(
                 select(func.count())
                 .select_from(WebhookDelivery)
-                .where(WebhookDelivery.state == DeliveryState.pending)
+                .where(col(WebhookDelivery.state) == DeliveryState.pending)
             )
     except Exception as exc:  # a scrape must not fail because the database is down
         logger.warning("outbox backlog not read: %s", type(exc).__name__)
@@ -147,7 +149,7 @@ async def _refresh_forever(app: FastAPI) -> None:
 
 
 @contextlib.asynccontextmanager
-async def process_gauges(app: FastAPI):  # type: ignore[no-untyped-def]
+async def process_gauges(app: FastAPI) -> AsyncIterator[None]:
     """In multiprocess mode every worker publishes its own gauges now and then (a scrape
     reaches one worker only); per-process mode reads them at scrape time instead."""
     task = asyncio.create_task(_refresh_forever(app)) if MULTIPROCESS else None

@@ -7,14 +7,23 @@ import binascii
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Column, Integer, Select, and_, bindparam, or_
+from sqlalchemy import (
+    BindParameter,
+    Column,
+    Integer,
+    Select,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    or_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import QueryableAttribute
 
 from api.errors import InvalidInput
 
@@ -28,6 +37,19 @@ CursorQuery = Annotated[
     str | None,
     Query(max_length=512, description="Opaque cursor from the previous page's next_cursor"),
 ]
+
+
+# A statement of any number of columns or entities (``Select[Any]`` is one of them).
+AnySelect = Select[*tuple[Any, ...]]
+# The columns a page is ordered by: ORM attributes (``sqlmodel.col(Model.created_at)``) or
+# table columns. A nullable time column is allowed where the rows paged never hold NULL.
+TimeColumn = SQLColumnExpression[datetime] | SQLColumnExpression[datetime | None]
+IdColumn = SQLColumnExpression[uuid.UUID]
+
+
+def _key(column: TimeColumn | IdColumn) -> str:
+    # Both kinds name themselves with ``key``; SQLColumnExpression's type does not say so.
+    return cast(QueryableAttribute[Any] | Column[Any], column).key
 
 
 class Page(BaseModel, Generic[T]):
@@ -76,19 +98,20 @@ _CURSOR_ID = "cursor_id"
 
 
 def keyset_page(
-    statement: Select[Any],
+    statement: AnySelect,
     *,
-    time_column: InstrumentedAttribute[datetime] | Column[datetime],
-    id_column: InstrumentedAttribute[uuid.UUID] | Column[uuid.UUID],
+    time_column: TimeColumn,
+    id_column: IdColumn,
     after_cursor: bool,
     newest_first: bool = False,
-) -> Select[Any]:
+) -> AnySelect:
     """``statement`` as a page: ordered by ``(time_column, id_column)``, limited, and with
     ``after_cursor`` starting after the cursor's key. The limit and the cursor are
     parameters, so one page statement can be built once and run for every request
     (``run_page`` with ``page_parameters``)."""
     if after_cursor:
-        moment, row_id = bindparam(_CURSOR_TIME), bindparam(_CURSOR_ID)
+        moment: BindParameter[datetime] = bindparam(_CURSOR_TIME)
+        row_id: BindParameter[uuid.UUID] = bindparam(_CURSOR_ID)
         if newest_first:
             after = or_(time_column < moment, and_(time_column == moment, id_column < row_id))
         else:
@@ -109,7 +132,7 @@ def page_parameters(limit: int, cursor: str | None) -> dict[str, Any]:
 
 async def run_page(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: AnySelect,
     parameters: dict[str, Any],
     *,
     limit: int,
@@ -133,10 +156,10 @@ async def run_page(
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: AnySelect,
     *,
-    time_column: InstrumentedAttribute[datetime] | Column[datetime],
-    id_column: InstrumentedAttribute[uuid.UUID] | Column[uuid.UUID],
+    time_column: TimeColumn,
+    id_column: IdColumn,
     limit: int,
     cursor: str | None,
     plain_rows: bool = False,
@@ -166,7 +189,7 @@ async def paginate(
         page,
         parameters,
         limit=limit,
-        row_keys=row_keys or (time_column.key, id_column.key),
+        row_keys=row_keys or (_key(time_column), _key(id_column)),
         plain_rows=plain_rows,
         keys_of=keys_of,
     )

@@ -19,5 +19,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     css: false,
     include: ["src/**/*.test.{ts,tsx}"],
+    // Page tests render whole screens; on a shared, loaded machine one can take over 5 s.
+    testTimeout: 15_000,
   },
 });

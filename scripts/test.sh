@@ -16,6 +16,9 @@ echo "== lint"
 .venv/bin/ruff check api tests scripts alembic bench
 .venv/bin/ruff format --check api tests scripts alembic bench
 
+echo "== types: mypy over api/ and scripts/ ([tool.mypy] in pyproject.toml)"
+.venv/bin/python -m mypy
+
 echo "== contract: openapi.json is current"
 .venv/bin/python scripts/export_openapi.py --check
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import InvalidInput
 from api.kit.principal import Caller
@@ -57,9 +58,9 @@ class IdempotentCreate:
     async def _stored(self) -> IdempotencyRecord | None:
         return await self.session.scalar(
             select(IdempotencyRecord).where(
-                IdempotencyRecord.principal == self.principal,
-                IdempotencyRecord.key == self.key,
-                IdempotencyRecord.created_at > utcnow() - RETENTION,
+                col(IdempotencyRecord.principal) == self.principal,
+                col(IdempotencyRecord.key) == self.key,
+                col(IdempotencyRecord.created_at) > utcnow() - RETENTION,
             )
         )
 
@@ -83,9 +84,9 @@ class IdempotentCreate:
         # that committed after our read, and deleting it would let a duplicate through.
         await self.session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.principal == self.principal,
-                IdempotencyRecord.key == self.key,
-                IdempotencyRecord.created_at <= utcnow() - RETENTION,
+                col(IdempotencyRecord.principal) == self.principal,
+                col(IdempotencyRecord.key) == self.key,
+                col(IdempotencyRecord.created_at) <= utcnow() - RETENTION,
             )
         )
         record = IdempotencyRecord(

@@ -22,7 +22,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
+from sqlmodel import col
 
+from api.db import dialect_name
 from api.models import (
     DeliveryState,
     Project,
@@ -33,6 +35,7 @@ from api.models import (
     WebhookSubscription,
     utcnow,
 )
+from api.models.base import table_of
 from api.schemas.projects import ProjectRead
 
 CHANNEL = "mastermind_webhooks"
@@ -50,7 +53,7 @@ _SQLITE_UUID4 = (
 
 
 def _is_postgres(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return dialect_name(session) == "postgresql"
 
 
 def _jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,12 +81,12 @@ async def emit(
     """
     event_type = WebhookEventType(event_type)
     subscribers = (
-        select(WebhookEndpoint.id, WebhookEndpoint.organization_id)
-        .join(WebhookSubscription, WebhookSubscription.endpoint_id == WebhookEndpoint.id)
+        select(col(WebhookEndpoint.id), col(WebhookEndpoint.organization_id))
+        .join(WebhookSubscription, col(WebhookSubscription.endpoint_id) == WebhookEndpoint.id)
         .where(
-            WebhookSubscription.organization_id == organization_id,
-            WebhookSubscription.event_type == event_type,
-            WebhookEndpoint.enabled.is_(True),
+            col(WebhookSubscription.organization_id) == organization_id,
+            col(WebhookSubscription.event_type) == event_type,
+            col(WebhookEndpoint.enabled).is_(True),
         )
     )
     if not await session.scalar(select(subscribers.exists())):
@@ -104,7 +107,7 @@ async def emit(
     new_id = sa.literal_column(
         "gen_random_uuid()" if _is_postgres(session) else _SQLITE_UUID4, type_=sa.Uuid()
     )
-    columns = WebhookDelivery.__table__.c
+    columns = table_of(WebhookDelivery).c
     await session.execute(
         insert(WebhookDelivery).from_select(
             [
@@ -122,8 +125,8 @@ async def emit(
                 new_id,
                 sa.literal(now, columns.created_at.type),
                 sa.literal(now, columns.updated_at.type),
-                WebhookEndpoint.organization_id,
-                WebhookEndpoint.id,
+                col(WebhookEndpoint.organization_id),
+                col(WebhookEndpoint.id),
                 sa.literal(event_id, columns.event_id.type),
                 sa.literal(DeliveryState.pending, columns.state.type),
                 sa.literal(0, columns.attempts.type),

@@ -19,8 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api.config import Settings
+from api.db import dialect_name
 from api.errors import TooManyRequests
 from api.models import LoginFailure, ThrottleScope, utcnow
 from api.security import hash_secret
@@ -78,7 +80,7 @@ def _advisory_lock_id(counter: _Counter) -> int:
 
 async def _lock(session: AsyncSession, counters: Iterable[_Counter]) -> None:
     """Serialize the reservations of these counters until the transaction ends."""
-    if session.bind.dialect.name != "postgresql":
+    if dialect_name(session) != "postgresql":
         # SQLite: beginning the transaction is BEGIN IMMEDIATE (api/db.py), which waits to be
         # the one writer.
         await session.connection()
@@ -94,9 +96,9 @@ async def _refuse_when_full(
     count, oldest = (
         await session.execute(
             select(func.count(), func.min(LoginFailure.failed_at)).where(
-                LoginFailure.scope == counter.scope,
-                LoginFailure.key == counter.key,
-                LoginFailure.failed_at > now - counter.window,
+                col(LoginFailure.scope) == counter.scope,
+                col(LoginFailure.key) == counter.key,
+                col(LoginFailure.failed_at) > now - counter.window,
             )
         )
     ).one()
@@ -126,9 +128,9 @@ async def _reserve(
             # Prune what fell out of the window so the table stays small.
             await session.execute(
                 delete(LoginFailure).where(
-                    LoginFailure.scope == counter.scope,
-                    LoginFailure.key == counter.key,
-                    LoginFailure.failed_at <= now - counter.window,
+                    col(LoginFailure.scope) == counter.scope,
+                    col(LoginFailure.key) == counter.key,
+                    col(LoginFailure.failed_at) <= now - counter.window,
                 )
             )
             rows.append(LoginFailure(scope=counter.scope, key=counter.key, failed_at=now))
@@ -158,11 +160,13 @@ async def forget_successful_attempt(*, session: AsyncSession, attempt: LoginAtte
     """A correct password: the account's failures are cleared (the owner is back) and this
     attempt no longer counts against the address. The address keeps its earlier failures, so
     a guesser's own valid account cannot wash them away."""
-    await session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.address_row_id))
+    await session.execute(
+        delete(LoginFailure).where(col(LoginFailure.id) == attempt.address_row_id)
+    )
     await session.execute(
         delete(LoginFailure).where(
-            LoginFailure.scope == ThrottleScope.account,
-            LoginFailure.key == _account_key(attempt.email),
+            col(LoginFailure.scope) == ThrottleScope.account,
+            col(LoginFailure.key) == _account_key(attempt.email),
         )
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -19,6 +19,11 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """A table model's ``__table__`` (SQLModel's class type does not declare it)."""
+    return cast(sa.Table, sa.inspect(model).local_table)
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,7 @@ from api.errors import problem_responses
 from api.models import ActionItemStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created
+from api.routers.common import Created, created
 from api.schemas.action_items import (
     ActionItemCreate,
     ActionItemPage,
@@ -67,7 +67,7 @@ async def create_action_item(
     caller: CurrentCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
-):
+) -> Created:
     async def produce() -> ActionItemRead:
         item = await action_item_service.create_action_item(
             session=session, caller=caller, project_id=project_id, data=data

@@ -12,7 +12,7 @@ from api.errors import problem_responses
 from api.models import ClientStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created, with_etag
+from api.routers.common import Created, created, with_etag
 from api.schemas.clients import (
     ClientCreate,
     ClientPage,
@@ -66,7 +66,7 @@ async def list_clients(
 )
 async def create_client(
     data: ClientCreate, caller: CurrentCaller, session: SessionDep, idempotency: IdempotencyDep
-):
+) -> Created:
     async def produce() -> ClientRead:
         client = await client_service.create_client(session=session, caller=caller, data=data)
         return (await client_service.present_clients(session=session, clients=[client]))[0]
@@ -138,7 +138,7 @@ async def create_contact(
     caller: CurrentCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
-):
+) -> Created:
     async def produce() -> ContactRead:
         contact = await client_service.create_contact(
             session=session, caller=caller, client_id=client_id, data=data

@@ -13,8 +13,11 @@ from pydantic import BaseModel
 from api.kit.idempotency import StoredResponse
 from api.kit.versioning import Versioned, version_tag
 
+# What a create route returns (its decorator's ``response_model`` gives the contract).
+Created = BaseModel | JSONResponse
 
-def created(result: BaseModel | StoredResponse) -> BaseModel | JSONResponse:
+
+def created(result: BaseModel | StoredResponse) -> Created:
     """The model on a first create; the stored first response on an Idempotency-Key replay."""
     if isinstance(result, StoredResponse):
         return JSONResponse(

@@ -13,7 +13,7 @@ from api.kit.principal import Caller
 from api.models import Contribution, ContributionKind, ContributionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created
+from api.routers.common import Created, created
 from api.schemas.contributions import (
     ContributionCreate,
     ContributionPage,
@@ -33,7 +33,7 @@ router = APIRouter(
 
 async def _one_contribution(
     session: AsyncSession, caller: Caller, contribution: Contribution
-) -> ContributionRead:  # type: ignore[no-untyped-def]
+) -> ContributionRead:
     return (
         await contribution_service.present_contributions(
             session=session, caller=caller, contributions=[contribution]
@@ -82,7 +82,7 @@ async def create_contribution(
     caller: CurrentCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
-):
+) -> Created:
     async def produce() -> ContributionRead:
         contribution = await contribution_service.create_contribution(
             session=session, caller=caller, session_id=session_id, data=data

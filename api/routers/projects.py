@@ -12,7 +12,7 @@ from api.errors import problem_responses
 from api.models import ProjectKind, ProjectStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created, page_response, with_etag
+from api.routers.common import Created, created, page_response, with_etag
 from api.schemas.base import Timestamp
 from api.schemas.projects import (
     MemberCreate,
@@ -51,7 +51,7 @@ async def list_projects(
     updated_since: Annotated[
         Timestamp | None, Query(description="RFC 3339; pages then run by (updated_at, id)")
     ] = None,
-) -> ProjectPage:
+) -> Response:
     projects, next_cursor = await project_service.list_projects(
         session=session,
         caller=caller,
@@ -76,7 +76,7 @@ async def list_projects(
 )
 async def create_project(
     data: ProjectCreate, caller: CurrentCaller, session: SessionDep, idempotency: IdempotencyDep
-):
+) -> Created:
     async def produce() -> ProjectRead:
         project = await project_service.create_project(session=session, caller=caller, data=data)
         return ProjectRead.model_validate(project)
@@ -151,7 +151,7 @@ async def add_member(
     caller: CurrentCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
-):
+) -> Created:
     async def produce() -> MemberRead:
         return await project_service.add_member(
             session=session, caller=caller, project_id=project_id, data=data

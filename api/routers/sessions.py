@@ -25,7 +25,7 @@ from api.events import StreamWatch
 from api.models import MastermindSession, SessionStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created, with_etag
+from api.routers.common import Created, created, with_etag
 from api.schemas.base import Timestamp
 from api.schemas.sessions import (
     SessionComplete,
@@ -89,7 +89,7 @@ async def create_session(
     caller: CurrentCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
-):
+) -> Created:
     async def produce() -> SessionRead:
         mm_session = await session_service.create_session(
             session=session, caller=caller, project_id=project_id, data=data

@@ -54,7 +54,7 @@ async def list_takeaways(
 )
 async def write_takeaway(
     session_id: uuid.UUID, data: TakeawayWrite, caller: CurrentCaller, session: SessionDep
-):
+) -> TakeawayRead | JSONResponse:
     takeaway, was_created = await takeaway_service.write_takeaway(
         session=session, caller=caller, session_id=session_id, data=data
     )

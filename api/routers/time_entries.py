@@ -10,7 +10,7 @@ from api.deps import CurrentCaller, IdempotencyDep, SessionDep
 from api.errors import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import created
+from api.routers.common import Created, created
 from api.schemas.time_entries import TimeEntryCreate, TimeEntryPage, TimeEntryRead
 from api.services import time_entries as time_entry_service
 from api.services.api_keys import key_scope
@@ -61,7 +61,7 @@ async def log_time(
     caller: CurrentCaller,
     session: SessionDep,
     idempotency: IdempotencyDep,
-):
+) -> Created:
     async def produce() -> TimeEntryRead:
         entry = await time_entry_service.log_time(
             session=session, caller=caller, project_id=project_id, data=data

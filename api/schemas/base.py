@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -82,9 +82,9 @@ def _iso_text_only(value: object) -> object:
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def whole_number(*, ge: int, le: int) -> Any:
-    """An integer in [ge, le]. The bounds come first so they land in the JSON schema."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_number_not_flag_or_text)]
+# A JSON integer, not a flag or text: ``Annotated[int, Field(ge=0, le=9), WholeNumber]``.
+# The bounds come before it so they land in the JSON schema.
+WholeNumber = BeforeValidator(_number_not_flag_or_text)
 
 
 def _number_only(value: object) -> object:

@@ -20,12 +20,12 @@ from api.schemas.base import (
     ResponseModel,
     Trimmed,
     UpdateModel,
-    whole_number,
+    WholeNumber,
 )
 
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
 Objective = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
-Minutes = whole_number(ge=0, le=100_000)
+Minutes = Annotated[int, Field(ge=0, le=100_000), WholeNumber]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 

@@ -20,13 +20,13 @@ from api.schemas.base import (
     Timestamp,
     Trimmed,
     UpdateModel,
-    whole_number,
+    WholeNumber,
 )
 
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
 LongText = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
-Timebox = whole_number(ge=5, le=8 * 60)
-AttendedMinutes = whole_number(ge=0, le=24 * 60)
+Timebox = Annotated[int, Field(ge=5, le=8 * 60), WholeNumber]
+AttendedMinutes = Annotated[int, Field(ge=0, le=24 * 60), WholeNumber]
 Body = Annotated[str, Field(min_length=1, max_length=4000, pattern=NOT_BLANK), Trimmed]
 Decision = Annotated[str, Field(min_length=1, max_length=1000, pattern=NOT_BLANK), Trimmed]
 

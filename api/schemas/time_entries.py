@@ -9,11 +9,11 @@ from typing import Annotated
 from pydantic import Field
 
 from api.pagination import Page
-from api.schemas.base import NO_NUL, CalendarDate, RequestModel, ResponseModel, whole_number
+from api.schemas.base import NO_NUL, CalendarDate, RequestModel, ResponseModel, WholeNumber
 
 
 class TimeEntryCreate(RequestModel):
-    minutes: whole_number(ge=1, le=24 * 60)
+    minutes: Annotated[int, Field(ge=1, le=24 * 60), WholeNumber]
     spent_on: CalendarDate
     note: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] = ""
 

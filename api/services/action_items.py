@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit, outbox
@@ -32,8 +33,8 @@ async def _ensure_active_member(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
     state = await session.scalar(
-        select(ProjectMember.state).where(
-            ProjectMember.project_id == project_id, ProjectMember.user_id == user_id
+        select(col(ProjectMember.state)).where(
+            col(ProjectMember.project_id) == project_id, col(ProjectMember.user_id) == user_id
         )
     )
     if state != MemberState.active:
@@ -45,18 +46,20 @@ async def _check_origin(
 ) -> None:
     if data.session_id is not None:
         found = await session.scalar(
-            select(MastermindSession.id).where(
-                MastermindSession.id == data.session_id, MastermindSession.project_id == project_id
+            select(col(MastermindSession.id)).where(
+                col(MastermindSession.id) == data.session_id,
+                col(MastermindSession.project_id) == project_id,
             )
         )
         if found is None:
             raise NotFound("Session not found in this project")
     if data.contribution_id is not None:
         origin = await session.scalar(
-            select(Contribution.session_id)
-            .join(MastermindSession, MastermindSession.id == Contribution.session_id)
+            select(col(Contribution.session_id))
+            .join(MastermindSession, col(MastermindSession.id) == Contribution.session_id)
             .where(
-                Contribution.id == data.contribution_id, MastermindSession.project_id == project_id
+                col(Contribution.id) == data.contribution_id,
+                col(MastermindSession.project_id) == project_id,
             )
         )
         if origin is None:
@@ -74,8 +77,8 @@ async def create_action_item(
         # The facilitator assigns from their own session: the sessions' rule decides.
         origin = await session.scalar(
             select(MastermindSession).where(
-                MastermindSession.id == data.session_id,
-                MastermindSession.project_id == access.project.id,
+                col(MastermindSession.id) == data.session_id,
+                col(MastermindSession.project_id) == access.project.id,
             )
         )
         steers = origin is not None and SessionAccess(project=access, session=origin).can_steer
@@ -86,7 +89,7 @@ async def create_action_item(
     session_id = data.session_id
     if session_id is None and data.contribution_id is not None:
         session_id = await session.scalar(
-            select(Contribution.session_id).where(Contribution.id == data.contribution_id)
+            select(col(Contribution.session_id)).where(col(Contribution.id) == data.contribution_id)
         )
     item = ActionItem(
         organization_id=caller.organization_id,
@@ -121,14 +124,14 @@ async def list_project_action_items(
     status: ActionItemStatus | None = None,
 ) -> tuple[Sequence[ActionItem], str | None]:
     access = await project_access(session=session, caller=caller, project_id=project_id)
-    statement = select(ActionItem).where(ActionItem.project_id == access.project.id)
+    statement = select(ActionItem).where(col(ActionItem.project_id) == access.project.id)
     if status is not None:
-        statement = statement.where(ActionItem.status == status)
+        statement = statement.where(col(ActionItem.status) == status)
     return await paginate(
         session,
         statement,
-        time_column=ActionItem.created_at,
-        id_column=ActionItem.id,
+        time_column=col(ActionItem.created_at),
+        id_column=col(ActionItem.id),
         limit=limit,
         cursor=cursor,
     )
@@ -145,18 +148,20 @@ async def list_action_items(
 ) -> tuple[Sequence[ActionItem], str | None]:
     """Action items across every project the caller can read."""
     statement = select(ActionItem).where(
-        ActionItem.organization_id == caller.organization_id,
-        ActionItem.project_id.in_(readable_projects(caller).with_only_columns(Project.id)),
+        col(ActionItem.organization_id) == caller.organization_id,
+        col(ActionItem.project_id).in_(
+            readable_projects(caller).with_only_columns(col(Project.id))
+        ),
     )
     if assignee_id is not None:
-        statement = statement.where(ActionItem.assignee_id == assignee_id)
+        statement = statement.where(col(ActionItem.assignee_id) == assignee_id)
     if status is not None:
-        statement = statement.where(ActionItem.status == status)
+        statement = statement.where(col(ActionItem.status) == status)
     return await paginate(
         session,
         statement,
-        time_column=ActionItem.created_at,
-        id_column=ActionItem.id,
+        time_column=col(ActionItem.created_at),
+        id_column=col(ActionItem.id),
         limit=limit,
         cursor=cursor,
     )
@@ -167,7 +172,8 @@ async def update_action_item(
 ) -> ActionItem:
     item = await session.scalar(
         select(ActionItem).where(
-            ActionItem.id == action_item_id, ActionItem.organization_id == caller.organization_id
+            col(ActionItem.id) == action_item_id,
+            col(ActionItem.organization_id) == caller.organization_id,
         )
     )
     if item is None:

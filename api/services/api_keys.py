@@ -25,19 +25,23 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal, get_args
 
 from fastapi import Depends, params
 from fastapi.dependencies.models import Dependant
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api.config import Settings
+from api.db import dialect_name
 from api.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from api.kit import audit
 from api.kit.principal import Caller
@@ -143,9 +147,9 @@ async def create_api_key(
     return row, key
 
 
-def _organization_keys(caller: Caller):
+def _organization_keys(caller: Caller) -> Select[ApiKey]:
     return select(ApiKey).where(
-        ApiKey.organization_id == caller.organization_id, ApiKey.revoked_at.is_(None)
+        col(ApiKey.organization_id) == caller.organization_id, col(ApiKey.revoked_at).is_(None)
     )
 
 
@@ -156,8 +160,8 @@ async def list_api_keys(
     return await paginate(
         session,
         _organization_keys(caller),
-        time_column=ApiKey.created_at,
-        id_column=ApiKey.id,
+        time_column=col(ApiKey.created_at),
+        id_column=col(ApiKey.id),
         limit=limit,
         cursor=cursor,
     )
@@ -166,7 +170,7 @@ async def list_api_keys(
 async def revoke_api_key(*, session: AsyncSession, caller: Caller, key_id: uuid.UUID) -> None:
     """Revoked at once: the next request with the key is refused (nothing is cached)."""
     _ensure_admin(caller)
-    row = await session.scalar(_organization_keys(caller).where(ApiKey.id == key_id))
+    row = await session.scalar(_organization_keys(caller).where(col(ApiKey.id) == key_id))
     if row is None:
         raise NotFound("API key not found")
     row.revoked_at = utcnow()
@@ -179,7 +183,7 @@ async def revoke_api_key(*, session: AsyncSession, caller: Caller, key_id: uuid.
 # --- authenticating a request ---------------------------------------------------------------
 
 
-def _insert(dialect: str):
+def _insert(dialect: str) -> Callable[[type[ApiKeyWindow]], PgInsert | SqliteInsert]:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
@@ -202,8 +206,8 @@ async def authenticate(
         row = (
             await session.execute(
                 select(ApiKey, User)
-                .join(User, User.id == ApiKey.created_by_id)
-                .where(ApiKey.key_hash == hash_secret(key), ApiKey.revoked_at.is_(None))
+                .join(User, col(User.id) == ApiKey.created_by_id)
+                .where(col(ApiKey.key_hash) == hash_secret(key), col(ApiKey.revoked_at).is_(None))
             )
         ).first()
         if row is None:
@@ -220,29 +224,29 @@ async def authenticate(
             return Caller(user=user, api_key_id=api_key.id, scopes=frozenset(api_key.scopes))
 
         window = int(now.timestamp()) // WINDOW_SECONDS
-        insert = _insert(session.bind.dialect.name)
+        insert = _insert(dialect_name(session))
         statement = insert(ApiKeyWindow).values(api_key_id=api_key.id, window=window, hits=1)
         hits = await session.scalar(
             statement.on_conflict_do_update(
-                index_elements=[ApiKeyWindow.api_key_id, ApiKeyWindow.window],
-                set_={"hits": ApiKeyWindow.hits + 1},
-            ).returning(ApiKeyWindow.hits)
+                index_elements=[col(ApiKeyWindow.api_key_id), col(ApiKeyWindow.window)],
+                set_={"hits": col(ApiKeyWindow.hits) + 1},
+            ).returning(col(ApiKeyWindow.hits))
         )
         if hits == 1:
             # A new window: the key's older windows are history.
             await session.execute(
                 delete(ApiKeyWindow).where(
-                    ApiKeyWindow.api_key_id == api_key.id, ApiKeyWindow.window < window
+                    col(ApiKeyWindow.api_key_id) == api_key.id, col(ApiKeyWindow.window) < window
                 )
             )
         # At most one write a minute per key: the WHERE makes the other updates no-ops.
         await session.execute(
             update(ApiKey)
             .where(
-                ApiKey.id == api_key.id,
+                col(ApiKey.id) == api_key.id,
                 or_(
-                    ApiKey.last_used_at.is_(None),
-                    ApiKey.last_used_at < now - LAST_USED_RESOLUTION,
+                    col(ApiKey.last_used_at).is_(None),
+                    col(ApiKey.last_used_at) < now - LAST_USED_RESOLUTION,
                 ),
             )
             .values(last_used_at=now)

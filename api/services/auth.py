@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api.config import Settings
+from api.db import rowcount
 from api.errors import Conflict, Unauthorized
 from api.kit import throttle
 from api.models import Organization, RefreshToken, Role, Seniority, User, utcnow
@@ -116,20 +118,23 @@ async def login(
     attempt = await throttle.reserve_login_attempt(
         sessionmaker=sessionmaker, settings=settings, email=email, address=address
     )
-    user = await session.scalar(select(User).where(User.email == email))
-    usable = user is not None and user.is_active
+    user = await session.scalar(select(User).where(col(User.email) == email))
+    usable = user if user is not None and user.is_active else None
     # Always run one argon2 verification, so an unknown email costs the same time.
-    verified = await security.verify_password(password, user.password_hash if usable else None)
-    if not verified:
+    verified = await security.verify_password(password, usable.password_hash if usable else None)
+    # (Without a stored hash nothing verifies: ``usable`` is never None here once verified.)
+    if not verified or usable is None:
         raise Unauthorized(INVALID_CREDENTIALS)  # the reserved attempt stays, as the failure
     await throttle.forget_successful_attempt(session=session, attempt=attempt)
-    return await issue_token_pair(session=session, security=security, settings=settings, user=user)
+    return await issue_token_pair(
+        session=session, security=security, settings=settings, user=usable
+    )
 
 
 async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -149,18 +154,18 @@ async def refresh(
     spent = await session.execute(
         update(RefreshToken)
         .where(
-            RefreshToken.id == claims.token_id,
-            RefreshToken.token_hash == token_hash,
-            RefreshToken.used_at.is_(None),
-            RefreshToken.revoked_at.is_(None),
-            RefreshToken.expires_at > now,
+            col(RefreshToken.id) == claims.token_id,
+            col(RefreshToken.token_hash) == token_hash,
+            col(RefreshToken.used_at).is_(None),
+            col(RefreshToken.revoked_at).is_(None),
+            col(RefreshToken.expires_at) > now,
         )
         .values(used_at=now)
     )
-    if spent.rowcount != 1:
+    if rowcount(spent) != 1:
         stored = await session.scalar(
             select(RefreshToken).where(
-                RefreshToken.id == claims.token_id, RefreshToken.token_hash == token_hash
+                col(RefreshToken.id) == claims.token_id, col(RefreshToken.token_hash) == token_hash
             )
         )
         if stored is not None and stored.used_at is not None:
@@ -172,11 +177,12 @@ async def refresh(
             )
         raise Unauthorized(INVALID_REFRESH)
     stored = await session.get(RefreshToken, claims.token_id)
+    assert stored is not None  # the UPDATE above has just spent it
     user = await session.scalar(
         select(User).where(
-            User.id == stored.user_id,
-            User.organization_id == claims.organization_id,
-            User.is_active.is_(True),
+            col(User.id) == stored.user_id,
+            col(User.organization_id) == claims.organization_id,
+            col(User.is_active).is_(True),
         )
     )
     if user is None:
@@ -196,8 +202,8 @@ async def logout(*, session: AsyncSession, security: Security, refresh_token: st
         raise Unauthorized(INVALID_REFRESH) from None
     stored = await session.scalar(
         select(RefreshToken).where(
-            RefreshToken.id == claims.token_id,
-            RefreshToken.token_hash == hash_secret(refresh_token),
+            col(RefreshToken.id) == claims.token_id,
+            col(RefreshToken.token_hash) == hash_secret(refresh_token),
         )
     )
     if stored is None:

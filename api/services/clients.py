@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit
@@ -19,14 +20,14 @@ from api.pagination import paginate
 from api.schemas.clients import ClientCreate, ClientRead, ClientUpdate, ContactCreate
 
 
-def readable_clients(caller: Caller) -> Select[tuple[Client]]:
+def readable_clients(caller: Caller) -> Select[Client]:
     return select(Client).where(
-        Client.organization_id == caller.organization_id, Client.deleted_at.is_(None)
+        col(Client.organization_id) == caller.organization_id, col(Client.deleted_at).is_(None)
     )
 
 
 async def get_client(*, session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> Client:
-    client = await session.scalar(readable_clients(caller).where(Client.id == client_id))
+    client = await session.scalar(readable_clients(caller).where(col(Client.id) == client_id))
     if client is None:
         raise NotFound("Client not found")
     return client
@@ -41,7 +42,9 @@ async def active_user_in_organization(
     session: AsyncSession, caller: Caller, user_id: uuid.UUID
 ) -> User:
     user = await session.scalar(
-        select(User).where(User.id == user_id, User.organization_id == caller.organization_id)
+        select(User).where(
+            col(User.id) == user_id, col(User.organization_id) == caller.organization_id
+        )
     )
     if user is None:
         raise NotFound(f"User not found: {user_id}")
@@ -118,7 +121,7 @@ async def delete_client(*, session: AsyncSession, caller: Caller, client_id: uui
     _ensure_can_edit(caller, client)
     open_projects = await session.scalar(
         select(func.count()).where(
-            Project.client_id == client.id, Project.status == ProjectStatus.open
+            col(Project.client_id) == client.id, col(Project.status) == ProjectStatus.open
         )
     )
     if open_projects:
@@ -150,9 +153,9 @@ async def list_clients(
 ) -> tuple[Sequence[Client], str | None]:
     statement = readable_clients(caller)
     if owner_id is not None:
-        statement = statement.where(Client.owner_id == owner_id)
+        statement = statement.where(col(Client.owner_id) == owner_id)
     if status is not None:
-        statement = statement.where(Client.status == status)
+        statement = statement.where(col(Client.status) == status)
     if industry:
         statement = statement.where(func.lower(Client.industry) == industry.lower())
     if q:
@@ -160,8 +163,8 @@ async def list_clients(
     return await paginate(
         session,
         statement,
-        time_column=Client.created_at,
-        id_column=Client.id,
+        time_column=col(Client.created_at),
+        id_column=col(Client.id),
         limit=limit,
         cursor=cursor,
     )
@@ -169,14 +172,15 @@ async def list_clients(
 
 async def present_clients(*, session: AsyncSession, clients: Sequence[Client]) -> list[ClientRead]:
     """Clients with their open-project counts, from one aggregate query for the page."""
-    counts: dict[uuid.UUID, int] = {}
+    counts: dict[uuid.UUID | None, int] = {}
     if clients:
         rows = await session.execute(
-            select(Project.client_id, func.count())
+            select(col(Project.client_id), func.count())
             .where(
-                Project.client_id.in_([c.id for c in clients]), Project.status == ProjectStatus.open
+                col(Project.client_id).in_([c.id for c in clients]),
+                col(Project.status) == ProjectStatus.open,
             )
-            .group_by(Project.client_id)
+            .group_by(col(Project.client_id))
         )
         counts = {client_id: count for client_id, count in rows}
     return [
@@ -212,12 +216,12 @@ async def list_contacts(
     *, session: AsyncSession, caller: Caller, client_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[Sequence[Contact], str | None]:
     client = await get_client(session=session, caller=caller, client_id=client_id)
-    statement = select(Contact).where(Contact.client_id == client.id)
+    statement = select(Contact).where(col(Contact.client_id) == client.id)
     return await paginate(
         session,
         statement,
-        time_column=Contact.created_at,
-        id_column=Contact.id,
+        time_column=col(Contact.created_at),
+        id_column=col(Contact.id),
         limit=limit,
         cursor=cursor,
     )

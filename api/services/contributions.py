@@ -10,8 +10,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from api import events
+from api.db import rowcount
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit
 from api.kit.patching import apply_changes, requested_changes
@@ -36,8 +38,8 @@ async def _contribution_access(
 ) -> tuple[SessionAccess, Contribution]:
     contribution = await session.scalar(
         select(Contribution).where(
-            Contribution.id == contribution_id,
-            Contribution.organization_id == caller.organization_id,
+            col(Contribution.id) == contribution_id,
+            col(Contribution.organization_id) == caller.organization_id,
         )
     )
     if contribution is None:
@@ -70,7 +72,7 @@ def _payload(contribution: Contribution, author_name: str) -> dict[str, object]:
 
 
 async def _author_name(session: AsyncSession, author_id: uuid.UUID) -> str:
-    return await session.scalar(select(User.full_name).where(User.id == author_id)) or ""
+    return await session.scalar(select(col(User.full_name)).where(col(User.id) == author_id)) or ""
 
 
 async def present_contributions(
@@ -81,14 +83,16 @@ async def present_contributions(
         return []
     ids = [c.id for c in contributions]
     rows = await session.execute(
-        select(User.id, User.full_name).where(User.id.in_({c.author_id for c in contributions}))
+        select(col(User.id), col(User.full_name)).where(
+            col(User.id).in_({c.author_id for c in contributions})
+        )
     )
     names = {user_id: full_name for user_id, full_name in rows}
     mine = set(
         await session.scalars(
-            select(ContributionVote.contribution_id).where(
-                ContributionVote.contribution_id.in_(ids),
-                ContributionVote.user_id == caller.user_id,
+            select(col(ContributionVote.contribution_id)).where(
+                col(ContributionVote.contribution_id).in_(ids),
+                col(ContributionVote.user_id) == caller.user_id,
             )
         )
     )
@@ -174,16 +178,16 @@ async def list_contributions(
     status: ContributionStatus | None = None,
 ) -> tuple[Sequence[Contribution], str | None]:
     access = await session_access(session=session, caller=caller, session_id=session_id)
-    statement = select(Contribution).where(Contribution.session_id == access.session.id)
+    statement = select(Contribution).where(col(Contribution.session_id) == access.session.id)
     if kind is not None:
-        statement = statement.where(Contribution.kind == kind)
+        statement = statement.where(col(Contribution.kind) == kind)
     if status is not None:
-        statement = statement.where(Contribution.status == status)
+        statement = statement.where(col(Contribution.status) == status)
     return await paginate(
         session,
         statement,
-        time_column=Contribution.created_at,
-        id_column=Contribution.id,
+        time_column=col(Contribution.created_at),
+        id_column=col(Contribution.id),
         limit=limit,
         cursor=cursor,
     )
@@ -257,18 +261,18 @@ async def set_vote(
     else:
         result = await session.execute(
             delete(ContributionVote).where(
-                ContributionVote.contribution_id == contribution.id,
-                ContributionVote.user_id == caller.user_id,
+                col(ContributionVote.contribution_id) == contribution.id,
+                col(ContributionVote.user_id) == caller.user_id,
             )
         )
-        changed = result.rowcount == 1
+        changed = rowcount(result) == 1
         delta = -1
     if changed:
         votes = await session.scalar(
             update(Contribution)
-            .where(Contribution.id == contribution.id)
-            .values(votes=Contribution.votes + delta)
-            .returning(Contribution.votes)
+            .where(col(Contribution.id) == contribution.id)
+            .values(votes=col(Contribution.votes) + delta)
+            .returning(col(Contribution.votes))
         )
         # Reflect the new count without marking the row dirty (no second UPDATE).
         set_committed_value(contribution, "votes", votes)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit
@@ -25,10 +26,10 @@ def _ensure_admin(caller: Caller) -> None:
         raise Forbidden("Only admins manage CRM connections")
 
 
-def readable_connections(caller: Caller):
+def readable_connections(caller: Caller) -> Select[CrmConnection]:
     return select(CrmConnection).where(
-        CrmConnection.organization_id == caller.organization_id,
-        CrmConnection.deleted_at.is_(None),
+        col(CrmConnection.organization_id) == caller.organization_id,
+        col(CrmConnection.deleted_at).is_(None),
     )
 
 
@@ -79,8 +80,8 @@ async def list_connections(
     return await paginate(
         session,
         readable_connections(caller),
-        time_column=CrmConnection.created_at,
-        id_column=CrmConnection.id,
+        time_column=col(CrmConnection.created_at),
+        id_column=col(CrmConnection.id),
         limit=limit,
         cursor=cursor,
     )
@@ -92,7 +93,7 @@ async def delete_connection(
     """Archive: the hook answers 404 from now on, the credentials are wiped, the log stays."""
     _ensure_admin(caller)
     connection = await session.scalar(
-        readable_connections(caller).where(CrmConnection.id == connection_id)
+        readable_connections(caller).where(col(CrmConnection.id) == connection_id)
     )
     if connection is None:
         raise NotFound("CRM connection not found")
@@ -121,18 +122,18 @@ async def list_events(
     deleted connections stay listable."""
     _ensure_admin(caller)
     exists = await session.scalar(
-        select(CrmConnection.id).where(
-            CrmConnection.id == connection_id,
-            CrmConnection.organization_id == caller.organization_id,
+        select(col(CrmConnection.id)).where(
+            col(CrmConnection.id) == connection_id,
+            col(CrmConnection.organization_id) == caller.organization_id,
         )
     )
     if exists is None:
         raise NotFound("CRM connection not found")
     return await paginate(
         session,
-        select(CrmInboundEvent).where(CrmInboundEvent.connection_id == connection_id),
-        time_column=CrmInboundEvent.created_at,
-        id_column=CrmInboundEvent.id,
+        select(CrmInboundEvent).where(col(CrmInboundEvent.connection_id) == connection_id),
+        time_column=col(CrmInboundEvent.created_at),
+        id_column=col(CrmInboundEvent.id),
         limit=limit,
         cursor=cursor,
         newest_first=True,

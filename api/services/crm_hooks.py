@@ -49,9 +49,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from api.db import dialect_name
 from api.errors import AppError, InvalidInput, NotFound, Unauthorized
 from api.kit import audit, outbox
 from api.models import (
@@ -112,6 +114,11 @@ def sealing_context(connection_id: uuid.UUID) -> str:
 # --- the request as received -----------------------------------------------------------------
 
 
+# A deal's status as a project takes it; any other status leaves the project's as it is.
+DealStatus = Literal["open", "won", "lost"]
+_DEAL_STATUSES: dict[str | None, DealStatus] = {"open": "open", "won": "won", "lost": "lost"}
+
+
 @dataclass(frozen=True, slots=True)
 class RawHook:
     method: str
@@ -123,7 +130,7 @@ class RawHook:
 async def get_connection(*, session: AsyncSession, connection_id: uuid.UUID) -> CrmConnection:
     connection = await session.scalar(
         select(CrmConnection).where(
-            CrmConnection.id == connection_id, CrmConnection.deleted_at.is_(None)
+            col(CrmConnection.id) == connection_id, col(CrmConnection.deleted_at).is_(None)
         )
     )
     if connection is None:
@@ -232,7 +239,7 @@ class DealEvent:
     deal_name: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
-    status: Literal["open", "won", "lost"] | None = None
+    status: DealStatus | None = None
     company_id: str | None = None
     company_name: str | None = None
     company_industry: str | None = None
@@ -278,7 +285,7 @@ class _GenericData(_Lenient):
     amount: Money | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     stage: Text | None = None
-    status: Literal["open", "won", "lost"] | None = None
+    status: DealStatus | None = None
     company_id: CrmId | None = None
     company_name: Text | None = Field(default=None, max_length=200)
     company_industry: Text | None = Field(default=None, max_length=120)
@@ -418,7 +425,7 @@ def _parse_pipedrive(body: bytes) -> list[DealEvent]:
     event.deal_name = deal.title
     event.amount = deal.value
     event.currency = deal.currency.upper() if deal.currency else None
-    event.status = deal.status if deal.status in ("open", "won", "lost") else None  # type: ignore[assignment]
+    event.status = _DEAL_STATUSES.get(deal.status)
     if deal.org_id is not None:
         event.company_id = str(deal.org_id)
         event.company_name = f"Pipedrive organization {deal.org_id}"
@@ -495,7 +502,7 @@ async def _claim(
     session: AsyncSession, connection: CrmConnection, event: DealEvent, result: InboundResult
 ) -> uuid.UUID | None:
     """Insert the event row; None when it was stored before (a replay)."""
-    dialect = session.bind.dialect.name
+    dialect = dialect_name(session)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     statement = (
@@ -513,7 +520,7 @@ async def _claim(
             payload=_printable(event.payload),
         )
         .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
-        .returning(CrmInboundEvent.id)
+        .returning(col(CrmInboundEvent.id))
     )
     return await session.scalar(statement)
 
@@ -536,21 +543,23 @@ def _audit(
     )
 
 
-async def _owner_id(session: AsyncSession, connection: CrmConnection, email: str | None):
+async def _owner_id(
+    session: AsyncSession, connection: CrmConnection, email: str | None
+) -> uuid.UUID:
     if email:
         found = await session.scalar(
-            select(User.id).where(
-                User.organization_id == connection.organization_id,
-                User.email == email.strip().lower(),
-                User.is_active.is_(True),
+            select(col(User.id)).where(
+                col(User.organization_id) == connection.organization_id,
+                col(User.email) == email.strip().lower(),
+                col(User.is_active).is_(True),
             )
         )
         if found is not None:
             return found
     default_active = await session.scalar(
-        select(User.is_active).where(
-            User.id == connection.default_owner_id,
-            User.organization_id == connection.organization_id,
+        select(col(User.is_active)).where(
+            col(User.id) == connection.default_owner_id,
+            col(User.organization_id) == connection.organization_id,
         )
     )
     if not default_active:
@@ -562,12 +571,14 @@ class _EffectFailed(Exception):
     pass
 
 
-async def _find_client(session: AsyncSession, connection: CrmConnection, company_id: str):
+async def _find_client(
+    session: AsyncSession, connection: CrmConnection, company_id: str
+) -> Client | None:
     return await session.scalar(
         select(Client).where(
-            Client.organization_id == connection.organization_id,
-            Client.external_source == connection.provider.value,
-            Client.external_id == company_id,
+            col(Client.organization_id) == connection.organization_id,
+            col(Client.external_source) == connection.provider.value,
+            col(Client.external_id) == company_id,
         )
     )
 
@@ -613,12 +624,14 @@ async def _upsert_client(
     return client
 
 
-async def _find_project(session: AsyncSession, connection: CrmConnection, deal_id: str):
+async def _find_project(
+    session: AsyncSession, connection: CrmConnection, deal_id: str
+) -> Project | None:
     return await session.scalar(
         select(Project).where(
-            Project.organization_id == connection.organization_id,
-            Project.external_source == connection.provider.value,
-            Project.external_id == deal_id,
+            col(Project.organization_id) == connection.organization_id,
+            col(Project.external_source) == connection.provider.value,
+            col(Project.external_id) == deal_id,
         )
     )
 
@@ -765,7 +778,7 @@ async def receive(
             result, reason, client_id, project_id = InboundResult.failed, str(exc), None, None
         await session.execute(
             update(CrmInboundEvent)
-            .where(CrmInboundEvent.id == event_row_id)
+            .where(col(CrmInboundEvent.id) == event_row_id)
             .values(
                 result=result,
                 reason=reason,

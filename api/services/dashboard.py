@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.kit.principal import Caller
 from api.models import (
@@ -81,56 +82,63 @@ async def _my_part(session: AsyncSession, caller: Caller) -> dict:
         await session.scalars(
             select(Project)
             .where(
-                Project.organization_id == caller.organization_id,
-                Project.owner_id == caller.user_id,
-                Project.status == ProjectStatus.open,
+                col(Project.organization_id) == caller.organization_id,
+                col(Project.owner_id) == caller.user_id,
+                col(Project.status) == ProjectStatus.open,
             )
-            .order_by(Project.due_date.is_(None), Project.due_date, Project.created_at)
+            .order_by(
+                col(Project.due_date).is_(None), col(Project.due_date), col(Project.created_at)
+            )
             .limit(LIST_LIMIT)
         )
     ).all()
     helping = (
         await session.scalars(
             select(Project)
-            .join(ProjectMember, ProjectMember.project_id == Project.id)
+            .join(ProjectMember, col(ProjectMember.project_id) == Project.id)
             .where(
-                ProjectMember.user_id == caller.user_id,
-                ProjectMember.role != MemberRole.owner,
-                ProjectMember.state.in_(VISIBLE_STATES),
-                Project.status == ProjectStatus.open,
+                col(ProjectMember.user_id) == caller.user_id,
+                col(ProjectMember.role) != MemberRole.owner,
+                col(ProjectMember.state).in_(VISIBLE_STATES),
+                col(Project.status) == ProjectStatus.open,
             )
-            .order_by(Project.due_date.is_(None), Project.due_date, Project.created_at)
+            .order_by(
+                col(Project.due_date).is_(None), col(Project.due_date), col(Project.created_at)
+            )
             .limit(LIST_LIMIT)
         )
     ).all()
     upcoming = await session.execute(
-        select(MastermindSession, Project.title)
-        .join(Project, Project.id == MastermindSession.project_id)
+        select(MastermindSession, col(Project.title))
+        .join(Project, col(Project.id) == MastermindSession.project_id)
         .join(
             ProjectMember,
-            (ProjectMember.project_id == Project.id) & (ProjectMember.user_id == caller.user_id),
+            (col(ProjectMember.project_id) == Project.id)
+            & (col(ProjectMember.user_id) == caller.user_id),
         )
         .where(
             # Only sessions the caller can take part in: an accepted seat. An invitation not
             # yet answered, a declined or left seat, or a manager's reading rights are not.
-            ProjectMember.state == MemberState.active,
-            MastermindSession.status.in_((SessionStatus.scheduled, SessionStatus.live)),
+            col(ProjectMember.state) == MemberState.active,
+            col(MastermindSession.status).in_((SessionStatus.scheduled, SessionStatus.live)),
         )
         .order_by(
-            case((MastermindSession.status == SessionStatus.live, 0), else_=1),
-            MastermindSession.scheduled_at,
+            case((col(MastermindSession.status) == SessionStatus.live, 0), else_=1),
+            col(MastermindSession.scheduled_at),
         )
         .limit(LIST_LIMIT)
     )
     items = await session.execute(
-        select(ActionItem, Project.title)
-        .join(Project, Project.id == ActionItem.project_id)
+        select(ActionItem, col(Project.title))
+        .join(Project, col(Project.id) == ActionItem.project_id)
         .where(
-            ActionItem.organization_id == caller.organization_id,
-            ActionItem.assignee_id == caller.user_id,
-            ActionItem.status == ActionItemStatus.open,
+            col(ActionItem.organization_id) == caller.organization_id,
+            col(ActionItem.assignee_id) == caller.user_id,
+            col(ActionItem.status) == ActionItemStatus.open,
         )
-        .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.created_at)
+        .order_by(
+            col(ActionItem.due_date).is_(None), col(ActionItem.due_date), col(ActionItem.created_at)
+        )
         .limit(2 * LIST_LIMIT)
     )
     return {
@@ -158,32 +166,32 @@ async def _helper_burn(session: AsyncSession, org: uuid.UUID) -> list[HelperBurn
     owner's own seat is not help, and declined or left seats are no longer a commitment."""
     over = case(
         (
-            (ProjectMember.budget_minutes > 0)
-            & (ProjectMember.minutes_used >= ProjectMember.budget_minutes),
+            (col(ProjectMember.budget_minutes) > 0)
+            & (col(ProjectMember.minutes_used) >= ProjectMember.budget_minutes),
             1,
         ),
         else_=0,
     )
     helper_seats = (
-        Project.organization_id == org,
-        Project.status == ProjectStatus.open,
-        ProjectMember.role != MemberRole.owner,
-        ProjectMember.user_id != Project.owner_id,
-        ProjectMember.state.in_(VISIBLE_STATES),
+        col(Project.organization_id) == org,
+        col(Project.status) == ProjectStatus.open,
+        col(ProjectMember.role) != MemberRole.owner,
+        col(ProjectMember.user_id) != Project.owner_id,
+        col(ProjectMember.state).in_(VISIBLE_STATES),
     )
     rows = await session.execute(
         select(
-            ProjectMember.user_id,
-            User.full_name,
+            col(ProjectMember.user_id),
+            col(User.full_name),
             func.count(),
             func.sum(ProjectMember.budget_minutes),
             func.sum(ProjectMember.minutes_used),
             func.sum(over),
         )
-        .join(Project, Project.id == ProjectMember.project_id)
-        .join(User, User.id == ProjectMember.user_id)
+        .join(Project, col(Project.id) == ProjectMember.project_id)
+        .join(User, col(User.id) == ProjectMember.user_id)
         .where(*helper_seats)
-        .group_by(ProjectMember.user_id, User.full_name)
+        .group_by(col(ProjectMember.user_id), col(User.full_name))
     )
     helpers = [
         HelperBurn(
@@ -207,14 +215,14 @@ async def _helper_burn(session: AsyncSession, org: uuid.UUID) -> list[HelperBurn
     if by_user:
         for user_id, project_id, title, budget, used in await session.execute(
             select(
-                ProjectMember.user_id,
-                Project.id,
-                Project.title,
-                ProjectMember.budget_minutes,
-                ProjectMember.minutes_used,
+                col(ProjectMember.user_id),
+                col(Project.id),
+                col(Project.title),
+                col(ProjectMember.budget_minutes),
+                col(ProjectMember.minutes_used),
             )
-            .join(Project, Project.id == ProjectMember.project_id)
-            .where(*helper_seats, ProjectMember.user_id.in_(by_user))
+            .join(Project, col(Project.id) == ProjectMember.project_id)
+            .where(*helper_seats, col(ProjectMember.user_id).in_(by_user))
         ):
             by_user[user_id].seats.append(
                 HelperSeat(
@@ -249,40 +257,40 @@ async def _stalled_projects(
     happened = func.coalesce(
         MastermindSession.completed_at, MastermindSession.started_at, MastermindSession.scheduled_at
     )
-    planned = MastermindSession.status.in_((SessionStatus.scheduled, SessionStatus.live))
+    planned = col(MastermindSession.status).in_((SessionStatus.scheduled, SessionStatus.live))
     sessions = (
         select(
-            MastermindSession.project_id,
+            col(MastermindSession.project_id),
             func.max(case((happened <= now, happened))).label("last"),
-            func.min(case((planned & (MastermindSession.scheduled_at > now), happened))).label(
+            func.min(case((planned & (col(MastermindSession.scheduled_at) > now), happened))).label(
                 "next"
             ),
         )
         .where(
-            MastermindSession.organization_id == org,
-            MastermindSession.status != SessionStatus.cancelled,
+            col(MastermindSession.organization_id) == org,
+            col(MastermindSession.status) != SessionStatus.cancelled,
         )
-        .group_by(MastermindSession.project_id)
+        .group_by(col(MastermindSession.project_id))
         .subquery()
     )
     time_logged = (
-        select(TimeEntry.project_id, func.max(TimeEntry.created_at).label("last"))
-        .where(TimeEntry.organization_id == org)
-        .group_by(TimeEntry.project_id)
+        select(col(TimeEntry.project_id), func.max(TimeEntry.created_at).label("last"))
+        .where(col(TimeEntry.organization_id) == org)
+        .group_by(col(TimeEntry.project_id))
         .subquery()
     )
     overdue = case(
-        ((ActionItem.status == ActionItemStatus.open) & (ActionItem.due_date < today), 1),
+        ((col(ActionItem.status) == ActionItemStatus.open) & (col(ActionItem.due_date) < today), 1),
         else_=0,
     )
     actions = (
         select(
-            ActionItem.project_id,
+            col(ActionItem.project_id),
             func.max(ActionItem.updated_at).label("last"),
             func.sum(overdue).label("overdue"),
         )
-        .where(ActionItem.organization_id == org)
-        .group_by(ActionItem.project_id)
+        .where(col(ActionItem.organization_id) == org)
+        .group_by(col(ActionItem.project_id))
         .subquery()
     )
     overdue_count = func.coalesce(actions.c.overdue, 0)
@@ -290,28 +298,30 @@ async def _stalled_projects(
         func.coalesce(sub.c.last, Project.created_at) for sub in (sessions, time_logged, actions)
     ]
     idle = and_(
-        Project.created_at < cutoff, sessions.c.next.is_(None), *(last < cutoff for last in lasts)
+        col(Project.created_at) < cutoff,
+        sessions.c.next.is_(None),
+        *(last < cutoff for last in lasts),
     )
     rows = await session.execute(
         select(
-            Project.id,
-            Project.title,
-            Client.name,
-            Project.owner_id,
+            col(Project.id),
+            col(Project.title),
+            col(Client.name),
+            col(Project.owner_id),
             sessions.c.next,
             overdue_count,
-            Project.created_at,
+            col(Project.created_at),
             sessions.c.last,
             time_logged.c.last,
             actions.c.last,
         )
-        .outerjoin(Client, Client.id == Project.client_id)
+        .outerjoin(Client, col(Client.id) == Project.client_id)
         .outerjoin(sessions, sessions.c.project_id == Project.id)
         .outerjoin(time_logged, time_logged.c.project_id == Project.id)
         .outerjoin(actions, actions.c.project_id == Project.id)
         .where(
-            Project.organization_id == org,
-            Project.status == ProjectStatus.open,
+            col(Project.organization_id) == org,
+            col(Project.status) == ProjectStatus.open,
             or_(idle, overdue_count > 0),
         )
     )
@@ -348,25 +358,31 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     today = datetime.now(UTC).date()
     by_status = {status.value: 0 for status in ProjectStatus}
     for status, count in await session.execute(
-        select(Project.status, func.count())
-        .where(Project.organization_id == org)
-        .group_by(Project.status)
+        select(col(Project.status), func.count())
+        .where(col(Project.organization_id) == org)
+        .group_by(col(Project.status))
     ):
         by_status[status.value] = count
 
     # Budget and burn of every open project from the member rows, whose minutes_used is kept
     # in step with the facts: no scan of attendance or time entries.
     budget = func.sum(
-        case((ProjectMember.role != MemberRole.owner, ProjectMember.budget_minutes), else_=0)
+        case(
+            (col(ProjectMember.role) != MemberRole.owner, col(ProjectMember.budget_minutes)),
+            else_=0,
+        )
     )
     used = func.sum(
-        case((ProjectMember.user_id != Project.owner_id, ProjectMember.minutes_used), else_=0)
+        case(
+            (col(ProjectMember.user_id) != Project.owner_id, col(ProjectMember.minutes_used)),
+            else_=0,
+        )
     )
     burn_rows = await session.execute(
-        select(Project.id, Project.title, budget, used)
-        .join(ProjectMember, ProjectMember.project_id == Project.id)
-        .where(Project.organization_id == org, Project.status == ProjectStatus.open)
-        .group_by(Project.id, Project.title)
+        select(col(Project.id), col(Project.title), budget, used)
+        .join(ProjectMember, col(ProjectMember.project_id) == Project.id)
+        .where(col(Project.organization_id) == org, col(Project.status) == ProjectStatus.open)
+        .group_by(col(Project.id), col(Project.title))
     )
     burn = sorted(
         (
@@ -387,18 +403,18 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     )[: 2 * LIST_LIMIT]
 
     overdue_filter = (
-        ActionItem.organization_id == org,
-        ActionItem.status == ActionItemStatus.open,
-        ActionItem.due_date < today,
+        col(ActionItem.organization_id) == org,
+        col(ActionItem.status) == ActionItemStatus.open,
+        col(ActionItem.due_date) < today,
     )
     overdue_count = await session.scalar(
         select(func.count()).select_from(ActionItem).where(*overdue_filter)
     )
     overdue = await session.execute(
-        select(ActionItem, Project.title)
-        .join(Project, Project.id == ActionItem.project_id)
+        select(ActionItem, col(Project.title))
+        .join(Project, col(Project.id) == ActionItem.project_id)
         .where(*overdue_filter)
-        .order_by(ActionItem.due_date, ActionItem.id)
+        .order_by(col(ActionItem.due_date), col(ActionItem.id))
         .limit(2 * LIST_LIMIT)
     )
 
@@ -410,8 +426,10 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     total = mixed = 0
     for day, completed, mixed_sessions in await session.execute(
         select(
-            SessionRollup.day, SessionRollup.sessions_completed, SessionRollup.mixed_sessions
-        ).where(SessionRollup.organization_id == org, SessionRollup.day >= first_week)
+            col(SessionRollup.day),
+            col(SessionRollup.sessions_completed),
+            col(SessionRollup.mixed_sessions),
+        ).where(col(SessionRollup.organization_id) == org, col(SessionRollup.day) >= first_week)
     ):
         week = _week_start(day)
         if week in weeks:
@@ -454,8 +472,11 @@ async def dashboard(*, session: AsyncSession, caller: Caller) -> Dashboard:
             (
                 await session.scalars(
                     select(User)
-                    .where(User.organization_id == caller.organization_id, User.is_active.is_(True))
-                    .order_by(User.full_name, User.id)
+                    .where(
+                        col(User.organization_id) == caller.organization_id,
+                        col(User.is_active).is_(True),
+                    )
+                    .order_by(col(User.full_name), col(User.id))
                 )
             ).all()
         )

@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.models import (
     Client,
@@ -50,20 +51,22 @@ OUTCOME_COLUMNS = (
 _NESTED = {"decisions", "attendance", "adopted_ideas"}
 
 
-def _outcomes(organization_id: uuid.UUID, since: datetime | None):  # type: ignore[no-untyped-def]
+def _outcomes(organization_id: uuid.UUID, since: datetime | None) -> Select[MastermindSession]:
     statement = select(MastermindSession).where(
-        MastermindSession.organization_id == organization_id,
-        MastermindSession.status == SessionStatus.completed,
+        col(MastermindSession.organization_id) == organization_id,
+        col(MastermindSession.status) == SessionStatus.completed,
     )
     if since is not None:
-        statement = statement.where(MastermindSession.updated_at >= since)
+        statement = statement.where(col(MastermindSession.updated_at) >= since)
     return statement
 
 
 async def count_outcomes(
     session: AsyncSession, *, organization_id: uuid.UUID, since: datetime | None
 ) -> int:
-    inner = _outcomes(organization_id, since).with_only_columns(MastermindSession.id).subquery()
+    inner = (
+        _outcomes(organization_id, since).with_only_columns(col(MastermindSession.id)).subquery()
+    )
     return await session.scalar(select(func.count()).select_from(inner)) or 0
 
 
@@ -79,30 +82,33 @@ async def iter_outcomes(
     while True:
         statement = (
             _outcomes(organization_id, since)
-            .join(Project, Project.id == MastermindSession.project_id)
-            .outerjoin(Client, Client.id == Project.client_id)
+            .join(Project, col(Project.id) == MastermindSession.project_id)
+            .outerjoin(Client, col(Client.id) == Project.client_id)
             .with_only_columns(
-                MastermindSession.id,
-                MastermindSession.project_id,
-                Project.title,
-                Client.name,
-                MastermindSession.purpose,
-                MastermindSession.title,
-                MastermindSession.scheduled_at,
-                MastermindSession.completed_at,
-                MastermindSession.updated_at,
-                MastermindSession.summary,
-                MastermindSession.decisions,
-                MastermindSession.recommended_approach,
+                col(MastermindSession.id),
+                col(MastermindSession.project_id),
+                col(Project.title),
+                col(Client.name),
+                col(MastermindSession.purpose),
+                col(MastermindSession.title),
+                col(MastermindSession.scheduled_at),
+                col(MastermindSession.completed_at),
+                col(MastermindSession.updated_at),
+                col(MastermindSession.summary),
+                col(MastermindSession.decisions),
+                col(MastermindSession.recommended_approach),
             )
-            .order_by(MastermindSession.updated_at, MastermindSession.id)
+            .order_by(col(MastermindSession.updated_at), col(MastermindSession.id))
             .limit(page_size)
         )
         if after is not None:
             statement = statement.where(
                 or_(
-                    MastermindSession.updated_at > after[0],
-                    and_(MastermindSession.updated_at == after[0], MastermindSession.id > after[1]),
+                    col(MastermindSession.updated_at) > after[0],
+                    and_(
+                        col(MastermindSession.updated_at) == after[0],
+                        col(MastermindSession.id) > after[1],
+                    ),
                 )
             )
         rows = (await session.execute(statement)).all()
@@ -112,29 +118,29 @@ async def iter_outcomes(
         attendance: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
         for session_id, user_id, email, minutes in await session.execute(
             select(
-                SessionParticipant.session_id,
-                SessionParticipant.user_id,
-                User.email,
-                SessionParticipant.attended_minutes,
+                col(SessionParticipant.session_id),
+                col(SessionParticipant.user_id),
+                col(User.email),
+                col(SessionParticipant.attended_minutes),
             )
-            .join(User, User.id == SessionParticipant.user_id)
+            .join(User, col(User.id) == SessionParticipant.user_id)
             .where(
-                SessionParticipant.session_id.in_(ids),
-                SessionParticipant.attended_minutes.is_not(None),
+                col(SessionParticipant.session_id).in_(ids),
+                col(SessionParticipant.attended_minutes).is_not(None),
             )
-            .order_by(User.email)
+            .order_by(col(User.email))
         ):
             attendance[session_id].append(
                 {"user_id": str(user_id), "email": email, "minutes": minutes}
             )
         adopted: dict[uuid.UUID, list[str]] = defaultdict(list)
         for session_id, body in await session.execute(
-            select(Contribution.session_id, Contribution.body)
+            select(col(Contribution.session_id), col(Contribution.body))
             .where(
-                Contribution.session_id.in_(ids),
-                Contribution.status == ContributionStatus.adopted,
+                col(Contribution.session_id).in_(ids),
+                col(Contribution.status) == ContributionStatus.adopted,
             )
-            .order_by(Contribution.created_at, Contribution.id)
+            .order_by(col(Contribution.created_at), col(Contribution.id))
         ):
             adopted[session_id].append(body)
         for row in rows:

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 from sqlalchemy import func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.models import BuyingRole, Client, ClientStatus, Contact, Organization, User, utcnow
 from api.schemas.base import NO_NUL, NOT_BLANK, Trimmed
@@ -32,8 +33,12 @@ Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Tr
 Text = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
 
 
-def _short(limit: int) -> Any:
-    return Annotated[str, Field(max_length=limit, pattern=NO_NUL), Trimmed]
+# Short texts, by their limit (written out: a type built by a function call is opaque to
+# the type checker).
+Short40 = Annotated[str, Field(max_length=40, pattern=NO_NUL), Trimmed]
+Short60 = Annotated[str, Field(max_length=60, pattern=NO_NUL), Trimmed]
+Short120 = Annotated[str, Field(max_length=120, pattern=NO_NUL), Trimmed]
+Short200 = Annotated[str, Field(max_length=200, pattern=NO_NUL), Trimmed]
 
 
 class _Row(BaseModel):
@@ -50,24 +55,24 @@ class ClientRow(_Row):
     """One line of a clients CSV (the columns are the field names)."""
 
     name: Name
-    industry: _short(120) | None = None
+    industry: Short120 | None = None
     status: ClientStatus | None = None
     owner_email: EmailStr | None = None
-    external_source: _short(40) | None = None
-    external_id: _short(200) | None = None
+    external_source: Short40 | None = None
+    external_id: Short200 | None = None
     notes: Text | None = None
 
 
 class ContactRow(_Row):
     """One line of a contacts CSV; the client is named by external id or by name."""
 
-    client_external_id: _short(200) | None = None
-    client_external_source: _short(40) | None = None
-    client_name: _short(200) | None = None
+    client_external_id: Short200 | None = None
+    client_external_source: Short40 | None = None
+    client_name: Short200 | None = None
     name: Name
-    title: _short(200) | None = None
+    title: Short200 | None = None
     email: EmailStr | None = None
-    phone: _short(60) | None = None
+    phone: Short60 | None = None
     buying_role: BuyingRole | None = None
     notes: Text | None = None
 
@@ -120,7 +125,7 @@ async def resolve_organization(session: AsyncSession, selector: str | None) -> O
         if by_id is not None:
             return by_id
         found = (
-            await session.scalars(select(Organization).where(Organization.name == selector))
+            await session.scalars(select(Organization).where(col(Organization.name) == selector))
         ).all()
         if len(found) == 1:
             return found[0]
@@ -208,9 +213,9 @@ async def _owners_by_email(
     if not wanted:
         return {}
     rows = await session.execute(
-        select(func.lower(User.email), User.id).where(
-            User.organization_id == organization_id,
-            User.is_active.is_(True),
+        select(func.lower(User.email), col(User.id)).where(
+            col(User.organization_id) == organization_id,
+            col(User.is_active).is_(True),
             func.lower(User.email).in_(wanted),
         )
     )
@@ -346,9 +351,9 @@ async def _client_names(session: AsyncSession, organization_id: uuid.UUID) -> di
     Folded in Python, not with SQL lower(): SQLite's lower() folds ASCII only, and both
     databases must match "ÜBERLAND" to "Überland" alike. Ids and names only: small."""
     rows = await session.execute(
-        select(Client.id, Client.name)
-        .where(Client.organization_id == organization_id, Client.deleted_at.is_(None))
-        .order_by(Client.created_at, Client.id)
+        select(col(Client.id), col(Client.name))
+        .where(col(Client.organization_id) == organization_id, col(Client.deleted_at).is_(None))
+        .order_by(col(Client.created_at), col(Client.id))
     )
     names: dict[str, uuid.UUID] = {}
     for client_id, name in rows:
@@ -374,15 +379,17 @@ async def _existing_clients(
     }
     conditions = []
     if external:
-        conditions.append(tuple_(Client.external_source, Client.external_id).in_(list(external)))
+        conditions.append(
+            tuple_(col(Client.external_source), col(Client.external_id)).in_(list(external))
+        )
     if by_name:
-        conditions.append(Client.id.in_(list(by_name.values())))
+        conditions.append(col(Client.id).in_(list(by_name.values())))
     found: dict[tuple[str, str], Client] = {}
     if not conditions:
         return found
     clients = await session.scalars(
         select(Client)
-        .where(Client.organization_id == organization_id, or_(*conditions))
+        .where(col(Client.organization_id) == organization_id, or_(*conditions))
         .execution_options(populate_existing=True)
     )
     by_id = {}
@@ -503,10 +510,10 @@ async def _clients_for_contacts(
                 found[(kind, key)] = names[key]
     if external:
         result = await session.execute(
-            select(Client.id, Client.external_source, Client.external_id).where(
-                Client.organization_id == organization_id,
-                Client.deleted_at.is_(None),
-                tuple_(Client.external_source, Client.external_id).in_(external),
+            select(col(Client.id), col(Client.external_source), col(Client.external_id)).where(
+                col(Client.organization_id) == organization_id,
+                col(Client.deleted_at).is_(None),
+                tuple_(col(Client.external_source), col(Client.external_id)).in_(external),
             )
         )
         for client_id, source, external_id in result:
@@ -519,8 +526,8 @@ async def _existing_contacts(
 ) -> dict[tuple[uuid.UUID, str, str], Contact]:
     contacts = await session.scalars(
         select(Contact)
-        .where(Contact.client_id.in_(client_ids))
-        .order_by(Contact.created_at, Contact.id)
+        .where(col(Contact.client_id).in_(client_ids))
+        .order_by(col(Contact.created_at), col(Contact.id))
         .execution_options(populate_existing=True)
     )
     found: dict[tuple[uuid.UUID, str, str], Contact] = {}

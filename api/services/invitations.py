@@ -7,26 +7,27 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from api.kit.principal import Caller
 from api.models import Client, MemberState, Project, ProjectMember, ProjectStatus, User
-from api.pagination import paginate
+from api.pagination import AnySelect, paginate
 from api.schemas.invitations import InvitationRead, InviterRead
 
 _INVITER = aliased(User)
 
 
-def pending_seats(caller: Caller) -> Select[tuple[ProjectMember]]:
+def pending_seats(caller: Caller) -> Select[ProjectMember]:
     """The one scoping rule: seats of the caller alone, in their organization, still
     invited, on projects that are open (a closed project's offer has nothing left to join)."""
     return (
         select(ProjectMember)
-        .join(Project, Project.id == ProjectMember.project_id)
+        .join(Project, col(Project.id) == ProjectMember.project_id)
         .where(
-            ProjectMember.user_id == caller.user_id,
-            ProjectMember.organization_id == caller.organization_id,
-            ProjectMember.state == MemberState.invited,
-            Project.status == ProjectStatus.open,
+            col(ProjectMember.user_id) == caller.user_id,
+            col(ProjectMember.organization_id) == caller.organization_id,
+            col(ProjectMember.state) == MemberState.invited,
+            col(Project.status) == ProjectStatus.open,
         )
     )
 
@@ -36,26 +37,26 @@ async def list_invitations(
 ) -> tuple[list[InvitationRead], str | None]:
     """A page of pending seats, oldest offer first, in one query (project, client and
     inviter joined in)."""
-    statement = (
+    statement: AnySelect = (
         pending_seats(caller)
         .with_only_columns(
-            ProjectMember.project_id,
-            Project.title.label("project_title"),
-            Client.name.label("client_name"),
-            ProjectMember.role,
-            ProjectMember.budget_minutes,
-            ProjectMember.invited_by_id,
-            _INVITER.full_name.label("invited_by_name"),
-            ProjectMember.invited_at,
+            col(ProjectMember.project_id),
+            col(Project.title).label("project_title"),
+            col(Client.name).label("client_name"),
+            col(ProjectMember.role),
+            col(ProjectMember.budget_minutes),
+            col(ProjectMember.invited_by_id),
+            col(_INVITER.full_name).label("invited_by_name"),
+            col(ProjectMember.invited_at),
         )
-        .outerjoin(Client, Client.id == Project.client_id)
-        .outerjoin(_INVITER, _INVITER.id == ProjectMember.invited_by_id)
+        .outerjoin(Client, col(Client.id) == Project.client_id)
+        .outerjoin(_INVITER, col(_INVITER.id) == ProjectMember.invited_by_id)
     )
     rows, next_cursor = await paginate(
         session,
         statement,
-        time_column=ProjectMember.invited_at,
-        id_column=ProjectMember.project_id,
+        time_column=col(ProjectMember.invited_at),
+        id_column=col(ProjectMember.project_id),
         limit=limit,
         cursor=cursor,
         plain_rows=True,

@@ -15,8 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit.principal import Caller
@@ -71,24 +72,23 @@ def _month_after(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def in_period(table: type[ActivityRollup], period: Period):  # type: ignore[no-untyped-def]
+def in_period(table: type[ActivityRollup], period: Period) -> ColumnElement[bool]:
     """The activity rows that make up ``period`` exactly: the month rows of the whole
     months inside it, and the day rows of the partial months at either end."""
     first_whole = period.since if period.since.day == 1 else _month_after(period.since)
     # Months that start before this one end on or before ``until``.
     end_whole = (period.until + timedelta(days=1)).replace(day=1)
-    days = and_(
-        table.grain == Grain.day, table.bucket >= period.since, table.bucket <= period.until
-    )
+    grain, bucket = col(table.grain), col(table.bucket)
+    days = and_(grain == Grain.day, bucket >= period.since, bucket <= period.until)
     if first_whole >= end_whole:
         return days
     return or_(
-        and_(table.grain == Grain.month, table.bucket >= first_whole, table.bucket < end_whole),
+        and_(grain == Grain.month, bucket >= first_whole, bucket < end_whole),
         and_(
-            table.grain == Grain.day,
+            grain == Grain.day,
             or_(
-                and_(table.bucket >= period.since, table.bucket < first_whole),
-                and_(table.bucket >= end_whole, table.bucket <= period.until),
+                and_(bucket >= period.since, bucket < first_whole),
+                and_(bucket >= end_whole, bucket <= period.until),
             ),
         ),
     )
@@ -99,17 +99,19 @@ def _days(first: int, last: int) -> int:
     return ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)
 
 
-def pairs_in_period(period: Period):  # type: ignore[no-untyped-def]
+def pairs_in_period(period: Period) -> ColumnElement[bool]:
     """The per-pair month rows with help inside ``period``: whole months as they are, the
     months at either end only if a day bit inside the period is set."""
     first, last = period.since.replace(day=1), period.until.replace(day=1)
-    mask = HelpRollup.days_mask.op("&")
+    mask = col(HelpRollup.days_mask).op("&")
     if first == last:
-        return and_(HelpRollup.month == first, mask(_days(period.since.day, period.until.day)) != 0)
+        return and_(
+            col(HelpRollup.month) == first, mask(_days(period.since.day, period.until.day)) != 0
+        )
     return or_(
-        and_(HelpRollup.month == first, mask(_days(period.since.day, 31)) != 0),
-        and_(HelpRollup.month > first, HelpRollup.month < last),
-        and_(HelpRollup.month == last, mask(_days(1, period.until.day)) != 0),
+        and_(col(HelpRollup.month) == first, mask(_days(period.since.day, 31)) != 0),
+        and_(col(HelpRollup.month) > first, col(HelpRollup.month) < last),
+        and_(col(HelpRollup.month) == last, mask(_days(1, period.until.day)) != 0),
     )
 
 
@@ -123,14 +125,17 @@ async def people_counts(
     counts: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
     rows = pairs_in_period(period)
     for index, (me, other) in enumerate(
-        ((HelpRollup.helper_id, HelpRollup.owner_id), (HelpRollup.owner_id, HelpRollup.helper_id))
+        (
+            (col(HelpRollup.helper_id), col(HelpRollup.owner_id)),
+            (col(HelpRollup.owner_id), col(HelpRollup.helper_id)),
+        )
     ):
         for user_id, people in await session.execute(
             select(me, func.count(other.distinct()))
             .where(
-                HelpRollup.organization_id == organization_id,
+                col(HelpRollup.organization_id) == organization_id,
                 me.in_(user_ids),
-                HelpRollup.minutes > 0,
+                col(HelpRollup.minutes) > 0,
                 rows,
             )
             .group_by(me)
@@ -154,15 +159,15 @@ async def compute_ledger(
         return []
     sums = await session.execute(
         select(
-            ActivityRollup.user_id,
+            col(ActivityRollup.user_id),
             *(func.sum(getattr(ActivityRollup, name)) for name in ACTIVITY_FIELDS),
         )
         .where(
-            ActivityRollup.organization_id == organization_id,
-            ActivityRollup.user_id.in_(user_ids),
+            col(ActivityRollup.organization_id) == organization_id,
+            col(ActivityRollup.user_id).in_(user_ids),
             in_period(ActivityRollup, period),
         )
-        .group_by(ActivityRollup.user_id)
+        .group_by(col(ActivityRollup.user_id))
     )
     figures = {
         user_id: dict(zip(ACTIVITY_FIELDS, (int(v or 0) for v in values), strict=True))
@@ -204,23 +209,29 @@ async def ledger(
     """Admins and managers see everyone (managers may narrow to a team they manage);
     anyone else sees their own row."""
     period = await resolve_period(session, caller.organization_id, since, until)
-    statement = select(User).where(User.organization_id == caller.organization_id)
+    statement = select(User).where(col(User.organization_id) == caller.organization_id)
     if not caller.is_staff:
-        statement = statement.where(User.id == caller.user_id)
+        statement = statement.where(col(User.id) == caller.user_id)
     elif team_id is not None:
         team = await session.scalar(
-            select(Team).where(Team.id == team_id, Team.organization_id == caller.organization_id)
+            select(Team).where(
+                col(Team.id) == team_id, col(Team.organization_id) == caller.organization_id
+            )
         )
         if team is None:
             raise NotFound("Team not found")
         if caller.is_manager and team.manager_id != caller.user_id:
             raise Forbidden("Managers read the ledger of the teams they manage")
         statement = statement.where(
-            User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team.id))
+            col(User.id).in_(
+                select(col(TeamMember.user_id)).where(col(TeamMember.team_id) == team.id)
+            )
         )
     else:
-        statement = statement.where(User.is_active.is_(True))
-    users = list((await session.scalars(statement.order_by(User.full_name, User.id))).all())
+        statement = statement.where(col(User.is_active).is_(True))
+    users = list(
+        (await session.scalars(statement.order_by(col(User.full_name), col(User.id)))).all()
+    )
     return period, await compute_ledger(
         session, organization_id=caller.organization_id, users=users, period=period
     )

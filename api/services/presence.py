@@ -23,8 +23,10 @@ import anyio
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api import events
+from api.db import rowcount
 from api.models import MastermindSession, PresenceInterval, SessionParticipant, User
 from api.schemas.presence import PresenceRead
 
@@ -115,11 +117,11 @@ def held_minutes(mm_session: MastermindSession, now: datetime) -> int:
 async def _stays(session: AsyncSession, session_id: uuid.UUID) -> dict[uuid.UUID, list[Stay]]:
     rows = await session.execute(
         select(
-            PresenceInterval.user_id,
-            PresenceInterval.opened_at,
-            PresenceInterval.seen_at,
-            PresenceInterval.closed_at,
-        ).where(PresenceInterval.session_id == session_id)
+            col(PresenceInterval.user_id),
+            col(PresenceInterval.opened_at),
+            col(PresenceInterval.seen_at),
+            col(PresenceInterval.closed_at),
+        ).where(col(PresenceInterval.session_id) == session_id)
     )
     stays: dict[uuid.UUID, list[Stay]] = defaultdict(list)
     for user_id, opened_at, seen_at, closed_at in rows:
@@ -148,7 +150,9 @@ async def present_room(
     stays = await _stays(session, mm_session.id)
     invited = (
         await session.scalars(
-            select(SessionParticipant.user_id).where(SessionParticipant.session_id == mm_session.id)
+            select(col(SessionParticipant.user_id)).where(
+                col(SessionParticipant.session_id) == mm_session.id
+            )
         )
     ).all()
     people = set(invited) | set(stays)
@@ -156,9 +160,9 @@ async def present_room(
         return []
     names = (
         await session.execute(
-            select(User.id, User.full_name)
-            .where(User.id.in_(people))
-            .order_by(User.full_name, User.id)
+            select(col(User.id), col(User.full_name))
+            .where(col(User.id).in_(people))
+            .order_by(col(User.full_name), col(User.id))
         )
     ).all()
     window = held_window(mm_session, now)
@@ -186,7 +190,9 @@ async def _lock_room(session: AsyncSession, session_id: uuid.UUID) -> None:
     """Joins and leaves of one room, one at a time (on SQLite the write lock does it), so
     two tabs opening together announce the person once."""
     await session.execute(
-        select(MastermindSession.id).where(MastermindSession.id == session_id).with_for_update()
+        select(col(MastermindSession.id))
+        .where(col(MastermindSession.id) == session_id)
+        .with_for_update()
     )
 
 
@@ -200,13 +206,13 @@ async def _still_present(
     other_than: uuid.UUID | None = None,
 ) -> bool:
     condition = [
-        PresenceInterval.session_id == session_id,
-        PresenceInterval.user_id == user_id,
-        PresenceInterval.closed_at.is_(None),
-        PresenceInterval.seen_at >= now - stale_after,
+        col(PresenceInterval.session_id) == session_id,
+        col(PresenceInterval.user_id) == user_id,
+        col(PresenceInterval.closed_at).is_(None),
+        col(PresenceInterval.seen_at) >= now - stale_after,
     ]
     if other_than is not None:
-        condition.append(PresenceInterval.id != other_than)
+        condition.append(col(PresenceInterval.id) != other_than)
     return bool(await session.scalar(select(exists().where(*condition))))
 
 
@@ -294,14 +300,14 @@ class PresenceTracker:
                 result = await session.execute(
                     update(PresenceInterval)
                     .where(
-                        PresenceInterval.id == self.interval_id,
-                        PresenceInterval.closed_at.is_(None),
+                        col(PresenceInterval.id) == self.interval_id,
+                        col(PresenceInterval.closed_at).is_(None),
                     )
                     .values(seen_at=self._clock())
                     .execution_options(synchronize_session=False)
                 )
                 await session.commit()
-            if result.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult
+            if rowcount(result) == 0:
                 # Found stale and closed by another stream (this one was not heard from for
                 # too long): a new interval from now on.
                 self.interval_id = None
@@ -322,13 +328,13 @@ class PresenceTracker:
                     result = await session.execute(
                         update(PresenceInterval)
                         .where(
-                            PresenceInterval.id == self.interval_id,
-                            PresenceInterval.closed_at.is_(None),
+                            col(PresenceInterval.id) == self.interval_id,
+                            col(PresenceInterval.closed_at).is_(None),
                         )
                         .values(closed_at=now, seen_at=now)
                         .execution_options(synchronize_session=False)
                     )
-                    left = result.rowcount == 1  # type: ignore[attr-defined]  # CursorResult
+                    left = rowcount(result) == 1
                     if left and not await self._others_present(session, now):
                         await self._announce(session, online=False)
                     await session.commit()
@@ -341,9 +347,9 @@ class PresenceTracker:
         now = self._clock()
         cutoff = now - self._stale_after
         stale = (
-            PresenceInterval.session_id == self._session_id,
-            PresenceInterval.closed_at.is_(None),
-            PresenceInterval.seen_at < cutoff,
+            col(PresenceInterval.session_id) == self._session_id,
+            col(PresenceInterval.closed_at).is_(None),
+            col(PresenceInterval.seen_at) < cutoff,
         )
         async with self._read_sessionmaker() as session:
             found = await session.scalar(select(exists().where(*stale)))
@@ -354,11 +360,11 @@ class PresenceTracker:
             rows = (
                 await session.execute(
                     select(
-                        PresenceInterval.id,
-                        PresenceInterval.user_id,
-                        User.full_name,
+                        col(PresenceInterval.id),
+                        col(PresenceInterval.user_id),
+                        col(User.full_name),
                     )
-                    .join(User, User.id == PresenceInterval.user_id)
+                    .join(User, col(User.id) == PresenceInterval.user_id)
                     .where(*stale)
                 )
             ).all()
@@ -367,8 +373,8 @@ class PresenceTracker:
             # Closed where they were last heard of: that is when they count until.
             await session.execute(
                 update(PresenceInterval)
-                .where(PresenceInterval.id.in_([row[0] for row in rows]))
-                .values(closed_at=PresenceInterval.seen_at)
+                .where(col(PresenceInterval.id).in_([row[0] for row in rows]))
+                .values(closed_at=col(PresenceInterval.seen_at))
                 .execution_options(synchronize_session=False)
             )
             for user_id, full_name in {(row[1], row[2]) for row in rows}:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.kit.principal import Caller
 from api.models import (
@@ -19,14 +20,20 @@ from api.models import (
     SessionStatus,
     User,
 )
-from api.schemas.progress import ActionItemCounts, ProgressMember, ProjectProgress, SessionCounts
+from api.schemas.progress import (
+    ActionItemCounts,
+    BurnWarning,
+    ProgressMember,
+    ProjectProgress,
+    SessionCounts,
+)
 from api.services.projects import project_access
 from api.services.rollup import organization_zone
 
 WARN_AT = 0.8
 
 
-def burn_warning(used: int, budget: int) -> str:
+def burn_warning(used: int, budget: int) -> BurnWarning:
     if budget <= 0:
         return "none"
     if used >= budget:
@@ -42,11 +49,13 @@ async def project_progress(
     zone = await organization_zone(session, project.organization_id)
     today = datetime.now(zone).date()
     members = await session.execute(
-        select(ProjectMember, User.full_name)
-        .join(User, User.id == ProjectMember.user_id)
-        .where(ProjectMember.project_id == project.id)
+        select(ProjectMember, col(User.full_name))
+        .join(User, col(User.id) == ProjectMember.user_id)
+        .where(col(ProjectMember.project_id) == project.id)
         .order_by(
-            case((ProjectMember.role == MemberRole.owner, 0), else_=1), User.full_name, User.id
+            case((col(ProjectMember.role) == MemberRole.owner, 0), else_=1),
+            col(User.full_name),
+            col(User.id),
         )
     )
     member_rows = [
@@ -63,16 +72,16 @@ async def project_progress(
     ]
     session_counts: dict[SessionStatus, int] = defaultdict(int)
     for status, count in await session.execute(
-        select(MastermindSession.status, func.count())
-        .where(MastermindSession.project_id == project.id)
-        .group_by(MastermindSession.status)
+        select(col(MastermindSession.status), func.count())
+        .where(col(MastermindSession.project_id) == project.id)
+        .group_by(col(MastermindSession.status))
     ):
         session_counts[status] = count
     overdue = case(
         (
-            (ActionItem.status == ActionItemStatus.open)
-            & (ActionItem.due_date.is_not(None))
-            & (ActionItem.due_date < today),
+            (col(ActionItem.status) == ActionItemStatus.open)
+            & (col(ActionItem.due_date).is_not(None))
+            & (col(ActionItem.due_date) < today),
             1,
         ),
         else_=0,
@@ -80,9 +89,9 @@ async def project_progress(
     items: dict[ActionItemStatus, int] = defaultdict(int)
     overdue_count = 0
     for status, count, late in await session.execute(
-        select(ActionItem.status, func.count(), func.sum(overdue))
-        .where(ActionItem.project_id == project.id)
-        .group_by(ActionItem.status)
+        select(col(ActionItem.status), func.count(), func.sum(overdue))
+        .where(col(ActionItem.project_id) == project.id)
+        .group_by(col(ActionItem.status))
     ):
         items[status] = count
         overdue_count += int(late or 0)

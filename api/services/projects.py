@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Enum,
     Select,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit, outbox
@@ -43,6 +45,7 @@ from api.models import (
     User,
     utcnow,
 )
+from api.models.base import table_of
 from api.pagination import keyset_page, page_parameters, paginate, run_page
 from api.schemas.projects import (
     MemberCreate,
@@ -59,8 +62,8 @@ VISIBLE_STATES = (MemberState.invited, MemberState.active)
 
 
 # The tables behind the models, for the Core statements of the hottest reads.
-PROJECT = Project.__table__
-MEMBER = ProjectMember.__table__
+PROJECT = table_of(Project)
+MEMBER = table_of(ProjectMember)
 
 
 def project_visibility(caller: Caller) -> ColumnElement[bool]:
@@ -94,7 +97,7 @@ def _visible_seats(user_id: Any) -> ColumnElement[bool]:
     )
 
 
-def readable_projects(caller: Caller) -> Select[tuple[Project]]:
+def readable_projects(caller: Caller) -> Select[Project]:
     """The projects the caller may read, as entities (see ``project_visibility``)."""
     return select(Project).where(project_visibility(caller))
 
@@ -139,10 +142,11 @@ async def project_access(
             .outerjoin(
                 ProjectMember,
                 and_(
-                    ProjectMember.project_id == Project.id, ProjectMember.user_id == caller.user_id
+                    col(ProjectMember.project_id) == Project.id,
+                    col(ProjectMember.user_id) == caller.user_id,
                 ),
             )
-            .where(Project.id == project_id)
+            .where(col(Project.id) == project_id)
         )
     ).first()
     if row is None:
@@ -215,8 +219,8 @@ async def _hand_over(
     rows = (
         await session.scalars(
             select(ProjectMember).where(
-                ProjectMember.project_id == project.id,
-                ProjectMember.user_id.in_([project.owner_id, new_owner_id]),
+                col(ProjectMember.project_id) == project.id,
+                col(ProjectMember.user_id).in_([project.owner_id, new_owner_id]),
             )
         )
     ).all()
@@ -404,7 +408,8 @@ def _project_page(shape: _PageShape) -> Select[Any]:
     computing its cache key cost more CPU than running it. Every value is a bind parameter
     without a default, so a value left out fails the request instead of reusing another's."""
     columns = PROJECT.c
-    organization_id, caller_id = bindparam("caller_organization_id"), bindparam("caller_id")
+    organization_id: BindParameter[uuid.UUID] = bindparam("caller_organization_id")
+    caller_id: BindParameter[uuid.UUID] = bindparam("caller_id")
     if shape.staff or shape.by_update:
         statement = select(*_PAGE_COLUMNS).where(
             _visibility(shape.staff, organization_id, caller_id)
@@ -454,12 +459,12 @@ async def list_members(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[list[MemberRead], str | None]:
     access = await project_access(session=session, caller=caller, project_id=project_id)
-    statement = select(ProjectMember).where(ProjectMember.project_id == access.project.id)
+    statement = select(ProjectMember).where(col(ProjectMember.project_id) == access.project.id)
     members, next_cursor = await paginate(
         session,
         statement,
-        time_column=ProjectMember.created_at,
-        id_column=ProjectMember.id,
+        time_column=col(ProjectMember.created_at),
+        id_column=col(ProjectMember.id),
         limit=limit,
         cursor=cursor,
     )
@@ -468,7 +473,7 @@ async def list_members(
         users = {
             u.id: u
             for u in await session.scalars(
-                select(User).where(User.id.in_([m.user_id for m in members]))
+                select(User).where(col(User.id).in_([m.user_id for m in members]))
             )
         }
     return [_member_read(m, users[m.user_id]) for m in members], next_cursor
@@ -479,7 +484,7 @@ async def _member(
 ) -> ProjectMember | None:
     return await session.scalar(
         select(ProjectMember).where(
-            ProjectMember.project_id == project_id, ProjectMember.user_id == user_id
+            col(ProjectMember.project_id) == project_id, col(ProjectMember.user_id) == user_id
         )
     )
 
@@ -579,6 +584,7 @@ async def update_member(
         changes={"user_id": user_id, **changes},
     )
     user = await session.get(User, user_id)
+    assert user is not None  # the member's user: seats reference their users
     return _member_read(member, user)
 
 

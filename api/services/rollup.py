@@ -16,17 +16,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy import and_, select
+from sqlalchemy import Exists, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from api.db import dialect_name
 from api.models import (
     ActivityRollup,
     Contribution,
@@ -44,6 +46,7 @@ from api.models import (
     TimeEntry,
     User,
 )
+from api.models.base import SQLModel, table_of
 
 ACTIVITY_FIELDS = (
     "minutes_given",
@@ -69,7 +72,7 @@ async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -
     if cached is not None and cached[1] > time.monotonic():
         return cached[0]
     name = await session.scalar(
-        select(Organization.time_zone).where(Organization.id == organization_id)
+        select(col(Organization.time_zone)).where(col(Organization.id) == organization_id)
     )
     try:
         zone = ZoneInfo(name or "UTC")
@@ -117,7 +120,9 @@ class RollupBatch:
         self,
         *,
         helper_id: uuid.UUID,
-        owner_id: uuid.UUID,
+        # None only on a fact a bulk write left without its owner (``fill_missing_facts``
+        # fills those in; until then ``verify_organization`` reports them).
+        owner_id: uuid.UUID | None,
         project_id: uuid.UUID,
         day: date,
         minutes: int,
@@ -197,7 +202,7 @@ def _sort_key(key: object) -> tuple:
     return tuple(str(part) for part in key) if isinstance(key, tuple) else (str(key),)
 
 
-_MEMBER = ProjectMember.__table__
+_MEMBER = table_of(ProjectMember)
 _ADD_BURN = (
     sa.update(_MEMBER)
     .where(
@@ -206,10 +211,12 @@ _ADD_BURN = (
     )
     .values(minutes_used=_MEMBER.c.minutes_used + sa.bindparam("minutes"))
 )
-_UPSERTS: dict[tuple[str, str], Any] = {}
+_UPSERTS: dict[tuple[str, str], postgresql.Insert | sqlite.Insert] = {}
 
 
-def _upsert(dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _upsert(
+    dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tuple[str, ...]
+) -> postgresql.Insert | sqlite.Insert:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` adding the counters and OR-ing the masks,
     built once per table: executed with a list of rows it compiles once and runs as
     batched VALUES, instead of compiling a new statement for every write."""
@@ -230,15 +237,15 @@ def _upsert(dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tup
 
 async def _add(
     session: AsyncSession,
-    table: type,
-    rows: list[dict],
+    table: type[SQLModel],
+    rows: list[dict[str, Any]],
     counters: Iterable[str],
     masks: Iterable[str] = (),
 ) -> None:
     """Insert the rows, or add their counters to (and OR their masks into) existing ones."""
     if not rows:
         return
-    statement = _upsert(session.bind.dialect.name, table.__table__, tuple(counters), tuple(masks))
+    statement = _upsert(dialect_name(session), table_of(table), tuple(counters), tuple(masks))
     for start in range(0, len(rows), WRITE_CHUNK):
         await session.execute(statement, rows[start : start + WRITE_CHUNK])
 
@@ -258,11 +265,16 @@ class Expected:
 
 
 STREAM_ROWS = 5_000
+# Told how many facts were read so far (the CLI's progress bar).
+Progress = Callable[[int], object]
 
 
 async def expected_rollups(
-    session: AsyncSession, organization_id: uuid.UUID, zone: ZoneInfo, progress=None
-) -> Expected:  # type: ignore[no-untyped-def]
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    zone: ZoneInfo,
+    progress: Progress | None = None,
+) -> Expected:
     """Recompute every rollup of one organization from its facts, streaming them.
 
     ``progress(n)`` is called with the number of facts read so far (for a progress bar).
@@ -278,22 +290,24 @@ async def expected_rollups(
 
     attendance = (
         select(
-            SessionParticipant.user_id,
-            SessionParticipant.project_owner_id,
-            SessionParticipant.attended_minutes,
-            MastermindSession.project_id,
-            MastermindSession.completed_at,
+            col(SessionParticipant.user_id),
+            col(SessionParticipant.project_owner_id),
+            col(SessionParticipant.attended_minutes),
+            col(MastermindSession.project_id),
+            col(MastermindSession.completed_at),
         )
-        .join(MastermindSession, MastermindSession.id == SessionParticipant.session_id)
+        .join(MastermindSession, col(MastermindSession.id) == SessionParticipant.session_id)
         .where(
-            MastermindSession.organization_id == organization_id,
-            MastermindSession.status == SessionStatus.completed,
-            SessionParticipant.attended_minutes > 0,
+            col(MastermindSession.organization_id) == organization_id,
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(SessionParticipant.attended_minutes) > 0,
         )
         .execution_options(yield_per=STREAM_ROWS)
     )
     async for rows in (await session.stream(attendance)).partitions():
         for user_id, owner_id, minutes, project_id, completed_at in rows:
+            # A completed session has its time; the WHERE keeps attendees with minutes.
+            assert minutes is not None and completed_at is not None
             day = local_day(completed_at, zone)
             batch.add_help(
                 helper_id=user_id,
@@ -307,17 +321,17 @@ async def expected_rollups(
 
     entries = (
         select(
-            TimeEntry.user_id,
-            TimeEntry.project_owner_id,
-            TimeEntry.minutes,
-            TimeEntry.project_id,
-            TimeEntry.spent_on,
+            col(TimeEntry.user_id),
+            col(TimeEntry.project_owner_id),
+            col(TimeEntry.minutes),
+            col(TimeEntry.project_id),
+            col(TimeEntry.spent_on),
         )
-        .where(TimeEntry.organization_id == organization_id)
+        .where(col(TimeEntry.organization_id) == organization_id)
         .execution_options(yield_per=STREAM_ROWS)
     )
-    async for rows in (await session.stream(entries)).partitions():
-        for user_id, owner_id, minutes, project_id, spent_on in rows:
+    async for entry_rows in (await session.stream(entries)).partitions():
+        for user_id, owner_id, minutes, project_id, spent_on in entry_rows:
             batch.add_help(
                 helper_id=user_id,
                 owner_id=owner_id,
@@ -325,32 +339,35 @@ async def expected_rollups(
                 day=spent_on,
                 minutes=minutes,
             )
-        tick(len(rows))
+        tick(len(entry_rows))
 
     contributions = (
-        select(Contribution.author_id, Contribution.created_at, Contribution.status)
-        .join(MastermindSession, MastermindSession.id == Contribution.session_id)
+        select(col(Contribution.author_id), col(Contribution.created_at), col(Contribution.status))
+        .join(MastermindSession, col(MastermindSession.id) == Contribution.session_id)
         .where(
-            Contribution.organization_id == organization_id,
-            MastermindSession.status != SessionStatus.cancelled,
+            col(Contribution.organization_id) == organization_id,
+            col(MastermindSession.status) != SessionStatus.cancelled,
         )
         .execution_options(yield_per=STREAM_ROWS)
     )
-    async for rows in (await session.stream(contributions)).partitions():
-        for author_id, created_at, status in rows:
+    async for contribution_rows in (await session.stream(contributions)).partitions():
+        for author_id, created_at, status in contribution_rows:
             batch.add_activity(
                 user_id=author_id,
                 day=local_day(created_at, zone),
                 contributions_count=1,
                 ideas_adopted=int(status == ContributionStatus.adopted),
             )
-        tick(len(rows))
+        tick(len(contribution_rows))
 
-    completed = select(MastermindSession.completed_at, MastermindSession.mixed_seniority).where(
-        MastermindSession.organization_id == organization_id,
-        MastermindSession.status == SessionStatus.completed,
+    completed = select(
+        col(MastermindSession.completed_at), col(MastermindSession.mixed_seniority)
+    ).where(
+        col(MastermindSession.organization_id) == organization_id,
+        col(MastermindSession.status) == SessionStatus.completed,
     )
     for completed_at, mixed in await session.execute(completed):
+        assert completed_at is not None  # set as the session completes
         batch.add_session(day=local_day(completed_at, zone), mixed=bool(mixed))
 
     # Burn is kept on member rows; minutes of someone who attended without being a member
@@ -358,8 +375,8 @@ async def expected_rollups(
     members = {
         (project_id, user_id)
         for project_id, user_id in await session.execute(
-            select(ProjectMember.project_id, ProjectMember.user_id).where(
-                ProjectMember.organization_id == organization_id
+            select(col(ProjectMember.project_id), col(ProjectMember.user_id)).where(
+                col(ProjectMember.organization_id) == organization_id
             )
         )
     }
@@ -376,29 +393,34 @@ async def stored_rollups(session: AsyncSession, organization_id: uuid.UUID) -> E
     """The rollup rows as they are stored now, in the shape of ``expected_rollups``."""
     help_rows = await session.execute(
         select(
-            HelpRollup.month,
-            HelpRollup.helper_id,
-            HelpRollup.owner_id,
-            HelpRollup.minutes,
-            HelpRollup.days_mask,
-        ).where(HelpRollup.organization_id == organization_id, HelpRollup.minutes != 0)
+            col(HelpRollup.month),
+            col(HelpRollup.helper_id),
+            col(HelpRollup.owner_id),
+            col(HelpRollup.minutes),
+            col(HelpRollup.days_mask),
+        ).where(col(HelpRollup.organization_id) == organization_id, col(HelpRollup.minutes) != 0)
     )
     activity_rows = await session.execute(
         select(
-            ActivityRollup.grain,
-            ActivityRollup.bucket,
-            ActivityRollup.user_id,
+            col(ActivityRollup.grain),
+            col(ActivityRollup.bucket),
+            col(ActivityRollup.user_id),
             *(getattr(ActivityRollup, name) for name in ACTIVITY_FIELDS),
-        ).where(ActivityRollup.organization_id == organization_id)
+        ).where(col(ActivityRollup.organization_id) == organization_id)
     )
     session_rows = await session.execute(
-        select(SessionRollup.day, *(getattr(SessionRollup, name) for name in SESSION_FIELDS)).where(
-            SessionRollup.organization_id == organization_id
-        )
+        select(
+            col(SessionRollup.day), *(getattr(SessionRollup, name) for name in SESSION_FIELDS)
+        ).where(col(SessionRollup.organization_id) == organization_id)
     )
     members = await session.execute(
-        select(ProjectMember.project_id, ProjectMember.user_id, ProjectMember.minutes_used).where(
-            ProjectMember.organization_id == organization_id, ProjectMember.minutes_used != 0
+        select(
+            col(ProjectMember.project_id),
+            col(ProjectMember.user_id),
+            col(ProjectMember.minutes_used),
+        ).where(
+            col(ProjectMember.organization_id) == organization_id,
+            col(ProjectMember.minutes_used) != 0,
         )
     )
     activity = {}
@@ -437,10 +459,10 @@ def differences(expected: Expected, stored: Expected) -> list[str]:
 async def rebuild(session: AsyncSession, organization_id: uuid.UUID, expected: Expected) -> None:
     """Replace one organization's rollups with a recomputation (in the caller's transaction)."""
     for table in (HelpRollup, ActivityRollup, SessionRollup):
-        await session.execute(sa.delete(table).where(table.organization_id == organization_id))
+        await session.execute(sa.delete(table).where(col(table.organization_id) == organization_id))
     await session.execute(
         sa.update(ProjectMember)
-        .where(ProjectMember.organization_id == organization_id)
+        .where(col(ProjectMember.organization_id) == organization_id)
         .values(minutes_used=0)
     )
     batch = RollupBatch(organization_id)
@@ -457,36 +479,43 @@ async def fill_missing_facts(session: AsyncSession, organization_id: uuid.UUID) 
     """Facts written in bulk (the demo, benchmark seeds) may lack what the services record
     at write time: the project owner then, and the learning-mix flag. Take the current
     owner and the current seniorities, the best there is."""
-    owner = select(Project.owner_id).where(Project.id == TimeEntry.project_id).scalar_subquery()
+    owner = (
+        select(col(Project.owner_id))
+        .where(col(Project.id) == TimeEntry.project_id)
+        .scalar_subquery()
+    )
     await session.execute(
         sa.update(TimeEntry)
-        .where(TimeEntry.organization_id == organization_id, TimeEntry.project_owner_id.is_(None))
+        .where(
+            col(TimeEntry.organization_id) == organization_id,
+            col(TimeEntry.project_owner_id).is_(None),
+        )
         .values(project_owner_id=owner)
     )
     session_owner = (
-        select(Project.owner_id)
-        .join(MastermindSession, MastermindSession.project_id == Project.id)
-        .where(MastermindSession.id == SessionParticipant.session_id)
+        select(col(Project.owner_id))
+        .join(MastermindSession, col(MastermindSession.project_id) == Project.id)
+        .where(col(MastermindSession.id) == SessionParticipant.session_id)
         .scalar_subquery()
     )
     await session.execute(
         sa.update(SessionParticipant)
         .where(
-            SessionParticipant.organization_id == organization_id,
-            SessionParticipant.project_owner_id.is_(None),
-            SessionParticipant.attended_minutes.is_not(None),
+            col(SessionParticipant.organization_id) == organization_id,
+            col(SessionParticipant.project_owner_id).is_(None),
+            col(SessionParticipant.attended_minutes).is_not(None),
         )
         .values(project_owner_id=session_owner)
     )
 
-    def attended_by(level: Seniority):  # type: ignore[no-untyped-def]
+    def attended_by(level: Seniority) -> Exists:
         return (
-            select(SessionParticipant.session_id)
-            .join(User, User.id == SessionParticipant.user_id)
+            select(col(SessionParticipant.session_id))
+            .join(User, col(User.id) == SessionParticipant.user_id)
             .where(
-                SessionParticipant.session_id == MastermindSession.id,
-                SessionParticipant.attended_minutes > 0,
-                User.seniority == level,
+                col(SessionParticipant.session_id) == MastermindSession.id,
+                col(SessionParticipant.attended_minutes) > 0,
+                col(User.seniority) == level,
             )
             .exists()
         )
@@ -494,17 +523,17 @@ async def fill_missing_facts(session: AsyncSession, organization_id: uuid.UUID) 
     await session.execute(
         sa.update(MastermindSession)
         .where(
-            MastermindSession.organization_id == organization_id,
-            MastermindSession.status == SessionStatus.completed,
-            MastermindSession.mixed_seniority.is_(None),
+            col(MastermindSession.organization_id) == organization_id,
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(MastermindSession.mixed_seniority).is_(None),
         )
         .values(mixed_seniority=and_(attended_by(Seniority.junior), attended_by(Seniority.senior)))
     )
 
 
 async def refresh_organization(
-    session: AsyncSession, organization_id: uuid.UUID, progress=None
-) -> Expected:  # type: ignore[no-untyped-def]
+    session: AsyncSession, organization_id: uuid.UUID, progress: Progress | None = None
+) -> Expected:
     """Fill what bulk writes left out, then rebuild the rollups from the facts."""
     forget_zone(organization_id)  # a rebuild is what follows a change of time zone
     await fill_missing_facts(session, organization_id)
@@ -515,8 +544,8 @@ async def refresh_organization(
 
 
 async def verify_organization(
-    session: AsyncSession, organization_id: uuid.UUID, progress=None
-) -> list[str]:  # type: ignore[no-untyped-def]
+    session: AsyncSession, organization_id: uuid.UUID, progress: Progress | None = None
+) -> list[str]:
     """Differences between the stored rollups and a recomputation from the facts."""
     zone = await organization_zone(session, organization_id)
     expected = await expected_rollups(session, organization_id, zone, progress)

@@ -9,9 +9,11 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from api import events
 from api.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound, Unavailable
@@ -66,12 +68,12 @@ _CONTEXT_FIELDS = {"participants", "project_title", "client_id", "client_name"}
 _SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f not in _CONTEXT_FIELDS)
 
 
-def readable_sessions(caller: Caller) -> Select[tuple[MastermindSession]]:
+def readable_sessions(caller: Caller) -> Select[MastermindSession]:
     """Sessions of the projects the caller may read."""
-    projects = readable_projects(caller).with_only_columns(Project.id)
+    projects = readable_projects(caller).with_only_columns(col(Project.id))
     return select(MastermindSession).where(
-        MastermindSession.organization_id == caller.organization_id,
-        MastermindSession.project_id.in_(projects),
+        col(MastermindSession.organization_id) == caller.organization_id,
+        col(MastermindSession.project_id).in_(projects),
     )
 
 
@@ -113,8 +115,8 @@ async def session_access(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, for_update: bool = False
 ) -> SessionAccess:
     statement = select(MastermindSession).where(
-        MastermindSession.id == session_id,
-        MastermindSession.organization_id == caller.organization_id,
+        col(MastermindSession.id) == session_id,
+        col(MastermindSession.organization_id) == caller.organization_id,
     )
     if for_update:
         statement = statement.with_for_update()
@@ -134,7 +136,7 @@ async def _project_members(
     session: AsyncSession, project_id: uuid.UUID
 ) -> dict[uuid.UUID, ProjectMember]:
     rows = await session.scalars(
-        select(ProjectMember).where(ProjectMember.project_id == project_id)
+        select(ProjectMember).where(col(ProjectMember.project_id) == project_id)
     )
     return {row.user_id: row for row in rows}
 
@@ -151,8 +153,8 @@ async def _check_participants(
     ]
     if outsiders:
         known = await session.scalar(
-            select(User.id).where(
-                User.id == outsiders[0], User.organization_id == caller.organization_id
+            select(col(User.id)).where(
+                col(User.id) == outsiders[0], col(User.organization_id) == caller.organization_id
             )
         )
         if known is None:
@@ -263,7 +265,7 @@ async def update_session(
             session, caller, mm_session.project_id, participant_ids
         )
         await session.execute(
-            delete(SessionParticipant).where(SessionParticipant.session_id == mm_session.id)
+            delete(SessionParticipant).where(col(SessionParticipant.session_id) == mm_session.id)
         )
         session.add_all(
             SessionParticipant(
@@ -380,7 +382,7 @@ async def complete_session(
     participants = {
         row.user_id: row
         for row in await session.scalars(
-            select(SessionParticipant).where(SessionParticipant.session_id == mm_session.id)
+            select(SessionParticipant).where(col(SessionParticipant.session_id) == mm_session.id)
         )
     }
     measured = await presence.measured_minutes(
@@ -470,12 +472,13 @@ async def _count_attendance(
     whether juniors sat with seniors (kept on the session as a fact)."""
     present = [user_id for user_id, minutes in attendance.items() if minutes > 0]
     levels = set(
-        (await session.scalars(select(User.seniority).where(User.id.in_(present)))).all()
+        (await session.scalars(select(col(User.seniority)).where(col(User.id).in_(present)))).all()
         if present
         else ()
     )
     mm_session.mixed_seniority = {Seniority.junior, Seniority.senior} <= levels
     zone = await organization_zone(session, mm_session.organization_id)
+    assert mm_session.completed_at is not None  # counted as the session completes
     day = local_day(mm_session.completed_at, zone)
     batch = RollupBatch(mm_session.organization_id)
     for user_id in present:
@@ -495,9 +498,9 @@ async def _uncount_contributions(session: AsyncSession, mm_session: MastermindSe
     """A cancelled session counts nothing: take its contributions out of the rollups."""
     rows = (
         await session.execute(
-            select(Contribution.author_id, Contribution.created_at, Contribution.status).where(
-                Contribution.session_id == mm_session.id
-            )
+            select(
+                col(Contribution.author_id), col(Contribution.created_at), col(Contribution.status)
+            ).where(col(Contribution.session_id) == mm_session.id)
         )
     ).all()
     if not rows:
@@ -522,7 +525,8 @@ async def touch_outcome(session: AsyncSession, session_id: uuid.UUID | None) -> 
     await session.execute(
         update(MastermindSession)
         .where(
-            MastermindSession.id == session_id, MastermindSession.status == SessionStatus.completed
+            col(MastermindSession.id) == session_id,
+            col(MastermindSession.status) == SessionStatus.completed,
         )
         .values(updated_at=utcnow())
     )
@@ -543,20 +547,20 @@ async def list_sessions(
     or, for people, by (scheduled_at, id), soonest or newest first."""
     statement = readable_sessions(caller)
     if project_id is not None:
-        statement = statement.where(MastermindSession.project_id == project_id)
+        statement = statement.where(col(MastermindSession.project_id) == project_id)
     if status is not None:
-        statement = statement.where(MastermindSession.status == status)
+        statement = statement.where(col(MastermindSession.status) == status)
     if updated_since is not None:
-        statement = statement.where(MastermindSession.updated_at > updated_since)
+        statement = statement.where(col(MastermindSession.updated_at) > updated_since)
     return await paginate(
         session,
         statement,
         time_column=(
-            MastermindSession.updated_at
+            col(MastermindSession.updated_at)
             if sort is SessionSort.updated_at
-            else MastermindSession.scheduled_at
+            else col(MastermindSession.scheduled_at)
         ),
-        id_column=MastermindSession.id,
+        id_column=col(MastermindSession.id),
         limit=limit,
         cursor=cursor,
         newest_first=sort is SessionSort.newest_scheduled_first,
@@ -573,14 +577,16 @@ async def list_project_sessions(
     status: SessionStatus | None = None,
 ) -> tuple[Sequence[MastermindSession], str | None]:
     access = await project_access(session=session, caller=caller, project_id=project_id)
-    statement = select(MastermindSession).where(MastermindSession.project_id == access.project.id)
+    statement = select(MastermindSession).where(
+        col(MastermindSession.project_id) == access.project.id
+    )
     if status is not None:
-        statement = statement.where(MastermindSession.status == status)
+        statement = statement.where(col(MastermindSession.status) == status)
     return await paginate(
         session,
         statement,
-        time_column=MastermindSession.scheduled_at,
-        id_column=MastermindSession.id,
+        time_column=col(MastermindSession.scheduled_at),
+        id_column=col(MastermindSession.id),
         limit=limit,
         cursor=cursor,
     )
@@ -595,21 +601,21 @@ async def present_sessions(
     context: dict[uuid.UUID, tuple[str, uuid.UUID | None, str | None]] = {}
     if sessions:
         for project_id, title, client_id, client_name in await session.execute(
-            select(Project.id, Project.title, Project.client_id, Client.name)
-            .outerjoin(Client, Client.id == Project.client_id)
-            .where(Project.id.in_({s.project_id for s in sessions}))
+            select(col(Project.id), col(Project.title), col(Project.client_id), col(Client.name))
+            .outerjoin(Client, col(Client.id) == Project.client_id)
+            .where(col(Project.id).in_({s.project_id for s in sessions}))
         ):
             context[project_id] = (title, client_id, client_name)
         rows = await session.execute(
             select(
-                SessionParticipant.session_id,
-                SessionParticipant.user_id,
-                SessionParticipant.attended_minutes,
-                User.full_name,
+                col(SessionParticipant.session_id),
+                col(SessionParticipant.user_id),
+                col(SessionParticipant.attended_minutes),
+                col(User.full_name),
             )
-            .join(User, User.id == SessionParticipant.user_id)
-            .where(SessionParticipant.session_id.in_([s.id for s in sessions]))
-            .order_by(User.full_name, User.id)
+            .join(User, col(User.id) == SessionParticipant.user_id)
+            .where(col(SessionParticipant.session_id).in_([s.id for s in sessions]))
+            .order_by(col(User.full_name), col(User.id))
         )
         for session_id, user_id, minutes, full_name in rows:
             participants[session_id].append(
@@ -640,32 +646,34 @@ async def present_outcome(
     """The outcome of a session the caller was already allowed to read (also the payload of
     the ``session.completed`` webhook)."""
     adopted = await session.execute(
-        select(Contribution, User.full_name)
-        .join(User, User.id == Contribution.author_id)
+        select(Contribution, col(User.full_name))
+        .join(User, col(User.id) == Contribution.author_id)
         .where(
-            Contribution.session_id == mm_session.id,
-            Contribution.status == ContributionStatus.adopted,
+            col(Contribution.session_id) == mm_session.id,
+            col(Contribution.status) == ContributionStatus.adopted,
         )
-        .order_by(Contribution.votes.desc(), Contribution.created_at, Contribution.id)
+        .order_by(
+            col(Contribution.votes).desc(), col(Contribution.created_at), col(Contribution.id)
+        )
     )
     items = await session.scalars(
         select(ActionItem)
-        .where(ActionItem.session_id == mm_session.id)
-        .order_by(ActionItem.created_at, ActionItem.id)
+        .where(col(ActionItem.session_id) == mm_session.id)
+        .order_by(col(ActionItem.created_at), col(ActionItem.id))
     )
     attendance = await session.execute(
         select(
-            SessionParticipant.user_id,
-            User.full_name,
-            SessionParticipant.attended_minutes,
-            SessionParticipant.present_minutes,
+            col(SessionParticipant.user_id),
+            col(User.full_name),
+            col(SessionParticipant.attended_minutes),
+            col(SessionParticipant.present_minutes),
         )
-        .join(User, User.id == SessionParticipant.user_id)
+        .join(User, col(User.id) == SessionParticipant.user_id)
         .where(
-            SessionParticipant.session_id == mm_session.id,
-            SessionParticipant.attended_minutes.is_not(None),
+            col(SessionParticipant.session_id) == mm_session.id,
+            col(SessionParticipant.attended_minutes).is_not(None),
         )
-        .order_by(User.full_name, User.id)
+        .order_by(col(User.full_name), col(User.id))
     )
     return SessionOutcome(
         session_id=mm_session.id,
@@ -688,7 +696,8 @@ async def present_outcome(
         ],
         action_items=[ActionItemRead.model_validate(item) for item in items],
         attendance=[
-            AttendanceRead(user_id=u, full_name=n, minutes=m, minutes_present=p)
+            # ``m`` is never None: the query keeps the seats with credited minutes.
+            AttendanceRead(user_id=u, full_name=n, minutes=cast(int, m), minutes_present=p)
             for u, n, m, p in attendance
         ],
     )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.kit.principal import Caller
 from api.models import (
@@ -81,20 +82,21 @@ async def suggest_helpers(
     access.ensure_can_manage()
     project = access.project
     owner = await session.get(User, project.owner_id)
-    seated = select(ProjectMember.user_id).where(
-        ProjectMember.project_id == project.id,
-        ProjectMember.state.in_((MemberState.invited, MemberState.active)),
+    assert owner is not None  # a project's owner is a user (a foreign key)
+    seated = select(col(ProjectMember.user_id)).where(
+        col(ProjectMember.project_id) == project.id,
+        col(ProjectMember.state).in_((MemberState.invited, MemberState.active)),
     )
     users = (
         await session.scalars(
             select(User)
             .where(
-                User.organization_id == project.organization_id,
-                User.is_active.is_(True),
-                User.id != project.owner_id,
-                User.id.not_in(seated),
+                col(User.organization_id) == project.organization_id,
+                col(User.is_active).is_(True),
+                col(User.id) != project.owner_id,
+                col(User.id).not_in(seated),
             )
-            .order_by(User.full_name, User.id)
+            .order_by(col(User.full_name), col(User.id))
         )
     ).all()
     if not users:
@@ -106,7 +108,9 @@ async def suggest_helpers(
     industry = ""
     if project.client_id is not None:
         industry = (
-            await session.scalar(select(Client.industry).where(Client.id == project.client_id))
+            await session.scalar(
+                select(col(Client.industry)).where(col(Client.id) == project.client_id)
+            )
         ) or ""
     project_words = _words(f"{project.title} {project.objective}")
     for candidate in candidates.values():
@@ -133,14 +137,14 @@ async def suggest_helpers(
             )
     # Minutes per pair are kept by month: "the last year" is the last twelve months here.
     helped = await session.execute(
-        select(HelpRollup.owner_id, func.sum(HelpRollup.minutes))
+        select(col(HelpRollup.owner_id), func.sum(HelpRollup.minutes))
         .where(
-            HelpRollup.organization_id == project.organization_id,
-            HelpRollup.helper_id == project.owner_id,
-            HelpRollup.owner_id.in_(ids),
-            HelpRollup.month >= year.since.replace(day=1),
+            col(HelpRollup.organization_id) == project.organization_id,
+            col(HelpRollup.helper_id) == project.owner_id,
+            col(HelpRollup.owner_id).in_(ids),
+            col(HelpRollup.month) >= year.since.replace(day=1),
         )
-        .group_by(HelpRollup.owner_id)
+        .group_by(col(HelpRollup.owner_id))
     )
     for user_id, minutes in helped:
         candidates[user_id].add(
@@ -150,15 +154,15 @@ async def suggest_helpers(
 
     # (c) current load
     seats = await session.execute(
-        select(ProjectMember.user_id, func.count())
-        .join(Project, Project.id == ProjectMember.project_id)
+        select(col(ProjectMember.user_id), func.count())
+        .join(Project, col(Project.id) == ProjectMember.project_id)
         .where(
-            ProjectMember.user_id.in_(ids),
-            ProjectMember.role == MemberRole.helper,
-            ProjectMember.state == MemberState.active,
-            Project.status == ProjectStatus.open,
+            col(ProjectMember.user_id).in_(ids),
+            col(ProjectMember.role) == MemberRole.helper,
+            col(ProjectMember.state) == MemberState.active,
+            col(Project.status) == ProjectStatus.open,
         )
-        .group_by(ProjectMember.user_id)
+        .group_by(col(ProjectMember.user_id))
     )
     for user_id, count in seats:
         candidates[user_id].add(
@@ -166,13 +170,13 @@ async def suggest_helpers(
             f"Already helps on {count} open project(s)",
         )
     given = await session.execute(
-        select(ActivityRollup.user_id, func.sum(ActivityRollup.minutes_given))
+        select(col(ActivityRollup.user_id), func.sum(ActivityRollup.minutes_given))
         .where(
-            ActivityRollup.organization_id == project.organization_id,
-            ActivityRollup.user_id.in_(ids),
+            col(ActivityRollup.organization_id) == project.organization_id,
+            col(ActivityRollup.user_id).in_(ids),
             in_period(ActivityRollup, _period(LOAD_DAYS)),
         )
-        .group_by(ActivityRollup.user_id)
+        .group_by(col(ActivityRollup.user_id))
     )
     for user_id, minutes in given:
         penalty = min(RECENT_PENALTY_MAX, int(minutes) // RECENT_MINUTES_STEP)
@@ -182,11 +186,11 @@ async def suggest_helpers(
     # (d) seniority mix
     panel_seniorities = set(
         await session.scalars(
-            select(User.seniority)
-            .join(ProjectMember, ProjectMember.user_id == User.id)
+            select(col(User.seniority))
+            .join(ProjectMember, col(ProjectMember.user_id) == User.id)
             .where(
-                ProjectMember.project_id == project.id,
-                ProjectMember.state.in_((MemberState.invited, MemberState.active)),
+                col(ProjectMember.project_id) == project.id,
+                col(ProjectMember.state).in_((MemberState.invited, MemberState.active)),
             )
         )
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict
 from api.kit import audit
@@ -30,7 +31,7 @@ async def write_takeaway(
         raise Conflict("The session is cancelled")
     takeaway = await session.scalar(
         select(Takeaway).where(
-            Takeaway.session_id == access.session.id, Takeaway.user_id == caller.user_id
+            col(Takeaway.session_id) == access.session.id, col(Takeaway.user_id) == caller.user_id
         )
     )
     created = takeaway is None
@@ -64,12 +65,12 @@ async def list_takeaways(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[Sequence[Takeaway], str | None]:
     access = await session_access(session=session, caller=caller, session_id=session_id)
-    statement = select(Takeaway).where(Takeaway.session_id == access.session.id)
+    statement = select(Takeaway).where(col(Takeaway.session_id) == access.session.id)
     return await paginate(
         session,
         statement,
-        time_column=Takeaway.created_at,
-        id_column=Takeaway.id,
+        time_column=col(Takeaway.created_at),
+        id_column=col(Takeaway.id),
         limit=limit,
         cursor=cursor,
     )

@@ -9,7 +9,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from api.db import rowcount
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
@@ -18,12 +20,12 @@ from api.pagination import paginate
 from api.schemas.teams import TeamCreate, TeamMemberRead, TeamRead, TeamUpdate
 
 
-def readable_teams(caller: Caller) -> Select[tuple[Team]]:
-    return select(Team).where(Team.organization_id == caller.organization_id)
+def readable_teams(caller: Caller) -> Select[Team]:
+    return select(Team).where(col(Team.organization_id) == caller.organization_id)
 
 
 async def get_team(*, session: AsyncSession, caller: Caller, team_id: uuid.UUID) -> Team:
-    team = await session.scalar(readable_teams(caller).where(Team.id == team_id))
+    team = await session.scalar(readable_teams(caller).where(col(Team.id) == team_id))
     if team is None:
         raise NotFound("Team not found")
     return team
@@ -43,7 +45,9 @@ async def _users_in_organization(
         return {}
     users = (
         await session.scalars(
-            select(User).where(User.organization_id == caller.organization_id, User.id.in_(wanted))
+            select(User).where(
+                col(User.organization_id) == caller.organization_id, col(User.id).in_(wanted)
+            )
         )
     ).all()
     found = {user.id: user for user in users}
@@ -70,11 +74,11 @@ async def _name_taken(
     session: AsyncSession, caller: Caller, name: str, exclude: uuid.UUID | None
 ) -> bool:
     statement = select(func.count()).where(
-        Team.organization_id == caller.organization_id, Team.name == name
+        col(Team.organization_id) == caller.organization_id, col(Team.name) == name
     )
     if exclude is not None:
-        statement = statement.where(Team.id != exclude)
-    return (await session.scalar(statement)) > 0
+        statement = statement.where(col(Team.id) != exclude)
+    return (await session.execute(statement)).scalar_one() > 0
 
 
 async def create_team(*, session: AsyncSession, caller: Caller, data: TeamCreate) -> Team:
@@ -122,7 +126,7 @@ async def update_team(
 async def delete_team(*, session: AsyncSession, caller: Caller, team_id: uuid.UUID) -> None:
     team = await get_team(session=session, caller=caller, team_id=team_id)
     _ensure_can_manage(caller, team)
-    await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+    await session.execute(delete(TeamMember).where(col(TeamMember.team_id) == team.id))
     await session.delete(team)
     await session.flush()
 
@@ -151,9 +155,11 @@ async def remove_member(
     team = await get_team(session=session, caller=caller, team_id=team_id)
     _ensure_can_manage(caller, team)
     result = await session.execute(
-        delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id)
+        delete(TeamMember).where(
+            col(TeamMember.team_id) == team.id, col(TeamMember.user_id) == user_id
+        )
     )
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         raise NotFound("This user is not a member of the team")
     team.updated_at = utcnow()
 
@@ -170,15 +176,17 @@ async def list_teams(
     statement = readable_teams(caller)
     if member_id is not None:
         statement = statement.where(
-            Team.id.in_(select(TeamMember.team_id).where(TeamMember.user_id == member_id))
+            col(Team.id).in_(
+                select(col(TeamMember.team_id)).where(col(TeamMember.user_id) == member_id)
+            )
         )
     if manager_id is not None:
-        statement = statement.where(Team.manager_id == manager_id)
+        statement = statement.where(col(Team.manager_id) == manager_id)
     return await paginate(
         session,
         statement,
-        time_column=Team.created_at,
-        id_column=Team.id,
+        time_column=col(Team.created_at),
+        id_column=col(Team.id),
         limit=limit,
         cursor=cursor,
     )
@@ -189,10 +197,10 @@ async def present_teams(*, session: AsyncSession, teams: Sequence[Team]) -> list
     members: dict[uuid.UUID, list[TeamMemberRead]] = defaultdict(list)
     if teams:
         rows = await session.execute(
-            select(TeamMember.team_id, TeamMember.created_at, User)
-            .join(User, User.id == TeamMember.user_id)
-            .where(TeamMember.team_id.in_([team.id for team in teams]))
-            .order_by(User.full_name, User.id)
+            select(col(TeamMember.team_id), col(TeamMember.created_at), User)
+            .join(User, col(User.id) == TeamMember.user_id)
+            .where(col(TeamMember.team_id).in_([team.id for team in teams]))
+            .order_by(col(User.full_name), col(User.id))
         )
         for team_id, joined_at, user in rows:
             members[team_id].append(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict
 from api.kit import audit
@@ -71,14 +72,14 @@ async def list_time_entries(
     user_id: uuid.UUID | None = None,
 ) -> tuple[Sequence[TimeEntry], str | None]:
     access = await project_access(session=session, caller=caller, project_id=project_id)
-    statement = select(TimeEntry).where(TimeEntry.project_id == access.project.id)
+    statement = select(TimeEntry).where(col(TimeEntry.project_id) == access.project.id)
     if user_id is not None:
-        statement = statement.where(TimeEntry.user_id == user_id)
+        statement = statement.where(col(TimeEntry.user_id) == user_id)
     return await paginate(
         session,
         statement,
-        time_column=TimeEntry.created_at,
-        id_column=TimeEntry.id,
+        time_column=col(TimeEntry.created_at),
+        id_column=col(TimeEntry.id),
         limit=limit,
         cursor=cursor,
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
 from api.kit.patching import apply_changes, requested_changes
@@ -22,9 +23,9 @@ from api.user_cache import note_changed_user
 SELF_EDITABLE = frozenset({"full_name", "expertise", "password", "current_password"})
 
 
-def readable_users(caller: Caller) -> Select[tuple[User]]:
+def readable_users(caller: Caller) -> Select[User]:
     """Everyone in the caller's organization: colleagues must be findable to be invited."""
-    return select(User).where(User.organization_id == caller.organization_id)
+    return select(User).where(col(User.organization_id) == caller.organization_id)
 
 
 async def get_active_user_for_token(
@@ -32,13 +33,15 @@ async def get_active_user_for_token(
 ) -> User | None:
     return await session.scalar(
         select(User).where(
-            User.id == user_id, User.organization_id == organization_id, User.is_active.is_(True)
+            col(User.id) == user_id,
+            col(User.organization_id) == organization_id,
+            col(User.is_active).is_(True),
         )
     )
 
 
 async def get_user(*, session: AsyncSession, caller: Caller, user_id: uuid.UUID) -> User:
-    user = await session.scalar(readable_users(caller).where(User.id == user_id))
+    user = await session.scalar(readable_users(caller).where(col(User.id) == user_id))
     if user is None:
         raise NotFound("User not found")
     return user
@@ -64,33 +67,36 @@ async def list_users(
 ) -> tuple[Sequence[User], str | None]:
     statement = readable_users(caller)
     if role is not None:
-        statement = statement.where(User.role == role)
+        statement = statement.where(col(User.role) == role)
     if is_active is not None:
-        statement = statement.where(User.is_active.is_(is_active))
+        statement = statement.where(col(User.is_active).is_(is_active))
     if team_id is not None:
         statement = statement.where(
-            User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team_id))
+            col(User.id).in_(
+                select(col(TeamMember.user_id)).where(col(TeamMember.team_id) == team_id)
+            )
         )
     if q:
         needle = q.lower()
         statement = statement.where(
             or_(
                 func.lower(User.full_name).contains(needle, autoescape=True),
-                User.email.contains(needle, autoescape=True),
+                col(User.email).contains(needle, autoescape=True),
             )
         )
     return await paginate(
         session,
         statement,
-        time_column=User.created_at,
-        id_column=User.id,
+        time_column=col(User.created_at),
+        id_column=col(User.id),
         limit=limit,
         cursor=cursor,
     )
 
 
 async def email_taken(*, session: AsyncSession, email: str) -> bool:
-    return (await session.scalar(select(func.count()).where(User.email == email))) > 0
+    count = await session.execute(select(func.count()).where(col(User.email) == email))
+    return count.scalar_one() > 0
 
 
 async def flush_unique_email(session: AsyncSession) -> None:
@@ -127,17 +133,18 @@ async def _count_other_active_admins(session: AsyncSession, user: User) -> int:
     # PostgreSQL, the write lock on SQLite), so the count sees the other one's commit.
     await session.execute(
         update(Organization)
-        .where(Organization.id == user.organization_id)
-        .values(updated_at=Organization.updated_at)
+        .where(col(Organization.id) == user.organization_id)
+        .values(updated_at=col(Organization.updated_at))
     )
-    return await session.scalar(
+    admins = await session.execute(
         select(func.count()).where(
-            User.organization_id == user.organization_id,
-            User.role == Role.admin,
-            User.is_active.is_(True),
-            User.id != user.id,
+            col(User.organization_id) == user.organization_id,
+            col(User.role) == Role.admin,
+            col(User.is_active).is_(True),
+            col(User.id) != user.id,
         )
     )
+    return admins.scalar_one()
 
 
 async def revoke_access_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -148,7 +155,9 @@ async def revoke_access_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> 
     (api/deps.py: authenticate_bearer). The row's change reaches other processes' user
     caches through migration 0007's trigger, and this process's at commit."""
     await session.execute(
-        update(User).where(User.id == user_id).values(token_version=User.token_version + 1)
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(token_version=col(User.token_version) + 1)
     )
     note_changed_user(session, user_id)
 
@@ -156,7 +165,7 @@ async def revoke_access_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> 
 async def revoke_refresh_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 

@@ -30,9 +30,11 @@ import httpx
 import orjson
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col
 from standardwebhooks import Webhook
 
 from api.config import Settings
+from api.db import rowcount
 from api.kit import outbox, ssrf
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
@@ -129,13 +131,16 @@ class WebhookWorker:
 
     def _due(self, now: datetime) -> Any:
         return (
-            select(WebhookDelivery.id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            select(col(WebhookDelivery.id))
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
             .where(
-                WebhookDelivery.state == DeliveryState.pending,
-                WebhookDelivery.next_attempt_at <= now,
-                or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
-                WebhookEndpoint.enabled.is_(True),
+                col(WebhookDelivery.state) == DeliveryState.pending,
+                col(WebhookDelivery.next_attempt_at) <= now,
+                or_(
+                    col(WebhookDelivery.claimed_until).is_(None),
+                    col(WebhookDelivery.claimed_until) < now,
+                ),
+                col(WebhookEndpoint.enabled).is_(True),
             )
         )
 
@@ -145,26 +150,30 @@ class WebhookWorker:
         token = uuid.uuid4()
         due = (
             self._due(now)
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
             .limit(self.batch_size)
             .with_for_update(skip_locked=True, of=WebhookDelivery)
         )
         async with self._sessionmaker() as session, session.begin():
             claimed = await session.execute(
                 update(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(due.scalar_subquery()))
+                .where(col(WebhookDelivery.id).in_(due.scalar_subquery()))
                 .values(claimed_until=now + self.lease, claim_token=token)
-                .returning(WebhookDelivery.id)
+                .returning(col(WebhookDelivery.id))
             )
             if not claimed.all():
                 return []
             rows = await session.execute(
-                select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret_ciphertext)
+                select(
+                    WebhookDelivery,
+                    col(WebhookEndpoint.url),
+                    col(WebhookEndpoint.secret_ciphertext),
+                )
                 .add_columns(WebhookEvent)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-                .where(WebhookDelivery.claim_token == token)
-                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+                .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
+                .join(WebhookEvent, col(WebhookEvent.id) == WebhookDelivery.event_id)
+                .where(col(WebhookDelivery.claim_token) == token)
+                .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
             )
             return [
                 Claim(
@@ -184,14 +193,14 @@ class WebhookWorker:
         async with self._sessionmaker() as session:
             earliest = await session.scalar(
                 select(func.min(WebhookDelivery.next_attempt_at))
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
                 .where(
-                    WebhookDelivery.state == DeliveryState.pending,
+                    col(WebhookDelivery.state) == DeliveryState.pending,
                     or_(
-                        WebhookDelivery.claimed_until.is_(None),
-                        WebhookDelivery.claimed_until < now,
+                        col(WebhookDelivery.claimed_until).is_(None),
+                        col(WebhookDelivery.claimed_until) < now,
                     ),
-                    WebhookEndpoint.enabled.is_(True),
+                    col(WebhookEndpoint.enabled).is_(True),
                 )
             )
         if earliest is None:
@@ -259,7 +268,7 @@ class WebhookWorker:
         now = self.clock()
         attempts = claim.attempts + 1
         values: dict[str, Any] = {
-            "attempts": WebhookDelivery.attempts + 1,
+            "attempts": col(WebhookDelivery.attempts) + 1,
             "last_attempt_at": now,
             "last_status_code": outcome.status_code,
             "last_error": outcome.error,
@@ -277,8 +286,8 @@ class WebhookWorker:
             result = await session.execute(
                 update(WebhookDelivery)
                 .where(
-                    WebhookDelivery.id == claim.delivery_id,
-                    WebhookDelivery.claim_token == claim.token,
+                    col(WebhookDelivery.id) == claim.delivery_id,
+                    col(WebhookDelivery.claim_token) == claim.token,
                 )
                 .values(**values)
             )
@@ -286,14 +295,15 @@ class WebhookWorker:
                 await session.execute(
                     update(WebhookEndpoint)
                     .where(
-                        WebhookEndpoint.id == claim.endpoint_id, WebhookEndpoint.enabled.is_(True)
+                        col(WebhookEndpoint.id) == claim.endpoint_id,
+                        col(WebhookEndpoint.enabled).is_(True),
                     )
                     .values(
                         enabled=False, disabled_reason=GONE_REASON, disabled_at=now, updated_at=now
                     )
                 )
                 await stop_pending(session, claim.endpoint_id, "the receiver answered 410 Gone")
-        if result.rowcount == 0:
+        if rowcount(result) == 0:
             # The lease ran out and another worker took the row over: its result stands.
             logger.warning("webhook delivery %s: claim lost before recording", claim.delivery_id)
         logger.info(
@@ -309,8 +319,8 @@ class WebhookWorker:
             await session.execute(
                 update(WebhookDelivery)
                 .where(
-                    WebhookDelivery.id == claim.delivery_id,
-                    WebhookDelivery.claim_token == claim.token,
+                    col(WebhookDelivery.id) == claim.delivery_id,
+                    col(WebhookDelivery.claim_token) == claim.token,
                 )
                 .values(claimed_until=None, claim_token=None)
             )
@@ -362,6 +372,7 @@ class WebhookWorker:
                 async with self._engine.connect() as connection:
                     raw = await connection.get_raw_connection()
                     driver = raw.driver_connection
+                    assert driver is not None  # the asyncpg connection of an open connection
 
                     def on_notify(*_args: Any) -> None:
                         self._wake.set()

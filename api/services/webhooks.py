@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.config import Settings
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -77,16 +78,18 @@ def _ensure_admin(caller: Caller) -> None:
         raise Forbidden("Only admins manage webhooks")
 
 
-def readable_endpoints(caller: Caller) -> Select[tuple[WebhookEndpoint]]:
+def readable_endpoints(caller: Caller) -> Select[WebhookEndpoint]:
     """The one scoping query: the caller's organization's endpoints, for admins."""
     _ensure_admin(caller)
-    return select(WebhookEndpoint).where(WebhookEndpoint.organization_id == caller.organization_id)
+    return select(WebhookEndpoint).where(
+        col(WebhookEndpoint.organization_id) == caller.organization_id
+    )
 
 
 async def _endpoint(
     session: AsyncSession, caller: Caller, endpoint_id: uuid.UUID, *, for_update: bool = False
 ) -> WebhookEndpoint:
-    statement = readable_endpoints(caller).where(WebhookEndpoint.id == endpoint_id)
+    statement = readable_endpoints(caller).where(col(WebhookEndpoint.id) == endpoint_id)
     if for_update:
         statement = statement.with_for_update()
     endpoint = await session.scalar(statement)
@@ -118,9 +121,9 @@ async def _events_by_endpoint(
     events: dict[uuid.UUID, list[WebhookEventType]] = defaultdict(list)
     if endpoint_ids:
         rows = await session.execute(
-            select(WebhookSubscription.endpoint_id, WebhookSubscription.event_type)
-            .where(WebhookSubscription.endpoint_id.in_(endpoint_ids))
-            .order_by(WebhookSubscription.event_type)
+            select(col(WebhookSubscription.endpoint_id), col(WebhookSubscription.event_type))
+            .where(col(WebhookSubscription.endpoint_id).in_(endpoint_ids))
+            .order_by(col(WebhookSubscription.event_type))
         )
         for endpoint_id, event_type in rows:
             events[endpoint_id].append(event_type)
@@ -198,8 +201,8 @@ async def list_endpoints(
     endpoints, next_cursor = await paginate(
         session,
         readable_endpoints(caller),
-        time_column=WebhookEndpoint.created_at,
-        id_column=WebhookEndpoint.id,
+        time_column=col(WebhookEndpoint.created_at),
+        id_column=col(WebhookEndpoint.id),
         limit=limit,
         cursor=cursor,
     )
@@ -220,8 +223,8 @@ async def stop_pending(session: AsyncSession, endpoint_id: uuid.UUID, reason: st
     await session.execute(
         update(WebhookDelivery)
         .where(
-            WebhookDelivery.endpoint_id == endpoint_id,
-            WebhookDelivery.state == DeliveryState.pending,
+            col(WebhookDelivery.endpoint_id) == endpoint_id,
+            col(WebhookDelivery.state) == DeliveryState.pending,
         )
         .values(
             state=DeliveryState.failed,
@@ -250,7 +253,7 @@ async def update_endpoint(
         endpoint.description = changes["description"]
     if "events" in changes:
         await session.execute(
-            delete(WebhookSubscription).where(WebhookSubscription.endpoint_id == endpoint.id)
+            delete(WebhookSubscription).where(col(WebhookSubscription.endpoint_id) == endpoint.id)
         )
         _subscribe(session, endpoint, changes["events"])
     now = utcnow()
@@ -334,16 +337,16 @@ async def list_deliveries(
     endpoint = await _endpoint(session, caller, endpoint_id)
     statement = (
         select(WebhookDelivery, WebhookEvent)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .where(WebhookDelivery.endpoint_id == endpoint.id)
+        .join(WebhookEvent, col(WebhookEvent.id) == WebhookDelivery.event_id)
+        .where(col(WebhookDelivery.endpoint_id) == endpoint.id)
     )
     if state is not None:
-        statement = statement.where(WebhookDelivery.state == state)
+        statement = statement.where(col(WebhookDelivery.state) == state)
     rows, next_cursor = await paginate(
         session,
         statement,
-        time_column=WebhookDelivery.created_at,
-        id_column=WebhookDelivery.id,
+        time_column=col(WebhookDelivery.created_at),
+        id_column=col(WebhookDelivery.id),
         limit=limit,
         cursor=cursor,
         plain_rows=True,
@@ -361,13 +364,13 @@ async def retry_delivery(
     that deduplicate ignore it)."""
     row = (
         await session.execute(
-            select(WebhookDelivery, WebhookEvent, WebhookEndpoint.enabled)
-            .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            select(WebhookDelivery, WebhookEvent, col(WebhookEndpoint.enabled))
+            .join(WebhookEvent, col(WebhookEvent.id) == WebhookDelivery.event_id)
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
             .where(
-                WebhookDelivery.id == delivery_id,
-                WebhookEndpoint.id.in_(
-                    readable_endpoints(caller).with_only_columns(WebhookEndpoint.id)
+                col(WebhookDelivery.id) == delivery_id,
+                col(WebhookEndpoint.id).in_(
+                    readable_endpoints(caller).with_only_columns(col(WebhookEndpoint.id))
                 ),
             )
             .with_for_update(of=WebhookDelivery)

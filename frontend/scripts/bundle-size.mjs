@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-const BUDGET_KB = Number(process.env.FIRST_SCREEN_BUDGET_KB ?? 230);
+const BUDGET_KB = Number(process.env.FIRST_SCREEN_BUDGET_KB ?? 200);
 const html = readFileSync("dist/index.html", "utf8");
 const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
 const sizes = files.map((file) => [file, gzipSync(readFileSync(`dist/${file}`)).length]);

@@ -8,14 +8,14 @@ import { ApiError } from "./api/problem";
 import { setAuthLostHandler } from "./api/client";
 import { AuthProvider, RequireAuth } from "./auth";
 import { AppLayout } from "./components/AppLayout";
-import { LoginPage, RegisterPage } from "./routes/Login";
 import { MyDayPage } from "./routes/MyDay";
 import { NotFoundPage } from "./routes/NotFound";
 import { RouteError } from "./routes/RouteError";
 import { Loading } from "./components/states";
 
-// Every page but sign-in and My day (the first screen) is its own chunk, loaded when first
-// opened, so a phone downloads only what the first screen needs.
+// Every page but My day (the first screen) is its own chunk, loaded when first opened, so a
+// phone downloads only what the first screen needs; sign-in too, since someone signed in
+// (most visits) never needs it, and forms (@mantine/form) come with it.
 const page = (load: () => Promise<Record<string, unknown>>, name: string) => async () => ({
   Component: (await load())[name] as ComponentType,
 });
@@ -49,8 +49,8 @@ const router = createBrowserRouter([
     errorElement: <RouteError />,
     hydrateFallbackElement: <Loading />,
     children: [
-      { path: "/login", element: <LoginPage /> },
-      { path: "/register", element: <RegisterPage /> },
+      { path: "/login", lazy: page(() => import("./routes/Login"), "LoginPage") },
+      { path: "/register", lazy: page(() => import("./routes/Login"), "RegisterPage") },
       {
         element: (
           <RequireAuth>

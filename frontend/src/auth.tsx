@@ -1,15 +1,18 @@
-// Sign-in state for the app: the token pair, sign in/out, and the route guard.
+// Sign-in state for the app: the token pair, sign in/out, registering an organization, and
+// the route guard. These calls go around the API client: they make the tokens it sends.
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { apiBaseUrl } from "./config";
 import { getTokens, onTokensChange, setTokens, type Tokens } from "./api/tokens";
 import { ApiError } from "./api/problem";
+import type { Schemas } from "./api/types";
 
 interface AuthState {
   signedIn: boolean;
   signIn: (email: string, password: string) => Promise<void>;
-  adopt: (tokens: Tokens) => void;
+  /** Registers a new organization with its first admin, who is then signed in. */
+  register: (body: Schemas["RegisterRequest"]) => Promise<void>;
   signOut: () => Promise<void>;
 }
 
@@ -33,9 +36,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       queryClient.clear();
       setTokens({ access_token: body.access_token, refresh_token: body.refresh_token });
     },
-    adopt(pair) {
+    async register(registration) {
+      const response = await fetch(`${apiBaseUrl()}/api/v1/auth/register`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(registration),
+      });
+      const body = await response.json().catch(() => null);
+      if (!response.ok) throw new ApiError(response.status, body, response.headers);
       queryClient.clear();
-      setTokens({ access_token: pair.access_token, refresh_token: pair.refresh_token });
+      setTokens({ access_token: body.tokens.access_token, refresh_token: body.tokens.refresh_token });
     },
     async signOut() {
       const current = getTokens();

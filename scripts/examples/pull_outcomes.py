@@ -55,7 +55,7 @@ def save_state(path: Path, state: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
-async def get_json(http: httpx.AsyncClient, url: str, params: dict[str, Any] | None = None):
+async def get_json(http: httpx.AsyncClient, url: str, params: dict[str, Any] | None = None) -> Any:
     for attempt in range(RETRIES):
         response = await http.get(url, params=params)
         if response.status_code in (429, 502, 503, 504) and attempt < RETRIES - 1:

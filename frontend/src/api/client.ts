@@ -89,3 +89,8 @@ export function makeClient(baseUrl = apiBaseUrl()) {
 }
 
 export const api = makeClient();
+
+/** A fresh Idempotency-Key for one POST (a retried request reuses the one it was sent with). */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}

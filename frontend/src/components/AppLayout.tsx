@@ -1,21 +1,22 @@
 // The frame: left rail, top bar with search, the signed-in person, their balance and sign out.
 import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title, Tooltip } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
+import { lazy, Suspense } from "react";
 import { NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
-import { useQuery } from "@tanstack/react-query";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useMe } from "../api/hooks";
+import { useDashboard } from "../features/dashboard/queries";
+import { useMe } from "../features/users/queries";
 import { useAuth } from "../auth";
 import { balanceColour, signedMinutes } from "../format";
-import { GlobalSearch } from "./GlobalSearch";
 
-export function useDashboard() {
-  return useQuery({
-    queryKey: keys.dashboard,
-    queryFn: async () => unwrap(await api.GET("/api/v1/dashboard")),
-  });
+// The search box (Mantine's combobox) is not needed to show the first screen: it loads after.
+const GlobalSearch = lazy(() => import("./GlobalSearch").then((m) => ({ default: m.GlobalSearch })));
+
+function Search() {
+  return (
+    <Suspense fallback={<Box w={{ base: "100%", sm: 280 }} h={30} />}>
+      <GlobalSearch />
+    </Suspense>
+  );
 }
 
 export function AppLayout() {
@@ -55,7 +56,7 @@ export function AppLayout() {
             </Title>
           </Group>
           <Box visibleFrom="sm">
-            <GlobalSearch />
+            <Search />
           </Box>
           <Group gap="xs" wrap="nowrap">
             {balance !== undefined && (
@@ -88,7 +89,7 @@ export function AppLayout() {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         <Box hiddenFrom="sm" mb="xs">
-          <GlobalSearch />
+          <Search />
         </Box>
         {links
           .filter((link) => link.show)

@@ -1,6 +1,6 @@
 // A person picker over the organization's active users.
 import { Select, type SelectProps } from "@mantine/core";
-import { useUsers } from "../api/hooks";
+import { useUsers } from "../features/users/queries";
 
 /** A searchable picker of the organization's active people (only `among`, when given: an
  * action item's assignee must be an active member of its project). */

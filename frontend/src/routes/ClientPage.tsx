@@ -1,16 +1,14 @@
 // A client: details (edit with If-Match), contacts, and its projects; open a project on it.
 import { Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useUserNames } from "../api/hooks";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
-import { ClientFormModal, ContactFormModal } from "../features/clients";
-import { ProjectFormModal } from "../features/projects";
+import { ClientFormModal, ContactFormModal } from "../features/clients/ClientForms";
+import { useClient, useContacts } from "../features/clients/queries";
+import { ProjectFormModal } from "../features/projects/ProjectForms";
+import { useClientProjects } from "../features/projects/queries";
+import { useUserNames } from "../features/users/queries";
 import { label, relativeTime } from "../format";
 
 export function ClientPage() {
@@ -19,22 +17,9 @@ export function ClientPage() {
   const [editing, edit] = useDisclosure();
   const [addingContact, contact] = useDisclosure();
   const [opening, project] = useDisclosure();
-  const client = useQuery({
-    queryKey: keys.clients.one(clientId),
-    queryFn: async () => {
-      const result = await api.GET("/api/v1/clients/{client_id}", { params: { path: { client_id: clientId } } });
-      return { client: unwrap(result), etag: result.response.headers.get("ETag") };
-    },
-  });
-  const contacts = useQuery({
-    queryKey: keys.clients.contacts(clientId),
-    queryFn: async () =>
-      unwrap(await api.GET("/api/v1/clients/{client_id}/contacts", { params: { path: { client_id: clientId }, query: { limit: 200 } } })).items,
-  });
-  const projects = useQuery({
-    queryKey: keys.projects.list({ client_id: clientId }),
-    queryFn: async () => unwrap(await api.GET("/api/v1/projects", { params: { query: { client_id: clientId, limit: 100 } } })).items,
-  });
+  const client = useClient(clientId);
+  const contacts = useContacts(clientId);
+  const projects = useClientProjects(clientId);
   if (client.isPending) return <Loading />;
   if (client.error) return <ErrorState error={client.error} onRetry={client.refetch} />;
   const c = client.data.client;

@@ -1,19 +1,18 @@
 // Clients: whose castle is which, and what is open on it. Search, filters, cursor paging.
 import { Anchor, Button, Group, Select, Stack, Table, TextInput, Title, Text } from "@mantine/core";
 import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useMe, useUserNames } from "../api/hooks";
+import { ClientStatus } from "../api/enums";
+import type { Schemas } from "../api/types";
 import { Empty } from "../components/states";
 import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { useCursorStack } from "../components/Pager";
-import { CLIENT_STATUSES, ClientFormModal } from "../features/clients";
-import { relativeTime } from "../format";
+import { ClientFormModal } from "../features/clients/ClientForms";
+import { useClients } from "../features/clients/queries";
+import { useMe, useUserNames } from "../features/users/queries";
+import { label, relativeTime } from "../format";
 
 export function ClientsPage() {
   const [search, setSearch] = useState("");
@@ -28,17 +27,13 @@ export function ClientsPage() {
   const nameOf = useUserNames();
   const params = {
     q: q || undefined,
-    status: (status ?? undefined) as "prospect" | undefined,
+    status: (status ?? undefined) as Schemas["ClientStatus"] | undefined,
     owner_id: owner === "me" ? me?.id : undefined,
     industry: industryQ || undefined,
     cursor: pager.cursor,
     limit: 25,
   };
-  const clients = useQuery({
-    queryKey: keys.clients.list(params),
-    queryFn: async () => unwrap(await api.GET("/api/v1/clients", { params: { query: params } })),
-    placeholderData: keepPreviousData,
-  });
+  const clients = useClients(params);
   const filtersChanged = (fn: () => void) => {
     fn();
     pager.reset();
@@ -62,7 +57,7 @@ export function ClientsPage() {
           label="Status"
           placeholder="Any"
           clearable
-          data={[...CLIENT_STATUSES]}
+          data={ClientStatus.map((s) => ({ value: s, label: label(s) }))}
           value={status}
           onChange={(v) => filtersChanged(() => setStatus(v))}
           w={150}

@@ -2,13 +2,12 @@
 // balance, givers first; zero is neutral.
 import { Anchor, Group, Select, Stack, Table, Text, TextInput, Title, Card } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useMe, useUsers, type Schemas } from "../api/hooks";
+import type { Schemas } from "../api/types";
 import { Empty, QueryState } from "../components/states";
+import { useLedger } from "../features/ledger/queries";
+import { useTeams } from "../features/teams/queries";
+import { useMe, useUsers } from "../features/users/queries";
 import { balanceColour, signedMinutes } from "../format";
 
 /** Givers first, takers last; ties by name, so the order is stable. */
@@ -42,16 +41,8 @@ export function LedgerPage() {
   const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
   const isManager = me?.role === "manager" || me?.role === "admin";
-  const teams = useQuery({
-    queryKey: keys.teams.all,
-    enabled: isManager,
-    queryFn: async () => unwrap(await api.GET("/api/v1/teams", { params: { query: { limit: 200 } } })).items,
-  });
-  const params = { team_id: teamId ?? undefined, since: since || undefined, until: until || undefined };
-  const ledger = useQuery({
-    queryKey: keys.ledger.list(params),
-    queryFn: async () => unwrap(await api.GET("/api/v1/ledger", { params: { query: params } })),
-  });
+  const teams = useTeams({ enabled: isManager });
+  const ledger = useLedger({ team_id: teamId ?? undefined, since: since || undefined, until: until || undefined });
   const emailOf = (id: string) => users.data?.find((u) => u.id === id)?.email;
 
   return (

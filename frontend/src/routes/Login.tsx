@@ -3,8 +3,7 @@ import { Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, T
 import { useForm } from "@mantine/form";
 import { useState } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
-import { apiBaseUrl } from "../config";
-import { ApiError, errorMessage } from "../api/problem";
+import { errorMessage } from "../api/problem";
 import { useAuth } from "../auth";
 import { applyApiError } from "../components/forms";
 import { checkLength, lengthHint, rule } from "../api/rules";
@@ -63,7 +62,7 @@ export function LoginPage() {
 }
 
 export function RegisterPage() {
-  const { adopt } = useAuth();
+  const { register } = useAuth();
   const navigate = useNavigate();
   const form = useForm({
     initialValues: { organization_name: "", full_name: "", email: "", password: "" },
@@ -79,14 +78,7 @@ export function RegisterPage() {
         <form
           onSubmit={form.onSubmit(async (values) => {
             try {
-              const response = await fetch(`${apiBaseUrl()}/api/v1/auth/register`, {
-                method: "POST",
-                headers: { "Content-Type": "application/json" },
-                body: JSON.stringify(values),
-              });
-              const body = await response.json().catch(() => null);
-              if (!response.ok) throw new ApiError(response.status, body, response.headers);
-              adopt(body.tokens);
+              await register(values);
               navigate("/", { replace: true });
             } catch (e) {
               applyApiError(form, e);

@@ -1,20 +1,16 @@
 // My day: what is on my plate — invitations to answer, my projects, projects I help on, next
 // sessions (where I have a seat), my open action items and my give/receive balance. The one
 // action: join the next session.
-import { Anchor, Button, Card, Checkbox, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
 import { lazy, Suspense } from "react";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import type { Schemas } from "../api/hooks";
-import { useDashboard } from "../components/AppLayout";
+import type { Schemas } from "../api/types";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
-import { notifySaved, showError } from "../components/forms";
-import { useMe } from "../api/hooks";
-import { useAnswerInvitation, useInvitations, type Invitation } from "../features/invitations";
+import { ActionItemCheckbox, DueDate } from "../features/action-items/ActionItemParts";
+import { useDashboard } from "../features/dashboard/queries";
+import { AnswerButtons } from "../features/invitations/AnswerButtons";
+import { useInvitations, type Invitation } from "../features/invitations/queries";
 import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } from "../format";
 
 // The chart library is the biggest part of the bundle: My day (the first screen) loads it
@@ -22,17 +18,13 @@ import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } fro
 const BalanceChart = lazy(() => import("../components/BalanceChart").then((m) => ({ default: m.BalanceChart })));
 
 function Invitations({ items }: { items: Invitation[] }) {
-  const { data: me } = useMe();
-  const answer = useAnswerInvitation(me?.id);
   return (
     <Card withBorder data-testid="invitations" style={{ borderColor: "var(--mantine-color-yellow-5)" }}>
       <Title order={4} mb="xs">
         Invitations to help
       </Title>
       <Stack gap="sm">
-        {items.map((inv) => {
-          const busy = answer.isPending && answer.variables?.invitation.project_id === inv.project_id;
-          return (
+        {items.map((inv) => (
             <Group key={inv.project_id} justify="space-between" wrap="wrap" gap="xs" data-testid="invitation">
               <div style={{ minWidth: 0 }}>
                 <Anchor component={Link} to={`/projects/${inv.project_id}`} size="sm" fw={500}>
@@ -49,66 +41,44 @@ function Invitations({ items }: { items: Invitation[] }) {
                     .join(" · ")}
                 </Text>
               </div>
-              <Group gap="xs">
-                <Button
-                  size="xs"
-                  onClick={() => answer.mutate({ invitation: inv, state: "active" }, { onSuccess: () => notifySaved(`You help on ${inv.project_title}`), onError: (e) => showError(e) })}
-                  loading={busy && answer.variables?.state === "active"}
-                  disabled={busy || !me}
-                  aria-label={`Accept ${inv.project_title}`}
-                >
-                  Accept
-                </Button>
-                <Button
-                  size="xs"
-                  variant="default"
-                  onClick={() => answer.mutate({ invitation: inv, state: "declined" }, { onError: (e) => showError(e) })}
-                  loading={busy && answer.variables?.state === "declined"}
-                  disabled={busy || !me}
-                  aria-label={`Decline ${inv.project_title}`}
-                >
-                  Decline
-                </Button>
-              </Group>
+              <AnswerButtons projectId={inv.project_id} projectTitle={inv.project_title} />
             </Group>
-          );
-        })}
+        ))}
       </Stack>
     </Card>
   );
 }
 
-function ProjectList({ items, empty }: { items: Schemas["ProjectSummary"][]; empty: string }) {
-  if (!items.length) return <Empty>{empty}</Empty>;
+/** A card of projects (mine, or the ones I help on), each with its due date. */
+function ProjectList({ title, items, empty }: { title: string; items: Schemas["ProjectSummary"][]; empty: string }) {
   return (
-    <Stack gap={6}>
-      {items.map((p) => (
-        <Group key={p.id} justify="space-between" wrap="nowrap">
-          <Anchor component={Link} to={`/projects/${p.id}`} size="sm" lineClamp={1}>
-            {p.title}
-          </Anchor>
-          <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
-            {p.due_date ? `due ${relativeTime(p.due_date)}` : ""}
-          </Text>
-        </Group>
-      ))}
-    </Stack>
+    <Card withBorder>
+      <Title order={4} mb="xs">
+        {title}
+      </Title>
+      {items.length ? (
+        <Stack gap={6}>
+          {items.map((p) => (
+            <Group key={p.id} justify="space-between" wrap="nowrap">
+              <Anchor component={Link} to={`/projects/${p.id}`} size="sm" lineClamp={1}>
+                {p.title}
+              </Anchor>
+              <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
+                {p.due_date ? `due ${relativeTime(p.due_date)}` : ""}
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+      ) : (
+        <Empty>{empty}</Empty>
+      )}
+    </Card>
   );
 }
 
 export function MyDayPage() {
   const { data, isPending, error, refetch } = useDashboard();
   const invitations = useInvitations();
-  const queryClient = useQueryClient();
-  const done = useMutation({
-    mutationFn: async (id: string) =>
-      unwrap(await api.PATCH("/api/v1/action-items/{action_item_id}", { params: { path: { action_item_id: id } }, body: { status: "done" } })),
-    onSuccess: () => {
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-      queryClient.invalidateQueries({ queryKey: keys.actionItems.all });
-    },
-    onError: (e) => showError(e),
-  });
   if (isPending) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={refetch} />;
   const next = data.next_sessions[0];
@@ -126,18 +96,8 @@ export function MyDayPage() {
       </Group>
       {!!invitations.data?.length && <Invitations items={invitations.data} />}
       <SimpleGrid cols={{ base: 1, md: 2, lg: 3 }}>
-        <Card withBorder>
-          <Title order={4} mb="xs">
-            My projects
-          </Title>
-          <ProjectList items={data.my_projects} empty="No projects yet — open one from a client." />
-        </Card>
-        <Card withBorder>
-          <Title order={4} mb="xs">
-            Helping on
-          </Title>
-          <ProjectList items={data.helping_on} empty="You are not helping on any project yet." />
-        </Card>
+        <ProjectList title="My projects" items={data.my_projects} empty="No projects yet — open one from a client." />
+        <ProjectList title="Helping on" items={data.helping_on} empty="You are not helping on any project yet." />
         <Card withBorder>
           <Group justify="space-between" mb="xs">
             <Title order={4}>My balance</Title>
@@ -189,12 +149,7 @@ export function MyDayPage() {
                 {data.my_action_items.map((a) => (
                   <Table.Tr key={a.id}>
                     <Table.Td w={30}>
-                      <Checkbox
-                        aria-label={`Mark "${a.title}" done`}
-                        checked={a.status === "done"}
-                        disabled={a.status !== "open" || done.isPending}
-                        onChange={() => done.mutate(a.id)}
-                      />
+                      <ActionItemCheckbox item={a} />
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm">{a.title}</Text>
@@ -203,9 +158,7 @@ export function MyDayPage() {
                       </Anchor>
                     </Table.Td>
                     <Table.Td className="num">
-                      <Text size="xs" c={a.due_date && a.due_date < new Date().toISOString().slice(0, 10) ? "red" : "dimmed"}>
-                        {a.due_date ? relativeTime(a.due_date) : ""}
-                      </Text>
+                      <DueDate item={a} />
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -1,38 +1,31 @@
 // The outcome of a completed session: what we decided and who does what next; takeaways.
-import { Anchor, Badge, Button, Card, Checkbox, Group, List, SimpleGrid, Stack, Table, Text, Textarea, Title } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Badge, Button, Card, Group, List, SimpleGrid, Stack, Table, Text, Textarea, Title } from "@mantine/core";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useMe, useUserNames, type Schemas } from "../api/hooks";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
+import { ActionItemTable } from "../features/action-items/ActionItemParts";
+import { useOutcome, useSession, useTakeaways, useWriteTakeaway } from "../features/sessions/queries";
+import { SessionContext } from "../features/sessions/SessionContext";
+import { useMe, useUserNames } from "../features/users/queries";
 import { absoluteTime, label, minutes, relativeTime, sessionWhen } from "../format";
 
 function Takeaways({ sessionId }: { sessionId: string }) {
-  const queryClient = useQueryClient();
   const { data: me } = useMe();
   const nameOf = useUserNames();
   const [body, setBody] = useState("");
-  const takeaways = useQuery({
-    queryKey: keys.sessions.takeaways(sessionId),
-    queryFn: async () =>
-      unwrap(await api.GET("/api/v1/sessions/{session_id}/takeaways", { params: { path: { session_id: sessionId }, query: { limit: 200 } } })).items,
-  });
+  const takeaways = useTakeaways(sessionId);
   const mine = takeaways.data?.find((t) => t.user_id === me?.id);
-  const write = useMutation({
-    mutationFn: async () =>
-      unwrap(await api.POST("/api/v1/sessions/{session_id}/takeaways", { params: { path: { session_id: sessionId } }, body: { body } })),
-    onSuccess: () => {
-      setBody("");
-      notifySaved("Takeaway saved");
-      queryClient.invalidateQueries({ queryKey: keys.sessions.takeaways(sessionId) });
-    },
-    onError: (e) => showError(e),
-  });
+  const write = useWriteTakeaway(sessionId);
+  const save = () =>
+    write.mutate(body, {
+      onSuccess: () => {
+        setBody("");
+        notifySaved("Takeaway saved");
+      },
+      onError: (e) => showError(e),
+    });
   return (
     <Stack gap="sm">
       <QueryState query={takeaways}>
@@ -55,7 +48,7 @@ function Takeaways({ sessionId }: { sessionId: string }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (body.trim()) write.mutate();
+          if (body.trim()) save();
         }}
       >
         <Stack gap="xs">
@@ -80,30 +73,8 @@ function Takeaways({ sessionId }: { sessionId: string }) {
 
 export function OutcomePage() {
   const { sessionId = "" } = useParams();
-  const queryClient = useQueryClient();
-  const nameOf = useUserNames();
-  const session = useQuery({
-    queryKey: keys.sessions.one(sessionId),
-    queryFn: async () => unwrap(await api.GET("/api/v1/sessions/{session_id}", { params: { path: { session_id: sessionId } } })),
-  });
-  const outcome = useQuery({
-    queryKey: keys.sessions.outcome(sessionId),
-    queryFn: async () => unwrap(await api.GET("/api/v1/sessions/{session_id}/outcome", { params: { path: { session_id: sessionId } } })),
-  });
-  const toggle = useMutation({
-    mutationFn: async (item: Schemas["ActionItemRead"]) =>
-      unwrap(
-        await api.PATCH("/api/v1/action-items/{action_item_id}", {
-          params: { path: { action_item_id: item.id } },
-          body: { status: item.status === "done" ? "open" : "done" },
-        }),
-      ),
-    onSuccess: () => {
-      queryClient.invalidateQueries({ queryKey: keys.sessions.outcome(sessionId) });
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-    },
-    onError: (e) => showError(e),
-  });
+  const session = useSession(sessionId);
+  const outcome = useOutcome(sessionId);
   if (outcome.isPending || session.isPending) return <Loading />;
   if (session.error) return <ErrorState error={session.error} onRetry={session.refetch} />;
   if (outcome.error) return <ErrorState error={outcome.error} onRetry={outcome.refetch} />;
@@ -118,17 +89,7 @@ export function OutcomePage() {
             <StatusBadge status={o.status} />
           </Group>
           <Text size="sm" c="dimmed">
-            <Anchor component={Link} to={`/projects/${o.project_id}`} size="sm">
-              {s.project_title}
-            </Anchor>
-            {s.client_id && (
-              <>
-                {" for "}
-                <Anchor component={Link} to={`/clients/${s.client_id}`} size="sm">
-                  {s.client_name}
-                </Anchor>
-              </>
-            )}{" "}
+            <SessionContext session={s} />{" "}
             · {label(s.purpose)} ·{" "}
             <span title={absoluteTime(s.started_at ?? s.scheduled_at)} data-testid="held">
               {sessionWhen(s)}
@@ -173,25 +134,7 @@ export function OutcomePage() {
             Who does what next
           </Title>
           {o.action_items.length ? (
-            <Table>
-              <Table.Tbody>
-                {o.action_items.map((a) => (
-                  <Table.Tr key={a.id}>
-                    <Table.Td w={30}>
-                      <Checkbox
-                        checked={a.status === "done"}
-                        onChange={() => toggle.mutate(a)}
-                        disabled={a.status === "cancelled"}
-                        aria-label={`Mark "${a.title}" done`}
-                      />
-                    </Table.Td>
-                    <Table.Td>{a.title}</Table.Td>
-                    <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
-                    <Table.Td>{a.due_date ? relativeTime(a.due_date) : ""}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <ActionItemTable items={o.action_items} />
           ) : (
             <Empty>No action items came out of this session.</Empty>
           )}

@@ -1,93 +1,29 @@
 // A project: is this deal getting the help it needs, within budget? Objective, team budgets,
 // suggested helpers (one-click invite), sessions timeline, action items, time, close.
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Card,
-  Checkbox,
-  Group,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Timeline,
-  Title,
-} from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Timeline, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { newIdempotencyKey, useMe, useUserNames, type Schemas } from "../api/hooks";
+import { checkLength, rule } from "../api/rules";
+import { BudgetBar } from "../components/BudgetBar";
+import { applyApiError, notifySaved, showError } from "../components/forms";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
-import { BudgetBar } from "../components/BudgetBar";
 import { UserSelect } from "../components/UserSelect";
-import { applyApiError, notifySaved, showError } from "../components/forms";
-import { CloseProjectModal, ScheduleSessionModal, TimeEntryForm } from "../features/projects";
-import { absoluteTime, label, minutes, relativeTime, sessionWhen, todayIso } from "../format";
-import { checkLength, rule } from "../api/rules";
-
-function useProjectQueries(projectId: string) {
-  const path = { project_id: projectId };
-  return {
-    project: useQuery({
-      queryKey: keys.projects.one(projectId),
-      queryFn: async () => unwrap(await api.GET("/api/v1/projects/{project_id}", { params: { path } })),
-    }),
-    members: useQuery({
-      queryKey: keys.projects.members(projectId),
-      queryFn: async () =>
-        unwrap(await api.GET("/api/v1/projects/{project_id}/members", { params: { path, query: { limit: 200 } } })).items,
-    }),
-    progress: useQuery({
-      queryKey: keys.projects.progress(projectId),
-      queryFn: async () => unwrap(await api.GET("/api/v1/projects/{project_id}/progress", { params: { path } })),
-    }),
-    sessions: useQuery({
-      queryKey: keys.projects.sessions(projectId),
-      queryFn: async () =>
-        unwrap(await api.GET("/api/v1/projects/{project_id}/sessions", { params: { path, query: { limit: 200 } } })).items,
-    }),
-    actionItems: useQuery({
-      queryKey: keys.projects.actionItems(projectId),
-      queryFn: async () =>
-        unwrap(await api.GET("/api/v1/projects/{project_id}/action-items", { params: { path, query: { limit: 200 } } })).items,
-    }),
-  };
-}
+import { ActionItemTable } from "../features/action-items/ActionItemParts";
+import { useCreateActionItem, useProjectActionItems, type ActionItem } from "../features/action-items/queries";
+import { useClient } from "../features/clients/queries";
+import { AnswerButtons } from "../features/invitations/AnswerButtons";
+import { CloseProjectModal, ScheduleSessionModal, TimeEntryForm } from "../features/projects/ProjectForms";
+import { useInviteHelper, useProgress, useProject, useProjectMembers, useSuggestedHelpers } from "../features/projects/queries";
+import { useProjectSessions } from "../features/sessions/queries";
+import { useMe, useUserNames } from "../features/users/queries";
+import type { Schemas } from "../api/types";
+import { absoluteTime, label, minutes, relativeTime, sessionWhen } from "../format";
 
 function SuggestedHelpers({ projectId }: { projectId: string }) {
-  const queryClient = useQueryClient();
-  const suggested = useQuery({
-    queryKey: keys.projects.suggested(projectId),
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/v1/projects/{project_id}/suggested-helpers", {
-          params: { path: { project_id: projectId }, query: { limit: 5 } },
-        }),
-      ).items,
-  });
-  const invite = useMutation({
-    mutationFn: async (userId: string) =>
-      unwrap(
-        await api.POST("/api/v1/projects/{project_id}/members", {
-          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: { user_id: userId, role: "helper" },
-        }),
-      ),
-    onSuccess: (member) => {
-      notifySaved(`${member.full_name} invited`);
-      for (const key of [keys.projects.members(projectId), keys.projects.progress(projectId), keys.projects.suggested(projectId)])
-        queryClient.invalidateQueries({ queryKey: key });
-    },
-    onError: (e) => showError(e, "Could not invite"),
-  });
+  const suggested = useSuggestedHelpers(projectId);
+  const invite = useInviteHelper(projectId);
   if (suggested.isPending) return <Loading />;
   if (suggested.error) return <ErrorState error={suggested.error} onRetry={suggested.refetch} />;
   if (!suggested.data.length) return <Empty>No one else to suggest — everyone suitable is on the team.</Empty>;
@@ -115,7 +51,12 @@ function SuggestedHelpers({ projectId }: { projectId: string }) {
             size="xs"
             variant="light"
             style={{ flexShrink: 0 }}
-            onClick={() => invite.mutate(s.user_id)}
+            onClick={() =>
+              invite.mutate(s.user_id, {
+                onSuccess: (member) => notifySaved(`${member.full_name} invited`),
+                onError: (e) => showError(e, "Could not invite"),
+              })
+            }
             loading={invite.isPending && invite.variables === s.user_id}
             aria-label={`Invite ${s.full_name}`}
           >
@@ -134,12 +75,10 @@ function ActionItems({
   activeMemberIds,
 }: {
   projectId: string;
-  items: Schemas["ActionItemRead"][];
+  items: ActionItem[];
   canEdit: boolean;
   activeMemberIds: string[];
 }) {
-  const queryClient = useQueryClient();
-  const nameOf = useUserNames();
   const { data: me } = useMe();
   // "Me" is only a choice for someone on the project (a manager looking in is not).
   const meAssignable = !!me && activeMemberIds.includes(me.id);
@@ -150,68 +89,21 @@ function ActionItems({
       assignee_id: (value) => (value || meAssignable ? null : "Choose an assignee"),
     },
   });
-  const invalidate = () => {
-    queryClient.invalidateQueries({ queryKey: keys.projects.actionItems(projectId) });
-    queryClient.invalidateQueries({ queryKey: keys.projects.progress(projectId) });
-    queryClient.invalidateQueries({ queryKey: keys.dashboard });
-  };
-  const create = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(
-        await api.POST("/api/v1/projects/{project_id}/action-items", {
-          params: { path: { project_id: projectId }, header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: { title: v.title, assignee_id: v.assignee_id ?? me?.id ?? "", due_date: v.due_date || null },
-        }),
-      ),
-    onSuccess: () => {
-      form.reset();
-      invalidate();
-    },
-    onError: (e) => applyApiError(form, e),
-  });
-  const toggle = useMutation({
-    mutationFn: async (item: Schemas["ActionItemRead"]) =>
-      unwrap(
-        await api.PATCH("/api/v1/action-items/{action_item_id}", {
-          params: { path: { action_item_id: item.id } },
-          body: { status: item.status === "done" ? "open" : "done" },
-        }),
-      ),
-    onSuccess: invalidate,
-    onError: (e) => showError(e),
-  });
-  const today = todayIso();
+  const create = useCreateActionItem(projectId);
+  const submit = (v: typeof form.values) =>
+    create.mutate(
+      { title: v.title, assignee_id: v.assignee_id ?? me?.id ?? "", due_date: v.due_date || null },
+      { onSuccess: () => form.reset(), onError: (e) => applyApiError(form, e) },
+    );
   return (
     <Stack gap="sm">
       {items.length ? (
-        <Table>
-          <Table.Tbody>
-            {items.map((a) => (
-              <Table.Tr key={a.id}>
-                <Table.Td w={30}>
-                  <Checkbox
-                    checked={a.status === "done"}
-                    disabled={a.status === "cancelled" || toggle.isPending}
-                    onChange={() => toggle.mutate(a)}
-                    aria-label={`Mark "${a.title}" ${a.status === "done" ? "open" : "done"}`}
-                  />
-                </Table.Td>
-                <Table.Td td={a.status === "done" ? "line-through" : undefined}>{a.title}</Table.Td>
-                <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
-                <Table.Td>
-                  <Text size="xs" c={a.status === "open" && a.due_date && a.due_date < today ? "red" : "dimmed"}>
-                    {a.due_date ? relativeTime(a.due_date) : ""}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <ActionItemTable items={items} />
       ) : (
         <Empty>No action items yet — they come out of sessions, or add one here.</Empty>
       )}
       {canEdit && (
-        <form onSubmit={form.onSubmit((v) => create.mutate(v))} aria-label="New action item">
+        <form onSubmit={form.onSubmit(submit)} aria-label="New action item">
           <Group align="flex-end" wrap="wrap">
             <TextInput label="New action item" style={{ flex: 1, minWidth: 180 }} {...form.getInputProps("title")} />
             <UserSelect
@@ -232,32 +124,12 @@ function ActionItems({
   );
 }
 
-function MyInvitation({ projectId, member }: { projectId: string; member: Schemas["MemberRead"] }) {
-  const queryClient = useQueryClient();
-  const answer = useMutation({
-    mutationFn: async (state: "active" | "declined") =>
-      unwrap(
-        await api.PATCH("/api/v1/projects/{project_id}/members/{user_id}", {
-          params: { path: { project_id: projectId, user_id: member.user_id } },
-          body: { state },
-        }),
-      ),
-    onSuccess: () => {
-      queryClient.invalidateQueries({ queryKey: keys.projects.all });
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-    },
-    onError: (e) => showError(e),
-  });
+function MyInvitation({ project, member }: { project: Schemas["ProjectRead"]; member: Schemas["MemberRead"] }) {
   return (
     <Alert color="yellow" title="You are invited to help on this project">
       <Group>
         <Text size="sm">Budget: {minutes(member.budget_minutes)}.</Text>
-        <Button size="xs" onClick={() => answer.mutate("active")} loading={answer.isPending}>
-          Accept
-        </Button>
-        <Button size="xs" variant="default" onClick={() => answer.mutate("declined")}>
-          Decline
-        </Button>
+        <AnswerButtons projectId={project.id} projectTitle={project.title} />
       </Group>
     </Alert>
   );
@@ -265,16 +137,14 @@ function MyInvitation({ projectId, member }: { projectId: string; member: Schema
 
 export function ProjectPage() {
   const { projectId = "" } = useParams();
-  const q = useProjectQueries(projectId);
-  const clientId = q.project.data?.client_id;
-  const client = useQuery({
-    queryKey: keys.clients.one(clientId ?? ""),
-    enabled: !!clientId,
-    queryFn: async () => {
-      const result = await api.GET("/api/v1/clients/{client_id}", { params: { path: { client_id: clientId! } } });
-      return { client: unwrap(result), etag: result.response.headers.get("ETag") };
-    },
-  });
+  const q = {
+    project: useProject(projectId),
+    members: useProjectMembers(projectId),
+    progress: useProgress(projectId),
+    sessions: useProjectSessions(projectId),
+    actionItems: useProjectActionItems(projectId),
+  };
+  const client = useClient(q.project.data?.client_id);
   const { data: me } = useMe();
   const nameOf = useUserNames();
   const [closing, closeModal] = useDisclosure();
@@ -319,7 +189,7 @@ export function ProjectPage() {
           </Group>
         )}
       </Group>
-      {myMembership?.state === "invited" && <MyInvitation projectId={projectId} member={myMembership} />}
+      {myMembership?.state === "invited" && <MyInvitation project={p} member={myMembership} />}
       <Card withBorder>
         <Title order={4}>Objective</Title>
         <Text style={{ whiteSpace: "pre-wrap" }}>{p.objective || "No objective written yet."}</Text>

@@ -1,18 +1,17 @@
 // Projects I can see, filterable by status; open a new one.
 import { Anchor, Button, Group, SegmentedControl, Stack, Table, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useUserNames } from "../api/hooks";
+import { ProjectStatus } from "../api/enums";
+import type { Schemas } from "../api/types";
 import { Empty } from "../components/states";
 import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { useCursorStack } from "../components/Pager";
-import { ProjectFormModal } from "../features/projects";
+import { ProjectFormModal } from "../features/projects/ProjectForms";
+import { useProjects } from "../features/projects/queries";
+import { useUserNames } from "../features/users/queries";
 import { label, relativeTime } from "../format";
 
 export function ProjectsPage() {
@@ -23,16 +22,12 @@ export function ProjectsPage() {
   const nameOf = useUserNames();
   const [opening, { open, close }] = useDisclosure();
   const params = {
-    status: status === "all" ? undefined : (status as "open"),
+    status: status === "all" ? undefined : (status as Schemas["ProjectStatus"]),
     q: q || undefined,
     cursor: pager.cursor,
     limit: 25,
   };
-  const projects = useQuery({
-    queryKey: keys.projects.list(params),
-    queryFn: async () => unwrap(await api.GET("/api/v1/projects", { params: { query: params } })),
-    placeholderData: keepPreviousData,
-  });
+  const projects = useProjects(params);
   return (
     <Stack>
       <Group justify="space-between">
@@ -46,7 +41,7 @@ export function ProjectsPage() {
             setStatus(v);
             pager.reset();
           }}
-          data={["open", "won", "lost", "abandoned", "all"].map((s) => ({ value: s, label: label(s) }))}
+          data={[...ProjectStatus, "all"].map((s) => ({ value: s, label: label(s) }))}
         />
         <TextInput
           aria-label="Search projects"

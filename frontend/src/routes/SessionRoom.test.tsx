@@ -6,7 +6,7 @@ import { ComposeBar, Countdown, SessionRoomPage, attendanceToSend, heldMinutes }
 import { json, renderWithProviders, stubApi } from "../test/render";
 import { me, page, sessionRow } from "../test/fixtures";
 import { setTokens } from "../api/tokens";
-import type { Schemas } from "../api/hooks";
+import type { Schemas } from "../api/types";
 
 const session = (over: Partial<Schemas["SessionRead"]>): Schemas["SessionRead"] =>
   ({

@@ -3,7 +3,6 @@
 import {
   ActionIcon,
   Alert,
-  Anchor,
   Avatar,
   Badge,
   Button,
@@ -26,30 +25,42 @@ import {
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, Navigate, useParams } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { ApiError, errorMessage, humanMessage, unwrap } from "../api/problem";
+import { Navigate, useParams } from "react-router";
+import { ContributionKind } from "../api/enums";
+import { ApiError, errorMessage, humanMessage } from "../api/problem";
 import { checkLength, checkRange, rule } from "../api/rules";
-import { newIdempotencyKey, useMe, useUserNames, type Schemas } from "../api/hooks";
+import type { Schemas } from "../api/types";
+import { ConfirmButton } from "../components/Confirm";
+import { FormActions } from "../components/FormActions";
+import { applyApiError, notifySaved, showError } from "../components/forms";
 import { ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { UserSelect } from "../components/UserSelect";
-import { ConfirmButton } from "../components/Confirm";
-import { applyApiError, notifySaved, showError } from "../components/forms";
-import { useContributions, useLiveSession, useNow, usePresence, type Contribution, type Presence } from "../features/live";
+import { useCreateActionItem } from "../features/action-items/queries";
+import {
+  useContributions,
+  usePostContribution,
+  useSetContributionStatus,
+  useVote,
+  type Contribution,
+} from "../features/contributions/queries";
+import { useProject, useProjectMembers } from "../features/projects/queries";
+import { useLiveSession, useNow } from "../features/sessions/live";
+import { useCompleteSession, usePresence, useSession, useSessionTransition, type Presence } from "../features/sessions/queries";
+import { SessionContext } from "../features/sessions/SessionContext";
+import { useMe, useUserNames } from "../features/users/queries";
 import { absoluteTime, label, relativeTime } from "../format";
 
-export const KINDS: { kind: Schemas["ContributionKind"]; title: string }[] = [
-  { kind: "idea", title: "Ideas" },
-  { kind: "question", title: "Questions" },
-  { kind: "insight", title: "Insights" },
-  { kind: "experience", title: "Experience" },
-  { kind: "risk", title: "Risks" },
-  { kind: "resource", title: "Resources" },
-];
+/** The board's column titles, one per kind the API has (a new kind fails the type check). */
+const COLUMN_TITLES: Record<Schemas["ContributionKind"], string> = {
+  idea: "Ideas",
+  question: "Questions",
+  insight: "Insights",
+  experience: "Experience",
+  risk: "Risks",
+  resource: "Resources",
+};
 
 /** Remaining time of the time box: amber under 5 minutes, red when over. */
 export function Countdown({ session, now }: { session: Schemas["SessionRead"]; now: number }) {
@@ -86,37 +97,9 @@ function ContributionCard({
   readOnly: boolean;
   onAction: (c: Contribution) => void;
 }) {
-  const queryClient = useQueryClient();
-  const contributionsKey = keys.sessions.contributions(c.session_id);
-  const vote = useMutation({
-    mutationFn: async () => {
-      const path = { path: { contribution_id: c.id } };
-      return unwrap(
-        c.voted_by_me
-          ? await api.DELETE("/api/v1/contributions/{contribution_id}/vote", { params: path })
-          : await api.POST("/api/v1/contributions/{contribution_id}/vote", { params: path }),
-      );
-    },
-    onSuccess: (updated) => {
-      queryClient.setQueryData<Contribution[]>(contributionsKey, (list) =>
-        list?.map((x) => (x.id === c.id ? { ...x, votes: updated.votes, voted_by_me: updated.voted_by_me } : x)),
-      );
-    },
-    onError: (e) => showError(e, "Vote not counted"),
-  });
-  const setStatus = useMutation({
-    mutationFn: async (status: Schemas["ContributionStatus"]) =>
-      unwrap(
-        await api.PATCH("/api/v1/contributions/{contribution_id}", {
-          params: { path: { contribution_id: c.id } },
-          body: { status },
-        }),
-      ),
-    onSuccess: (updated) => {
-      queryClient.setQueryData<Contribution[]>(contributionsKey, (list) => list?.map((x) => (x.id === c.id ? updated : x)));
-    },
-    onError: (e) => showError(e),
-  });
+  const vote = useVote(c);
+  const status = useSetContributionStatus(c);
+  const decide = (value: Schemas["ContributionStatus"]) => status.mutate(value, { onError: (e) => showError(e) });
   const mine = c.author_id === meId;
   return (
     <Card withBorder padding="xs" className="board-card" data-testid="contribution" data-status={c.status} aria-label={`${c.kind} by ${c.author_name}`}>
@@ -138,7 +121,7 @@ function ContributionCard({
             <Button
               size="compact-xs"
               variant={c.voted_by_me ? "filled" : "light"}
-              onClick={() => vote.mutate()}
+              onClick={() => vote.mutate(undefined, { onError: (e) => showError(e, "Vote not counted") })}
               disabled={mine || readOnly}
               loading={vote.isPending}
               aria-pressed={c.voted_by_me}
@@ -156,10 +139,10 @@ function ContributionCard({
                 </ActionIcon>
               </Menu.Target>
               <Menu.Dropdown>
-                <Menu.Item onClick={() => setStatus.mutate("adopted")}>Adopt</Menu.Item>
-                <Menu.Item onClick={() => setStatus.mutate("parked")}>Park</Menu.Item>
-                <Menu.Item onClick={() => setStatus.mutate("rejected")}>Reject</Menu.Item>
-                {c.status !== "open" && <Menu.Item onClick={() => setStatus.mutate("open")}>Reopen</Menu.Item>}
+                <Menu.Item onClick={() => decide("adopted")}>Adopt</Menu.Item>
+                <Menu.Item onClick={() => decide("parked")}>Park</Menu.Item>
+                <Menu.Item onClick={() => decide("rejected")}>Reject</Menu.Item>
+                {c.status !== "open" && <Menu.Item onClick={() => decide("open")}>Reopen</Menu.Item>}
                 <Menu.Divider />
                 <Menu.Item onClick={() => onAction(c)}>Make an action item</Menu.Item>
               </Menu.Dropdown>
@@ -180,41 +163,35 @@ function charactersLeft(length: number): string | null {
 }
 
 export function ComposeBar({ sessionId }: { sessionId: string }) {
-  const queryClient = useQueryClient();
   const [kind, setKind] = useState<Schemas["ContributionKind"]>("idea");
   const [body, setBody] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const post = useMutation({
-    mutationFn: async () =>
-      unwrap(
-        await api.POST("/api/v1/sessions/{session_id}/contributions", {
-          params: { path: { session_id: sessionId }, header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: { kind, body: body.trim() },
-        }),
-      ),
-    onSuccess: (created) => {
-      setBody("");
-      setError(null);
-      queryClient.setQueryData<Contribution[]>(keys.sessions.contributions(sessionId), (list) =>
-        list && !list.some((c) => c.id === created.id) ? [...list, created] : list,
-      );
-    },
-    // The field's own message ("At most 4,000 characters"), not the problem's "see errors".
-    onError: (e) => setError((e instanceof ApiError && e.fieldErrors().body) || errorMessage(e)),
-  });
+  const post = usePostContribution(sessionId);
+  const send = () =>
+    post.mutate(
+      { kind, body: body.trim() },
+      {
+        onSuccess: () => {
+          setBody("");
+          setError(null);
+        },
+        // The field's own message ("At most 4,000 characters"), not the problem's "see errors".
+        onError: (e) => setError((e instanceof ApiError && e.fieldErrors().body) || errorMessage(e)),
+      },
+    );
   const over = checkLength(body, BODY_RULE, { required: false });
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
         if (over) setError(over);
-        else if (body.trim()) post.mutate();
+        else if (body.trim()) send();
       }}
     >
       <Group align="flex-start" wrap="nowrap" gap="xs">
         <Select
           aria-label="Kind"
-          data={KINDS.map((k) => ({ value: k.kind, label: label(k.kind) }))}
+          data={ContributionKind.map((k) => ({ value: k, label: label(k) }))}
           value={kind}
           onChange={(v) => v && setKind(v as Schemas["ContributionKind"])}
           allowDeselect={false}
@@ -243,41 +220,31 @@ export function ComposeBar({ sessionId }: { sessionId: string }) {
 }
 
 function ActionFromIdeaModal({ session, contribution, onClose }: { session: Schemas["SessionRead"]; contribution: Contribution; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const form = useForm({
     initialValues: { title: contribution.body.slice(0, 200), assignee_id: contribution.author_id as string | null, due_date: "" },
   });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(
-        await api.POST("/api/v1/projects/{project_id}/action-items", {
-          params: { path: { project_id: session.project_id }, header: { "Idempotency-Key": newIdempotencyKey() } },
-          body: { title: v.title, assignee_id: v.assignee_id ?? "", due_date: v.due_date || null, session_id: session.id, contribution_id: contribution.id },
-        }),
-      ),
-    onSuccess: () => {
-      notifySaved("Action item created");
-      queryClient.invalidateQueries({ queryKey: keys.projects.actionItems(session.project_id) });
-      queryClient.invalidateQueries({ queryKey: keys.sessions.outcome(session.id) });
-      onClose();
-    },
-    onError: (e) => applyApiError(form, e),
-  });
+  const save = useCreateActionItem(session.project_id);
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      { title: v.title, assignee_id: v.assignee_id ?? "", due_date: v.due_date || null, session_id: session.id, contribution_id: contribution.id },
+      {
+        onSuccess: () => {
+          notifySaved("Action item created");
+          onClose();
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
   return (
     <Modal opened onClose={onClose} title="Action item from this contribution">
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
           <UserSelect label="Assignee" {...form.getInputProps("assignee_id")} />
           <TextInput label="Due" type="date" {...form.getInputProps("due_date")} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Create action item
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending}>
+            Create action item
+          </FormActions>
         </Stack>
       </form>
     </Modal>
@@ -335,13 +302,7 @@ export function attendanceToSend(rows: AttendanceRow[]): { user_id: string; minu
 
 function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; onClose: () => void }) {
   const presence = usePresence(session.id, true);
-  const members = useQuery({
-    queryKey: keys.projects.members(session.project_id),
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/v1/projects/{project_id}/members", { params: { path: { project_id: session.project_id }, query: { limit: 200 } } }),
-      ).items,
-  });
+  const members = useProjectMembers(session.project_id);
   if (presence.isPending || members.isPending) {
     return (
       <Modal opened onClose={onClose} title="Complete the session" size="lg">
@@ -365,7 +326,6 @@ function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; 
 }
 
 function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRead"]; rows: AttendanceRow[]; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const now = useNow(15_000);
   const held = heldMinutes(session.started_at, now);
   const form = useForm({
@@ -381,42 +341,40 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
       },
     },
   });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(
-        await api.POST("/api/v1/sessions/{session_id}/complete", {
-          params: { path: { session_id: session.id } },
-          body: {
-            summary: v.summary,
-            decisions: v.decisions.split("\n").map((d) => d.trim()).filter(Boolean),
-            recommended_approach: v.recommended_approach,
-            attendance: attendanceToSend(v.attendance),
-          },
-        }),
-      ),
-    onSuccess: () => {
-      for (const key of [keys.sessions.all, keys.ledger.all, keys.dashboard, keys.projects.all]) queryClient.invalidateQueries({ queryKey: key });
-      notifySaved("Session completed");
-      onClose();
-    },
-    onError: (e) => {
-      // A minute count the API refused goes next to its row, in the API's words.
-      if (e instanceof ApiError) {
-        for (const error of e.errors) {
-          const [where, field, index, key] = error.loc;
-          if (where === "body" && field === "attendance" && typeof index === "number" && key === "minutes") {
-            form.setFieldError(`attendance.${index}.minutes`, humanMessage(error, "minutes"));
-            return;
-          }
+  const save = useCompleteSession(session.id);
+  const onError = (e: unknown) => {
+    // A minute count the API refused goes next to its row, in the API's words.
+    if (e instanceof ApiError) {
+      for (const error of e.errors) {
+        const [where, field, index, key] = error.loc;
+        if (where === "body" && field === "attendance" && typeof index === "number" && key === "minutes") {
+          form.setFieldError(`attendance.${index}.minutes`, humanMessage(error, "minutes"));
+          return;
         }
       }
-      applyApiError(form, e);
-    },
-  });
+    }
+    applyApiError(form, e);
+  };
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      {
+        summary: v.summary,
+        decisions: v.decisions.split("\n").map((d) => d.trim()).filter(Boolean),
+        recommended_approach: v.recommended_approach,
+        attendance: attendanceToSend(v.attendance),
+      },
+      {
+        onSuccess: () => {
+          notifySaved("Session completed");
+          onClose();
+        },
+        onError,
+      },
+    );
   const explicit = attendanceToSend(form.values.attendance) !== undefined;
   return (
     <Modal opened onClose={onClose} title="Complete the session" size="lg">
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <Textarea label="Summary" autosize minRows={3} data-autofocus {...form.getInputProps("summary")} />
           <Textarea label="Decisions" description="One per line" autosize minRows={2} {...form.getInputProps("decisions")} />
@@ -480,14 +438,9 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
           <Text size="xs" c="dimmed" data-testid="attendance-mode">
             {explicit ? "You changed the attendance: these minutes are credited as entered." : "The measured minutes are credited."}
           </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" color="green" loading={save.isPending}>
-              Complete session
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending} color="green">
+            Complete session
+          </FormActions>
         </Stack>
       </form>
     </Modal>
@@ -496,41 +449,19 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
 
 export function SessionRoomPage() {
   const { sessionId = "" } = useParams();
-  const queryClient = useQueryClient();
   const { data: me } = useMe();
   const nameOf = useUserNames();
   const now = useNow();
   const [completing, complete] = useDisclosure();
   const [actionFor, setActionFor] = useState<Contribution | null>(null);
-  const session = useQuery({
-    queryKey: keys.sessions.one(sessionId),
-    queryFn: async () => unwrap(await api.GET("/api/v1/sessions/{session_id}", { params: { path: { session_id: sessionId } } })),
-  });
-  const projectId = session.data?.project_id;
-  const project = useQuery({
-    queryKey: keys.projects.one(projectId ?? ""),
-    enabled: !!projectId,
-    queryFn: async () => unwrap(await api.GET("/api/v1/projects/{project_id}", { params: { path: { project_id: projectId! } } })),
-  });
+  const session = useSession(sessionId);
+  const project = useProject(session.data?.project_id);
   const contributions = useContributions(sessionId);
   const status = session.data?.status;
   const live = useLiveSession(sessionId, status === "live" || status === "scheduled");
   const presence = usePresence(sessionId, status === "live");
-  const transition = useMutation({
-    mutationFn: async (action: "start" | "cancel") => {
-      const path = { path: { session_id: sessionId } };
-      return unwrap(
-        action === "start"
-          ? await api.POST("/api/v1/sessions/{session_id}/start", { params: path })
-          : await api.POST("/api/v1/sessions/{session_id}/cancel", { params: path }),
-      );
-    },
-    onSuccess: (updated) => {
-      queryClient.setQueryData(keys.sessions.one(sessionId), updated);
-      queryClient.invalidateQueries({ queryKey: keys.dashboard });
-    },
-    onError: (e) => showError(e),
-  });
+  const transition = useSessionTransition(sessionId);
+  const move = (action: "start" | "cancel") => transition.mutate(action, { onError: (e) => showError(e) });
 
   if (session.isPending) return <Loading />;
   if (session.error) return <ErrorState error={session.error} onRetry={session.refetch} />;
@@ -552,17 +483,7 @@ export function SessionRoomPage() {
             <Countdown session={s} now={now} />
           </Group>
           <Text size="sm" c="dimmed" data-testid="room-context">
-            <Anchor component={Link} to={`/projects/${s.project_id}`} size="sm">
-              {s.project_title}
-            </Anchor>
-            {s.client_id && (
-              <>
-                {" for "}
-                <Anchor component={Link} to={`/clients/${s.client_id}`} size="sm">
-                  {s.client_name}
-                </Anchor>
-              </>
-            )}{" "}
+            <SessionContext session={s} />{" "}
             · {label(s.purpose)} · facilitator {s.facilitator_id ? nameOf(s.facilitator_id) : p ? nameOf(p.owner_id) : "—"} ·{" "}
             <span data-testid="live-status">{live === "open" ? "live updates on" : live === "connecting" ? "connecting…" : "offline"}</span>
           </Text>
@@ -571,7 +492,7 @@ export function SessionRoomPage() {
         {canSteer && (
           <Group>
             {s.status === "scheduled" && (
-              <Button onClick={() => transition.mutate("start")} loading={transition.isPending} data-testid="start-session">
+              <Button onClick={() => move("start")} loading={transition.isPending} data-testid="start-session">
                 Start session
               </Button>
             )}
@@ -593,7 +514,7 @@ export function SessionRoomPage() {
                   </>
                 }
                 confirmLabel="Cancel session"
-                onConfirm={() => transition.mutate("cancel")}
+                onConfirm={() => move("cancel")}
                 loading={transition.isPending}
                 data-testid="cancel-session"
               >
@@ -619,13 +540,13 @@ export function SessionRoomPage() {
           ) : (
             <ScrollArea type="auto" offsetScrollbars>
               <SimpleGrid cols={{ base: 1, sm: 2, xl: 3 }} spacing="sm" data-testid="board">
-                {KINDS.map(({ kind, title }) => {
+                {ContributionKind.map((kind) => {
                   const items = byKind(kind);
                   return (
                     <Card key={kind} withBorder bg="gray.0" padding="xs" data-testid={`column-${kind}`}>
                       <Group justify="space-between" mb={6}>
                         <Text fw={600} size="sm">
-                          {title}
+                          {COLUMN_TITLES[kind]}
                         </Text>
                         <Badge size="xs" variant="light" color="gray">
                           {items.length}

@@ -1,16 +1,15 @@
 // Sessions I can see, in time order with their project and client: upcoming soonest first,
 // held and cancelled ones newest first, a held one showing when it was held and how long.
 import { Anchor, Group, SegmentedControl, Stack, Table, Text, Title } from "@mantine/core";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
+import { SessionStatus } from "../api/enums";
+import type { Schemas } from "../api/types";
 import { Empty } from "../components/states";
 import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { useCursorStack } from "../components/Pager";
+import { useSessions } from "../features/sessions/queries";
 import { absoluteTime, label, minutes, sessionWhen } from "../format";
 
 export function SessionsPage() {
@@ -18,16 +17,12 @@ export function SessionsPage() {
   const pager = useCursorStack();
   const ahead = status === "scheduled" || status === "live";
   const params = {
-    status: status === "all" ? undefined : (status as "scheduled"),
+    status: status === "all" ? undefined : (status as Schemas["SessionStatus"]),
     sort: ahead ? ("scheduled_at" as const) : ("-scheduled_at" as const),
     cursor: pager.cursor,
     limit: 25,
   };
-  const sessions = useQuery({
-    queryKey: keys.sessions.list(params),
-    queryFn: async () => unwrap(await api.GET("/api/v1/sessions", { params: { query: params } })),
-    placeholderData: keepPreviousData,
-  });
+  const sessions = useSessions(params);
   return (
     <Stack>
       <Title order={2}>Sessions</Title>
@@ -38,7 +33,7 @@ export function SessionsPage() {
             setStatus(v);
             pager.reset();
           }}
-          data={["scheduled", "live", "completed", "cancelled", "all"].map((s) => ({ value: s, label: label(s) }))}
+          data={[...SessionStatus, "all"].map((s) => ({ value: s, label: label(s) }))}
         />
       </Group>
       <PagedTable

@@ -21,22 +21,24 @@ import {
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
+import { Role, Seniority } from "../api/enums";
 import { checkLength, lengthHint, rule } from "../api/rules";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import { useMe, useUsers, useUserNames, type Me, type Schemas } from "../api/hooks";
+import type { Schemas } from "../api/types";
+import { ConfirmButton, ConfirmDialog } from "../components/Confirm";
+import { FormActions } from "../components/FormActions";
+import { applyApiError, notifySaved, showError } from "../components/forms";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { UserSelect } from "../components/UserSelect";
-import { applyApiError, notifySaved, showError } from "../components/forms";
-import { ConfirmButton, ConfirmDialog } from "../components/Confirm";
-import { INTEGRATION_TABS, IntegrationTabs, IntegrationPanels } from "../features/integrations";
+import { INTEGRATION_TABS, IntegrationTabs, IntegrationPanels } from "../features/integrations/IntegrationPanels";
+import { useAddTeamMember, useCreateTeam, useDeleteTeam, useRemoveTeamMember, useTeams } from "../features/teams/queries";
+import { useCreateUser, useMe, useUpdateUser, useUsers, useUserNames, type Me } from "../features/users/queries";
+
+/** Roles from the least to the most rights, as a picker lists them. */
+const ROLES = [...Role].reverse();
 
 export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const form = useForm({
     initialValues: {
       full_name: "",
@@ -51,36 +53,31 @@ export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: (
       password: (value) => checkLength(value, rule("UserCreate", "password")),
     },
   });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) => unwrap(await api.POST("/api/v1/users", { body: v })),
-    onSuccess: (user) => {
-      notifySaved(`${user.full_name} added`);
-      queryClient.invalidateQueries({ queryKey: keys.users.all });
-      form.reset();
-      onClose();
-    },
-    onError: (e) => applyApiError(form, e),
-  });
+  const save = useCreateUser();
+  const submit = (v: typeof form.values) =>
+    save.mutate(v, {
+      onSuccess: (user) => {
+        notifySaved(`${user.full_name} added`);
+        form.reset();
+        onClose();
+      },
+      onError: (e) => applyApiError(form, e),
+    });
   return (
     <Modal opened={opened} onClose={onClose} title="Add a person">
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <TextInput label="Full name" data-autofocus {...form.getInputProps("full_name")} />
           <TextInput label="Email" type="email" {...form.getInputProps("email")} />
           <PasswordInput label="Initial password" description={lengthHint(rule("UserCreate", "password"))} {...form.getInputProps("password")} />
           <Group grow>
-            <Select label="Role" data={["rep", "manager", "admin"]} allowDeselect={false} {...form.getInputProps("role")} />
-            <Select label="Seniority" data={["junior", "mid", "senior"]} allowDeselect={false} {...form.getInputProps("seniority")} />
+            <Select label="Role" data={ROLES} allowDeselect={false} {...form.getInputProps("role")} />
+            <Select label="Seniority" data={[...Seniority]} allowDeselect={false} {...form.getInputProps("seniority")} />
           </Group>
           <TagsInput label="Expertise" placeholder="Industries, skills — Enter to add" {...form.getInputProps("expertise")} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Add person
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending}>
+            Add person
+          </FormActions>
         </Stack>
       </form>
     </Modal>
@@ -88,17 +85,12 @@ export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: (
 }
 
 function UsersPanel({ canEdit }: { canEdit: boolean }) {
-  const queryClient = useQueryClient();
   const users = useUsers();
   const { data: me } = useMe();
   const [adding, add] = useDisclosure();
   const [deactivating, setDeactivating] = useState<Schemas["UserRead"] | null>(null);
-  const update = useMutation({
-    mutationFn: async ({ id, body }: { id: string; body: Schemas["UserUpdate"] }) =>
-      unwrap(await api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.users.all }),
-    onError: (e) => showError(e),
-  });
+  const updateUser = useUpdateUser();
+  const update = (id: string, body: Schemas["UserUpdate"]) => updateUser.mutate({ id, body }, { onError: (e) => showError(e) });
   if (users.isPending) return <Loading />;
   if (users.error) return <ErrorState error={users.error} onRetry={users.refetch} />;
   return (
@@ -131,10 +123,10 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
                       size="xs"
                       w={110}
                       aria-label={`Role of ${u.full_name}`}
-                      data={["rep", "manager", "admin"]}
+                      data={ROLES}
                       value={u.role}
                       allowDeselect={false}
-                      onChange={(role) => role && update.mutate({ id: u.id, body: { role: role as Schemas["Role"] } })}
+                      onChange={(role) => role && update(u.id, { role: role as Schemas["Role"] })}
                     />
                   ) : (
                     u.role
@@ -156,7 +148,7 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
                     checked={u.is_active}
                     disabled={!canEdit || u.id === me?.id}
                     onChange={(e) =>
-                      e.currentTarget.checked ? update.mutate({ id: u.id, body: { is_active: true } }) : setDeactivating(u)
+                      e.currentTarget.checked ? update(u.id, { is_active: true }) : setDeactivating(u)
                     }
                   />
                 </Table.Td>
@@ -172,7 +164,7 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
         confirmLabel="Deactivate"
         onClose={() => setDeactivating(null)}
         onConfirm={() => {
-          if (deactivating) update.mutate({ id: deactivating.id, body: { is_active: false } });
+          if (deactivating) update(deactivating.id, { is_active: false });
           setDeactivating(null);
         }}
       >
@@ -184,24 +176,25 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
 }
 
 function TeamFormModal({ opened, onClose, pickManager }: { opened: boolean; onClose: () => void; pickManager: boolean }) {
-  const queryClient = useQueryClient();
   const users = useUsers();
   const form = useForm({
     initialValues: { name: "", description: "", manager_id: null as string | null, member_ids: [] as string[] },
   });
-  const save = useMutation({
-    mutationFn: async (v: typeof form.values) =>
-      unwrap(await api.POST("/api/v1/teams", { body: { ...v, manager_id: v.manager_id || null } })),
-    onSuccess: () => {
-      queryClient.invalidateQueries({ queryKey: keys.teams.all });
-      form.reset();
-      onClose();
-    },
-    onError: (e) => applyApiError(form, e),
-  });
+  const save = useCreateTeam();
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      { ...v, manager_id: v.manager_id || null },
+      {
+        onSuccess: () => {
+          form.reset();
+          onClose();
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
   return (
     <Modal opened={opened} onClose={onClose} title="New team">
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <TextInput label="Name" data-autofocus {...form.getInputProps("name")} />
           <Textarea label="Description" {...form.getInputProps("description")} />
@@ -213,14 +206,9 @@ function TeamFormModal({ opened, onClose, pickManager }: { opened: boolean; onCl
             data={(users.data ?? []).filter((u) => u.is_active).map((u) => ({ value: u.id, label: u.full_name }))}
             {...form.getInputProps("member_ids")}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Create team
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending}>
+            Create team
+          </FormActions>
         </Stack>
       </form>
     </Modal>
@@ -228,38 +216,13 @@ function TeamFormModal({ opened, onClose, pickManager }: { opened: boolean; onCl
 }
 
 function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boolean }) {
-  const queryClient = useQueryClient();
   const nameOf = useUserNames();
   const [adding, setAdding] = useState<string | null>(null);
   const [removing, setRemoving] = useState<Schemas["TeamRead"]["members"][number] | null>(null);
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: keys.teams.all });
-  const addMember = useMutation({
-    mutationFn: async (userId: string) =>
-      unwrap(await api.PUT("/api/v1/teams/{team_id}/members/{user_id}", { params: { path: { team_id: team.id, user_id: userId } } })),
-    onSuccess: () => {
-      setAdding(null);
-      invalidate();
-    },
-    onError: (e) => showError(e),
-  });
-  const removeMember = useMutation({
-    mutationFn: async (userId: string) => {
-      const result = await api.DELETE("/api/v1/teams/{team_id}/members/{user_id}", {
-        params: { path: { team_id: team.id, user_id: userId } },
-      });
-      return unwrap(result);
-    },
-    onSuccess: invalidate,
-    onError: (e) => showError(e),
-  });
-  const deleteTeam = useMutation({
-    mutationFn: async () => unwrap(await api.DELETE("/api/v1/teams/{team_id}", { params: { path: { team_id: team.id } } })),
-    onSuccess: () => {
-      notifySaved(`Team ${team.name} deleted`);
-      invalidate();
-    },
-    onError: (e) => showError(e),
-  });
+  const addMember = useAddTeamMember(team.id);
+  const removeMember = useRemoveTeamMember(team.id);
+  const deleteTeam = useDeleteTeam(team.id);
+  const onError = (e: unknown) => showError(e);
   return (
     <Card withBorder data-testid="team-card">
       <Group justify="space-between">
@@ -284,7 +247,7 @@ function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boole
                 </>
               }
               confirmLabel="Delete team"
-              onConfirm={() => deleteTeam.mutate()}
+              onConfirm={() => deleteTeam.mutate(undefined, { onSuccess: () => notifySaved(`Team ${team.name} deleted`), onError })}
             >
               Delete team
             </ConfirmButton>
@@ -307,7 +270,7 @@ function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boole
       {canEdit && (
         <Group mt="xs" align="flex-end">
           <UserSelect size="xs" placeholder="Add a member" value={adding} onChange={setAdding} aria-label={`Add a member to ${team.name}`} w={220} />
-          <Button size="xs" variant="light" disabled={!adding} onClick={() => adding && addMember.mutate(adding)} loading={addMember.isPending}>
+          <Button size="xs" variant="light" disabled={!adding} onClick={() => adding && addMember.mutate(adding, { onSuccess: () => setAdding(null), onError })} loading={addMember.isPending}>
             Add
           </Button>
         </Group>
@@ -319,7 +282,7 @@ function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boole
         loading={removeMember.isPending}
         onClose={() => setRemoving(null)}
         onConfirm={() => {
-          if (removing) removeMember.mutate(removing.user_id);
+          if (removing) removeMember.mutate(removing.user_id, { onError });
           setRemoving(null);
         }}
       >
@@ -334,10 +297,7 @@ function TeamsPanel({ me }: { me: Me }) {
   const [creating, create] = useDisclosure();
   const isAdmin = me.role === "admin";
   const isStaff = isAdmin || me.role === "manager";
-  const teams = useQuery({
-    queryKey: keys.teams.all,
-    queryFn: async () => unwrap(await api.GET("/api/v1/teams", { params: { query: { limit: 200 } } })).items,
-  });
+  const teams = useTeams();
   return (
     <Stack>
       {isStaff && (

@@ -76,15 +76,20 @@ const dashboard = {
   },
 };
 
+/** The dashboard above, and one person (for names by id). */
+function stubDashboard() {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: Request) =>
+      input.url.includes("/dashboard") ? json(dashboard) : json({ items: [{ id: "u1", full_name: "Priya Natarajan", is_active: true }], next_cursor: null }),
+    ),
+  );
+}
+
 describe("TeamPage", () => {
   it("renders the manager's charts and warning colours from the dashboard", async () => {
     setTokens({ access_token: "a", refresh_token: "r" });
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (input: Request) =>
-        input.url.includes("/dashboard") ? json(dashboard) : json({ items: [{ id: "u1", full_name: "Priya Natarajan", is_active: true }], next_cursor: null }),
-      ),
-    );
+    stubDashboard();
     renderWithProviders(<TeamPage />);
     expect(await screen.findByText("Sessions per week")).toBeTruthy();
     expect(screen.getByTestId("sessions-per-week-chart")).toBeTruthy();
@@ -103,12 +108,7 @@ describe("TeamPage", () => {
 
   it("answers its question: stalled projects and burn per helper, each row opening the project", async () => {
     setTokens({ access_token: "a", refresh_token: "r" });
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (input: Request) =>
-        input.url.includes("/dashboard") ? json(dashboard) : json({ items: [{ id: "u1", full_name: "Priya Natarajan", is_active: true }], next_cursor: null }),
-      ),
-    );
+    stubDashboard();
     renderWithProviders(<TeamPage />);
     const stalled = await screen.findByTestId("stalled-projects");
     const quiet = within(stalled).getByRole("link", { name: "Quiet Corp" });

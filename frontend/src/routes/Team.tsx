@@ -4,8 +4,9 @@
 import { Anchor, Badge, Button, Card, Group, RingProgress, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { LineChart } from "@mantine/charts";
 import { Link } from "react-router";
-import { useDashboard } from "../components/AppLayout";
-import { useUserNames, type Schemas } from "../api/hooks";
+import type { Schemas } from "../api/types";
+import { useDashboard } from "../features/dashboard/queries";
+import { useUserNames } from "../features/users/queries";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { BudgetBar, burnColour } from "../components/BudgetBar";
 import { StatusBadge } from "../components/StatusBadge";

@@ -1,5 +1,5 @@
 // Response bodies for the SPA's tests, shaped like the API's (schema.d.ts), with overrides.
-import type { Schemas } from "../api/hooks";
+import type { Schemas } from "../api/types";
 
 export function me(role: Schemas["Role"], id = "me"): Schemas["CurrentUserRead"] {
   return {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { SettingsPage } from "../routes/Settings";
-import { renderWithProviders, stubApi } from "../test/render";
-import { me, page } from "../test/fixtures";
-import { setTokens } from "../api/tokens";
+import { SettingsPage } from "../../routes/Settings";
+import { renderWithProviders, stubApi } from "../../test/render";
+import { me, page } from "../../test/fixtures";
+import { setTokens } from "../../api/tokens";
 
 const key = {
   id: "k1",

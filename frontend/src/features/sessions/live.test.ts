@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { QueryClient } from "@tanstack/react-query";
-import { applyLiveEvent, type Contribution, type Presence } from "./live";
-import { keys } from "../api/keys";
+import { applyLiveEvent } from "./live";
+import { contributionKeys, type Contribution } from "../contributions/queries";
+import { sessionKeys, type Presence } from "./queries";
+
 
 const base: Contribution = {
   id: "c1",
@@ -20,7 +22,7 @@ const base: Contribution = {
 describe("applyLiveEvent", () => {
   it("adds new cards, updates votes and status, and keeps my own vote flag", () => {
     const qc = new QueryClient();
-    const key = keys.sessions.contributions("s1");
+    const key = contributionKeys.ofSession("s1");
     qc.setQueryData<Contribution[]>(key, [base]);
     const { voted_by_me: _ignored, ...wire } = { ...base, id: "c2", body: "Ask for a pilot", author_name: "Tom" };
     applyLiveEvent(qc, "s1", { id: "5", event: "contribution.created", data: JSON.stringify(wire) });
@@ -36,16 +38,16 @@ describe("applyLiveEvent", () => {
 
   it("ignores data it cannot parse", () => {
     const qc = new QueryClient();
-    qc.setQueryData(keys.sessions.contributions("s1"), [base]);
+    qc.setQueryData(contributionKeys.ofSession("s1"), [base]);
     applyLiveEvent(qc, "s1", { id: "1", event: "contribution.created", data: "not json" });
-    expect(qc.getQueryData<Contribution[]>(keys.sessions.contributions("s1"))).toHaveLength(1);
+    expect(qc.getQueryData<Contribution[]>(contributionKeys.ofSession("s1"))).toHaveLength(1);
   });
 });
 
 describe("presence from the stream", () => {
   it("flips who is online at once and adds someone who joined uninvited", () => {
     const qc = new QueryClient();
-    const key = keys.sessions.presence("s1");
+    const key = sessionKeys.presence("s1");
     qc.setQueryData<Presence[]>(key, [
       { user_id: "u1", full_name: "Priya", online: false, joined_at: null, minutes_present: 0 },
       { user_id: "u2", full_name: "Tom", online: true, joined_at: "2026-11-27T10:00:00Z", minutes_present: 12 },

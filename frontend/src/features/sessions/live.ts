@@ -1,47 +1,11 @@
-// The live room: contributions of a session and who is present, kept in the query cache and
-// updated from SSE.
+// The live room: the session's event stream (SSE) applied to the cached board and presence,
+// and a ticking clock for countdowns.
 import { useEffect, useState } from "react";
-import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api } from "../api/client";
-import { keys } from "../api/keys";
-import { unwrap } from "../api/problem";
-import type { Schemas } from "../api/hooks";
-import { streamEvents, type SseEvent } from "../api/sse";
-
-export type Contribution = Schemas["ContributionRead"];
-export type Presence = Schemas["PresenceRead"];
-
-/** Who is in the room (holds its live stream open) and their measured minutes. The stream's
- * presence.changed events flip `online` at once; the minutes are read again every 30 s while
- * the session is live. */
-export function usePresence(sessionId: string, live: boolean) {
-  return useQuery({
-    queryKey: keys.sessions.presence(sessionId),
-    queryFn: async () =>
-      unwrap(await api.GET("/api/v1/sessions/{session_id}/presence", { params: { path: { session_id: sessionId } } })).items,
-    refetchInterval: live ? 30_000 : false,
-  });
-}
-
-export function useContributions(sessionId: string) {
-  return useQuery({
-    queryKey: keys.sessions.contributions(sessionId),
-    queryFn: async () => {
-      const all: Contribution[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = unwrap(
-          await api.GET("/api/v1/sessions/{session_id}/contributions", {
-            params: { path: { session_id: sessionId }, query: { limit: 200, cursor } },
-          }),
-        );
-        all.push(...page.items);
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
-      return all;
-    },
-  });
-}
+import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { streamEvents, type SseEvent } from "../../api/sse";
+import { contributionKeys, type Contribution } from "../contributions/queries";
+import { dashboardKeys } from "../dashboard/queries";
+import { sessionKeys, type Presence } from "./queries";
 
 /** Applies one stream event to the cached board (pure enough to test on its own). */
 export function applyLiveEvent(queryClient: QueryClient, sessionId: string, event: SseEvent): void {
@@ -51,7 +15,7 @@ export function applyLiveEvent(queryClient: QueryClient, sessionId: string, even
   } catch {
     return;
   }
-  const key = keys.sessions.contributions(sessionId);
+  const key = contributionKeys.ofSession(sessionId);
   if (event.event === "contribution.created" || event.event === "contribution.updated") {
     const incoming = payload as unknown as Contribution;
     queryClient.setQueryData<Contribution[]>(key, (current) => {
@@ -61,7 +25,7 @@ export function applyLiveEvent(queryClient: QueryClient, sessionId: string, even
       const merged = { ...incoming, voted_by_me: existing?.voted_by_me ?? false };
       return existing ? current.map((c) => (c.id === incoming.id ? merged : c)) : [...current, merged];
     });
-    if (event.event === "contribution.updated") queryClient.invalidateQueries({ queryKey: keys.sessions.outcome(sessionId) });
+    if (event.event === "contribution.updated") queryClient.invalidateQueries({ queryKey: sessionKeys.outcome(sessionId) });
   } else if (event.event === "vote.changed") {
     const id = payload.contribution_id as string;
     const votes = payload.votes as number;
@@ -69,7 +33,7 @@ export function applyLiveEvent(queryClient: QueryClient, sessionId: string, even
   } else if (event.event === "presence.changed") {
     const userId = payload.user_id as string;
     const online = payload.online as boolean;
-    const presenceKey = keys.sessions.presence(sessionId);
+    const presenceKey = sessionKeys.presence(sessionId);
     queryClient.setQueryData<Presence[]>(presenceKey, (current) => {
       if (!current) return current;
       if (current.some((p) => p.user_id === userId)) return current.map((p) => (p.user_id === userId ? { ...p, online } : p));
@@ -78,8 +42,9 @@ export function applyLiveEvent(queryClient: QueryClient, sessionId: string, even
     // The minutes and joined_at come from the server.
     queryClient.invalidateQueries({ queryKey: presenceKey });
   } else if (event.event === "session.status_changed") {
-    queryClient.invalidateQueries({ queryKey: keys.sessions.one(sessionId) });
-    queryClient.invalidateQueries({ queryKey: keys.dashboard });
+    // The session and what hangs off it (presence, outcome) are another status now.
+    queryClient.invalidateQueries({ queryKey: sessionKeys.one(sessionId) });
+    queryClient.invalidateQueries({ queryKey: dashboardKeys.all });
   }
 }
 
@@ -96,9 +61,9 @@ export function useLiveSession(sessionId: string, enabled: boolean) {
       onStatus: (s) => {
         setStatus(s);
         // After a reconnect, refetch once: anything missed is also replayed via Last-Event-ID.
-        if (s === "open" && opened) queryClient.invalidateQueries({ queryKey: keys.sessions.contributions(sessionId) });
+        if (s === "open" && opened) queryClient.invalidateQueries({ queryKey: contributionKeys.ofSession(sessionId) });
         // Our own stream opening makes us present: read who is here now.
-        if (s === "open") queryClient.invalidateQueries({ queryKey: keys.sessions.presence(sessionId) });
+        if (s === "open") queryClient.invalidateQueries({ queryKey: sessionKeys.presence(sessionId) });
         if (s === "open") opened = true;
       },
       onEvent: (event) => applyLiveEvent(queryClient, sessionId, event),

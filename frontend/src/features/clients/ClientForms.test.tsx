@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { fireEvent, screen, waitFor } from "@testing-library/react";
-import { ClientFormModal } from "./clients";
-import { json, renderWithProviders } from "../test/render";
-import { setTokens } from "../api/tokens";
+import { ClientFormModal } from "./ClientForms";
+import { json, renderWithProviders } from "../../test/render";
+import { setTokens } from "../../api/tokens";
 
 describe("ClientFormModal", () => {
   it("shows the API's 422 errors next to their fields", async () => {

@@ -1,0 +1,21 @@
+// A form's footer: Cancel (the way out) and its submit button.
+import { Button, Group, type ButtonProps } from "@mantine/core";
+import type { ReactNode } from "react";
+
+export function FormActions({
+  onCancel,
+  loading,
+  children,
+  ...submit
+}: { onCancel: () => void; loading: boolean; children: ReactNode } & ButtonProps) {
+  return (
+    <Group justify="flex-end">
+      <Button variant="default" onClick={onCancel}>
+        Cancel
+      </Button>
+      <Button type="submit" loading={loading} {...submit}>
+        {children}
+      </Button>
+    </Group>
+  );
+}

@@ -1,0 +1,234 @@
+// Project forms: open a project (optionally on a client), close it as won/lost, log time,
+// schedule a session.
+import { Button, Group, Modal, NumberInput, Select, Stack, TextInput, Textarea } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useNavigate } from "react-router";
+import { ProjectCloseResult, ProjectKind, SessionPurpose } from "../../api/enums";
+import { checkLength, checkRange, rule } from "../../api/rules";
+import type { Schemas } from "../../api/types";
+import { applyApiError, notifySaved } from "../../components/forms";
+import { FormActions } from "../../components/FormActions";
+import { UserSelect } from "../../components/UserSelect";
+import { label, todayIso } from "../../format";
+import { useAllClients } from "../clients/queries";
+import { useScheduleSession } from "../sessions/queries";
+import { useLogTime } from "../time-entries/queries";
+import { useCloseProject, useCreateProject, type Project } from "./queries";
+
+const TIME_RULE = rule("TimeEntryCreate", "minutes");
+const TIMEBOX_RULE = rule("SessionCreate", "timebox_minutes");
+
+const options = (values: readonly string[]) => values.map((value) => ({ value, label: label(value) }));
+
+export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolean; onClose: () => void; clientId?: string }) {
+  const navigate = useNavigate();
+  const clients = useAllClients();
+  const form = useForm({
+    initialValues: {
+      title: "",
+      kind: (clientId ? "account" : "prospecting") as Schemas["ProjectKind"],
+      client_id: (clientId ?? null) as string | null,
+      objective: "",
+      due_date: "",
+      helper_budget_minutes: 120 as number | string,
+      estimated_value: "" as number | string,
+      currency: "EUR",
+    },
+    validate: {
+      title: (value) => checkLength(value, rule("ProjectCreate", "title")),
+      objective: (value) => checkLength(value, rule("ProjectCreate", "objective"), { required: false }),
+      helper_budget_minutes: (value) => checkRange(value, rule("ProjectCreate", "helper_budget_minutes")),
+    },
+  });
+  const save = useCreateProject();
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      {
+        title: v.title,
+        kind: v.kind,
+        client_id: v.client_id || null,
+        objective: v.objective,
+        due_date: v.due_date || null,
+        helper_budget_minutes: Number(v.helper_budget_minutes),
+        estimated_value: v.estimated_value === "" ? null : Number(v.estimated_value),
+        currency: v.currency,
+      },
+      {
+        onSuccess: (project) => {
+          notifySaved(`Project ${project.title} opened`);
+          onClose();
+          navigate(`/projects/${project.id}`);
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
+  return (
+    <Modal opened={opened} onClose={onClose} title="Open a project" size="lg">
+      <form onSubmit={form.onSubmit(submit)}>
+        <Stack>
+          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
+          <Group grow align="flex-start">
+            <Select label="Kind" data={options(ProjectKind)} allowDeselect={false} {...form.getInputProps("kind")} />
+            <Select
+              label="Client"
+              searchable
+              clearable
+              data={(clients.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+              {...form.getInputProps("client_id")}
+            />
+          </Group>
+          <Textarea label="Objective" description="What should the panel help you achieve?" autosize minRows={3} {...form.getInputProps("objective")} />
+          <Group grow align="flex-start">
+            <TextInput label="Due date" type="date" min={todayIso()} {...form.getInputProps("due_date")} />
+            <NumberInput label="Helper budget (minutes)" min={0} step={15} {...form.getInputProps("helper_budget_minutes")} />
+          </Group>
+          <Group grow align="flex-start">
+            <NumberInput label="Estimated value" min={0} {...form.getInputProps("estimated_value")} />
+            <TextInput label="Currency" maxLength={3} {...form.getInputProps("currency")} />
+          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending}>
+            Open project
+          </FormActions>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function CloseProjectModal({ project, opened, onClose }: { project: Project; opened: boolean; onClose: () => void }) {
+  const form = useForm({ initialValues: { result: "won" as Schemas["ProjectClose"]["result"], note: "" } });
+  const save = useCloseProject(project.id);
+  const submit = (v: typeof form.values) =>
+    save.mutate(v, {
+      onSuccess: () => {
+        notifySaved("Project closed");
+        onClose();
+      },
+      onError: (e) => applyApiError(form, e),
+    });
+  return (
+    <Modal opened={opened} onClose={onClose} title="Close project">
+      <form onSubmit={form.onSubmit(submit)}>
+        <Stack>
+          <Select label="Result" data={options(ProjectCloseResult)} allowDeselect={false} {...form.getInputProps("result")} />
+          <Textarea label="Note" autosize minRows={2} {...form.getInputProps("note")} />
+          <FormActions onCancel={onClose} loading={save.isPending} color={form.values.result === "won" ? "green" : "red"}>
+            Close as {form.values.result}
+          </FormActions>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function TimeEntryForm({ projectId }: { projectId: string }) {
+  const form = useForm({
+    initialValues: { minutes: 30 as number | string, spent_on: todayIso(), note: "" },
+    validate: { minutes: (value) => checkRange(value, TIME_RULE), note: (value) => checkLength(value, rule("TimeEntryCreate", "note")) },
+  });
+  const save = useLogTime(projectId);
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      { minutes: Number(v.minutes), spent_on: v.spent_on, note: v.note },
+      {
+        onSuccess: () => {
+          form.setValues({ note: "" });
+          notifySaved("Time logged");
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
+  return (
+    <form onSubmit={form.onSubmit(submit)} aria-label="Log time">
+      <Group align="flex-end" wrap="wrap">
+        <NumberInput
+          label="Minutes"
+          min={TIME_RULE.minimum}
+          max={TIME_RULE.maximum}
+          allowDecimal={false}
+          w={110}
+          {...form.getInputProps("minutes")}
+        />
+        <TextInput label="Date" type="date" w={160} {...form.getInputProps("spent_on")} />
+        <TextInput label="Note" placeholder="Prep, call with the owner…" style={{ flex: 1, minWidth: 160 }} {...form.getInputProps("note")} />
+        <Button type="submit" loading={save.isPending}>
+          Log time
+        </Button>
+      </Group>
+    </form>
+  );
+}
+
+function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId: string; opened: boolean; onClose: () => void }) {
+  const navigate = useNavigate();
+  const soon = new Date(Date.now() + 15 * 60_000);
+  const form = useForm({
+    initialValues: {
+      title: "",
+      purpose: "approach" as Schemas["SessionPurpose"],
+      agenda: "",
+      scheduled_at: localInputValue(soon),
+      timebox_minutes: 30 as number | string,
+      facilitator_id: null as string | null,
+    },
+    validate: {
+      title: (value) => checkLength(value, rule("SessionCreate", "title")),
+      timebox_minutes: (value) => checkRange(value, TIMEBOX_RULE),
+      agenda: (value) => checkLength(value, rule("SessionCreate", "agenda"), { required: false }),
+      scheduled_at: (value) => (value ? null : "Choose when it starts"),
+    },
+  });
+  const save = useScheduleSession(projectId);
+  const submit = (v: typeof form.values) =>
+    save.mutate(
+      {
+        title: v.title,
+        purpose: v.purpose,
+        agenda: v.agenda,
+        scheduled_at: v.scheduled_at ? new Date(v.scheduled_at).toISOString() : "",
+        timebox_minutes: Number(v.timebox_minutes),
+        facilitator_id: v.facilitator_id || null,
+      },
+      {
+        onSuccess: (session) => {
+          onClose();
+          navigate(`/sessions/${session.id}`);
+        },
+        onError: (e) => applyApiError(form, e),
+      },
+    );
+  return (
+    <Modal opened={opened} onClose={onClose} title="Schedule a session" size="lg">
+      <form onSubmit={form.onSubmit(submit)}>
+        <Stack>
+          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
+          <Group grow align="flex-start">
+            <Select label="Purpose" data={options(SessionPurpose)} allowDeselect={false} {...form.getInputProps("purpose")} />
+            <NumberInput
+              label="Time box (minutes)"
+              description={`${TIMEBOX_RULE.minimum}–${TIMEBOX_RULE.maximum} minutes`}
+              min={TIMEBOX_RULE.minimum}
+              max={TIMEBOX_RULE.maximum}
+              step={5}
+              allowDecimal={false}
+              {...form.getInputProps("timebox_minutes")}
+            />
+          </Group>
+          <Textarea label="Agenda / brief" autosize minRows={4} {...form.getInputProps("agenda")} />
+          <Group grow align="flex-start">
+            <TextInput label="Starts" type="datetime-local" {...form.getInputProps("scheduled_at")} />
+            <UserSelect label="Facilitator" placeholder="The owner" clearable {...form.getInputProps("facilitator_id")} />
+          </Group>
+          <FormActions onCancel={onClose} loading={save.isPending}>
+            Schedule session
+          </FormActions>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
