@@ -66,7 +66,7 @@ async def authenticate_bearer(
 
     A bearer token starting ``mm_`` is an API key: authenticated, rate-limited (unless
     ``count_key_use`` is off, for a stream's re-checks) and checked against the scope of
-    the matched route here, so no route can skip the check.
+    the matched route's declaration here, so no route can skip the check.
 
     Any other token is an access token. It must be signed here, unexpired, and carry the
     user's current ``token_version``: signing out, a password change, an admin's reset and
@@ -88,9 +88,11 @@ async def authenticate_bearer(
             count_use=count_key_use,
         )
         request.state.organization_id = caller.organization_id
+        # The matched APIRoute carries its router's dependencies and its own, the scope
+        # declarations among them; no route (a 404, say) means no declaration: refused.
         route = request.scope.get("route")
         api_key_service.authorize_route(
-            caller, method=request.method, path_template=getattr(route, "path", request.url.path)
+            caller, method=request.method, dependant=getattr(route, "dependant", None)
         )
         return Authenticated(caller=caller, expires_at=None)
     try:

@@ -14,7 +14,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
@@ -69,7 +69,7 @@ class Security:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._key = settings.secret_key or ""
-        self.secret_box = SecretBox(self._key)
+        self.secret_box = secret_box(self._key)
         # Access tokens already verified, by their exact text: a token's signature under
         # this key never changes its answer, so only the expiry is checked again on a hit.
         # Bounded, oldest out first; a new key means a new Security and an empty cache.
@@ -237,12 +237,14 @@ def new_password_secret() -> str:
 
 
 class SecretBox:
-    """Seals secrets that must be used again (HMAC keys of inbound webhooks), never shown.
+    """The one sealing scheme for secrets that must be used again and are never shown: the
+    HMAC keys of inbound CRM webhooks and the signing secrets of outbound webhooks.
 
     AES-256-GCM with a key derived from SECRET_KEY by HKDF (its own ``info``, so it is never
     the JWT key itself), a fresh 96-bit nonce per secret, and the row's purpose as associated
-    data so a sealed value cannot be moved to another column or row. Rotating SECRET_KEY
-    makes sealed secrets unreadable: those connections must then be created anew.
+    data (``<entity>:<id>:<column>``) so a sealed value cannot be moved to another column or row.
+    Rotating SECRET_KEY makes sealed secrets unreadable: those connections and endpoints must
+    then be created anew.
     """
 
     _INFO = b"sales-mastermind/secret-box/v1"
@@ -269,3 +271,9 @@ class SecretBox:
             return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
         except (InvalidTag, ValueError, binascii.Error) as exc:
             raise InvalidToken from exc
+
+
+@lru_cache(maxsize=4)
+def secret_box(secret_key: str) -> SecretBox:
+    """The box for this key, derived once (the webhook worker opens a secret per delivery)."""
+    return SecretBox(secret_key)

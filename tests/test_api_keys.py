@@ -10,9 +10,16 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from api.deps import CurrentCaller
 from api.main import create_app
 from api.models import ApiKey, AuditEvent
-from api.services.api_keys import RESOURCES, required_scope
+from api.services.api_keys import (
+    PEOPLE_ONLY,
+    RESOURCES,
+    declared_key_scope,
+    key_scope,
+    required_scope,
+)
 from tests.factories import API, Actor, add_user, assert_problem, register
 from tests.test_route_auth import PUBLIC_ROUTES, api_routes, concrete_path
 
@@ -233,9 +240,60 @@ PINNED = {
 }
 
 
-def test_the_mapping_is_what_the_readme_says():
+def test_the_mapping_is_what_the_readme_says(app):
+    served = {(m, route.path): route for route in api_routes(app) for m in route.methods}
     for (method, path), scope in PINNED.items():
-        assert required_scope(method, path) == scope, (method, path)
+        assert required_scope(method, served[method, path].dependant) == scope, (method, path)
+
+
+def undeclared_routes(app) -> list[str]:
+    """Routes a signed-in caller reaches whose routers (or themselves) say nothing about
+    keys: each must declare ``key_scope(...)`` or ``PEOPLE_ONLY``."""
+    return [
+        str(route)
+        for route in api_routes(app)
+        if route.path not in PUBLIC_ROUTES and declared_key_scope(route.dependant) is None
+    ]
+
+
+def test_every_route_declares_what_keys_may_do(app):
+    assert undeclared_routes(app) == []
+
+
+async def test_a_new_route_without_a_declaration_is_flagged_and_closed_to_keys(settings):
+    fresh = create_app(settings)
+    transport = httpx.ASGITransport(app=fresh, raise_app_exceptions=False)
+    try:
+
+        @fresh.get("/api/v1/test-only/silent", tags=["test"])
+        async def silent(caller: CurrentCaller) -> dict:
+            return {}
+
+        @fresh.get("/api/v1/test-only/opened", tags=["test"], dependencies=[key_scope("ledger")])
+        async def opened(caller: CurrentCaller) -> dict:
+            return {}
+
+        @fresh.get("/api/v1/test-only/people", tags=["test"], dependencies=[PEOPLE_ONLY])
+        async def people(caller: CurrentCaller) -> dict:
+            return {}
+
+        assert undeclared_routes(fresh) == ["GET /api/v1/test-only/silent"]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            admin = await register(http)
+            key = bearer(await make_key(http, admin, ALL_SCOPES))
+            for path in ("silent", "people"):
+                r = await http.get(f"{API}/test-only/{path}", headers=key)
+                assert_problem(r, 403)
+                assert "sign in as a person" in r.json()["detail"]
+                assert (await http.get(f"{API}/test-only/{path}", headers=admin.headers)).is_success
+            assert (await http.get(f"{API}/test-only/opened", headers=key)).status_code == 200
+            ledger_less = bearer(await make_key(http, admin, ["projects:read"]))
+            r = await http.get(f"{API}/test-only/opened", headers=ledger_less)
+            assert_problem(r, 403)
+            assert "ledger:read" in r.json()["detail"]
+    finally:
+        await fresh.state.live_hub.close()
+        await fresh.state.engine.dispose()
 
 
 async def test_every_served_route_obeys_the_scope_of_its_resource(app, client):
@@ -253,7 +311,7 @@ async def test_every_served_route_obeys_the_scope_of_its_resource(app, client):
         path = concrete_path(route)
         for method in sorted(route.methods):
             body = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
-            scope = required_scope(method, route.path)
+            scope = required_scope(method, route.dependant)
             where = f"{method} {route.path} ({scope})"
             if scope is None:
                 r = await client.request(method, path, headers=bearer(everything), **body)

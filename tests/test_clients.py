@@ -311,20 +311,22 @@ async def test_another_rep_reads_but_cannot_change_a_client(client, org):
     assert staff.status_code == 200 and staff.json()["name"] == "Helix AG"
 
 
-async def test_patch_with_null_leaves_fields_alone(client, org):
+async def test_patch_with_null_is_422_and_changes_nothing(client, org):
+    # No client field can be cleared (notes are emptied with ""), so null is refused.
     company = await make_client(client, org.rep, name="Helix", industry="Health", notes="n")
-    response = await client.patch(
-        f"{API}/clients/{company['id']}",
-        headers=org.rep.headers,
-        json={"name": None, "industry": None, "owner_id": None, "notes": "new"},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
+    for field in ("name", "industry", "owner_id", "notes", "status"):
+        response = await client.patch(
+            f"{API}/clients/{company['id']}",
+            headers=org.rep.headers,
+            json={field: None, "notes": "new"} if field != "notes" else {field: None},
+        )
+        assert [e["loc"] for e in assert_problem(response, 422)["errors"]] == [["body", field]]
+    body = (await client.get(f"{API}/clients/{company['id']}", headers=org.rep.headers)).json()
     assert (body["name"], body["industry"], body["owner_id"], body["notes"]) == (
         "Helix",
         "Health",
         org.rep.id,
-        "new",
+        "n",
     )
 
 

@@ -512,15 +512,21 @@ async def test_patch_project_fields(client, org):
     assert response.status_code == 200, response.text
     assert float(response.json()["estimated_value"]) == 5000
     assert response.json()["helper_budget_minutes"] == 30
-    # Null clears what may be empty and leaves the required fields alone.
+    # Null clears what may be empty; for a required field it is refused.
     cleared = await client.patch(
-        url,
-        headers=org.owner.headers,
-        json={"estimated_value": None, "due_date": None, "title": None, "currency": None},
+        url, headers=org.owner.headers, json={"estimated_value": None, "due_date": None}
     )
     assert cleared.status_code == 200, cleared.text
     body = cleared.json()
     assert body["estimated_value"] is None and body["due_date"] is None
+    refused = await client.patch(
+        url, headers=org.owner.headers, json={"title": None, "currency": None}
+    )
+    assert sorted(e["loc"][-1] for e in assert_problem(refused, 422)["errors"]) == [
+        "currency",
+        "title",
+    ]
+    body = (await client.get(url, headers=org.owner.headers)).json()
     assert (body["title"], body["currency"]) == ("Helix framework", "GBP")
     assert_problem(await client.patch(url, headers=org.owner.headers, json={"status": "won"}), 422)
     assert_problem(
@@ -528,12 +534,12 @@ async def test_patch_project_fields(client, org):
     )
 
 
-async def test_patch_objective_null_is_not_a_server_error(client, org):
+async def test_patch_objective_null_is_422_not_a_server_error(client, org):
     url = f"{API}/projects/{org.pid}"
     await client.patch(url, headers=org.owner.headers, json={"objective": "Win"})
     response = await client.patch(url, headers=org.owner.headers, json={"objective": None})
-    assert response.status_code == 200, response.text
-    assert response.json()["objective"] == "Win"
+    assert_problem(response, 422)
+    assert (await client.get(url, headers=org.owner.headers)).json()["objective"] == "Win"
 
 
 # --- closing ----------------------------------------------------------------------------------

@@ -321,13 +321,21 @@ async def test_admin_changing_an_email_to_a_taken_one_is_409(client, org):
     assert current["email"] == rep.user["email"]
 
 
-async def test_explicit_nulls_leave_required_fields_alone(client, org):
+async def test_null_is_refused_for_fields_that_cannot_be_cleared(client, org):
     admin, _, rep = org
     response = await patch_user(client, admin, rep.id, full_name=None, role=None, is_active=None)
-    assert response.status_code == 200, response.text
-    assert response.json()["full_name"] == "Rita Rep"
-    assert response.json()["role"] == "rep"
-    assert response.json()["is_active"] is True
+    problem = assert_problem(response, 422)
+    assert {tuple(e["loc"]) for e in problem["errors"]} >= {
+        ("body", "full_name"),
+        ("body", "role"),
+        ("body", "is_active"),
+    }
+    unchanged = (await client.get(f"{API}/users/{rep.id}", headers=admin.headers)).json()
+    assert (unchanged["full_name"], unchanged["role"], unchanged["is_active"]) == (
+        "Rita Rep",
+        "rep",
+        True,
+    )
 
 
 async def test_changing_your_own_password_needs_the_current_one(client, org):

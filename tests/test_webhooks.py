@@ -10,13 +10,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography.fernet import InvalidToken
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from api.kit import outbox, ssrf
 from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from api.services.webhooks import decrypt_secret
+from api.security import InvalidToken
+from api.services.webhooks import open_secret
 from tests.factories import API, add_user, assert_problem, register
 from tests.webhook_kit import (
     create_endpoint,
@@ -60,10 +60,15 @@ async def test_an_admin_registers_an_endpoint_and_sees_the_secret_once(http, hoo
         stored = await session.scalar(select(WebhookEndpoint.secret_ciphertext))
     assert created["secret"] not in stored
     assert created["secret"].removeprefix("whsec_") not in stored
-    assert decrypt_secret(hook_app.state.settings, stored) == created["secret"]
+    endpoint_id = uuid.UUID(created["id"])
+    assert stored.startswith("v1.")  # the SecretBox scheme CRM secrets use too
+    assert open_secret(hook_app.state.settings, endpoint_id, stored) == created["secret"]
     other_key = hook_app.state.settings.model_copy(update={"secret_key": "k" * 48})
     with pytest.raises(InvalidToken):
-        decrypt_secret(other_key, stored)
+        open_secret(other_key, endpoint_id, stored)
+    # Bound to its row: another endpoint's id does not open it.
+    with pytest.raises(InvalidToken):
+        open_secret(hook_app.state.settings, uuid.uuid4(), stored)
 
 
 async def test_only_admins_manage_webhooks(http, admin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,17 +22,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)  # UUIDs, dates, decimals, enums
 
 
+@dataclass(frozen=True, slots=True)
+class SystemActor:
+    """A change nobody signed in made (a CRM's webhook): its rows name no person."""
+
+    organization_id: uuid.UUID
+    user_id: None = None
+    api_key_id: None = None
+
+
 def record(
     session: AsyncSession,
     *,
-    caller: Caller,
+    caller: Caller | SystemActor,
     action: str,
     entity_type: str,
     entity_id: uuid.UUID,
     changes: dict[str, Any] | None = None,
 ) -> None:
     """Add an audit row, in the caller's organization, to the current transaction (it commits
-    or rolls back with the change). CRM events and jobs will add a system actor here."""
+    or rolls back with the change). Every audit row is written here."""
     session.add(
         AuditEvent(
             organization_id=caller.organization_id,

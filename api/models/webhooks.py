@@ -42,8 +42,8 @@ class WebhookEndpoint(IdTable, table=True):
     # Why the endpoint stopped (a 410 from the receiver, or an admin): shown in the API.
     disabled_reason: str | None = Field(default=None, max_length=200)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The signing secret, encrypted with a key derived from SECRET_KEY (api/services/webhooks.py):
-    # the worker can sign with it, nobody can read it back through the API.
+    # The signing secret, sealed by api.security.SecretBox (api/services/webhooks.py): the
+    # worker can sign with it, nobody can read it back through the API.
     secret_ciphertext: str = Field(sa_type=sa.Text)
 
 

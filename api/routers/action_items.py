@@ -19,8 +19,14 @@ from api.schemas.action_items import (
     ActionItemUpdate,
 )
 from api.services import action_items as action_item_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["action-items"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("projects")],
+    prefix=API_PREFIX,
+    tags=["action-items"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get(

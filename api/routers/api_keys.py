@@ -12,8 +12,10 @@ from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyRead
 from api.services import api_keys as api_key_service
+from api.services.api_keys import PEOPLE_ONLY
 
 router = APIRouter(
+    dependencies=[PEOPLE_ONLY],
     prefix=f"{API_PREFIX}/api-keys",
     tags=["api-keys"],
     responses=problem_responses(401, 403, 422, 429),

@@ -23,9 +23,13 @@ from api.schemas.clients import (
     ContactRead,
 )
 from api.services import clients as client_service
+from api.services.api_keys import key_scope
 
 router = APIRouter(
-    prefix=f"{API_PREFIX}/clients", tags=["clients"], responses=problem_responses(401, 422)
+    dependencies=[key_scope("clients")],
+    prefix=f"{API_PREFIX}/clients",
+    tags=["clients"],
+    responses=problem_responses(401, 422),
 )
 
 

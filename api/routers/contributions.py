@@ -19,8 +19,14 @@ from api.schemas.contributions import (
     ContributionUpdate,
 )
 from api.services import contributions as contribution_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("sessions")],
+    prefix=API_PREFIX,
+    tags=["sessions"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get(

@@ -20,8 +20,10 @@ from api.schemas.crm_connections import (
     CrmInboundEventRead,
 )
 from api.services import crm_connections as connection_service
+from api.services.api_keys import PEOPLE_ONLY
 
 router = APIRouter(
+    dependencies=[PEOPLE_ONLY],
     prefix=f"{API_PREFIX}/integrations/crm",
     tags=["integrations"],
     responses=problem_responses(401, 403, 422),

@@ -9,8 +9,14 @@ from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.dashboard import Dashboard
 from api.services import dashboard as dashboard_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["insight"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("ledger")],
+    prefix=API_PREFIX,
+    tags=["insight"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get("/dashboard", response_model=Dashboard)

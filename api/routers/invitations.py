@@ -10,8 +10,10 @@ from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.schemas.invitations import InvitationPage
 from api.services import invitations as invitation_service
+from api.services.api_keys import PEOPLE_ONLY
 
 router = APIRouter(
+    dependencies=[PEOPLE_ONLY],
     prefix=f"{API_PREFIX}/invitations",
     tags=["invitations"],
     responses=problem_responses(401, 403, 422),

@@ -13,8 +13,14 @@ from api.routers import API_PREFIX
 from api.schemas.base import PeriodDay
 from api.schemas.ledger import LedgerPage, LedgerRow
 from api.services import ledger as ledger_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["insight"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("ledger")],
+    prefix=API_PREFIX,
+    tags=["insight"],
+    responses=problem_responses(401, 422),
+)
 
 Since = Annotated[
     PeriodDay | None,

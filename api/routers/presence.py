@@ -11,8 +11,14 @@ from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.presence import PresenceList
 from api.services import sessions as session_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("sessions")],
+    prefix=API_PREFIX,
+    tags=["sessions"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get(

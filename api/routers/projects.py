@@ -26,9 +26,13 @@ from api.schemas.projects import (
     ProjectUpdate,
 )
 from api.services import projects as project_service
+from api.services.api_keys import key_scope
 
 router = APIRouter(
-    prefix=f"{API_PREFIX}/projects", tags=["projects"], responses=problem_responses(401, 422)
+    dependencies=[key_scope("projects")],
+    prefix=f"{API_PREFIX}/projects",
+    tags=["projects"],
+    responses=problem_responses(401, 422),
 )
 
 

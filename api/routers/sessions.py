@@ -36,9 +36,15 @@ from api.schemas.sessions import (
     SessionUpdate,
 )
 from api.services import sessions as session_service
+from api.services.api_keys import key_scope
 from api.services.presence import PresenceTracker
 
-router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("sessions")],
+    prefix=API_PREFIX,
+    tags=["sessions"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get(

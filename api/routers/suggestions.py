@@ -12,8 +12,14 @@ from api.errors import problem_responses
 from api.routers import API_PREFIX
 from api.schemas.suggestions import SuggestedHelperList
 from api.services import suggestions as suggestion_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["insight"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("projects")],
+    prefix=API_PREFIX,
+    tags=["insight"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get(

@@ -13,8 +13,14 @@ from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.schemas.takeaways import TakeawayPage, TakeawayRead, TakeawayWrite
 from api.services import takeaways as takeaway_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("sessions")],
+    prefix=API_PREFIX,
+    tags=["sessions"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get(

@@ -12,9 +12,13 @@ from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.schemas.teams import TeamCreate, TeamPage, TeamRead, TeamUpdate
 from api.services import teams as team_service
+from api.services.api_keys import PEOPLE_ONLY
 
 router = APIRouter(
-    prefix=f"{API_PREFIX}/teams", tags=["teams"], responses=problem_responses(401, 422)
+    dependencies=[PEOPLE_ONLY],
+    prefix=f"{API_PREFIX}/teams",
+    tags=["teams"],
+    responses=problem_responses(401, 422),
 )
 
 

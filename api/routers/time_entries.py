@@ -13,8 +13,14 @@ from api.routers import API_PREFIX
 from api.routers.common import Created, created
 from api.schemas.time_entries import TimeEntryCreate, TimeEntryPage, TimeEntryRead
 from api.services import time_entries as time_entry_service
+from api.services.api_keys import key_scope
 
-router = APIRouter(prefix=API_PREFIX, tags=["action-items"], responses=problem_responses(401, 422))
+router = APIRouter(
+    dependencies=[key_scope("projects")],
+    prefix=API_PREFIX,
+    tags=["action-items"],
+    responses=problem_responses(401, 422),
+)
 
 
 @router.get(

@@ -15,9 +15,13 @@ from api.routers import API_PREFIX
 from api.schemas.base import NO_NUL
 from api.schemas.users import CurrentUserRead, UserCreate, UserPage, UserRead, UserUpdate
 from api.services import users as user_service
+from api.services.api_keys import PEOPLE_ONLY
 
 router = APIRouter(
-    prefix=f"{API_PREFIX}/users", tags=["users"], responses=problem_responses(401, 422)
+    dependencies=[PEOPLE_ONLY],
+    prefix=f"{API_PREFIX}/users",
+    tags=["users"],
+    responses=problem_responses(401, 422),
 )
 
 

@@ -22,13 +22,16 @@ from api.schemas.webhooks import (
     WebhookEndpointUpdate,
 )
 from api.services import webhooks as webhook_service
+from api.services.api_keys import PEOPLE_ONLY
 
 router = APIRouter(
+    dependencies=[PEOPLE_ONLY],
     prefix=f"{API_PREFIX}/webhook-endpoints",
     tags=["webhooks"],
     responses=problem_responses(401, 403, 422),
 )
 deliveries_router = APIRouter(
+    dependencies=[PEOPLE_ONLY],
     prefix=f"{API_PREFIX}/webhook-deliveries",
     tags=["webhooks"],
     responses=problem_responses(401, 403, 422),

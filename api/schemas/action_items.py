@@ -6,11 +6,18 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from api.models import ActionItemStatus
 from api.pagination import Page
-from api.schemas.base import NOT_BLANK, CalendarDate, RequestModel, ResponseModel, Trimmed
+from api.schemas.base import (
+    NOT_BLANK,
+    CalendarDate,
+    RequestModel,
+    ResponseModel,
+    Trimmed,
+    UpdateModel,
+)
 
 
 class ActionItemCreate(RequestModel):
@@ -21,13 +28,13 @@ class ActionItemCreate(RequestModel):
     contribution_id: uuid.UUID | None = None
 
 
-class ActionItemUpdate(RequestModel):
-    status: ActionItemStatus | None = None
+class ActionItemUpdate(UpdateModel):
+    status: ActionItemStatus | MISSING = MISSING
     title: (
-        Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed] | None
-    ) = None
-    assignee_id: uuid.UUID | None = None
-    due_date: CalendarDate | None = None
+        Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), Trimmed] | MISSING
+    ) = MISSING
+    assignee_id: uuid.UUID | MISSING = MISSING
+    due_date: CalendarDate | MISSING | None = MISSING
 
 
 class ActionItemRead(ResponseModel):

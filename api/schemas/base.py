@@ -50,6 +50,13 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class UpdateModel(RequestModel):
+    """PATCH bodies, all under one rule (api/kit/patching.py applies them): an omitted field is
+    left as it is; a field typed ``X | MISSING = MISSING`` cannot be cleared, so ``null`` is
+    422 and openapi.json does not mark it nullable; only a field typed
+    ``X | None | MISSING = MISSING`` is nullable, and ``null`` clears it."""
+
+
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import MISSING, EmailStr, Field
 
 from api.models import BuyingRole, ClientStatus
 from api.pagination import Page
-from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Trimmed
+from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Trimmed, UpdateModel
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
 Industry = Annotated[str, Field(max_length=120, pattern=NO_NUL), Trimmed]
@@ -25,12 +25,12 @@ class ClientCreate(RequestModel):
     notes: Notes = ""
 
 
-class ClientUpdate(RequestModel):
-    name: Name | None = None
-    industry: Industry | None = None
-    status: ClientStatus | None = None
-    owner_id: uuid.UUID | None = None
-    notes: Notes | None = None
+class ClientUpdate(UpdateModel):
+    name: Name | MISSING = MISSING
+    industry: Industry | MISSING = MISSING
+    status: ClientStatus | MISSING = MISSING
+    owner_id: uuid.UUID | MISSING = MISSING
+    notes: Notes | MISSING = MISSING
 
 
 class ClientRead(ResponseModel):

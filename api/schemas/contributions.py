@@ -7,7 +7,7 @@ from datetime import datetime
 
 from api.models import ContributionKind, ContributionStatus
 from api.pagination import Page
-from api.schemas.base import RequestModel, ResponseModel
+from api.schemas.base import RequestModel, ResponseModel, UpdateModel
 from api.schemas.sessions import Body
 
 
@@ -16,7 +16,7 @@ class ContributionCreate(RequestModel):
     body: Body
 
 
-class ContributionUpdate(RequestModel):
+class ContributionUpdate(UpdateModel):
     status: ContributionStatus
 
 

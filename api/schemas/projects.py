@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from api.models import MemberRole, MemberState, ProjectKind, ProjectStatus
 from api.pagination import Page
@@ -19,6 +19,7 @@ from api.schemas.base import (
     RequestModel,
     ResponseModel,
     Trimmed,
+    UpdateModel,
     WholeNumber,
 )
 
@@ -40,15 +41,15 @@ class ProjectCreate(RequestModel):
     currency: Currency = "EUR"
 
 
-class ProjectUpdate(RequestModel):
-    title: Title | None = None
-    client_id: uuid.UUID | None = None
-    objective: Objective | None = None
-    owner_id: uuid.UUID | None = None
-    due_date: CalendarDate | None = None
-    helper_budget_minutes: Minutes | None = None
-    estimated_value: Amount | None = None
-    currency: Currency | None = None
+class ProjectUpdate(UpdateModel):
+    title: Title | MISSING = MISSING
+    client_id: uuid.UUID | MISSING | None = MISSING
+    objective: Objective | MISSING = MISSING
+    owner_id: uuid.UUID | MISSING = MISSING
+    due_date: CalendarDate | MISSING | None = MISSING
+    helper_budget_minutes: Minutes | MISSING = MISSING
+    estimated_value: Amount | MISSING | None = MISSING
+    currency: Currency | MISSING = MISSING
 
 
 class ProjectClose(RequestModel):
@@ -89,12 +90,12 @@ class MemberCreate(RequestModel):
     )
 
 
-class MemberUpdate(RequestModel):
+class MemberUpdate(UpdateModel):
     """Managers and the owner change role and budget; the member answers the invitation."""
 
-    role: Literal["helper", "observer"] | None = None
-    budget_minutes: Minutes | None = None
-    state: Literal["active", "declined", "left"] | None = None
+    role: Literal["helper", "observer"] | MISSING = MISSING
+    budget_minutes: Minutes | MISSING = MISSING
+    state: Literal["active", "declined", "left"] | MISSING = MISSING
 
 
 class MemberRead(ResponseModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from api.models import ContributionKind, SessionPurpose, SessionStatus
 from api.pagination import Page
@@ -19,6 +19,7 @@ from api.schemas.base import (
     ResponseModel,
     Timestamp,
     Trimmed,
+    UpdateModel,
     WholeNumber,
 )
 
@@ -42,17 +43,17 @@ class SessionCreate(RequestModel):
     )
 
 
-class SessionUpdate(RequestModel):
-    title: Title | None = None
-    agenda: LongText | None = None
-    scheduled_at: Timestamp | None = None
-    timebox_minutes: Timebox | None = None
-    facilitator_id: uuid.UUID | None = None
-    participant_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
+class SessionUpdate(UpdateModel):
+    title: Title | MISSING = MISSING
+    agenda: LongText | MISSING = MISSING
+    scheduled_at: Timestamp | MISSING = MISSING
+    timebox_minutes: Timebox | MISSING = MISSING
+    facilitator_id: uuid.UUID | MISSING = MISSING
+    participant_ids: list[uuid.UUID] | MISSING = Field(default=MISSING, max_length=200)
     # Outcome corrections on a completed session (admins only).
-    summary: LongText | None = None
-    decisions: list[Decision] | None = Field(default=None, max_length=100)
-    recommended_approach: LongText | None = None
+    summary: LongText | MISSING = MISSING
+    decisions: list[Decision] | MISSING = Field(default=MISSING, max_length=100)
+    recommended_approach: LongText | MISSING = MISSING
 
 
 class Attendance(RequestModel):

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from api.models import Role, Seniority
 from api.pagination import Page
-from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Trimmed
+from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Trimmed, UpdateModel
 
 TeamName = Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK), Trimmed]
 Description = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
@@ -23,10 +23,10 @@ class TeamCreate(RequestModel):
     member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
 
 
-class TeamUpdate(RequestModel):
-    name: TeamName | None = None
-    description: Description | None = None
-    manager_id: uuid.UUID | None = None
+class TeamUpdate(UpdateModel):
+    name: TeamName | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    manager_id: uuid.UUID | MISSING = MISSING
 
 
 class TeamMemberRead(ResponseModel):

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, StrictBool
+from pydantic import MISSING, AfterValidator, EmailStr, Field, StrictBool
 
 from api.models import Role, Seniority
 from api.pagination import Page
-from api.schemas.base import NOT_BLANK, RequestModel, ResponseModel, Trimmed
+from api.schemas.base import NOT_BLANK, RequestModel, ResponseModel, Trimmed, UpdateModel
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -44,18 +44,18 @@ class UserCreate(RequestModel):
     expertise: Expertise = Field(default_factory=list)
 
 
-class UserUpdate(RequestModel):
+class UserUpdate(UpdateModel):
     """Admins may change everything; people may change their own name, expertise and password."""
 
-    email: Email | None = None
-    full_name: FullName | None = None
-    role: Role | None = None
-    seniority: Seniority | None = None
-    expertise: Expertise | None = None
-    is_active: StrictBool | None = None
-    password: Password | None = None
-    current_password: str | None = Field(
-        default=None,
+    email: Email | MISSING = MISSING
+    full_name: FullName | MISSING = MISSING
+    role: Role | MISSING = MISSING
+    seniority: Seniority | MISSING = MISSING
+    expertise: Expertise | MISSING = MISSING
+    is_active: StrictBool | MISSING = MISSING
+    password: Password | MISSING = MISSING
+    current_password: str | MISSING = Field(
+        default=MISSING,
         max_length=MAX_PASSWORD_LENGTH,
         description="Required to change your own password",
     )

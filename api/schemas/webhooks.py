@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import MISSING, Field, StrictBool, field_validator
 
 from api.models import DeliveryState, WebhookEventType
 from api.pagination import Page
-from api.schemas.base import NO_NUL, RequestModel, ResponseModel
+from api.schemas.base import NO_NUL, RequestModel, ResponseModel, UpdateModel
 
 # The syntax only; whether the host may be called is the SSRF guard's call (422 with a reason).
 WebhookURL = Annotated[
@@ -42,12 +42,12 @@ class WebhookEndpointCreate(RequestModel):
     _unique_events = field_validator("events")(_unique)
 
 
-class WebhookEndpointUpdate(RequestModel):
-    url: WebhookURL | None = None
-    events: Events | None = None
-    description: Description | None = None
-    enabled: StrictBool | None = Field(
-        default=None, description="true re-enables an endpoint (after a 410 Gone, say)"
+class WebhookEndpointUpdate(UpdateModel):
+    url: WebhookURL | MISSING = MISSING
+    events: Events | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    enabled: StrictBool | MISSING = Field(
+        default=MISSING, description="true re-enables an endpoint (after a 410 Gone, say)"
     )
 
     _unique_events = field_validator("events")(_unique)

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit, outbox
+from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import (
     ActionItem,
@@ -183,11 +184,7 @@ async def update_action_item(
         )
     except NotFound:
         raise NotFound("Action item not found") from None
-    changes = {
-        k: v
-        for k, v in data.model_dump(exclude_unset=True).items()
-        if v is not None or k == "due_date"
-    }
+    changes = requested_changes(data)
     is_assignee = item.assignee_id == caller.user_id
     if not access.can_manage:
         if not is_assignee:
@@ -203,8 +200,7 @@ async def update_action_item(
     )
     if "status" in changes and changes["status"] != item.status:
         item.completed_at = utcnow() if changes["status"] == ActionItemStatus.done else None
-    for field, value in changes.items():
-        setattr(item, field, value)
+    apply_changes(item, changes)
     item.updated_at = utcnow()
     await session.flush()
     await touch_outcome(session, item.session_id)

@@ -7,13 +7,15 @@ How a key is allowed to act (decided here, documented in the README):
   services see that admin as ``caller.user`` (so a key reads organization-wide, as an admin
   does, and audit rows name the admin), with ``caller.api_key_id`` and ``caller.scopes`` set.
   If the admin is deactivated or is no longer an admin, their keys stop working (401).
-* **Scope of a route.** Each route belongs to one resource by its path (``ROUTE_RESOURCES``,
-  first match wins); ``GET``/``HEAD`` need ``<resource>:read``, any other method
-  ``<resource>:write``. ``write`` does not imply ``read``. A route that belongs to no
-  resource (users, teams, auth, CRM connections, API keys, webhooks, anything new) is refused
-  to every key with 403: new routes are closed to keys until someone opens them here.
+* **Scope of a route.** Declared where the route is: its router (or the route itself, which
+  wins) depends on ``key_scope("<resource>")`` or on ``PEOPLE_ONLY``. ``GET``/``HEAD`` need
+  ``<resource>:read``, any other method ``<resource>:write``; ``write`` does not imply
+  ``read``. A people-only route (users, teams, CRM connections, API keys, webhooks) and a
+  route that declares nothing are refused to every key with 403: a new route is closed to
+  keys until its router opens it, and tests/test_api_keys.py fails until it says which.
 * **Checked in one place.** ``api.deps.current_caller`` calls ``authorize_route`` for every
-  key request, so no route can forget it; tests/test_api_keys.py walks every served route.
+  key request with the matched route, so no route can forget it (the declarations
+  themselves do nothing when resolved); tests/test_api_keys.py walks every served route.
 * **Rate limit.** Requests per key in a fixed one-minute window, counted in the database
   (``api_key_window``, one atomic upsert) so every replica shares the count; 429 with
   Retry-After. ``last_used_at`` is written at most once a minute per key.
@@ -22,11 +24,14 @@ How a key is allowed to act (decided here, documented in the README):
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal, get_args
 
+from fastapi import Depends, params
+from fastapi.dependencies.models import Dependant
 from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -45,50 +50,55 @@ from api.pagination import paginate
 from api.schemas.api_keys import ApiKeyCreate
 from api.security import API_KEY_PREFIX, API_KEY_SHOWN_CHARS, hash_secret, new_api_key
 
-RESOURCES = ("clients", "projects", "sessions", "ledger")
 READ_METHODS = frozenset({"GET", "HEAD"})
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 WINDOW_SECONDS = 60
 
-_ID = r"{[^}]+}"
-# Path templates (as routes declare them) -> the resource whose scope they need. Ordered:
-# the first pattern that matches wins, so the more specific ones come first.
-ROUTE_RESOURCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), resource)
-    for pattern, resource in (
-        (rf"^/api/v1/users/{_ID}/ledger$", "ledger"),
-        (r"^/api/v1/ledger$", "ledger"),
-        (r"^/api/v1/dashboard$", "ledger"),
-        (rf"^/api/v1/projects/{_ID}/progress$", "ledger"),
-        (rf"^/api/v1/projects/{_ID}/sessions$", "sessions"),
-        (r"^/api/v1/sessions(/.*)?$", "sessions"),
-        (r"^/api/v1/contributions(/.*)?$", "sessions"),
-        (r"^/api/v1/projects(/.*)?$", "projects"),
-        (r"^/api/v1/action-items(/.*)?$", "projects"),
-        (r"^/api/v1/clients(/.*)?$", "clients"),
-    )
-)
+Resource = Literal["clients", "projects", "sessions", "ledger"]
+RESOURCES: tuple[Resource, ...] = get_args(Resource)
 
 INVALID_KEY = "The API key is invalid, expired or revoked"
 
 
-def resource_for_route(path_template: str) -> str | None:
-    for pattern, resource in ROUTE_RESOURCES:
-        if pattern.match(path_template):
-            return resource
-    return None
+@dataclass(frozen=True, slots=True)
+class KeyScope:
+    """What a router or route declares about API keys: the resource whose scope they need,
+    or ``None`` for routes only people call. A declaration, read by ``authorize_route`` from
+    the matched route; resolving it as a dependency does nothing."""
 
+    resource: Resource | None
 
-def required_scope(method: str, path_template: str) -> str | None:
-    """The scope a key needs for this route, or None when no key may call it."""
-    resource = resource_for_route(path_template)
-    if resource is None:
+    async def __call__(self) -> None:
         return None
-    return f"{resource}:{'read' if method.upper() in READ_METHODS else 'write'}"
 
 
-def authorize_route(caller: Caller, *, method: str, path_template: str) -> None:
-    scope = required_scope(method, path_template)
+def key_scope(resource: Resource) -> params.Depends:
+    """``APIRouter(dependencies=[key_scope("projects")])``: keys with ``projects:read`` read
+    these routes, keys with ``projects:write`` call the rest."""
+    return Depends(KeyScope(resource))
+
+
+# ``APIRouter(dependencies=[PEOPLE_ONLY])``: no key calls these routes, whatever its scopes.
+PEOPLE_ONLY = Depends(KeyScope(None))
+
+
+def declared_key_scope(dependant: Dependant) -> KeyScope | None:
+    """The route's declaration: the route's own if it has one, else its router's (FastAPI
+    lists the router's dependencies first); None when neither declared anything."""
+    declared = [d.call for d in dependant.dependencies if isinstance(d.call, KeyScope)]
+    return declared[-1] if declared else None
+
+
+def required_scope(method: str, dependant: Dependant) -> str | None:
+    """The scope a key needs for this route, or None when no key may call it."""
+    declaration = declared_key_scope(dependant)
+    if declaration is None or declaration.resource is None:
+        return None
+    return f"{declaration.resource}:{'read' if method.upper() in READ_METHODS else 'write'}"
+
+
+def authorize_route(caller: Caller, *, method: str, dependant: Dependant | None) -> None:
+    scope = None if dependant is None else required_scope(method, dependant)
     if scope is None:
         raise Forbidden("API keys cannot call this endpoint; sign in as a person")
     if scope not in caller.scopes:

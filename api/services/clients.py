@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit
+from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
 from api.models import Client, ClientStatus, Contact, Project, ProjectStatus, User, utcnow
@@ -105,13 +106,12 @@ async def update_client(
     client = await client_row(session=session, caller=caller, client_id=client_id)
     _ensure_can_edit(caller, client)
     ensure_current(client, if_match)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = requested_changes(data)
     if "owner_id" in changes and changes["owner_id"] != client.owner_id:
         if not caller.is_staff:
             raise Forbidden("Only managers and admins hand a client to another rep")
         await active_user_in_organization(session, caller, changes["owner_id"])
-    for field, value in changes.items():
-        setattr(client, field, value)
+    apply_changes(client, changes)
     client.updated_at = utcnow()
     await session.flush()
     audit.record(

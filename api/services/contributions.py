@@ -16,6 +16,7 @@ from api import events
 from api.db import rowcount
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit
+from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import (
     Contribution,
@@ -222,7 +223,7 @@ async def update_contribution(
     if access.session.status == SessionStatus.cancelled:
         raise Conflict("The session is cancelled")
     previous = contribution.status
-    contribution.status = data.status
+    apply_changes(contribution, requested_changes(data))
     contribution.updated_at = utcnow()
     await session.flush()
     adopted = ContributionStatus.adopted

@@ -32,6 +32,7 @@ from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit, outbox
+from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
 from api.models import (
@@ -252,9 +253,7 @@ async def update_project(
     access.ensure_can_manage()
     project = access.project
     ensure_current(project, if_match)
-    changes = data.model_dump(exclude_unset=True)
-    required = {"title", "objective", "owner_id", "helper_budget_minutes", "currency"}
-    changes = {k: v for k, v in changes.items() if v is not None or k not in required}
+    changes = requested_changes(data)
     if "client_id" in changes:
         if changes["client_id"] is None and project.kind == ProjectKind.account:
             raise Conflict("An account project keeps its client")
@@ -269,8 +268,7 @@ async def update_project(
             project.helper_budget_minutes = changes["helper_budget_minutes"]
         await _hand_over(session, caller, project, new_owner)
         changes["owner_id"] = new_owner
-    for field, value in changes.items():
-        setattr(project, field, value)
+    apply_changes(project, changes)
     project.updated_at = utcnow()
     await session.flush()
     audit.record(
@@ -558,7 +556,7 @@ async def update_member(
     if member is None:
         raise NotFound("This person is not on the project")
     ensure_current(member, if_match)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = requested_changes(data)
     if member.role == MemberRole.owner and changes:
         raise Conflict("The owner's seat changes only by handing the project over")
     if "role" in changes or "budget_minutes" in changes:

@@ -18,6 +18,7 @@ from sqlmodel import col
 from api import events
 from api.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from api.kit import audit, outbox
+from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
 from api.models import (
@@ -254,7 +255,7 @@ async def update_session(
     access.ensure_can_steer()
     mm_session = access.session
     ensure_current(mm_session, if_match)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = requested_changes(data)
     if mm_session.status == SessionStatus.completed:
         if not caller.is_admin:
             raise Forbidden("A completed session is read-only")
@@ -284,9 +285,7 @@ async def update_session(
         changes["participant_ids"] = participant_ids
     if "facilitator_id" in changes:
         await _check_facilitator(session, access.project, changes["facilitator_id"])
-    for field, value in changes.items():
-        if field != "participant_ids":
-            setattr(mm_session, field, value)
+    apply_changes(mm_session, changes, except_for={"participant_ids"})
     mm_session.updated_at = utcnow()
     await session.flush()
     audit.record(

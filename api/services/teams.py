@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from api.db import rowcount
 from api.errors import Conflict, Forbidden, NotFound
+from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import Role, Team, TeamMember, User, utcnow
 from api.pagination import paginate
@@ -119,16 +120,14 @@ async def update_team(
 ) -> TeamRead:
     team = await team_row(session=session, caller=caller, team_id=team_id)
     _ensure_can_manage(caller, team)
-    changes = data.model_dump(exclude_unset=True)
-    if changes.get("manager_id") is not None and changes["manager_id"] != team.manager_id:
+    changes = requested_changes(data)
+    if "manager_id" in changes and changes["manager_id"] != team.manager_id:
         if not caller.is_admin:
             raise Forbidden("Only admins hand a team to another manager")
         await _check_manager(session, caller, changes["manager_id"])
     if changes.get("name") and await _name_taken(session, caller, changes["name"], team.id):
         raise Conflict("A team with this name already exists")
-    for field, value in changes.items():
-        if value is not None:
-            setattr(team, field, value)
+    apply_changes(team, changes)
     team.updated_at = utcnow()
     await _flush_unique_name(session)
     return await present_team(session, team)

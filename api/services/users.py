@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import Organization, RefreshToken, Role, TeamMember, User, utcnow
 from api.pagination import paginate
@@ -182,7 +183,7 @@ async def update_user(
     data: UserUpdate,
 ) -> User:
     user = await get_user(session=session, caller=caller, user_id=user_id)
-    changes = data.model_dump(exclude_unset=True)
+    changes = requested_changes(data)
     is_self = user.id == caller.user_id
     if not caller.is_admin:
         if not is_self:
@@ -219,17 +220,7 @@ async def update_user(
         await revoke_refresh_tokens(session=session, user_id=user.id)
         await revoke_access_tokens(session=session, user_id=user.id)
 
-    for field, value in changes.items():
-        if value is None and field in {
-            "email",
-            "full_name",
-            "role",
-            "seniority",
-            "expertise",
-            "is_active",
-        }:
-            continue  # an explicit null means "leave as is" for required attributes
-        setattr(user, field, value)
+    apply_changes(user, changes)
     user.updated_at = utcnow()
     await flush_unique_email(session)
     return user

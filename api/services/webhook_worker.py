@@ -28,7 +28,6 @@ from typing import Any
 
 import httpx
 import orjson
-from cryptography.fernet import InvalidToken
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -39,7 +38,8 @@ from api.db import rowcount
 from api.kit import outbox, ssrf
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
-from api.services.webhooks import decrypt_secret, envelope, stop_pending
+from api.security import InvalidToken
+from api.services.webhooks import envelope, open_secret, stop_pending
 
 logger = logging.getLogger("api.webhooks")
 
@@ -224,7 +224,7 @@ class WebhookWorker:
         except ssrf.UnsafeURL as exc:
             return Outcome(error=f"Refused: {exc.reason}")
         try:
-            signer = Webhook(decrypt_secret(settings, claim.secret_ciphertext))
+            signer = Webhook(open_secret(settings, claim.endpoint_id, claim.secret_ciphertext))
         except (InvalidToken, ValueError):
             return Outcome(error="The signing secret cannot be decrypted (was SECRET_KEY changed?)")
         body = orjson.dumps(envelope(claim.event)).decode()

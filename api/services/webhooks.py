@@ -1,8 +1,9 @@
 """Outbound webhook endpoints (admins only), their signing secrets and the delivery log.
 
-Secrets are Standard Webhooks ``whsec_`` keys, shown once at creation and stored encrypted
-(Fernet, with a key derived from SECRET_KEY by HKDF): the worker can sign with them, the API
-never hands them out again. Changing SECRET_KEY therefore means re-creating the endpoints.
+Secrets are Standard Webhooks ``whsec_`` keys, shown once at creation and stored sealed
+(``api.security.SecretBox``, as CRM secrets are, bound to the endpoint's row): the worker can
+sign with them, the API never hands them out again. Changing SECRET_KEY therefore means
+re-creating the endpoints.
 """
 
 from __future__ import annotations
@@ -12,11 +13,7 @@ import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -24,6 +21,7 @@ from sqlmodel import col
 from api.config import Settings
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.kit import audit, outbox, ssrf
+from api.kit.patching import requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
 from api.models import (
@@ -43,34 +41,32 @@ from api.schemas.webhooks import (
     WebhookEndpointRead,
     WebhookEndpointUpdate,
 )
+from api.security import secret_box
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
-_HKDF_INFO = b"sales-mastermind outbound webhook secrets v1"
 DISABLED_BY_ADMIN = "Disabled by an admin"
 
 
 # --- secrets ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-        secret_key.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def encrypt_secret(settings: Settings, secret: str) -> str:
-    return _fernet(settings.secret_key).encrypt(secret.encode()).decode()
+def sealing_context(endpoint_id: uuid.UUID) -> str:
+    # alembic/versions/2026_12_02_0011_one_sealing_scheme.py seals existing rows with it too.
+    return f"webhook_endpoint:{endpoint_id}:secret"
 
 
-def decrypt_secret(settings: Settings, ciphertext: str) -> str:
-    return _fernet(settings.secret_key).decrypt(ciphertext.encode()).decode()
+def seal_secret(settings: Settings, endpoint_id: uuid.UUID, secret: str) -> str:
+    return secret_box(settings.secret_key or "").seal(secret, context=sealing_context(endpoint_id))
+
+
+def open_secret(settings: Settings, endpoint_id: uuid.UUID, sealed: str) -> str:
+    """The signing secret; ``InvalidToken`` when it was sealed under another SECRET_KEY."""
+    return secret_box(settings.secret_key or "").open(sealed, context=sealing_context(endpoint_id))
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -175,11 +171,13 @@ async def create_endpoint(
     _ensure_admin(caller)
     url = await _checked_url(settings, data.url)
     secret = new_secret()
+    endpoint_id = uuid.uuid4()  # the sealed secret is bound to the row's id
     endpoint = WebhookEndpoint(
+        id=endpoint_id,
         organization_id=caller.organization_id,
         url=url,
         description=data.description,
-        secret_ciphertext=encrypt_secret(settings, secret),
+        secret_ciphertext=seal_secret(settings, endpoint_id, secret),
     )
     session.add(endpoint)
     await session.flush()
@@ -248,7 +246,7 @@ async def update_endpoint(
 ) -> tuple[WebhookEndpoint, WebhookEndpointRead]:
     endpoint = await _endpoint(session, caller, endpoint_id, for_update=True)
     ensure_current(endpoint, if_match)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = requested_changes(data)
     if "url" in changes:
         changes["url"] = endpoint.url = await _checked_url(settings, changes["url"])
     if "description" in changes:

@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.db import dialect_name
-from api.kit import outbox
+from api.kit import audit, outbox
 from api.models import (
-    AuditEvent,
     Client,
     CrmConnection,
     CrmInboundEvent,
@@ -84,15 +83,16 @@ async def record_result(
 
 
 def _audit(
+    session: AsyncSession,
     connection: CrmConnection,
     action: str,
     entity_type: str,
     entity_id: uuid.UUID,
     changes: dict[str, Any],
-) -> AuditEvent:
-    return AuditEvent(
-        organization_id=connection.organization_id,
-        actor_id=None,  # a CRM, not a person
+) -> None:
+    audit.record(
+        session,
+        caller=audit.SystemActor(connection.organization_id),  # a CRM, not a person
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
@@ -166,7 +166,7 @@ async def _upsert_client(
             if client is None:
                 raise
         else:
-            session.add(_audit(connection, "client.created", "client", client.id, {}))
+            _audit(session, connection, "client.created", "client", client.id, {})
             return client
     changes = {}
     if event.company_name and event.company_name != client.name:
@@ -177,7 +177,7 @@ async def _upsert_client(
         for key, value in changes.items():
             setattr(client, key, value)
         client.updated_at = utcnow()
-        session.add(_audit(connection, "client.updated", "client", client.id, changes))
+        _audit(session, connection, "client.updated", "client", client.id, changes)
     return client
 
 
@@ -241,14 +241,13 @@ async def apply_event(
             if project is None:
                 raise
         else:
-            session.add(
-                _audit(
-                    connection,
-                    "project.created",
-                    "project",
-                    project.id,
-                    {"deal_id": event.deal_id, "title": project.title, **changes},
-                )
+            _audit(
+                session,
+                connection,
+                "project.created",
+                "project",
+                project.id,
+                {"deal_id": event.deal_id, "title": project.title, **changes},
             )
             await outbox.emit(
                 session,
@@ -274,7 +273,7 @@ async def apply_event(
     project.updated_at = utcnow()
     closed = changes.get("status") in ("won", "lost")
     action = "project.closed" if closed else "project.updated"
-    session.add(_audit(connection, action, "project", project.id, changes))
+    _audit(session, connection, action, "project", project.id, changes)
     if closed:
         await session.flush()
         await outbox.emit(

@@ -1084,13 +1084,16 @@ export interface components {
         };
         /** ActionItemUpdate */
         ActionItemUpdate: {
-            /** Assignee Id */
-            assignee_id?: string | null;
+            /**
+             * Assignee Id
+             * Format: uuid
+             */
+            assignee_id?: string;
             /** Due Date */
             due_date?: string | null;
-            status?: components["schemas"]["ActionItemStatus"] | null;
+            status?: components["schemas"]["ActionItemStatus"];
             /** Title */
-            title?: string | null;
+            title?: string;
         };
         /** AdoptedContribution */
         AdoptedContribution: {
@@ -1334,14 +1337,17 @@ export interface components {
         /** ClientUpdate */
         ClientUpdate: {
             /** Industry */
-            industry?: string | null;
+            industry?: string;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Notes */
-            notes?: string | null;
-            /** Owner Id */
-            owner_id?: string | null;
-            status?: components["schemas"]["ClientStatus"] | null;
+            notes?: string;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id?: string;
+            status?: components["schemas"]["ClientStatus"];
         };
         /** ContactCreate */
         ContactCreate: {
@@ -1954,11 +1960,17 @@ export interface components {
          */
         MemberUpdate: {
             /** Budget Minutes */
-            budget_minutes?: number | null;
-            /** Role */
-            role?: ("helper" | "observer") | null;
-            /** State */
-            state?: ("active" | "declined" | "left") | null;
+            budget_minutes?: number;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role?: "helper" | "observer";
+            /**
+             * State
+             * @enum {string}
+             */
+            state?: "active" | "declined" | "left";
         };
         /** OrganizationRead */
         OrganizationRead: {
@@ -2247,19 +2259,22 @@ export interface components {
             /** Client Id */
             client_id?: string | null;
             /** Currency */
-            currency?: string | null;
+            currency?: string;
             /** Due Date */
             due_date?: string | null;
             /** Estimated Value */
             estimated_value?: number | null;
             /** Helper Budget Minutes */
-            helper_budget_minutes?: number | null;
+            helper_budget_minutes?: number;
             /** Objective */
-            objective?: string | null;
-            /** Owner Id */
-            owner_id?: string | null;
+            objective?: string;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id?: string;
             /** Title */
-            title?: string | null;
+            title?: string;
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -2507,23 +2522,29 @@ export interface components {
         /** SessionUpdate */
         SessionUpdate: {
             /** Agenda */
-            agenda?: string | null;
+            agenda?: string;
             /** Decisions */
-            decisions?: string[] | null;
-            /** Facilitator Id */
-            facilitator_id?: string | null;
+            decisions?: string[];
+            /**
+             * Facilitator Id
+             * Format: uuid
+             */
+            facilitator_id?: string;
             /** Participant Ids */
-            participant_ids?: string[] | null;
+            participant_ids?: string[];
             /** Recommended Approach */
-            recommended_approach?: string | null;
-            /** Scheduled At */
-            scheduled_at?: string | null;
+            recommended_approach?: string;
+            /**
+             * Scheduled At
+             * Format: date-time
+             */
+            scheduled_at?: string;
             /** Summary */
-            summary?: string | null;
+            summary?: string;
             /** Timebox Minutes */
-            timebox_minutes?: number | null;
+            timebox_minutes?: number;
             /** Title */
-            title?: string | null;
+            title?: string;
         };
         /**
          * StalledProject
@@ -2730,11 +2751,14 @@ export interface components {
         /** TeamUpdate */
         TeamUpdate: {
             /** Description */
-            description?: string | null;
-            /** Manager Id */
-            manager_id?: string | null;
+            description?: string;
+            /**
+             * Manager Id
+             * Format: uuid
+             */
+            manager_id?: string;
             /** Name */
-            name?: string | null;
+            name?: string;
         };
         /** TimeEntryCreate */
         TimeEntryCreate: {
@@ -2880,19 +2904,22 @@ export interface components {
              * Current Password
              * @description Required to change your own password
              */
-            current_password?: string | null;
-            /** Email */
-            email?: string | null;
+            current_password?: string;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /** Expertise */
-            expertise?: string[] | null;
+            expertise?: string[];
             /** Full Name */
-            full_name?: string | null;
+            full_name?: string;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /** Password */
-            password?: string | null;
-            role?: components["schemas"]["Role"] | null;
-            seniority?: components["schemas"]["Seniority"] | null;
+            password?: string;
+            role?: components["schemas"]["Role"];
+            seniority?: components["schemas"]["Seniority"];
         };
         /** ValidationProblem */
         ValidationProblem: {
@@ -3064,16 +3091,23 @@ export interface components {
         /** WebhookEndpointUpdate */
         WebhookEndpointUpdate: {
             /** Description */
-            description?: string | null;
+            description?: string;
             /**
              * Enabled
              * @description true re-enables an endpoint (after a 410 Gone, say)
              */
-            enabled?: boolean | null;
-            /** Events */
-            events?: components["schemas"]["WebhookEventType"][] | null;
-            /** Url */
-            url?: string | null;
+            enabled?: boolean;
+            /**
+             * Events
+             * @description Event types to receive
+             */
+            events?: components["schemas"]["WebhookEventType"][];
+            /**
+             * Url
+             * @description https (http outside production); must resolve to a public address
+             * @example https://hooks.example.com/mastermind
+             */
+            url?: string;
         };
         /**
          * WebhookEventType

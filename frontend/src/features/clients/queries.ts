@@ -63,7 +63,8 @@ export function useSaveClient(client?: Client, etag?: string | null) {
         return unwrap(
           await api.PATCH("/api/v1/clients/{client_id}", {
             params: { path: { client_id: client.id }, header: { "If-Match": etag ?? undefined } },
-            body,
+            // An edit cannot clear the owner (null is 422): omitted, it stays.
+            body: { ...body, owner_id: body.owner_id ?? undefined },
           }),
         );
       }
