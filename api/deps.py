@@ -110,7 +110,8 @@ async def authenticate_bearer(
     if user is None or user.token_version != claims.token_version:
         raise Unauthorized(INVALID_ACCESS_TOKEN)
     request.state.organization_id = user.organization_id
-    return Authenticated(caller=Caller(user=user), expires_at=claims.expires_at)
+    caller = Caller(user=user, sign_in_id=claims.family_id)
+    return Authenticated(caller=caller, expires_at=claims.expires_at)
 
 
 async def current_caller(

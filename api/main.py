@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.constants import REF_PREFIX
 from fastapi.routing import APIRoute
+from starlette._utils import get_route_path
+from starlette.routing import Match
+from starlette.types import Scope
 
 from api import metrics
 from api.config import Settings, get_settings
@@ -51,6 +54,37 @@ from api.user_cache import USER_CACHE_KEY, ActiveUserCache
 def operation_id(route: APIRoute) -> str:
     """Stable operation ids (``<tag>-<function>``) so generated clients keep their names."""
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+class PrefixGate(APIRouter):
+    """One resource router, passed over at once by a request outside its paths.
+
+    Route matching tries every route of every included router in turn, each a regular
+    expression and some bookkeeping: a request to the fifth router paid for the twenty
+    routes before it. Every path of ``router`` starts with the literal text its route
+    templates share before their first parameter, so a request path that does not start
+    with it can match none of them. Include the gate without a prefix of its own.
+    """
+
+    def __init__(self, router: APIRouter) -> None:
+        super().__init__()
+        self.include_router(router)
+        # A route without a path template (none today) would open the gate to every path.
+        literal_starts = [getattr(route, "path", "").split("{", 1)[0] for route in router.routes]
+        self.path_start = _shared_start(literal_starts)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if not get_route_path(scope).startswith(self.path_start):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def _shared_start(texts: list[str]) -> str:
+    shortest = min(texts, key=len, default="")
+    for index, character in enumerate(shortest):
+        if any(text[index] != character for text in texts):
+            return shortest[:index]
+    return shortest
 
 
 def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
@@ -175,8 +209,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_keys,
         webhooks,
     ):
-        app.include_router(module.router)
-    app.include_router(webhooks.deliveries_router)
+        app.include_router(PrefixGate(module.router))
+    app.include_router(PrefixGate(webhooks.deliveries_router))
     # Outside /api/v1 and the contract: for Prometheus, guarded by METRICS_TOKEN.
     app.include_router(metrics.router)
     mount_spa(app)  # the built SPA answers what no route matches (never /api/...)

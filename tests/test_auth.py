@@ -449,10 +449,10 @@ async def test_changing_own_password_needs_the_current_one(client):
     assert (await refresh(client, rep.refresh_token)).status_code == 200
 
 
-async def test_changing_own_password_revokes_refresh_tokens(client):
+async def test_changing_own_password_signs_out_every_other_device(client):
     admin = await register(client)
     rep = await add_user(client, admin)
-    other_device = (await login(client, rep.user["email"])).json()["refresh_token"]
+    other_device = (await login(client, rep.user["email"])).json()
 
     response = await client.patch(
         f"{API}/users/{rep.id}",
@@ -462,9 +462,17 @@ async def test_changing_own_password_revokes_refresh_tokens(client):
     assert response.status_code == 200, response.text
     assert "password" not in response.text
 
-    # Every refresh token issued before the change is dead.
-    assert_unauthorized(await refresh(client, rep.refresh_token))
-    assert_unauthorized(await refresh(client, other_device))
+    # Every access token issued before the change ends, this device's too ...
+    assert_unauthorized(await client.get(f"{API}/users/me", headers=rep.headers))
+    other_headers = {"Authorization": f"Bearer {other_device['access_token']}"}
+    assert_unauthorized(await client.get(f"{API}/users/me", headers=other_headers))
+    # ... the other device is signed out, and this one gets a new pair and carries on
+    # (DESIGN 7.3: a password change signs out every *other* session).
+    assert_unauthorized(await refresh(client, other_device["refresh_token"]))
+    renewed = await refresh(client, rep.refresh_token)
+    assert renewed.status_code == 200, renewed.text
+    headers = {"Authorization": f"Bearer {renewed.json()['access_token']}"}
+    assert (await client.get(f"{API}/users/me", headers=headers)).status_code == 200
     # The old password is refused, the new one signs in.
     assert_unauthorized(await login(client, rep.user["email"], DEFAULT_PASSWORD))
     fresh = await login(client, rep.user["email"], NEW_PASSWORD)

@@ -355,9 +355,9 @@ async def test_changing_your_own_password_needs_the_current_one(client, org):
     assert ok.status_code == 200, ok.text
     assert (await login(client, rep.user["email"], new_password)).status_code == 200
     assert (await login(client, rep.user["email"], DEFAULT_PASSWORD)).status_code == 401
-    # The old refresh token was revoked with the password change.
+    # The device it was changed on stays signed in (tests/test_auth.py: the others do not).
     refreshed = await client.post(f"{API}/auth/refresh", json={"refresh_token": rep.refresh_token})
-    assert_unauthorized(refreshed)
+    assert refreshed.status_code == 200, refreshed.text
 
 
 async def test_deactivated_user_is_locked_out(client, org):

@@ -18,6 +18,8 @@ class Caller:
 
     user: User
     api_key_id: uuid.UUID | None = None
+    # The sign-in (refresh-token family) a person's access token belongs to: one device.
+    sign_in_id: uuid.UUID | None = None
     scopes: frozenset[str] = frozenset()
 
     @property

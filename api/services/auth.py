@@ -31,14 +31,16 @@ async def issue_token_pair(
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
     access_lifetime = timedelta(minutes=settings.access_token_minutes)
+    family_id = family_id or uuid.uuid4()
+    # The access token names its sign-in too, so a password change can keep this device.
     access = security.issue_token(
         token_type="access",
         subject=user.id,
         organization_id=user.organization_id,
         lifetime=access_lifetime,
+        family_id=family_id,
         token_version=user.token_version,
     )
-    family_id = family_id or uuid.uuid4()
     refresh = security.issue_token(
         token_type="refresh",
         subject=user.id,

@@ -166,12 +166,16 @@ async def revoke_access_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> 
     note_changed_user(session, user_id)
 
 
-async def revoke_refresh_tokens(*, session: AsyncSession, user_id: uuid.UUID) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+async def revoke_refresh_tokens(
+    *, session: AsyncSession, user_id: uuid.UUID, keep_sign_in_id: uuid.UUID | None = None
+) -> None:
+    """Sign the user out of every device, or of every device but ``keep_sign_in_id``'s."""
+    statement = update(RefreshToken).where(
+        col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None)
     )
+    if keep_sign_in_id is not None:
+        statement = statement.where(col(RefreshToken.family_id) != keep_sign_in_id)
+    await session.execute(statement.values(revoked_at=utcnow()))
 
 
 async def update_user(
@@ -215,9 +219,12 @@ async def update_user(
     ):
         raise Conflict("An account with this email already exists")
     if new_password is not None or changes.get("is_active") is False:
-        # A new password (the person's own or an admin's reset) or a deactivation signs out
-        # every device: refresh tokens are revoked and access tokens end at once.
-        await revoke_refresh_tokens(session=session, user_id=user.id)
+        # A new password or a deactivation ends every access token at once and signs out
+        # every device, except, for a person changing their own password, the one they
+        # changed it on (DESIGN 7.3): its refresh token gets it a new access token.
+        deactivated = changes.get("is_active") is False
+        keeps = caller.sign_in_id if is_self and not deactivated else None
+        await revoke_refresh_tokens(session=session, user_id=user.id, keep_sign_in_id=keeps)
         await revoke_access_tokens(session=session, user_id=user.id)
 
     apply_changes(user, changes)
