@@ -40,12 +40,16 @@ def assert_problem(response: httpx.Response, status: int) -> dict:
 
 @asynccontextmanager
 async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client on an app built for one test; its engine is disposed afterwards."""
+    """A client on an app built for one test; afterwards its live hub is closed and its
+    engine disposed, as the lifespan would. An app on an unreachable database left open
+    keeps its LISTEN task reconnecting (and logging) on the session's loop for the rest
+    of the run."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
     finally:
+        await app.state.live_hub.close()
         await app.state.engine.dispose()
 
 
