@@ -34,11 +34,21 @@ def _database_url() -> str:
 
 
 def _run(connection: Connection) -> None:
+    dialect = connection.dialect.name
+
+    def include_object(
+        obj: object, _name: str | None, type_: str, _reflected: bool, _compare_to: object
+    ) -> bool:
+        # A GIN index (api/models/base.py: postgresql_only) exists on PostgreSQL only.
+        info = getattr(obj, "info", {})
+        return not (type_ == "index" and info.get("postgresql_only") and dialect != "postgresql")
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # ALTER TABLE on SQLite
+        render_as_batch=dialect == "sqlite",  # ALTER TABLE on SQLite
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

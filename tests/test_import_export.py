@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from api import cli
 from api.config import get_settings
+from api.kit.folding import fold, grams
 from api.models import (
     Client,
     Contact,
@@ -183,6 +184,11 @@ async def test_import_then_rerun_creates_nothing_new_and_updates_what_changed(
         "Helix Medical",
         "ÜBERLAND ENERGIE",
     ]
+    # The import writes through Core (one INSERT per batch, an UPDATE per changed row):
+    # the folded search text follows the names all the same (api/kit/folding.py).
+    for stored in await all_clients(app):
+        assert stored.search_text == fold(stored.name)
+        assert stored.search_grams == grams(fold(stored.name))
 
 
 async def test_dry_run_validates_and_counts_but_writes_nothing(cli_env, app, team, tmp_path):

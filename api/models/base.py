@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -82,3 +83,15 @@ class IdTable(SQLModel):
         nullable=False,
         sa_column_kwargs={"onupdate": utcnow},
     )
+
+
+# Folded search text (api/kit/folding.py): the grams are a text array on PostgreSQL, where a
+# GIN index serves containment; SQLite keeps them as JSON it never queries.
+SearchGrams = postgresql.ARRAY(sa.Text()).with_variant(sa.JSON(), "sqlite")
+
+
+def postgresql_only(index: sa.Index) -> sa.Index:
+    """Mark an index that exists on PostgreSQL only (a GIN index has no SQLite twin):
+    migrations create it there, and ``alembic check`` skips it elsewhere (alembic/env.py)."""
+    index.info["postgresql_only"] = True
+    return index

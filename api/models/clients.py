@@ -5,11 +5,14 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from api.models.base import IdTable, UTCDateTime, enum_type
+from api.kit.folding import fold_columns
+from api.models.base import IdTable, SearchGrams, UTCDateTime, enum_type, postgresql_only
+from api.models.search import folded_on_write
 
 
 class ClientStatus(enum.StrEnum):
@@ -33,6 +36,7 @@ class Client(IdTable, table=True):
         # A CRM company maps to one client per organization and source.
         sa.UniqueConstraint("organization_id", "external_source", "external_id"),
         sa.Index("ix_client_organization_id_created_at", "organization_id", "created_at", "id"),
+        postgresql_only(sa.Index("ix_client_search_grams", "search_grams", postgresql_using="gin")),
     )
 
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
@@ -47,6 +51,29 @@ class Client(IdTable, table=True):
     external_id: str | None = Field(default=None, max_length=200)
     # Deleting archives: closed projects keep pointing at their client.
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The name folded for search, and its grams (api/kit/folding.py); kept by
+    # folded_on_write below, never written by hand.
+    search_text: str = Field(
+        default="",
+        sa_type=sa.Text,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_text"]},
+    )
+    search_grams: list[str] = Field(
+        default_factory=list,
+        sa_type=SearchGrams,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_grams"]},
+    )
+
+
+CLIENT_SEARCH_SOURCES = ("name",)
+
+
+def _folded(context: Any) -> dict[str, Any]:
+    """The search columns of a row inserted through Core, from its other values."""
+    return fold_columns(context.get_current_parameters(), CLIENT_SEARCH_SOURCES, with_grams=True)
+
+
+folded_on_write(Client, CLIENT_SEARCH_SOURCES, with_grams=True)
 
 
 class Contact(IdTable, table=True):

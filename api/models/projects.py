@@ -6,11 +6,14 @@ import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from api.models.base import IdTable, UTCDateTime, enum_type
+from api.kit.folding import fold_columns
+from api.models.base import IdTable, SearchGrams, UTCDateTime, enum_type, postgresql_only
+from api.models.search import folded_on_write
 
 
 class ProjectKind(enum.StrEnum):
@@ -45,6 +48,9 @@ class Project(IdTable, table=True):
         sa.UniqueConstraint("organization_id", "external_source", "external_id"),
         sa.Index("ix_project_organization_id_created_at", "organization_id", "created_at", "id"),
         sa.CheckConstraint("helper_budget_minutes >= 0", name="helper_budget_non_negative"),
+        postgresql_only(
+            sa.Index("ix_project_search_grams", "search_grams", postgresql_using="gin")
+        ),
     )
 
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
@@ -67,6 +73,29 @@ class Project(IdTable, table=True):
     close_note: str = Field(default="", sa_type=sa.Text)
     external_source: str | None = Field(default=None, max_length=40)
     external_id: str | None = Field(default=None, max_length=200)
+    # The title folded for search, and its grams (api/kit/folding.py); kept by
+    # folded_on_write below, never written by hand.
+    search_text: str = Field(
+        default="",
+        sa_type=sa.Text,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_text"]},
+    )
+    search_grams: list[str] = Field(
+        default_factory=list,
+        sa_type=SearchGrams,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_grams"]},
+    )
+
+
+PROJECT_SEARCH_SOURCES = ("title",)
+
+
+def _folded(context: Any) -> dict[str, Any]:
+    """The search columns of a row inserted through Core, from its other values."""
+    return fold_columns(context.get_current_parameters(), PROJECT_SEARCH_SOURCES, with_grams=True)
+
+
+folded_on_write(Project, PROJECT_SEARCH_SOURCES, with_grams=True)
 
 
 class ProjectMember(IdTable, table=True):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field
 
+from api.kit.folding import fold_columns
 from api.models.base import IdTable, enum_type
+from api.models.search import folded_on_write
 
 
 class Role(enum.StrEnum):
@@ -43,3 +46,21 @@ class User(IdTable, table=True):
     # Carried in every access token (claim ``ver``) and compared on each request: raising it
     # ends every access token issued before (sign-out, password change, deactivation).
     token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Name and email folded for search (api/kit/folding.py); kept by folded_on_write below.
+    # People are few per organization: no grams index, the folded text is scanned.
+    search_text: str = Field(
+        default="",
+        sa_type=sa.Text,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_text"]},
+    )
+
+
+USER_SEARCH_SOURCES = ("full_name", "email")
+
+
+def _folded(context: Any) -> dict[str, Any]:
+    """The search column of a row inserted through Core, from its other values."""
+    return fold_columns(context.get_current_parameters(), USER_SEARCH_SOURCES, with_grams=False)
+
+
+folded_on_write(User, USER_SEARCH_SOURCES, with_grams=False)

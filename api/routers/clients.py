@@ -13,6 +13,7 @@ from api.models import ClientStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created, with_etag
+from api.schemas.base import NO_NUL
 from api.schemas.clients import (
     ClientCreate,
     ClientPage,
@@ -42,7 +43,14 @@ async def list_clients(
     owner_id: uuid.UUID | None = None,
     status: ClientStatus | None = None,
     industry: Annotated[str | None, Query(max_length=120)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name contains")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Name contains, folded (case, width, hiragana as katakana)",
+        ),
+    ] = None,
 ) -> ClientPage:
     return await client_service.list_clients(
         session=session,

@@ -13,7 +13,7 @@ from api.models import ProjectKind, ProjectStatus
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created, page_response, with_etag
-from api.schemas.base import Timestamp
+from api.schemas.base import NO_NUL, Timestamp
 from api.schemas.projects import (
     MemberCreate,
     MemberPage,
@@ -47,7 +47,14 @@ async def list_projects(
     owner_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
     member_id: Annotated[uuid.UUID | None, Query(description="Projects this user helps on")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Title contains")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Title contains, folded (case, width, hiragana as katakana)",
+        ),
+    ] = None,
     updated_since: Annotated[
         Timestamp | None, Query(description="RFC 3339; pages then run by (updated_at, id)")
     ] = None,

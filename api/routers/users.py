@@ -42,7 +42,12 @@ async def list_users(
     is_active: bool | None = None,
     team_id: uuid.UUID | None = None,
     q: Annotated[
-        str | None, Query(max_length=200, pattern=NO_NUL, description="Name or email contains")
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Name or email contains, folded (case, width, hiragana as katakana)",
+        ),
     ] = None,
 ) -> UserPage:
     users, next_cursor = await user_service.list_users(

@@ -10,8 +10,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.db import dialect_name
 from api.errors import Conflict, Forbidden, NotFound
-from api.kit import audit
+from api.kit import audit, folding
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
@@ -169,7 +170,11 @@ async def list_clients(
     if industry:
         statement = statement.where(func.lower(Client.industry) == industry.lower())
     if q:
-        statement = statement.where(func.lower(Client.name).contains(q.lower(), autoescape=True))
+        statement = statement.where(
+            folding.matches(
+                col(Client.search_text), col(Client.search_grams), q, dialect=dialect_name(session)
+            )
+        )
     rows, next_cursor = await paginate(
         session,
         statement,

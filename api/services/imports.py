@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.models import BuyingRole, Client, ClientStatus, Contact, Organization, User, utcnow
+from api.models.search import refolded
 from api.schemas.base import NO_NUL, NOT_BLANK, Trimmed
 
 BATCH_SIZE = 500
@@ -328,7 +329,9 @@ async def _update_changed(
         report.unchanged += 1
         return
     await session.execute(
-        update(model).where(model.id == current.id).values(**changes, updated_at=now)
+        update(model)
+        .where(model.id == current.id)
+        .values(**changes, **refolded(model, current, changes), updated_at=now)
     )
     report.updated += 1
 

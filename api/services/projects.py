@@ -23,15 +23,16 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    func,
     select,
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.db import dialect_name
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit, outbox
+from api.kit.folding import fold, like_pattern, query_grams
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
@@ -333,7 +334,7 @@ async def list_projects(
         "owner_id": owner_id,
         "client_id": client_id,
         "member_id": member_id,
-        "title_pattern": f"%{_escape_like(q.lower())}%" if q else None,
+        **_title_search(q, dialect_name(session)),
         "updated_since": updated_since,
     }
     filters = {name: value for name, value in filters.items() if value is not None}
@@ -389,7 +390,10 @@ _FILTERS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
             _HELPER_SEAT.c.state.in_(VISIBLE_STATES),
         )
     ),
-    "title_pattern": lambda value: func.lower(PROJECT.c.title).like(value, escape="/"),
+    # The folded title (api/kit/folding.py): its grams narrow through the GIN index on
+    # PostgreSQL, the substring test decides.
+    "title_grams": lambda value: PROJECT.c.search_grams.contains(value),
+    "title_pattern": lambda value: PROJECT.c.search_text.like(value, escape="/"),
     "updated_since": lambda value: PROJECT.c.updated_at > value,
 }
 
@@ -399,6 +403,7 @@ _FILTERS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
 _PAGE_COLUMNS = [
     type_coerce(column, String).label(column.name) if isinstance(column.type, Enum) else column
     for column in PROJECT.c
+    if column.name not in ("search_text", "search_grams")  # the index, not the project
 ]
 
 
@@ -428,15 +433,25 @@ def _project_page(shape: _PageShape) -> Select[Any]:
         )
         time_column, id_column = MEMBER.c.project_created_at, MEMBER.c.project_id
     for name in sorted(shape.filters):
-        statement = statement.where(_FILTERS[name](bindparam(name)))
+        # The title search's values are rendered at execution: its plan depends on them
+        # (api/kit/folding.py, matches).
+        literal = name in ("title_grams", "title_pattern")
+        statement = statement.where(_FILTERS[name](bindparam(name, literal_execute=literal)))
     return keyset_page(
         statement, time_column=time_column, id_column=id_column, after_cursor=shape.after_cursor
     )
 
 
-def _escape_like(text: str) -> str:
-    """``text`` matched literally inside a LIKE pattern whose escape character is ``/``."""
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+def _title_search(q: str | None, dialect: str) -> dict[str, Any]:
+    """The list's title filters for the query ``q``: its folded pattern, and on PostgreSQL
+    the grams the GIN index can look up (api/kit/folding.py)."""
+    if not q:
+        return {}
+    folded = fold(q)
+    filters: dict[str, Any] = {"title_pattern": like_pattern(folded)}
+    if dialect == "postgresql" and (needed := query_grams(folded)):
+        filters["title_grams"] = needed
+    return filters
 
 
 # --- members ---------------------------------------------------------------------------------

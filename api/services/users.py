@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.db import dialect_name
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.kit import folding
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import Organization, RefreshToken, Role, TeamMember, User, utcnow
@@ -81,12 +83,8 @@ async def list_users(
             )
         )
     if q:
-        needle = q.lower()
         statement = statement.where(
-            or_(
-                func.lower(User.full_name).contains(needle, autoescape=True),
-                col(User.email).contains(needle, autoescape=True),
-            )
+            folding.matches(col(User.search_text), None, q, dialect=dialect_name(session))
         )
     return await paginate(
         session,

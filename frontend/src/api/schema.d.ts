@@ -3764,7 +3764,7 @@ export interface operations {
                 owner_id?: string | null;
                 status?: components["schemas"]["ClientStatus"] | null;
                 industry?: string | null;
-                /** @description Name contains */
+                /** @description Name contains, folded (case, width, hiragana as katakana) */
                 q?: string | null;
             };
             header?: never;
@@ -5133,7 +5133,7 @@ export interface operations {
                 client_id?: string | null;
                 /** @description Projects this user helps on */
                 member_id?: string | null;
-                /** @description Title contains */
+                /** @description Title contains, folded (case, width, hiragana as katakana) */
                 q?: string | null;
                 /** @description RFC 3339; pages then run by (updated_at, id) */
                 updated_since?: string | null;
@@ -8022,7 +8022,7 @@ export interface operations {
                 role?: components["schemas"]["Role"] | null;
                 is_active?: boolean | null;
                 team_id?: string | null;
-                /** @description Name or email contains */
+                /** @description Name or email contains, folded (case, width, hiragana as katakana) */
                 q?: string | null;
             };
             header?: never;
