@@ -46,6 +46,8 @@ from sqlmodel import col
 
 from api.db import dialect_name
 from api.models import MastermindSession, SessionEvent
+from api.services.rollup import ZONE_CHANNEL as ORGANIZATION_CHANNEL
+from api.services.rollup import forget_zone
 from api.user_cache import CHANNEL as USER_CHANNEL
 from api.user_cache import ActiveUserCache
 
@@ -338,9 +340,17 @@ class LiveHub:
                         if self._user_cache is not None:
                             self._user_cache.on_notice(payload)
 
+                    def on_organization_notice(
+                        _conn: Any, _pid: int, _channel: str, payload: str
+                    ) -> None:
+                        # A new time zone (services/organizations.py): look it up again.
+                        with contextlib.suppress(ValueError):
+                            forget_zone(uuid.UUID(payload))
+
                     driver.add_termination_listener(lambda _conn: self._connection_lost.set())
                     await driver.add_listener(CHANNEL, on_notify)
                     await driver.add_listener(USER_CHANNEL, on_user_notice)
+                    await driver.add_listener(ORGANIZATION_CHANNEL, on_organization_notice)
                     self._listening.set()
                     if self._user_cache is not None:
                         self._user_cache.set_live(True)
@@ -354,6 +364,9 @@ class LiveHub:
                             with contextlib.suppress(Exception):
                                 await driver.remove_listener(CHANNEL, on_notify)
                                 await driver.remove_listener(USER_CHANNEL, on_user_notice)
+                                await driver.remove_listener(
+                                    ORGANIZATION_CHANNEL, on_organization_notice
+                                )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -87,7 +87,17 @@ async def test_register_returns_user_organization_and_working_tokens(client, set
     assert user["is_active"] is True
     assert user["organization_id"] == organization["id"]
 
-    assert set(organization) == {"id", "name", "time_zone", "created_at", "updated_at"}
+    assert set(organization) == {
+        "id",
+        "name",
+        "time_zone",
+        "fiscal_year_start_month",
+        "default_currency",
+        "locale",
+        "share_closed_learnings",
+        "created_at",
+        "updated_at",
+    }
     assert organization["name"] == "Northwind Traders"
 
     assert set(tokens) == {"access_token", "refresh_token", "token_type", "expires_in"}

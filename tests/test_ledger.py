@@ -462,3 +462,41 @@ async def test_dashboard_for_a_rep_and_a_manager(client, story: Story):
     burn = {b["title"]: b for b in team["budget_burn"]}
     assert burn["P1"]["minutes_used"] == 65 and burn["P1"]["budget_minutes"] == 100
     assert (await client.get(f"{API}/dashboard")).status_code == 401
+
+
+async def test_a_zone_changed_through_the_api_rebuilds_the_ledger_before_the_answer(
+    client, app, story: Story
+):
+    """PATCH /organization with a new time zone: the answer comes once the rollups are cut
+    at the new midnights, and a recomputation from the facts finds no drift."""
+    changed = await client.patch(
+        f"{API}/organization",
+        headers=story.admin.headers,
+        json={"time_zone": "Pacific/Kiritimati"},
+    )
+    body = ok(changed)
+    assert body["time_zone"] == "Pacific/Kiritimati"
+    assert body["ledger_rebuilt_at"] is not None
+    local_today = (datetime.now(UTC) + timedelta(hours=14)).date()
+    on_local_day = _rows(
+        ok(
+            await client.get(
+                f"{API}/ledger",
+                headers=story.admin.headers,
+                params={"since": local_today.isoformat(), "until": local_today.isoformat()},
+            )
+        )
+    )
+    assert on_local_day["Ann Owner"]["sessions_attended"] == 2
+    async with app.state.sessionmaker() as session:
+        drift = await rollup.verify_organization(session, uuid.UUID(story.admin.organization_id))
+    assert drift == []
+    # The same zone again changes nothing and rebuilds nothing.
+    again = ok(
+        await client.patch(
+            f"{API}/organization",
+            headers=story.admin.headers,
+            json={"time_zone": "Pacific/Kiritimati"},
+        )
+    )
+    assert again["ledger_rebuilt_at"] == body["ledger_rebuilt_at"]

@@ -123,6 +123,10 @@ async def _endpoint(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
     return {"endpoint_id": endpoint["id"]}
 
 
+async def _organization(_http: httpx.AsyncClient, _admin: Actor) -> dict[str, str]:
+    return {}  # the caller's own: no id in the path
+
+
 async def _client_ids(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
     return {"client_id": (await _client(http, admin))["id"]}
 
@@ -130,6 +134,7 @@ async def _client_ids(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
 BUILDERS: dict[str, Build] = {
     "action-items-update_action_item": _action_item,
     "clients-update_client": _client_ids,
+    "organization-update_organization": _organization,
     "sessions-update_contribution": _contribution,
     "projects-update_project": _project_ids,
     "projects-update_member": _member,

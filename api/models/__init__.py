@@ -15,7 +15,7 @@ from api.models.contributions import (
 from api.models.crm_connections import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult
 from api.models.idempotency import IdempotencyRecord
 from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
-from api.models.organizations import Organization
+from api.models.organizations import Locale, Organization
 from api.models.presence import PresenceInterval
 from api.models.projects import (
     MemberRole,
@@ -68,6 +68,7 @@ __all__ = [
     "HelpRollup",
     "IdempotencyRecord",
     "InboundResult",
+    "Locale",
     "LoginFailure",
     "MastermindSession",
     "MemberRole",

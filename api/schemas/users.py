@@ -11,6 +11,7 @@ from pydantic import MISSING, AfterValidator, EmailStr, Field, StrictBool
 from api.models import Role, Seniority
 from api.pagination import Page
 from api.schemas.base import NOT_BLANK, RequestModel, ResponseModel, Trimmed, UpdateModel
+from api.schemas.organizations import OrganizationRead
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -25,14 +26,6 @@ Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_P
 FullName = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
 Tag = Annotated[str, Field(min_length=1, max_length=60, pattern=NOT_BLANK), Trimmed]
 Expertise = Annotated[list[Tag], Field(max_length=50)]
-
-
-class OrganizationRead(ResponseModel):
-    id: uuid.UUID
-    name: str
-    time_zone: str
-    created_at: datetime
-    updated_at: datetime
 
 
 class UserCreate(RequestModel):

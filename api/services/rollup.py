@@ -60,10 +60,14 @@ WRITE_CHUNK = 1_000
 
 
 # organization → (zone, when to look again). Every write of a fact needs the zone; it changes
-# only by an operator's hand, followed by ``mastermind rebuild-ledger`` (which forgets it
-# here; other processes look again within ZONE_TTL_SECONDS).
+# through PATCH /organization (which rebuilds the rollups and tells every process, below)
+# or by an operator's hand followed by ``mastermind rebuild-ledger``; processes look again
+# within ZONE_TTL_SECONDS at the latest.
 _ZONES: dict[uuid.UUID, tuple[ZoneInfo, float]] = {}
 ZONE_TTL_SECONDS = 60.0
+# A change of zone through the API (services/organizations.py) NOTIFYs the organization's id
+# here; every process's LISTEN connection (api/events.py) then forgets its cached zone.
+ZONE_CHANNEL = "mastermind_organization_zones"
 
 
 async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -> ZoneInfo:

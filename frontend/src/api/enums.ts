@@ -8,6 +8,7 @@ export const ContributionStatus = ["open","adopted","parked","rejected"] as cons
 export const CrmProvider = ["generic","hubspot","pipedrive"] as const;
 export const DeliveryState = ["pending","delivered","failed"] as const;
 export const InboundResult = ["created","updated","ignored","failed"] as const;
+export const Locale = ["ja","en"] as const;
 export const MemberRole = ["owner","helper","observer"] as const;
 export const MemberState = ["invited","active","declined","left"] as const;
 export const ProjectKind = ["account","prospecting","campaign"] as const;

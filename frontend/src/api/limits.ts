@@ -104,6 +104,20 @@ export const limits = {
       "maximum": 100000
     }
   },
+  "OrganizationUpdate": {
+    "fiscal_year_start_month": {
+      "minimum": 1,
+      "maximum": 12
+    },
+    "name": {
+      "minLength": 1,
+      "maxLength": 200
+    },
+    "time_zone": {
+      "minLength": 1,
+      "maxLength": 64
+    }
+  },
   "ProjectClose": {
     "note": {
       "maxLength": 5000

@@ -369,6 +369,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Organization
+         * @description The organization's settings: time zone, fiscal year, default currency, language.
+         */
+        get: operations["organization-get_organization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Organization
+         * @description Change settings (admins). A new time zone rebuilds the ledger before the answer.
+         */
+        patch: operations["organization-update_organization"];
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -1889,6 +1913,12 @@ export interface components {
              */
             user_id: string;
         };
+        /**
+         * Locale
+         * @description The languages the product speaks (DESIGN 7.3).
+         * @enum {string}
+         */
+        Locale: "ja" | "en";
         /** MemberCreate */
         MemberCreate: {
             /**
@@ -1979,13 +2009,20 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Default Currency */
+            default_currency: string;
+            /** Fiscal Year Start Month */
+            fiscal_year_start_month: number;
             /**
              * Id
              * Format: uuid
              */
             id: string;
+            locale: components["schemas"]["Locale"];
             /** Name */
             name: string;
+            /** Share Closed Learnings */
+            share_closed_learnings: boolean;
             /** Time Zone */
             time_zone: string;
             /**
@@ -1993,6 +2030,59 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * OrganizationSettingsRead
+         * @description The organization as ``GET``/``PATCH /organization`` answer: with when a change of
+         *     zone last rebuilt its ledger (``null``: never needed).
+         */
+        OrganizationSettingsRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Default Currency */
+            default_currency: string;
+            /** Fiscal Year Start Month */
+            fiscal_year_start_month: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Ledger Rebuilt At */
+            ledger_rebuilt_at: string | null;
+            locale: components["schemas"]["Locale"];
+            /** Name */
+            name: string;
+            /** Share Closed Learnings */
+            share_closed_learnings: boolean;
+            /** Time Zone */
+            time_zone: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * OrganizationUpdate
+         * @description Admins only. A new ``time_zone`` re-cuts the ledger's days: its rollups are rebuilt
+         *     in the same transaction, so the answer comes once they are (``ledger_rebuilt_at``).
+         */
+        OrganizationUpdate: {
+            /** Default Currency */
+            default_currency?: string;
+            /** Fiscal Year Start Month */
+            fiscal_year_start_month?: number;
+            locale?: components["schemas"]["Locale"];
+            /** Name */
+            name?: string;
+            /** Share Closed Learnings */
+            share_closed_learnings?: boolean;
+            /** Time Zone */
+            time_zone?: string;
         };
         /** ParticipantRead */
         ParticipantRead: {
@@ -5093,6 +5183,143 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "organization-get_organization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationSettingsRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "organization-update_organization": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version you read; 412 if stale */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationSettingsRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
