@@ -92,8 +92,19 @@ async def _seed(url: str, clients: int) -> uuid.UUID:
         await connection.copy_records_to_table(
             "user",
             records=[
-                (owner, now, now, org, "admin@search.example", "Admin", "admin", "senior", "[]")
-                + (True, "unused")
+                (
+                    owner,
+                    now,
+                    now,
+                    org,
+                    "admin@search.example",
+                    "Admin",
+                    "admin",
+                    "senior",
+                    "[]",
+                    True,
+                    "unused",
+                )
             ],
             columns=USER_COLUMNS,
         )
@@ -107,8 +118,19 @@ async def _seed(url: str, clients: int) -> uuid.UUID:
                 created = now - timedelta(minutes=clients - index)
                 folded = fold(name)
                 batch.append(
-                    (uuid.uuid4(), created, created, org, owner, name)
-                    + ("", "prospect", "", folded, grams(folded))
+                    (
+                        uuid.uuid4(),
+                        created,
+                        created,
+                        org,
+                        owner,
+                        name,
+                        "",
+                        "prospect",
+                        "",
+                        folded,
+                        grams(folded),
+                    )
                 )
                 if len(batch) == 5000:
                     await connection.copy_records_to_table("client", records=batch, columns=columns)
