@@ -47,7 +47,7 @@ from sqlmodel import col
 from api.db import dialect_name
 from api.models import MastermindSession, SessionEvent
 from api.services.rollup import ZONE_CHANNEL as ORGANIZATION_CHANNEL
-from api.services.rollup import forget_zone
+from api.services.rollup import forget_calendar
 from api.user_cache import CHANNEL as USER_CHANNEL
 from api.user_cache import ActiveUserCache
 
@@ -343,9 +343,9 @@ class LiveHub:
                     def on_organization_notice(
                         _conn: Any, _pid: int, _channel: str, payload: str
                     ) -> None:
-                        # A new time zone (services/organizations.py): look it up again.
+                        # A new time zone or fiscal year (services/organizations.py): look it up again.
                         with contextlib.suppress(ValueError):
-                            forget_zone(uuid.UUID(payload))
+                            forget_calendar(uuid.UUID(payload))
 
                     driver.add_termination_listener(lambda _conn: self._connection_lost.set())
                     await driver.add_listener(CHANNEL, on_notify)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
+from api.kit.periods import PeriodKind, named_period
 from api.models import Organization
 from api.services import rollup
-from tests.factories import API, Actor, add_user, create_team, register
+from api.services.ledger import resolve_period
+from tests.factories import API, Actor, add_user, assert_problem, create_team, register
 from tests.session_kit import held_for
 
 
@@ -500,3 +502,134 @@ async def test_a_zone_changed_through_the_api_rebuilds_the_ledger_before_the_ans
         )
     )
     assert again["ledger_rebuilt_at"] == body["ledger_rebuilt_at"]
+
+
+async def test_fiscal_periods_of_an_april_year_in_tokyo_turn_at_tokyo_midnight(app, story: Story):
+    """31 December 2026, 14:59 UTC is 23:59 in Tokyo, the last minute of 第3四半期; a minute
+    later Tokyo's 1 January opens the fourth quarter of fiscal 2026, while UTC is still in
+    December."""
+    organization_id = uuid.UUID(story.admin.organization_id)
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Organization)
+            .where(Organization.id == organization_id)
+            .values(time_zone="Asia/Tokyo", fiscal_year_start_month=4)
+        )
+    rollup.forget_calendar(organization_id)
+    before_midnight = datetime(2026, 12, 31, 14, 59, tzinfo=UTC)
+    after_midnight = datetime(2026, 12, 31, 15, 0, tzinfo=UTC)
+    async with app.state.sessionmaker() as session:
+        q3 = await resolve_period(session, organization_id, None, None, now=before_midnight)
+        q4 = await resolve_period(session, organization_id, None, None, now=after_midnight)
+        year = await resolve_period(
+            session, organization_id, None, None, PeriodKind.fiscal_year, now=after_midnight
+        )
+        month = await resolve_period(
+            session, organization_id, None, None, PeriodKind.month, now=after_midnight
+        )
+        calendar_quarter = await resolve_period(
+            session, organization_id, None, None, PeriodKind.quarter, now=before_midnight
+        )
+        # Until alone: that day's fiscal quarter up to it.
+        up_to = await resolve_period(session, organization_id, None, date(2026, 5, 20))
+    assert (q3.since, q3.until, q3.kind, q3.fiscal_year, q3.quarter) == (
+        date(2026, 10, 1),
+        date(2026, 12, 31),
+        PeriodKind.fiscal_quarter,
+        2026,
+        3,
+    )
+    assert q3.starts_at == datetime(2026, 9, 30, 15, 0, tzinfo=UTC)  # Tokyo's midnight
+    assert (q4.since, q4.until, q4.fiscal_year, q4.quarter) == (
+        date(2027, 1, 1),
+        date(2027, 1, 1),
+        2026,
+        4,
+    )
+    assert (year.since, year.until, year.fiscal_year, year.quarter) == (
+        date(2026, 4, 1),
+        date(2027, 1, 1),
+        2026,
+        None,
+    )
+    assert (month.since, month.kind) == (date(2027, 1, 1), PeriodKind.month)
+    assert (calendar_quarter.since, calendar_quarter.quarter) == (date(2026, 10, 1), 4)
+    assert (up_to.since, up_to.until, up_to.quarter) == (date(2026, 4, 1), date(2026, 5, 20), 1)
+
+
+async def test_ledger_and_dashboard_read_named_periods(client, story: Story):
+    """A fiscal year whose first month is next month: today lies in the year's last quarter
+    and last month, so an entry on the year's first day counts in the fiscal year only and
+    one on the quarter's first day in the quarter, not in the month."""
+    today = datetime.now(UTC).date()  # the organization is on UTC
+    start_month = today.month % 12 + 1
+    ok(
+        await client.patch(
+            f"{API}/organization",
+            headers=story.admin.headers,
+            json={"fiscal_year_start_month": start_month},
+        )
+    )
+    fiscal_year = named_period(PeriodKind.fiscal_year, today, start_month)
+    fiscal_quarter = named_period(PeriodKind.fiscal_quarter, today, start_month)
+    assert fiscal_quarter.quarter == 4
+    for day, minutes in ((fiscal_year.first_day, 7), (fiscal_quarter.first_day, 11)):
+        ok(
+            await client.post(
+                f"{API}/projects/{story.p1['id']}/time-entries",
+                headers=story.ben.headers,
+                json={"minutes": minutes, "spent_on": day.isoformat()},
+            ),
+            201,
+        )
+
+    async def given(params: dict[str, str]) -> tuple[int, dict]:
+        page = ok(await client.get(f"{API}/ledger", headers=story.admin.headers, params=params))
+        return _rows(page)["Ben Helper"]["minutes_given"], page
+
+    this_quarter, default_page = await given({})
+    assert (default_page["since"], default_page["until"]) == (
+        fiscal_quarter.first_day.isoformat(),
+        today.isoformat(),
+    )
+    assert (default_page["period"], default_page["quarter"]) == ("fiscal_quarter", 4)
+    assert default_page["fiscal_year"] == fiscal_year.fiscal_year
+    year_total, year_page = await given({"period": "fiscal_year"})
+    assert year_page["since"] == fiscal_year.first_day.isoformat()
+    month_total, _ = await given({"period": "month"})
+    assert year_total - this_quarter == 7
+    assert this_quarter - month_total == 11
+    own = ok(
+        await client.get(
+            f"{API}/users/{story.ben.id}/ledger",
+            headers=story.ben.headers,
+            params={"period": "fiscal_year"},
+        )
+    )
+    assert own["minutes_given"] == year_total
+    # Days of one's own are no named period.
+    custom = ok(
+        await client.get(
+            f"{API}/ledger", headers=story.admin.headers, params={"since": today.isoformat()}
+        )
+    )
+    assert (custom["period"], custom["quarter"]) == (None, None)
+
+    board = ok(
+        await client.get(
+            f"{API}/dashboard", headers=story.ben.headers, params={"period": "fiscal_year"}
+        )
+    )
+    assert (board["since"], board["period"]) == (fiscal_year.first_day.isoformat(), "fiscal_year")
+    assert board["my_balance"]["minutes_given"] == year_total
+
+    both = await client.get(
+        f"{API}/ledger",
+        headers=story.admin.headers,
+        params={"period": "month", "since": today.isoformat()},
+    )
+    assert assert_problem(both, 422)["errors"][0]["loc"] == ["query", "period"]
+    assert_problem(
+        await client.get(f"{API}/dashboard", headers=story.ben.headers, params={"period": "week"}),
+        422,
+    )

@@ -159,14 +159,17 @@ async def test_other_processes_forget_a_changed_zone_when_it_commits(
     await client.get(f"{API}/organization", headers=admin.headers)
     await app.state.live_hub._ensure_listening()
     # As another process would hold it: the old zone, cached for a long while.
-    rollup._ZONES[organization_id] = (ZoneInfo("UTC"), float("inf"))
+    rollup._CALENDARS[organization_id] = (
+        rollup.OrganizationCalendar(zone=ZoneInfo("UTC"), fiscal_year_start_month=1),
+        float("inf"),
+    )
     async with app.state.engine.begin() as connection:
         await connection.execute(
             text("SELECT pg_notify(:channel, :id)"),
             {"channel": rollup.ZONE_CHANNEL, "id": str(organization_id)},
         )
     for _ in range(50):
-        if organization_id not in rollup._ZONES:
+        if organization_id not in rollup._CALENDARS:
             break
         await asyncio.sleep(0.05)
-    assert organization_id not in rollup._ZONES
+    assert organization_id not in rollup._CALENDARS

@@ -1,17 +1,34 @@
-"""HTTP helpers the resource routers share: replayed creates, ETags, fast pages."""
+"""HTTP helpers the resource routers share: replayed creates, ETags, fast pages, periods."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Response
+from fastapi import Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.kit.idempotency import StoredResponse
+from api.kit.periods import PeriodKind
 from api.kit.versioning import Versioned, version_tag
+from api.schemas.base import PeriodDay
+
+# A reporting period (ledger, dashboard): a named current one, or the caller's own days.
+PeriodQuery = Annotated[
+    PeriodKind | None,
+    Query(
+        description="The current fiscal quarter, fiscal year, calendar quarter or month up to "
+        "today, in the organization's time zone and fiscal calendar; not with since/until. "
+        "Default, when no days are given either: fiscal_quarter",
+    ),
+]
+Since = Annotated[
+    PeriodDay | None,
+    Query(description="First day (organization's time zone); default: start of the period"),
+]
+Until = Annotated[PeriodDay | None, Query(description="Last day, inclusive; default: today")]
 
 # What a create route returns (its decorator's ``response_model`` gives the contract).
 Created = BaseModel | JSONResponse

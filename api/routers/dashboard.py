@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.deps import CurrentCaller, SessionDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
+from api.routers.common import PeriodQuery, Since, Until
 from api.schemas.dashboard import Dashboard
 from api.services import dashboard as dashboard_service
 from api.services.api_keys import key_scope
@@ -19,7 +20,16 @@ router = APIRouter(
 )
 
 
-@router.get("/dashboard", response_model=Dashboard)
-async def read_dashboard(caller: CurrentCaller, session: SessionDep) -> Dashboard:
-    """A rep's plate for today; for managers and admins also the team's health."""
-    return await dashboard_service.dashboard(session=session, caller=caller)
+@router.get("/dashboard", response_model=Dashboard, responses=problem_responses(409))
+async def read_dashboard(
+    caller: CurrentCaller,
+    session: SessionDep,
+    period: PeriodQuery = None,
+    since: Since = None,
+    until: Until = None,
+) -> Dashboard:
+    """A rep's plate for today; for managers and admins also the team's health. The balances
+    and the top givers and takers are for the period (default: this fiscal quarter)."""
+    return await dashboard_service.dashboard(
+        session=session, caller=caller, since=since, until=until, period_kind=period
+    )

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import CurrentCaller, SessionDep
 from api.errors import problem_responses
 from api.routers import API_PREFIX
-from api.schemas.base import PeriodDay
+from api.routers.common import PeriodQuery, Since, Until
 from api.schemas.ledger import LedgerPage, LedgerRow
 from api.services import ledger as ledger_service
 from api.services.api_keys import key_scope
@@ -22,26 +21,33 @@ router = APIRouter(
     responses=problem_responses(401, 422),
 )
 
-Since = Annotated[
-    PeriodDay | None,
-    Query(description="First day (organization's time zone); default: start of this quarter"),
-]
-Until = Annotated[PeriodDay | None, Query(description="Last day, inclusive; default: today")]
-
 
 @router.get("/ledger", response_model=LedgerPage, responses=problem_responses(403, 404, 409))
 async def read_ledger(
     caller: CurrentCaller,
     session: SessionDep,
     team_id: uuid.UUID | None = None,
+    period: PeriodQuery = None,
     since: Since = None,
     until: Until = None,
 ) -> LedgerPage:
     """Per person: minutes given to others' projects, received on their own, and the balance."""
-    period, rows = await ledger_service.ledger(
-        session=session, caller=caller, team_id=team_id, since=since, until=until
+    resolved, rows = await ledger_service.ledger(
+        session=session,
+        caller=caller,
+        team_id=team_id,
+        since=since,
+        until=until,
+        period_kind=period,
     )
-    return LedgerPage(items=rows, since=period.since, until=period.until)
+    return LedgerPage(
+        items=rows,
+        since=resolved.since,
+        until=resolved.until,
+        period=resolved.kind,
+        fiscal_year=resolved.fiscal_year,
+        quarter=resolved.quarter,
+    )
 
 
 @router.get(
@@ -53,10 +59,16 @@ async def read_user_ledger(
     user_id: uuid.UUID,
     caller: CurrentCaller,
     session: SessionDep,
+    period: PeriodQuery = None,
     since: Since = None,
     until: Until = None,
 ) -> LedgerRow:
     _period, row = await ledger_service.user_ledger(
-        session=session, caller=caller, user_id=user_id, since=since, until=until
+        session=session,
+        caller=caller,
+        user_id=user_id,
+        since=since,
+        until=until,
+        period_kind=period,
     )
     return row

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.kit.periods import PeriodKind
 from api.schemas.ledger import LedgerRow
 from api.schemas.progress import BurnWarning
 
@@ -120,6 +121,9 @@ class Dashboard(BaseModel):
     role: str
     since: date
     until: date
+    period: PeriodKind | None = None
+    fiscal_year: int | None = None
+    quarter: int | None = None
     my_balance: LedgerRow
     my_projects: list[ProjectSummary]
     helping_on: list[ProjectSummary]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from api.kit.periods import PeriodKind
 
 
 class LedgerRow(BaseModel):
@@ -26,3 +28,10 @@ class LedgerPage(BaseModel):
     next_cursor: str | None = None
     since: date
     until: date
+    period: PeriodKind | None = Field(
+        default=None, description="The named period these days are, if they are one"
+    )
+    fiscal_year: int | None = Field(
+        default=None, description="Calendar year the period's (fiscal) year starts in"
+    )
+    quarter: int | None = Field(default=None, description="1-4 for a (fiscal) quarter")

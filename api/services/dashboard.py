@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.kit.periods import PeriodKind
 from api.kit.principal import Caller
 from api.models import (
     ActionItem,
@@ -465,8 +466,15 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     )
 
 
-async def dashboard(*, session: AsyncSession, caller: Caller) -> Dashboard:
-    period = await resolve_period(session, caller.organization_id, None, None)
+async def dashboard(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    since: date | None = None,
+    until: date | None = None,
+    period_kind: PeriodKind | None = None,
+) -> Dashboard:
+    period = await resolve_period(session, caller.organization_id, since, until, period_kind)
     if caller.is_staff:
         users = list(
             (
@@ -514,6 +522,9 @@ async def dashboard(*, session: AsyncSession, caller: Caller) -> Dashboard:
         role=caller.role.value,
         since=period.since,
         until=period.until,
+        period=period.kind,
+        fiscal_year=period.fiscal_year,
+        quarter=period.quarter,
         my_balance=mine,
         team=team,
         **await _my_part(session, caller),

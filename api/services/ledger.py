@@ -19,11 +19,12 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.kit.periods import NamedPeriod, PeriodKind, named_period
 from api.kit.principal import Caller
 from api.models import ActivityRollup, Grain, HelpRollup, Team, TeamMember, User
 from api.schemas.ledger import LedgerRow
-from api.services.rollup import ACTIVITY_FIELDS, organization_zone
+from api.services.rollup import ACTIVITY_FIELDS, organization_calendar, organization_zone
 from api.services.users import get_user
 
 __all__ = [
@@ -43,29 +44,70 @@ MAX_PERIOD_DAYS = 3 * 366
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A span of whole days and the UTC instants that bound it in the organization's zone."""
+    """A span of whole days and the UTC instants that bound it in the organization's zone.
+
+    ``kind`` names the period when it was asked for by name (or is the default); ``None``
+    when the caller gave its own days.
+    """
 
     since: date
     until: date
     starts_at: datetime
     ends_at: datetime  # exclusive: midnight after ``until``
+    kind: PeriodKind | None = None
+    fiscal_year: int | None = None
+    quarter: int | None = None
 
 
 async def resolve_period(
-    session: AsyncSession, organization_id: uuid.UUID, since: date | None, until: date | None
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    since: date | None,
+    until: date | None,
+    period: PeriodKind | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Period:
-    """Default: the current calendar quarter up to today, in the organization's zone."""
-    zone = await organization_zone(session, organization_id)
-    today = datetime.now(zone).date()
-    until = until or today
-    since = since or date(until.year, 3 * ((until.month - 1) // 3) + 1, 1)
+    """A named period (the current one, up to today) or the caller's days.
+
+    The default is the current fiscal quarter up to today, in the organization's zone and
+    fiscal calendar; a ``since`` alone runs to today, an ``until`` alone starts with that
+    day's fiscal quarter. A name with days is ambiguous and refused.
+    """
+    if period is not None and (since is not None or until is not None):
+        raise InvalidInput(
+            "Ask for a named period or for since/until, not both",
+            loc=["query", "period"],
+        )
+    calendar = await organization_calendar(session, organization_id)
+    zone = calendar.zone
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    named: NamedPeriod | None = None
+    if since is None:
+        named = named_period(
+            period or PeriodKind.fiscal_quarter,
+            until or today,
+            calendar.fiscal_year_start_month,
+        )
+        since = named.first_day
+    if period is not None or until is None:
+        until = today
     if since > until:
         raise Conflict("since must not be after until")
     if (until - since).days > MAX_PERIOD_DAYS:
         raise Conflict(f"A ledger period spans at most {MAX_PERIOD_DAYS} days")
     starts_at = datetime.combine(since, time.min, zone).astimezone(UTC)
     ends_at = datetime.combine(until + timedelta(days=1), time.min, zone).astimezone(UTC)
-    return Period(since=since, until=until, starts_at=starts_at, ends_at=ends_at)
+    whole = named if named is not None and until <= named.last_day else None
+    return Period(
+        since=since,
+        until=until,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        kind=whole.kind if whole is not None else None,
+        fiscal_year=whole.fiscal_year if whole is not None else None,
+        quarter=whole.quarter if whole is not None else None,
+    )
 
 
 def _month_after(day: date) -> date:
@@ -205,10 +247,11 @@ async def ledger(
     team_id: uuid.UUID | None,
     since: date | None,
     until: date | None,
+    period_kind: PeriodKind | None = None,
 ) -> tuple[Period, list[LedgerRow]]:
     """Admins and managers see everyone (managers may narrow to a team they manage);
     anyone else sees their own row."""
-    period = await resolve_period(session, caller.organization_id, since, until)
+    period = await resolve_period(session, caller.organization_id, since, until, period_kind)
     statement = select(User).where(col(User.organization_id) == caller.organization_id)
     if not caller.is_staff:
         statement = statement.where(col(User.id) == caller.user_id)
@@ -244,11 +287,12 @@ async def user_ledger(
     user_id: uuid.UUID,
     since: date | None,
     until: date | None,
+    period_kind: PeriodKind | None = None,
 ) -> tuple[Period, LedgerRow]:
     user = await get_user(session=session, caller=caller, user_id=user_id)
     if not caller.is_staff and user.id != caller.user_id:
         raise Forbidden("You read your own ledger; managers read everyone's")
-    period = await resolve_period(session, caller.organization_id, since, until)
+    period = await resolve_period(session, caller.organization_id, since, until, period_kind)
     rows = await compute_ledger(
         session, organization_id=caller.organization_id, users=[user], period=period
     )

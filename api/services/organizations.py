@@ -6,7 +6,8 @@ ledger's days, so the change rebuilds the organization's rollups from the facts 
 transaction (``rollup.refresh_organization``): the answer comes once the ledger already
 reads in the new zone, and ``ledger_rebuilt_at`` says when that was. Other API processes
 forget the zone they cached when the change commits (a NOTIFY their LISTEN connection
-hears, api/events.py), and within ``rollup.ZONE_TTL_SECONDS`` at the latest.
+hears, api/events.py), and within ``rollup.ZONE_TTL_SECONDS`` at the latest; a new first
+month of the fiscal year is forgotten the same way (the ledger's default period follows it).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ async def update_organization(
         await session.flush()
         await rollup.refresh_organization(session, organization.id)
         organization.ledger_rebuilt_at = utcnow()
+    if changes.keys() & {"time_zone", "fiscal_year_start_month"}:
+        await session.flush()
+        rollup.forget_calendar(organization.id)
         if dialect_name(session) == "postgresql":
             # Delivered when this transaction commits, to every process's listener.
             await session.execute(

@@ -59,35 +59,56 @@ SESSION_FIELDS = ("sessions_completed", "mixed_sessions")
 WRITE_CHUNK = 1_000
 
 
-# organization → (zone, when to look again). Every write of a fact needs the zone; it changes
-# through PATCH /organization (which rebuilds the rollups and tells every process, below)
-# or by an operator's hand followed by ``mastermind rebuild-ledger``; processes look again
-# within ZONE_TTL_SECONDS at the latest.
-_ZONES: dict[uuid.UUID, tuple[ZoneInfo, float]] = {}
+# organization → (its calendar, when to look again). Every write of a fact needs the zone and
+# every ledger read the fiscal year's first month; they change through PATCH /organization
+# (which rebuilds the rollups for a new zone and tells every process, below) or by an
+# operator's hand followed by ``mastermind rebuild-ledger``; processes look again within
+# ZONE_TTL_SECONDS at the latest.
+_CALENDARS: dict[uuid.UUID, tuple[OrganizationCalendar, float]] = {}
 ZONE_TTL_SECONDS = 60.0
-# A change of zone through the API (services/organizations.py) NOTIFYs the organization's id
-# here; every process's LISTEN connection (api/events.py) then forgets its cached zone.
+# A change of zone or fiscal year through the API (services/organizations.py) NOTIFYs the
+# organization's id here; every process's LISTEN connection (api/events.py) then forgets
+# the calendar it cached.
 ZONE_CHANNEL = "mastermind_organization_zones"
 
 
-async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -> ZoneInfo:
-    """The zone whose midnights cut the ledger's days (UTC if the name is unknown)."""
-    cached = _ZONES.get(organization_id)
+@dataclass(frozen=True, slots=True)
+class OrganizationCalendar:
+    zone: ZoneInfo
+    fiscal_year_start_month: int
+
+
+async def organization_calendar(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> OrganizationCalendar:
+    """The zone whose midnights cut the ledger's days (UTC if the name is unknown) and the
+    month the fiscal year starts in."""
+    cached = _CALENDARS.get(organization_id)
     if cached is not None and cached[1] > time.monotonic():
         return cached[0]
-    name = await session.scalar(
-        select(col(Organization.time_zone)).where(col(Organization.id) == organization_id)
-    )
+    row = (
+        await session.execute(
+            select(col(Organization.time_zone), col(Organization.fiscal_year_start_month)).where(
+                col(Organization.id) == organization_id
+            )
+        )
+    ).first()
+    name, start_month = (row[0], row[1]) if row is not None else ("UTC", 1)
     try:
         zone = ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    _ZONES[organization_id] = (zone, time.monotonic() + ZONE_TTL_SECONDS)
-    return zone
+    calendar = OrganizationCalendar(zone=zone, fiscal_year_start_month=start_month or 1)
+    _CALENDARS[organization_id] = (calendar, time.monotonic() + ZONE_TTL_SECONDS)
+    return calendar
 
 
-def forget_zone(organization_id: uuid.UUID) -> None:
-    _ZONES.pop(organization_id, None)
+async def organization_zone(session: AsyncSession, organization_id: uuid.UUID) -> ZoneInfo:
+    return (await organization_calendar(session, organization_id)).zone
+
+
+def forget_calendar(organization_id: uuid.UUID) -> None:
+    _CALENDARS.pop(organization_id, None)
 
 
 def month_of(day: date) -> date:
@@ -539,7 +560,7 @@ async def refresh_organization(
     session: AsyncSession, organization_id: uuid.UUID, progress: Progress | None = None
 ) -> Expected:
     """Fill what bulk writes left out, then rebuild the rollups from the facts."""
-    forget_zone(organization_id)  # a rebuild is what follows a change of time zone
+    forget_calendar(organization_id)  # a rebuild is what follows a change of time zone
     await fill_missing_facts(session, organization_id)
     zone = await organization_zone(session, organization_id)
     expected = await expected_rollups(session, organization_id, zone, progress)

@@ -11,6 +11,7 @@ export const InboundResult = ["created","updated","ignored","failed"] as const;
 export const Locale = ["ja","en"] as const;
 export const MemberRole = ["owner","helper","observer"] as const;
 export const MemberState = ["invited","active","declined","left"] as const;
+export const PeriodKind = ["fiscal_quarter","fiscal_year","quarter","month"] as const;
 export const ProjectKind = ["account","prospecting","campaign"] as const;
 export const ProjectStatus = ["open","won","lost","abandoned"] as const;
 export const Role = ["admin","manager","rep"] as const;

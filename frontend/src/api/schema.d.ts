@@ -240,7 +240,8 @@ export interface paths {
         };
         /**
          * Read Dashboard
-         * @description A rep's plate for today; for managers and admins also the team's health.
+         * @description A rep's plate for today; for managers and admins also the team's health. The balances
+         *     and the top givers and takers are for the period (default: this fiscal quarter).
          */
         get: operations["insight-read_dashboard"];
         put?: never;
@@ -1686,6 +1687,8 @@ export interface components {
         };
         /** Dashboard */
         Dashboard: {
+            /** Fiscal Year */
+            fiscal_year?: number | null;
             /** Helping On */
             helping_on: components["schemas"]["ProjectSummary"][];
             /** My Action Items */
@@ -1695,6 +1698,9 @@ export interface components {
             my_projects: components["schemas"]["ProjectSummary"][];
             /** Next Sessions */
             next_sessions: components["schemas"]["SessionSummary"][];
+            period?: components["schemas"]["PeriodKind"] | null;
+            /** Quarter */
+            quarter?: number | null;
             /** Role */
             role: string;
             /**
@@ -1872,10 +1878,22 @@ export interface components {
         };
         /** LedgerPage */
         LedgerPage: {
+            /**
+             * Fiscal Year
+             * @description Calendar year the period's (fiscal) year starts in
+             */
+            fiscal_year?: number | null;
             /** Items */
             items: components["schemas"]["LedgerRow"][];
             /** Next Cursor */
             next_cursor?: string | null;
+            /** @description The named period these days are, if they are one */
+            period?: components["schemas"]["PeriodKind"] | null;
+            /**
+             * Quarter
+             * @description 1-4 for a (fiscal) quarter
+             */
+            quarter?: number | null;
             /**
              * Since
              * Format: date
@@ -2096,6 +2114,12 @@ export interface components {
              */
             user_id: string;
         };
+        /**
+         * PeriodKind
+         * @description The current one of each, in the organization's zone and fiscal calendar.
+         * @enum {string}
+         */
+        PeriodKind: "fiscal_quarter" | "fiscal_year" | "quarter" | "month";
         /** PresenceList */
         PresenceList: {
             /** Items */
@@ -4658,7 +4682,14 @@ export interface operations {
     };
     "insight-read_dashboard": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The current fiscal quarter, fiscal year, calendar quarter or month up to today, in the organization's time zone and fiscal calendar; not with since/until. Default, when no days are given either: fiscal_quarter */
+                period?: components["schemas"]["PeriodKind"] | null;
+                /** @description First day (organization's time zone); default: start of the period */
+                since?: string | null;
+                /** @description Last day, inclusive; default: today */
+                until?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4676,6 +4707,15 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5134,7 +5174,9 @@ export interface operations {
         parameters: {
             query?: {
                 team_id?: string | null;
-                /** @description First day (organization's time zone); default: start of this quarter */
+                /** @description The current fiscal quarter, fiscal year, calendar quarter or month up to today, in the organization's time zone and fiscal calendar; not with since/until. Default, when no days are given either: fiscal_quarter */
+                period?: components["schemas"]["PeriodKind"] | null;
+                /** @description First day (organization's time zone); default: start of the period */
                 since?: string | null;
                 /** @description Last day, inclusive; default: today */
                 until?: string | null;
@@ -8589,7 +8631,9 @@ export interface operations {
     "insight-read_user_ledger": {
         parameters: {
             query?: {
-                /** @description First day (organization's time zone); default: start of this quarter */
+                /** @description The current fiscal quarter, fiscal year, calendar quarter or month up to today, in the organization's time zone and fiscal calendar; not with since/until. Default, when no days are given either: fiscal_quarter */
+                period?: components["schemas"]["PeriodKind"] | null;
+                /** @description First day (organization's time zone); default: start of the period */
                 since?: string | null;
                 /** @description Last day, inclusive; default: today */
                 until?: string | null;
