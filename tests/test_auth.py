@@ -73,6 +73,8 @@ async def test_register_returns_user_organization_and_working_tokens(client, set
         "organization_id",
         "email",
         "full_name",
+        "name_reading",
+        "locale",
         "role",
         "seniority",
         "expertise",
@@ -443,8 +445,8 @@ async def test_changing_own_password_needs_the_current_one(client):
     url = f"{API}/users/{rep.id}"
 
     missing = await client.patch(url, headers=rep.headers, json={"password": NEW_PASSWORD})
-    body = assert_problem(missing, 403)
-    assert body["detail"] == "The current password is incorrect"
+    body = assert_problem(missing, 422)
+    assert body["errors"][0]["loc"] == ["body", "current_password"]
 
     wrong = await client.patch(
         url,

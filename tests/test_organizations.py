@@ -139,6 +139,13 @@ async def test_if_match_refuses_a_stale_write(client, people):
     assert (await client.get(f"{API}/organization", headers=admin.headers)).json()[
         "fiscal_year_start_month"
     ] == 4
+    # An empty If-Match names no version: no condition, as without the header.
+    blank = await client.patch(
+        f"{API}/organization",
+        headers={**admin.headers, "If-Match": ""},
+        json={"fiscal_year_start_month": 7},
+    )
+    assert blank.status_code == 200, blank.text
 
 
 async def test_other_processes_forget_a_changed_zone_when_it_commits(

@@ -50,6 +50,12 @@ async def _post(http: httpx.AsyncClient, admin: Actor, path: str, body: dict) ->
     return response.json()
 
 
+async def _patch(http: httpx.AsyncClient, admin: Actor, path: str, body: dict) -> dict[str, Any]:
+    response = await http.patch(f"{API}{path}", headers=admin.headers, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 async def _client(http: httpx.AsyncClient, admin: Actor) -> dict[str, Any]:
     return await _post(http, admin, "/clients", {"name": "Helix", "notes": "n"})
 
@@ -115,7 +121,14 @@ async def _team(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
 
 
 async def _user(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
-    return {"user_id": (await add_user(http, admin)).id}
+    user_id = (await add_user(http, admin)).id
+    await _patch(http, admin, f"/users/{user_id}", {"name_reading": "ヨミ", "locale": "ja"})
+    return {"user_id": user_id}
+
+
+async def _me(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
+    await _patch(http, admin, "/users/me", {"name_reading": "ヨミ", "locale": "ja"})
+    return {}
 
 
 async def _endpoint(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
@@ -140,6 +153,7 @@ BUILDERS: dict[str, Build] = {
     "projects-update_member": _member,
     "sessions-update_session": _session,
     "teams-update_team": _team,
+    "users-update_me": _me,
     "users-update_user": _user,
     "webhooks-update_webhook_endpoint": _endpoint,
 }

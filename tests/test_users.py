@@ -342,7 +342,7 @@ async def test_changing_your_own_password_needs_the_current_one(client, org):
     _, _, rep = org
     new_password = "a brand new passphrase"
     refused = await patch_user(client, rep, rep.id, password=new_password)
-    assert_problem(refused, 403)
+    assert assert_problem(refused, 422)["errors"][0]["loc"] == ["body", "current_password"]
     wrong = await patch_user(
         client, rep, rep.id, password=new_password, current_password="wrong password!"
     )
@@ -612,3 +612,118 @@ async def test_a_garbage_cursor_is_422_problem_not_500(client, org):
 async def test_an_overlong_cursor_is_422(client, org):
     admin, _, _ = org
     assert_problem(await list_users(client, admin, cursor="a" * 513), 422)
+
+
+# --- PATCH /users/me -----------------------------------------------------------------------
+
+
+async def test_a_person_sets_their_name_reading_and_language(client, org):
+    _, _, rep = org
+    response = await client.patch(
+        f"{API}/users/me",
+        headers=rep.headers,
+        json={"full_name": " 山田 太郎 ", "name_reading": "やまだ たろう", "locale": "ja"},
+    )
+    assert response.status_code == 200, response.text
+    me = response.json()
+    assert (me["full_name"], me["name_reading"], me["locale"]) == (
+        "山田 太郎",
+        "やまだ たろう",
+        "ja",
+    )
+    assert me["organization"]["locale"] == "en"  # the organization's stays as it was
+    assert (await client.get(f"{API}/users/me", headers=rep.headers)).json() == me
+    # The reading finds the person, folded: katakana, half-width, hiragana alike.
+    for query in ("ヤマダ", "ﾀﾛｳ", "やまだ"):
+        found = await client.get(f"{API}/users", headers=rep.headers, params={"q": query})
+        assert [u["id"] for u in found.json()["items"]] == [rep.id], query
+    # null gives the language back to the organization and clears the reading.
+    cleared = await client.patch(
+        f"{API}/users/me", headers=rep.headers, json={"locale": None, "name_reading": None}
+    )
+    assert (cleared.json()["locale"], cleared.json()["name_reading"]) == (None, None)
+    gone = await client.get(f"{API}/users", headers=rep.headers, params={"q": "ヤマダ"})
+    assert gone.json()["items"] == []
+
+
+async def test_profile_fields_are_validated_and_admin_fields_are_not_the_persons(client, org):
+    _, _, rep = org
+    for body, field in (
+        ({"locale": "fr"}, "locale"),
+        ({"name_reading": "   "}, "name_reading"),
+        ({"name_reading": "ア" * 201}, "name_reading"),
+        ({"full_name": None}, "full_name"),
+        ({"role": "admin"}, "role"),
+        ({"email": "new@example.com"}, "email"),
+    ):
+        response = await client.patch(f"{API}/users/me", headers=rep.headers, json=body)
+        problem = assert_problem(response, 422)
+        assert ["body", field] in [e["loc"] for e in problem["errors"]], (body, problem)
+    assert_unauthorized(await client.patch(f"{API}/users/me", json={"locale": "ja"}))
+
+
+async def test_a_new_password_through_the_profile_needs_the_current_one(client, org):
+    _, _, rep = org
+    new_password = "a brand new password"
+    missing = await client.patch(
+        f"{API}/users/me", headers=rep.headers, json={"password": new_password}
+    )
+    assert assert_problem(missing, 422)["errors"][0]["loc"] == ["body", "current_password"]
+    wrong = await client.patch(
+        f"{API}/users/me",
+        headers=rep.headers,
+        json={"password": new_password, "current_password": "not my password"},
+    )
+    assert_problem(wrong, 403)
+    assert (await login(client, rep.user["email"])).status_code == 200
+
+    other_device = (await login(client, rep.user["email"])).json()
+    changed = await client.patch(
+        f"{API}/users/me",
+        headers=rep.headers,
+        json={"password": new_password, "current_password": DEFAULT_PASSWORD},
+    )
+    assert changed.status_code == 200, changed.text
+    assert "password" not in changed.text
+    # Every other device is signed out; this one renews its access token and carries on.
+    other = await client.post(
+        f"{API}/auth/refresh", json={"refresh_token": other_device["refresh_token"]}
+    )
+    assert_unauthorized(other)
+    renewed = await client.post(f"{API}/auth/refresh", json={"refresh_token": rep.refresh_token})
+    assert renewed.status_code == 200, renewed.text
+    assert (await login(client, rep.user["email"], new_password)).status_code == 200
+    assert_unauthorized(await login(client, rep.user["email"], DEFAULT_PASSWORD))
+
+
+async def test_guessing_the_current_password_is_throttled_like_a_sign_in(client, app, org):
+    """A stolen access token must not turn PATCH /users/me into a password oracle: wrong
+    current passwords count against the account as failed sign-ins do, and at the limit
+    the answer is 429 before argon2 runs."""
+    _, _, rep = org
+    limit = app.state.settings.login_max_failures_per_account
+    statuses = []
+    for attempt in range(limit + 1):
+        response = await client.patch(
+            f"{API}/users/me",
+            headers=rep.headers,
+            json={"password": "a brand new password", "current_password": f"guess {attempt}"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [403] * limit + [429]
+    assert "Retry-After" in response.headers
+
+
+async def test_people_sort_by_the_reading_of_their_names(client, org):
+    """渡辺 (わたなべ) comes before 青木 (あおき) by code point; by reading 青木 is first."""
+    admin, _, _ = org
+    ids = {}
+    for name, reading in (("渡辺", "わたなべ"), ("青木", "あおき")):
+        ids[name] = (await add_user(client, admin, full_name=name)).id
+        response = await client.patch(
+            f"{API}/users/{ids[name]}", headers=admin.headers, json={"name_reading": reading}
+        )
+        assert response.status_code == 200, response.text
+    ledger = (await client.get(f"{API}/ledger", headers=admin.headers)).json()["items"]
+    order = [row["user_id"] for row in ledger if row["user_id"] in ids.values()]
+    assert order == [ids["青木"], ids["渡辺"]]

@@ -21,8 +21,9 @@ def version_tag(row: Versioned) -> str:
 
 
 def ensure_current(row: Versioned, if_match: str | None) -> None:
-    """Refuse a write based on a stale read (412). No If-Match means "last write wins"."""
-    if if_match is None or if_match.strip() == "*":
+    """Refuse a write based on a stale read (412). No If-Match means "last write wins"; so
+    does an empty one (an empty list of tags is no condition, RFC 9110 13.1.1's list rule)."""
+    if if_match is None or if_match.strip() in ("", "*"):
         return
     offered = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
     if version_tag(row) not in offered:

@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from api.kit.folding import fold_columns
 from api.models.base import IdTable, enum_type
+from api.models.organizations import Locale
 from api.models.search import folded_on_write
 
 
@@ -36,6 +37,11 @@ class User(IdTable, table=True):
     # Stored lower-cased; unique across the whole service because it is the login name.
     email: str = Field(max_length=320, unique=True)
     full_name: str = Field(max_length=200)
+    # How the name is read (kana for a Japanese name: 山田太郎 → ヤマダタロウ); people are
+    # sorted by it and found by it. None: the name reads as written.
+    name_reading: str | None = Field(default=None, max_length=200)
+    # The language the person chose; None follows the organization's (DESIGN 7.3).
+    locale: Locale | None = Field(default=None, sa_type=enum_type(Locale, "user_locale"))
     role: Role = Field(default=Role.rep, sa_type=enum_type(Role, "user_role"))
     seniority: Seniority = Field(
         default=Seniority.mid, sa_type=enum_type(Seniority, "user_seniority")
@@ -55,7 +61,7 @@ class User(IdTable, table=True):
     )
 
 
-USER_SEARCH_SOURCES = ("full_name", "email")
+USER_SEARCH_SOURCES = ("full_name", "name_reading", "email")
 
 
 def _folded(context: Any) -> dict[str, Any]:

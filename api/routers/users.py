@@ -7,13 +7,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentCaller, SecurityDep, SessionDep
+from api.deps import (
+    ClientAddress,
+    CurrentCaller,
+    SecurityDep,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+)
 from api.errors import problem_responses
 from api.models import Role
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.schemas.base import NO_NUL
-from api.schemas.users import CurrentUserRead, UserCreate, UserPage, UserRead, UserUpdate
+from api.schemas.users import (
+    CurrentUserRead,
+    ProfileUpdate,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
 from api.services import users as user_service
 from api.services.api_keys import PEOPLE_ONLY
 
@@ -26,10 +40,33 @@ router = APIRouter(
 
 
 # The ``{user_id:uuid}`` routes below match UUIDs only, so ``/users/me`` is never taken for an
-# id: PATCH /users/me is a 405 (Allow: GET), not a 422 about a malformed user_id.
+# id (a DELETE /users/me is a 405, not a 422 about a malformed user_id).
 @router.get("/me", response_model=CurrentUserRead)
 async def read_me(caller: CurrentCaller, session: SessionDep) -> CurrentUserRead:
     return await user_service.get_me(session=session, caller=caller)
+
+
+@router.patch("/me", response_model=CurrentUserRead, responses=problem_responses(403, 429))
+async def update_me(
+    data: ProfileUpdate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    security: SecurityDep,
+    settings: SettingsDep,
+    address: ClientAddress,
+) -> CurrentUserRead:
+    """Your name, its reading, your language, expertise; a new password with the current
+    one, which signs out every other device (this one gets a new access token by refresh)."""
+    return await user_service.update_me(
+        session=session,
+        sessionmaker=sessionmaker,
+        caller=caller,
+        security=security,
+        settings=settings,
+        address=address,
+        data=data,
+    )
 
 
 @router.get("", response_model=UserPage)
@@ -86,16 +123,26 @@ async def get_user(user_id: uuid.UUID, caller: CurrentCaller, session: SessionDe
 
 
 @router.patch(
-    "/{user_id:uuid}", response_model=UserRead, responses=problem_responses(403, 404, 409)
+    "/{user_id:uuid}", response_model=UserRead, responses=problem_responses(403, 404, 409, 429)
 )
 async def update_user(
     user_id: uuid.UUID,
     data: UserUpdate,
     caller: CurrentCaller,
     session: SessionDep,
+    sessionmaker: SessionmakerDep,
     security: SecurityDep,
+    settings: SettingsDep,
+    address: ClientAddress,
 ) -> UserRead:
     user = await user_service.update_user(
-        session=session, caller=caller, security=security, user_id=user_id, data=data
+        session=session,
+        sessionmaker=sessionmaker,
+        caller=caller,
+        security=security,
+        settings=settings,
+        address=address,
+        user_id=user_id,
+        data=data,
     )
     return UserRead.model_validate(user)

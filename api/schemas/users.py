@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import MISSING, AfterValidator, EmailStr, Field, StrictBool
 
-from api.models import Role, Seniority
+from api.models import Locale, Role, Seniority
 from api.pagination import Page
 from api.schemas.base import NOT_BLANK, RequestModel, ResponseModel, Trimmed, UpdateModel
 from api.schemas.organizations import OrganizationRead
@@ -24,6 +24,16 @@ def _lower(value: str) -> str:
 Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 FullName = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
+NameReading = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=NOT_BLANK,
+        description="How the name reads (kana for a Japanese name); sorts and finds the person",
+    ),
+    Trimmed,
+]
 Tag = Annotated[str, Field(min_length=1, max_length=60, pattern=NOT_BLANK), Trimmed]
 Expertise = Annotated[list[Tag], Field(max_length=50)]
 
@@ -38,10 +48,15 @@ class UserCreate(RequestModel):
 
 
 class UserUpdate(UpdateModel):
-    """Admins may change everything; people may change their own name, expertise and password."""
+    """Admins may change everything; people may change their own name, its reading, their
+    language, expertise and password."""
 
     email: Email | MISSING = MISSING
     full_name: FullName | MISSING = MISSING
+    name_reading: NameReading | MISSING | None = MISSING
+    locale: Locale | MISSING | None = Field(
+        default=MISSING, description="The person's language; null follows the organization's"
+    )
     role: Role | MISSING = MISSING
     seniority: Seniority | MISSING = MISSING
     expertise: Expertise | MISSING = MISSING
@@ -54,11 +69,32 @@ class UserUpdate(UpdateModel):
     )
 
 
+class ProfileUpdate(UpdateModel):
+    """``PATCH /users/me``: what a person changes on their own account."""
+
+    full_name: FullName | MISSING = MISSING
+    name_reading: NameReading | MISSING | None = MISSING
+    locale: Locale | MISSING | None = Field(
+        default=MISSING, description="Your language; null follows the organization's"
+    )
+    expertise: Expertise | MISSING = MISSING
+    password: Password | MISSING = Field(
+        default=MISSING, description="A new password; signs out every other device"
+    )
+    current_password: str | MISSING = Field(
+        default=MISSING,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="Required with a new password",
+    )
+
+
 class UserRead(ResponseModel):
     id: uuid.UUID
     organization_id: uuid.UUID
     email: str
     full_name: str
+    name_reading: str | None
+    locale: Locale | None
     role: Role
     seniority: Seniority
     expertise: list[str]

@@ -45,6 +45,7 @@ from api.services.ledger import compute_ledger, people_counts, resolve_period
 from api.services.progress import burn_warning
 from api.services.projects import VISIBLE_STATES
 from api.services.rollup import organization_zone
+from api.services.users import by_name
 
 LIST_LIMIT = 10
 WEEKS = 12
@@ -484,7 +485,7 @@ async def dashboard(
                         col(User.organization_id) == caller.organization_id,
                         col(User.is_active).is_(True),
                     )
-                    .order_by(col(User.full_name), col(User.id))
+                    .order_by(*by_name())
                 )
             ).all()
         )

@@ -25,7 +25,7 @@ from api.kit.principal import Caller
 from api.models import ActivityRollup, Grain, HelpRollup, Team, TeamMember, User
 from api.schemas.ledger import LedgerRow
 from api.services.rollup import ACTIVITY_FIELDS, organization_calendar, organization_zone
-from api.services.users import get_user
+from api.services.users import by_name, get_user
 
 __all__ = [
     "Period",
@@ -272,9 +272,7 @@ async def ledger(
         )
     else:
         statement = statement.where(col(User.is_active).is_(True))
-    users = list(
-        (await session.scalars(statement.order_by(col(User.full_name), col(User.id)))).all()
-    )
+    users = list((await session.scalars(statement.order_by(*by_name()))).all())
     return period, await compute_ledger(
         session, organization_id=caller.organization_id, users=users, period=period
     )

@@ -29,6 +29,7 @@ from api import events
 from api.db import rowcount
 from api.models import MastermindSession, PresenceInterval, SessionParticipant, User
 from api.schemas.presence import PresenceRead
+from api.services.users import by_name
 
 logger = logging.getLogger("api.presence")
 
@@ -162,7 +163,7 @@ async def present_room(
         await session.execute(
             select(col(User.id), col(User.full_name))
             .where(col(User.id).in_(people))
-            .order_by(col(User.full_name), col(User.id))
+            .order_by(*by_name())
         )
     ).all()
     window = held_window(mm_session, now)

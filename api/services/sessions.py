@@ -55,6 +55,7 @@ from api.schemas.sessions import (
 from api.services import presence
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch, local_day, organization_zone
+from api.services.users import by_name
 
 # Which transitions each action makes; anything else is a 409.
 TRANSITIONS = {
@@ -633,7 +634,7 @@ async def present_sessions(
             )
             .join(User, col(User.id) == SessionParticipant.user_id)
             .where(col(SessionParticipant.session_id).in_([s.id for s in sessions]))
-            .order_by(col(User.full_name), col(User.id))
+            .order_by(*by_name())
         )
         for session_id, user_id, minutes, full_name in rows:
             participants[session_id].append(
@@ -695,7 +696,7 @@ async def present_outcome(
             col(SessionParticipant.session_id) == mm_session.id,
             col(SessionParticipant.attended_minutes).is_not(None),
         )
-        .order_by(col(User.full_name), col(User.id))
+        .order_by(*by_name())
     )
     return SessionOutcome(
         session_id=mm_session.id,

@@ -37,6 +37,7 @@ from api.models import (
 from api.schemas.suggestions import SuggestedHelper
 from api.services.ledger import Period, compute_ledger, in_period
 from api.services.projects import project_access
+from api.services.users import by_name
 
 INDUSTRY_MATCH = 4.0
 WORD_MATCH = 2.0
@@ -181,7 +182,7 @@ async def load_helper_facts(session: AsyncSession, project: Project) -> HelperFa
                 col(User.id) != project.owner_id,
                 col(User.id).not_in(seated),
             )
-            .order_by(col(User.full_name), col(User.id))
+            .order_by(*by_name())
         )
     ).all()
     if not users:

@@ -18,6 +18,7 @@ from api.kit.principal import Caller
 from api.models import Role, Team, TeamMember, User, utcnow
 from api.pagination import paginate
 from api.schemas.teams import TeamCreate, TeamMemberRead, TeamPage, TeamRead, TeamUpdate
+from api.services.users import by_name
 
 
 def readable_teams(caller: Caller) -> Select[Team]:
@@ -211,7 +212,7 @@ async def present_teams(*, session: AsyncSession, teams: Sequence[Team]) -> list
             select(col(TeamMember.team_id), col(TeamMember.created_at), User)
             .join(User, col(User.id) == TeamMember.user_id)
             .where(col(TeamMember.team_id).in_([team.id for team in teams]))
-            .order_by(col(User.full_name), col(User.id))
+            .order_by(*by_name())
         )
         for team_id, joined_at, user in rows:
             members[team_id].append(

@@ -4,25 +4,43 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
+from api.config import Settings
 from api.db import dialect_name
-from api.errors import Conflict, Forbidden, NotFound, Unauthorized
-from api.kit import folding
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from api.kit import folding, throttle
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import Organization, RefreshToken, Role, TeamMember, User, utcnow
 from api.pagination import paginate
-from api.schemas.users import CurrentUserRead, OrganizationRead, UserCreate, UserRead, UserUpdate
+from api.schemas.users import (
+    CurrentUserRead,
+    OrganizationRead,
+    ProfileUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from api.security import Security
 from api.user_cache import note_changed_user
 
 # Fields a person may change on their own account; the rest is the admin's.
-SELF_EDITABLE = frozenset({"full_name", "expertise", "password", "current_password"})
+SELF_EDITABLE = frozenset(
+    {"full_name", "name_reading", "locale", "expertise", "password", "current_password"}
+)
+
+
+def by_name() -> tuple[ColumnElement[Any], Mapped[uuid.UUID]]:
+    """People in name order: by how a name reads where it has a reading (Japanese names sort
+    by their kana, not by the code points of their kanji), else as written."""
+    return func.coalesce(col(User.name_reading), col(User.full_name)), col(User.id)
 
 
 def readable_users(caller: Caller) -> Select[User]:
@@ -49,13 +67,15 @@ async def get_user(*, session: AsyncSession, caller: Caller, user_id: uuid.UUID)
     return user
 
 
-async def get_me(*, session: AsyncSession, caller: Caller) -> CurrentUserRead:
-    """The caller's own profile with their organization."""
+async def get_me(
+    *, session: AsyncSession, caller: Caller, user: User | None = None
+) -> CurrentUserRead:
+    """The caller's own profile with their organization (``user``: as just changed)."""
     organization = await session.get(Organization, caller.organization_id)
     if organization is None:  # the token outlived its organization
         raise Unauthorized("The access token is invalid or expired")
     return CurrentUserRead(
-        **UserRead.model_validate(caller.user).model_dump(),
+        **UserRead.model_validate(user or caller.user).model_dump(),
         organization=OrganizationRead.model_validate(organization),
     )
 
@@ -179,29 +199,137 @@ async def revoke_refresh_tokens(
 async def update_user(
     *,
     session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
     caller: Caller,
     security: Security,
+    settings: Settings,
+    address: str,
     user_id: uuid.UUID,
     data: UserUpdate,
 ) -> User:
-    user = await get_user(session=session, caller=caller, user_id=user_id)
+    """An admin's edit of anyone, or a person's of their own account (``SELF_EDITABLE``)."""
     changes = requested_changes(data)
-    is_self = user.id == caller.user_id
+    is_self = user_id == caller.user_id
+    current_password = changes.pop("current_password", None)
+    attempt = None
+    if is_self and "password" in changes:
+        attempt = await _count_password_check(
+            session=session,
+            sessionmaker=sessionmaker,
+            settings=settings,
+            caller=caller,
+            address=address,
+            current_password=current_password,
+        )
+    user = await get_user(session=session, caller=caller, user_id=user_id)
     if not caller.is_admin:
         if not is_self:
             raise Forbidden("Only admins edit other people's accounts")
         refused = sorted(set(changes) - SELF_EDITABLE)
         if refused:
             raise Forbidden(f"Only admins change {', '.join(refused)}")
+    if attempt is not None:
+        await _verify_current_password(
+            session=session,
+            security=security,
+            attempt=attempt,
+            user=user,
+            current_password=current_password,
+        )
+    return await _apply_user_changes(
+        session=session, caller=caller, security=security, user=user, changes=changes
+    )
 
-    new_password = changes.pop("password", None)
+
+async def update_me(
+    *,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    caller: Caller,
+    security: Security,
+    settings: Settings,
+    address: str,
+    data: ProfileUpdate,
+) -> CurrentUserRead:
+    """The person's own profile: name, its reading, language, expertise, password (which
+    signs out every other device, DESIGN 7.3)."""
+    changes = requested_changes(data)
     current_password = changes.pop("current_password", None)
+    attempt = None
+    if "password" in changes:
+        attempt = await _count_password_check(
+            session=session,
+            sessionmaker=sessionmaker,
+            settings=settings,
+            caller=caller,
+            address=address,
+            current_password=current_password,
+        )
+    user = await get_user(session=session, caller=caller, user_id=caller.user_id)
+    if attempt is not None:
+        await _verify_current_password(
+            session=session,
+            security=security,
+            attempt=attempt,
+            user=user,
+            current_password=current_password,
+        )
+    changed = await _apply_user_changes(
+        session=session, caller=caller, security=security, user=user, changes=changes
+    )
+    return await get_me(session=session, caller=caller, user=changed)
+
+
+async def _count_password_check(
+    *,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    caller: Caller,
+    address: str,
+    current_password: str | None,
+) -> throttle.LoginAttempt:
+    """Changing your own password proves you know the current one, checked as a sign-in
+    is: counted against the account and the address before argon2 runs (429 at the
+    limit), so a stolen access token is neither enough nor a way to guess it.
+
+    Counted in a session of its own, which commits at once. The request's transaction
+    has only read so far (authentication) and ends first: on SQLite it holds the
+    database's one write lock from its first query, which the count would wait for."""
+    if not current_password:
+        raise InvalidInput(
+            "Give your current password to set a new one", loc=["body", "current_password"]
+        )
+    await session.commit()
+    return await throttle.reserve_login_attempt(
+        sessionmaker=sessionmaker, settings=settings, email=caller.user.email, address=address
+    )
+
+
+async def _verify_current_password(
+    *,
+    session: AsyncSession,
+    security: Security,
+    attempt: throttle.LoginAttempt,
+    user: User,
+    current_password: str | None,
+) -> None:
+    if not await security.verify_password(current_password or "", user.password_hash):
+        raise Forbidden("The current password is incorrect")  # the attempt stays counted
+    await throttle.forget_successful_attempt(session=session, attempt=attempt)
+
+
+async def _apply_user_changes(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    security: Security,
+    user: User,
+    changes: dict[str, Any],
+) -> User:
+    is_self = user.id == caller.user_id
+    new_password = changes.pop("password", None)
     if new_password is not None:
-        # Changing your own password proves you know the current one (a stolen token is not enough).
-        if is_self and not await security.verify_password(
-            current_password or "", user.password_hash
-        ):
-            raise Forbidden("The current password is incorrect")
         user.password_hash = await security.hash_password(new_password)
 
     loses_admin = user.role == Role.admin and (

@@ -118,6 +118,30 @@ export const limits = {
       "maxLength": 64
     }
   },
+  "ProfileUpdate": {
+    "current_password": {
+      "maxLength": 256
+    },
+    "expertise": {
+      "maxItems": 50,
+      "items": {
+        "minLength": 1,
+        "maxLength": 60
+      }
+    },
+    "full_name": {
+      "minLength": 1,
+      "maxLength": 200
+    },
+    "name_reading": {
+      "minLength": 1,
+      "maxLength": 200
+    },
+    "password": {
+      "minLength": 10,
+      "maxLength": 256
+    }
+  },
   "ProjectClose": {
     "note": {
       "maxLength": 5000
@@ -314,6 +338,10 @@ export const limits = {
       }
     },
     "full_name": {
+      "minLength": 1,
+      "maxLength": 200
+    },
+    "name_reading": {
       "minLength": 1,
       "maxLength": 200
     },

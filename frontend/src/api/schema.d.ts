@@ -846,7 +846,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Me
+         * @description Your name, its reading, your language, expertise; a new password with the current
+         *     one, which signs out every other device (this one gets a new access token by refresh).
+         */
+        patch: operations["users-update_me"];
         trace?: never;
     };
     "/api/v1/users/{user_id}": {
@@ -1671,6 +1676,9 @@ export interface components {
             id: string;
             /** Is Active */
             is_active: boolean;
+            locale: components["schemas"]["Locale"] | null;
+            /** Name Reading */
+            name_reading: string | null;
             organization: components["schemas"]["OrganizationRead"];
             /**
              * Organization Id
@@ -2169,6 +2177,30 @@ export interface components {
              * @default about:blank
              */
             type: string;
+        };
+        /**
+         * ProfileUpdate
+         * @description ``PATCH /users/me``: what a person changes on their own account.
+         */
+        ProfileUpdate: {
+            /**
+             * Current Password
+             * @description Required with a new password
+             */
+            current_password?: string;
+            /** Expertise */
+            expertise?: string[];
+            /** Full Name */
+            full_name?: string;
+            /** @description Your language; null follows the organization's */
+            locale?: components["schemas"]["Locale"] | null;
+            /** Name Reading */
+            name_reading?: string | null;
+            /**
+             * Password
+             * @description A new password; signs out every other device
+             */
+            password?: string;
         };
         /** ProgressMember */
         ProgressMember: {
@@ -2996,6 +3028,9 @@ export interface components {
             id: string;
             /** Is Active */
             is_active: boolean;
+            locale: components["schemas"]["Locale"] | null;
+            /** Name Reading */
+            name_reading: string | null;
             /**
              * Organization Id
              * Format: uuid
@@ -3011,7 +3046,8 @@ export interface components {
         };
         /**
          * UserUpdate
-         * @description Admins may change everything; people may change their own name, expertise and password.
+         * @description Admins may change everything; people may change their own name, its reading, their
+         *     language, expertise and password.
          */
         UserUpdate: {
             /**
@@ -3030,6 +3066,10 @@ export interface components {
             full_name?: string;
             /** Is Active */
             is_active?: boolean;
+            /** @description The person's language; null follows the organization's */
+            locale?: components["schemas"]["Locale"] | null;
+            /** Name Reading */
+            name_reading?: string | null;
             /** Password */
             password?: string;
             role?: components["schemas"]["Role"];
@@ -8472,6 +8512,84 @@ export interface operations {
             };
         };
     };
+    "users-update_me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentUserRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "users-get_user": {
         parameters: {
             query?: never;
@@ -8617,7 +8735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
-            /** @description Too many requests: wait for Retry-After seconds */
+            /** @description Too Many Requests */
             429: {
                 headers: {
                     [name: string]: unknown;
