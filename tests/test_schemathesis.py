@@ -108,6 +108,14 @@ def _excluded_checks(case: schemathesis.Case) -> list:
     if case.headers and case.headers.get("If-Match"):
         # Likewise an ETag: a made-up one is stale by definition, and 412 is the right answer.
         return [positive_data_acceptance]
+    if case.query and case.query.get("period") and {"since", "until"} & set(case.query):
+        # A named period and days of one's own are exclusive (422), which a schema of
+        # separate parameters cannot say.
+        return [positive_data_acceptance]
+    if isinstance(case.body, dict) and "time_zone" in case.body:
+        # Whether a zone exists is the tz database's call (zoneinfo), not a pattern's; a
+        # random name is rightly refused (422).
+        return [positive_data_acceptance]
     if isinstance(case.body, dict) and "url" in case.body and "webhook-endpoints" in case.path:
         # Whether a host may receive webhooks is the SSRF guard's call (it must resolve to a
         # public address), which no schema can say: a random host is rightly refused (422).

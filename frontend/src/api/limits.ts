@@ -120,6 +120,7 @@ export const limits = {
   },
   "ProfileUpdate": {
     "current_password": {
+      "minLength": 1,
       "maxLength": 256
     },
     "expertise": {
@@ -325,6 +326,7 @@ export const limits = {
   },
   "UserUpdate": {
     "current_password": {
+      "minLength": 1,
       "maxLength": 256
     },
     "email": {
