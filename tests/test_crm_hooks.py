@@ -91,6 +91,39 @@ async def events_of(client, admin: Actor, connection: dict) -> list[dict]:
     return response.json()["items"]
 
 
+async def test_crm_amounts_are_rounded_to_their_currency_and_default_to_the_organizations(
+    client,
+):
+    """A CRM's event cannot be sent back, so an amount with more places than its currency
+    has is rounded half up (a fraction of a yen would be 422 through the API); a deal
+    without a currency is valued in the organization's default currency."""
+    admin = await register(client)
+    changed = await client.patch(
+        f"{API}/organization", headers=admin.headers, json={"default_currency": "JPY"}
+    )
+    assert changed.status_code == 200, changed.text
+    connection = await connect(client, admin, "generic")
+    r = await send_generic(client, connection, generic_body("D-yen", amount=1234.5, currency="jpy"))
+    assert r.status_code == 200, r.text
+    r = await send_generic(
+        client, connection, generic_body("D-plain", amount=980000, currency=None)
+    )
+    assert r.status_code == 200, r.text
+    projects = {p["external_id"]: p for p in await projects_of(client, admin)}
+    assert (projects["D-yen"]["currency"], projects["D-yen"]["estimated_value"]) == ("JPY", "1235")
+    assert (projects["D-plain"]["currency"], projects["D-plain"]["estimated_value"]) == (
+        "JPY",
+        "980000",
+    )
+    # A later event with cents for the same yen deal is rounded the same way.
+    r = await send_generic(
+        client, connection, generic_body("D-yen", amount="2000.49", currency="JPY")
+    )
+    assert r.json()["events"][0]["result"] == "updated", r.text
+    projects = {p["external_id"]: p for p in await projects_of(client, admin)}
+    assert projects["D-yen"]["estimated_value"] == "2000"
+
+
 # --- connections -------------------------------------------------------------------------------
 
 

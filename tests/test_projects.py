@@ -1132,3 +1132,122 @@ async def test_member_patch_honours_if_match(client):
         json={"budget_minutes": 50},
     )
     assert fresh.status_code == 200 and fresh.json()["budget_minutes"] == 50
+
+
+async def test_amounts_take_their_currencys_places(client, org):
+    """Yen are whole (a fraction of a yen is 422, never rounded away); euros have cents, a
+    Kuwaiti dinar three places; amounts go out as decimal strings with exactly those."""
+    yen = await post_project(
+        client,
+        org.owner,
+        kind="prospecting",
+        title="Yen deal",
+        estimated_value="1500000",
+        currency="JPY",
+    )
+    assert yen.status_code == 201, yen.text
+    assert yen.json()["estimated_value"] == "1500000"
+    for amount in (1500.5, "1500.5", "0.1"):
+        refused = await post_project(
+            client,
+            org.owner,
+            kind="prospecting",
+            title="Fraction",
+            estimated_value=amount,
+            currency="JPY",
+        )
+        problem = assert_problem(refused, 422)
+        assert problem["errors"][0]["loc"] == ["body", "estimated_value"], amount
+        assert "whole numbers" in problem["errors"][0]["msg"]
+    assert (
+        await post_project(
+            client,
+            org.owner,
+            kind="prospecting",
+            title="Whole",
+            estimated_value="1500.00",
+            currency="JPY",
+        )
+    ).json()["estimated_value"] == "1500"
+    euro = await post_project(
+        client,
+        org.owner,
+        kind="prospecting",
+        title="Euro deal",
+        estimated_value=4200.5,
+        currency="EUR",
+    )
+    assert euro.json()["estimated_value"] == "4200.50"
+    assert_problem(
+        await post_project(
+            client,
+            org.owner,
+            kind="prospecting",
+            title="Mill",
+            estimated_value="1.005",
+            currency="EUR",
+        ),
+        422,
+    )
+    dinar = await post_project(
+        client,
+        org.owner,
+        kind="prospecting",
+        title="Dinar deal",
+        estimated_value="12.125",
+        currency="KWD",
+    )
+    assert dinar.json()["estimated_value"] == "12.125"
+    for bad in ("1e3", "-5", "12,50", "", "1.23456", True):
+        assert_problem(
+            await post_project(
+                client, org.owner, kind="prospecting", title="Bad", estimated_value=bad
+            ),
+            422,
+        )
+    assert_problem(
+        await post_project(
+            client, org.owner, kind="prospecting", title="Bad", estimated_value=1, currency="QQQ"
+        ),
+        422,
+    )
+
+    # The list writes them the same way as the project does.
+    page = await client.get(f"{API}/projects", headers=org.owner.headers, params={"limit": 200})
+    listed = {p["title"]: p["estimated_value"] for p in page.json()["items"]}
+    assert (listed["Yen deal"], listed["Euro deal"], listed["Dinar deal"]) == (
+        "1500000",
+        "4200.50",
+        "12.125",
+    )
+
+    # A new currency must fit the amount that stays.
+    url = f"{API}/projects/{euro.json()['id']}"
+    switched = await client.patch(url, headers=org.owner.headers, json={"currency": "JPY"})
+    assert assert_problem(switched, 422)["errors"][0]["loc"] == ["body", "currency"]
+    both = await client.patch(
+        url, headers=org.owner.headers, json={"currency": "JPY", "estimated_value": "4201"}
+    )
+    assert both.status_code == 200, both.text
+    assert (both.json()["currency"], both.json()["estimated_value"]) == ("JPY", "4201")
+    fraction = await client.patch(url, headers=org.owner.headers, json={"estimated_value": 1.5})
+    assert assert_problem(fraction, 422)["errors"][0]["loc"] == ["body", "estimated_value"]
+
+
+async def test_a_new_project_is_valued_in_the_organizations_currency(client, org):
+    changed = await client.patch(
+        f"{API}/organization", headers=org.admin.headers, json={"default_currency": "JPY"}
+    )
+    assert changed.status_code == 200, changed.text
+    response = await post_project(
+        client, org.owner, kind="prospecting", title="Default", estimated_value=980000
+    )
+    assert response.status_code == 201, response.text
+    assert (response.json()["currency"], response.json()["estimated_value"]) == (
+        "JPY",
+        "980000",
+    )
+    refused = await post_project(
+        client, org.owner, kind="prospecting", title="Default", estimated_value=9.5
+    )
+    assert assert_problem(refused, 422)["errors"][0]["loc"] == ["body", "estimated_value"]

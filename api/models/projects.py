@@ -66,7 +66,9 @@ class Project(IdTable, table=True):
     )
     # The contract names it due_date (DESIGN.md section 4); clients depend on the name.
     due_date: date | None = None
-    estimated_value: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
+    # Four places: the most any ISO 4217 currency has (api/kit/money.py); each amount has at
+    # most its own currency's, and goes out with exactly those.
+    estimated_value: Decimal | None = Field(default=None, sa_type=sa.Numeric(16, 4))
     currency: str = Field(default="EUR", max_length=3)
     helper_budget_minutes: int = Field(default=120)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

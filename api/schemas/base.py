@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import (
@@ -16,6 +16,8 @@ from pydantic import (
     Field,
     WithJsonSchema,
 )
+
+from api.kit.money import MAX_PLACES, is_currency, places_of
 
 # Text that is stored. PostgreSQL cannot store U+0000, so no text may hold it (SQLite could,
 # and both backends must agree). A required text must also hold a character that is not
@@ -93,18 +95,63 @@ def _number_only(value: object) -> object:
     return value
 
 
-def to_cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+MAX_AMOUNT = Decimal("999999999999.9999")
+_DECIMAL_TEXT = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
 
 
-MAX_AMOUNT = Decimal("999999999999.99")
-# Money: a JSON number, kept exact as a Decimal and rounded to cents.
+def _number_or_decimal_text(value: object) -> object:
+    if isinstance(value, str):
+        if re.fullmatch(_DECIMAL_TEXT, value) is None:
+            raise ValueError("must be a decimal number such as 1500 or 1500.50")
+        return Decimal(value)
+    return _number_only(value)
+
+
+def _in_minor_units_of_some_currency(value: Decimal) -> Decimal:
+    if not value.is_finite() or places_of(value) > MAX_PLACES:
+        raise ValueError(f"has more than {MAX_PLACES} decimal places")
+    return value
+
+
+# Money: a decimal string (DESIGN 7.3) or a JSON number, kept exact as a Decimal. Whether its
+# places fit its currency (none for JPY, 2 for EUR) is the service's check, which knows the
+# currency (api/kit/money.py); no currency has more than 4.
 Amount = Annotated[
     Decimal,
     Field(ge=0, le=MAX_AMOUNT),
-    BeforeValidator(_number_only),
-    AfterValidator(to_cents),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)}),
+    BeforeValidator(_number_or_decimal_text),
+    AfterValidator(_in_minor_units_of_some_currency),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _DECIMAL_TEXT},
+                {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)},
+            ],
+            "description": "A decimal string (or number) with at most the currency's places: "
+            "whole numbers for JPY or KRW, cents for EUR",
+        }
+    ),
+]
+
+
+def _known_currency(value: str) -> str:
+    if not is_currency(value):
+        raise ValueError("must be an ISO 4217 currency code, e.g. JPY, EUR or USD")
+    return value
+
+
+# Any ISO 4217 code (babel's list, current and historical), upper case as the standard has it.
+IsoCurrency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
+# An amount as it goes out: a decimal string with exactly its currency's places.
+AmountText = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]+(\.[0-9]{1,4})?$",
+            "description": "Decimal string with exactly the currency's places",
+        }
+    ),
 ]
 
 

@@ -8,11 +8,17 @@ import zoneinfo
 from datetime import datetime
 from typing import Annotated
 
-from babel.numbers import list_currencies
 from pydantic import MISSING, AfterValidator, Field, StrictBool
 
 from api.models import Locale
-from api.schemas.base import NOT_BLANK, ResponseModel, Trimmed, UpdateModel, WholeNumber
+from api.schemas.base import (
+    NOT_BLANK,
+    IsoCurrency,
+    ResponseModel,
+    Trimmed,
+    UpdateModel,
+    WholeNumber,
+)
 
 
 @functools.cache
@@ -26,17 +32,9 @@ def _known_zone(value: str) -> str:
     return value
 
 
-def _known_currency(value: str) -> str:
-    if value not in list_currencies():
-        raise ValueError("must be an ISO 4217 currency code, e.g. JPY, EUR or USD")
-    return value
-
-
 OrganizationName = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
 TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_known_zone)]
 Month = Annotated[int, Field(ge=1, le=12), WholeNumber]
-# Any ISO 4217 code (babel's list, current and historical), upper case as the standard has it.
-IsoCurrency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
 
 
 class OrganizationRead(ResponseModel):

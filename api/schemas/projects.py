@@ -7,15 +7,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import MISSING, Field
+from pydantic import MISSING, Field, field_serializer
 
+from api.kit.money import format_amount
 from api.models import MemberRole, MemberState, ProjectKind, ProjectStatus
 from api.pagination import Page
 from api.schemas.base import (
     NO_NUL,
     NOT_BLANK,
     Amount,
+    AmountText,
     CalendarDate,
+    IsoCurrency,
     RequestModel,
     ResponseModel,
     Trimmed,
@@ -26,7 +29,6 @@ from api.schemas.base import (
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed]
 Objective = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
 Minutes = Annotated[int, Field(ge=0, le=100_000), WholeNumber]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 class ProjectCreate(RequestModel):
@@ -38,7 +40,9 @@ class ProjectCreate(RequestModel):
     due_date: CalendarDate | None = None
     helper_budget_minutes: Minutes = 120
     estimated_value: Amount | None = None
-    currency: Currency = "EUR"
+    currency: IsoCurrency | None = Field(
+        default=None, description="ISO 4217; default: the organization's default_currency"
+    )
 
 
 class ProjectUpdate(UpdateModel):
@@ -49,7 +53,7 @@ class ProjectUpdate(UpdateModel):
     due_date: CalendarDate | MISSING | None = MISSING
     helper_budget_minutes: Minutes | MISSING = MISSING
     estimated_value: Amount | MISSING | None = MISSING
-    currency: Currency | MISSING = MISSING
+    currency: IsoCurrency | MISSING = MISSING
 
 
 class ProjectClose(RequestModel):
@@ -76,6 +80,10 @@ class ProjectRead(ResponseModel):
     external_id: str | None
     created_at: datetime
     updated_at: datetime
+
+    @field_serializer("estimated_value")
+    def _in_the_currencys_places(self, value: Decimal | None) -> AmountText | None:
+        return format_amount(value, self.currency)
 
 
 class ProjectPage(Page[ProjectRead]):

@@ -12,8 +12,11 @@ month of the fiscal year is forgotten the same way (the ledger's default period 
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import uuid
+
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.db import dialect_name
 from api.errors import Forbidden, Unauthorized
@@ -31,6 +34,14 @@ async def organization_row(*, session: AsyncSession, caller: Caller) -> Organiza
     if organization is None:  # the token outlived its organization
         raise Unauthorized("The access token is invalid or expired")
     return organization
+
+
+async def organization_currency(session: AsyncSession, organization_id: uuid.UUID) -> str:
+    """What a new project is valued in when nobody said: the organization's default."""
+    currency = await session.scalar(
+        select(col(Organization.default_currency)).where(col(Organization.id) == organization_id)
+    )
+    return currency or "EUR"
 
 
 async def get_organization(*, session: AsyncSession, caller: Caller) -> OrganizationSettingsRead:

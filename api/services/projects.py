@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -30,9 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.db import dialect_name
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.kit import audit, outbox
 from api.kit.folding import fold, like_pattern, query_grams
+from api.kit.money import format_amount, minor_units, places_of
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
@@ -57,6 +59,7 @@ from api.schemas.projects import (
     ProjectUpdate,
 )
 from api.services.clients import active_user_in_organization, client_row
+from api.services.organizations import organization_currency
 
 # Members who see the project: invited people can read what they are asked to join.
 VISIBLE_STATES = (MemberState.invited, MemberState.active)
@@ -178,18 +181,33 @@ def owner_seat(project: Project) -> ProjectMember:
     )
 
 
+def _check_places(amount: Decimal | None, currency: str, *, field: str) -> None:
+    """An amount has at most its currency's places: a fraction of a yen is no amount."""
+    if amount is None or places_of(amount) <= minor_units(currency):
+        return
+    units = minor_units(currency)
+    allowed = "whole numbers only" if units == 0 else f"at most {units} decimal places"
+    raise InvalidInput(
+        f"{currency} amounts take {allowed}; the estimated value is {amount}",
+        loc=["body", field],
+    )
+
+
 async def create_project(*, session: AsyncSession, caller: Caller, data: ProjectCreate) -> Project:
     owner_id = data.owner_id or caller.user_id
     if owner_id != caller.user_id and not caller.is_staff:
         raise Forbidden("Only managers and admins open a project for another rep")
     if data.kind == ProjectKind.account and data.client_id is None:
         raise Conflict("An account project is opened on a client: give client_id")
+    currency = data.currency or await organization_currency(session, caller.organization_id)
+    _check_places(data.estimated_value, currency, field="estimated_value")
     await active_user_in_organization(session, caller, owner_id)
     await _check_client(session, caller, data.client_id)
     project = Project(
         organization_id=caller.organization_id,
         owner_id=owner_id,
-        **data.model_dump(exclude={"owner_id"}),
+        currency=currency,
+        **data.model_dump(exclude={"owner_id", "currency"}),
     )
     session.add(project)
     await session.flush()
@@ -255,6 +273,13 @@ async def update_project(
     project = access.project
     ensure_current(project, if_match)
     changes = requested_changes(data)
+    if changes.keys() & {"estimated_value", "currency"}:
+        # A new currency must fit the amount that stays, and a new amount the currency.
+        _check_places(
+            changes.get("estimated_value", project.estimated_value),
+            changes.get("currency", project.currency),
+            field="estimated_value" if "estimated_value" in changes else "currency",
+        )
     if "client_id" in changes:
         if changes["client_id"] is None and project.kind == ProjectKind.account:
             raise Conflict("An account project keeps its client")
@@ -360,7 +385,10 @@ async def list_projects(
         plain_rows=True,
     )
     fields = rows[0]._fields if rows else ()
-    return [dict(zip(fields, row, strict=True)) for row in rows], next_cursor
+    items = [dict(zip(fields, row, strict=True)) for row in rows]
+    for item in items:  # as ProjectRead writes it: exactly the currency's places
+        item["estimated_value"] = format_amount(item["estimated_value"], item["currency"])
+    return items, next_cursor
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,3 +86,23 @@ export function sessionWhen(
 export function balanceColour(value: number): string {
   return value > 0 ? "green" : value < 0 ? "red" : "gray";
 }
+
+// Money: the API sends decimal strings with exactly the currency's places ("1500000" for
+// yen, "4200.50" for euros); Intl writes them with the currency's symbol and places.
+export function money(amount: string | null | undefined, currency: string, locale?: string): string {
+  if (amount === null || amount === undefined || amount === "") return "—";
+  try {
+    return new Intl.NumberFormat(locale, { style: "currency", currency }).format(Number(amount));
+  } catch {
+    return `${amount} ${currency}`; // a code Intl does not know: as the API wrote it
+  }
+}
+
+// How many places an amount in ``currency`` may have: 0 for JPY and KRW, 2 for EUR.
+export function currencyPlaces(currency: string): number {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from api.db import dialect_name
 from api.kit import audit, outbox
+from api.kit.money import round_amount
 from api.models import (
     Client,
     CrmConnection,
@@ -28,6 +29,7 @@ from api.models import (
     utcnow,
 )
 from api.services.crm_hooks.providers import MAX_EVENT_TYPE, DealEvent, printable
+from api.services.organizations import organization_currency
 from api.services.projects import owner_seat
 
 
@@ -217,14 +219,19 @@ async def apply_event(
     project = await _find_project(session, connection, event.deal_id)
     if project is None:
         changes: dict[str, Any] = {}
+        currency = event.currency or await organization_currency(
+            session, connection.organization_id
+        )
         project = Project(
             organization_id=connection.organization_id,
             kind=ProjectKind.account if client else ProjectKind.prospecting,
             client_id=client_id,
             owner_id=owner_id,
             title=event.deal_name or f"{connection.provider.value.title()} deal {event.deal_id}",
-            estimated_value=event.amount,
-            currency=event.currency or "EUR",
+            # A CRM's amount is rounded to its currency's places, not refused: the event
+            # cannot be sent back (api/kit/money.py).
+            estimated_value=None if event.amount is None else round_amount(event.amount, currency),
+            currency=currency,
             external_source=connection.provider.value,
             external_id=event.deal_id,
         )
@@ -259,11 +266,14 @@ async def apply_event(
     changes = {}
     if event.deal_name and event.deal_name != project.title:
         project.title = changes["title"] = event.deal_name
-    if event.amount is not None and event.amount != project.estimated_value:
-        project.estimated_value = event.amount
-        changes["estimated_value"] = str(event.amount)
     if event.currency and event.currency != project.currency:
         project.currency = changes["currency"] = event.currency
+    amount = event.amount if event.amount is not None else project.estimated_value
+    if amount is not None:
+        amount = round_amount(amount, project.currency)
+        if amount != project.estimated_value:
+            project.estimated_value = amount
+            changes["estimated_value"] = str(amount)
     if client_id and project.client_id is None:
         project.client_id, project.kind = client_id, ProjectKind.account
         changes["client_id"] = str(client_id)

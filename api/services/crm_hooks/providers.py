@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from api.kit.money import round_amount
 from api.models import CrmConnection, CrmProvider
-from api.schemas.base import MAX_AMOUNT, to_cents
+from api.schemas.base import MAX_AMOUNT
 
 MAX_TITLE = 200
 MAX_ID = 200  # crm_inbound_event, client and project external_id
@@ -75,8 +76,9 @@ Text = Annotated[str, AfterValidator(_storable)]
 CrmId = Annotated[Text | int, AfterValidator(_crm_id)]
 # Pipedrive's ids are integers; these fit PostgreSQL's bigint, and so the id columns.
 PipedriveId = Annotated[int, Field(ge=0, le=2**63 - 1)]
-# Rounded to cents as the column stores it (a tiny amount like 1E-999999 becomes 0.00).
-Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT), AfterValidator(to_cents)]
+# Rounded to the places the column stores (a tiny amount like 1E-999999 becomes 0), and to
+# the currency's when the project takes it (crm_hooks/apply.py).
+Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT), AfterValidator(round_amount)]
 
 
 class _GenericData(_Lenient):
@@ -269,7 +271,7 @@ def _parse_hubspot(body: bytes) -> list[DealEvent]:
             if amount is not None and not (amount.is_finite() and 0 <= amount <= MAX_AMOUNT):
                 amount = None
             elif amount is not None:
-                amount = to_cents(amount)
+                amount = round_amount(amount)
             if value and amount is None:
                 event.failure = f"amount is not a usable number: {value[:40]!r}"
             event.amount = amount

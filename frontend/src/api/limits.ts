@@ -149,10 +149,6 @@ export const limits = {
     }
   },
   "ProjectCreate": {
-    "estimated_value": {
-      "minimum": 0,
-      "maximum": 999999999999.99
-    },
     "helper_budget_minutes": {
       "minimum": 0,
       "maximum": 100000
@@ -166,10 +162,6 @@ export const limits = {
     }
   },
   "ProjectUpdate": {
-    "estimated_value": {
-      "minimum": 0,
-      "maximum": 999999999999.99
-    },
     "helper_budget_minutes": {
       "minimum": 0,
       "maximum": 100000

@@ -2261,13 +2261,13 @@ export interface components {
             client_id?: string | null;
             /**
              * Currency
-             * @default EUR
+             * @description ISO 4217; default: the organization's default_currency
              */
-            currency: string;
+            currency?: string | null;
             /** Due Date */
             due_date?: string | null;
             /** Estimated Value */
-            estimated_value?: number | null;
+            estimated_value?: (string | number) | null;
             /**
              * Helper Budget Minutes
              * @default 120
@@ -2409,7 +2409,7 @@ export interface components {
             /** Due Date */
             due_date?: string | null;
             /** Estimated Value */
-            estimated_value?: number | null;
+            estimated_value?: (string | number) | null;
             /** Helper Budget Minutes */
             helper_budget_minutes?: number;
             /** Objective */

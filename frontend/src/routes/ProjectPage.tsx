@@ -19,7 +19,7 @@ import { useInviteHelper, useProgress, useProject, useProjectMembers, useSuggest
 import { useProjectSessions } from "../features/sessions/queries";
 import { useMe, useUserNames } from "../features/users/queries";
 import type { Schemas } from "../api/types";
-import { absoluteTime, label, minutes, relativeTime, sessionWhen } from "../format";
+import { absoluteTime, label, minutes, money, relativeTime, sessionWhen } from "../format";
 
 function SuggestedHelpers({ projectId }: { projectId: string }) {
   const suggested = useSuggestedHelpers(projectId);
@@ -177,7 +177,7 @@ export function ProjectPage() {
               </>
             )}
             {p.due_date && ` · due ${relativeTime(p.due_date)}`}
-            {p.estimated_value && ` · ${Number(p.estimated_value).toLocaleString()} ${p.currency}`}
+            {p.estimated_value && ` · ${money(p.estimated_value, p.currency)}`}
           </Text>
         </div>
         {canEdit && isOpen && (

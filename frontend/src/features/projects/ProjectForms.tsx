@@ -9,8 +9,9 @@ import type { Schemas } from "../../api/types";
 import { applyApiError, notifySaved } from "../../components/forms";
 import { FormActions } from "../../components/FormActions";
 import { UserSelect } from "../../components/UserSelect";
-import { label, todayIso } from "../../format";
+import { currencyPlaces, label, todayIso } from "../../format";
 import { useAllClients } from "../clients/queries";
+import { useMe } from "../users/queries";
 import { useScheduleSession } from "../sessions/queries";
 import { useLogTime } from "../time-entries/queries";
 import { useCloseProject, useCreateProject, type Project } from "./queries";
@@ -23,6 +24,7 @@ const options = (values: readonly string[]) => values.map((value) => ({ value, l
 export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolean; onClose: () => void; clientId?: string }) {
   const navigate = useNavigate();
   const clients = useAllClients();
+  const { data: me } = useMe();
   const form = useForm({
     initialValues: {
       title: "",
@@ -32,7 +34,7 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
       due_date: "",
       helper_budget_minutes: 120 as number | string,
       estimated_value: "" as number | string,
-      currency: "EUR",
+      currency: "", // empty: the organization's default currency
     },
     validate: {
       title: (value) => checkLength(value, rule("ProjectCreate", "title")),
@@ -40,6 +42,8 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
       helper_budget_minutes: (value) => checkRange(value, rule("ProjectCreate", "helper_budget_minutes")),
     },
   });
+  const defaultCurrency = me?.organization.default_currency ?? "EUR";
+  const currency = form.values.currency.trim().toUpperCase() || defaultCurrency;
   const save = useCreateProject();
   const submit = (v: typeof form.values) =>
     save.mutate(
@@ -50,8 +54,9 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
         objective: v.objective,
         due_date: v.due_date || null,
         helper_budget_minutes: Number(v.helper_budget_minutes),
-        estimated_value: v.estimated_value === "" ? null : Number(v.estimated_value),
-        currency: v.currency,
+        // A decimal string, as the API writes amounts: no float rounding on the way.
+        estimated_value: v.estimated_value === "" ? null : String(v.estimated_value),
+        currency: v.currency.trim().toUpperCase() || null,
       },
       {
         onSuccess: (project) => {
@@ -83,8 +88,13 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
             <NumberInput label="Helper budget (minutes)" min={0} step={15} {...form.getInputProps("helper_budget_minutes")} />
           </Group>
           <Group grow align="flex-start">
-            <NumberInput label="Estimated value" min={0} {...form.getInputProps("estimated_value")} />
-            <TextInput label="Currency" maxLength={3} {...form.getInputProps("currency")} />
+            <NumberInput
+              label="Estimated value"
+              min={0}
+              decimalScale={currencyPlaces(currency)}
+              {...form.getInputProps("estimated_value")}
+            />
+            <TextInput label="Currency" maxLength={3} placeholder={defaultCurrency} {...form.getInputProps("currency")} />
           </Group>
           <FormActions onCancel={onClose} loading={save.isPending}>
             Open project
