@@ -5,6 +5,7 @@ import "@mantine/charts/styles.css";
 import "./app.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import "./i18n";
 import { App } from "./App";
 
 createRoot(document.getElementById("root")!).render(

@@ -2,15 +2,17 @@
 import { Alert, Button, Center, Loader, Stack, Text } from "@mantine/core";
 import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { errorMessage } from "../api/problem";
 
-export function Loading({ label = "Loading…" }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
   return (
     <Center py="xl" role="status" aria-live="polite">
       <Stack align="center" gap="xs">
         <Loader size="sm" />
         <Text size="sm" c="dimmed">
-          {label}
+          {label ?? t("states.loading")}
         </Text>
       </Stack>
     </Center>
@@ -18,13 +20,14 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 }
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { t } = useTranslation();
   return (
-    <Alert color="red" title="Could not load this" role="alert" variant="light">
+    <Alert color="red" title={t("states.couldNotLoad")} role="alert" variant="light">
       <Stack gap="xs" align="flex-start">
         <Text size="sm">{errorMessage(error)}</Text>
         {onRetry && (
           <Button size="xs" variant="light" color="red" onClick={onRetry}>
-            Try again
+            {t("states.tryAgain")}
           </Button>
         )}
       </Stack>

@@ -1,14 +1,16 @@
 // The in-app 404: an unknown client-side route.
 import { Anchor, Stack, Text, Title } from "@mantine/core";
+import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 
 export function NotFoundPage() {
+  const { t } = useTranslation();
   return (
     <Stack>
-      <Title order={2}>Not found</Title>
-      <Text>This page does not exist.</Text>
+      <Title order={2}>{t("notFound.title")}</Title>
+      <Text>{t("notFound.text")}</Text>
       <Anchor component={Link} to="/">
-        Back to My day
+        {t("notFound.back")}
       </Anchor>
     </Stack>
   );

@@ -1,6 +1,7 @@
 // Test setup: jest-dom-like cleanup and the browser APIs Mantine expects but jsdom lacks.
 import { afterEach, vi } from "vitest";
 import { cleanup, configure } from "@testing-library/react";
+import "../i18n"; // the catalogs, in the browser's language: English under jsdom
 
 // The machine these run on is shared and often loaded: give findBy*/waitFor 3 s, not 1 s, before
 // they call something missing (they still fail when it never comes).

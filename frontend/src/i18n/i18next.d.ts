@@ -1,0 +1,12 @@
+// Typed keys: a t("...") call whose key is not in the English catalog fails the typecheck;
+// scripts/check-i18n.mjs holds Japanese to the same keys.
+import "i18next";
+import type { resources } from "./resources";
+
+declare module "i18next" {
+  interface CustomTypeOptions {
+    defaultNS: "common";
+    resources: (typeof resources)["en"];
+    returnNull: false;
+  }
+}
