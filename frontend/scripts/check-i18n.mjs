@@ -76,25 +76,16 @@ for (const namespace of namespaces) {
 
 // --- literals in components ---------------------------------------------------------------
 
-// Attributes whose string values people read (or hear, for aria-*).
-const READ_ATTRIBUTES = new Set([
-  "label",
-  "placeholder",
-  "title",
-  "description",
-  "alt",
-  "aria-label",
-  "aria-description",
-  "confirmLabel",
-  "cancelLabel",
-  "emptyText",
-  "nothingFoundMessage",
-  "error",
-  "message",
-  "tooltip",
-  "heading",
-  "hint",
+// Attributes that never hold language (layout, routing, types, test ids); any other string
+// attribute that reads like words (a capital, a space, Japanese) must come from the catalog.
+const TECHNICAL_ATTRIBUTES = new Set([
+  "key", "to", "href", "src", "target", "rel", "type", "name", "id", "role", "className", "style",
+  "size", "c", "color", "variant", "justify", "align", "wrap", "gap", "radius", "position",
+  "orientation", "dataKey", "autoComplete", "inputMode", "pattern", "method", "lang", "dir",
+  "accept", "component", "order", "fw", "ta", "tt", "ff", "fs", "lh", "display", "mode",
+  "defaultColorScheme", "primaryColor", "valueFormat", "format", "locale", "layout", "curveType",
 ]);
+const SHOWN = /[A-Z\u3040-\u30ff\u3400-\u9fff]|[A-Za-z]\s+[A-Za-z]/;
 // Object keys whose string values are shown (notifications, confirmations).
 const READ_KEYS = new Set(["title", "message", "label", "confirmLabel", "description", "placeholder", "children"]);
 const WORDS = /[A-Za-z\u3040-\u30ff\u3400-\u9fff]{2,}/;
@@ -111,10 +102,35 @@ function sourceFiles(dir, out = []) {
   return out;
 }
 
+// Whether a string ends up in the JSX as it is: through conditionals, ||/??/&&, parentheses,
+// template spans and array literals (also `[...].filter(Boolean).join(" · ")`), but not
+// as a function's argument (t("key"), label(value)) and not inside a callback.
+const PASS_THROUGH = new Set([
+  ts.SyntaxKind.ConditionalExpression,
+  ts.SyntaxKind.BinaryExpression,
+  ts.SyntaxKind.ParenthesizedExpression,
+  ts.SyntaxKind.ArrayLiteralExpression,
+  ts.SyntaxKind.PropertyAccessExpression,
+  ts.SyntaxKind.TemplateSpan,
+  ts.SyntaxKind.TemplateExpression,
+]);
+
 function insideJsx(node) {
-  for (let at = node.parent; at; at = at.parent) {
-    if (ts.isJsxExpression(at) || ts.isJsxAttribute(at)) return true;
-    if (ts.isCallExpression(at) || ts.isFunctionLike(at)) return false;
+  let child = node;
+  for (let at = node.parent; at; child = at, at = at.parent) {
+    if (ts.isJsxAttribute(at)) {
+      const name = at.name.getText();
+      return !TECHNICAL_ATTRIBUTES.has(name) && !name.startsWith("data-");
+    }
+    if (ts.isJsxExpression(at) && ts.isJsxAttribute(at.parent)) continue;
+    if (ts.isJsxExpression(at)) return true;
+    if (ts.isConditionalExpression(at) && child === at.condition) return false;
+    if (ts.isBinaryExpression(at) && /^(==|!=|<|>)/.test(at.operatorToken.getText())) return false;
+    if (ts.isCallExpression(at)) {
+      if (child !== at.expression) return false;
+      continue;
+    }
+    if (!PASS_THROUGH.has(at.kind)) return false;
   }
   return false;
 }
@@ -139,19 +155,22 @@ for (const file of sourceFiles(src)) {
       report(node, `text "${node.text.trim().slice(0, 40)}"`);
     } else if (ts.isJsxAttribute(node) && node.initializer && ts.isStringLiteral(node.initializer)) {
       const name = node.name.getText(source);
-      if (READ_ATTRIBUTES.has(name) && WORDS.test(node.initializer.text)) {
+      const value = node.initializer.text;
+      const technical = TECHNICAL_ATTRIBUTES.has(name) || name.startsWith("data-");
+      if (!technical && WORDS.test(value) && (SHOWN.test(value) || name.startsWith("aria-"))) {
         report(node, `${name}="${node.initializer.text.slice(0, 40)}"`);
       }
     } else if (
       (ts.isStringLiteral(node) || ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node)) &&
       !ts.isJsxAttribute(node.parent) &&
       !ts.isImportDeclaration(node.parent) &&
-      WORDS.test(visibleText(node))
+      WORDS.test(visibleText(node)) &&
+      !/^(\/|https?:|mailto:|#)/.test(visibleText(node).trim()) // a path or a link
     ) {
       const parent = node.parent;
       const shownKey =
         ts.isPropertyAssignment(parent) && parent.initializer === node && READ_KEYS.has(parent.name.getText(source));
-      const directChild = ts.isJsxExpression(parent) && insideJsx(node);
+      const directChild = SHOWN.test(visibleText(node)) && insideJsx(node);
       const shownArgument =
         ts.isCallExpression(parent) && /^(notifySaved|notifyError|notify)$/.test(parent.expression.getText(source));
       if (shownKey || directChild || shownArgument) report(node, `"${visibleText(node).slice(0, 40)}"`);

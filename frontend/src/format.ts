@@ -1,33 +1,47 @@
-// Small display helpers: relative dates, minutes, status colours.
-const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+// Small display helpers: relative dates, minutes, money, status colours, enum labels, all in
+// the current language (src/i18n): words from the catalog, dates and numbers through Intl.
+import { currentLanguage, i18n } from "./i18n";
+
+// Catalog lookups whose keys are built from data (an enum's value): not checkable by type,
+// so they fall back to the value as English would write it.
+const lookup = i18n.t.bind(i18n) as unknown as (key: string, options?: Record<string, unknown>) => string;
+
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+function relativeFormat(): Intl.RelativeTimeFormat {
+  const language = currentLanguage();
+  let format = relativeFormats.get(language);
+  if (!format) relativeFormats.set(language, (format = new Intl.RelativeTimeFormat(language, { numeric: "auto" })));
+  return format;
+}
 
 export function relativeTime(value: string | null | undefined, now = Date.now()): string {
   if (!value) return "—";
   const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00`) : new Date(value);
   const seconds = (date.getTime() - now) / 1000;
   const abs = Math.abs(seconds);
-  if (abs < 60) return "just now";
-  if (abs < 3600) return rtf.format(Math.round(seconds / 60), "minute");
-  if (abs < 86400) return rtf.format(Math.round(seconds / 3600), "hour");
-  if (abs < 86400 * 30) return rtf.format(Math.round(seconds / 86400), "day");
-  return date.toLocaleDateString();
+  if (abs < 60) return i18n.t("time.justNow");
+  if (abs < 3600) return relativeFormat().format(Math.round(seconds / 60), "minute");
+  if (abs < 86400) return relativeFormat().format(Math.round(seconds / 3600), "hour");
+  if (abs < 86400 * 30) return relativeFormat().format(Math.round(seconds / 86400), "day");
+  return date.toLocaleDateString(currentLanguage());
 }
 
 export function absoluteTime(value: string | null | undefined): string {
-  return value ? new Date(value).toLocaleString() : "";
+  return value ? new Date(value).toLocaleString(currentLanguage()) : "";
 }
 
 export function minutes(value: number): string {
   const sign = value < 0 ? "−" : "";
   const abs = Math.abs(value);
-  if (abs < 60) return `${sign}${abs} min`;
+  if (abs < 60) return sign + i18n.t("time.min", { n: abs });
   const h = Math.floor(abs / 60);
   const m = abs % 60;
-  return `${sign}${h} h${m ? ` ${m} min` : ""}`;
+  return sign + (m ? i18n.t("time.hoursMinutes", { h, m }) : i18n.t("time.hours", { h }));
 }
 
 export function signedMinutes(value: number): string {
-  return value > 0 ? `+${value} min` : value < 0 ? `−${Math.abs(value)} min` : "0 min";
+  const text = i18n.t("time.min", { n: Math.abs(value) });
+  return value > 0 ? `+${text}` : value < 0 ? `−${text}` : text;
 }
 
 const STATUS_COLOURS: Record<string, string> = {
@@ -55,8 +69,10 @@ export function statusColour(status: string): string {
   return STATUS_COLOURS[status] ?? "gray";
 }
 
+/** An enum value as people read it: "in_progress" -> "In progress" (or its Japanese). */
 export function label(value: string): string {
-  return value.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
+  const english = value.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
+  return lookup(`enum.${value}`, { defaultValue: english });
 }
 
 export function todayIso(): string {
@@ -75,10 +91,10 @@ export function sessionWhen(
     // As the API counts held time: to the nearest minute, at least 1 for any time at all.
     const seconds = (new Date(s.completed_at).getTime() - new Date(s.started_at).getTime()) / 1000;
     const held = seconds <= 0 ? 0 : Math.max(1, Math.floor(seconds / 60 + 0.5));
-    return `held ${relativeTime(s.started_at, now)}, ${minutes(held)}`;
+    return i18n.t("time.held", { when: relativeTime(s.started_at, now), duration: minutes(held) });
   }
-  if (s.status === "live" && s.started_at) return `started ${relativeTime(s.started_at, now)}`;
-  if (s.status === "cancelled" && s.cancelled_at) return `cancelled ${relativeTime(s.cancelled_at, now)}`;
+  if (s.status === "live" && s.started_at) return i18n.t("time.started", { when: relativeTime(s.started_at, now) });
+  if (s.status === "cancelled" && s.cancelled_at) return i18n.t("time.cancelled", { when: relativeTime(s.cancelled_at, now) });
   return relativeTime(s.scheduled_at, now);
 }
 
@@ -89,7 +105,7 @@ export function balanceColour(value: number): string {
 
 // Money: the API sends decimal strings with exactly the currency's places ("1500000" for
 // yen, "4200.50" for euros); Intl writes them with the currency's symbol and places.
-export function money(amount: string | null | undefined, currency: string, locale?: string): string {
+export function money(amount: string | null | undefined, currency: string, locale: string = currentLanguage()): string {
   if (amount === null || amount === undefined || amount === "") return "—";
   try {
     return new Intl.NumberFormat(locale, { style: "currency", currency }).format(Number(amount));

@@ -1,26 +1,32 @@
 // RFC 9457 problem documents from the API, as an Error the UI can show and map onto fields;
 // pydantic's validation messages said in people's words.
+// Said in the current language (src/i18n, namespace "common", keys problem.*); a problem
+// without field errors is told by its `type` outside English, since its detail is English.
+import { currentLanguage, i18n } from "../i18n";
 import type { components } from "./schema";
 
 export type FieldError = components["schemas"]["FieldError"];
 
-const numberFormat = new Intl.NumberFormat("en");
+export const PROBLEM_TYPE_PREFIX = "urn:sales-mastermind:problem:";
+
+// Keys built from data (a field's name, a problem's type): looked up with a fallback.
+const lookup = i18n.t.bind(i18n) as unknown as (key: string, options?: Record<string, unknown>) => string;
 
 /** The first number in a pydantic message ("at most 4000 characters" -> 4000). */
 function limitIn(msg: string): string {
   const found = /-?\d+(\.\d+)?/.exec(msg);
-  return found ? numberFormat.format(Number(found[0])) : "";
+  return found ? new Intl.NumberFormat(currentLanguage()).format(Number(found[0])) : "";
 }
 
-/** "default_owner_id" -> "default owner"; "body" -> "text". */
+/** "default_owner_id" -> "default owner"; "body" -> "text" (or their Japanese). */
 export function fieldLabel(field: string): string {
-  if (field === "body") return "text";
-  return field.replace(/_id$/, "").replace(/_/g, " ");
+  const english = field === "body" ? "text" : field.replace(/_id$/, "").replace(/_/g, " ");
+  return lookup(`field.${field}`, { defaultValue: english });
 }
 
 function choose(field: string): string {
   const name = fieldLabel(field);
-  return `Choose ${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}`;
+  return /^[aeiou]/i.test(name) ? i18n.t("problem.chooseAn", { name }) : i18n.t("problem.choose", { name });
 }
 
 /** One validation error in plain words, for the field it belongs to. */
@@ -31,53 +37,54 @@ export function humanMessage(error: FieldError, field = ""): string {
   if (needsNumber && !n) return error.msg;
   switch (error.type) {
     case "missing":
-      return isReference ? choose(field) : "Required";
+      return isReference ? choose(field) : i18n.t("problem.required");
     case "uuid_parsing":
     case "uuid_type":
-      return isReference || field ? choose(field || "value") : "Choose one from the list";
+      return isReference || field ? choose(field || "value") : i18n.t("problem.chooseFromList");
     case "string_too_short":
-      return n === "1" ? "Required" : `At least ${n} characters`;
+      return n === "1" ? i18n.t("problem.required") : i18n.t("problem.atLeastCharacters", { n });
     case "string_too_long":
-      return `At most ${n} characters`;
+      return i18n.t("problem.atMostCharacters", { n });
     case "too_short":
-      return n === "1" ? "Choose at least one" : `At least ${n} items`;
+      return n === "1" ? i18n.t("problem.chooseAtLeastOne") : i18n.t("problem.atLeastItems", { n });
     case "too_long":
-      return `At most ${n} items`;
+      return i18n.t("problem.atMostItems", { n });
     case "greater_than_equal":
-      return `At least ${n}`;
+      return i18n.t("problem.atLeast", { n });
     case "greater_than":
-      return `More than ${n}`;
+      return i18n.t("problem.moreThan", { n });
     case "less_than_equal":
-      return `At most ${n}`;
+      return i18n.t("problem.atMost", { n });
     case "less_than":
-      return `Less than ${n}`;
+      return i18n.t("problem.lessThan", { n });
     case "string_pattern_mismatch":
-      return "Write something other than spaces";
+      return i18n.t("problem.notBlank");
     case "int_parsing":
     case "int_type":
     case "int_from_float":
-      return "A whole number";
+      return i18n.t("problem.wholeNumber");
     case "float_parsing":
     case "float_type":
     case "decimal_parsing":
     case "finite_number":
-      return "A number";
+      return i18n.t("problem.number");
     case "enum":
     case "literal_error":
-      return `Choose one of the options (${error.msg.replace(/^Input should be /, "")})`;
+      return i18n.t("problem.oneOfOptions", { options: error.msg.replace(/^Input should be /, "") });
     case "date_parsing":
     case "date_from_datetime_parsing":
     case "date_from_datetime_inexact":
     case "date_type":
-      return "A valid date";
+      return i18n.t("problem.date");
     case "datetime_parsing":
     case "datetime_from_date_parsing":
     case "datetime_type":
     case "timezone_aware":
-      return "A valid date and time";
+      return i18n.t("problem.dateTime");
     case "extra_forbidden":
-      return "Not accepted here";
+      return i18n.t("problem.notAccepted");
     case "value_error": {
+      if (currentLanguage() !== "en") return i18n.t("problem.invalidValue");
       const text = error.msg.replace(/^Value error, /, "");
       return text.charAt(0).toUpperCase() + text.slice(1);
     }
@@ -98,25 +105,27 @@ function retryAfterSeconds(headers?: Headers): number | null {
 
 /** "in 5 minutes (at 16:42)" for a wait of `seconds`. */
 export function retryHint(seconds: number, now = Date.now()): string {
-  const at = new Date(now + seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  if (seconds < 60) return `in ${seconds} second${seconds === 1 ? "" : "s"}`;
-  const minutes = Math.ceil(seconds / 60);
-  return `in ${minutes} minute${minutes === 1 ? "" : "s"} (at ${at})`;
+  const at = new Date(now + seconds * 1000).toLocaleTimeString(currentLanguage(), { hour: "2-digit", minute: "2-digit" });
+  if (seconds < 60) return i18n.t("problem.inSeconds", { count: seconds });
+  return i18n.t("problem.inMinutes", { count: Math.ceil(seconds / 60), at });
 }
 
 export class ApiError extends Error {
   readonly status: number;
+  /** The problem's type without its URN prefix ("conflict", "validation", ...). */
+  readonly type: string;
   readonly detail: string;
   readonly errors: FieldError[];
   /** Seconds until trying again makes sense (429, 503), from Retry-After. */
   readonly retryAfter: number | null;
 
   constructor(status: number, body: unknown, headers?: Headers) {
-    const problem = (body ?? {}) as { detail?: string | null; title?: string; errors?: FieldError[] };
-    const detail = problem.detail || problem.title || `Request failed (${status})`;
+    const problem = (body ?? {}) as { type?: string; detail?: string | null; title?: string; errors?: FieldError[] };
+    const detail = problem.detail || problem.title || i18n.t("problem.requestFailed", { status });
     super(detail);
     this.name = "ApiError";
     this.status = status;
+    this.type = (problem.type ?? "").replace(PROBLEM_TYPE_PREFIX, "");
     this.detail = detail;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     this.retryAfter = retryAfterSeconds(headers);
@@ -142,11 +151,13 @@ export class ApiError extends Error {
       if (listed.length) return listed.join("; ");
       return this.errors.map((e) => humanMessage(e)).join("; ");
     }
+    // The API's details are English: other languages say what kind of problem it is.
+    const said = currentLanguage() === "en" ? this.detail : lookup(`problem.type.${this.type}`, { defaultValue: this.detail });
     if (this.retryAfter !== null && (this.status === 429 || this.status === 503)) {
-      const base = this.detail.replace(/[;,]?\s*try again later\.?$/i, "").replace(/\.?$/, ".");
-      return `${base} Try again ${retryHint(this.retryAfter)}.`;
+      const base = said.replace(/[;,]?\s*try again later\.?$/i, "").replace(/\.?$/, currentLanguage() === "ja" ? "" : ".");
+      return i18n.t("problem.tryAgainIn", { base, when: retryHint(this.retryAfter) });
     }
-    return this.detail;
+    return said;
   }
 }
 
@@ -158,7 +169,7 @@ function capitalise(text: string): string {
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.explain();
   if (error instanceof Error) return error.message;
-  return "Something went wrong";
+  return i18n.t("problem.somethingWrong");
 }
 
 /** Unwraps an openapi-fetch result: the data, or throws an ApiError with the problem detail.

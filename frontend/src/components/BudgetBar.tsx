@@ -1,5 +1,6 @@
 // Minutes used against a budget: blue below 80 %, amber from 80 %, red from 100 %.
 import { Group, Progress, Text } from "@mantine/core";
+import { useTranslation } from "react-i18next";
 import { minutes } from "../format";
 
 export function burnColour(used: number, budget: number): string {
@@ -11,6 +12,7 @@ export function burnColour(used: number, budget: number): string {
 export function BudgetBar({ used, budget, label }: { used: number; budget: number; label: string }) {
   const value = budget > 0 ? Math.min(100, (used / budget) * 100) : used > 0 ? 100 : 0;
   const colour = burnColour(used, budget);
+  const { t } = useTranslation();
   return (
     <div data-burn={colour} data-testid="budget-bar">
       <Group justify="space-between" gap="xs">
@@ -23,7 +25,7 @@ export function BudgetBar({ used, budget, label }: { used: number; budget: numbe
         value={value}
         color={colour}
         size="md"
-        aria-label={`${label}: ${used} of ${budget} minutes`}
+        aria-label={t("budget.aria", { label, used, budget })}
       />
     </div>
   );

@@ -3,6 +3,7 @@
 import { Button, Group, Modal, Stack, Text, type ButtonProps } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 
 export function ConfirmDialog({
   opened,
@@ -22,13 +23,14 @@ export function ConfirmDialog({
   onClose: () => void;
   loading?: boolean;
 }) {
+  const { t } = useTranslation();
   return (
     <Modal opened={opened} onClose={onClose} title={title} data-testid="confirm-dialog">
       <Stack>
         <Text size="sm">{children}</Text>
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose} data-autofocus>
-            Keep it
+            {t("actions.keepIt")}
           </Button>
           <Button color="red" onClick={onConfirm} loading={loading} data-testid="confirm">
             {confirmLabel}

@@ -1,6 +1,7 @@
 // A form's footer: Cancel (the way out) and its submit button.
 import { Button, Group, type ButtonProps } from "@mantine/core";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 
 export function FormActions({
   onCancel,
@@ -8,10 +9,11 @@ export function FormActions({
   children,
   ...submit
 }: { onCancel: () => void; loading: boolean; children: ReactNode } & ButtonProps) {
+  const { t } = useTranslation();
   return (
     <Group justify="flex-end">
       <Button variant="default" onClick={onCancel}>
-        Cancel
+        {t("actions.cancel")}
       </Button>
       <Button type="submit" loading={loading} {...submit}>
         {children}

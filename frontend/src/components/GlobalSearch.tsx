@@ -2,6 +2,7 @@
 import { Autocomplete } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { useSearch } from "../features/search/queries";
 
@@ -9,12 +10,13 @@ export function GlobalSearch() {
   const [value, setValue] = useState("");
   const [q] = useDebouncedValue(value.trim(), 250);
   const navigate = useNavigate();
+  const { t } = useTranslation();
   const { data } = useSearch(q);
   const options = data ?? [];
   return (
     <Autocomplete
-      aria-label="Search clients and projects"
-      placeholder="Search clients and projects"
+      aria-label={t("search.placeholder")}
+      placeholder={t("search.placeholder")}
       value={value}
       onChange={setValue}
       data={options.map((o) => o.label)}

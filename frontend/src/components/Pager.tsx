@@ -1,6 +1,7 @@
 // Cursor paging: a stack of cursors makes "Previous" possible with keyset pagination.
 import { Button, Group } from "@mantine/core";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 
 export function useCursorStack() {
   const [stack, setStack] = useState<(string | undefined)[]>([undefined]);
@@ -20,14 +21,15 @@ export function Pager({
   pager: ReturnType<typeof useCursorStack>;
   nextCursor: string | null | undefined;
 }) {
+  const { t } = useTranslation();
   if (pager.page === 1 && !nextCursor) return null;
   return (
     <Group justify="flex-end" gap="xs">
       <Button size="xs" variant="default" disabled={pager.page === 1} onClick={pager.previous}>
-        Previous
+        {t("pager.previous")}
       </Button>
       <Button size="xs" variant="default" disabled={!nextCursor} onClick={() => nextCursor && pager.next(nextCursor)}>
-        Next
+        {t("pager.next")}
       </Button>
     </Group>
   );

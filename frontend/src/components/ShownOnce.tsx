@@ -2,13 +2,15 @@
 // dialog that turns into them.
 import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 
 /** A secret the API shows exactly once: copy it now. */
 export function ShownOnce({ label, value, children }: { label: string; value: string; children?: ReactNode }) {
+  const { t } = useTranslation();
   return (
-    <Alert color="yellow" title={`${label} — shown only once`} data-testid="shown-once">
+    <Alert color="yellow" title={t("shownOnce.title", { label })} data-testid="shown-once">
       <Stack gap="xs">
-        <Text size="sm">Copy it now and store it safely; it cannot be displayed again.</Text>
+        <Text size="sm">{t("shownOnce.text")}</Text>
         <Group gap="xs" wrap="nowrap">
           <Code style={{ wordBreak: "break-all" }} data-testid="secret-value">
             {value}
@@ -16,7 +18,7 @@ export function ShownOnce({ label, value, children }: { label: string; value: st
           <CopyButton value={value}>
             {({ copied, copy }) => (
               <Button size="xs" variant="light" onClick={copy}>
-                {copied ? "Copied" : "Copy"}
+                {copied ? t("actions.copied") : t("actions.copy")}
               </Button>
             )}
           </CopyButton>
@@ -28,6 +30,7 @@ export function ShownOnce({ label, value, children }: { label: string; value: st
 }
 
 export function CopyableBlock({ text, label }: { text: string; label: string }) {
+  const { t } = useTranslation();
   return (
     <div>
       <Group justify="space-between" mb={4}>
@@ -37,7 +40,7 @@ export function CopyableBlock({ text, label }: { text: string; label: string }) 
         <CopyButton value={text}>
           {({ copied, copy }) => (
             <Button size="compact-xs" variant="light" onClick={copy}>
-              {copied ? "Copied" : "Copy"}
+              {copied ? t("actions.copied") : t("actions.copy")}
             </Button>
           )}
         </CopyButton>
@@ -66,13 +69,14 @@ export function CreateOnceModal<T>({
   onClose: () => void;
   children: ReactNode;
 }) {
+  const { t } = useTranslation();
   return (
     <Modal opened onClose={onClose} title={title} size={size}>
       {created ? (
         <Stack>
           {shown(created)}
           <Group justify="flex-end">
-            <Button onClick={onClose}>Done</Button>
+            <Button onClick={onClose}>{t("actions.done")}</Button>
           </Group>
         </Stack>
       ) : (

@@ -2,14 +2,15 @@
 // notification carrying the problem `detail`.
 import { notifications } from "@mantine/notifications";
 import { ApiError, errorMessage, fieldLabel } from "../api/problem";
+import { i18n } from "../i18n";
 
 interface ErrorTarget {
   setErrors: (errors: Record<string, string>) => void;
   values: object;
 }
 
-export function showError(error: unknown, title = "That did not work") {
-  notifications.show({ color: "red", title, message: errorMessage(error) });
+export function showError(error: unknown, title?: string) {
+  notifications.show({ color: "red", title: title ?? i18n.t("forms.didNotWork"), message: errorMessage(error) });
 }
 
 /** Maps an API error onto a Mantine form; returns the errors that had no field. */
@@ -25,7 +26,7 @@ export function applyApiError(form: ErrorTarget, error: unknown): void {
     form.setErrors(known);
     // Errors with no field on this form still say what is wrong, never a bare "see errors".
     if (unknown.length || !Object.keys(known).length) {
-      notifications.show({ color: "red", title: "Please check", message: unknown.join("; ") || errorMessage(error) });
+      notifications.show({ color: "red", title: i18n.t("problem.pleaseCheck"), message: unknown.join("; ") || errorMessage(error) });
     }
     return;
   }

@@ -2,6 +2,7 @@
 import { Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { errorMessage } from "../api/problem";
 import { useAuth } from "../auth";
@@ -19,6 +20,7 @@ export function LoginPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
+  const { t } = useTranslation("auth");
   const form = useForm({ initialValues: { email: "", password: "" } });
   if (signedIn) return <Navigate to={safeNext(params.get("next"))} replace />;
 
@@ -37,22 +39,22 @@ export function LoginPage() {
           })}
         >
           <Stack>
-            <Title order={2}>Sign in</Title>
+            <Title order={2}>{t("signIn.title")}</Title>
             <Text size="sm" c="dimmed">
-              Sales Mastermind — team selling, one session at a time.
+              {t("signIn.tagline")}
             </Text>
-            <TextInput label="Email" type="email" autoComplete="username" required autoFocus {...form.getInputProps("email")} />
-            <PasswordInput label="Password" autoComplete="current-password" required {...form.getInputProps("password")} />
+            <TextInput label={t("email")} type="email" autoComplete="username" required autoFocus {...form.getInputProps("email")} />
+            <PasswordInput label={t("password")} autoComplete="current-password" required {...form.getInputProps("password")} />
             {error && (
               <Text c="red" size="sm" role="alert">
                 {error}
               </Text>
             )}
             <Button type="submit" loading={form.submitting}>
-              Sign in
+              {t("signIn.submit")}
             </Button>
             <Text size="sm">
-              New team? <Anchor component={Link} to="/register">Register your organization</Anchor>
+              <Trans t={t} i18nKey="signIn.newTeam" components={{ register: <Anchor component={Link} to="/register" /> }} />
             </Text>
           </Stack>
         </form>
@@ -64,6 +66,7 @@ export function LoginPage() {
 export function RegisterPage() {
   const { register } = useAuth();
   const navigate = useNavigate();
+  const { t } = useTranslation("auth");
   const form = useForm({
     initialValues: { organization_name: "", full_name: "", email: "", password: "" },
     validate: {
@@ -86,21 +89,21 @@ export function RegisterPage() {
           })}
         >
           <Stack>
-            <Title order={2}>Register your organization</Title>
-            <TextInput label="Organization" required {...form.getInputProps("organization_name")} />
-            <TextInput label="Your name" required {...form.getInputProps("full_name")} />
-            <TextInput label="Email" type="email" required {...form.getInputProps("email")} />
+            <Title order={2}>{t("register.title")}</Title>
+            <TextInput label={t("register.organization")} required {...form.getInputProps("organization_name")} />
+            <TextInput label={t("register.yourName")} required {...form.getInputProps("full_name")} />
+            <TextInput label={t("email")} type="email" required {...form.getInputProps("email")} />
             <PasswordInput
-              label="Password"
+              label={t("password")}
               description={lengthHint(PASSWORD_RULE)}
               required
               {...form.getInputProps("password")}
             />
             <Button type="submit" loading={form.submitting}>
-              Create organization
+              {t("register.submit")}
             </Button>
             <Text size="sm">
-              Already have an account? <Anchor component={Link} to="/login">Sign in</Anchor>
+              <Trans t={t} i18nKey="register.haveAccount" components={{ signIn: <Anchor component={Link} to="/login" /> }} />
             </Text>
           </Stack>
         </form>

@@ -4,6 +4,7 @@
 import { Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
 import { lazy, Suspense } from "react";
+import { useTranslation } from "react-i18next";
 import type { Schemas } from "../api/types";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
@@ -18,10 +19,11 @@ import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } fro
 const BalanceChart = lazy(() => import("../components/BalanceChart").then((m) => ({ default: m.BalanceChart })));
 
 function Invitations({ items }: { items: Invitation[] }) {
+  const { t } = useTranslation("myday");
   return (
     <Card withBorder data-testid="invitations" style={{ borderColor: "var(--mantine-color-yellow-5)" }}>
       <Title order={4} mb="xs">
-        Invitations to help
+        {t("invitations.title")}
       </Title>
       <Stack gap="sm">
         {items.map((inv) => (
@@ -33,9 +35,11 @@ function Invitations({ items }: { items: Invitation[] }) {
                 <Text size="xs" c="dimmed">
                   {[
                     inv.client_name,
-                    `as ${inv.role}`,
-                    inv.role === "helper" ? `${minutes(inv.budget_minutes)} budget` : null,
-                    inv.invited_by ? `invited by ${inv.invited_by.full_name} ${relativeTime(inv.invited_at)}` : `invited ${relativeTime(inv.invited_at)}`,
+                    inv.role === "observer" ? t("invitations.asObserver") : t("invitations.asHelper"),
+                    inv.role === "helper" ? t("invitations.budget", { minutes: minutes(inv.budget_minutes) }) : null,
+                    inv.invited_by
+                      ? t("invitations.invitedBy", { name: inv.invited_by.full_name, when: relativeTime(inv.invited_at) })
+                      : t("invitations.invited", { when: relativeTime(inv.invited_at) }),
                   ]
                     .filter(Boolean)
                     .join(" · ")}
@@ -51,6 +55,7 @@ function Invitations({ items }: { items: Invitation[] }) {
 
 /** A card of projects (mine, or the ones I help on), each with its due date. */
 function ProjectList({ title, items, empty }: { title: string; items: Schemas["ProjectSummary"][]; empty: string }) {
+  const { t } = useTranslation("myday");
   return (
     <Card withBorder>
       <Title order={4} mb="xs">
@@ -64,7 +69,7 @@ function ProjectList({ title, items, empty }: { title: string; items: Schemas["P
                 {p.title}
               </Anchor>
               <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
-                {p.due_date ? `due ${relativeTime(p.due_date)}` : ""}
+                {p.due_date ? t("due", { when: relativeTime(p.due_date) }) : ""}
               </Text>
             </Group>
           ))}
@@ -79,6 +84,7 @@ function ProjectList({ title, items, empty }: { title: string; items: Schemas["P
 export function MyDayPage() {
   const { data, isPending, error, refetch } = useDashboard();
   const invitations = useInvitations();
+  const { t } = useTranslation("myday");
   if (isPending) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={refetch} />;
   const next = data.next_sessions[0];
@@ -87,20 +93,20 @@ export function MyDayPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>My day</Title>
+        <Title order={2}>{t("title")}</Title>
         {next && (
           <Button component={Link} to={`/sessions/${next.id}`} data-testid="join-next">
-            {next.status === "live" ? "Join live session" : "Open next session"}: {next.title}
+            {next.status === "live" ? t("joinLive", { title: next.title }) : t("openNext", { title: next.title })}
           </Button>
         )}
       </Group>
       {!!invitations.data?.length && <Invitations items={invitations.data} />}
       <SimpleGrid cols={{ base: 1, md: 2, lg: 3 }}>
-        <ProjectList title="My projects" items={data.my_projects} empty="No projects yet — open one from a client." />
-        <ProjectList title="Helping on" items={data.helping_on} empty="You are not helping on any project yet." />
+        <ProjectList title={t("myProjects")} items={data.my_projects} empty={t("noProjects")} />
+        <ProjectList title={t("helpingOn")} items={data.helping_on} empty={t("notHelping")} />
         <Card withBorder>
           <Group justify="space-between" mb="xs">
-            <Title order={4}>My balance</Title>
+            <Title order={4}>{t("myBalance")}</Title>
             <Text fw={600} c={balanceColour(balance.balance_minutes)}>
               {signedMinutes(balance.balance_minutes)}
             </Text>
@@ -109,13 +115,17 @@ export function MyDayPage() {
             <BalanceChart row={balance} />
           </Suspense>
           <Text size="xs" c="dimmed">
-            {balance.sessions_attended} sessions · {balance.contributions_count} contributions · {balance.ideas_adopted} ideas
-            adopted · since {data.since}
+            {t("balanceSummary", {
+              sessions: balance.sessions_attended,
+              contributions: balance.contributions_count,
+              ideas: balance.ideas_adopted,
+              since: data.since,
+            })}
           </Text>
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">
-            Next sessions
+            {t("nextSessions")}
           </Title>
           {data.next_sessions.length ? (
             <Stack gap={6}>
@@ -136,12 +146,12 @@ export function MyDayPage() {
               ))}
             </Stack>
           ) : (
-            <Empty>No sessions scheduled — schedule one from a project.</Empty>
+            <Empty>{t("noSessions")}</Empty>
           )}
         </Card>
         <Card withBorder style={{ gridColumn: "span 1" }}>
           <Title order={4} mb="xs">
-            My open action items
+            {t("myActionItems")}
           </Title>
           {data.my_action_items.length ? (
             <Table>
@@ -165,7 +175,7 @@ export function MyDayPage() {
               </Table.Tbody>
             </Table>
           ) : (
-            <Empty>Nothing open — nice.</Empty>
+            <Empty>{t("nothingOpen")}</Empty>
           )}
         </Card>
       </SimpleGrid>

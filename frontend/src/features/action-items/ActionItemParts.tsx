@@ -3,6 +3,7 @@
 // its due date, red once an open item is overdue, and the table of a project's or a session's
 // items with their assignees.
 import { Checkbox, Table, Text } from "@mantine/core";
+import { useTranslation } from "react-i18next";
 import { showError } from "../../components/forms";
 import { relativeTime, todayIso } from "../../format";
 import { useUserNames } from "../users/queries";
@@ -12,12 +13,13 @@ import { useSetActionItemStatus } from "./queries";
 export function ActionItemCheckbox({ item }: { item: Pick<Schemas["ActionItemSummary"], "id" | "title" | "status"> }) {
   const setStatus = useSetActionItemStatus();
   const done = item.status === "done";
+  const { t } = useTranslation();
   return (
     <Checkbox
       checked={done}
       disabled={item.status === "cancelled" || setStatus.isPending}
       onChange={() => setStatus.mutate({ id: item.id, status: done ? "open" : "done" }, { onError: (e) => showError(e) })}
-      aria-label={`Mark "${item.title}" ${done ? "open" : "done"}`}
+      aria-label={done ? t("actionItem.markOpen", { title: item.title }) : t("actionItem.markDone", { title: item.title })}
     />
   );
 }
