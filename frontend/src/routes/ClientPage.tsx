@@ -10,8 +10,10 @@ import { ProjectFormModal } from "../features/projects/ProjectForms";
 import { useClientProjects } from "../features/projects/queries";
 import { useUserNames } from "../features/users/queries";
 import { label, relativeTime } from "../format";
+import { useTranslation } from "react-i18next";
 
 export function ClientPage() {
+  const { t } = useTranslation("clients");
   const { clientId = "" } = useParams();
   const nameOf = useUserNames();
   const [editing, edit] = useDisclosure();
@@ -32,23 +34,23 @@ export function ClientPage() {
           <Group gap="xs">
             <StatusBadge status={c.status} />
             <Text size="sm" c="dimmed">
-              {c.industry} · owner {nameOf(c.owner_id)}
-              {c.external_source ? ` · from ${c.external_source}` : ""}
+              {t("page.meta", { industry: c.industry, owner: nameOf(c.owner_id) })}
+              {c.external_source ? t("page.from", { source: c.external_source }) : ""}
             </Text>
           </Group>
         </div>
         <Group>
           <Button variant="default" onClick={edit.open}>
-            Edit
+            {t("page.edit")}
           </Button>
-          <Button onClick={project.open}>Open a project</Button>
+          <Button onClick={project.open}>{t("page.openProject")}</Button>
         </Group>
       </Group>
       {c.notes && <Text style={{ whiteSpace: "pre-wrap" }}>{c.notes}</Text>}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>
           <Group justify="space-between" mb="xs">
-            <Title order={4}>Projects</Title>
+            <Title order={4}>{t("page.projects")}</Title>
           </Group>
           <QueryState query={projects}>
             {(clientProjects) =>
@@ -71,17 +73,17 @@ export function ClientPage() {
                   </Table.Tbody>
                 </Table>
               ) : (
-                <Empty action={<Button variant="light" size="xs" onClick={project.open}>Open a project</Button>}>
-                  No projects on this client yet.
+                <Empty action={<Button variant="light" size="xs" onClick={project.open}>{t("page.openProject")}</Button>}>
+                  {t("page.noProjects")}
                 </Empty>
               )}
           </QueryState>
         </Card>
         <Card withBorder>
           <Group justify="space-between" mb="xs">
-            <Title order={4}>Contacts</Title>
+            <Title order={4}>{t("page.contacts")}</Title>
             <Button size="xs" variant="light" onClick={contact.open}>
-              Add contact
+              {t("page.addContact")}
             </Button>
           </Group>
           <QueryState query={contacts}>
@@ -112,7 +114,7 @@ export function ClientPage() {
                   </Table.Tbody>
                 </Table>
               ) : (
-                <Empty>No contacts yet — add the buyer you are working with.</Empty>
+                <Empty>{t("page.noContacts")}</Empty>
               )}
           </QueryState>
         </Card>

@@ -13,8 +13,10 @@ import { ClientFormModal } from "../features/clients/ClientForms";
 import { useClients } from "../features/clients/queries";
 import { useMe, useUserNames } from "../features/users/queries";
 import { label, relativeTime } from "../format";
+import { useTranslation } from "react-i18next";
 
 export function ClientsPage() {
+  const { t } = useTranslation("clients");
   const [search, setSearch] = useState("");
   const [q] = useDebouncedValue(search.trim(), 250);
   const [status, setStatus] = useState<string | null>(null);
@@ -42,20 +44,20 @@ export function ClientsPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Clients</Title>
-        <Button onClick={open}>New client</Button>
+        <Title order={2}>{t("list.title")}</Title>
+        <Button onClick={open}>{t("list.new")}</Button>
       </Group>
       <Group align="flex-end" wrap="wrap">
         <TextInput
-          label="Search"
-          placeholder="Name"
+          label={t("list.search")}
+          placeholder={t("list.name")}
           value={search}
           onChange={(e) => filtersChanged(() => setSearch(e.currentTarget.value))}
           w={220}
         />
         <Select
-          label="Status"
-          placeholder="Any"
+          label={t("list.status")}
+          placeholder={t("list.any")}
           clearable
           data={ClientStatus.map((s) => ({ value: s, label: label(s) }))}
           value={status}
@@ -63,16 +65,16 @@ export function ClientsPage() {
           w={150}
         />
         <Select
-          label="Owner"
-          placeholder="Anyone"
+          label={t("list.owner")}
+          placeholder={t("list.anyone")}
           clearable
-          data={[{ value: "me", label: "Mine" }]}
+          data={[{ value: "me", label: t("list.mine") }]}
           value={owner}
           onChange={(v) => filtersChanged(() => setOwner(v))}
           w={130}
         />
         <TextInput
-          label="Industry"
+          label={t("list.industry")}
           value={industry}
           onChange={(e) => filtersChanged(() => setIndustry(e.currentTarget.value))}
           w={160}
@@ -84,18 +86,18 @@ export function ClientsPage() {
         minWidth={640}
         striped
         empty={
-          <Empty action={<Button variant="light" onClick={open}>Add your first client</Button>}>
-            {q || status || owner || industryQ ? "No client matches these filters." : "No clients yet."}
+          <Empty action={<Button variant="light" onClick={open}>{t("list.addFirst")}</Button>}>
+            {q || status || owner || industryQ ? t("list.noMatch") : t("list.none")}
           </Empty>
         }
         head={
           <>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Industry</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Owner</Table.Th>
-            <Table.Th className="num">Open projects</Table.Th>
-            <Table.Th>Updated</Table.Th>
+            <Table.Th>{t("list.name")}</Table.Th>
+            <Table.Th>{t("list.industry")}</Table.Th>
+            <Table.Th>{t("list.status")}</Table.Th>
+            <Table.Th>{t("list.owner")}</Table.Th>
+            <Table.Th className="num">{t("list.openProjects")}</Table.Th>
+            <Table.Th>{t("list.updated")}</Table.Th>
           </>
         }
         row={(c) => (

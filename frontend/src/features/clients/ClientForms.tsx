@@ -8,6 +8,7 @@ import { FormActions } from "../../components/FormActions";
 import { UserSelect } from "../../components/UserSelect";
 import { label } from "../../format";
 import { useCreateContact, useSaveClient, type Client } from "./queries";
+import { useTranslation } from "react-i18next";
 
 export function ClientFormModal({
   opened,
@@ -22,6 +23,7 @@ export function ClientFormModal({
   etag?: string | null;
   onSaved?: (client: Client) => void;
 }) {
+  const { t } = useTranslation("clients");
   const form = useForm({
     initialValues: {
       name: client?.name ?? "",
@@ -37,7 +39,7 @@ export function ClientFormModal({
       { ...values, owner_id: values.owner_id || undefined },
       {
         onSuccess: (saved) => {
-          notifySaved(client ? "Client saved" : `Client ${saved.name} created`);
+          notifySaved(client ? t("form.saved") : t("form.created", { name: saved.name }));
           onClose();
           onSaved?.(saved);
         },
@@ -45,16 +47,16 @@ export function ClientFormModal({
       },
     );
   return (
-    <Modal opened={opened} onClose={onClose} title={client ? "Edit client" : "New client"}>
+    <Modal opened={opened} onClose={onClose} title={client ? t("form.editTitle") : t("form.newTitle")}>
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Name" data-autofocus {...form.getInputProps("name")} />
-          <TextInput label="Industry" {...form.getInputProps("industry")} />
-          <Select label="Status" data={[...ClientStatus]} allowDeselect={false} {...form.getInputProps("status")} />
-          <UserSelect label="Owner" placeholder="Me" clearable {...form.getInputProps("owner_id")} />
-          <Textarea label="Notes" autosize minRows={2} {...form.getInputProps("notes")} />
+          <TextInput label={t("form.name")} data-autofocus {...form.getInputProps("name")} />
+          <TextInput label={t("form.industry")} {...form.getInputProps("industry")} />
+          <Select label={t("form.status")} data={ClientStatus.map((s) => ({ value: s, label: label(s) }))} allowDeselect={false} {...form.getInputProps("status")} />
+          <UserSelect label={t("form.owner")} placeholder={t("form.me")} clearable {...form.getInputProps("owner_id")} />
+          <Textarea label={t("form.notes")} autosize minRows={2} {...form.getInputProps("notes")} />
           <FormActions onCancel={onClose} loading={save.isPending}>
-            {client ? "Save" : "Create client"}
+            {client ? t("form.save") : t("form.create")}
           </FormActions>
         </Stack>
       </form>
@@ -63,6 +65,7 @@ export function ClientFormModal({
 }
 
 export function ContactFormModal({ clientId, opened, onClose }: { clientId: string; opened: boolean; onClose: () => void }) {
+  const { t } = useTranslation("clients");
   const form = useForm({
     initialValues: {
       name: "",
@@ -86,21 +89,21 @@ export function ContactFormModal({ clientId, opened, onClose }: { clientId: stri
       },
     );
   return (
-    <Modal opened={opened} onClose={onClose} title="New contact">
+    <Modal opened={opened} onClose={onClose} title={t("contact.title")}>
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Name" data-autofocus {...form.getInputProps("name")} />
-          <TextInput label="Title" {...form.getInputProps("title")} />
+          <TextInput label={t("form.name")} data-autofocus {...form.getInputProps("name")} />
+          <TextInput label={t("contact.jobTitle")} {...form.getInputProps("title")} />
           <Select
-            label="Buying role"
+            label={t("contact.buyingRole")}
             data={BuyingRole.map((r) => ({ value: r, label: label(r) }))}
             allowDeselect={false}
             {...form.getInputProps("buying_role")}
           />
-          <TextInput label="Email" type="email" {...form.getInputProps("email")} />
-          <TextInput label="Phone" {...form.getInputProps("phone")} />
+          <TextInput label={t("contact.email")} type="email" {...form.getInputProps("email")} />
+          <TextInput label={t("contact.phone")} {...form.getInputProps("phone")} />
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Add contact
+            {t("contact.add")}
           </FormActions>
         </Stack>
       </form>
