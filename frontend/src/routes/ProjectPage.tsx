@@ -20,13 +20,15 @@ import { useProjectSessions } from "../features/sessions/queries";
 import { useMe, useUserNames } from "../features/users/queries";
 import type { Schemas } from "../api/types";
 import { absoluteTime, label, minutes, money, relativeTime, sessionWhen } from "../format";
+import { useTranslation } from "react-i18next";
 
 function SuggestedHelpers({ projectId }: { projectId: string }) {
+  const { t } = useTranslation("projects");
   const suggested = useSuggestedHelpers(projectId);
   const invite = useInviteHelper(projectId);
   if (suggested.isPending) return <Loading />;
   if (suggested.error) return <ErrorState error={suggested.error} onRetry={suggested.refetch} />;
-  if (!suggested.data.length) return <Empty>No one else to suggest — everyone suitable is on the team.</Empty>;
+  if (!suggested.data.length) return <Empty>{t("page.noSuggestions")}</Empty>;
   return (
     <Stack gap="sm" data-testid="suggested-helpers">
       {suggested.data.map((s) => (
@@ -37,10 +39,10 @@ function SuggestedHelpers({ projectId }: { projectId: string }) {
                 {s.full_name}
               </Text>
               <Badge size="xs" variant="outline">
-                {s.seniority}
+                {label(s.seniority)}
               </Badge>
               <Text size="xs" c="dimmed">
-                score {s.score.toFixed(1)}
+                {t("page.score", { score: s.score.toFixed(1) })}
               </Text>
             </Group>
             <Text size="xs" c="dimmed">
@@ -53,14 +55,14 @@ function SuggestedHelpers({ projectId }: { projectId: string }) {
             style={{ flexShrink: 0 }}
             onClick={() =>
               invite.mutate(s.user_id, {
-                onSuccess: (member) => notifySaved(`${member.full_name} invited`),
-                onError: (e) => showError(e, "Could not invite"),
+                onSuccess: (member) => notifySaved(t("page.invited", { name: member.full_name })),
+                onError: (e) => showError(e, t("page.couldNotInvite")),
               })
             }
             loading={invite.isPending && invite.variables === s.user_id}
-            aria-label={`Invite ${s.full_name}`}
+            aria-label={t("page.inviteAria", { name: s.full_name })}
           >
-            Invite
+            {t("page.invite")}
           </Button>
         </Group>
       ))}
@@ -79,6 +81,7 @@ function ActionItems({
   canEdit: boolean;
   activeMemberIds: string[];
 }) {
+  const { t } = useTranslation("projects");
   const { data: me } = useMe();
   // "Me" is only a choice for someone on the project (a manager looking in is not).
   const meAssignable = !!me && activeMemberIds.includes(me.id);
@@ -86,7 +89,7 @@ function ActionItems({
     initialValues: { title: "", assignee_id: null as string | null, due_date: "" },
     validate: {
       title: (value) => checkLength(value, rule("ActionItemCreate", "title")),
-      assignee_id: (value) => (value || meAssignable ? null : "Choose an assignee"),
+      assignee_id: (value) => (value || meAssignable ? null : t("actions.chooseAssignee")),
     },
   });
   const create = useCreateActionItem(projectId);
@@ -100,22 +103,22 @@ function ActionItems({
       {items.length ? (
         <ActionItemTable items={items} />
       ) : (
-        <Empty>No action items yet — they come out of sessions, or add one here.</Empty>
+        <Empty>{t("actions.none")}</Empty>
       )}
       {canEdit && (
-        <form onSubmit={form.onSubmit(submit)} aria-label="New action item">
+        <form onSubmit={form.onSubmit(submit)} aria-label={t("actions.new")}>
           <Group align="flex-end" wrap="wrap">
-            <TextInput label="New action item" style={{ flex: 1, minWidth: 180 }} {...form.getInputProps("title")} />
+            <TextInput label={t("actions.new")} style={{ flex: 1, minWidth: 180 }} {...form.getInputProps("title")} />
             <UserSelect
-              label="Assignee"
-              placeholder={meAssignable ? "Me" : "Choose"}
+              label={t("actions.assignee")}
+              placeholder={meAssignable ? t("actions.me") : t("actions.choose")}
               among={activeMemberIds}
               w={170}
               {...form.getInputProps("assignee_id")}
             />
-            <TextInput label="Due" type="date" w={150} {...form.getInputProps("due_date")} />
+            <TextInput label={t("actions.due")} type="date" w={150} {...form.getInputProps("due_date")} />
             <Button type="submit" variant="light" loading={create.isPending}>
-              Add
+              {t("actions.add")}
             </Button>
           </Group>
         </form>
@@ -125,10 +128,11 @@ function ActionItems({
 }
 
 function MyInvitation({ project, member }: { project: Schemas["ProjectRead"]; member: Schemas["MemberRead"] }) {
+  const { t } = useTranslation("projects");
   return (
-    <Alert color="yellow" title="You are invited to help on this project">
+    <Alert color="yellow" title={t("page.invitedTitle")}>
       <Group>
-        <Text size="sm">Budget: {minutes(member.budget_minutes)}.</Text>
+        <Text size="sm">{t("page.budget", { minutes: minutes(member.budget_minutes) })}</Text>
         <AnswerButtons projectId={project.id} projectTitle={project.title} />
       </Group>
     </Alert>
@@ -136,6 +140,7 @@ function MyInvitation({ project, member }: { project: Schemas["ProjectRead"]; me
 }
 
 export function ProjectPage() {
+  const { t } = useTranslation("projects");
   const { projectId = "" } = useParams();
   const q = {
     project: useProject(projectId),
@@ -157,6 +162,9 @@ export function ProjectPage() {
   const sessions = [...(q.sessions.data ?? [])].sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
   const isOpen = p.status === "open";
   const activeMemberIds = (q.members.data ?? []).filter((m) => m.state === "active").map((m) => m.user_id);
+  // In a sentence, lower case in English ("Priya · helper (invited)").
+  const roleWord = (role: string) => ({ owner: t("word.owner"), helper: t("word.helper"), observer: t("word.observer") })[role] ?? role;
+  const stateWord = (state: string) => ({ invited: t("word.invited"), declined: t("word.declined"), left: t("word.left") })[state] ?? state;
 
   return (
     <Stack>
@@ -167,42 +175,42 @@ export function ProjectPage() {
             <StatusBadge status={p.status} />
           </Group>
           <Text size="sm" c="dimmed">
-            {label(p.kind)} · owner {nameOf(p.owner_id)}
+            {t("page.kindOwner", { kind: label(p.kind), owner: nameOf(p.owner_id) })}
             {p.client_id && (
               <>
                 {" · "}
                 <Anchor component={Link} to={`/clients/${p.client_id}`} size="sm">
-                  {client.data?.client.name ?? "client"}
+                  {client.data?.client.name ?? t("page.client")}
                 </Anchor>
               </>
             )}
-            {p.due_date && ` · due ${relativeTime(p.due_date)}`}
+            {p.due_date && t("page.due", { when: relativeTime(p.due_date) })}
             {p.estimated_value && ` · ${money(p.estimated_value, p.currency)}`}
           </Text>
         </div>
         {canEdit && isOpen && (
           <Group>
-            <Button onClick={scheduleModal.open}>Schedule a session</Button>
+            <Button onClick={scheduleModal.open}>{t("page.schedule")}</Button>
             <Button variant="default" onClick={closeModal.open}>
-              Close won/lost
+              {t("page.close")}
             </Button>
           </Group>
         )}
       </Group>
       {myMembership?.state === "invited" && <MyInvitation project={p} member={myMembership} />}
       <Card withBorder>
-        <Title order={4}>Objective</Title>
-        <Text style={{ whiteSpace: "pre-wrap" }}>{p.objective || "No objective written yet."}</Text>
+        <Title order={4}>{t("page.objective")}</Title>
+        <Text style={{ whiteSpace: "pre-wrap" }}>{p.objective || t("page.noObjective")}</Text>
         {p.close_note && (
           <Text size="sm" c="dimmed" mt="xs">
-            Closed: {p.close_note}
+            {t("page.closed", { note: p.close_note })}
           </Text>
         )}
       </Card>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>
           <Title order={4} mb="xs">
-            Team and budgets
+            {t("page.team")}
           </Title>
           <QueryState query={q.progress}>
             {(burn) => (
@@ -211,23 +219,32 @@ export function ProjectPage() {
                   <div key={m.user_id}>
                     {m.role === "owner" ? (
                       <Group justify="space-between">
-                        <Text size="sm">{m.full_name} · owner</Text>
+                        <Text size="sm">{t("page.ownerRow", { name: m.full_name })}</Text>
                         <Text size="xs" c="dimmed" className="num">
-                          {minutes(m.minutes_used)} in sessions
+                          {t("page.inSessions", { minutes: minutes(m.minutes_used) })}
                         </Text>
                       </Group>
                     ) : (
                       <BudgetBar
                         used={m.minutes_used}
                         budget={m.budget_minutes}
-                        label={`${m.full_name} · ${m.role}${m.state !== "active" ? ` (${m.state})` : ""}`}
+                        label={
+                          m.state !== "active"
+                            ? t("page.memberState", { name: m.full_name, role: roleWord(m.role), state: stateWord(m.state) })
+                            : t("page.member", { name: m.full_name, role: roleWord(m.role) })
+                        }
                       />
                     )}
                   </div>
                 ))}
                 <Text size="xs" c="dimmed">
-                  Team: {minutes(burn.minutes_used)} used of {minutes(burn.budget_minutes)} · {burn.sessions.held} sessions held ·{" "}
-                  {burn.action_items.open} open actions ({burn.action_items.overdue} overdue)
+                  {t("page.teamSummary", {
+                    used: minutes(burn.minutes_used),
+                    budget: minutes(burn.budget_minutes),
+                    held: burn.sessions.held,
+                    open: burn.action_items.open,
+                    overdue: burn.action_items.overdue,
+                  })}
                 </Text>
               </Stack>
             )}
@@ -235,13 +252,13 @@ export function ProjectPage() {
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">
-            Suggested helpers
+            {t("page.suggested")}
           </Title>
-          {canEdit && isOpen ? <SuggestedHelpers projectId={projectId} /> : <Text size="sm" c="dimmed">Only the owner or a manager invites helpers.</Text>}
+          {canEdit && isOpen ? <SuggestedHelpers projectId={projectId} /> : <Text size="sm" c="dimmed">{t("page.onlyOwnerInvites")}</Text>}
         </Card>
         <Card withBorder>
           <Group justify="space-between" mb="xs">
-            <Title order={4}>Sessions</Title>
+            <Title order={4}>{t("page.sessions")}</Title>
           </Group>
           {q.sessions.isPending ? (
             <Loading />
@@ -260,21 +277,21 @@ export function ProjectPage() {
                     <StatusBadge status={s.status} />
                     <Text size="xs" c="dimmed" title={absoluteTime(s.started_at ?? s.scheduled_at)}>
                       {label(s.purpose)} · {sessionWhen(s)}
-                      {s.status === "completed" ? "" : ` · ${minutes(s.timebox_minutes)} box`}
+                      {s.status === "completed" ? "" : t("page.box", { minutes: minutes(s.timebox_minutes) })}
                     </Text>
                   </Group>
                 </Timeline.Item>
               ))}
             </Timeline>
           ) : (
-            <Empty action={canEdit && isOpen ? <Button size="xs" variant="light" onClick={scheduleModal.open}>Schedule a session</Button> : undefined}>
-              No sessions yet.
+            <Empty action={canEdit && isOpen ? <Button size="xs" variant="light" onClick={scheduleModal.open}>{t("page.schedule")}</Button> : undefined}>
+              {t("page.noSessions")}
             </Empty>
           )}
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">
-            Action items
+            {t("page.actionItems")}
           </Title>
           {q.actionItems.isPending ? (
             <Loading />
@@ -287,7 +304,7 @@ export function ProjectPage() {
       {isOpen && myMembership?.state === "active" && (
         <Card withBorder>
           <Title order={4} mb="xs">
-            Log time on this project
+            {t("page.logTime")}
           </Title>
           <TimeEntryForm projectId={projectId} />
         </Card>

@@ -13,8 +13,10 @@ import { ProjectFormModal } from "../features/projects/ProjectForms";
 import { useProjects } from "../features/projects/queries";
 import { useUserNames } from "../features/users/queries";
 import { label, relativeTime } from "../format";
+import { useTranslation } from "react-i18next";
 
 export function ProjectsPage() {
+  const { t } = useTranslation("projects");
   const [status, setStatus] = useState("open");
   const [search, setSearch] = useState("");
   const [q] = useDebouncedValue(search.trim(), 250);
@@ -31,8 +33,8 @@ export function ProjectsPage() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Projects</Title>
-        <Button onClick={open}>Open a project</Button>
+        <Title order={2}>{t("list.title")}</Title>
+        <Button onClick={open}>{t("list.open")}</Button>
       </Group>
       <Group align="flex-end" wrap="wrap">
         <SegmentedControl
@@ -44,8 +46,8 @@ export function ProjectsPage() {
           data={[...ProjectStatus, "all"].map((s) => ({ value: s, label: label(s) }))}
         />
         <TextInput
-          aria-label="Search projects"
-          placeholder="Search title"
+          aria-label={t("list.searchAria")}
+          placeholder={t("list.searchPlaceholder")}
           value={search}
           onChange={(e) => {
             setSearch(e.currentTarget.value);
@@ -57,14 +59,14 @@ export function ProjectsPage() {
         query={projects}
         pager={pager}
         minWidth={600}
-        empty={<Empty>No projects yet — open one from a client.</Empty>}
+        empty={<Empty>{t("list.none")}</Empty>}
         head={
           <>
-            <Table.Th>Title</Table.Th>
-            <Table.Th>Kind</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Owner</Table.Th>
-            <Table.Th>Due</Table.Th>
+            <Table.Th>{t("list.colTitle")}</Table.Th>
+            <Table.Th>{t("list.kind")}</Table.Th>
+            <Table.Th>{t("list.status")}</Table.Th>
+            <Table.Th>{t("list.owner")}</Table.Th>
+            <Table.Th>{t("list.due")}</Table.Th>
           </>
         }
         row={(p) => (

@@ -15,6 +15,7 @@ import { useMe } from "../users/queries";
 import { useScheduleSession } from "../sessions/queries";
 import { useLogTime } from "../time-entries/queries";
 import { useCloseProject, useCreateProject, type Project } from "./queries";
+import { useTranslation } from "react-i18next";
 
 const TIME_RULE = rule("TimeEntryCreate", "minutes");
 const TIMEBOX_RULE = rule("SessionCreate", "timebox_minutes");
@@ -22,6 +23,7 @@ const TIMEBOX_RULE = rule("SessionCreate", "timebox_minutes");
 const options = (values: readonly string[]) => values.map((value) => ({ value, label: label(value) }));
 
 export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolean; onClose: () => void; clientId?: string }) {
+  const { t } = useTranslation("projects");
   const navigate = useNavigate();
   const clients = useAllClients();
   const { data: me } = useMe();
@@ -60,7 +62,7 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
       },
       {
         onSuccess: (project) => {
-          notifySaved(`Project ${project.title} opened`);
+          notifySaved(t("form.opened", { title: project.title }));
           onClose();
           navigate(`/projects/${project.id}`);
         },
@@ -68,36 +70,36 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
       },
     );
   return (
-    <Modal opened={opened} onClose={onClose} title="Open a project" size="lg">
+    <Modal opened={opened} onClose={onClose} title={t("form.title")} size="lg">
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
+          <TextInput label={t("form.colTitle")} data-autofocus {...form.getInputProps("title")} />
           <Group grow align="flex-start">
-            <Select label="Kind" data={options(ProjectKind)} allowDeselect={false} {...form.getInputProps("kind")} />
+            <Select label={t("form.kind")} data={options(ProjectKind)} allowDeselect={false} {...form.getInputProps("kind")} />
             <Select
-              label="Client"
+              label={t("form.client")}
               searchable
               clearable
               data={(clients.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
               {...form.getInputProps("client_id")}
             />
           </Group>
-          <Textarea label="Objective" description="What should the panel help you achieve?" autosize minRows={3} {...form.getInputProps("objective")} />
+          <Textarea label={t("form.objective")} description={t("form.objectiveHint")} autosize minRows={3} {...form.getInputProps("objective")} />
           <Group grow align="flex-start">
-            <TextInput label="Due date" type="date" min={todayIso()} {...form.getInputProps("due_date")} />
-            <NumberInput label="Helper budget (minutes)" min={0} step={15} {...form.getInputProps("helper_budget_minutes")} />
+            <TextInput label={t("form.dueDate")} type="date" min={todayIso()} {...form.getInputProps("due_date")} />
+            <NumberInput label={t("form.helperBudget")} min={0} step={15} {...form.getInputProps("helper_budget_minutes")} />
           </Group>
           <Group grow align="flex-start">
             <NumberInput
-              label="Estimated value"
+              label={t("form.estimatedValue")}
               min={0}
               decimalScale={currencyPlaces(currency)}
               {...form.getInputProps("estimated_value")}
             />
-            <TextInput label="Currency" maxLength={3} placeholder={defaultCurrency} {...form.getInputProps("currency")} />
+            <TextInput label={t("form.currency")} maxLength={3} placeholder={defaultCurrency} {...form.getInputProps("currency")} />
           </Group>
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Open project
+            {t("form.submit")}
           </FormActions>
         </Stack>
       </form>
@@ -106,24 +108,25 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
 }
 
 export function CloseProjectModal({ project, opened, onClose }: { project: Project; opened: boolean; onClose: () => void }) {
+  const { t } = useTranslation("projects");
   const form = useForm({ initialValues: { result: "won" as Schemas["ProjectClose"]["result"], note: "" } });
   const save = useCloseProject(project.id);
   const submit = (v: typeof form.values) =>
     save.mutate(v, {
       onSuccess: () => {
-        notifySaved("Project closed");
+        notifySaved(t("close.done"));
         onClose();
       },
       onError: (e) => applyApiError(form, e),
     });
   return (
-    <Modal opened={opened} onClose={onClose} title="Close project">
+    <Modal opened={opened} onClose={onClose} title={t("close.title")}>
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <Select label="Result" data={options(ProjectCloseResult)} allowDeselect={false} {...form.getInputProps("result")} />
-          <Textarea label="Note" autosize minRows={2} {...form.getInputProps("note")} />
+          <Select label={t("close.result")} data={options(ProjectCloseResult)} allowDeselect={false} {...form.getInputProps("result")} />
+          <Textarea label={t("close.note")} autosize minRows={2} {...form.getInputProps("note")} />
           <FormActions onCancel={onClose} loading={save.isPending} color={form.values.result === "won" ? "green" : "red"}>
-            Close as {form.values.result}
+            {{ won: t("close.asWon"), lost: t("close.asLost"), abandoned: t("close.asAbandoned") }[form.values.result]}
           </FormActions>
         </Stack>
       </form>
@@ -132,6 +135,7 @@ export function CloseProjectModal({ project, opened, onClose }: { project: Proje
 }
 
 export function TimeEntryForm({ projectId }: { projectId: string }) {
+  const { t } = useTranslation("projects");
   const form = useForm({
     initialValues: { minutes: 30 as number | string, spent_on: todayIso(), note: "" },
     validate: { minutes: (value) => checkRange(value, TIME_RULE), note: (value) => checkLength(value, rule("TimeEntryCreate", "note")) },
@@ -143,26 +147,26 @@ export function TimeEntryForm({ projectId }: { projectId: string }) {
       {
         onSuccess: () => {
           form.setValues({ note: "" });
-          notifySaved("Time logged");
+          notifySaved(t("time.logged"));
         },
         onError: (e) => applyApiError(form, e),
       },
     );
   return (
-    <form onSubmit={form.onSubmit(submit)} aria-label="Log time">
+    <form onSubmit={form.onSubmit(submit)} aria-label={t("time.log")}>
       <Group align="flex-end" wrap="wrap">
         <NumberInput
-          label="Minutes"
+          label={t("time.minutes")}
           min={TIME_RULE.minimum}
           max={TIME_RULE.maximum}
           allowDecimal={false}
           w={110}
           {...form.getInputProps("minutes")}
         />
-        <TextInput label="Date" type="date" w={160} {...form.getInputProps("spent_on")} />
-        <TextInput label="Note" placeholder="Prep, call with the owner…" style={{ flex: 1, minWidth: 160 }} {...form.getInputProps("note")} />
+        <TextInput label={t("time.date")} type="date" w={160} {...form.getInputProps("spent_on")} />
+        <TextInput label={t("close.note")} placeholder={t("time.notePlaceholder")} style={{ flex: 1, minWidth: 160 }} {...form.getInputProps("note")} />
         <Button type="submit" loading={save.isPending}>
-          Log time
+          {t("time.log")}
         </Button>
       </Group>
     </form>
@@ -175,6 +179,7 @@ function localInputValue(date: Date): string {
 }
 
 export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId: string; opened: boolean; onClose: () => void }) {
+  const { t } = useTranslation("projects");
   const navigate = useNavigate();
   const soon = new Date(Date.now() + 15 * 60_000);
   const form = useForm({
@@ -213,15 +218,15 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
       },
     );
   return (
-    <Modal opened={opened} onClose={onClose} title="Schedule a session" size="lg">
+    <Modal opened={opened} onClose={onClose} title={t("schedule.title")} size="lg">
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
+          <TextInput label={t("form.colTitle")} data-autofocus {...form.getInputProps("title")} />
           <Group grow align="flex-start">
-            <Select label="Purpose" data={options(SessionPurpose)} allowDeselect={false} {...form.getInputProps("purpose")} />
+            <Select label={t("schedule.purpose")} data={options(SessionPurpose)} allowDeselect={false} {...form.getInputProps("purpose")} />
             <NumberInput
-              label="Time box (minutes)"
-              description={`${TIMEBOX_RULE.minimum}–${TIMEBOX_RULE.maximum} minutes`}
+              label={t("schedule.timebox")}
+              description={t("schedule.timeboxHint", { min: TIMEBOX_RULE.minimum, max: TIMEBOX_RULE.maximum })}
               min={TIMEBOX_RULE.minimum}
               max={TIMEBOX_RULE.maximum}
               step={5}
@@ -229,13 +234,13 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
               {...form.getInputProps("timebox_minutes")}
             />
           </Group>
-          <Textarea label="Agenda / brief" autosize minRows={4} {...form.getInputProps("agenda")} />
+          <Textarea label={t("schedule.agenda")} autosize minRows={4} {...form.getInputProps("agenda")} />
           <Group grow align="flex-start">
-            <TextInput label="Starts" type="datetime-local" {...form.getInputProps("scheduled_at")} />
-            <UserSelect label="Facilitator" placeholder="The owner" clearable {...form.getInputProps("facilitator_id")} />
+            <TextInput label={t("schedule.starts")} type="datetime-local" {...form.getInputProps("scheduled_at")} />
+            <UserSelect label={t("schedule.facilitator")} placeholder={t("schedule.theOwner")} clearable {...form.getInputProps("facilitator_id")} />
           </Group>
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Schedule session
+            {t("schedule.submit")}
           </FormActions>
         </Stack>
       </form>
