@@ -79,7 +79,7 @@ for (const namespace of namespaces) {
 // Attributes that never hold language (layout, routing, types, test ids); any other string
 // attribute that reads like words (a capital, a space, Japanese) must come from the catalog.
 const TECHNICAL_ATTRIBUTES = new Set([
-  "key", "to", "href", "src", "target", "rel", "type", "name", "id", "role", "className", "style",
+  "key", "i18nKey", "to", "href", "src", "target", "rel", "type", "name", "id", "role", "className", "style",
   "size", "c", "color", "variant", "justify", "align", "wrap", "gap", "radius", "position",
   "orientation", "dataKey", "autoComplete", "inputMode", "pattern", "method", "lang", "dir",
   "accept", "component", "order", "fw", "ta", "tt", "ff", "fs", "lh", "display", "mode",

@@ -4,6 +4,7 @@ import { Badge, Button, Code, CopyButton, Group, MultiSelect, Select, Stack, Tab
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
 import { useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { ApiKeyCreateScopes } from "../../api/enums";
 import { checkLength, rule } from "../../api/rules";
 import type { Schemas } from "../../api/types";
@@ -21,11 +22,12 @@ import { useApiKeys, useCreateApiKey, useCreateCrmConnection, useCrmConnections,
 export const INTEGRATION_TABS = ["crm", "api-keys", "webhooks"];
 
 export function IntegrationTabs() {
+  const { t } = useTranslation("settings");
   return (
     <>
-      <Tabs.Tab value="crm">CRM</Tabs.Tab>
-      <Tabs.Tab value="api-keys">API keys</Tabs.Tab>
-      <Tabs.Tab value="webhooks">Webhooks</Tabs.Tab>
+      <Tabs.Tab value="crm">{t("tabs.crm")}</Tabs.Tab>
+      <Tabs.Tab value="api-keys">{t("tabs.apiKeys")}</Tabs.Tab>
+      <Tabs.Tab value="webhooks">{t("tabs.webhooks")}</Tabs.Tab>
     </>
   );
 }
@@ -81,12 +83,13 @@ export function genericExampleRequest(url: string, secret: string): string {
 // --- CRM ----------------------------------------------------------------------------------
 
 const PROVIDER_LABELS: Record<Schemas["CrmProvider"], string> = {
-  generic: "Generic (Standard Webhooks)",
+  generic: "Generic (Standard Webhooks)", // i18n-ignore: replaced by crm.generic when shown
   hubspot: "HubSpot",
   pipedrive: "Pipedrive",
 };
 
 function CrmCreateModal({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation("settings");
   const [created, setCreated] = useState<Schemas["CrmConnectionCreated"] | null>(null);
   const form = useForm({
     initialValues: {
@@ -97,7 +100,7 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
     },
     validate: {
       name: (value) => checkLength(value, rule("CrmConnectionCreate", "name")),
-      default_owner_id: (value) => (value ? null : "Choose a default owner"),
+      default_owner_id: (value) => (value ? null : t("crm.chooseOwner")),
       client_secret: (value, values) =>
         values.provider === "hubspot" ? checkLength(value, rule("CrmConnectionCreate", "client_secret")) : null,
     },
@@ -115,33 +118,33 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
     );
   return (
     <CreateOnceModal
-      title="Connect a CRM"
+      title={t("crm.connectTitle")}
       size="xl"
       created={created}
       onClose={onClose}
       shown={(created) => (
         <>
           <Text size="sm">
-            Point your CRM's webhook at <Code>{absoluteUrl(created.webhook_url)}</Code>
+            <Trans t={t} i18nKey="crm.pointAt" values={{ url: absoluteUrl(created.webhook_url) }} components={{ code: <Code /> }} />
           </Text>
           {created.provider === "generic" && created.signing_secret && (
-            <ShownOnce label="Signing secret" value={created.signing_secret}>
-              <CopyableBlock label="Example request (a signed deal.created event)" text={genericExampleRequest(absoluteUrl(created.webhook_url), created.signing_secret)} />
+            <ShownOnce label={t("crm.signingSecret")} value={created.signing_secret}>
+              <CopyableBlock label={t("crm.exampleSigned")} text={genericExampleRequest(absoluteUrl(created.webhook_url), created.signing_secret)} />
             </ShownOnce>
           )}
           {created.provider === "pipedrive" && created.signing_secret && (
-            <ShownOnce label="HTTP Basic password" value={created.signing_secret}>
+            <ShownOnce label={t("crm.basicPassword")} value={created.signing_secret}>
               <Text size="sm">
-                In Pipedrive's webhook settings use HTTP auth user <Code>{created.basic_username}</Code> with this password.
+                <Trans t={t} i18nKey="crm.pipedriveAuth" values={{ user: created.basic_username }} components={{ code: <Code /> }} />
               </Text>
               <CopyableBlock
-                label="Example request"
-                text={`curl -sS -u '${created.basic_username}:${created.signing_secret}' -X POST '${absoluteUrl(created.webhook_url)}' -H 'Content-Type: application/json' -d @pipedrive-event.json`}
+                label={t("common.example")}
+                text={`curl -sS -u '${created.basic_username}:${created.signing_secret}' -X POST '${absoluteUrl(created.webhook_url)}' -H 'Content-Type: application/json' -d @pipedrive-event.json`} // i18n-ignore
               />
             </ShownOnce>
           )}
           {created.provider === "hubspot" && (
-            <Text size="sm">HubSpot signs with your app's client secret (v3 signatures); nothing else to copy.</Text>
+            <Text size="sm">{t("crm.hubspotSigns")}</Text>
           )}
         </>
       )}
@@ -149,22 +152,22 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <Select
-            label="Provider"
-            data={Object.entries(PROVIDER_LABELS).map(([value, label]) => ({ value, label }))}
+            label={t("crm.providerLabel")}
+            data={Object.entries(PROVIDER_LABELS).map(([value, label]) => ({ value, label: value === "generic" ? t("crm.generic") : label }))}
             allowDeselect={false}
             {...form.getInputProps("provider")}
           />
-          <TextInput label="Name" data-autofocus {...form.getInputProps("name")} />
+          <TextInput label={t("common.name")} data-autofocus {...form.getInputProps("name")} />
           <UserSelect
-            label="Default owner"
-            description="Owns deals whose owner email matches nobody here"
+            label={t("crm.defaultOwnerLabel")}
+            description={t("crm.defaultOwnerHint")}
             {...form.getInputProps("default_owner_id")}
           />
           {form.values.provider === "hubspot" && (
-            <PasswordInput label="HubSpot app client secret" {...form.getInputProps("client_secret")} />
+            <PasswordInput label={t("crm.hubspotSecret")} {...form.getInputProps("client_secret")} />
           )}
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Connect
+            {t("crm.connect")}
           </FormActions>
         </Stack>
       </form>
@@ -173,6 +176,7 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
 }
 
 function CrmPanel() {
+  const { t } = useTranslation("settings");
   const nameOf = useUserNames();
   const [creating, create] = useDisclosure();
   const list = useCrmConnections();
@@ -180,13 +184,13 @@ function CrmPanel() {
   return (
     <>
       <ListPanel
-        action="Connect a CRM"
+        action={t("crm.connectTitle")}
         onAction={create.open}
         query={list}
-        empty="No CRM connected — connect one so new deals open projects by themselves."
+        empty={t("crm.none")}
       >
         {(connections) => (
-          <ListTable minWidth={700} heads={["Name", "Provider", "Webhook URL", "Default owner", ""]}>
+          <ListTable minWidth={700} heads={[t("crm.name"), t("crm.provider"), t("crm.webhookUrl"), t("crm.defaultOwner"), ""]}>
             {connections.map((c) => (
               <Table.Tr key={c.id}>
                 <Table.Td>{c.name}</Table.Td>
@@ -199,7 +203,7 @@ function CrmPanel() {
                     <CopyButton value={absoluteUrl(c.webhook_url)}>
                       {({ copied, copy }) => (
                         <Button size="compact-xs" variant="subtle" onClick={copy}>
-                          {copied ? "Copied" : "Copy"}
+                          {copied ? t("common.copied") : t("common.copy")}
                         </Button>
                       )}
                     </CopyButton>
@@ -211,21 +215,17 @@ function CrmPanel() {
                     size="xs"
                     variant="subtle"
                     color="red"
-                    aria-label={`Remove ${c.name}`}
-                    title={`Remove the ${c.provider} connection "${c.name}"?`}
+                    aria-label={t("crm.removeAria", { name: c.name })}
+                    title={t("crm.removeTitle", { provider: c.provider, name: c.name })}
                     what={
-                      <>
-                        Its webhook URL stops working at once: deals your CRM sends there afterwards are refused and
-                        open no projects. Projects it already opened stay. This cannot be undone — a new connection gets a
-                        new URL and secret.
-                      </>
+                      <>{t("crm.removeWhat")}</>
                     }
-                    confirmLabel="Remove connection"
+                    confirmLabel={t("crm.removeConfirm")}
                     onConfirm={() =>
-                      remove.mutate(c.id, { onSuccess: () => notifySaved("Connection removed"), onError: (e) => showError(e) })
+                      remove.mutate(c.id, { onSuccess: () => notifySaved(t("crm.removed")), onError: (e) => showError(e) })
                     }
                   >
-                    Remove
+                    {t("crm.remove")}
                   </ConfirmButton>
                 </Table.Td>
               </Table.Tr>
@@ -241,6 +241,7 @@ function CrmPanel() {
 // --- API keys -----------------------------------------------------------------------------
 
 function ApiKeyCreateModal({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation("settings");
   const [created, setCreated] = useState<Schemas["ApiKeyCreated"] | null>(null);
   const form = useForm({ initialValues: { name: "", scopes: ["sessions:read"] as Schemas["ApiKeyCreate"]["scopes"], expires_at: "" } });
   const save = useCreateApiKey();
@@ -251,26 +252,26 @@ function ApiKeyCreateModal({ onClose }: { onClose: () => void }) {
     );
   return (
     <CreateOnceModal
-      title="New API key"
+      title={t("keys.new")}
       size="lg"
       created={created}
       onClose={onClose}
       shown={(created) => (
-        <ShownOnce label="API key" value={created.key}>
+        <ShownOnce label={t("keys.apiKey")} value={created.key}>
           <CopyableBlock
-            label="Example request"
-            text={`curl -sS '${location.origin}/api/v1/sessions?status=completed&limit=50' -H 'Authorization: Bearer ${created.key}'`}
+            label={t("common.example")}
+            text={`curl -sS '${location.origin}/api/v1/sessions?status=completed&limit=50' -H 'Authorization: Bearer ${created.key}'`} // i18n-ignore
           />
         </ShownOnce>
       )}
     >
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Name" description="Which script or tool uses it" data-autofocus {...form.getInputProps("name")} />
-          <MultiSelect label="Scopes" data={[...ApiKeyCreateScopes]} {...form.getInputProps("scopes")} />
-          <TextInput label="Expires on" type="date" {...form.getInputProps("expires_at")} />
+          <TextInput label={t("common.name")} description={t("keys.nameHint")} data-autofocus {...form.getInputProps("name")} />
+          <MultiSelect label={t("keys.scopesLabel")} data={[...ApiKeyCreateScopes]} {...form.getInputProps("scopes")} />
+          <TextInput label={t("keys.expiresOn")} type="date" {...form.getInputProps("expires_at")} />
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Create key
+            {t("keys.create")}
           </FormActions>
         </Stack>
       </form>
@@ -279,15 +280,16 @@ function ApiKeyCreateModal({ onClose }: { onClose: () => void }) {
 }
 
 function ApiKeysPanel() {
+  const { t } = useTranslation("settings");
   const nameOf = useUserNames();
   const [creating, create] = useDisclosure();
   const list = useApiKeys();
   const revoke = useRevokeApiKey();
   return (
     <>
-      <ListPanel action="New API key" onAction={create.open} query={list} empty="No API keys — create one for each script that pulls session outcomes.">
+      <ListPanel action={t("keys.new")} onAction={create.open} query={list} empty={t("keys.none")}>
         {(apiKeys) => (
-          <ListTable minWidth={760} heads={["Name", "Key", "Scopes", "Created by", "Last used", "Expires", ""]}>
+          <ListTable minWidth={760} heads={[t("keys.name"), t("keys.key"), t("keys.scopes"), t("keys.createdBy"), t("keys.lastUsed"), t("keys.expires"), ""]}>
             {apiKeys.map((k) => (
               <Table.Tr key={k.id}>
                 <Table.Td>{k.name}</Table.Td>
@@ -304,25 +306,22 @@ function ApiKeysPanel() {
                   </Group>
                 </Table.Td>
                 <Table.Td>{nameOf(k.created_by_id)}</Table.Td>
-                <Table.Td>{k.last_used_at ? relativeTime(k.last_used_at) : "never"}</Table.Td>
-                <Table.Td>{k.expires_at ? absoluteTime(k.expires_at) : "never"}</Table.Td>
+                <Table.Td>{k.last_used_at ? relativeTime(k.last_used_at) : t("keys.never")}</Table.Td>
+                <Table.Td>{k.expires_at ? absoluteTime(k.expires_at) : t("keys.never")}</Table.Td>
                 <Table.Td>
                   <ConfirmButton
                     size="xs"
                     variant="subtle"
                     color="red"
-                    aria-label={`Revoke ${k.name}`}
-                    title={`Revoke the API key "${k.name}"?`}
+                    aria-label={t("keys.revokeAria", { name: k.name })}
+                    title={t("keys.revokeTitle", { name: k.name })}
                     what={
-                      <>
-                        Every script using the key <Code>{k.prefix}…</Code> gets 401 from its next request on. This cannot
-                        be undone; the script needs a new key.
-                      </>
+                      <Trans t={t} i18nKey="keys.revokeWhat" values={{ prefix: `${k.prefix}…` }} components={{ code: <Code /> }} />
                     }
-                    confirmLabel="Revoke key"
-                    onConfirm={() => revoke.mutate(k.id, { onSuccess: () => notifySaved("Key revoked"), onError: (e) => showError(e) })}
+                    confirmLabel={t("keys.revokeConfirm")}
+                    onConfirm={() => revoke.mutate(k.id, { onSuccess: () => notifySaved(t("keys.revoked")), onError: (e) => showError(e) })}
                   >
-                    Revoke
+                    {t("keys.revoke")}
                   </ConfirmButton>
                 </Table.Td>
               </Table.Tr>

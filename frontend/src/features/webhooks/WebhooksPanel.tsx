@@ -3,6 +3,7 @@
 import { Badge, Button, Card, Code, Drawer, Group, MultiSelect, SegmentedControl, Stack, Switch, Table, Text, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
+import { Trans, useTranslation } from "react-i18next";
 import { useState } from "react";
 import { DeliveryState, WebhookEventType } from "../../api/enums";
 import type { Schemas } from "../../api/types";
@@ -11,7 +12,7 @@ import { FormActions } from "../../components/FormActions";
 import { applyApiError, notifySaved, showError } from "../../components/forms";
 import { ListPanel, ListTable } from "../../components/ListPanel";
 import { Empty, QueryState } from "../../components/states";
-import { relativeTime } from "../../format";
+import { label, relativeTime } from "../../format";
 import { CreateOnceModal, ShownOnce } from "../../components/ShownOnce";
 import {
   useCreateWebhook,
@@ -24,29 +25,30 @@ import {
 } from "./queries";
 
 function WebhookCreateModal({ onClose }: { onClose: () => void }) {
+  const { t } = useTranslation("settings");
   const [created, setCreated] = useState<Schemas["WebhookEndpointCreated"] | null>(null);
   const form = useForm({ initialValues: { url: "https://", events: [...WebhookEventType] as Schemas["WebhookEventType"][], description: "" } });
   const save = useCreateWebhook();
   const submit = (v: typeof form.values) => save.mutate(v, { onSuccess: setCreated, onError: (e) => applyApiError(form, e) });
   return (
     <CreateOnceModal
-      title="New webhook endpoint"
+      title={t("webhooks.newTitle")}
       size="lg"
       created={created}
       onClose={onClose}
       shown={(created) => (
-        <ShownOnce label="Signing secret" value={created.secret}>
-          <Text size="sm">Deliveries are signed with the Standard Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature).</Text>
+        <ShownOnce label={t("webhooks.signingSecret")} value={created.secret}>
+          <Text size="sm">{t("webhooks.signedWith")}</Text>
         </ShownOnce>
       )}
     >
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="URL" data-autofocus {...form.getInputProps("url")} />
-          <MultiSelect label="Events" data={[...WebhookEventType]} {...form.getInputProps("events")} />
-          <Textarea label="Description" {...form.getInputProps("description")} />
+          <TextInput label={t("webhooks.url")} data-autofocus {...form.getInputProps("url")} />
+          <MultiSelect label={t("webhooks.events")} data={[...WebhookEventType]} {...form.getInputProps("events")} />
+          <Textarea label={t("webhooks.description")} {...form.getInputProps("description")} />
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Add endpoint
+            {t("webhooks.add")}
           </FormActions>
         </Stack>
       </form>
@@ -57,17 +59,18 @@ function WebhookCreateModal({ onClose }: { onClose: () => void }) {
 const DELIVERY_COLOURS: Record<Schemas["DeliveryState"], string> = { pending: "yellow", delivered: "green", failed: "red" };
 
 function DeliveryLog({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose: () => void }) {
+  const { t } = useTranslation("settings");
   const [state, setState] = useState("all");
   const deliveries = useDeliveries(endpoint.id, state === "all" ? undefined : (state as Schemas["DeliveryState"]));
   const retry = useRetryDelivery(endpoint.id);
   return (
-    <Drawer opened onClose={onClose} position="right" size="xl" title={`Deliveries to ${endpoint.url}`}>
+    <Drawer opened onClose={onClose} position="right" size="xl" title={t("webhooks.deliveriesTo", { url: endpoint.url })}>
       <Stack>
-        <SegmentedControl value={state} onChange={setState} data={["all", ...DeliveryState]} />
+        <SegmentedControl value={state} onChange={setState} data={["all", ...DeliveryState].map((value) => ({ value, label: label(value) }))} />
         <QueryState query={deliveries} retry>
           {(attempts) =>
             attempts.length ? (
-              <ListTable minWidth={0} heads={["Event", "State", "Attempts", "Last", ""]}>
+              <ListTable minWidth={0} heads={[t("webhooks.event"), t("webhooks.state"), t("webhooks.attempts"), t("webhooks.last"), ""]}>
                 {attempts.map((d) => (
                   <Table.Tr key={d.id}>
                     <Table.Td>
@@ -78,7 +81,7 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose
                     </Table.Td>
                     <Table.Td>
                       <Badge color={DELIVERY_COLOURS[d.state]} variant="light">
-                        {d.state}
+                        {label(d.state)}
                       </Badge>
                     </Table.Td>
                     <Table.Td className="num">{d.attempts}</Table.Td>
@@ -88,7 +91,7 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose
                       </Text>
                       {d.next_attempt_at && d.state === "pending" && (
                         <Text size="xs" c="dimmed">
-                          next {relativeTime(d.next_attempt_at)}
+                          {t("webhooks.next", { when: relativeTime(d.next_attempt_at) })}
                         </Text>
                       )}
                     </Table.Td>
@@ -98,11 +101,11 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose
                           size="compact-xs"
                           variant="light"
                           onClick={() =>
-                            retry.mutate(d.id, { onSuccess: () => notifySaved("Delivery queued again"), onError: (e) => showError(e, "Retry refused") })
+                            retry.mutate(d.id, { onSuccess: () => notifySaved(t("webhooks.queuedAgain")), onError: (e) => showError(e, t("webhooks.retryRefused")) })
                           }
                           loading={retry.isPending && retry.variables === d.id}
                         >
-                          Retry
+                          {t("webhooks.retry")}
                         </Button>
                       )}
                     </Table.Td>
@@ -110,7 +113,7 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose
                 ))}
               </ListTable>
             ) : (
-              <Empty>No deliveries yet.</Empty>
+              <Empty>{t("webhooks.noDeliveries")}</Empty>
             )
           }
         </QueryState>
@@ -120,6 +123,7 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose
 }
 
 export function WebhooksPanel() {
+  const { t } = useTranslation("settings");
   const [creating, create] = useDisclosure();
   const [logOf, setLogOf] = useState<WebhookEndpoint | null>(null);
   const list = useWebhooks();
@@ -129,10 +133,10 @@ export function WebhooksPanel() {
   return (
     <>
       <ListPanel
-        action="New endpoint"
+        action={t("webhooks.new")}
         onAction={create.open}
         query={list}
-        empty="No webhook endpoints — add one to be told when sessions complete or projects close."
+        empty={t("webhooks.none")}
       >
         {(endpoints) =>
           endpoints.map((w) => (
@@ -152,31 +156,28 @@ export function WebhooksPanel() {
                   </Group>
                   {w.disabled_reason && (
                     <Text size="xs" c="red">
-                      Disabled: {w.disabled_reason}
+                      {t("webhooks.disabled", { reason: w.disabled_reason })}
                     </Text>
                   )}
                 </div>
                 <Group gap="xs" wrap="nowrap">
-                  <Switch aria-label={`Enable ${w.url}`} checked={w.enabled} onChange={() => toggle.mutate(w, { onError })} />
+                  <Switch aria-label={t("webhooks.enableAria", { url: w.url })} checked={w.enabled} onChange={() => toggle.mutate(w, { onError })} />
                   <Button size="xs" variant="light" onClick={() => setLogOf(w)}>
-                    Deliveries
+                    {t("webhooks.deliveries")}
                   </Button>
                   <ConfirmButton
                     size="xs"
                     variant="subtle"
                     color="red"
-                    aria-label={`Delete ${w.url}`}
-                    title="Delete this webhook endpoint?"
+                    aria-label={t("webhooks.deleteAria", { url: w.url })}
+                    title={t("webhooks.deleteTitle")}
                     what={
-                      <>
-                        <Code style={{ wordBreak: "break-all" }}>{w.url}</Code> receives no more events, and its delivery log
-                        goes with it. This cannot be undone.
-                      </>
+                      <Trans t={t} i18nKey="webhooks.deleteWhat" values={{ url: w.url }} components={{ code: <Code style={{ wordBreak: "break-all" }} /> }} />
                     }
-                    confirmLabel="Delete endpoint"
+                    confirmLabel={t("webhooks.deleteConfirm")}
                     onConfirm={() => remove.mutate(w.id, { onError })}
                   >
-                    Delete
+                    {t("webhooks.delete")}
                   </ConfirmButton>
                 </Group>
               </Group>
