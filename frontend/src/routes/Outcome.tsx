@@ -1,28 +1,31 @@
 // The outcome of a completed session: what we decided and who does what next; takeaways.
 import { Badge, Button, Card, Group, List, SimpleGrid, Stack, Table, Text, Textarea, Title } from "@mantine/core";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
 import { ActionItemTable } from "../features/action-items/ActionItemParts";
 import { useOutcome, useSession, useTakeaways, useWriteTakeaway } from "../features/sessions/queries";
+import { KIND_INLINE_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
-import { absoluteTime, label, minutes, relativeTime, sessionWhen } from "../format";
+import { absoluteTime, minutes, relativeTime, sessionWhen } from "../format";
 
 function Takeaways({ sessionId }: { sessionId: string }) {
+  const { t } = useTranslation("sessions");
   const { data: me } = useMe();
   const nameOf = useUserNames();
   const [body, setBody] = useState("");
   const takeaways = useTakeaways(sessionId);
-  const mine = takeaways.data?.find((t) => t.user_id === me?.id);
+  const mine = takeaways.data?.find((note) => note.user_id === me?.id);
   const write = useWriteTakeaway(sessionId);
   const save = () =>
     write.mutate(body, {
       onSuccess: () => {
         setBody("");
-        notifySaved("Takeaway saved");
+        notifySaved(t("outcome.takeawaySaved"));
       },
       onError: (e) => showError(e),
     });
@@ -31,18 +34,18 @@ function Takeaways({ sessionId }: { sessionId: string }) {
       <QueryState query={takeaways}>
         {(notes) =>
           notes.length ? (
-            notes.map((t) => (
-              <div key={t.id}>
+            notes.map((note) => (
+              <div key={note.id}>
                 <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
-                  {t.body}
+                  {note.body}
                 </Text>
                 <Text size="xs" c="dimmed">
-                  {nameOf(t.user_id)} · {relativeTime(t.updated_at)}
+                  {nameOf(note.user_id)} · {relativeTime(note.updated_at)}
                 </Text>
               </div>
             ))
           ) : (
-            <Empty>No takeaways yet — what did you learn?</Empty>
+            <Empty>{t("outcome.noTakeaways")}</Empty>
           )}
       </QueryState>
       <form
@@ -53,8 +56,8 @@ function Takeaways({ sessionId }: { sessionId: string }) {
       >
         <Stack gap="xs">
           <Textarea
-            label={mine ? "Edit my takeaway" : "My takeaway"}
-            placeholder={mine?.body ?? "One thing I learned…"}
+            label={mine ? t("outcome.editMine") : t("outcome.mine")}
+            placeholder={mine?.body ?? t("outcome.placeholder")}
             value={body}
             onChange={(e) => setBody(e.currentTarget.value)}
             autosize
@@ -62,7 +65,7 @@ function Takeaways({ sessionId }: { sessionId: string }) {
           />
           <Group justify="flex-end">
             <Button type="submit" size="xs" loading={write.isPending} disabled={!body.trim()}>
-              Save takeaway
+              {t("outcome.saveTakeaway")}
             </Button>
           </Group>
         </Stack>
@@ -72,6 +75,7 @@ function Takeaways({ sessionId }: { sessionId: string }) {
 }
 
 export function OutcomePage() {
+  const { t } = useTranslation("sessions");
   const { sessionId = "" } = useParams();
   const session = useSession(sessionId);
   const outcome = useOutcome(sessionId);
@@ -85,31 +89,34 @@ export function OutcomePage() {
       <Group justify="space-between" align="flex-start">
         <div>
           <Group gap="xs">
-            <Title order={2}>Outcome: {s.title}</Title>
+            <Title order={2}>{t("outcome.title", { title: s.title })}</Title>
             <StatusBadge status={o.status} />
           </Group>
           <Text size="sm" c="dimmed">
             <SessionContext session={s} />{" "}
-            · {label(s.purpose)} ·{" "}
+            · {t(PURPOSE_KEYS[s.purpose])} ·{" "}
             <span title={absoluteTime(s.started_at ?? s.scheduled_at)} data-testid="held">
               {sessionWhen(s)}
             </span>
           </Text>
         </div>
         {o.status !== "completed" && (
-          <Button component={Link} to={`/sessions/${sessionId}`}>
-            Open the room
+          <Button
+            component={Link}
+            to={`/sessions/${sessionId}`} // i18n-ignore
+          >
+            {t("outcome.openRoom")}
           </Button>
         )}
       </Group>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>
-          <Title order={4}>Summary</Title>
+          <Title order={4}>{t("outcome.summary")}</Title>
           <Text style={{ whiteSpace: "pre-wrap" }} data-testid="outcome-summary">
             {o.summary || "—"}
           </Text>
           <Title order={5} mt="sm">
-            Decisions
+            {t("outcome.decisions")}
           </Title>
           {o.decisions.length ? (
             <List size="sm">
@@ -119,11 +126,11 @@ export function OutcomePage() {
             </List>
           ) : (
             <Text size="sm" c="dimmed">
-              None recorded.
+              {t("outcome.noDecisions")}
             </Text>
           )}
           <Title order={5} mt="sm">
-            Recommended approach
+            {t("outcome.approach")}
           </Title>
           <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
             {o.recommended_approach || "—"}
@@ -131,17 +138,17 @@ export function OutcomePage() {
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">
-            Who does what next
+            {t("outcome.next")}
           </Title>
           {o.action_items.length ? (
             <ActionItemTable items={o.action_items} />
           ) : (
-            <Empty>No action items came out of this session.</Empty>
+            <Empty>{t("outcome.noActions")}</Empty>
           )}
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">
-            Adopted contributions
+            {t("outcome.adopted")}
           </Title>
           {o.adopted_contributions.length ? (
             <Stack gap={6} data-testid="adopted">
@@ -150,27 +157,27 @@ export function OutcomePage() {
                   <Text size="sm">{c.body}</Text>
                   <Text size="xs" c="dimmed">
                     <Badge size="xs" variant="light">
-                      {c.kind}
+                      {t(KIND_INLINE_KEYS[c.kind])}
                     </Badge>{" "}
-                    {c.author_name} · {c.votes} votes
+                    {t("outcome.adoptedBy", { name: c.author_name, count: c.votes })}
                   </Text>
                 </div>
               ))}
             </Stack>
           ) : (
-            <Empty>Nothing adopted.</Empty>
+            <Empty>{t("outcome.nothingAdopted")}</Empty>
           )}
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">
-            Attendance
+            {t("outcome.attendance")}
           </Title>
           <Table data-testid="outcome-attendance">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Person</Table.Th>
-                <Table.Th className="num">Present</Table.Th>
-                <Table.Th className="num">Credited</Table.Th>
+                <Table.Th>{t("outcome.person")}</Table.Th>
+                <Table.Th className="num">{t("outcome.present")}</Table.Th>
+                <Table.Th className="num">{t("outcome.credited")}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -187,7 +194,7 @@ export function OutcomePage() {
       </SimpleGrid>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Takeaways
+          {t("outcome.takeaways")}
         </Title>
         <Takeaways sessionId={sessionId} />
       </Card>

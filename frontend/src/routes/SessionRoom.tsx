@@ -25,7 +25,9 @@ import {
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
+import type { TFunction } from "i18next";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Navigate, useParams } from "react-router";
 import { ContributionKind } from "../api/enums";
 import { ApiError, errorMessage, humanMessage } from "../api/problem";
@@ -48,26 +50,19 @@ import {
 import { useProject, useProjectMembers } from "../features/projects/queries";
 import { useLiveSession, useNow } from "../features/sessions/live";
 import { useCompleteSession, usePresence, useSession, useSessionTransition, type Presence } from "../features/sessions/queries";
+import { COLUMN_KEYS, KIND_INLINE_KEYS, KIND_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
-import { absoluteTime, label, relativeTime } from "../format";
-
-/** The board's column titles, one per kind the API has (a new kind fails the type check). */
-const COLUMN_TITLES: Record<Schemas["ContributionKind"], string> = {
-  idea: "Ideas",
-  question: "Questions",
-  insight: "Insights",
-  experience: "Experience",
-  risk: "Risks",
-  resource: "Resources",
-};
+import { absoluteTime, relativeTime } from "../format";
+import { currentLanguage } from "../i18n";
 
 /** Remaining time of the time box: amber under 5 minutes, red when over. */
 export function Countdown({ session, now }: { session: Schemas["SessionRead"]; now: number }) {
+  const { t } = useTranslation("sessions");
   if (session.status === "scheduled") {
     return (
       <Badge size="lg" variant="light" color="blue" title={absoluteTime(session.scheduled_at)}>
-        Starts {relativeTime(session.scheduled_at, now)} · {session.timebox_minutes} min box
+        {t("room.countdown.starts", { when: relativeTime(session.scheduled_at, now), minutes: session.timebox_minutes })}
       </Badge>
     );
   }
@@ -79,7 +74,7 @@ export function Countdown({ session, now }: { session: Schemas["SessionRead"]; n
   const colour = left < 0 ? "red" : left <= 300 ? "yellow" : "green";
   return (
     <Badge size="lg" color={colour} variant="filled" data-testid="countdown" role="timer" aria-live="off">
-      {left < 0 ? `${text} over` : `${text} left`}
+      {left < 0 ? t("room.countdown.over", { time: text }) : t("room.countdown.left", { time: text })}
     </Badge>
   );
 }
@@ -97,12 +92,13 @@ function ContributionCard({
   readOnly: boolean;
   onAction: (c: Contribution) => void;
 }) {
+  const { t } = useTranslation("sessions");
   const vote = useVote(c);
   const status = useSetContributionStatus(c);
   const decide = (value: Schemas["ContributionStatus"]) => status.mutate(value, { onError: (e) => showError(e) });
   const mine = c.author_id === meId;
   return (
-    <Card withBorder padding="xs" className="board-card" data-testid="contribution" data-status={c.status} aria-label={`${c.kind} by ${c.author_name}`}>
+    <Card withBorder padding="xs" className="board-card" data-testid="contribution" data-status={c.status} aria-label={t("room.card.label", { kind: t(KIND_INLINE_KEYS[c.kind]), name: c.author_name })}>
       <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
         {c.body}
       </Text>
@@ -117,15 +113,15 @@ function ContributionCard({
           {c.status !== "open" && <StatusBadge status={c.status} />}
         </Group>
         <Group gap={4} wrap="nowrap">
-          <Tooltip label={mine ? "You cannot vote for your own" : c.voted_by_me ? "Remove vote" : "Vote"}>
+          <Tooltip label={mine ? t("room.card.ownVote") : c.voted_by_me ? t("room.card.removeVote") : t("room.card.vote")}>
             <Button
               size="compact-xs"
               variant={c.voted_by_me ? "filled" : "light"}
-              onClick={() => vote.mutate(undefined, { onError: (e) => showError(e, "Vote not counted") })}
+              onClick={() => vote.mutate(undefined, { onError: (e) => showError(e, t("room.card.voteFailed")) })}
               disabled={mine || readOnly}
               loading={vote.isPending}
               aria-pressed={c.voted_by_me}
-              aria-label={`Vote for: ${c.body.slice(0, 40)}`}
+              aria-label={t("room.card.voteFor", { text: c.body.slice(0, 40) })}
               data-testid="vote"
             >
               ▲ {c.votes}
@@ -134,17 +130,17 @@ function ContributionCard({
           {canSteer && !readOnly && (
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <ActionIcon variant="subtle" size="sm" aria-label={`Decide on: ${c.body.slice(0, 40)}`} data-testid="decide">
+                <ActionIcon variant="subtle" size="sm" aria-label={t("room.card.decideOn", { text: c.body.slice(0, 40) })} data-testid="decide">
                   ⋯
                 </ActionIcon>
               </Menu.Target>
               <Menu.Dropdown>
-                <Menu.Item onClick={() => decide("adopted")}>Adopt</Menu.Item>
-                <Menu.Item onClick={() => decide("parked")}>Park</Menu.Item>
-                <Menu.Item onClick={() => decide("rejected")}>Reject</Menu.Item>
-                {c.status !== "open" && <Menu.Item onClick={() => decide("open")}>Reopen</Menu.Item>}
+                <Menu.Item onClick={() => decide("adopted")}>{t("room.card.adopt")}</Menu.Item>
+                <Menu.Item onClick={() => decide("parked")}>{t("room.card.park")}</Menu.Item>
+                <Menu.Item onClick={() => decide("rejected")}>{t("room.card.reject")}</Menu.Item>
+                {c.status !== "open" && <Menu.Item onClick={() => decide("open")}>{t("room.card.reopen")}</Menu.Item>}
                 <Menu.Divider />
-                <Menu.Item onClick={() => onAction(c)}>Make an action item</Menu.Item>
+                <Menu.Item onClick={() => onAction(c)}>{t("room.card.makeAction")}</Menu.Item>
               </Menu.Dropdown>
             </Menu>
           )}
@@ -157,12 +153,14 @@ function ContributionCard({
 const BODY_RULE = rule("ContributionCreate", "body");
 
 /** Characters left, once the text gets near the API's limit. */
-function charactersLeft(length: number): string | null {
+function charactersLeft(length: number, t: TFunction<"sessions">): string | null {
   const max = BODY_RULE.maxLength ?? Infinity;
-  return length >= max * 0.8 ? `${(max - length).toLocaleString("en")} characters left` : null;
+  const left = max - length;
+  return length >= max * 0.8 ? t("room.compose.charactersLeft", { count: left, n: left.toLocaleString(currentLanguage()) }) : null;
 }
 
 export function ComposeBar({ sessionId }: { sessionId: string }) {
+  const { t } = useTranslation("sessions");
   const [kind, setKind] = useState<Schemas["ContributionKind"]>("idea");
   const [body, setBody] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -190,29 +188,29 @@ export function ComposeBar({ sessionId }: { sessionId: string }) {
     >
       <Group align="flex-start" wrap="nowrap" gap="xs">
         <Select
-          aria-label="Kind"
-          data={ContributionKind.map((k) => ({ value: k, label: label(k) }))}
+          aria-label={t("room.compose.kind")}
+          data={ContributionKind.map((k) => ({ value: k, label: t(KIND_KEYS[k]) }))}
           value={kind}
           onChange={(v) => v && setKind(v as Schemas["ContributionKind"])}
           allowDeselect={false}
           w={{ base: 105, sm: 140 }}
         />
         <TextInput
-          aria-label="Your contribution"
-          placeholder="Type and press Enter to post"
+          aria-label={t("room.compose.body")}
+          placeholder={t("room.compose.placeholder")}
           value={body}
           onChange={(e) => {
             setBody(e.currentTarget.value);
             setError(null);
           }}
           error={error ?? over}
-          description={!error && !over ? charactersLeft(body.length) : undefined}
+          description={!error && !over ? charactersLeft(body.length, t) : undefined}
           inputWrapperOrder={["label", "input", "description", "error"]}
           style={{ flex: 1 }}
           data-testid="compose"
         />
         <Button type="submit" loading={post.isPending} disabled={!body.trim()} px={{ base: "xs", sm: "md" }}>
-          Post
+          {t("room.compose.post")}
         </Button>
       </Group>
     </form>
@@ -220,6 +218,7 @@ export function ComposeBar({ sessionId }: { sessionId: string }) {
 }
 
 function ActionFromIdeaModal({ session, contribution, onClose }: { session: Schemas["SessionRead"]; contribution: Contribution; onClose: () => void }) {
+  const { t } = useTranslation("sessions");
   const form = useForm({
     initialValues: { title: contribution.body.slice(0, 200), assignee_id: contribution.author_id as string | null, due_date: "" },
   });
@@ -229,21 +228,21 @@ function ActionFromIdeaModal({ session, contribution, onClose }: { session: Sche
       { title: v.title, assignee_id: v.assignee_id ?? "", due_date: v.due_date || null, session_id: session.id, contribution_id: contribution.id },
       {
         onSuccess: () => {
-          notifySaved("Action item created");
+          notifySaved(t("room.action.created"));
           onClose();
         },
         onError: (e) => applyApiError(form, e),
       },
     );
   return (
-    <Modal opened onClose={onClose} title="Action item from this contribution">
+    <Modal opened onClose={onClose} title={t("room.action.title")}>
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Title" data-autofocus {...form.getInputProps("title")} />
-          <UserSelect label="Assignee" {...form.getInputProps("assignee_id")} />
-          <TextInput label="Due" type="date" {...form.getInputProps("due_date")} />
+          <TextInput label={t("room.action.fieldTitle")} data-autofocus {...form.getInputProps("title")} />
+          <UserSelect label={t("room.action.assignee")} {...form.getInputProps("assignee_id")} />
+          <TextInput label={t("room.action.due")} type="date" {...form.getInputProps("due_date")} />
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Create action item
+            {t("room.action.submit")}
           </FormActions>
         </Stack>
       </form>
@@ -253,13 +252,14 @@ function ActionFromIdeaModal({ session, contribution, onClose }: { session: Sche
 
 /** Who is in the room now (live presence), and how many of the invited are not. */
 export function PresentPeople({ people }: { people: Presence[] | undefined }) {
+  const { t } = useTranslation("sessions");
   if (!people) return null;
   const here = people.filter((p) => p.online);
   const away = people.filter((p) => !p.online);
   return (
     <Group gap={4} mt={4} data-testid="presence">
       <Text size="xs" c="dimmed">
-        {here.length ? "Here now:" : "Nobody has the room open yet"}
+        {here.length ? t("room.presence.here") : t("room.presence.nobody")}
       </Text>
       {here.map((p) => (
         <Badge key={p.user_id} variant="light" size="sm" color="green" leftSection="●" data-testid="present">
@@ -269,7 +269,7 @@ export function PresentPeople({ people }: { people: Presence[] | undefined }) {
       {away.length > 0 && (
         <Tooltip label={away.map((p) => p.full_name).join(", ")}>
           <Text size="xs" c="dimmed" data-testid="away">
-            · {away.length} not here
+            · {t("room.presence.away", { count: away.length })}
           </Text>
         </Tooltip>
       )}
@@ -301,18 +301,19 @@ export function attendanceToSend(rows: AttendanceRow[]): { user_id: string; minu
 }
 
 function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; onClose: () => void }) {
+  const { t } = useTranslation("sessions");
   const presence = usePresence(session.id, true);
   const members = useProjectMembers(session.project_id);
   if (presence.isPending || members.isPending) {
     return (
-      <Modal opened onClose={onClose} title="Complete the session" size="lg">
+      <Modal opened onClose={onClose} title={t("room.complete.title")} size="lg">
         <Loading />
       </Modal>
     );
   }
   if (presence.error || members.error) {
     return (
-      <Modal opened onClose={onClose} title="Complete the session" size="lg">
+      <Modal opened onClose={onClose} title={t("room.complete.title")} size="lg">
         <ErrorState error={presence.error ?? members.error} />
       </Modal>
     );
@@ -326,6 +327,7 @@ function CompleteModal({ session, onClose }: { session: Schemas["SessionRead"]; 
 }
 
 function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRead"]; rows: AttendanceRow[]; onClose: () => void }) {
+  const { t } = useTranslation("sessions");
   const now = useNow(15_000);
   const held = heldMinutes(session.started_at, now);
   const form = useForm({
@@ -336,7 +338,7 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
           const range = checkRange(value, rule("Attendance", "minutes"));
           if (range) return range;
           const cap = heldMinutes(session.started_at);
-          return Number(value) > cap ? `At most ${cap} min: the session has run ${cap} min` : null;
+          return Number(value) > cap ? t("room.complete.tooMany", { cap }) : null;
         },
       },
     },
@@ -365,7 +367,7 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
       },
       {
         onSuccess: () => {
-          notifySaved("Session completed");
+          notifySaved(t("room.complete.done"));
           onClose();
         },
         onError,
@@ -373,39 +375,38 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
     );
   const explicit = attendanceToSend(form.values.attendance) !== undefined;
   return (
-    <Modal opened onClose={onClose} title="Complete the session" size="lg">
+    <Modal opened onClose={onClose} title={t("room.complete.title")} size="lg">
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <Textarea label="Summary" autosize minRows={3} data-autofocus {...form.getInputProps("summary")} />
-          <Textarea label="Decisions" description="One per line" autosize minRows={2} {...form.getInputProps("decisions")} />
-          <Textarea label="Recommended approach" autosize minRows={2} {...form.getInputProps("recommended_approach")} />
+          <Textarea label={t("room.complete.summary")} autosize minRows={3} data-autofocus {...form.getInputProps("summary")} />
+          <Textarea label={t("room.complete.decisions")} description={t("room.complete.decisionsHelp")} autosize minRows={2} {...form.getInputProps("decisions")} />
+          <Textarea label={t("room.complete.approach")} autosize minRows={2} {...form.getInputProps("recommended_approach")} />
           <div>
             <Text size="sm" fw={500}>
-              Attendance
+              {t("room.complete.attendance")}
             </Text>
             <Text size="xs" c="dimmed" data-testid="attendance-help">
-              Measured from who had the room open during the {held} min it has run. Tick the people who sat with you in the
-              physical room: they are credited the whole {held} min. Nobody who never joined is credited.
+              {t("room.complete.attendanceHelp", { held })}
             </Text>
           </div>
           {form.values.attendance.length ? (
             <Table data-testid="attendance">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Person</Table.Th>
-                  <Table.Th className="num">Measured</Table.Th>
-                  <Table.Th>In the room</Table.Th>
-                  <Table.Th className="num">Credit (min)</Table.Th>
+                  <Table.Th>{t("room.complete.person")}</Table.Th>
+                  <Table.Th className="num">{t("room.complete.measured")}</Table.Th>
+                  <Table.Th>{t("room.complete.inRoom")}</Table.Th>
+                  <Table.Th className="num">{t("room.complete.credit")}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {form.values.attendance.map((a, i) => (
                   <Table.Tr key={a.user_id} data-testid="attendance-row">
                     <Table.Td>{a.full_name}</Table.Td>
-                    <Table.Td className="num">{a.measured} min</Table.Td>
+                    <Table.Td className="num">{t("room.complete.minutes", { minutes: a.measured })}</Table.Td>
                     <Table.Td>
                       <Checkbox
-                        aria-label={`${a.full_name} sat in the room`}
+                        aria-label={t("room.complete.satInRoom", { name: a.full_name })}
                         checked={a.inRoom}
                         onChange={(e) => {
                           const inRoom = e.currentTarget.checked;
@@ -416,7 +417,7 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
                     </Table.Td>
                     <Table.Td className="num">
                       <NumberInput
-                        aria-label={`Minutes credited to ${a.full_name}`}
+                        aria-label={t("room.complete.minutesFor", { name: a.full_name })}
                         min={0}
                         max={held}
                         clampBehavior="none"
@@ -432,14 +433,14 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
             </Table>
           ) : (
             <Text size="sm" c="dimmed">
-              No active member has opened the room.
+              {t("room.complete.nobody")}
             </Text>
           )}
           <Text size="xs" c="dimmed" data-testid="attendance-mode">
-            {explicit ? "You changed the attendance: these minutes are credited as entered." : "The measured minutes are credited."}
+            {explicit ? t("room.complete.explicit") : t("room.complete.measuredMode")}
           </Text>
           <FormActions onCancel={onClose} loading={save.isPending} color="green">
-            Complete session
+            {t("room.complete.submit")}
           </FormActions>
         </Stack>
       </form>
@@ -448,6 +449,7 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
 }
 
 export function SessionRoomPage() {
+  const { t } = useTranslation("sessions");
   const { sessionId = "" } = useParams();
   const { data: me } = useMe();
   const nameOf = useUserNames();
@@ -466,7 +468,7 @@ export function SessionRoomPage() {
   if (session.isPending) return <Loading />;
   if (session.error) return <ErrorState error={session.error} onRetry={session.refetch} />;
   const s = session.data;
-  if (s.status === "completed") return <Navigate to={`/sessions/${s.id}/outcome`} replace />;
+  if (s.status === "completed") return <Navigate to={`/sessions/${s.id}/outcome`} replace />; // i18n-ignore
   const p = project.data;
   const canSteer =
     !!me && (me.role === "admin" || me.role === "manager" || me.id === p?.owner_id || me.id === s.facilitator_id);
@@ -484,8 +486,11 @@ export function SessionRoomPage() {
           </Group>
           <Text size="sm" c="dimmed" data-testid="room-context">
             <SessionContext session={s} />{" "}
-            · {label(s.purpose)} · facilitator {s.facilitator_id ? nameOf(s.facilitator_id) : p ? nameOf(p.owner_id) : "—"} ·{" "}
-            <span data-testid="live-status">{live === "open" ? "live updates on" : live === "connecting" ? "connecting…" : "offline"}</span>
+            · {t(PURPOSE_KEYS[s.purpose])} ·{" "}
+            {t("room.facilitator", { name: s.facilitator_id ? nameOf(s.facilitator_id) : p ? nameOf(p.owner_id) : "—" })} ·{" "}
+            <span data-testid="live-status">
+              {live === "open" ? t("room.live.open") : live === "connecting" ? t("room.live.connecting") : t("room.live.offline")}
+            </span>
           </Text>
           <PresentPeople people={presence.data} />
         </div>
@@ -493,45 +498,43 @@ export function SessionRoomPage() {
           <Group>
             {s.status === "scheduled" && (
               <Button onClick={() => move("start")} loading={transition.isPending} data-testid="start-session">
-                Start session
+                {t("room.start")}
               </Button>
             )}
             {s.status === "live" && (
               <Button color="green" onClick={complete.open} data-testid="complete-session">
-                Complete…
+                {t("room.completeOpen")}
               </Button>
             )}
             {(s.status === "scheduled" || s.status === "live") && (
               <ConfirmButton
                 variant="subtle"
                 color="red"
-                title={`Cancel "${s.title}"?`}
+                title={t("room.cancel.title", { title: s.title })}
                 what={
-                  <>
-                    The session ends for everyone{s.status === "live" ? " now, with the board read-only" : ""}: it credits no
-                    minutes to anyone and its {(contributions.data ?? []).length} contributions count for nobody. A cancelled
-                    session cannot be started again.
-                  </>
+                  s.status === "live"
+                    ? t("room.cancel.whatLive", { count: (contributions.data ?? []).length })
+                    : t("room.cancel.what", { count: (contributions.data ?? []).length })
                 }
-                confirmLabel="Cancel session"
+                confirmLabel={t("room.cancel.confirm")}
                 onConfirm={() => move("cancel")}
                 loading={transition.isPending}
                 data-testid="cancel-session"
               >
-                Cancel session
+                {t("room.cancel.button")}
               </ConfirmButton>
             )}
           </Group>
         )}
       </Group>
-      {readOnly && <Alert color="gray">This session was cancelled.</Alert>}
+      {readOnly && <Alert color="gray">{t("room.cancelled")}</Alert>}
       <SimpleGrid cols={{ base: 1, lg: 4 }} spacing="sm">
         <Card withBorder style={{ gridColumn: "span 1" }}>
           <Title order={5} mb={4}>
-            Agenda
+            {t("room.agenda")}
           </Title>
           <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
-            {s.agenda || "No agenda written."}
+            {s.agenda || t("room.noAgenda")}
           </Text>
         </Card>
         <div style={{ gridColumn: "span 3", minWidth: 0 }}>
@@ -543,10 +546,16 @@ export function SessionRoomPage() {
                 {ContributionKind.map((kind) => {
                   const items = byKind(kind);
                   return (
-                    <Card key={kind} withBorder bg="gray.0" padding="xs" data-testid={`column-${kind}`}>
+                    <Card
+                      key={kind}
+                      withBorder
+                      bg="gray.0"
+                      padding="xs"
+                      data-testid={`column-${kind}`} // i18n-ignore
+                    >
                       <Group justify="space-between" mb={6}>
                         <Text fw={600} size="sm">
-                          {COLUMN_TITLES[kind]}
+                          {t(COLUMN_KEYS[kind])}
                         </Text>
                         <Badge size="xs" variant="light" color="gray">
                           {items.length}
@@ -559,7 +568,7 @@ export function SessionRoomPage() {
                           ))
                         ) : (
                           <Text size="xs" c="dimmed">
-                            Nothing yet.
+                            {t("room.nothingYet")}
                           </Text>
                         )}
                       </Stack>

@@ -2,6 +2,7 @@
 // held and cancelled ones newest first, a held one showing when it was held and how long.
 import { Anchor, Group, SegmentedControl, Stack, Table, Text, Title } from "@mantine/core";
 import { useState } from "react";
+import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { SessionStatus } from "../api/enums";
 import type { Schemas } from "../api/types";
@@ -9,11 +10,13 @@ import { Empty } from "../components/states";
 import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { useCursorStack } from "../components/Pager";
+import { EMPTY_KEYS, FILTER_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
 import { useSessions } from "../features/sessions/queries";
-import { absoluteTime, label, minutes, sessionWhen } from "../format";
+import { absoluteTime, minutes, sessionWhen } from "../format";
 
 export function SessionsPage() {
-  const [status, setStatus] = useState("scheduled");
+  const { t } = useTranslation("sessions");
+  const [status, setStatus] = useState<keyof typeof FILTER_KEYS>("scheduled");
   const pager = useCursorStack();
   const ahead = status === "scheduled" || status === "live";
   const params = {
@@ -25,30 +28,30 @@ export function SessionsPage() {
   const sessions = useSessions(params);
   return (
     <Stack>
-      <Title order={2}>Sessions</Title>
+      <Title order={2}>{t("list.title")}</Title>
       <Group>
         <SegmentedControl
           value={status}
           onChange={(v) => {
-            setStatus(v);
+            setStatus(v as keyof typeof FILTER_KEYS);
             pager.reset();
           }}
-          data={[...SessionStatus, "all"].map((s) => ({ value: s, label: label(s) }))}
+          data={[...SessionStatus, "all" as const].map((s) => ({ value: s, label: t(FILTER_KEYS[s]) }))}
         />
       </Group>
       <PagedTable
         query={sessions}
         pager={pager}
         minWidth={720}
-        empty={<Empty>No {status === "all" ? "" : status} sessions — schedule one from a project.</Empty>}
+        empty={<Empty>{t(EMPTY_KEYS[status])}</Empty>}
         head={
           <>
-            <Table.Th>Session</Table.Th>
-            <Table.Th>Project · client</Table.Th>
-            <Table.Th>Purpose</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>When</Table.Th>
-            <Table.Th className="num">Time box</Table.Th>
+            <Table.Th>{t("list.head.session")}</Table.Th>
+            <Table.Th>{t("list.head.projectClient")}</Table.Th>
+            <Table.Th>{t("list.head.purpose")}</Table.Th>
+            <Table.Th>{t("list.head.status")}</Table.Th>
+            <Table.Th>{t("list.head.when")}</Table.Th>
+            <Table.Th className="num">{t("list.head.timebox")}</Table.Th>
           </>
         }
         row={(s) => (
@@ -59,19 +62,28 @@ export function SessionsPage() {
               </Anchor>
             </Table.Td>
             <Table.Td>
-              <Anchor component={Link} to={`/projects/${s.project_id}`} size="sm">
+              <Anchor
+                component={Link}
+                to={`/projects/${s.project_id}`} // i18n-ignore
+                size="sm"
+              >
                 {s.project_title}
               </Anchor>
               {s.client_id && (
                 <Text span size="sm" c="dimmed">
                   {" · "}
-                  <Anchor component={Link} to={`/clients/${s.client_id}`} size="sm" c="dimmed">
+                  <Anchor
+                    component={Link}
+                    to={`/clients/${s.client_id}`} // i18n-ignore
+                    size="sm"
+                    c="dimmed"
+                  >
                     {s.client_name}
                   </Anchor>
                 </Text>
               )}
             </Table.Td>
-            <Table.Td>{label(s.purpose)}</Table.Td>
+            <Table.Td>{t(PURPOSE_KEYS[s.purpose])}</Table.Td>
             <Table.Td>
               <StatusBadge status={s.status} />
             </Table.Td>

@@ -3,6 +3,7 @@
 // sessions per week, givers and takers, the learning mix.
 import { Anchor, Badge, Button, Card, Group, RingProgress, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { LineChart } from "@mantine/charts";
+import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { Schemas } from "../api/types";
 import { useDashboard } from "../features/dashboard/queries";
@@ -13,32 +14,37 @@ import { StatusBadge } from "../components/StatusBadge";
 import { GiveTakeChart } from "./Ledger";
 import { minutes, relativeTime } from "../format";
 
-const REASONS: Record<Schemas["StalledProject"]["reasons"][number], string> = {
-  idle: "idle",
-  overdue_actions: "overdue actions",
-};
+const REASON_KEYS = {
+  idle: "reason.idle",
+  overdue_actions: "reason.overdue_actions",
+} as const satisfies Record<Schemas["StalledProject"]["reasons"][number], string>;
 
 function StalledProjects({ team }: { team: Schemas["TeamOverview"] }) {
+  const { t } = useTranslation("team");
   const nameOf = useUserNames();
-  if (!team.stalled_projects.length) return <Empty>Nothing stalls: every open project moved in the last {team.stall_days} days.</Empty>;
+  if (!team.stalled_projects.length) return <Empty>{t("stalled.none", { count: team.stall_days })}</Empty>;
   return (
     <Table highlightOnHover data-testid="stalled-projects">
       <Table.Thead>
         <Table.Tr>
-          <Table.Th>Project</Table.Th>
-          <Table.Th>Last activity</Table.Th>
-          <Table.Th className="num">Overdue</Table.Th>
+          <Table.Th>{t("stalled.project")}</Table.Th>
+          <Table.Th>{t("stalled.lastActivity")}</Table.Th>
+          <Table.Th className="num">{t("stalled.overdue")}</Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
         {team.stalled_projects.map((p) => (
           <Table.Tr key={p.project_id} data-testid="stalled-row">
             <Table.Td>
-              <Anchor component={Link} to={`/projects/${p.project_id}`} size="sm">
+              <Anchor
+                component={Link}
+                to={`/projects/${p.project_id}`} // i18n-ignore
+                size="sm"
+              >
                 {p.title}
               </Anchor>
               <Text size="xs" c="dimmed">
-                {[p.client_name, `owner ${nameOf(p.owner_id)}`].filter(Boolean).join(" · ")}
+                {[p.client_name, t("stalled.owner", { name: nameOf(p.owner_id) })].filter(Boolean).join(" · ")}
               </Text>
             </Table.Td>
             <Table.Td>
@@ -47,13 +53,13 @@ function StalledProjects({ team }: { team: Schemas["TeamOverview"] }) {
               </Text>
               {p.next_session_at && (
                 <Text size="xs" c="dimmed">
-                  next session {relativeTime(p.next_session_at)}
+                  {t("stalled.nextSession", { when: relativeTime(p.next_session_at) })}
                 </Text>
               )}
               <Group gap={4}>
                 {p.reasons.map((r) => (
                   <Badge key={r} size="xs" variant="light" color={r === "idle" ? "orange" : "red"}>
-                    {REASONS[r]}
+                    {t(REASON_KEYS[r])}
                   </Badge>
                 ))}
               </Group>
@@ -71,7 +77,8 @@ function StalledProjects({ team }: { team: Schemas["TeamOverview"] }) {
 }
 
 function HelperBurnList({ helpers }: { helpers: Schemas["HelperBurn"][] }) {
-  if (!helpers.length) return <Empty>No helpers on open projects yet — invite one from a project.</Empty>;
+  const { t } = useTranslation("team");
+  if (!helpers.length) return <Empty>{t("burn.none")}</Empty>;
   return (
     <Stack gap="md" data-testid="helper-burn">
       {helpers.map((h) => (
@@ -79,15 +86,23 @@ function HelperBurnList({ helpers }: { helpers: Schemas["HelperBurn"][] }) {
           <BudgetBar
             used={h.minutes_used}
             budget={h.budget_minutes}
-            label={`${h.full_name} · ${h.projects} project${h.projects === 1 ? "" : "s"}${
-              h.projects_over_budget ? ` · over budget on ${h.projects_over_budget}` : ""
-            }`}
+            label={
+              h.projects_over_budget
+                ? t("burn.helperOver", { name: h.full_name, count: h.projects, over: h.projects_over_budget })
+                : t("burn.helper", { name: h.full_name, count: h.projects })
+            }
           />
           <Group gap={6} mt={4}>
             {h.seats.map((seat) => {
               const colour = burnColour(seat.minutes_used, seat.budget_minutes);
               return (
-                <Anchor key={seat.project_id} component={Link} to={`/projects/${seat.project_id}`} size="xs" c={colour === "blue" ? "dimmed" : colour}>
+                <Anchor
+                  key={seat.project_id}
+                  component={Link}
+                  to={`/projects/${seat.project_id}`} // i18n-ignore
+                  size="xs"
+                  c={colour === "blue" ? "dimmed" : colour}
+                >
                   {seat.title} {minutes(seat.minutes_used)}/{minutes(seat.budget_minutes)}
                 </Anchor>
               );
@@ -100,34 +115,35 @@ function HelperBurnList({ helpers }: { helpers: Schemas["HelperBurn"][] }) {
 }
 
 export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
+  const { t } = useTranslation("team");
   const nameOf = useUserNames();
   const weeks = team.sessions_per_week.map((w) => ({ week: w.week_start.slice(5), Sessions: w.sessions }));
-  const people = [...team.top_givers, ...team.top_takers.filter((t) => !team.top_givers.some((g) => g.user_id === t.user_id))];
+  const people = [...team.top_givers, ...team.top_takers.filter((taker) => !team.top_givers.some((g) => g.user_id === taker.user_id))];
   const mix = team.learning_mix;
   return (
     <SimpleGrid cols={{ base: 1, md: 2 }}>
       <Card withBorder>
         <Group justify="space-between" mb="xs">
-          <Title order={4}>Stalled projects</Title>
+          <Title order={4}>{t("stalled.title")}</Title>
           <Badge color={team.stalled_projects.length ? "orange" : "green"}>{team.stalled_projects.length}</Badge>
         </Group>
         <Text size="xs" c="dimmed" mb="xs">
-          Open, with no session, time logged or action item change for {team.stall_days} days, or with overdue actions.
+          {t("stalled.help", { count: team.stall_days })}
         </Text>
         <StalledProjects team={team} />
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Burn per helper
+          {t("burn.title")}
         </Title>
         <Text size="xs" c="dimmed" mb="xs">
-          Minutes used against budgets, summed over the open projects each person helps on.
+          {t("burn.help")}
         </Text>
         <HelperBurnList helpers={team.helper_burn} />
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Projects by status
+          {t("byStatus")}
         </Title>
         <Group>
           {Object.entries(team.projects_by_status).map(([status, count]) => (
@@ -140,7 +156,7 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Learning mix
+          {t("mix.title")}
         </Title>
         <Group>
           <RingProgress
@@ -148,50 +164,56 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
             thickness={10}
             sections={[{ value: Math.round(mix.share_mixed * 100), color: "teal" }]}
             label={<Text ta="center" size="sm" fw={600}>{Math.round(mix.share_mixed * 100)}%</Text>}
-            aria-label="Share of sessions mixing junior and senior people"
+            aria-label={t("mix.share")}
           />
           <Text size="sm">
-            {mix.mixed_sessions} of {mix.completed_sessions} completed sessions mixed junior and senior people.
+            {t("mix.text", { mixed: mix.mixed_sessions, completed: mix.completed_sessions })}
           </Text>
         </Group>
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Sessions per week
+          {t("perWeek.title")}
         </Title>
         {weeks.length ? (
           <div data-testid="sessions-per-week-chart">
-            <LineChart h={220} data={weeks} dataKey="week" series={[{ name: "Sessions", color: "indigo.6" }]} curveType="linear" />
+            <LineChart h={220} data={weeks} dataKey="week" series={[{ name: "Sessions", label: t("perWeek.series"), color: "indigo.6" }]} curveType="linear" />
           </div>
         ) : (
-          <Empty>No sessions yet.</Empty>
+          <Empty>{t("perWeek.none")}</Empty>
         )}
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Givers and takers
+          {t("giveTake.title")}
         </Title>
-        {people.length ? <GiveTakeChart rows={people} height={220} /> : <Empty>No activity yet.</Empty>}
+        {people.length ? <GiveTakeChart rows={people} height={220} /> : <Empty>{t("giveTake.none")}</Empty>}
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
-          Budget burn per project
+          {t("projectBurn.title")}
         </Title>
         {team.budget_burn.length ? (
           <Stack gap="sm" data-testid="project-burn">
             {team.budget_burn.map((b) => (
-              <Anchor key={b.project_id} component={Link} to={`/projects/${b.project_id}`} underline="never" c="inherit">
+              <Anchor
+                key={b.project_id}
+                component={Link}
+                to={`/projects/${b.project_id}`} // i18n-ignore
+                underline="never"
+                c="inherit"
+              >
                 <BudgetBar used={b.minutes_used} budget={b.budget_minutes} label={b.title} />
               </Anchor>
             ))}
           </Stack>
         ) : (
-          <Empty>No open projects with helpers.</Empty>
+          <Empty>{t("projectBurn.none")}</Empty>
         )}
       </Card>
       <Card withBorder>
         <Group justify="space-between" mb="xs">
-          <Title order={4}>Overdue actions</Title>
+          <Title order={4}>{t("overdue.title")}</Title>
           <Badge color={team.overdue_count ? "red" : "green"}>{team.overdue_count}</Badge>
         </Group>
         {team.overdue_action_items.length ? (
@@ -201,7 +223,12 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
                 <Table.Tr key={a.id}>
                   <Table.Td>
                     <Text size="sm">{a.title}</Text>
-                    <Anchor component={Link} to={`/projects/${a.project_id}`} size="xs" c="dimmed">
+                    <Anchor
+                      component={Link}
+                      to={`/projects/${a.project_id}`} // i18n-ignore
+                      size="xs"
+                      c="dimmed"
+                    >
                       {a.project_title}
                     </Anchor>
                   </Table.Td>
@@ -216,7 +243,7 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
             </Table.Tbody>
           </Table>
         ) : (
-          <Empty>Nothing overdue.</Empty>
+          <Empty>{t("overdue.none")}</Empty>
         )}
       </Card>
     </SimpleGrid>
@@ -224,18 +251,19 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
 }
 
 export function TeamPage() {
+  const { t } = useTranslation("team");
   const { data, isPending, error, refetch } = useDashboard();
   if (isPending) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={refetch} />;
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Team</Title>
+        <Title order={2}>{t("title")}</Title>
         <Button component={Link} to="/settings?tab=teams" variant="default">
-          Rebalance teams
+          {t("rebalance")}
         </Button>
       </Group>
-      {data.team ? <TeamOverviewView team={data.team} /> : <Empty>The team overview is for managers and admins.</Empty>}
+      {data.team ? <TeamOverviewView team={data.team} /> : <Empty>{t("managersOnly")}</Empty>}
     </Stack>
   );
 }
