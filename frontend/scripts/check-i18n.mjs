@@ -157,7 +157,9 @@ for (const file of sourceFiles(src)) {
       const name = node.name.getText(source);
       const value = node.initializer.text;
       const technical = TECHNICAL_ATTRIBUTES.has(name) || name.startsWith("data-");
-      if (!technical && WORDS.test(value) && (SHOWN.test(value) || name.startsWith("aria-"))) {
+      const spoken = /^aria-(label|description|valuetext|placeholder|roledescription)$/.test(name);
+      const ariaState = name.startsWith("aria-") && !spoken; // aria-live="off", aria-hidden="true"
+      if (!technical && !ariaState && WORDS.test(value) && (SHOWN.test(value) || spoken)) {
         report(node, `${name}="${node.initializer.text.slice(0, 40)}"`);
       }
     } else if (
