@@ -59,6 +59,22 @@ def register_payload(**overrides) -> dict:
 # --- register ------------------------------------------------------------------------------
 
 
+async def test_a_new_organization_speaks_the_language_it_was_registered_in(client):
+    """The SPA sends the language its page speaks: a team registering from a Japanese
+    browser gets a Japanese organization; without one it is English, as before."""
+    japanese = await client.post(
+        f"{API}/auth/register", json=register_payload(email=unique_email(), locale="ja")
+    )
+    assert japanese.status_code == 201, japanese.text
+    assert japanese.json()["organization"]["locale"] == "ja"
+    plain = await client.post(f"{API}/auth/register", json=register_payload(email=unique_email()))
+    assert plain.json()["organization"]["locale"] == "en"
+    refused = await client.post(
+        f"{API}/auth/register", json=register_payload(email=unique_email(), locale="fr")
+    )
+    assert refused.status_code == 422
+
+
 async def test_register_returns_user_organization_and_working_tokens(client, settings):
     payload = register_payload(email="Nora.North@Example.COM")
     response = await client.post(f"{API}/auth/register", json=payload)

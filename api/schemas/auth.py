@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from api.models import Locale
 from api.schemas.base import NOT_BLANK, RequestModel, Trimmed
 from api.schemas.users import Email, FullName, OrganizationRead, Password, UserRead
 
@@ -17,6 +18,10 @@ class RegisterRequest(RequestModel):
     full_name: FullName
     email: Email
     password: Password
+    locale: Locale = Field(
+        default=Locale.en,
+        description="The organization's language (the SPA sends the one its page speaks)",
+    )
 
 
 class TokenPair(BaseModel):

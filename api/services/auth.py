@@ -85,7 +85,7 @@ async def register(
     """A new organization with its first admin, signed in."""
     if await email_taken(session=session, email=data.email):
         raise Conflict("An account with this email already exists")
-    organization = Organization(name=data.organization_name)
+    organization = Organization(name=data.organization_name, locale=data.locale)
     session.add(organization)
     await session.flush()
     user = User(

@@ -2436,6 +2436,11 @@ export interface components {
             email: string;
             /** Full Name */
             full_name: string;
+            /**
+             * @description The organization's language (the SPA sends the one its page speaks)
+             * @default en
+             */
+            locale: components["schemas"]["Locale"];
             /** Organization Name */
             organization_name: string;
             /** Password */

@@ -6,6 +6,7 @@ import { Trans, useTranslation } from "react-i18next";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { errorMessage } from "../api/problem";
 import { useAuth } from "../auth";
+import { currentLanguage } from "../i18n";
 import { applyApiError } from "../components/forms";
 import { checkLength, lengthHint, rule } from "../api/rules";
 
@@ -81,7 +82,8 @@ export function RegisterPage() {
         <form
           onSubmit={form.onSubmit(async (values) => {
             try {
-              await register(values);
+              // The organization speaks the language this page speaks (changeable in Settings).
+              await register({ ...values, locale: currentLanguage() });
               navigate("/", { replace: true });
             } catch (e) {
               applyApiError(form, e);
