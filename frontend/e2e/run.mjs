@@ -3,10 +3,12 @@
 // non-zero on any failure. Screenshots land in e2e/artifacts/.
 //
 //   node e2e/run.mjs            (after `npm run build`; needs ../.venv with the API installed)
+//   E2E_LANG=ja node e2e/run.mjs   the same story in Japanese: the demo organization speaks
+//                                  Japanese, the browsers are ja-JP, screenshots in artifacts/ja/
 //   E2E_DATABASE_SERVER=postgresql://postgres@127.0.0.1:5432  E2E_HEADED=1  to override
 import { spawn, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { createServer as createHttpServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
@@ -16,7 +18,63 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
 const root = resolve(frontend, "..");
-const artifacts = join(here, "artifacts");
+const LANG = process.env.E2E_LANG === "ja" ? "ja" : "en";
+const BROWSER_LOCALE = LANG === "ja" ? "ja-JP" : "en-US";
+const artifacts = join(here, "artifacts", ...(LANG === "en" ? [] : [LANG]));
+
+// --- the UI's words in the run's language ---------------------------------------------------
+// The story names what people see by its English words; L() finds them in the SPA's catalogs
+// (src/i18n/locales) and gives the run's language: L("Sign in") is "サインイン" in a Japanese
+// run. A text the catalogs lack fails the run, so the story cannot drift from the screens.
+
+function loadCatalogs(language) {
+  const dir = join(frontend, "src", "i18n", "locales", language);
+  const flat = {};
+  const walk = (ns, value, prefix) => {
+    for (const [key, inner] of Object.entries(value)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (inner && typeof inner === "object") walk(ns, inner, path);
+      else flat[`${ns}:${path}`] = inner;
+    }
+  };
+  for (const file of readdirSync(dir)) walk(file.replace(/\.json$/, ""), JSON.parse(readFileSync(join(dir, file), "utf8")), "");
+  return flat;
+}
+const CATALOGS = { en: loadCatalogs("en"), ja: loadCatalogs("ja") };
+
+function interpolate(template, vars) {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name) => {
+    if (!(name in vars)) throw new Error(`L(): no value for {{${name}}} in "${template}"`);
+    return String(vars[name]);
+  });
+}
+
+/** The run's words for the English `text` (a catalog value, {{placeholders}} filled from
+ * `vars`); `ns` picks the namespace when the same English has different translations. */
+function L(text, vars = {}, ns) {
+  const keys = Object.keys(CATALOGS.en).filter(
+    (key) => CATALOGS.en[key] === text && (!ns || key.startsWith(`${ns}:`)),
+  );
+  if (!keys.length) throw new Error(`L(): "${text}" is not in the English catalog${ns ? ` (${ns})` : ""}`);
+  const translations = [...new Set(keys.map((key) => CATALOGS[LANG][key] ?? CATALOGS[LANG][key.replace(/_one$/, "_other")]))];
+  if (translations.length > 1) throw new Error(`L(): "${text}" is ambiguous (${keys.join(", ")}); name the namespace`);
+  return interpolate(translations[0], vars);
+}
+
+function escapeRe(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** L() as a regular expression (the words literally, `vars` as regex sources). */
+function Lre(text, vars = {}, { ns, flags = "", anchored = "" } = {}) {
+  const marked = L(text, Object.fromEntries(Object.keys(vars).map((name) => [name, `\u0000${name}\u0000`])), ns);
+  const source = marked
+    .split(/\u0000(\w+)\u0000/)
+    .map((part, i) => (i % 2 ? vars[part] : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`${anchored.includes("^") ? "^" : ""}${source}${anchored.includes("$") ? "$" : ""}`, flags);
+}
+
 const server = process.env.E2E_DATABASE_SERVER ?? "postgresql://postgres@127.0.0.1:5432";
 const dbName = `mastermind_e2e_${randomBytes(4).toString("hex")}`;
 const password = "e2e-demo-password-123";
@@ -133,11 +191,11 @@ function expect(condition, message) {
 
 async function signIn(page, base, email) {
   await page.goto(`${base}/login`);
-  await page.getByRole("textbox", { name: "Email" }).fill(email);
-  await page.getByRole("textbox", { name: "Password" }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("textbox", { name: L("Email") }).fill(email);
+  await page.getByRole("textbox", { name: L("Password") }).fill(password);
+  await page.getByRole("button", { name: L("Sign in") }).click();
   await page.waitForURL(`${base}/`);
-  await page.getByRole("heading", { name: "My day" }).waitFor();
+  await page.getByRole("heading", { name: L("My day") }).waitFor();
 }
 
 async function shot(page, name) {
@@ -166,21 +224,21 @@ async function scenario(base, receiver) {
   const ownerEmail = "priya.natarajan@northwind.example";
   const launch = { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: !process.env.E2E_HEADED, args: CHROMIUM_ARGS };
   browser = await step("launch chromium", () => chromium.launch(launch));
-  const ownerContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const ownerContext = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1440, height: 900 } });
   const owner = await newPage(ownerContext, "owner");
   owner.setDefaultTimeout(15_000);
 
   await step("a newcomer registers an organization and sees empty states", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1280, height: 800 } });
     const page = await newPage(context, "newcomer");
     await page.goto(`${base}/register`);
-    await page.getByRole("textbox", { name: "Organization" }).fill(`E2E Org ${suffix}`);
-    await page.getByRole("textbox", { name: "Your name" }).fill("Nora Newcomer");
-    await page.getByRole("textbox", { name: "Email" }).fill(`nora.${suffix}@example.com`);
-    await page.getByRole("textbox", { name: "Password" }).fill("a-long-enough-password-42");
-    await page.getByRole("button", { name: "Create organization" }).click();
-    await page.getByRole("heading", { name: "My day" }).waitFor();
-    await page.getByText("No projects yet — open one from a client.").waitFor();
+    await page.getByRole("textbox", { name: L("Organization") }).fill(`E2E Org ${suffix}`);
+    await page.getByRole("textbox", { name: L("Your name") }).fill("Nora Newcomer");
+    await page.getByRole("textbox", { name: L("Email") }).fill(`nora.${suffix}@example.com`);
+    await page.getByRole("textbox", { name: L("Password") }).fill("a-long-enough-password-42");
+    await page.getByRole("button", { name: L("Create organization") }).click();
+    await page.getByRole("heading", { name: L("My day") }).waitFor();
+    await page.getByText(L("No projects yet — open one from a client.", {}, "myday")).waitFor();
     await shot(page, "00-register-empty-my-day");
     await context.close();
   });
@@ -190,45 +248,46 @@ async function scenario(base, receiver) {
 
   const clientName = `E2E Robotics ${suffix}`;
   await step("owner creates a client", async () => {
-    await owner.getByRole("link", { name: "Clients" }).click();
-    await owner.getByRole("heading", { name: "Clients" }).waitFor();
-    await owner.getByRole("button", { name: "New client" }).click();
-    const dialog = owner.getByRole("dialog", { name: "New client" });
-    await dialog.getByRole("textbox", { name: "Name" }).fill(clientName);
-    await dialog.getByRole("textbox", { name: "Industry" }).fill("Manufacturing");
-    await dialog.getByRole("button", { name: "Create client" }).click();
+    await owner.getByRole("link", { name: L("Clients") }).click();
+    await owner.getByRole("heading", { name: L("Clients") }).waitFor();
+    await owner.getByRole("button", { name: L("New client") }).click();
+    const dialog = owner.getByRole("dialog", { name: L("New client") });
+    await dialog.getByRole("textbox", { name: L("Name") }).fill(clientName);
+    await dialog.getByRole("textbox", { name: L("Industry") }).fill("Manufacturing");
+    await dialog.getByRole("button", { name: L("Create client") }).click();
     await dialog.waitFor({ state: "hidden" });
-    await owner.getByRole("textbox", { name: "Search" }).fill(clientName);
+    await owner.getByRole("textbox", { name: L("Search") }).fill(clientName);
     await owner.getByRole("link", { name: clientName }).click();
     await owner.getByRole("heading", { name: clientName }).waitFor();
-    await owner.getByRole("button", { name: "Edit" }).click();
-    const edit = owner.getByRole("dialog", { name: "Edit client" });
-    await edit.getByRole("textbox", { name: "Industry" }).fill("Industrial automation");
-    await edit.getByRole("button", { name: "Save" }).click();
+    await owner.getByRole("button", { name: L("Edit") }).click();
+    const edit = owner.getByRole("dialog", { name: L("Edit client") });
+    await edit.getByRole("textbox", { name: L("Industry") }).fill("Industrial automation");
+    await edit.getByRole("button", { name: L("Save") }).click();
     await edit.waitFor({ state: "hidden" });
-    await owner.getByText(/Industrial automation · owner/).waitFor();
+    await owner.getByText(Lre("{{industry}} · owner {{owner}}", { industry: "Industrial automation", owner: ".*" }, { ns: "clients" })).waitFor();
   });
   await shot(owner, "02-client");
 
   const projectTitle = `Robotics rollout ${suffix}`;
   await step("owner opens a project on the client", async () => {
-    await owner.getByRole("button", { name: "Open a project" }).first().click();
-    const dialog = owner.getByRole("dialog", { name: "Open a project" });
-    await dialog.getByRole("textbox", { name: "Title" }).fill(projectTitle);
-    await dialog.getByRole("textbox", { name: "Objective" }).fill("Win the pilot line for automated packaging.");
-    await dialog.getByRole("button", { name: "Open project" }).click();
+    await owner.getByRole("button", { name: L("Open a project") }).first().click();
+    const dialog = owner.getByRole("dialog", { name: L("Open a project") });
+    await dialog.getByRole("textbox", { name: L("Title", {}, "projects") }).fill(projectTitle);
+    await dialog.getByRole("textbox", { name: L("Objective") }).fill("Win the pilot line for automated packaging.");
+    await dialog.getByRole("button", { name: L("Open project") }).click();
     await owner.getByRole("heading", { name: projectTitle }).waitFor();
   });
   const projectUrl = owner.url();
 
   const helper = await step("owner invites the top suggested helper", async () => {
     const list = owner.getByTestId("suggested-helpers");
-    const invite = list.getByRole("button", { name: /^Invite / }).first();
+    const inviteLabel = Lre("Invite {{name}}", { name: "(.+)" }, { ns: "projects", anchored: "^$" });
+    const invite = list.getByRole("button", { name: inviteLabel }).first();
     const label = await invite.getAttribute("aria-label");
-    const name = label.replace(/^Invite /, "");
+    const name = inviteLabel.exec(label)[1];
     await invite.click();
-    await owner.getByText(`${name} invited`).waitFor();
-    await owner.getByTestId("team-budgets").getByText(new RegExp(`${name} · helper \\(invited\\)`)).waitFor();
+    await owner.getByText(L("{{name}} invited", { name }, "projects")).waitFor();
+    await owner.getByTestId("team-budgets").getByText(Lre("{{name}} · {{role}} ({{state}})", { name: escapeRe(name), role: escapeRe(L("helper", {}, "projects")), state: escapeRe(L("invited", {}, "projects")) }, { ns: "projects" })).waitFor();
     return name;
   });
   await shot(owner, "03-project");
@@ -241,50 +300,51 @@ async function scenario(base, receiver) {
   expect(helperMember, `the invited helper ${helper} is a member`);
   const helperUser = await apiGet(base, ownerToken, `/users/${helperMember.user_id}`);
 
-  const helperContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const helperContext = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1280, height: 900 } });
   const guest = await newPage(helperContext, "helper");
   guest.setDefaultTimeout(15_000);
   await step(`helper (${helper}) signs in and accepts the invitation from My day`, async () => {
     await signIn(guest, base, helperUser.email);
     const card = guest.getByTestId("invitations").getByTestId("invitation").filter({ hasText: projectTitle });
     await card.waitFor();
-    await card.getByText(/invited by Priya Natarajan/).waitFor();
+    await card.getByText(Lre("invited by {{name}} {{when}}", { name: "Priya Natarajan", when: ".*" }, { ns: "myday" })).waitFor();
     await shot(guest, "03b-my-day-invitation");
-    await card.getByRole("button", { name: `Accept ${projectTitle}` }).click();
+    await card.getByRole("button", { name: L("{{answer}} {{title}}", { answer: L("Accept", {}, "common"), title: projectTitle }, "common") }).click();
     await card.waitFor({ state: "hidden" });
     // Accepted: the project is one they help on now.
     await guest.getByRole("link", { name: projectTitle }).first().waitFor();
     await guest.goto(projectUrl);
-    await guest.getByTestId("team-budgets").getByText(new RegExp(`${helper} · helper$`)).waitFor();
+    await guest.getByTestId("team-budgets").getByText(Lre("{{name}} · {{role}}", { name: escapeRe(helper), role: escapeRe(L("helper", {}, "projects")) }, { ns: "projects", anchored: "$" })).waitFor();
   });
   const givenBefore = await step("helper reads their ledger row", () => ledgerGiven(guest, base, helperUser.id));
   await step("helper logs preparation time on the project", async () => {
     await guest.goto(projectUrl);
-    const form = guest.getByRole("form", { name: "Log time" });
-    await form.getByRole("textbox", { name: "Minutes" }).fill("20");
-    await form.getByRole("textbox", { name: "Note" }).fill("Read their Q3 report");
-    await form.getByRole("button", { name: "Log time" }).click();
-    await guest.getByText("Time logged").waitFor();
-    await guest.getByLabel(new RegExp(`^${helper} · helper: 20 of`)).waitFor();
+    const form = guest.getByRole("form", { name: L("Log time") });
+    await form.getByRole("textbox", { name: L("Minutes", {}, "projects") }).fill("20");
+    await form.getByRole("textbox", { name: L("Note") }).fill("Read their Q3 report");
+    await form.getByRole("button", { name: L("Log time") }).click();
+    await guest.getByText(L("Time logged")).waitFor();
+    const seat = L("{{name}} · {{role}}", { name: helper, role: L("helper", {}, "projects") }, "projects");
+    await guest.getByLabel(Lre("{{label}}: {{used}} of {{budget}} minutes", { label: escapeRe(seat), used: "20", budget: "\\d+" }, { ns: "common", anchored: "^" })).waitFor();
   });
 
   await step("owner schedules and starts a session", async () => {
     await owner.reload();
-    await owner.getByRole("button", { name: "Schedule a session" }).first().click();
-    const dialog = owner.getByRole("dialog", { name: "Schedule a session" });
-    await dialog.getByRole("textbox", { name: "Title" }).fill(`Approach for ${clientName}`);
-    await dialog.getByRole("textbox", { name: "Agenda / brief" }).fill("Who buys, what they fear, how we open.");
-    await dialog.getByRole("button", { name: "Schedule session" }).click();
+    await owner.getByRole("button", { name: L("Schedule a session") }).first().click();
+    const dialog = owner.getByRole("dialog", { name: L("Schedule a session") });
+    await dialog.getByRole("textbox", { name: L("Title", {}, "projects") }).fill(`Approach for ${clientName}`);
+    await dialog.getByRole("textbox", { name: L("Agenda / brief") }).fill("Who buys, what they fear, how we open.");
+    await dialog.getByRole("button", { name: L("Schedule session") }).click();
     await owner.getByTestId("start-session").click();
     await owner.getByTestId("countdown").waitFor();
-    await owner.getByText("live updates on").waitFor();
+    await owner.getByText(L("live updates on")).waitFor();
   });
   const roomUrl = owner.url();
 
   const idea = `Open with the downtime numbers from their Q3 report ${suffix}`;
   const liveMs = await step("helper posts an idea; the owner sees it live", async () => {
     await guest.goto(roomUrl);
-    await guest.getByText("live updates on").waitFor();
+    await guest.getByText(L("live updates on")).waitFor();
     await guest.getByTestId("compose").fill(idea);
     // The owner's board must change through the event stream, not by re-reading the list.
     const refetches = [];
@@ -312,16 +372,16 @@ async function scenario(base, receiver) {
   await step("owner adopts; the helper sees it adopted live", async () => {
     const card = owner.getByTestId("contribution").filter({ hasText: idea });
     await card.getByTestId("decide").click();
-    await owner.getByRole("menuitem", { name: "Adopt" }).click();
+    await owner.getByRole("menuitem", { name: L("Adopt") }).click();
     await guest.locator('[data-testid="contribution"][data-status="adopted"]').filter({ hasText: idea }).waitFor({ timeout: 10_000 });
   });
   await step("owner turns the idea into an action item", async () => {
     const card = owner.getByTestId("contribution").filter({ hasText: idea });
     await card.getByTestId("decide").click();
-    await owner.getByRole("menuitem", { name: "Make an action item" }).click();
-    const dialog = owner.getByRole("dialog", { name: "Action item from this contribution" });
-    await dialog.getByRole("textbox", { name: "Title" }).fill(`Pull the Q3 downtime figures ${suffix}`);
-    await dialog.getByRole("button", { name: "Create action item" }).click();
+    await owner.getByRole("menuitem", { name: L("Make an action item") }).click();
+    const dialog = owner.getByRole("dialog", { name: L("Action item from this contribution") });
+    await dialog.getByRole("textbox", { name: L("Title", {}, "sessions") }).fill(`Pull the Q3 downtime figures ${suffix}`);
+    await dialog.getByRole("button", { name: L("Create action item") }).click();
     await dialog.waitFor({ state: "hidden" });
   });
   await shot(owner, "04-session-room-owner");
@@ -335,19 +395,19 @@ async function scenario(base, receiver) {
 
   const measured = await step("owner completes the session with the measured attendance", async () => {
     await owner.getByTestId("complete-session").click();
-    const dialog = owner.getByRole("dialog", { name: "Complete the session" });
-    await dialog.getByRole("textbox", { name: "Summary" }).fill("Lead with downtime cost; pilot on one line.");
-    await dialog.getByRole("textbox", { name: "Decisions" }).fill("Pilot on line 3\nCFO in the second meeting");
+    const dialog = owner.getByRole("dialog", { name: L("Complete the session") });
+    await dialog.getByRole("textbox", { name: L("Summary") }).fill("Lead with downtime cost; pilot on one line.");
+    await dialog.getByRole("textbox", { name: L("Decisions") }).fill("Pilot on line 3\nCFO in the second meeting");
     // Pre-filled from presence, not the time box; left as measured, no attendance is sent.
     const helperRow = dialog.getByTestId("attendance-row").filter({ hasText: helper });
-    const minutesBox = helperRow.getByRole("textbox", { name: `Minutes credited to ${helper}` });
+    const minutesBox = helperRow.getByRole("textbox", { name: L("Minutes credited to {{name}}", { name: helper }, "sessions") });
     await minutesBox.waitFor();
     const prefilled = Number(await minutesBox.inputValue());
     expect(prefilled >= 1 && prefilled <= 5, `the helper's minutes are measured (${prefilled}), not the 30-minute box`);
-    await dialog.getByText("The measured minutes are credited.").waitFor();
+    await dialog.getByText(L("The measured minutes are credited.")).waitFor();
     await shot(owner, "05b-complete-measured-attendance");
     const sent = owner.waitForRequest((r) => r.method() === "POST" && /\/complete$/.test(r.url()));
-    await dialog.getByRole("button", { name: "Complete session" }).click();
+    await dialog.getByRole("button", { name: L("Complete session") }).click();
     const body = JSON.parse((await sent).postData() ?? "{}");
     expect(!("attendance" in body), "no attendance is sent when the facilitator changed nothing");
     await owner.waitForURL(/\/outcome$/);
@@ -363,19 +423,21 @@ async function scenario(base, receiver) {
   await shot(owner, "06-outcome");
 
   await step("the sessions list shows the held session with its project and client", async () => {
-    await owner.getByRole("link", { name: "Sessions" }).click();
-    await owner.getByText("Completed", { exact: true }).click();
+    await owner.getByRole("link", { name: L("Sessions") }).click();
+    await owner.getByText(L("Completed", {}, "sessions"), { exact: true }).click();
     const row = owner.getByRole("row").filter({ hasText: `Approach for ${clientName}` });
     await row.getByRole("link", { name: projectTitle }).waitFor();
     await row.getByRole("link", { name: clientName, exact: true }).waitFor();
-    await row.getByTestId("when").getByText(/^held (just now|\d+ minutes? ago), \d+ min$/).waitFor();
+    const ago = LANG === "ja" ? "\\d+ 分前" : "\\d+ minutes? ago"; // Intl.RelativeTimeFormat's words
+    const held = Lre("held {{when}}, {{duration}}", { when: `(${escapeRe(L("just now", {}, "common"))}|${ago})`, duration: Lre("{{n}} min", { n: "\\d+" }, { ns: "common" }).source }, { ns: "common", anchored: "^$" });
+    await row.getByTestId("when").getByText(held).waitFor();
     await shot(owner, "06b-sessions-held");
   });
 
   await step("helper reads the outcome and writes a takeaway", async () => {
     await guest.goto(`${roomUrl}/outcome`);
-    await guest.getByRole("textbox", { name: "My takeaway" }).fill("Numbers from their own report beat our slides.");
-    await guest.getByRole("button", { name: "Save takeaway" }).click();
+    await guest.getByRole("textbox", { name: L("My takeaway") }).fill("Numbers from their own report beat our slides.");
+    await guest.getByRole("button", { name: L("Save takeaway") }).click();
     await guest.getByText("Numbers from their own report beat our slides.").last().waitFor();
   });
 
@@ -387,16 +449,16 @@ async function scenario(base, receiver) {
 
   await step("owner closes the project as won", async () => {
     await owner.goto(projectUrl);
-    await owner.getByRole("button", { name: "Close won/lost" }).click();
-    const dialog = owner.getByRole("dialog", { name: "Close project" });
-    await dialog.getByRole("textbox", { name: "Note" }).fill("Pilot signed for line 3.");
-    await dialog.getByRole("button", { name: "Close as won" }).click();
+    await owner.getByRole("button", { name: L("Close won/lost") }).click();
+    const dialog = owner.getByRole("dialog", { name: L("Close project") });
+    await dialog.getByRole("textbox", { name: L("Note") }).fill("Pilot signed for line 3.");
+    await dialog.getByRole("button", { name: L("Close as won") }).click();
     await dialog.waitFor({ state: "hidden" });
-    await owner.getByText("Closed: Pilot signed for line 3.").waitFor();
+    await owner.getByText(L("Closed: {{note}}", { note: "Pilot signed for line 3." }, "projects")).waitFor();
   });
 
   await step("manager and admin screens render", async () => {
-    const managerContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const managerContext = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1440, height: 900 } });
     const manager = await newPage(managerContext, "manager");
     await signIn(manager, base, "morgan.reyes@northwind.example");
     await manager.goto(`${base}/team`);
@@ -407,48 +469,48 @@ async function scenario(base, receiver) {
     await shot(manager, "09-ledger-manager");
     await managerContext.close();
 
-    const adminContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const adminContext = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1440, height: 900 } });
     const admin = await newPage(adminContext, "admin");
     await signIn(admin, base, "alex.admin@northwind.example");
     await admin.goto(`${base}/settings`);
-    await admin.getByRole("tab", { name: "People" }).waitFor();
+    await admin.getByRole("tab", { name: L("People") }).waitFor();
     await shot(admin, "10-settings-people");
-    const integrations = admin.getByRole("tab", { name: "API keys" });
+    const integrations = admin.getByRole("tab", { name: L("API keys") });
     if (await integrations.count()) {
       await integrations.click();
-      await admin.getByRole("button", { name: "New API key" }).click();
-      const dialog = admin.getByRole("dialog", { name: "New API key" });
-      await dialog.getByRole("textbox", { name: "Name" }).fill(`BI export ${suffix}`);
-      await dialog.getByRole("button", { name: "Create key" }).click();
+      await admin.getByRole("button", { name: L("New API key") }).click();
+      const dialog = admin.getByRole("dialog", { name: L("New API key") });
+      await dialog.getByRole("textbox", { name: L("Name") }).fill(`BI export ${suffix}`);
+      await dialog.getByRole("button", { name: L("Create key") }).click();
       await dialog.getByTestId("shown-once").waitFor();
       await shot(admin, "11-settings-api-key-shown-once");
-      await dialog.getByRole("button", { name: "Done" }).click();
+      await dialog.getByRole("button", { name: L("Done") }).click();
 
       // The CRM connection's copyable example request must work as printed.
-      await admin.getByRole("tab", { name: "CRM" }).click();
-      await admin.getByRole("button", { name: "Connect a CRM" }).click();
-      const crm = admin.getByRole("dialog", { name: "Connect a CRM" });
-      await crm.getByRole("textbox", { name: "Name" }).fill(`Generic CRM ${suffix}`);
-      await crm.getByLabel("Default owner").click();
+      await admin.getByRole("tab", { name: L("CRM") }).click();
+      await admin.getByRole("button", { name: L("Connect a CRM") }).click();
+      const crm = admin.getByRole("dialog", { name: L("Connect a CRM") });
+      await crm.getByRole("textbox", { name: L("Name") }).fill(`Generic CRM ${suffix}`);
+      await crm.getByLabel(L("Default owner", {}, "settings")).click();
       await admin.getByRole("option", { name: "Priya Natarajan" }).click();
-      await crm.getByRole("button", { name: "Connect" }).click();
+      await crm.getByRole("button", { name: L("Connect") }).click();
       const example = await crm.locator("pre").first().textContent();
       await shot(admin, "11b-settings-crm-secret-shown-once");
       const answer = execFileSync("bash", ["-c", example], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       log(`the example CRM request was accepted: ${answer.trim().slice(0, 120)}`);
       const deals = await apiGet(base, ownerToken, `/projects?q=${encodeURIComponent("Pilot order")}`);
       expect(deals.items.length >= 1, "the example deal opened a project");
-      await crm.getByRole("button", { name: "Done" }).click();
+      await crm.getByRole("button", { name: L("Done") }).click();
 
       // An outbound webhook to a local receiver that fails once: the log shows it, Retry fixes it.
-      await admin.getByRole("tab", { name: "Webhooks" }).click();
-      await admin.getByRole("button", { name: "New endpoint" }).click();
-      const hook = admin.getByRole("dialog", { name: "New webhook endpoint" });
-      await hook.getByRole("textbox", { name: "URL" }).fill(receiver.url);
-      await hook.getByRole("textbox", { name: "Description" }).fill("e2e receiver");
-      await hook.getByRole("button", { name: "Add endpoint" }).click();
+      await admin.getByRole("tab", { name: L("Webhooks") }).click();
+      await admin.getByRole("button", { name: L("New endpoint") }).click();
+      const hook = admin.getByRole("dialog", { name: L("New webhook endpoint") });
+      await hook.getByRole("textbox", { name: L("URL") }).fill(receiver.url);
+      await hook.getByRole("textbox", { name: L("Description") }).fill("e2e receiver");
+      await hook.getByRole("button", { name: L("Add endpoint") }).click();
       await hook.getByTestId("shown-once").waitFor();
-      await hook.getByRole("button", { name: "Done" }).click();
+      await hook.getByRole("button", { name: L("Done") }).click();
       await apiPost(base, ownerToken, "/projects", {
         title: `Webhook probe ${suffix}`,
         kind: "prospecting",
@@ -456,12 +518,12 @@ async function scenario(base, receiver) {
         helper_budget_minutes: 60,
         currency: "EUR",
       });
-      await admin.getByRole("button", { name: "Deliveries" }).click();
-      const drawer = admin.getByRole("dialog", { name: /^Deliveries to / });
+      await admin.getByRole("button", { name: L("Deliveries") }).click();
+      const drawer = admin.getByRole("dialog", { name: Lre("Deliveries to {{url}}", { url: ".*" }, { ns: "settings", anchored: "^" }) });
       await drawer.locator("tbody").getByText(/^500/).first().waitFor({ timeout: 20_000 });
       await shot(admin, "11c-webhook-delivery-failed");
-      await drawer.getByRole("button", { name: "Retry" }).first().click();
-      await drawer.locator("tbody").getByText("delivered", { exact: true }).first().waitFor({ timeout: 20_000 });
+      await drawer.getByRole("button", { name: L("Retry") }).first().click();
+      await drawer.locator("tbody").getByText(L("Delivered", {}, "common"), { exact: true }).first().waitFor({ timeout: 20_000 });
       expect(receiver.requests.length >= 2, `the receiver got the retry (${receiver.requests.length} requests)`);
       expect(receiver.requests.every((r) => r.signature?.startsWith("v1,")), "deliveries are signed");
       await shot(admin, "11d-webhook-delivery-retried");
@@ -470,14 +532,14 @@ async function scenario(base, receiver) {
   });
 
   await step("phone width: my day, a live room, an outcome", async () => {
-    const phoneContext = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const phoneContext = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     const phone = await newPage(phoneContext, "phone");
     await signIn(phone, base, ownerEmail);
     await shot(phone, "12-phone-my-day");
     // My day's one action: join the next (here: the demo's live) session.
     await phone.getByTestId("join-next").click();
     await phone.getByTestId("board").waitFor();
-    await phone.getByText("live updates on").waitFor();
+    await phone.getByText(L("live updates on")).waitFor();
     await shot(phone, "13-phone-session-room");
     const roomOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(roomOverflow <= 1, `no horizontal scrolling in the room at 375 px (overflow ${roomOverflow}px)`);
@@ -491,6 +553,7 @@ async function scenario(base, receiver) {
 }
 
 async function main() {
+  log(`the story in ${LANG === "ja" ? "Japanese" : "English"}`);
   rmSync(artifacts, { recursive: true, force: true }); // only this run's screenshots
   mkdirSync(artifacts, { recursive: true });
   expect(existsSync(join(frontend, "dist", "index.html")), "frontend/dist is built (npm run build)");
@@ -527,6 +590,17 @@ async function main() {
     });
     await waitFor(`${base}/readyz`);
   });
+  if (LANG === "ja") {
+    await step("the demo organization speaks Japanese", async () => {
+      const token = await apiToken(base, "alex.admin@northwind.example");
+      const response = await fetch(`${base}/api/v1/organization`, {
+        method: "PATCH",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ locale: "ja" }),
+      });
+      if (!response.ok) throw new Error(`PATCH /organization: ${response.status} ${await response.text()}`);
+    });
+  }
   receiver = await startReceiver();
   await scenario(base, receiver);
 }
