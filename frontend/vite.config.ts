@@ -12,7 +12,8 @@ export default defineConfig({
     // Same-origin in development: no CORS needed unless VITE_API_BASE_URL points elsewhere.
     proxy: { "/api": { target: devApi, changeOrigin: false } },
   },
-  build: { sourcemap: false, chunkSizeWarningLimit: 1500 },
+  // The manifest lets scripts/bundle-size.mjs find the catalogs the first screen loads.
+  build: { sourcemap: false, chunkSizeWarningLimit: 1500, manifest: true },
   test: {
     environment: "jsdom",
     globals: true,

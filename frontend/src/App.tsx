@@ -1,12 +1,12 @@
 // Providers and routes. Pages live in routes/; every page but sign-in sits behind RequireAuth.
 import { MantineProvider, createTheme } from "@mantine/core";
-import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createBrowserRouter, RouterProvider, Outlet } from "react-router";
-import { useEffect, useState, type ComponentType } from "react";
+import { lazy, Suspense, useEffect, useState, type ComponentType } from "react";
 import { ApiError } from "./api/problem";
 import { setAuthLostHandler } from "./api/client";
 import { AuthProvider, RequireAuth } from "./auth";
+import { currentLanguage, loadNamespace } from "./i18n";
 import { AppLayout } from "./components/AppLayout";
 import { MyDayPage } from "./routes/MyDay";
 import { NotFoundPage } from "./routes/NotFound";
@@ -19,6 +19,13 @@ import { Loading } from "./components/states";
 const page = (load: () => Promise<Record<string, unknown>>, name: string) => async () => ({
   Component: (await load())[name] as ComponentType,
 });
+
+// Notifications (saved, failed) render from their first message on (components/forms.ts).
+const Notifications = lazy(() => import("@mantine/notifications").then((m) => ({ default: m.Notifications })));
+
+// The sign-in pages with their words (the first screen's catalogs do not hold them).
+const signInPage = () =>
+  Promise.all([import("./routes/Login"), loadNamespace(currentLanguage(), "auth")]).then(([module]) => module);
 
 const theme = createTheme({ primaryColor: "indigo", defaultRadius: "md" });
 
@@ -49,8 +56,8 @@ const router = createBrowserRouter([
     errorElement: <RouteError />,
     hydrateFallbackElement: <Loading />,
     children: [
-      { path: "/login", lazy: page(() => import("./routes/Login"), "LoginPage") },
-      { path: "/register", lazy: page(() => import("./routes/Login"), "RegisterPage") },
+      { path: "/login", lazy: page(signInPage, "LoginPage") },
+      { path: "/register", lazy: page(signInPage, "RegisterPage") },
       {
         element: (
           <RequireAuth>
@@ -92,7 +99,9 @@ export function App() {
   }, [queryClient]);
   return (
     <MantineProvider theme={theme} defaultColorScheme="light">
-      <Notifications position="top-right" />
+      <Suspense>
+        <Notifications position="top-right" />
+      </Suspense>
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>

@@ -1,15 +1,20 @@
-// Entry point: providers (Mantine, TanStack Query, notifications, auth) and the router.
+// Entry point: the first screen's words in the language to start in, then providers (Mantine,
+// TanStack Query, notifications, auth) and the router.
 import "@mantine/core/styles.css";
 import "@mantine/notifications/styles.css";
 import "@mantine/charts/styles.css";
 import "./app.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import "./i18n";
+import { currentLanguage, loadNamespace, startI18n } from "./i18n";
 import { App } from "./App";
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+void startI18n().then(() => {
+  createRoot(document.getElementById("root")!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+  // Error messages are not needed to show the first screen: right after it.
+  void loadNamespace(currentLanguage(), "errors");
+});

@@ -1,16 +1,14 @@
 // RFC 9457 problem documents from the API, as an Error the UI can show and map onto fields;
 // pydantic's validation messages said in people's words.
-// Said in the current language (src/i18n, namespace "common", keys problem.*); a problem
+// Said in the current language (src/i18n, namespace "errors"); a problem
 // without field errors is told by its `type` outside English, since its detail is English.
-import { currentLanguage, i18n } from "../i18n";
+import { currentLanguage, errors, lookupError } from "../i18n";
 import type { components } from "./schema";
 
 export type FieldError = components["schemas"]["FieldError"];
 
 export const PROBLEM_TYPE_PREFIX = "urn:sales-mastermind:problem:";
 
-// Keys built from data (a field's name, a problem's type): looked up with a fallback.
-const lookup = i18n.t.bind(i18n) as unknown as (key: string, options?: Record<string, unknown>) => string;
 
 /** The first number in a pydantic message ("at most 4000 characters" -> 4000). */
 function limitIn(msg: string): string {
@@ -21,12 +19,12 @@ function limitIn(msg: string): string {
 /** "default_owner_id" -> "default owner"; "body" -> "text" (or their Japanese). */
 export function fieldLabel(field: string): string {
   const english = field === "body" ? "text" : field.replace(/_id$/, "").replace(/_/g, " ");
-  return lookup(`field.${field}`, { defaultValue: english });
+  return lookupError(`field.${field}`, { defaultValue: english });
 }
 
 function choose(field: string): string {
   const name = fieldLabel(field);
-  return /^[aeiou]/i.test(name) ? i18n.t("problem.chooseAn", { name }) : i18n.t("problem.choose", { name });
+  return /^[aeiou]/i.test(name) ? errors("problem.chooseAn", { name }) : errors("problem.choose", { name });
 }
 
 /** One validation error in plain words, for the field it belongs to. */
@@ -37,54 +35,54 @@ export function humanMessage(error: FieldError, field = ""): string {
   if (needsNumber && !n) return error.msg;
   switch (error.type) {
     case "missing":
-      return isReference ? choose(field) : i18n.t("problem.required");
+      return isReference ? choose(field) : errors("problem.required");
     case "uuid_parsing":
     case "uuid_type":
-      return isReference || field ? choose(field || "value") : i18n.t("problem.chooseFromList");
+      return isReference || field ? choose(field || "value") : errors("problem.chooseFromList");
     case "string_too_short":
-      return n === "1" ? i18n.t("problem.required") : i18n.t("problem.atLeastCharacters", { n });
+      return n === "1" ? errors("problem.required") : errors("problem.atLeastCharacters", { n });
     case "string_too_long":
-      return i18n.t("problem.atMostCharacters", { n });
+      return errors("problem.atMostCharacters", { n });
     case "too_short":
-      return n === "1" ? i18n.t("problem.chooseAtLeastOne") : i18n.t("problem.atLeastItems", { n });
+      return n === "1" ? errors("problem.chooseAtLeastOne") : errors("problem.atLeastItems", { n });
     case "too_long":
-      return i18n.t("problem.atMostItems", { n });
+      return errors("problem.atMostItems", { n });
     case "greater_than_equal":
-      return i18n.t("problem.atLeast", { n });
+      return errors("problem.atLeast", { n });
     case "greater_than":
-      return i18n.t("problem.moreThan", { n });
+      return errors("problem.moreThan", { n });
     case "less_than_equal":
-      return i18n.t("problem.atMost", { n });
+      return errors("problem.atMost", { n });
     case "less_than":
-      return i18n.t("problem.lessThan", { n });
+      return errors("problem.lessThan", { n });
     case "string_pattern_mismatch":
-      return i18n.t("problem.notBlank");
+      return errors("problem.notBlank");
     case "int_parsing":
     case "int_type":
     case "int_from_float":
-      return i18n.t("problem.wholeNumber");
+      return errors("problem.wholeNumber");
     case "float_parsing":
     case "float_type":
     case "decimal_parsing":
     case "finite_number":
-      return i18n.t("problem.number");
+      return errors("problem.number");
     case "enum":
     case "literal_error":
-      return i18n.t("problem.oneOfOptions", { options: error.msg.replace(/^Input should be /, "") });
+      return errors("problem.oneOfOptions", { options: error.msg.replace(/^Input should be /, "") });
     case "date_parsing":
     case "date_from_datetime_parsing":
     case "date_from_datetime_inexact":
     case "date_type":
-      return i18n.t("problem.date");
+      return errors("problem.date");
     case "datetime_parsing":
     case "datetime_from_date_parsing":
     case "datetime_type":
     case "timezone_aware":
-      return i18n.t("problem.dateTime");
+      return errors("problem.dateTime");
     case "extra_forbidden":
-      return i18n.t("problem.notAccepted");
+      return errors("problem.notAccepted");
     case "value_error": {
-      if (currentLanguage() !== "en") return i18n.t("problem.invalidValue");
+      if (currentLanguage() !== "en") return errors("problem.invalidValue");
       const text = error.msg.replace(/^Value error, /, "");
       return text.charAt(0).toUpperCase() + text.slice(1);
     }
@@ -106,8 +104,8 @@ function retryAfterSeconds(headers?: Headers): number | null {
 /** "in 5 minutes (at 16:42)" for a wait of `seconds`. */
 export function retryHint(seconds: number, now = Date.now()): string {
   const at = new Date(now + seconds * 1000).toLocaleTimeString(currentLanguage(), { hour: "2-digit", minute: "2-digit" });
-  if (seconds < 60) return i18n.t("problem.inSeconds", { count: seconds });
-  return i18n.t("problem.inMinutes", { count: Math.ceil(seconds / 60), at });
+  if (seconds < 60) return errors("problem.inSeconds", { count: seconds });
+  return errors("problem.inMinutes", { count: Math.ceil(seconds / 60), at });
 }
 
 export class ApiError extends Error {
@@ -121,7 +119,7 @@ export class ApiError extends Error {
 
   constructor(status: number, body: unknown, headers?: Headers) {
     const problem = (body ?? {}) as { type?: string; detail?: string | null; title?: string; errors?: FieldError[] };
-    const detail = problem.detail || problem.title || i18n.t("problem.requestFailed", { status });
+    const detail = problem.detail || problem.title || errors("problem.requestFailed", { status });
     super(detail);
     this.name = "ApiError";
     this.status = status;
@@ -152,10 +150,10 @@ export class ApiError extends Error {
       return this.errors.map((e) => humanMessage(e)).join("; ");
     }
     // The API's details are English: other languages say what kind of problem it is.
-    const said = currentLanguage() === "en" ? this.detail : lookup(`problem.type.${this.type}`, { defaultValue: this.detail });
+    const said = currentLanguage() === "en" ? this.detail : lookupError(`problem.type.${this.type}`, { defaultValue: this.detail });
     if (this.retryAfter !== null && (this.status === 429 || this.status === 503)) {
       const base = said.replace(/[;,]?\s*try again later\.?$/i, "").replace(/\.?$/, currentLanguage() === "ja" ? "" : ".");
-      return i18n.t("problem.tryAgainIn", { base, when: retryHint(this.retryAfter) });
+      return errors("problem.tryAgainIn", { base, when: retryHint(this.retryAfter) });
     }
     return said;
   }
@@ -169,7 +167,7 @@ function capitalise(text: string): string {
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.explain();
   if (error instanceof Error) return error.message;
-  return i18n.t("problem.somethingWrong");
+  return errors("problem.somethingWrong");
 }
 
 /** Unwraps an openapi-fetch result: the data, or throws an ApiError with the problem detail.

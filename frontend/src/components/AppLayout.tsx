@@ -1,12 +1,15 @@
 // The frame: left rail, top bar with search, the signed-in person, their balance and sign out.
-import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title, Tooltip } from "@mantine/core";
+import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { lazy, Suspense } from "react";
 import { NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useDashboard } from "../features/dashboard/queries";
 import { useMe } from "../features/users/queries";
 import { useAuth } from "../auth";
-import { balanceColour, signedMinutes } from "../format";
+import { LanguageSync } from "../i18n/LanguageSync";
+import { Loading } from "./states";
+import { balanceColour, label, signedMinutes } from "../format";
+import { useTranslation } from "../i18n/react";
 
 // The search box (Mantine's combobox) is not needed to show the first screen: it loads after.
 const GlobalSearch = lazy(() => import("./GlobalSearch").then((m) => ({ default: m.GlobalSearch })));
@@ -20,6 +23,7 @@ function Search() {
 }
 
 export function AppLayout() {
+  const { t } = useTranslation("common");
   const [opened, { toggle, close }] = useDisclosure();
   const { data: me } = useMe();
   const { data: dashboard } = useDashboard();
@@ -28,13 +32,13 @@ export function AppLayout() {
   const location = useLocation();
   const balance = dashboard?.my_balance.balance_minutes;
   const links = [
-    { to: "/", label: "My day", show: true },
-    { to: "/clients", label: "Clients", show: true },
-    { to: "/projects", label: "Projects", show: true },
-    { to: "/sessions", label: "Sessions", show: true },
-    { to: "/ledger", label: "Ledger", show: true },
-    { to: "/team", label: "Team", show: me?.role === "manager" || me?.role === "admin" },
-    { to: "/settings", label: "Settings", show: me?.role === "admin" || me?.role === "manager" },
+    { to: "/", label: t("nav.myDay"), show: true },
+    { to: "/clients", label: t("nav.clients"), show: true },
+    { to: "/projects", label: t("nav.projects"), show: true },
+    { to: "/sessions", label: t("nav.sessions"), show: true },
+    { to: "/ledger", label: t("nav.ledger"), show: true },
+    { to: "/team", label: t("nav.team"), show: me?.role === "manager" || me?.role === "admin" },
+    { to: "/settings", label: t("nav.settings"), show: me?.role === "admin" || me?.role === "manager" },
   ];
   const isActive = (to: string) => (to === "/" ? location.pathname === "/" : location.pathname.startsWith(to));
 
@@ -47,12 +51,12 @@ export function AppLayout() {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t("nav.toggle")} />
             <Title order={4} visibleFrom="xs">
-              Sales Mastermind
+              {t("nav.product")}
             </Title>
             <Title order={5} hiddenFrom="xs">
-              Mastermind
+              {t("nav.productShort")}
             </Title>
           </Group>
           <Box visibleFrom="sm">
@@ -60,16 +64,16 @@ export function AppLayout() {
           </Box>
           <Group gap="xs" wrap="nowrap">
             {balance !== undefined && (
-              <Tooltip label="Minutes given minus minutes received">
-                <Badge
-                  color={balanceColour(balance)}
-                  variant="light"
-                  data-testid="balance-badge"
-                  aria-label={`Balance ${signedMinutes(balance)}`}
-                >
-                  {signedMinutes(balance)}
-                </Badge>
-              </Tooltip>
+              // A native tooltip: Mantine's would bring its positioning library to the first screen.
+              <Badge
+                color={balanceColour(balance)}
+                variant="light"
+                data-testid="balance-badge"
+                title={t("nav.balanceHint")}
+                aria-label={t("nav.balance", { minutes: signedMinutes(balance) })}
+              >
+                {signedMinutes(balance)}
+              </Badge>
             )}
             <Text size="sm" visibleFrom="md" data-testid="signed-in-as">
               {me?.full_name}
@@ -82,12 +86,12 @@ export function AppLayout() {
                 navigate("/login");
               }}
             >
-              Sign out
+              {t("nav.signOut")}
             </Button>
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main">
+      <AppShell.Navbar p="xs" aria-label={t("nav.main")}>
         <Box hiddenFrom="sm" mb="xs">
           <Search />
         </Box>
@@ -105,12 +109,16 @@ export function AppLayout() {
           ))}
         {me && (
           <Text size="xs" c="dimmed" mt="auto" p="xs">
-            {me.organization.name} · {me.role}
+            {me.organization.name} · {label(me.role)}
           </Text>
         )}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        <LanguageSync />
+        {/* A screen whose words are still loading (src/i18n) shows this for that moment. */}
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

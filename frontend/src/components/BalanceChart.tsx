@@ -1,6 +1,6 @@
 // Given vs received minutes of one person, as two bars (My day's balance card).
 import { BarChart } from "@mantine/charts";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import type { Schemas } from "../api/types";
 
 export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {

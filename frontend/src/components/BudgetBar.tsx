@@ -1,6 +1,6 @@
 // Minutes used against a budget: blue below 80 %, amber from 80 %, red from 100 %.
 import { Group, Progress, Text } from "@mantine/core";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { minutes } from "../format";
 
 export function burnColour(used: number, budget: number): string {

@@ -3,7 +3,7 @@
 import { Button, Group, Modal, Stack, Text, type ButtonProps } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import type { ReactNode } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 
 export function ConfirmDialog({
   opened,

@@ -1,7 +1,7 @@
 // A form's footer: Cancel (the way out) and its submit button.
 import { Button, Group, type ButtonProps } from "@mantine/core";
 import type { ReactNode } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 
 export function FormActions({
   onCancel,

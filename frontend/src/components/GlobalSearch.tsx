@@ -2,7 +2,7 @@
 import { Autocomplete } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { useNavigate } from "react-router";
 import { useSearch } from "../features/search/queries";
 

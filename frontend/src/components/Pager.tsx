@@ -1,7 +1,7 @@
 // Cursor paging: a stack of cursors makes "Previous" possible with keyset pagination.
 import { Button, Group } from "@mantine/core";
 import { useState } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 
 export function useCursorStack() {
   const [stack, setStack] = useState<(string | undefined)[]>([undefined]);

@@ -2,7 +2,7 @@
 // dialog that turns into them.
 import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 
 /** A secret the API shows exactly once: copy it now. */
 export function ShownOnce({ label, value, children }: { label: string; value: string; children?: ReactNode }) {

@@ -1,16 +1,21 @@
 // Showing API errors on forms: 422 `errors` go next to their fields, anything else to a
 // notification carrying the problem `detail`.
-import { notifications } from "@mantine/notifications";
 import { ApiError, errorMessage, fieldLabel } from "../api/problem";
-import { i18n } from "../i18n";
+import { errors, i18n } from "../i18n";
 
 interface ErrorTarget {
   setErrors: (errors: Record<string, string>) => void;
   values: object;
 }
 
+// The notification system loads with the first message, not with the first screen.
+type Note = { color: string; title?: string; message: string };
+function notify(note: Note): void {
+  void import("@mantine/notifications").then(({ notifications }) => notifications.show(note));
+}
+
 export function showError(error: unknown, title?: string) {
-  notifications.show({ color: "red", title: title ?? i18n.t("forms.didNotWork"), message: errorMessage(error) });
+  notify({ color: "red", title: title ?? i18n.t("forms.didNotWork"), message: errorMessage(error) });
 }
 
 /** Maps an API error onto a Mantine form; returns the errors that had no field. */
@@ -26,7 +31,7 @@ export function applyApiError(form: ErrorTarget, error: unknown): void {
     form.setErrors(known);
     // Errors with no field on this form still say what is wrong, never a bare "see errors".
     if (unknown.length || !Object.keys(known).length) {
-      notifications.show({ color: "red", title: i18n.t("problem.pleaseCheck"), message: unknown.join("; ") || errorMessage(error) });
+      notify({ color: "red", title: errors("problem.pleaseCheck"), message: unknown.join("; ") || errorMessage(error) });
     }
     return;
   }
@@ -34,5 +39,5 @@ export function applyApiError(form: ErrorTarget, error: unknown): void {
 }
 
 export function notifySaved(message: string) {
-  notifications.show({ color: "green", message });
+  notify({ color: "green", message });
 }

@@ -2,7 +2,7 @@
 import { Alert, Button, Center, Loader, Stack, Text } from "@mantine/core";
 import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { errorMessage } from "../api/problem";
 
 export function Loading({ label }: { label?: string }) {

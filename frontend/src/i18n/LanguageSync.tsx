@@ -9,7 +9,7 @@ export function LanguageSync() {
   const person = me?.locale;
   const organization = me?.organization.locale;
   useEffect(() => {
-    setLanguage(me ? chooseLanguage(person, organization) : browserLanguage());
+    void setLanguage(me ? chooseLanguage(person, organization) : browserLanguage());
   }, [me, person, organization]);
   return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { browserLanguage, chooseLanguage, i18n, setLanguage } from ".";
+import { browserLanguage, chooseLanguage, errors, setLanguage } from ".";
 import { money, minutes, relativeTime } from "../format";
 import { ApiError } from "../api/problem";
 
@@ -20,20 +20,20 @@ describe("choosing the language", () => {
 
 describe("in Japanese", () => {
   it("formats words, plurals, times and money in Japanese, and back", async () => {
-    setLanguage("ja");
+    await setLanguage("ja");
     try {
       expect(document.documentElement.lang).toBe("ja");
       expect(minutes(90)).toBe("1時間30分");
       expect(relativeTime(new Date(Date.now() - 3 * 86400_000).toISOString())).toBe("3 日前");
       expect(money("1500000", "JPY")).toBe("￥1,500,000");
-      expect(i18n.t("problem.inMinutes", { count: 2, at: "16:42" })).toBe("2分後（16:42）");
+      expect(errors("problem.inMinutes", { count: 2, at: "16:42" })).toBe("2分後（16:42）");
       const conflict = new ApiError(409, { type: "urn:sales-mastermind:problem:conflict", detail: "An account project keeps its client" });
       expect(conflict.explain()).toBe("現在の状態と矛盾するため実行できません。");
     } finally {
-      setLanguage("en");
+      await setLanguage("en");
     }
     expect(minutes(90)).toBe("1 h 30 min");
-    expect(i18n.t("problem.inMinutes", { count: 1, at: "16:42" })).toBe("in 1 minute (at 16:42)");
+    expect(errors("problem.inMinutes", { count: 1, at: "16:42" })).toBe("in 1 minute (at 16:42)");
     expect(new ApiError(409, { detail: "An account project keeps its client" }).explain()).toBe("An account project keeps its client");
   });
 });

@@ -4,12 +4,23 @@
 // money go through Intl in the same language (src/format.ts reads `currentLanguage()`).
 // scripts/check-i18n.mjs fails the build when a key is missing in either language or a
 // visible literal sits outside the catalogs.
-import i18n from "i18next";
-import { initReactI18next } from "react-i18next";
-import { resources } from "./resources";
+//
+// Catalogs load per language and namespace, when first needed (a phone downloads only the
+// words of the screens it opens, in one language): main.tsx waits for the first screen's
+// before it renders, useTranslation (./react.tsx) suspends for the others, and a change of
+// language first loads the new language's words for what is on screen.
+import i18n, { type TFunction } from "i18next";
 
 export const LANGUAGES = ["ja", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
+export type Namespace = "common" | "errors" | "auth" | "myday" | "clients" | "projects" | "sessions" | "ledger" | "team" | "settings" | "profile";
+
+// What the first screen (My day and the frame around it) says. Errors load right after it
+// has rendered (main.tsx), sign-in with its page (App.tsx).
+export const FIRST_SCREEN: Namespace[] = ["common", "myday"];
+const STORED = "mastermind.language";
+
+const catalogs = import.meta.glob<Record<string, unknown>>("./locales/*/*.json", { import: "default" });
 
 function isLanguage(value: string | null | undefined): value is Language {
   return value === "ja" || value === "en";
@@ -35,21 +46,78 @@ export function currentLanguage(): Language {
   return isLanguage(i18n.language) ? i18n.language : "en";
 }
 
-export function setLanguage(language: Language): void {
-  if (typeof document !== "undefined") document.documentElement.lang = language;
-  if (i18n.language !== language) void i18n.changeLanguage(language);
+/** The language to start in: the one this browser last spoke here, else the browser's. */
+export function startingLanguage(): Language {
+  let stored: string | null = null;
+  try {
+    stored = localStorage.getItem(STORED);
+  } catch {
+    /* storage refused (private mode): the browser's language */
+  }
+  return isLanguage(stored) ? stored : browserLanguage();
 }
 
-void i18n.use(initReactI18next).init({
-  resources,
-  lng: browserLanguage(),
-  fallbackLng: "en",
-  supportedLngs: LANGUAGES,
-  defaultNS: "common",
-  ns: Object.keys(resources.en),
-  interpolation: { escapeValue: false }, // React escapes
-  returnNull: false,
-});
-if (typeof document !== "undefined") document.documentElement.lang = currentLanguage();
+const loading = new Map<string, Promise<void>>();
+
+/** Loads `namespace` in `language` once; resolved at once when it is there. */
+export function loadNamespace(language: Language, namespace: Namespace): Promise<void> {
+  if (i18n.hasResourceBundle(language, namespace)) return Promise.resolve();
+  const id = `${language}/${namespace}`;
+  let pending = loading.get(id);
+  if (!pending) {
+    const load = catalogs[`./locales/${id}.json`];
+    if (!load) throw new Error(`no catalog ${id}`);
+    pending = load().then((words) => {
+      i18n.addResourceBundle(language, namespace, words, true, true);
+    });
+    loading.set(id, pending);
+  }
+  return pending;
+}
+
+export function isLoaded(language: Language, namespace: Namespace): boolean {
+  return i18n.hasResourceBundle(language, namespace);
+}
+
+/** Speak `language`: its words for every namespace in use are loaded first, so the screen
+ * changes language at once instead of waiting screen by screen. */
+export async function setLanguage(language: Language): Promise<void> {
+  const inUse = Object.keys(i18n.store.data[currentLanguage()] ?? {}) as Namespace[];
+  await Promise.all([...new Set([...FIRST_SCREEN, ...inUse])].map((ns) => loadNamespace(language, ns)));
+  if (typeof document !== "undefined") document.documentElement.lang = language;
+  try {
+    localStorage.setItem(STORED, language);
+  } catch {
+    /* not remembered: the next visit starts in the browser's language */
+  }
+  if (i18n.language !== language) await i18n.changeLanguage(language);
+}
+
+/** Ready to render the first screen in `language`. */
+export async function startI18n(language: Language = startingLanguage()): Promise<void> {
+  if (!i18n.isInitialized) {
+    await i18n.init({
+      lng: language,
+      fallbackLng: false, // every key is in both languages (scripts/check-i18n.mjs)
+      supportedLngs: LANGUAGES,
+      defaultNS: "common",
+      ns: [],
+      resources: {},
+      partialBundledLanguages: true,
+      interpolation: { escapeValue: false }, // React escapes
+      returnNull: false,
+    });
+  }
+  await setLanguage(language);
+}
+
+/** `t` for the errors namespace, for code outside components (api/problem.ts, api/rules.ts). */
+export const errors = ((...args: unknown[]) =>
+  (i18n.getFixedT(null, "errors") as unknown as (...a: unknown[]) => string)(...args)) as unknown as TFunction<"errors">;
+
+/** An errors key built from data (a field's name, a problem's type), with a fallback. */
+export function lookupError(key: string, options: Record<string, unknown>): string {
+  return (i18n.getFixedT(null, "errors") as unknown as (k: string, o: Record<string, unknown>) => string)(key, options);
+}
 
 export { i18n };

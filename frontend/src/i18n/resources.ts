@@ -1,50 +1,55 @@
-// The catalogs, one JSON file per namespace and language. A new namespace is added here in
-// both languages (scripts/check-i18n.mjs checks that every file is listed).
+// The catalogs' types, one JSON file per namespace and language (they load when needed:
+// ./index.ts). A new namespace is added here in both languages and to `Namespace` in
+// ./index.ts (scripts/check-i18n.mjs checks that every file is listed).
 
-import enCommon from "./locales/en/common.json";
-import enAuth from "./locales/en/auth.json";
-import enMyday from "./locales/en/myday.json";
-import enClients from "./locales/en/clients.json";
-import enProjects from "./locales/en/projects.json";
-import enSessions from "./locales/en/sessions.json";
-import enLedger from "./locales/en/ledger.json";
-import enTeam from "./locales/en/team.json";
-import enSettings from "./locales/en/settings.json";
-import enProfile from "./locales/en/profile.json";
-import jaCommon from "./locales/ja/common.json";
-import jaAuth from "./locales/ja/auth.json";
-import jaMyday from "./locales/ja/myday.json";
-import jaClients from "./locales/ja/clients.json";
-import jaProjects from "./locales/ja/projects.json";
-import jaSessions from "./locales/ja/sessions.json";
-import jaLedger from "./locales/ja/ledger.json";
-import jaTeam from "./locales/ja/team.json";
-import jaSettings from "./locales/ja/settings.json";
-import jaProfile from "./locales/ja/profile.json";
+import type enCommon from "./locales/en/common.json";
+import type enErrors from "./locales/en/errors.json";
+import type enAuth from "./locales/en/auth.json";
+import type enMyday from "./locales/en/myday.json";
+import type enClients from "./locales/en/clients.json";
+import type enProjects from "./locales/en/projects.json";
+import type enSessions from "./locales/en/sessions.json";
+import type enLedger from "./locales/en/ledger.json";
+import type enTeam from "./locales/en/team.json";
+import type enSettings from "./locales/en/settings.json";
+import type enProfile from "./locales/en/profile.json";
+import type jaCommon from "./locales/ja/common.json";
+import type jaErrors from "./locales/ja/errors.json";
+import type jaAuth from "./locales/ja/auth.json";
+import type jaMyday from "./locales/ja/myday.json";
+import type jaClients from "./locales/ja/clients.json";
+import type jaProjects from "./locales/ja/projects.json";
+import type jaSessions from "./locales/ja/sessions.json";
+import type jaLedger from "./locales/ja/ledger.json";
+import type jaTeam from "./locales/ja/team.json";
+import type jaSettings from "./locales/ja/settings.json";
+import type jaProfile from "./locales/ja/profile.json";
 
-export const resources = {
+export interface Resources {
   en: {
-    common: enCommon,
-    auth: enAuth,
-    myday: enMyday,
-    clients: enClients,
-    projects: enProjects,
-    sessions: enSessions,
-    ledger: enLedger,
-    team: enTeam,
-    settings: enSettings,
-    profile: enProfile,
-  },
+    common: typeof enCommon;
+    errors: typeof enErrors;
+    auth: typeof enAuth;
+    myday: typeof enMyday;
+    clients: typeof enClients;
+    projects: typeof enProjects;
+    sessions: typeof enSessions;
+    ledger: typeof enLedger;
+    team: typeof enTeam;
+    settings: typeof enSettings;
+    profile: typeof enProfile;
+  };
   ja: {
-    common: jaCommon,
-    auth: jaAuth,
-    myday: jaMyday,
-    clients: jaClients,
-    projects: jaProjects,
-    sessions: jaSessions,
-    ledger: jaLedger,
-    team: jaTeam,
-    settings: jaSettings,
-    profile: jaProfile,
-  },
-} as const;
+    common: typeof jaCommon;
+    errors: typeof jaErrors;
+    auth: typeof jaAuth;
+    myday: typeof jaMyday;
+    clients: typeof jaClients;
+    projects: typeof jaProjects;
+    sessions: typeof jaSessions;
+    ledger: typeof jaLedger;
+    team: typeof jaTeam;
+    settings: typeof jaSettings;
+    profile: typeof jaProfile;
+  };
+}

@@ -13,7 +13,7 @@ import { ClientFormModal } from "../features/clients/ClientForms";
 import { useClients } from "../features/clients/queries";
 import { useMe, useUserNames } from "../features/users/queries";
 import { label, relativeTime } from "../format";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 
 export function ClientsPage() {
   const { t } = useTranslation("clients");

@@ -2,7 +2,7 @@
 import { Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useState } from "react";
-import { Trans, useTranslation } from "react-i18next";
+import { Trans, useTranslation } from "../i18n/react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { errorMessage } from "../api/problem";
 import { useAuth } from "../auth";

@@ -1,6 +1,6 @@
 // The in-app 404: an unknown client-side route.
 import { Anchor, Stack, Text, Title } from "@mantine/core";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { Link } from "react-router";
 
 export function NotFoundPage() {

@@ -1,7 +1,7 @@
 // The outcome of a completed session: what we decided and who does what next; takeaways.
 import { Badge, Button, Card, Group, List, SimpleGrid, Stack, Table, Text, Textarea, Title } from "@mantine/core";
 import { useState } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { Link, useParams } from "react-router";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";

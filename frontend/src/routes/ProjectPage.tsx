@@ -20,7 +20,7 @@ import { useProjectSessions } from "../features/sessions/queries";
 import { useMe, useUserNames } from "../features/users/queries";
 import type { Schemas } from "../api/types";
 import { absoluteTime, label, minutes, money, relativeTime, sessionWhen } from "../format";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 
 function SuggestedHelpers({ projectId }: { projectId: string }) {
   const { t } = useTranslation("projects");

@@ -13,7 +13,7 @@ import { ProjectFormModal } from "../features/projects/ProjectForms";
 import { useProjects } from "../features/projects/queries";
 import { useUserNames } from "../features/users/queries";
 import { label, relativeTime } from "../format";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 
 export function ProjectsPage() {
   const { t } = useTranslation("projects");

@@ -1,6 +1,6 @@
 // Shown instead of a blank page when a screen fails to render.
 import { Alert, Button, Center, Stack, Text } from "@mantine/core";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { useRouteError } from "react-router";
 import { errorMessage } from "../api/problem";
 

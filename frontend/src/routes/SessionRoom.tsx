@@ -27,7 +27,7 @@ import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
 import type { TFunction } from "i18next";
 import { useState } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { Navigate, useParams } from "react-router";
 import { ContributionKind } from "../api/enums";
 import { ApiError, errorMessage, humanMessage } from "../api/problem";

@@ -2,7 +2,7 @@
 // held and cancelled ones newest first, a held one showing when it was held and how long.
 import { Anchor, Group, SegmentedControl, Stack, Table, Text, Title } from "@mantine/core";
 import { useState } from "react";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { Link } from "react-router";
 import { SessionStatus } from "../api/enums";
 import type { Schemas } from "../api/types";

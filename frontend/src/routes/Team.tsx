@@ -3,7 +3,7 @@
 // sessions per week, givers and takers, the learning mix.
 import { Anchor, Badge, Button, Card, Group, RingProgress, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { LineChart } from "@mantine/charts";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../i18n/react";
 import { Link } from "react-router";
 import type { Schemas } from "../api/types";
 import { useDashboard } from "../features/dashboard/queries";

@@ -3,7 +3,7 @@
 // its due date, red once an open item is overdue, and the table of a project's or a session's
 // items with their assignees.
 import { Checkbox, Table, Text } from "@mantine/core";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../../i18n/react";
 import { showError } from "../../components/forms";
 import { relativeTime, todayIso } from "../../format";
 import { useUserNames } from "../users/queries";

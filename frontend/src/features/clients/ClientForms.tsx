@@ -8,7 +8,7 @@ import { FormActions } from "../../components/FormActions";
 import { UserSelect } from "../../components/UserSelect";
 import { label } from "../../format";
 import { useCreateContact, useSaveClient, type Client } from "./queries";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../../i18n/react";
 
 export function ClientFormModal({
   opened,

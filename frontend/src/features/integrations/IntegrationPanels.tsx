@@ -4,7 +4,7 @@ import { Badge, Button, Code, CopyButton, Group, MultiSelect, Select, Stack, Tab
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
 import { useState } from "react";
-import { Trans, useTranslation } from "react-i18next";
+import { Trans, useTranslation } from "../../i18n/react";
 import { ApiKeyCreateScopes } from "../../api/enums";
 import { checkLength, rule } from "../../api/rules";
 import type { Schemas } from "../../api/types";

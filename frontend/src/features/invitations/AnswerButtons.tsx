@@ -1,6 +1,6 @@
 // Accept / Decline an invitation to help, on My day's card and on the project page.
 import { Button, Group } from "@mantine/core";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../../i18n/react";
 import { notifySaved, showError } from "../../components/forms";
 import { useMe } from "../users/queries";
 import { useAnswerInvitation, type Answer } from "./queries";

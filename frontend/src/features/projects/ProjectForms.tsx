@@ -15,7 +15,7 @@ import { useMe } from "../users/queries";
 import { useScheduleSession } from "../sessions/queries";
 import { useLogTime } from "../time-entries/queries";
 import { useCloseProject, useCreateProject, type Project } from "./queries";
-import { useTranslation } from "react-i18next";
+import { useTranslation } from "../../i18n/react";
 
 const TIME_RULE = rule("TimeEntryCreate", "minutes");
 const TIMEBOX_RULE = rule("SessionCreate", "timebox_minutes");

@@ -1,7 +1,7 @@
 // Where a session belongs, as links: its project, and its client when it has one.
 import { Anchor } from "@mantine/core";
 import type { ReactNode } from "react";
-import { Trans, useTranslation } from "react-i18next";
+import { Trans, useTranslation } from "../../i18n/react";
 import { Link } from "react-router";
 import type { Session } from "./queries";
 

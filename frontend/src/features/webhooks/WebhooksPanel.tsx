@@ -3,7 +3,7 @@
 import { Badge, Button, Card, Code, Drawer, Group, MultiSelect, SegmentedControl, Stack, Switch, Table, Text, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
-import { Trans, useTranslation } from "react-i18next";
+import { Trans, useTranslation } from "../../i18n/react";
 import { useState } from "react";
 import { DeliveryState, WebhookEventType } from "../../api/enums";
 import type { Schemas } from "../../api/types";
