@@ -1,8 +1,9 @@
-// The frame: left rail, top bar with search, the signed-in person, their balance and sign out.
-import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title, Tooltip } from "@mantine/core";
+// The frame: left rail, top bar with search, the signed-in person (a link to their profile),
+// their balance and sign out.
+import { Anchor, AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title, Tooltip } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { lazy, Suspense } from "react";
-import { NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useDashboard } from "../features/dashboard/queries";
 import { useMe } from "../features/users/queries";
 import { useAuth } from "../auth";
@@ -35,6 +36,7 @@ export function AppLayout() {
     { to: "/ledger", label: "Ledger", show: true },
     { to: "/team", label: "Team", show: me?.role === "manager" || me?.role === "admin" },
     { to: "/settings", label: "Settings", show: me?.role === "admin" || me?.role === "manager" },
+    { to: "/profile", label: "Profile", show: true },
   ];
   const isActive = (to: string) => (to === "/" ? location.pathname === "/" : location.pathname.startsWith(to));
 
@@ -71,9 +73,11 @@ export function AppLayout() {
                 </Badge>
               </Tooltip>
             )}
-            <Text size="sm" visibleFrom="md" data-testid="signed-in-as">
-              {me?.full_name}
-            </Text>
+            <Tooltip label="Your profile: name, language, password">
+              <Anchor component={Link} to="/profile" size="sm" c="inherit" visibleFrom="md" data-testid="signed-in-as">
+                {me?.full_name}
+              </Anchor>
+            </Tooltip>
             <Button
               variant="subtle"
               size="xs"

@@ -1,14 +1,31 @@
 // The reciprocity ledger: who gives, who takes, is it fair? Managers see everyone; rows by
-// balance, givers first; zero is neutral.
+// balance, givers first; zero is neutral. A period picker: the current fiscal quarter (the
+// default), fiscal year, calendar quarter, month, or days of one's own.
 import { Anchor, Group, Select, Stack, Table, Text, TextInput, Title, Card } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
 import { useState } from "react";
-import type { Schemas } from "../api/types";
+import type { QueryOf, Schemas } from "../api/types";
 import { Empty, QueryState } from "../components/states";
 import { useLedger } from "../features/ledger/queries";
 import { useTeams } from "../features/teams/queries";
 import { useMe, useUsers } from "../features/users/queries";
-import { balanceColour, signedMinutes } from "../format";
+import { balanceColour, periodLabel, signedMinutes } from "../format";
+
+export type PeriodChoice = Schemas["PeriodKind"] | "custom";
+
+export const PERIOD_CHOICES: { value: PeriodChoice; label: string }[] = [
+  { value: "fiscal_quarter", label: "This fiscal quarter" },
+  { value: "fiscal_year", label: "This fiscal year" },
+  { value: "quarter", label: "This quarter" },
+  { value: "month", label: "This month" },
+  { value: "custom", label: "Custom (since–until)" },
+];
+
+/** The query a choice asks for: a named period, or the days given (either may be left out). */
+export function periodQuery(choice: PeriodChoice, since: string, until: string): Pick<QueryOf<"/api/v1/ledger">, "period" | "since" | "until"> {
+  if (choice !== "custom") return { period: choice };
+  return { since: since || undefined, until: until || undefined };
+}
 
 /** Givers first, takers last; ties by name, so the order is stable. */
 export function byBalance(rows: Schemas["LedgerRow"][]): Schemas["LedgerRow"][] {
@@ -38,11 +55,13 @@ export function LedgerPage() {
   const { data: me } = useMe();
   const users = useUsers();
   const [teamId, setTeamId] = useState<string | null>(null);
+  const [choice, setChoice] = useState<PeriodChoice>("fiscal_quarter");
   const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
   const isManager = me?.role === "manager" || me?.role === "admin";
   const teams = useTeams({ enabled: isManager });
-  const ledger = useLedger({ team_id: teamId ?? undefined, since: since || undefined, until: until || undefined });
+  const ledger = useLedger({ team_id: teamId ?? undefined, ...periodQuery(choice, since, until) });
+  const fiscalStartMonth = me?.organization.fiscal_year_start_month ?? 1;
   const emailOf = (id: string) => users.data?.find((u) => u.id === id)?.email;
 
   return (
@@ -60,70 +79,85 @@ export function LedgerPage() {
             w={200}
           />
         )}
-        <TextInput label="Since" type="date" value={since} onChange={(e) => setSince(e.currentTarget.value)} />
-        <TextInput label="Until" type="date" value={until} onChange={(e) => setUntil(e.currentTarget.value)} />
+        <Select
+          label="Period"
+          data={PERIOD_CHOICES}
+          value={choice}
+          allowDeselect={false}
+          onChange={(value) => value && setChoice(value as PeriodChoice)}
+          w={220}
+        />
+        {choice === "custom" && (
+          <>
+            <TextInput label="Since" type="date" value={since} onChange={(e) => setSince(e.currentTarget.value)} />
+            <TextInput label="Until" type="date" value={until} onChange={(e) => setUntil(e.currentTarget.value)} />
+          </>
+        )}
       </Group>
       <QueryState query={ledger} retry>
-        {(page) =>
-          !page.items.length ? (
-            <Empty>No activity in this period — the ledger fills as people attend sessions and log time.</Empty>
-          ) : (
-            <>
-              <Text size="sm" c="dimmed">
-                {page.since} – {page.until}
-              </Text>
-              <Card withBorder>
-                <GiveTakeChart rows={byBalance(page.items)} />
-              </Card>
-              <Table.ScrollContainer minWidth={720} maxHeight="70vh" type="native">
-                <Table stickyHeader striped data-testid="ledger-table">
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>Person</Table.Th>
-                      <Table.Th className="num">Given</Table.Th>
-                      <Table.Th className="num">Received</Table.Th>
-                      <Table.Th className="num">Balance</Table.Th>
-                      <Table.Th className="num">Sessions</Table.Th>
-                      <Table.Th className="num">Contributions</Table.Th>
-                      <Table.Th className="num">Adopted</Table.Th>
-                      {isManager && <Table.Th />}
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {byBalance(page.items).map((r) => (
-                      <Table.Tr key={r.user_id} data-testid={`ledger-row-${r.user_id}`}>
-                        <Table.Td>{r.full_name}</Table.Td>
-                        <Table.Td className="num" data-testid="given">
-                          {r.minutes_given}
-                        </Table.Td>
-                        <Table.Td className="num">{r.minutes_received}</Table.Td>
-                        <Table.Td className="num">
-                          <Text span c={balanceColour(r.balance_minutes)} size="sm" fw={500} data-testid="balance">
-                            {signedMinutes(r.balance_minutes)}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td className="num">{r.sessions_attended}</Table.Td>
-                        <Table.Td className="num">{r.contributions_count}</Table.Td>
-                        <Table.Td className="num">{r.ideas_adopted}</Table.Td>
-                        {isManager && (
-                          <Table.Td>
-                            {r.balance_minutes < 0 && emailOf(r.user_id) && (
-                              <Anchor
-                                size="sm"
-                                href={`mailto:${emailOf(r.user_id)}?subject=${encodeURIComponent("Could you help a colleague this week?")}`}
-                              >
-                                Ask to help
-                              </Anchor>
-                            )}
-                          </Table.Td>
-                        )}
+        {(page) => (
+          <>
+            <Title order={3} data-testid="period-label">
+              {periodLabel(page, fiscalStartMonth)}
+            </Title>
+            {!page.items.length ? (
+              <Empty>No activity in this period — the ledger fills as people attend sessions and log time.</Empty>
+            ) : (
+              <>
+                <Card withBorder>
+                  <GiveTakeChart rows={byBalance(page.items)} />
+                </Card>
+                <Table.ScrollContainer minWidth={720} maxHeight="70vh" type="native">
+                  <Table stickyHeader striped data-testid="ledger-table">
+                    <Table.Thead>
+                      <Table.Tr>
+                        <Table.Th>Person</Table.Th>
+                        <Table.Th className="num">Given</Table.Th>
+                        <Table.Th className="num">Received</Table.Th>
+                        <Table.Th className="num">Balance</Table.Th>
+                        <Table.Th className="num">Sessions</Table.Th>
+                        <Table.Th className="num">Contributions</Table.Th>
+                        <Table.Th className="num">Adopted</Table.Th>
+                        {isManager && <Table.Th />}
                       </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            </>
-          )}
+                    </Table.Thead>
+                    <Table.Tbody>
+                      {byBalance(page.items).map((r) => (
+                        <Table.Tr key={r.user_id} data-testid={`ledger-row-${r.user_id}`}>
+                          <Table.Td>{r.full_name}</Table.Td>
+                          <Table.Td className="num" data-testid="given">
+                            {r.minutes_given}
+                          </Table.Td>
+                          <Table.Td className="num">{r.minutes_received}</Table.Td>
+                          <Table.Td className="num">
+                            <Text span c={balanceColour(r.balance_minutes)} size="sm" fw={500} data-testid="balance">
+                              {signedMinutes(r.balance_minutes)}
+                            </Text>
+                          </Table.Td>
+                          <Table.Td className="num">{r.sessions_attended}</Table.Td>
+                          <Table.Td className="num">{r.contributions_count}</Table.Td>
+                          <Table.Td className="num">{r.ideas_adopted}</Table.Td>
+                          {isManager && (
+                            <Table.Td>
+                              {r.balance_minutes < 0 && emailOf(r.user_id) && (
+                                <Anchor
+                                  size="sm"
+                                  href={`mailto:${emailOf(r.user_id)}?subject=${encodeURIComponent("Could you help a colleague this week?")}`}
+                                >
+                                  Ask to help
+                                </Anchor>
+                              )}
+                            </Table.Td>
+                          )}
+                        </Table.Tr>
+                      ))}
+                    </Table.Tbody>
+                  </Table>
+                </Table.ScrollContainer>
+              </>
+            )}
+          </>
+        )}
       </QueryState>
     </Stack>
   );

@@ -1,4 +1,5 @@
-// Settings (admins; managers see teams): people, teams, and the integrations when available.
+// Settings (admins; managers see teams): people, teams, the organization's settings (everyone
+// reads them, admins change them), and the integrations when available.
 import {
   Badge,
   Button,
@@ -32,6 +33,7 @@ import { applyApiError, notifySaved, showError } from "../components/forms";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { UserSelect } from "../components/UserSelect";
 import { INTEGRATION_TABS, IntegrationTabs, IntegrationPanels } from "../features/integrations/IntegrationPanels";
+import { OrganizationPanel } from "../features/organization/OrganizationPanel";
 import { useAddTeamMember, useCreateTeam, useDeleteTeam, useRemoveTeamMember, useTeams } from "../features/teams/queries";
 import { useCreateUser, useMe, useUpdateUser, useUsers, useUserNames, type Me } from "../features/users/queries";
 
@@ -319,12 +321,12 @@ function TeamsPanel({ me }: { me: Me }) {
   );
 }
 
-const TAB_LABELS: Record<string, string> = { users: "People", teams: "Teams" };
+const TAB_LABELS: Record<string, string> = { users: "People", teams: "Teams", organization: "Organization" };
 
 /** The tabs a role can use, the first being where Settings opens. */
 export function settingsTabs(role: Schemas["Role"]): string[] {
-  if (role === "admin") return ["users", "teams", ...INTEGRATION_TABS];
-  return ["teams", "users"];
+  if (role === "admin") return ["users", "teams", "organization", ...INTEGRATION_TABS];
+  return ["teams", "users", "organization"];
 }
 
 export function SettingsPage() {
@@ -356,6 +358,9 @@ export function SettingsPage() {
               </Tabs.Panel>
               <Tabs.Panel value="teams" pt="md">
                 <TeamsPanel me={person} />
+              </Tabs.Panel>
+              <Tabs.Panel value="organization" pt="md">
+                <OrganizationPanel canEdit={isAdmin} />
               </Tabs.Panel>
               {isAdmin && <IntegrationPanels />}
             </Tabs>

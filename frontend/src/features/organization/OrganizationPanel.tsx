@@ -1,0 +1,215 @@
+// The organization's settings on the Settings screen: everyone reads them, admins change them
+// (saved with If-Match from the read; a stale read is 412, shown and read again).
+import { Alert, Button, Group, SegmentedControl, Select, Stack, Switch, Table, Text, TextInput, Tooltip } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { notifications } from "@mantine/notifications";
+import { useMemo } from "react";
+import { ApiError } from "../../api/problem";
+import { checkLength, rule } from "../../api/rules";
+import type { Schemas } from "../../api/types";
+import { applyApiError, notifySaved } from "../../components/forms";
+import { QueryState } from "../../components/states";
+import { absoluteTime, relativeTime } from "../../format";
+import { useOrganization, useUpdateOrganization, type Organization } from "./queries";
+
+const monthName = new Intl.DateTimeFormat("en", { month: "long", timeZone: "UTC" });
+export const MONTHS = Array.from({ length: 12 }, (_, i) => ({
+  value: String(i + 1),
+  label: monthName.format(new Date(Date.UTC(2026, i, 1))),
+}));
+
+export const LANGUAGES: { value: Schemas["Locale"]; label: string }[] = [
+  { value: "ja", label: "日本語" },
+  { value: "en", label: "English" },
+];
+
+/** Every zone the browser knows, and `current` even when it does not list it (UTC). */
+export function timeZones(current: string): string[] {
+  const known = Intl.supportedValuesOf("timeZone");
+  return [current, "UTC"].filter((zone) => !known.includes(zone)).filter((z, i, a) => a.indexOf(z) === i).concat(known);
+}
+
+const currencyNames = new Intl.DisplayNames("en", { type: "currency" });
+
+/** ISO 4217 codes with their names ("JPY — Japanese Yen"), `current` always among them. */
+export function currencies(current: string): { value: string; label: string }[] {
+  const known = Intl.supportedValuesOf("currency");
+  const codes = known.includes(current) ? known : [current, ...known];
+  return codes.map((code) => ({ value: code, label: `${code} — ${currencyNames.of(code) ?? code}` }));
+}
+
+interface Values {
+  name: string;
+  time_zone: string;
+  fiscal_year_start_month: string;
+  default_currency: string;
+  locale: Schemas["Locale"];
+  share_closed_learnings: boolean;
+}
+
+function valuesOf(o: Organization): Values {
+  return {
+    name: o.name,
+    time_zone: o.time_zone,
+    fiscal_year_start_month: String(o.fiscal_year_start_month),
+    default_currency: o.default_currency,
+    locale: o.locale,
+    share_closed_learnings: o.share_closed_learnings,
+  };
+}
+
+/** Only what changed, as the API takes it. */
+export function changedSettings(before: Organization, values: Values): Schemas["OrganizationUpdate"] {
+  const body: Schemas["OrganizationUpdate"] = {};
+  if (values.name !== before.name) body.name = values.name.trim();
+  if (values.time_zone !== before.time_zone) body.time_zone = values.time_zone;
+  if (Number(values.fiscal_year_start_month) !== before.fiscal_year_start_month) body.fiscal_year_start_month = Number(values.fiscal_year_start_month);
+  if (values.default_currency !== before.default_currency) body.default_currency = values.default_currency;
+  if (values.locale !== before.locale) body.locale = values.locale;
+  if (values.share_closed_learnings !== before.share_closed_learnings) body.share_closed_learnings = values.share_closed_learnings;
+  return body;
+}
+
+function LedgerRebuilt({ at }: { at: string | null }) {
+  if (!at) return null;
+  return (
+    <Tooltip label={absoluteTime(at)}>
+      <Text size="sm" c="dimmed" data-testid="ledger-rebuilt">
+        Ledger rebuilt {relativeTime(at)}
+      </Text>
+    </Tooltip>
+  );
+}
+
+const ZONE_HINT =
+  "Days, weeks and periods are counted in this zone. Changing it rebuilds the ledger: every minute is counted again on the new zone's days, and saving waits until that is done.";
+
+function OrganizationForm({ organization, etag }: { organization: Organization; etag: string | null }) {
+  const form = useForm<Values>({
+    initialValues: valuesOf(organization),
+    validate: { name: (value) => checkLength(value, rule("OrganizationUpdate", "name")) },
+  });
+  const save = useUpdateOrganization();
+  // Built once per value, not on every keystroke: some 420 zones and 160 currencies.
+  const zones = useMemo(() => timeZones(organization.time_zone), [organization.time_zone]);
+  const currencyChoices = useMemo(() => currencies(organization.default_currency), [organization.default_currency]);
+  const submit = (values: Values) => {
+    const body = changedSettings(organization, values);
+    save.mutate(
+      { body, etag },
+      {
+        onSuccess: ({ organization: saved }) =>
+          notifySaved(body.time_zone ? `Organization settings saved; the ledger was rebuilt for ${saved.time_zone}` : "Organization settings saved"),
+        onError: (error) => {
+          if (error instanceof ApiError && error.status === 412) {
+            notifications.show({ color: "yellow", title: "Not saved", message: "Someone changed the settings; reloaded. Check them and save again." });
+            return;
+          }
+          applyApiError(form, error);
+        },
+      },
+    );
+  };
+  return (
+    <form onSubmit={form.onSubmit(submit)} aria-label="Organization settings">
+      <Stack maw={560}>
+        <TextInput label="Name" {...form.getInputProps("name")} />
+        <Select
+          label="Time zone"
+          description={ZONE_HINT}
+          searchable
+          limit={100}
+          nothingFoundMessage="No such zone"
+          allowDeselect={false}
+          data={zones}
+          {...form.getInputProps("time_zone")}
+        />
+        <LedgerRebuilt at={organization.ledger_rebuilt_at} />
+        <Select
+          label="Fiscal year starts in"
+          description="Fiscal quarters and years on the ledger and the dashboard count from this month."
+          allowDeselect={false}
+          data={MONTHS}
+          {...form.getInputProps("fiscal_year_start_month")}
+        />
+        <Select
+          label="Default currency"
+          description="New projects start in this currency."
+          searchable
+          limit={100}
+          nothingFoundMessage="No such currency"
+          allowDeselect={false}
+          data={currencyChoices}
+          {...form.getInputProps("default_currency")}
+        />
+        <Stack gap={4}>
+          <Text size="sm" fw={500} id="org-language">
+            Language
+          </Text>
+          <SegmentedControl aria-labelledby="org-language" data={LANGUAGES} {...form.getInputProps("locale")} w="fit-content" />
+          <Text size="xs" c="dimmed">
+            Everyone's language unless they choose their own on their profile.
+          </Text>
+        </Stack>
+        <Switch
+          label="Share closed learnings"
+          description="Takeaways from won and lost projects can be read by everyone in the organization."
+          {...form.getInputProps("share_closed_learnings", { type: "checkbox" })}
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={() => form.reset()} disabled={!form.isDirty()}>
+            Reset
+          </Button>
+          <Button type="submit" loading={save.isPending} disabled={!form.isDirty()}>
+            Save settings
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+function OrganizationValues({ organization }: { organization: Organization }) {
+  const rows: [string, string][] = [
+    ["Name", organization.name],
+    ["Time zone", organization.time_zone],
+    ["Fiscal year starts in", MONTHS[organization.fiscal_year_start_month - 1]?.label ?? String(organization.fiscal_year_start_month)],
+    ["Default currency", currencies(organization.default_currency).find((c) => c.value === organization.default_currency)?.label ?? organization.default_currency],
+    ["Language", LANGUAGES.find((l) => l.value === organization.locale)?.label ?? organization.locale],
+    ["Share closed learnings", organization.share_closed_learnings ? "Yes" : "No"],
+  ];
+  return (
+    <Stack maw={560}>
+      <Alert variant="light" color="gray">
+        Only admins change these settings.
+      </Alert>
+      <Table data-testid="organization-values">
+        <Table.Tbody>
+          {rows.map(([label, value]) => (
+            <Table.Tr key={label}>
+              <Table.Th w={220}>{label}</Table.Th>
+              <Table.Td>{value}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <LedgerRebuilt at={organization.ledger_rebuilt_at} />
+    </Stack>
+  );
+}
+
+export function OrganizationPanel({ canEdit }: { canEdit: boolean }) {
+  const organization = useOrganization();
+  return (
+    <QueryState query={organization} retry>
+      {({ organization: o, etag }) =>
+        canEdit ? (
+          // A new read (saved, or someone else's change after a 412) starts the form afresh.
+          <OrganizationForm key={etag ?? o.updated_at} organization={o} etag={etag} />
+        ) : (
+          <OrganizationValues organization={o} />
+        )
+      }
+    </QueryState>
+  );
+}
