@@ -385,6 +385,35 @@ async function scenario(base, receiver) {
   log(`ledger: ${helper} gave ${givenBefore} -> ${givenAfter} minutes`);
   await shot(guest, "07-ledger-helper");
 
+  await step("helper picks This fiscal year on the ledger; the heading names the period", async () => {
+    // Already on /ledger: this fiscal quarter by default, named from the answer.
+    const heading = guest.getByTestId("period-label");
+    await heading.filter({ hasText: /Q[1-4]/ }).waitFor();
+    const asked = guest.waitForRequest((r) => r.method() === "GET" && /\/api\/v1\/ledger\?period=fiscal_year$/.test(r.url()));
+    await guest.getByRole("combobox", { name: "Period" }).click();
+    await guest.getByRole("option", { name: "This fiscal year" }).click();
+    await asked;
+    await heading.filter({ hasText: /^(FY)?\d{4} \(/ }).waitFor();
+    await guest.getByTestId(`ledger-row-${helperUser.id}`).waitFor();
+    await shot(guest, "07b-ledger-fiscal-year");
+  });
+
+  await step("helper opens their profile from the top bar and saves a name reading", async () => {
+    await guest.getByTestId("signed-in-as").click();
+    await guest.waitForURL(`${base}/profile`);
+    await guest.getByRole("heading", { name: "Your profile" }).waitFor();
+    const form = guest.getByRole("form", { name: "Profile" });
+    await form.getByRole("textbox", { name: "Name reading" }).fill("てすと へるぱー");
+    await form.getByRole("button", { name: "Save profile" }).click();
+    await guest.getByText("Profile saved").waitFor();
+    await guest.reload();
+    const reading = guest.getByRole("form", { name: "Profile" }).getByRole("textbox", { name: "Name reading" });
+    await reading.waitFor();
+    const kept = await reading.inputValue();
+    expect(kept === "てすと へるぱー", `the name reading was saved (${kept})`);
+    await shot(guest, "07c-profile");
+  });
+
   await step("owner closes the project as won", async () => {
     await owner.goto(projectUrl);
     await owner.getByRole("button", { name: "Close won/lost" }).click();
@@ -413,6 +442,10 @@ async function scenario(base, receiver) {
     await admin.goto(`${base}/settings`);
     await admin.getByRole("tab", { name: "People" }).waitFor();
     await shot(admin, "10-settings-people");
+    await admin.getByRole("tab", { name: "Organization" }).click();
+    await admin.getByRole("form", { name: "Organization settings" }).getByRole("button", { name: "Save settings" }).waitFor();
+    await shot(admin, "10b-settings-organization");
+    await admin.getByRole("tab", { name: "People" }).click();
     const integrations = admin.getByRole("tab", { name: "API keys" });
     if (await integrations.count()) {
       await integrations.click();
