@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { LedgerPage, periodQuery } from "./Ledger";
+import { LedgerPage } from "./Ledger";
+import { periodQuery } from "../features/ledger/periods";
 import { renderWithProviders, stubApi } from "../test/render";
 import { fullMe, ledgerRow, me, page } from "../test/fixtures";
 import { setTokens } from "../api/tokens";

@@ -4,28 +4,13 @@
 import { Anchor, Group, Select, Stack, Table, Text, TextInput, Title, Card } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
 import { useState } from "react";
-import type { QueryOf, Schemas } from "../api/types";
+import type { Schemas } from "../api/types";
 import { Empty, QueryState } from "../components/states";
+import { PERIOD_CHOICES, periodQuery, type PeriodChoice } from "../features/ledger/periods";
 import { useLedger } from "../features/ledger/queries";
 import { useTeams } from "../features/teams/queries";
 import { useMe, useUsers } from "../features/users/queries";
 import { balanceColour, periodLabel, signedMinutes } from "../format";
-
-export type PeriodChoice = Schemas["PeriodKind"] | "custom";
-
-export const PERIOD_CHOICES: { value: PeriodChoice; label: string }[] = [
-  { value: "fiscal_quarter", label: "This fiscal quarter" },
-  { value: "fiscal_year", label: "This fiscal year" },
-  { value: "quarter", label: "This quarter" },
-  { value: "month", label: "This month" },
-  { value: "custom", label: "Custom (since–until)" },
-];
-
-/** The query a choice asks for: a named period, or the days given (either may be left out). */
-export function periodQuery(choice: PeriodChoice, since: string, until: string): Pick<QueryOf<"/api/v1/ledger">, "period" | "since" | "until"> {
-  if (choice !== "custom") return { period: choice };
-  return { since: since || undefined, until: until || undefined };
-}
 
 /** Givers first, takers last; ties by name, so the order is stable. */
 export function byBalance(rows: Schemas["LedgerRow"][]): Schemas["LedgerRow"][] {

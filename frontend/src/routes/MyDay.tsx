@@ -1,9 +1,9 @@
 // My day: what is on my plate — invitations to answer, my projects, projects I help on, next
-// sessions (where I have a seat), my open action items and my give/receive balance. The one
-// action: join the next session.
-import { Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+// sessions (where I have a seat), my open action items and my give/receive balance (this
+// fiscal quarter, or another period picked on its card). The one action: join the next session.
+import { Anchor, Button, Card, Group, NativeSelect, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useState } from "react";
 import type { Schemas } from "../api/types";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
@@ -11,7 +11,9 @@ import { ActionItemCheckbox, DueDate } from "../features/action-items/ActionItem
 import { useDashboard } from "../features/dashboard/queries";
 import { AnswerButtons } from "../features/invitations/AnswerButtons";
 import { useInvitations, type Invitation } from "../features/invitations/queries";
-import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } from "../format";
+import { NAMED_PERIODS, type PeriodKind } from "../features/ledger/periods";
+import { useMe } from "../features/users/queries";
+import { absoluteTime, balanceColour, minutes, periodLabel, relativeTime, signedMinutes } from "../format";
 
 // The chart library is the biggest part of the bundle: My day (the first screen) loads it
 // after the page itself has shown.
@@ -79,10 +81,15 @@ function ProjectList({ title, items, empty }: { title: string; items: Schemas["P
 export function MyDayPage() {
   const { data, isPending, error, refetch } = useDashboard();
   const invitations = useInvitations();
+  const { data: me } = useMe();
+  // The balance card's period; the default (this fiscal quarter) is the page's own answer.
+  const [period, setPeriod] = useState<PeriodKind>("fiscal_quarter");
+  const picked = useDashboard(period === "fiscal_quarter" ? undefined : period);
   if (isPending) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={refetch} />;
   const next = data.next_sessions[0];
-  const balance = data.my_balance;
+  const shown = picked.data ?? data;
+  const balance = shown.my_balance;
 
   return (
     <Stack>
@@ -101,16 +108,25 @@ export function MyDayPage() {
         <Card withBorder>
           <Group justify="space-between" mb="xs">
             <Title order={4}>My balance</Title>
-            <Text fw={600} c={balanceColour(balance.balance_minutes)}>
-              {signedMinutes(balance.balance_minutes)}
-            </Text>
+            <Group gap="xs" wrap="nowrap">
+              <NativeSelect
+                size="xs"
+                aria-label="Balance period"
+                data={NAMED_PERIODS}
+                value={period}
+                onChange={(e) => setPeriod(e.currentTarget.value as PeriodKind)}
+              />
+              <Text fw={600} c={balanceColour(balance.balance_minutes)} data-testid="my-balance">
+                {signedMinutes(balance.balance_minutes)}
+              </Text>
+            </Group>
           </Group>
           <Suspense fallback={<div style={{ height: 160 }} />}>
             <BalanceChart row={balance} />
           </Suspense>
           <Text size="xs" c="dimmed">
             {balance.sessions_attended} sessions · {balance.contributions_count} contributions · {balance.ideas_adopted} ideas
-            adopted · since {data.since}
+            adopted · <span data-testid="balance-period">{periodLabel(shown, me?.organization.fiscal_year_start_month ?? 1)}</span>
           </Text>
         </Card>
         <Card withBorder>
