@@ -414,6 +414,20 @@ async function scenario(base, receiver) {
     await shot(guest, "07c-profile");
   });
 
+  await step("helper changes their password and stays signed in here (the revoked access token is refreshed)", async () => {
+    const form = guest.getByRole("form", { name: "Change password" });
+    await form.getByLabel("Current password").fill(password);
+    await form.getByLabel("New password", { exact: true }).fill("e2e-new-password-456");
+    await form.getByLabel("Confirm new password").fill("e2e-new-password-456");
+    const renewed = guest.waitForResponse((r) => /\/api\/v1\/auth\/refresh$/.test(r.url()) && r.status() === 200);
+    await form.getByRole("button", { name: "Change password" }).click();
+    await guest.getByText("Password changed; your other devices are signed out").waitFor();
+    await renewed;
+    await guest.goto(`${base}/ledger`);
+    await guest.getByTestId(`ledger-row-${helperUser.id}`).waitFor();
+    expect(!guest.url().includes("/login"), `still signed in after the password change (${guest.url()})`);
+  });
+
   await step("owner closes the project as won", async () => {
     await owner.goto(projectUrl);
     await owner.getByRole("button", { name: "Close won/lost" }).click();

@@ -84,12 +84,19 @@ function LedgerRebuilt({ at }: { at: string | null }) {
 const ZONE_HINT =
   "Days, weeks and periods are counted in this zone. Changing it rebuilds the ledger: every minute is counted again on the new zone's days, and saving waits until that is done.";
 
-function OrganizationForm({ organization, etag }: { organization: Organization; etag: string | null }) {
+function OrganizationForm({
+  organization,
+  etag,
+  save,
+}: {
+  organization: Organization;
+  etag: string | null;
+  save: ReturnType<typeof useUpdateOrganization>;
+}) {
   const form = useForm<Values>({
     initialValues: valuesOf(organization),
     validate: { name: (value) => checkLength(value, rule("OrganizationUpdate", "name")) },
   });
-  const save = useUpdateOrganization();
   // Built once per value, not on every keystroke: some 420 zones and 160 currencies.
   const zones = useMemo(() => timeZones(organization.time_zone), [organization.time_zone]);
   const currencyChoices = useMemo(() => currencies(organization.default_currency), [organization.default_currency]);
@@ -200,12 +207,15 @@ function OrganizationValues({ organization }: { organization: Organization }) {
 
 export function OrganizationPanel({ canEdit }: { canEdit: boolean }) {
   const organization = useOrganization();
+  // Held here, not in the form: a saved answer restarts the form (its key), and the save's
+  // callbacks still run.
+  const save = useUpdateOrganization();
   return (
     <QueryState query={organization} retry>
       {({ organization: o, etag }) =>
         canEdit ? (
           // A new read (saved, or someone else's change after a 412) starts the form afresh.
-          <OrganizationForm key={etag ?? o.updated_at} organization={o} etag={etag} />
+          <OrganizationForm key={etag ?? o.updated_at} organization={o} etag={etag} save={save} />
         ) : (
           <OrganizationValues organization={o} />
         )
