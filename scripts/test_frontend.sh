@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The front end's checks, end to end: Debian's chromium (installed if missing), `npm ci`, the
-# generated API types against openapi.json, typecheck, lint, unit tests, the build, and
-# the Playwright run against the real API on a PostgreSQL database of its own (created and
-# dropped by e2e/run.mjs). Needs the API's .venv (scripts/test.sh or quickstart.sh makes it).
+# generated API types against openapi.json, typecheck, lint, the i18n catalog check, unit
+# tests, the build, and the Playwright story against the real API on a PostgreSQL database
+# of its own (created and dropped by e2e/run.mjs), once in English and once in Japanese. Needs the API's .venv (scripts/test.sh or quickstart.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -29,12 +29,16 @@ echo "== typecheck"
 npx tsc --noEmit
 echo "== lint (eslint: recommended + rules of hooks)"
 npx eslint .
+echo "== catalogs: every key in Japanese and English, no visible literal outside them"
+node scripts/check-i18n.mjs
 echo "== unit tests (vitest)"
 npm test --silent
 echo "== build"
 npx vite build --logLevel warn
 echo "== first-screen bundle (gzipped JavaScript the first page needs)"
 node scripts/bundle-size.mjs
-echo "== end to end (playwright-core + /usr/bin/chromium, API on PostgreSQL)"
+echo "== end to end (playwright-core + /usr/bin/chromium, API on PostgreSQL), in English"
 node e2e/run.mjs
+echo "== the same story in Japanese (screenshots in e2e/artifacts/ja)"
+E2E_LANG=ja node e2e/run.mjs
 echo "== front end checks passed in $(( $(date +%s) - started )) s"

@@ -67,9 +67,9 @@ function escapeRe(text) {
 
 /** L() as a regular expression (the words literally, `vars` as regex sources). */
 function Lre(text, vars = {}, { ns, flags = "", anchored = "" } = {}) {
-  const marked = L(text, Object.fromEntries(Object.keys(vars).map((name) => [name, `\u0000${name}\u0000`])), ns);
+  const marked = L(text, Object.fromEntries(Object.keys(vars).map((name) => [name, `\uE000${name}\uE000`])), ns);
   const source = marked
-    .split(/\u0000(\w+)\u0000/)
+    .split(/\uE000(\w+)\uE000/)
     .map((part, i) => (i % 2 ? vars[part] : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
     .join("");
   return new RegExp(`${anchored.includes("^") ? "^" : ""}${source}${anchored.includes("$") ? "$" : ""}`, flags);
@@ -232,7 +232,7 @@ async function scenario(base, receiver) {
     const context = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1280, height: 800 } });
     const page = await newPage(context, "newcomer");
     await page.goto(`${base}/register`);
-    await page.getByRole("textbox", { name: L("Organization") }).fill(`E2E Org ${suffix}`);
+    await page.getByRole("textbox", { name: L("Organization", {}, "auth") }).fill(`E2E Org ${suffix}`);
     await page.getByRole("textbox", { name: L("Your name") }).fill("Nora Newcomer");
     await page.getByRole("textbox", { name: L("Email") }).fill(`nora.${suffix}@example.com`);
     await page.getByRole("textbox", { name: L("Password") }).fill("a-long-enough-password-42");
@@ -447,6 +447,49 @@ async function scenario(base, receiver) {
   log(`ledger: ${helper} gave ${givenBefore} -> ${givenAfter} minutes`);
   await shot(guest, "07-ledger-helper");
 
+  await step("helper picks This fiscal year on the ledger; the heading names the period", async () => {
+    // Already on /ledger: this fiscal quarter by default, named from the answer.
+    const heading = guest.getByTestId("period-label");
+    await heading.filter({ hasText: LANG === "ja" ? /第[1-4]四半期/ : /Q[1-4]/ }).waitFor();
+    const asked = guest.waitForRequest((r) => r.method() === "GET" && /\/api\/v1\/ledger\?period=fiscal_year$/.test(r.url()));
+    await guest.getByRole("combobox", { name: L("Period", {}, "ledger") }).click();
+    await guest.getByRole("option", { name: L("This fiscal year", {}, "common") }).click();
+    await asked;
+    await heading.filter({ hasText: LANG === "ja" ? /^\d{4}年度?（/ : /^(FY)?\d{4} \(/ }).waitFor();
+    await guest.getByTestId(`ledger-row-${helperUser.id}`).waitFor();
+    await shot(guest, "07b-ledger-fiscal-year");
+  });
+
+  await step("helper opens their profile from the top bar and saves a name reading", async () => {
+    await guest.getByTestId("signed-in-as").click();
+    await guest.waitForURL(`${base}/profile`);
+    await guest.getByRole("heading", { name: L("Your profile", {}, "profile") }).waitFor();
+    const form = guest.getByRole("form", { name: L("Profile", {}, "profile") });
+    await form.getByRole("textbox", { name: L("Name reading", {}, "profile") }).fill("てすと へるぱー");
+    await form.getByRole("button", { name: L("Save profile", {}, "profile") }).click();
+    await guest.getByText(L("Profile saved", {}, "profile")).waitFor();
+    await guest.reload();
+    const reading = guest.getByRole("form", { name: L("Profile", {}, "profile") }).getByRole("textbox", { name: L("Name reading", {}, "profile") });
+    await reading.waitFor();
+    const kept = await reading.inputValue();
+    expect(kept === "てすと へるぱー", `the name reading was saved (${kept})`);
+    await shot(guest, "07c-profile");
+  });
+
+  await step("helper changes their password and stays signed in here (the revoked access token is refreshed)", async () => {
+    const form = guest.getByRole("form", { name: L("Change password", {}, "profile") });
+    await form.getByLabel(L("Current password", {}, "profile")).fill(password);
+    await form.getByLabel(L("New password", {}, "profile"), { exact: true }).fill("e2e-new-password-456");
+    await form.getByLabel(L("Confirm new password", {}, "profile")).fill("e2e-new-password-456");
+    const renewed = guest.waitForResponse((r) => /\/api\/v1\/auth\/refresh$/.test(r.url()) && r.status() === 200);
+    await form.getByRole("button", { name: L("Change password", {}, "profile") }).click();
+    await guest.getByText(L("Password changed; your other devices are signed out", {}, "profile")).waitFor();
+    await renewed;
+    await guest.goto(`${base}/ledger`);
+    await guest.getByTestId(`ledger-row-${helperUser.id}`).waitFor();
+    expect(!guest.url().includes("/login"), `still signed in after the password change (${guest.url()})`);
+  });
+
   await step("owner closes the project as won", async () => {
     await owner.goto(projectUrl);
     await owner.getByRole("button", { name: L("Close won/lost") }).click();
@@ -475,6 +518,10 @@ async function scenario(base, receiver) {
     await admin.goto(`${base}/settings`);
     await admin.getByRole("tab", { name: L("People") }).waitFor();
     await shot(admin, "10-settings-people");
+    await admin.getByRole("tab", { name: L("Organization", {}, "settings") }).click();
+    await admin.getByRole("form", { name: L("Organization settings", {}, "settings") }).getByRole("button", { name: L("Save settings", {}, "settings") }).waitFor();
+    await shot(admin, "10b-settings-organization");
+    await admin.getByRole("tab", { name: L("People", {}, "settings") }).click();
     const integrations = admin.getByRole("tab", { name: L("API keys") });
     if (await integrations.count()) {
       await integrations.click();

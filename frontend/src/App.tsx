@@ -79,6 +79,7 @@ const router = createBrowserRouter([
               { path: "ledger", lazy: page(() => import("./routes/Ledger"), "LedgerPage") },
               { path: "team", lazy: page(() => import("./routes/Team"), "TeamPage") },
               { path: "settings", lazy: page(() => import("./routes/Settings"), "SettingsPage") },
+              { path: "profile", lazy: page(() => import("./routes/Profile"), "ProfilePage") },
               { path: "*", element: <NotFoundPage /> },
             ],
           },

@@ -122,3 +122,51 @@ export function currencyPlaces(currency: string): number {
     return 2;
   }
 }
+
+// Periods: the ledger and the dashboard answer with the days they cover and, for a named
+// period, which one it is. Days are calendar dates ("2026-10-01"), formatted as such (UTC),
+// never shifted by the browser's zone.
+const dayFormat = () => new Intl.DateTimeFormat(currentLanguage(), { month: "short", day: "numeric", timeZone: "UTC" });
+const dayYearFormat = () =>
+  new Intl.DateTimeFormat(currentLanguage(), { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
+const monthFormat = () => new Intl.DateTimeFormat(currentLanguage(), { month: "long", year: "numeric", timeZone: "UTC" });
+const asDate = (day: string) => new Date(`${day}T00:00:00Z`);
+
+/** "Oct 1 – Dec 3"; with the years when they differ, or always with `withYear`. */
+export function dayRange(since: string, until: string, { withYear = false } = {}): string {
+  const sameYear = since.slice(0, 4) === until.slice(0, 4);
+  if (since === until) return (withYear ? dayYearFormat : dayFormat)().format(asDate(since));
+  if (!sameYear) return i18n.t("period.range", { from: dayYearFormat().format(asDate(since)), to: dayYearFormat().format(asDate(until)) });
+  return i18n.t("period.range", { from: dayFormat().format(asDate(since)), to: (withYear ? dayYearFormat : dayFormat)().format(asDate(until)) });
+}
+
+export interface PeriodAnswer {
+  since: string;
+  until: string;
+  period?: "fiscal_quarter" | "fiscal_year" | "quarter" | "month" | null;
+  fiscal_year?: number | null;
+  quarter?: number | null;
+}
+
+/** What a period answer is called: "FY2026 Q3 (Oct 1 – Dec 3)" for an April year's third
+ * quarter (a fiscal year is named by the calendar year it starts in); with a January year
+ * fiscal periods are calendar ones, "Q4 2026 (Oct 1 – Dec 3)"; a month "December 2026 (Dec 1
+ * – Dec 3)"; days of one's own choosing "Oct 5 – Nov 3, 2026". */
+export function periodLabel(answer: PeriodAnswer, fiscalStartMonth: number): string {
+  const days = dayRange(answer.since, answer.until);
+  const year = answer.fiscal_year ?? Number(answer.since.slice(0, 4));
+  const fiscal = fiscalStartMonth !== 1;
+  switch (answer.period) {
+    case "fiscal_quarter":
+      if (!answer.quarter) break;
+      return i18n.t(fiscal ? "period.fiscalQuarter" : "period.quarter", { year, quarter: answer.quarter, days });
+    case "fiscal_year":
+      return i18n.t(fiscal ? "period.fiscalYear" : "period.year", { year, days });
+    case "quarter":
+      if (!answer.quarter) break;
+      return i18n.t("period.quarter", { year, quarter: answer.quarter, days });
+    case "month":
+      return i18n.t("period.month", { month: monthFormat().format(asDate(answer.since)), days });
+  }
+  return dayRange(answer.since, answer.until, { withYear: true });
+}

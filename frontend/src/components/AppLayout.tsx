@@ -1,8 +1,9 @@
-// The frame: left rail, top bar with search, the signed-in person, their balance and sign out.
-import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title } from "@mantine/core";
+// The frame: left rail, top bar with search, the signed-in person (a link to their profile),
+// their balance and sign out.
+import { Anchor, AppShell, Badge, Box, Burger, Button, Group, NavLink, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { lazy, Suspense } from "react";
-import { NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { useDashboard } from "../features/dashboard/queries";
 import { useMe } from "../features/users/queries";
 import { useAuth } from "../auth";
@@ -39,6 +40,7 @@ export function AppLayout() {
     { to: "/ledger", label: t("nav.ledger"), show: true },
     { to: "/team", label: t("nav.team"), show: me?.role === "manager" || me?.role === "admin" },
     { to: "/settings", label: t("nav.settings"), show: me?.role === "admin" || me?.role === "manager" },
+    { to: "/profile", label: t("nav.profile"), show: true },
   ];
   const isActive = (to: string) => (to === "/" ? location.pathname === "/" : location.pathname.startsWith(to));
 
@@ -75,9 +77,17 @@ export function AppLayout() {
                 {signedMinutes(balance)}
               </Badge>
             )}
-            <Text size="sm" visibleFrom="md" data-testid="signed-in-as">
+            <Anchor
+              component={Link}
+              to="/profile"
+              size="sm"
+              c="inherit"
+              visibleFrom="md"
+              data-testid="signed-in-as"
+              title={t("nav.profileHint")}
+            >
               {me?.full_name}
-            </Text>
+            </Anchor>
             <Button
               variant="subtle"
               size="xs"

@@ -4,7 +4,7 @@ import { useTranslation } from "../i18n/react";
 import type { Schemas } from "../api/types";
 
 export function BalanceChart({ row }: { row: Schemas["LedgerRow"] }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation("widgets");
   const data = [
     { label: t("balance.given"), minutes: row.minutes_given },
     { label: t("balance.received"), minutes: row.minutes_received },

@@ -12,7 +12,7 @@ export function burnColour(used: number, budget: number): string {
 export function BudgetBar({ used, budget, label }: { used: number; budget: number; label: string }) {
   const value = budget > 0 ? Math.min(100, (used / budget) * 100) : used > 0 ? 100 : 0;
   const colour = burnColour(used, budget);
-  const { t } = useTranslation();
+  const { t } = useTranslation("widgets");
   return (
     <div data-burn={colour} data-testid="budget-bar">
       <Group justify="space-between" gap="xs">

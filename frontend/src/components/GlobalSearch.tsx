@@ -10,7 +10,7 @@ export function GlobalSearch() {
   const [value, setValue] = useState("");
   const [q] = useDebouncedValue(value.trim(), 250);
   const navigate = useNavigate();
-  const { t } = useTranslation();
+  const { t } = useTranslation("widgets");
   const { data } = useSearch(q);
   const options = data ?? [];
   return (

@@ -21,7 +21,7 @@ export function Pager({
   pager: ReturnType<typeof useCursorStack>;
   nextCursor: string | null | undefined;
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation("widgets");
   if (pager.page === 1 && !nextCursor) return null;
   return (
     <Group justify="flex-end" gap="xs">

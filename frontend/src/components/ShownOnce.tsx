@@ -6,7 +6,7 @@ import { useTranslation } from "../i18n/react";
 
 /** A secret the API shows exactly once: copy it now. */
 export function ShownOnce({ label, value, children }: { label: string; value: string; children?: ReactNode }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation("widgets");
   return (
     <Alert color="yellow" title={t("shownOnce.title", { label })} data-testid="shown-once">
       <Stack gap="xs">
@@ -30,7 +30,7 @@ export function ShownOnce({ label, value, children }: { label: string; value: st
 }
 
 export function CopyableBlock({ text, label }: { text: string; label: string }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation("widgets");
   return (
     <div>
       <Group justify="space-between" mb={4}>
@@ -69,7 +69,7 @@ export function CreateOnceModal<T>({
   onClose: () => void;
   children: ReactNode;
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation("widgets");
   return (
     <Modal opened onClose={onClose} title={title} size={size}>
       {created ? (

@@ -4,6 +4,7 @@
 
 import type enCommon from "./locales/en/common.json";
 import type enErrors from "./locales/en/errors.json";
+import type enWidgets from "./locales/en/widgets.json";
 import type enAuth from "./locales/en/auth.json";
 import type enMyday from "./locales/en/myday.json";
 import type enClients from "./locales/en/clients.json";
@@ -15,6 +16,7 @@ import type enSettings from "./locales/en/settings.json";
 import type enProfile from "./locales/en/profile.json";
 import type jaCommon from "./locales/ja/common.json";
 import type jaErrors from "./locales/ja/errors.json";
+import type jaWidgets from "./locales/ja/widgets.json";
 import type jaAuth from "./locales/ja/auth.json";
 import type jaMyday from "./locales/ja/myday.json";
 import type jaClients from "./locales/ja/clients.json";
@@ -29,6 +31,7 @@ export interface Resources {
   en: {
     common: typeof enCommon;
     errors: typeof enErrors;
+    widgets: typeof enWidgets;
     auth: typeof enAuth;
     myday: typeof enMyday;
     clients: typeof enClients;
@@ -42,6 +45,7 @@ export interface Resources {
   ja: {
     common: typeof jaCommon;
     errors: typeof jaErrors;
+    widgets: typeof jaWidgets;
     auth: typeof jaAuth;
     myday: typeof jaMyday;
     clients: typeof jaClients;

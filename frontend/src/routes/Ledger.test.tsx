@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { screen, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { LedgerPage } from "./Ledger";
+import { periodQuery } from "../features/ledger/periods";
 import { renderWithProviders, stubApi } from "../test/render";
-import { ledgerRow, me, page } from "../test/fixtures";
+import { fullMe, ledgerRow, me, page } from "../test/fixtures";
 import { setTokens } from "../api/tokens";
 
 describe("LedgerPage", () => {
@@ -34,5 +35,42 @@ describe("LedgerPage", () => {
     };
     expect([colour("g"), colour("z"), colour("t")]).toEqual(["green", "gray", "red"]);
     expect(within(screen.getByTestId("ledger-row-z")).getByTestId("balance").textContent).toBe("0 min");
+  });
+});
+
+describe("LedgerPage's period", () => {
+  it("asks for this fiscal quarter first, names it from the answer, and asks for what is picked", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    const calls = stubApi([
+      ["GET", /\/users\/me$/, () => fullMe("rep")],
+      ["GET", /\/users\?/, () => page([])],
+      ["GET", /\/ledger\?period=fiscal_year/, () => ({ ...page([]), since: "2026-04-01", until: "2026-12-03", period: "fiscal_year", fiscal_year: 2026, quarter: null })],
+      ["GET", /\/ledger\?.*since=2026-11-01/, () => ({ ...page([]), since: "2026-11-01", until: "2026-11-15", period: null, fiscal_year: null, quarter: null })],
+      ["GET", /\/ledger/, () => ({ ...page([]), since: "2026-10-01", until: "2026-12-03", period: "fiscal_quarter", fiscal_year: 2026, quarter: 3 })],
+    ]);
+    renderWithProviders(<LedgerPage />);
+    // An April year (the fixture's organization): October to December is its third quarter.
+    expect((await screen.findByTestId("period-label")).textContent).toBe("FY2026 Q3 (Oct 1 – Dec 3)");
+    expect(calls.some((c) => c.path === "/api/v1/ledger?period=fiscal_quarter")).toBe(true);
+    expect(screen.queryByLabelText("Since")).toBeNull();
+
+    fireEvent.click(screen.getByRole("combobox", { name: "Period" }));
+    fireEvent.click(await screen.findByRole("option", { name: "This fiscal year", hidden: true }));
+    await waitFor(() => expect(screen.getByTestId("period-label").textContent).toBe("FY2026 (Apr 1 – Dec 3)"));
+
+    fireEvent.click(screen.getByRole("combobox", { name: "Period" }));
+    fireEvent.click(await screen.findByRole("option", { name: "Custom (since–until)", hidden: true }));
+    fireEvent.change(screen.getByLabelText("Since"), { target: { value: "2026-11-01" } });
+    fireEvent.change(screen.getByLabelText("Until"), { target: { value: "2026-11-15" } });
+    await waitFor(() => expect(screen.getByTestId("period-label").textContent).toBe("Nov 1 – Nov 15, 2026"));
+    const last = calls.filter((c) => c.path.startsWith("/api/v1/ledger")).at(-1);
+    expect(last?.path).toBe("/api/v1/ledger?since=2026-11-01&until=2026-11-15");
+  });
+});
+
+describe("periodQuery", () => {
+  it("sends a named period alone, or the days given", () => {
+    expect(periodQuery("month", "2026-01-01", "")).toEqual({ period: "month" });
+    expect(periodQuery("custom", "2026-01-01", "")).toEqual({ since: "2026-01-01", until: undefined });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { MyDayPage } from "./MyDay";
 import { renderWithProviders, stubApi } from "../test/render";
-import { ledgerRow, me, page } from "../test/fixtures";
+import { fullMe, ledgerRow, me, page } from "../test/fixtures";
 import { setTokens } from "../api/tokens";
 
 const dashboard = {
@@ -78,5 +78,29 @@ describe("MyDayPage invitations", () => {
       ["/api/v1/projects/p1/members/rita", { state: "active" }],
       ["/api/v1/projects/p2/members/rita", { state: "declined" }],
     ]);
+  });
+});
+
+describe("MyDayPage balance period", () => {
+  it("names the balance's period and shows another period's balance when picked", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    const calls = stubApi([
+      ["GET", /\/users\/me$/, () => fullMe("rep")],
+      [
+        "GET",
+        /\/dashboard\?period=fiscal_year$/,
+        () => ({ ...dashboard, since: "2026-04-01", until: "2026-12-03", period: "fiscal_year", fiscal_year: 2026, my_balance: ledgerRow("me", "Rita Rep", 200, 50) }),
+      ],
+      ["GET", /\/dashboard$/, () => ({ ...dashboard, until: "2026-12-03", period: "fiscal_quarter", fiscal_year: 2026, quarter: 3 })],
+      ["GET", /\/invitations/, () => page([])],
+    ]);
+    renderWithProviders(<MyDayPage />);
+    await waitFor(() => expect(screen.getByTestId("balance-period").textContent).toBe("FY2026 Q3 (Oct 1 – Dec 3)"));
+    expect(screen.getByTestId("my-balance").textContent).toBe("0 min");
+    fireEvent.change(screen.getByRole("combobox", { name: "Balance period" }), { target: { value: "fiscal_year" } });
+    await waitFor(() => expect(screen.getByTestId("balance-period").textContent).toBe("FY2026 (Apr 1 – Dec 3)"));
+    expect(screen.getByTestId("my-balance").textContent).toBe("+150 min");
+    // The rest of the page stays on its own answer: one default read, one for the picked period.
+    expect(calls.filter((c) => c.path.startsWith("/api/v1/dashboard")).map((c) => c.path)).toEqual(["/api/v1/dashboard", "/api/v1/dashboard?period=fiscal_year"]);
   });
 });

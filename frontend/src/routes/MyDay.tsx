@@ -1,9 +1,9 @@
 // My day: what is on my plate — invitations to answer, my projects, projects I help on, next
-// sessions (where I have a seat), my open action items and my give/receive balance. The one
-// action: join the next session.
-import { Anchor, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+// sessions (where I have a seat), my open action items and my give/receive balance (this
+// fiscal quarter, or another period picked on its card). The one action: join the next session.
+import { Anchor, Button, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useTranslation } from "../i18n/react";
 import type { Schemas } from "../api/types";
 import { Empty, ErrorState, Loading } from "../components/states";
@@ -12,10 +12,13 @@ import { ActionItemCheckbox, DueDate } from "../features/action-items/ActionItem
 import { useDashboard } from "../features/dashboard/queries";
 import { AnswerButtons } from "../features/invitations/AnswerButtons";
 import { useInvitations, type Invitation } from "../features/invitations/queries";
-import { absoluteTime, balanceColour, minutes, relativeTime, signedMinutes } from "../format";
+import type { PeriodKind } from "../features/ledger/periods";
+import { useMe } from "../features/users/queries";
+import { absoluteTime, balanceColour, minutes, periodLabel, relativeTime, signedMinutes } from "../format";
 
 // The chart library is the biggest part of the bundle: My day (the first screen) loads it
 // after the page itself has shown.
+const PeriodSelect = lazy(() => import("../features/ledger/PeriodSelect").then((m) => ({ default: m.PeriodSelect })));
 const BalanceChart = lazy(() => import("../components/BalanceChart").then((m) => ({ default: m.BalanceChart })));
 
 function Invitations({ items }: { items: Invitation[] }) {
@@ -85,10 +88,15 @@ export function MyDayPage() {
   const { data, isPending, error, refetch } = useDashboard();
   const invitations = useInvitations();
   const { t } = useTranslation("myday");
+  const { data: me } = useMe();
+  // The balance card's period; the default (this fiscal quarter) is the page's own answer.
+  const [period, setPeriod] = useState<PeriodKind>("fiscal_quarter");
+  const picked = useDashboard(period === "fiscal_quarter" ? undefined : period);
   if (isPending) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={refetch} />;
   const next = data.next_sessions[0];
-  const balance = data.my_balance;
+  const shown = picked.data ?? data;
+  const balance = shown.my_balance;
 
   return (
     <Stack>
@@ -107,9 +115,14 @@ export function MyDayPage() {
         <Card withBorder>
           <Group justify="space-between" mb="xs">
             <Title order={4}>{t("myBalance")}</Title>
-            <Text fw={600} c={balanceColour(balance.balance_minutes)}>
-              {signedMinutes(balance.balance_minutes)}
-            </Text>
+            <Group gap="xs" wrap="nowrap">
+              <Suspense fallback={null}>
+                <PeriodSelect label={t("balancePeriod")} value={period} onChange={setPeriod} />
+              </Suspense>
+              <Text fw={600} c={balanceColour(balance.balance_minutes)} data-testid="my-balance">
+                {signedMinutes(balance.balance_minutes)}
+              </Text>
+            </Group>
           </Group>
           <Suspense fallback={<div style={{ height: 160 }} />}>
             <BalanceChart row={balance} />
@@ -119,8 +132,8 @@ export function MyDayPage() {
               sessions: balance.sessions_attended,
               contributions: balance.contributions_count,
               ideas: balance.ideas_adopted,
-              since: data.since,
             })}
+            <span data-testid="balance-period">{periodLabel(shown, me?.organization.fiscal_year_start_month ?? 1)}</span>
           </Text>
         </Card>
         <Card withBorder>
@@ -154,26 +167,21 @@ export function MyDayPage() {
             {t("myActionItems")}
           </Title>
           {data.my_action_items.length ? (
-            <Table>
-              <Table.Tbody>
-                {data.my_action_items.map((a) => (
-                  <Table.Tr key={a.id}>
-                    <Table.Td w={30}>
-                      <ActionItemCheckbox item={a} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{a.title}</Text>
-                      <Anchor component={Link} to={`/projects/${a.project_id}`} size="xs" c="dimmed" data-testid="action-project">
-                        {a.project_title}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td className="num">
-                      <DueDate item={a} />
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            // A list, not a Mantine Table: the table (and its scroll area) stay off the first screen.
+            <Stack gap="xs" component="ul" style={{ listStyle: "none", margin: 0, padding: 0 }}>
+              {data.my_action_items.map((a) => (
+                <Group key={a.id} component="li" wrap="nowrap" align="flex-start" gap="sm">
+                  <ActionItemCheckbox item={a} />
+                  <div style={{ flex: 1, minWidth: 0 }}>
+                    <Text size="sm">{a.title}</Text>
+                    <Anchor component={Link} to={`/projects/${a.project_id}`} size="xs" c="dimmed" data-testid="action-project">
+                      {a.project_title}
+                    </Anchor>
+                  </div>
+                  <DueDate item={a} />
+                </Group>
+              ))}
+            </Stack>
           ) : (
             <Empty>{t("nothingOpen")}</Empty>
           )}

@@ -6,7 +6,7 @@ import { Link, useParams } from "react-router";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
-import { ActionItemTable } from "../features/action-items/ActionItemParts";
+import { ActionItemTable } from "../features/action-items/ActionItemTable";
 import { useOutcome, useSession, useTakeaways, useWriteTakeaway } from "../features/sessions/queries";
 import { KIND_INLINE_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
 import { SessionContext } from "../features/sessions/SessionContext";

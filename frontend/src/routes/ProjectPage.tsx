@@ -10,7 +10,7 @@ import { applyApiError, notifySaved, showError } from "../components/forms";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { UserSelect } from "../components/UserSelect";
-import { ActionItemTable } from "../features/action-items/ActionItemParts";
+import { ActionItemTable } from "../features/action-items/ActionItemTable";
 import { useCreateActionItem, useProjectActionItems, type ActionItem } from "../features/action-items/queries";
 import { useClient } from "../features/clients/queries";
 import { AnswerButtons } from "../features/invitations/AnswerButtons";

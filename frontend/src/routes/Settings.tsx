@@ -1,4 +1,5 @@
-// Settings (admins; managers see teams): people, teams, and the integrations when available.
+// Settings (admins; managers see teams): people, teams, the organization's settings (everyone
+// reads them, admins change them), and the integrations when available.
 import {
   Badge,
   Button,
@@ -32,13 +33,17 @@ import { applyApiError, notifySaved, showError } from "../components/forms";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { UserSelect } from "../components/UserSelect";
 import { INTEGRATION_TABS, IntegrationTabs, IntegrationPanels } from "../features/integrations/IntegrationPanels";
+import { OrganizationPanel } from "../features/organization/OrganizationPanel";
 import { useAddTeamMember, useCreateTeam, useDeleteTeam, useRemoveTeamMember, useTeams } from "../features/teams/queries";
 import { useCreateUser, useMe, useUpdateUser, useUsers, useUserNames, type Me } from "../features/users/queries";
+import { useTranslation } from "../i18n/react";
+import { label } from "../format";
 
 /** Roles from the least to the most rights, as a picker lists them. */
 const ROLES = [...Role].reverse();
 
 export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const { t } = useTranslation("settings");
   const form = useForm({
     initialValues: {
       full_name: "",
@@ -57,26 +62,26 @@ export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: (
   const submit = (v: typeof form.values) =>
     save.mutate(v, {
       onSuccess: (user) => {
-        notifySaved(`${user.full_name} added`);
+        notifySaved(t("people.added", { name: user.full_name }));
         form.reset();
         onClose();
       },
       onError: (e) => applyApiError(form, e),
     });
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a person">
+    <Modal opened={opened} onClose={onClose} title={t("people.addTitle")}>
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Full name" data-autofocus {...form.getInputProps("full_name")} />
-          <TextInput label="Email" type="email" {...form.getInputProps("email")} />
-          <PasswordInput label="Initial password" description={lengthHint(rule("UserCreate", "password"))} {...form.getInputProps("password")} />
+          <TextInput label={t("people.fullName")} data-autofocus {...form.getInputProps("full_name")} />
+          <TextInput label={t("people.email")} type="email" {...form.getInputProps("email")} />
+          <PasswordInput label={t("people.initialPassword")} description={lengthHint(rule("UserCreate", "password"))} {...form.getInputProps("password")} />
           <Group grow>
-            <Select label="Role" data={ROLES} allowDeselect={false} {...form.getInputProps("role")} />
-            <Select label="Seniority" data={[...Seniority]} allowDeselect={false} {...form.getInputProps("seniority")} />
+            <Select label={t("people.role")} data={ROLES.map((r) => ({ value: r, label: label(r) }))} allowDeselect={false} {...form.getInputProps("role")} />
+            <Select label={t("people.seniority")} data={Seniority.map((s) => ({ value: s, label: label(s) }))} allowDeselect={false} {...form.getInputProps("seniority")} />
           </Group>
-          <TagsInput label="Expertise" placeholder="Industries, skills — Enter to add" {...form.getInputProps("expertise")} />
+          <TagsInput label={t("people.expertise")} placeholder={t("people.expertisePlaceholder")} {...form.getInputProps("expertise")} />
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Add person
+            {t("people.add")}
           </FormActions>
         </Stack>
       </form>
@@ -85,6 +90,7 @@ export function UserFormModal({ opened, onClose }: { opened: boolean; onClose: (
 }
 
 function UsersPanel({ canEdit }: { canEdit: boolean }) {
+  const { t } = useTranslation("settings");
   const users = useUsers();
   const { data: me } = useMe();
   const [adding, add] = useDisclosure();
@@ -97,19 +103,19 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
     <Stack>
       {canEdit && (
         <Group justify="flex-end">
-          <Button onClick={add.open}>Add a person</Button>
+          <Button onClick={add.open}>{t("people.addTitle")}</Button>
         </Group>
       )}
       <Table.ScrollContainer minWidth={720} maxHeight="70vh" type="native">
         <Table stickyHeader striped>
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Email</Table.Th>
-              <Table.Th>Role</Table.Th>
-              <Table.Th>Seniority</Table.Th>
-              <Table.Th>Expertise</Table.Th>
-              <Table.Th>Active</Table.Th>
+              <Table.Th>{t("people.name")}</Table.Th>
+              <Table.Th>{t("people.email")}</Table.Th>
+              <Table.Th>{t("people.role")}</Table.Th>
+              <Table.Th>{t("people.seniority")}</Table.Th>
+              <Table.Th>{t("people.expertise")}</Table.Th>
+              <Table.Th>{t("people.active")}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -122,8 +128,8 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
                     <Select
                       size="xs"
                       w={110}
-                      aria-label={`Role of ${u.full_name}`}
-                      data={ROLES}
+                      aria-label={t("people.roleOf", { name: u.full_name })}
+                      data={ROLES.map((r) => ({ value: r, label: label(r) }))}
                       value={u.role}
                       allowDeselect={false}
                       onChange={(role) => role && update(u.id, { role: role as Schemas["Role"] })}
@@ -144,7 +150,7 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
                 </Table.Td>
                 <Table.Td>
                   <Switch
-                    aria-label={`${u.full_name} active`}
+                    aria-label={t("people.activeOf", { name: u.full_name })}
                     checked={u.is_active}
                     disabled={!canEdit || u.id === me?.id}
                     onChange={(e) =>
@@ -160,22 +166,22 @@ function UsersPanel({ canEdit }: { canEdit: boolean }) {
       {adding && <UserFormModal opened={adding} onClose={add.close} />}
       <ConfirmDialog
         opened={deactivating !== null}
-        title={`Deactivate ${deactivating?.full_name ?? ""}?`}
-        confirmLabel="Deactivate"
+        title={t("people.deactivateTitle", { name: deactivating?.full_name ?? "" })}
+        confirmLabel={t("people.deactivate")}
         onClose={() => setDeactivating(null)}
         onConfirm={() => {
           if (deactivating) update(deactivating.id, { is_active: false });
           setDeactivating(null);
         }}
       >
-        {deactivating?.full_name} is signed out everywhere and can no longer sign in; their API keys stop working. Their projects,
-        sessions and ledger minutes stay, and an admin can switch them back on.
+        {t("people.deactivateWhat", { name: deactivating?.full_name ?? "" })}
       </ConfirmDialog>
     </Stack>
   );
 }
 
 function TeamFormModal({ opened, onClose, pickManager }: { opened: boolean; onClose: () => void; pickManager: boolean }) {
+  const { t } = useTranslation("settings");
   const users = useUsers();
   const form = useForm({
     initialValues: { name: "", description: "", manager_id: null as string | null, member_ids: [] as string[] },
@@ -193,21 +199,21 @@ function TeamFormModal({ opened, onClose, pickManager }: { opened: boolean; onCl
       },
     );
   return (
-    <Modal opened={opened} onClose={onClose} title="New team">
+    <Modal opened={opened} onClose={onClose} title={t("teams.new")}>
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
-          <TextInput label="Name" data-autofocus {...form.getInputProps("name")} />
-          <Textarea label="Description" {...form.getInputProps("description")} />
+          <TextInput label={t("people.name")} data-autofocus {...form.getInputProps("name")} />
+          <Textarea label={t("teams.description")} {...form.getInputProps("description")} />
           {/* A manager's new team is their own; only admins hand it to someone else. */}
-          {pickManager && <UserSelect label="Manager" placeholder="Me" clearable {...form.getInputProps("manager_id")} />}
+          {pickManager && <UserSelect label={t("teams.manager")} placeholder={t("teams.me")} clearable {...form.getInputProps("manager_id")} />}
           <MultiSelect
-            label="Members"
+            label={t("teams.members")}
             searchable
             data={(users.data ?? []).filter((u) => u.is_active).map((u) => ({ value: u.id, label: u.full_name }))}
             {...form.getInputProps("member_ids")}
           />
           <FormActions onCancel={onClose} loading={save.isPending}>
-            Create team
+            {t("teams.create")}
           </FormActions>
         </Stack>
       </form>
@@ -216,6 +222,7 @@ function TeamFormModal({ opened, onClose, pickManager }: { opened: boolean; onCl
 }
 
 function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boolean }) {
+  const { t } = useTranslation("settings");
   const nameOf = useUserNames();
   const [adding, setAdding] = useState<string | null>(null);
   const [removing, setRemoving] = useState<Schemas["TeamRead"]["members"][number] | null>(null);
@@ -229,27 +236,24 @@ function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boole
         <div>
           <Title order={4}>{team.name}</Title>
           <Text size="xs" c="dimmed">
-            Manager {nameOf(team.manager_id)} · {team.description}
+            {t("teams.managerLine", { manager: nameOf(team.manager_id), description: team.description })}
           </Text>
         </div>
         <Group gap="xs">
-          <Badge variant="light">{team.members.length} people</Badge>
+          <Badge variant="light">{t("teams.people", { count: team.members.length })}</Badge>
           {canEdit && (
             <ConfirmButton
               size="compact-xs"
               variant="subtle"
               color="red"
-              title={`Delete the team "${team.name}"?`}
+              title={t("teams.deleteTitle", { name: team.name })}
               what={
-                <>
-                  The team and its list of {team.members.length} people go; the people, their projects and the ledger stay.
-                  Managers no longer see this team's filter.
-                </>
+                <>{t("teams.deleteWhat", { count: team.members.length })}</>
               }
-              confirmLabel="Delete team"
-              onConfirm={() => deleteTeam.mutate(undefined, { onSuccess: () => notifySaved(`Team ${team.name} deleted`), onError })}
+              confirmLabel={t("teams.delete")}
+              onConfirm={() => deleteTeam.mutate(undefined, { onSuccess: () => notifySaved(t("teams.deleted", { name: team.name })), onError })}
             >
-              Delete team
+              {t("teams.delete")}
             </ConfirmButton>
           )}
         </Group>
@@ -260,25 +264,25 @@ function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boole
             key={m.user_id}
             variant="outline"
             rightSection={
-              canEdit ? <CloseButton size="xs" aria-label={`Remove ${m.full_name} from ${team.name}`} onClick={() => setRemoving(m)} /> : undefined
+              canEdit ? <CloseButton size="xs" aria-label={t("teams.removeAria", { name: m.full_name, team: team.name })} onClick={() => setRemoving(m)} /> : undefined
             }
           >
-            {m.full_name} · {m.seniority}
+            {m.full_name} · {label(m.seniority)}
           </Badge>
         ))}
       </Group>
       {canEdit && (
         <Group mt="xs" align="flex-end">
-          <UserSelect size="xs" placeholder="Add a member" value={adding} onChange={setAdding} aria-label={`Add a member to ${team.name}`} w={220} />
+          <UserSelect size="xs" placeholder={t("teams.addMember")} value={adding} onChange={setAdding} aria-label={t("teams.addAria", { team: team.name })} w={220} />
           <Button size="xs" variant="light" disabled={!adding} onClick={() => adding && addMember.mutate(adding, { onSuccess: () => setAdding(null), onError })} loading={addMember.isPending}>
-            Add
+            {t("teams.add")}
           </Button>
         </Group>
       )}
       <ConfirmDialog
         opened={removing !== null}
-        title={`Remove ${removing?.full_name ?? ""} from ${team.name}?`}
-        confirmLabel="Remove from team"
+        title={t("teams.removeTitle", { name: removing?.full_name ?? "", team: team.name })}
+        confirmLabel={t("teams.removeConfirm")}
         loading={removeMember.isPending}
         onClose={() => setRemoving(null)}
         onConfirm={() => {
@@ -286,14 +290,14 @@ function TeamCard({ team, canEdit }: { team: Schemas["TeamRead"]; canEdit: boole
           setRemoving(null);
         }}
       >
-        {removing?.full_name} leaves the team: {nameOf(team.manager_id)} no longer sees them among the team's people. Their
-        projects, sessions and ledger minutes stay.
+        {t("teams.removeWhat", { name: removing?.full_name ?? "", manager: nameOf(team.manager_id) })}
       </ConfirmDialog>
     </Card>
   );
 }
 
 function TeamsPanel({ me }: { me: Me }) {
+  const { t } = useTranslation("settings");
   const [creating, create] = useDisclosure();
   const isAdmin = me.role === "admin";
   const isStaff = isAdmin || me.role === "manager";
@@ -302,16 +306,16 @@ function TeamsPanel({ me }: { me: Me }) {
     <Stack>
       {isStaff && (
         <Group justify="flex-end">
-          <Button onClick={create.open}>New team</Button>
+          <Button onClick={create.open}>{t("teams.new")}</Button>
         </Group>
       )}
       <QueryState query={teams} retry>
         {(teamList) =>
           teamList.length ? (
             // Admins change every team, a manager the teams they manage (as the API allows).
-            teamList.map((t) => <TeamCard key={t.id} team={t} canEdit={isAdmin || (me.role === "manager" && t.manager_id === me.id)} />)
+            teamList.map((team) => <TeamCard key={team.id} team={team} canEdit={isAdmin || (me.role === "manager" && team.manager_id === me.id)} />)
           ) : (
-            <Empty>{isStaff ? "No teams yet — create one and pick its manager." : "No teams yet."}</Empty>
+            <Empty>{isStaff ? t("teams.noneStaff") : t("teams.none")}</Empty>
           )}
       </QueryState>
       {creating && <TeamFormModal opened={creating} onClose={create.close} pickManager={isAdmin} />}
@@ -319,20 +323,21 @@ function TeamsPanel({ me }: { me: Me }) {
   );
 }
 
-const TAB_LABELS: Record<string, string> = { users: "People", teams: "Teams" };
+const TAB_KEYS = ["users", "teams", "organization"];
 
 /** The tabs a role can use, the first being where Settings opens. */
 export function settingsTabs(role: Schemas["Role"]): string[] {
-  if (role === "admin") return ["users", "teams", ...INTEGRATION_TABS];
-  return ["teams", "users"];
+  if (role === "admin") return ["users", "teams", "organization", ...INTEGRATION_TABS];
+  return ["teams", "users", "organization"];
 }
 
 export function SettingsPage() {
+  const { t } = useTranslation("settings");
   const me = useMe();
   const [params, setParams] = useSearchParams();
   return (
     <Stack>
-      <Title order={2}>Settings</Title>
+      <Title order={2}>{t("title")}</Title>
       <QueryState query={me}>
         {(person) => {
           const tabs = settingsTabs(person.role);
@@ -343,10 +348,10 @@ export function SettingsPage() {
             <Tabs value={tab} onChange={(value) => value && setParams({ tab: value }, { replace: true })} keepMounted={false}>
               <Tabs.List>
                 {tabs
-                  .filter((value) => value in TAB_LABELS)
+                  .filter((value) => TAB_KEYS.includes(value))
                   .map((value) => (
                     <Tabs.Tab key={value} value={value}>
-                      {TAB_LABELS[value]}
+                      {{ users: t("tabs.people"), teams: t("tabs.teams"), organization: t("tabs.organization") }[value]}
                     </Tabs.Tab>
                   ))}
                 {isAdmin && <IntegrationTabs />}
@@ -356,6 +361,9 @@ export function SettingsPage() {
               </Tabs.Panel>
               <Tabs.Panel value="teams" pt="md">
                 <TeamsPanel me={person} />
+              </Tabs.Panel>
+              <Tabs.Panel value="organization" pt="md">
+                <OrganizationPanel canEdit={isAdmin} />
               </Tabs.Panel>
               {isAdmin && <IntegrationPanels />}
             </Tabs>

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { screen, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { TeamPage } from "./Team";
-import { json, renderWithProviders } from "../test/render";
+import { json, renderWithProviders, stubApi } from "../test/render";
+import { fullMe } from "../test/fixtures";
 import { setTokens } from "../api/tokens";
 
 const row = (id: string, name: string, given: number, received: number) => ({
@@ -133,5 +134,23 @@ describe("TeamPage", () => {
     vi.stubGlobal("fetch", vi.fn(async () => json({ title: "Service Unavailable", status: 503, detail: "The database is unavailable" }, 503)));
     renderWithProviders(<TeamPage />);
     expect(await screen.findByText("The database is unavailable", {}, { timeout: 4000 })).toBeTruthy();
+  });
+});
+
+describe("TeamPage period", () => {
+  it("shows this fiscal quarter, named, and reads the dashboard again for a picked period", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    const calls = stubApi([
+      ["GET", /\/users\/me$/, () => fullMe("manager")],
+      ["GET", /\/users\?/, () => ({ items: [], next_cursor: null })],
+      ["GET", /\/dashboard\?period=month$/, () => ({ ...dashboard, since: "2026-12-01", until: "2026-12-03", period: "month", fiscal_year: 2026 })],
+      ["GET", /\/dashboard$/, () => ({ ...dashboard, until: "2026-12-03", period: "fiscal_quarter", fiscal_year: 2026, quarter: 3 })],
+    ]);
+    renderWithProviders(<TeamPage />);
+    await waitFor(() => expect(screen.getByTestId("period-label").textContent).toBe("FY2026 Q3 (Oct 1 – Dec 3)"));
+    fireEvent.click(screen.getByRole("combobox", { name: "Period" }));
+    fireEvent.click(await screen.findByRole("option", { name: "This month", hidden: true }));
+    await waitFor(() => expect(screen.getByTestId("period-label").textContent).toBe("December 2026 (Dec 1 – Dec 3)"));
+    expect(calls.some((c) => c.path === "/api/v1/dashboard?period=month")).toBe(true);
   });
 });

@@ -1,18 +1,21 @@
 // The manager's view: which projects stall, which helpers burn out? Stalled projects and burn
 // per helper first (each row opens the project), then budget burn per project, overdue actions,
-// sessions per week, givers and takers, the learning mix.
-import { Anchor, Badge, Button, Card, Group, RingProgress, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+// sessions per week, givers and takers, the learning mix; for this fiscal quarter or another
+// named period.
+import { Anchor, Badge, Button, Card, Group, RingProgress, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { LineChart } from "@mantine/charts";
 import { useTranslation } from "../i18n/react";
 import { Link } from "react-router";
+import { useState } from "react";
 import type { Schemas } from "../api/types";
 import { useDashboard } from "../features/dashboard/queries";
-import { useUserNames } from "../features/users/queries";
+import { namedPeriods, type PeriodKind } from "../features/ledger/periods";
+import { useMe, useUserNames } from "../features/users/queries";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { BudgetBar, burnColour } from "../components/BudgetBar";
 import { StatusBadge } from "../components/StatusBadge";
 import { GiveTakeChart } from "./Ledger";
-import { minutes, relativeTime } from "../format";
+import { minutes, periodLabel, relativeTime } from "../format";
 
 const REASON_KEYS = {
   idle: "reason.idle",
@@ -252,17 +255,32 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
 
 export function TeamPage() {
   const { t } = useTranslation("team");
-  const { data, isPending, error, refetch } = useDashboard();
+  const [period, setPeriod] = useState<PeriodKind>("fiscal_quarter");
+  const { data, isPending, error, refetch } = useDashboard(period === "fiscal_quarter" ? undefined : period);
+  const { data: me } = useMe();
   if (isPending) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={refetch} />;
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t("title")}</Title>
-        <Button component={Link} to="/settings?tab=teams" variant="default">
-          {t("rebalance")}
-        </Button>
+        <Group align="flex-end">
+          <Select
+            aria-label={t("period")}
+            data={namedPeriods()}
+            value={period}
+            allowDeselect={false}
+            onChange={(value) => value && setPeriod(value as PeriodKind)}
+            w={200}
+          />
+          <Button component={Link} to="/settings?tab=teams" variant="default">
+            {t("rebalance")}
+          </Button>
+        </Group>
       </Group>
+      <Title order={4} data-testid="period-label">
+        {periodLabel(data, me?.organization?.fiscal_year_start_month ?? 1)}
+      </Title>
       {data.team ? <TeamOverviewView team={data.team} /> : <Empty>{t("managersOnly")}</Empty>}
     </Stack>
   );

@@ -56,3 +56,27 @@ export function ledgerRow(id: string, name: string, given: number, received: num
 }
 
 export const page = <T,>(items: T[]) => ({ items, next_cursor: null });
+
+/** The organization as GET /organization answers (an April fiscal year in Tokyo, by default). */
+export function organization(over: Partial<Schemas["OrganizationSettingsRead"]> = {}): Schemas["OrganizationSettingsRead"] {
+  return {
+    id: "org",
+    name: "Acme Sales",
+    time_zone: "Asia/Tokyo",
+    fiscal_year_start_month: 4,
+    default_currency: "JPY",
+    locale: "ja",
+    share_closed_learnings: false,
+    ledger_rebuilt_at: null,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-11-01T00:00:00Z",
+    ...over,
+  };
+}
+
+/** `me` with a whole profile and organization, for the screens that read them. */
+export function fullMe(role: Schemas["Role"], over: Partial<Schemas["CurrentUserRead"]> = {}): Schemas["CurrentUserRead"] {
+  const { ledger_rebuilt_at: _rebuilt, ...org } = organization();
+  void _rebuilt;
+  return { ...me(role), name_reading: null, locale: null, expertise: [], organization: org, ...over };
+}

@@ -2,11 +2,10 @@
 // open again in one click (one mutation with one invalidation rule, action-items/queries.ts),
 // its due date, red once an open item is overdue, and the table of a project's or a session's
 // items with their assignees.
-import { Checkbox, Table, Text } from "@mantine/core";
+import { Checkbox, Text } from "@mantine/core";
 import { useTranslation } from "../../i18n/react";
 import { showError } from "../../components/forms";
 import { relativeTime, todayIso } from "../../format";
-import { useUserNames } from "../users/queries";
 import type { Schemas } from "../../api/types";
 import { useSetActionItemStatus } from "./queries";
 
@@ -30,27 +29,5 @@ export function DueDate({ item }: { item: Pick<Schemas["ActionItemSummary"], "du
     <Text size="xs" c={overdue ? "red" : "dimmed"}>
       {item.due_date ? relativeTime(item.due_date) : ""}
     </Text>
-  );
-}
-
-export function ActionItemTable({ items }: { items: Pick<Schemas["ActionItemRead"], "id" | "title" | "status" | "assignee_id" | "due_date">[] }) {
-  const nameOf = useUserNames();
-  return (
-    <Table>
-      <Table.Tbody>
-        {items.map((a) => (
-          <Table.Tr key={a.id}>
-            <Table.Td w={30}>
-              <ActionItemCheckbox item={a} />
-            </Table.Td>
-            <Table.Td td={a.status === "done" ? "line-through" : undefined}>{a.title}</Table.Td>
-            <Table.Td>{nameOf(a.assignee_id)}</Table.Td>
-            <Table.Td>
-              <DueDate item={a} />
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
   );
 }

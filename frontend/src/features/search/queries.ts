@@ -14,15 +14,15 @@ export const searchKeys = {
 export function useSearch(q: string) {
   return useQuery({
     queryKey: searchKeys.of(q),
-    enabled: q.length >= 2 || /[^\x00-\x7f]/.test(q),
+    enabled: q.length >= 2 || [...q].some((character) => character.charCodeAt(0) > 0x7f),
     queryFn: async () => {
       const [clients, projects] = await Promise.all([
         api.GET("/api/v1/clients", { params: { query: { q, limit: 5 } } }).then(unwrap),
         api.GET("/api/v1/projects", { params: { query: { q, limit: 5 } } }).then(unwrap),
       ]);
       return [
-        ...clients.items.map((c) => ({ value: `client:${c.id}`, label: i18n.t("search.client", { name: c.name }) })),
-        ...projects.items.map((p) => ({ value: `project:${p.id}`, label: i18n.t("search.project", { name: p.title }) })),
+        ...clients.items.map((c) => ({ value: `client:${c.id}`, label: i18n.t("widgets:search.client", { name: c.name }) })),
+        ...projects.items.map((p) => ({ value: `project:${p.id}`, label: i18n.t("widgets:search.project", { name: p.title }) })),
       ];
     },
   });

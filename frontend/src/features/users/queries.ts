@@ -1,5 +1,5 @@
 // People: the signed-in person, everyone in the organization (all pages, for pickers and
-// names by id), adding a person and changing one (role, active).
+// names by id), adding a person and changing one (role, active), and one's own profile.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { fetchAllPages, PAGE_LIMIT } from "../../api/pages";
@@ -54,6 +54,24 @@ export function useUpdateUser() {
       unwrap(await api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
     onSuccess: () => {
       queryClient.invalidateQueries({ queryKey: userKeys.all });
+      queryClient.invalidateQueries({ queryKey: teamKeys.all });
+    },
+  });
+}
+
+/** The signed-in person's own profile (name, reading, language, expertise, or a new password
+ * with the current one). A new password ends this device's access token too: the client's
+ * refresh-on-401 gets a new one on the next request, as the API intends. */
+export function useUpdateMe() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Schemas["ProfileUpdate"]) => unwrap(await api.PATCH("/api/v1/users/me", { body })),
+    onSuccess: (saved, body) => {
+      queryClient.setQueryData(userKeys.me, saved);
+      // Read again at once after a new password: the 401 renews this device's token now.
+      if (body.password) queryClient.invalidateQueries({ queryKey: userKeys.me });
+      // Names and expertise show in pickers and on team cards.
+      queryClient.invalidateQueries({ queryKey: userKeys.everyone });
       queryClient.invalidateQueries({ queryKey: teamKeys.all });
     },
   });
