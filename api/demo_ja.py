@@ -81,7 +81,7 @@ JAPANESE = DemoTexts(
         DemoClient("株式会社ひかりクリニックサービス", "医療", ClientStatus.dormant, 6),
         DemoClient("瀬戸内精工株式会社", "製造業", ClientStatus.active, 7),
     ],
-    client_notes="{name}：{industry}分野の重点顧客。担当者は先方の生産管理部門と関係が深い。",
+    client_notes="{name}：{industry}分野の重点顧客。担当営業は先方の現場部門と関係が深い。",
     contacts=[
         DemoContact("佐藤 健一", "購買部 部長", BuyingRole.gatekeeper),
         DemoContact("鈴木 由美", "常務執行役員 COO", BuyingRole.decision_maker),
@@ -110,7 +110,7 @@ JAPANESE = DemoTexts(
             "現在の取引先との契約は今年度で更新時期を迎えるのか？",
         ],
         ContributionKind.insight: [
-            "新任のCOOは当社の既存顧客の出身なので、先方への紹介をお願いできそう",
+            "新任のCOOは当社の既存顧客の出身なので、その会社から推薦の声をもらえないか相談する",
             "来期の予算編成は12月に始まるので、提案書はその前に届けたい",
         ],
         ContributionKind.experience: [

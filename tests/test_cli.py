@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from api import cli
 from api.config import get_settings
+from api.demo import ENGLISH, DemoTexts
 from api.demo_ja import JAPANESE
 from api.models import (
     ActionItem,
@@ -185,6 +186,28 @@ async def test_seed_demo_ja_seeds_a_japanese_company_once(cli_env, app, client):
     assert await _count(app, Project) == 6
     assert await _count(app, Contribution) > 50
     assert (await login(client, f"sakura.ito{JA_DOMAIN}", "demo-password-123")).status_code == 200
+
+
+def test_the_japanese_table_mirrors_the_english_one():
+    """The demos share their seeding code; the tables must give it the same shape."""
+
+    def shape(texts: DemoTexts) -> object:
+        return (
+            [(p.role, p.seniority, bool(p.expertise)) for p in texts.people],
+            [(c.status, c.owner) for c in texts.clients],
+            [c.buying_role for c in texts.contacts],
+            [(p.client, p.kind, p.status, p.value is None) for p in texts.projects],
+            {kind: len(bodies) for kind, bodies in texts.ideas.items()},
+            list(texts.purposes),
+            (len(texts.decisions), len(texts.time_notes), len(texts.copy_decisions)),
+        )
+
+    assert shape(JAPANESE) == shape(ENGLISH)
+    assert all(p.reading and p.email_local.isascii() for p in JAPANESE.people)
+    assert all(p.value is None or p.value % 1_000 == 0 for p in JAPANESE.projects)
+    emails = [JAPANESE.email(p) for p in JAPANESE.people]
+    assert len(set(emails)) == len(emails)
+    assert not set(emails) & {ENGLISH.email(p) for p in ENGLISH.people}
 
 
 @pytest.mark.parametrize("order", [("en", "ja"), ("ja", "en")])
