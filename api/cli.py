@@ -161,6 +161,13 @@ async def _create_admin(settings: Settings, data: RegisterRequest) -> None:
     console.print(f"[green]Created {user.email} as admin of {organization.name}.[/green]")
 
 
+class DemoLocale(StrEnum):
+    """The demo companies there are (api/demo.py: one text table each)."""
+
+    en = "en"
+    ja = "ja"
+
+
 @app.command("seed-demo")
 def seed_demo(
     password: Annotated[
@@ -177,11 +184,23 @@ def seed_demo(
             help="N x the demo data (N teams; extra people are first.last.N@...), for benchmarks",
         ),
     ] = 1,
+    locale: Annotated[
+        DemoLocale,
+        typer.Option(
+            case_sensitive=False,
+            help="en: an English company (Europe/Berlin, EUR); ja: a Japanese one "
+            "(Asia/Tokyo, JPY, fiscal year from April, names with kana readings)",
+        ),
+    ] = DemoLocale.en,
 ) -> None:
-    """Create a demo organization with people, clients, projects and sessions (once)."""
+    """Create a demo organization with people, clients, projects and sessions (once).
+
+    Each locale's demo is its own organization with its own email domain: both may be
+    seeded into one database, and each is created once (a second run prints the existing
+    sign-ins). --scale works for either locale."""
     settings = _settings()
     password = password or secrets.token_urlsafe(12)
-    result = asyncio.run(_seed_demo(settings, password, scale))
+    result = asyncio.run(_seed_demo(settings, password, scale, locale))
     table = Table(title="Demo sign-ins" + ("" if result.created else " (already seeded)"))
     for column in ("email", "role", "seniority"):
         table.add_column(column)
@@ -194,9 +213,12 @@ def seed_demo(
         Console().print("The demo already existed; its passwords were left unchanged.")
 
 
-async def _seed_demo(settings: Settings, password: str, scale: int = 1) -> DemoResult:
+async def _seed_demo(
+    settings: Settings, password: str, scale: int = 1, locale: DemoLocale = DemoLocale.en
+) -> DemoResult:
     from api.db import create_engine, create_sessionmaker
     from api.demo import seed_demo as seed
+    from api.models import Locale
     from api.security import Security
 
     engine = create_engine(settings)
@@ -237,6 +259,7 @@ async def _seed_demo(settings: Settings, password: str, scale: int = 1) -> DemoR
                 on_step=on_step,
                 scale=scale,
                 on_copy=on_copy,
+                locale=Locale(locale.value),
             )
             progress.update(task, completed=len(steps), description="Seeded the demo")
     finally:

@@ -22,6 +22,7 @@ else
 fi
 
 .venv/bin/mastermind migrate
-.venv/bin/mastermind seed-demo
+# DEMO_LOCALE=ja seeds the Japanese demo company instead (default en); both may share one database.
+.venv/bin/mastermind seed-demo --locale "${DEMO_LOCALE:-en}"
 echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000}/ and sign in as a demo user (API docs at /docs)"
 exec .venv/bin/mastermind serve --skip-migrate --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
