@@ -25,4 +25,7 @@ fi
 # DEMO_LOCALE=ja seeds the Japanese demo company instead (default en); both may share one database.
 .venv/bin/mastermind seed-demo --locale "${DEMO_LOCALE:-en}"
 echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000}/ and sign in as a demo user (API docs at /docs)"
+if [ "${DEMO_LOCALE:-en}" = "en" ]; then
+  echo "For the Japanese demo company (Asia/Tokyo, JPY, April fiscal year): DEMO_LOCALE=ja bash scripts/quickstart.sh"
+fi
 exec .venv/bin/mastermind serve --skip-migrate --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

@@ -6,15 +6,13 @@ import "@mantine/charts/styles.css";
 import "./app.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { currentLanguage, loadNamespace, startI18n } from "./i18n";
+import { startI18n } from "./i18n";
 import { App } from "./App";
 
-void startI18n().then(() => {
+void startI18n().then(() =>
   createRoot(document.getElementById("root")!).render(
     <StrictMode>
       <App />
     </StrictMode>,
-  );
-  // Error messages are not needed to show the first screen: right after it.
-  void loadNamespace(currentLanguage(), "errors");
-});
+  ),
+);

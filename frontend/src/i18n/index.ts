@@ -15,9 +15,10 @@ export const LANGUAGES = ["ja", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
 export type Namespace = "common" | "errors" | "widgets" | "auth" | "myday" | "clients" | "projects" | "sessions" | "ledger" | "team" | "settings" | "profile";
 
-// What the first screen (My day and the frame around it) says. Errors load right after it
-// has rendered (main.tsx), sign-in with its page (App.tsx).
-export const FIRST_SCREEN: Namespace[] = ["common", "myday"];
+// What the first screen (My day and the frame around it) says, and the words of errors and
+// form hints (said from plain functions, api/problem.ts and api/rules.ts, which cannot wait
+// for a catalog). Sign-in's words load with its page (App.tsx).
+export const FIRST_SCREEN: Namespace[] = ["common", "errors", "myday"];
 const STORED = "mastermind.language";
 
 const catalogs = import.meta.glob<Record<string, unknown>>("./locales/*/*.json", { import: "default" });
@@ -61,7 +62,7 @@ const loading = new Map<string, Promise<void>>();
 
 /** Loads `namespace` in `language` once; resolved at once when it is there. */
 export function loadNamespace(language: Language, namespace: Namespace): Promise<void> {
-  if (i18n.hasResourceBundle(language, namespace)) return Promise.resolve();
+  if (isLoaded(language, namespace)) return Promise.resolve();
   const id = `${language}/${namespace}`;
   let pending = loading.get(id);
   if (!pending) {
@@ -76,7 +77,7 @@ export function loadNamespace(language: Language, namespace: Namespace): Promise
 }
 
 export function isLoaded(language: Language, namespace: Namespace): boolean {
-  return i18n.hasResourceBundle(language, namespace);
+  return Boolean(i18n.store?.data[language]?.[namespace]);
 }
 
 /** Speak `language`: its words for every namespace in use are loaded first, so the screen
@@ -93,21 +94,24 @@ export async function setLanguage(language: Language): Promise<void> {
   if (i18n.language !== language) await i18n.changeLanguage(language);
 }
 
+// Started when this module loads, not when the app starts: the router resolves the first
+// route (and its words) as soon as it is created, which may be before startI18n runs.
+const initialized = i18n.init({
+  lng: startingLanguage(),
+  fallbackLng: false, // every key is in both languages (scripts/check-i18n.mjs)
+  supportedLngs: LANGUAGES,
+  defaultNS: "common",
+  ns: [],
+  resources: {},
+  partialBundledLanguages: true,
+  interpolation: { escapeValue: false }, // React escapes
+  returnNull: false,
+  showSupportNotice: false, // no advertisement in people's consoles
+});
+
 /** Ready to render the first screen in `language`. */
 export async function startI18n(language: Language = startingLanguage()): Promise<void> {
-  if (!i18n.isInitialized) {
-    await i18n.init({
-      lng: language,
-      fallbackLng: false, // every key is in both languages (scripts/check-i18n.mjs)
-      supportedLngs: LANGUAGES,
-      defaultNS: "common",
-      ns: [],
-      resources: {},
-      partialBundledLanguages: true,
-      interpolation: { escapeValue: false }, // React escapes
-      returnNull: false,
-    });
-  }
+  await initialized;
   await setLanguage(language);
 }
 
