@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 
 command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+# A Japanese font, so the Japanese run's screenshots show Japanese rather than empty boxes.
+fc-list :lang=ja 2>/dev/null | grep -q . || (apt-get update && apt-get install -y fonts-ipafont-gothic)
 
 if [ ! -x .venv/bin/mastermind ]; then
   "${PYTHON:-python3}" -m venv .venv

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from api.config import Settings, normalize_database_url
 from api.main import create_app
 from api.models import SQLModel
+from tests import cast
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 40
@@ -75,7 +76,7 @@ def settings(database_url: str) -> Settings:
         secret_key=TEST_SECRET_KEY,
         cors_origins=["http://localhost:5173"],
         # The suite signs up hundreds of organizations from one test address; the limit itself
-        # is tested in tests/test_throttle.py with its own, low value.
+        # is tested in tests/kit/test_throttle.py with its own, low value.
         signup_max_per_address=1_000_000,
         _env_file=None,
     )
@@ -121,6 +122,7 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        cast.bind(http, app)  # organizations and people straight to the database (tests/cast.py)
         yield http
 
 

@@ -1,4 +1,6 @@
-"""Factories that build test data through the public API, as a real client would."""
+"""Factories that build test data through the public API, as a real client would; the cast
+of organizations and signed-in people goes straight to the database (tests/cast.py) when the
+client is the in-process one."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from tests import cast
+
 API = "/api/v1"
 DEFAULT_PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -19,10 +23,14 @@ ETAG = re.compile(r'^"[0-9a-f]{32}"$')
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict:
+    """An RFC 9457 problem document with ``status``: its members, and the instance it names."""
     assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.headers["content-type"] == PROBLEM
     body = response.json()
+    assert {"type", "title", "status", "detail", "instance"} <= body.keys(), body
     assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["type"], str) and body["type"]
     assert body["instance"] == response.request.url.path
     return body
 
@@ -63,6 +71,21 @@ async def register(
     client: httpx.AsyncClient, *, organization_name: str = "Acme Sales", email: str | None = None
 ) -> Actor:
     """A new organization and its admin."""
+    app = cast.app_of(client)
+    if app is not None:
+        user, organization, tokens = await cast.cast_admin(
+            app,
+            organization_name=organization_name,
+            email=email or unique_email("admin"),
+            full_name="Ada Admin",
+            password=DEFAULT_PASSWORD,
+        )
+        return Actor(
+            user=user,
+            access_token=tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            extra={"organization": organization},
+        )
     response = await client.post(
         f"{API}/auth/register",
         json={
@@ -99,6 +122,21 @@ async def add_user(
 ) -> Actor:
     """A user created by the admin, then signed in."""
     email = unique_email(role)
+    app = cast.app_of(client)
+    if app is not None:
+        user, tokens = await cast.cast_user(
+            app,
+            organization_id=admin.organization_id,
+            email=email,
+            full_name=full_name or f"{role.title()} {email.split('@')[0]}",
+            role=role,
+            seniority=seniority,
+            expertise=expertise or [],
+            password=DEFAULT_PASSWORD,
+        )
+        return Actor(
+            user=user, access_token=tokens["access_token"], refresh_token=tokens["refresh_token"]
+        )
     response = await client.post(
         f"{API}/users",
         headers=admin.headers,

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
-from tests.test_live import ApiProcess, _free_port, _wait_until_ready
+from tests.routers.test_live import ApiProcess, _free_port, _wait_until_ready
 
 
 @asynccontextmanager

@@ -17,25 +17,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.main import create_app
-from tests.factories import API, DEFAULT_PASSWORD, register, unique_email
+from tests.factories import API, DEFAULT_PASSWORD, assert_problem, register, unique_email
 
 PROBLEM = "application/problem+json"
 ALLOWED_ORIGIN = "http://localhost:5173"
 UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 GENERATED_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert {"type", "title", "status", "detail", "instance"} <= body.keys()
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["type"], str) and body["type"]
-    assert body["instance"] == response.request.url.path
-    return body
 
 
 @asynccontextmanager

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from tests.factories import login, unique_email
+from tests.kit.test_throttle import WRONG_PASSWORD, assert_throttled, client_from
+from tests.routers.test_live import ApiProcess
 from tests.server_kit import plain_uvicorn
-from tests.test_live import ApiProcess
-from tests.test_throttle import WRONG_PASSWORD, assert_throttled, client_from
 
 PER_ADDRESS = 3
 

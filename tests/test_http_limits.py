@@ -11,8 +11,8 @@ import pytest
 
 from api.main import create_app
 from tests.factories import API, assert_problem, register
+from tests.routers.test_live import make_room
 from tests.server_kit import plain_uvicorn
-from tests.test_live import make_room
 
 CHUNK = 64 * 1024
 

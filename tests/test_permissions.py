@@ -220,19 +220,19 @@ RULES: dict[tuple[str, str], Rule] = {
 
 # Routes with an id that follow other rows of the table (users, teams: admins and managers).
 ELSEWHERE: dict[tuple[str, str], str] = {
-    ("GET", f"{API}/users/{{user_id}}"): "tests/test_users.py",
-    ("PATCH", f"{API}/users/{{user_id}}"): "tests/test_users.py",
-    ("GET", f"{API}/users/{{user_id}}/ledger"): "tests/test_ledger.py",
-    ("GET", f"{API}/teams/{{team_id}}"): "tests/test_teams.py",
-    ("PATCH", f"{API}/teams/{{team_id}}"): "tests/test_teams.py",
-    ("DELETE", f"{API}/teams/{{team_id}}"): "tests/test_teams.py",
-    ("PUT", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/test_teams.py",
-    ("DELETE", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/test_teams.py",
+    ("GET", f"{API}/users/{{user_id}}"): "tests/routers/test_users.py",
+    ("PATCH", f"{API}/users/{{user_id}}"): "tests/routers/test_users.py",
+    ("GET", f"{API}/users/{{user_id}}/ledger"): "tests/routers/test_ledger.py",
+    ("GET", f"{API}/teams/{{team_id}}"): "tests/routers/test_teams.py",
+    ("PATCH", f"{API}/teams/{{team_id}}"): "tests/routers/test_teams.py",
+    ("DELETE", f"{API}/teams/{{team_id}}"): "tests/routers/test_teams.py",
+    ("PUT", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/routers/test_teams.py",
+    ("DELETE", f"{API}/teams/{{team_id}}/members/{{user_id}}"): "tests/routers/test_teams.py",
     # Admins only (others 403, another organization 404), by key or by signature:
-    ("DELETE", f"{API}/integrations/crm/{{connection_id}}"): "tests/test_crm_hooks.py",
-    ("GET", f"{API}/integrations/crm/{{connection_id}}/events"): "tests/test_crm_hooks.py",
-    ("POST", f"{API}/hooks/crm/{{connection_id}}"): "tests/test_crm_hooks.py",
-    ("DELETE", f"{API}/api-keys/{{api_key_id}}"): "tests/test_api_keys.py",
+    ("DELETE", f"{API}/integrations/crm/{{connection_id}}"): "tests/routers/test_crm_hooks.py",
+    ("GET", f"{API}/integrations/crm/{{connection_id}}/events"): "tests/routers/test_crm_hooks.py",
+    ("POST", f"{API}/hooks/crm/{{connection_id}}"): "tests/routers/test_crm_hooks.py",
+    ("DELETE", f"{API}/api-keys/{{api_key_id}}"): "tests/routers/test_api_keys.py",
 }
 
 
@@ -368,7 +368,7 @@ async def http(settings) -> AsyncIterator[httpx.AsyncClient]:
         yield b"retry: 3000\n\n"
 
     # ASGITransport reads a response to its end: the live room answers with one line. Who
-    # may open it is decided before streaming starts; tests/test_live.py tests the stream.
+    # may open it is decided before streaming starts; tests/routers/test_live.py tests the stream.
     application.state.live_hub.stream = one_line
     transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
     try:

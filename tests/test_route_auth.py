@@ -29,7 +29,7 @@ PUBLIC_ROUTES = frozenset(
         "/api/v1/auth/refresh",
         "/api/v1/auth/logout",
         # CRM webhooks carry no JWT: each request is verified by its provider's signature or
-        # HTTP Basic credentials on the raw body (api/services/crm_hooks/verify.py, tests/test_crm_hooks.py).
+        # HTTP Basic credentials on the raw body (api/services/crm_hooks/verify.py, tests/routers/test_crm_hooks.py).
         "/api/v1/hooks/crm/{connection_id}",
         # Prometheus, not a person: guarded by METRICS_TOKEN instead (404 without one
         # configured, 401 without the right one; tests/test_metrics.py proves both).

@@ -97,7 +97,7 @@ def admin_headers(st_app: FastAPI) -> dict[str, str]:
 
 
 # The live room streams until the browser leaves: a fuzzer's call would never return.
-# tests/test_live.py covers it (events, order, Last-Event-ID, 401/404).
+# tests/routers/test_live.py covers it (events, order, Last-Event-ID, 401/404).
 STREAMING_OPERATIONS = {("GET", f"{API}/sessions/{{session_id}}/events")}
 fuzzed = schema.exclude(path=[path for _method, path in STREAMING_OPERATIONS], method="GET")
 

@@ -12,10 +12,10 @@ How a key is allowed to act (decided here, documented in the README):
   ``<resource>:read``, any other method ``<resource>:write``; ``write`` does not imply
   ``read``. A people-only route (users, teams, CRM connections, API keys, webhooks) and a
   route that declares nothing are refused to every key with 403: a new route is closed to
-  keys until its router opens it, and tests/test_api_keys.py fails until it says which.
+  keys until its router opens it, and tests/routers/test_api_keys.py fails until it says which.
 * **Checked in one place.** ``api.deps.authenticate_bearer`` calls ``authorize_route`` for every
   key request with the matched route, so no route can forget it (the declarations
-  themselves do nothing when resolved); tests/test_api_keys.py walks every served route.
+  themselves do nothing when resolved); tests/routers/test_api_keys.py walks every served route.
 * **Rate limit.** Requests per key in a fixed one-minute window, counted in the database
   (``api_key_window``, one atomic upsert) so every replica shares the count; 429 with
   Retry-After. ``last_used_at`` is written at most once a minute per key.

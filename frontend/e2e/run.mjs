@@ -325,7 +325,7 @@ async function scenario(base, receiver) {
     await form.getByRole("button", { name: L("Log time") }).click();
     await guest.getByText(L("Time logged")).waitFor();
     const seat = L("{{name}} · {{role}}", { name: helper, role: L("helper", {}, "projects") }, "projects");
-    await guest.getByLabel(Lre("{{label}}: {{used}} of {{budget}} minutes", { label: escapeRe(seat), used: "20", budget: "\\d+" }, { ns: "common", anchored: "^" })).waitFor();
+    await guest.getByLabel(Lre("{{label}}: {{used}} of {{budget}} minutes", { label: escapeRe(seat), used: "20", budget: "\\d+" }, { ns: "widgets", anchored: "^" })).waitFor();
   });
 
   await step("owner schedules and starts a session", async () => {

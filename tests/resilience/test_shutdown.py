@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 from tests.factories import API, unique_email
-from tests.test_live import (
+from tests.routers.test_live import (
     ApiProcess,
     _free_port,
     _wait_until_ready,

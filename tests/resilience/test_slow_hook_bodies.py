@@ -20,8 +20,8 @@ from fastapi import FastAPI
 
 from api.main import create_app
 from tests.factories import API, PROBLEM, register
-from tests.test_crm_hooks import generic_body, generic_headers
-from tests.test_live import _free_port
+from tests.routers.test_crm_hooks import generic_body, generic_headers
+from tests.routers.test_live import _free_port
 
 TRICKLERS = 20
 CAP = 2048  # the hook's body cap on this server, so a refused body is quick to send

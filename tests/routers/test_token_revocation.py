@@ -24,7 +24,7 @@ from tests.factories import (
     login,
     register,
 )
-from tests.test_live import two_api_processes  # noqa: F401 - the fixture, shared
+from tests.routers.test_live import two_api_processes  # noqa: F401 - the fixture, shared
 
 NEW_PASSWORD = "another long passphrase"
 

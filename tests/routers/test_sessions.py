@@ -604,7 +604,7 @@ async def test_completion_without_attendance_credits_nobody_who_never_joined(cli
         decisions=["Pilot at one plant", "Price per line"],
         recommended_approach="Through the COO",
     )
-    # Attendance is measured (tests/test_presence.py): nobody opened the room, so nobody
+    # Attendance is measured (tests/routers/test_presence.py): nobody opened the room, so nobody
     # is credited, not even for the time box. People who were not invited are not listed.
     assert participants(done) == {panel.owner.id: 0, panel.helper.id: 0, panel.invited.id: 0}
     assert done["decisions"] == ["Pilot at one plant", "Price per line"]

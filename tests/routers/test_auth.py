@@ -8,21 +8,19 @@ import uuid
 
 import pytest
 
-from tests.factories import API, DEFAULT_PASSWORD, add_user, login, register, unique_email
+from tests.factories import (
+    API,
+    DEFAULT_PASSWORD,
+    add_user,
+    assert_problem,
+    login,
+    register,
+    unique_email,
+)
 
 PROBLEM = "application/problem+json"
 INVALID_CREDENTIALS = "Incorrect email or password"
 NEW_PASSWORD = "a brand new passphrase 42"
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["type"]
-    return body
 
 
 def assert_unauthorized(response) -> dict:

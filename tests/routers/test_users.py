@@ -16,6 +16,7 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     Actor,
     add_user,
+    assert_problem,
     create_team,
     login,
     register,
@@ -23,16 +24,6 @@ from tests.factories import (
 )
 
 PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["instance"] == response.request.url.path
-    return body
 
 
 def assert_unauthorized(response: httpx.Response) -> None:
@@ -355,7 +346,7 @@ async def test_changing_your_own_password_needs_the_current_one(client, org):
     assert ok.status_code == 200, ok.text
     assert (await login(client, rep.user["email"], new_password)).status_code == 200
     assert (await login(client, rep.user["email"], DEFAULT_PASSWORD)).status_code == 401
-    # The device it was changed on stays signed in (tests/test_auth.py: the others do not).
+    # The device it was changed on stays signed in (tests/routers/test_auth.py: the others do not).
     refreshed = await client.post(f"{API}/auth/refresh", json={"refresh_token": rep.refresh_token})
     assert refreshed.status_code == 200, refreshed.text
 

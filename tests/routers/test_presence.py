@@ -19,6 +19,16 @@ from api.main import create_app
 from api.models import ApiKeyWindow, MastermindSession, PresenceInterval
 from api.services.presence import Stay, present_seconds, whole_minutes
 from tests.factories import API, DEFAULT_PASSWORD, Actor, login
+from tests.routers.test_api_keys import make_key
+from tests.routers.test_live import (
+    Event,
+    EventReader,
+    api_processes,
+    joined,
+    listen,
+    needs_postgres,
+    serving,
+)
 from tests.session_kit import (
     Panel,
     held_for,
@@ -27,16 +37,6 @@ from tests.session_kit import (
     ok,
     problem,
     transition,
-)
-from tests.test_api_keys import make_key
-from tests.test_live import (
-    Event,
-    EventReader,
-    api_processes,
-    joined,
-    listen,
-    needs_postgres,
-    serving,
 )
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)

@@ -9,18 +9,9 @@ import uuid
 import httpx
 import pytest
 
-from tests.factories import API, Actor, add_user, create_team, register
+from tests.factories import API, Actor, add_user, assert_problem, create_team, register
 
 PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["instance"] == response.request.url.path
-    return body
 
 
 def assert_unauthorized(response: httpx.Response) -> None:

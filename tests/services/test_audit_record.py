@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-API = Path(__file__).resolve().parents[1] / "api"
+API = Path(__file__).resolve().parents[2] / "api"
 CONSTRUCTED = re.compile(r"(?<!class )\bAuditEvent\(|insert\(AuditEvent\b")
 
 
