@@ -27,7 +27,7 @@ from api.schemas.organizations import OrganizationRead
 from api.schemas.users import UserRead
 from api.services.auth import issue_token_pair
 
-__all__ = ["app_of", "bind", "cast_admin", "cast_user"]
+__all__ = ["app_of", "bind", "cast_admin", "cast_people", "cast_user"]
 
 # The in-process client of each app (tests/conftest.py binds them).
 _APPS: weakref.WeakKeyDictionary[httpx.AsyncClient, FastAPI] = weakref.WeakKeyDictionary()
@@ -117,3 +117,36 @@ async def cast_user(
     )
     user, _organization, tokens = await _insert(app, person, None, password)
     return user, tokens
+
+
+async def cast_people(
+    app: FastAPI, organization_id: str, people: list[tuple[str, str, str]], password: str
+) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """Many people of one organization at once, ``(email, full_name, role)`` each, in one
+    transaction: for the tests that need a crowd (fan-out, load, query counts)."""
+    password_hash = await _password_hash(app, password)
+    rows = [
+        User(
+            organization_id=uuid.UUID(organization_id),
+            email=email.lower(),
+            full_name=full_name,
+            role=Role(role),
+            password_hash=password_hash,
+        )
+        for email, full_name, role in people
+    ]
+    cast = []
+    async with app.state.sessionmaker() as session, session.begin():
+        session.add_all(rows)
+        await session.flush()
+        for row in rows:
+            tokens = await issue_token_pair(
+                session=session, security=app.state.security, settings=app.state.settings, user=row
+            )
+            cast.append(
+                (
+                    UserRead.model_validate(row).model_dump(mode="json"),
+                    {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token},
+                )
+            )
+    return cast

@@ -20,9 +20,8 @@ from api.models import (
     MemberState,
     Project,
     ProjectMember,
-    Role,
-    User,
 )
+from tests import cast
 from tests.factories import API, DEFAULT_PASSWORD, Actor, register, unique_email
 
 PROBLEM = "application/problem+json"
@@ -191,9 +190,6 @@ async def held_for(app: Any, session_id: str, minutes: int) -> None:
         await session.commit()
 
 
-_password_hashes: dict[int, str] = {}
-
-
 async def quick_users(
     app: Any,
     organization_id: str,
@@ -202,51 +198,19 @@ async def quick_users(
     prefix: str = "user",
     names: list[tuple[str, str]] | None = None,
 ) -> list[Actor]:
-    """Users written straight to the database with tokens issued directly (signing in
-    through the API for each would only test argon2): ``count`` reps named after
-    ``prefix``, or one per ``(full_name, role)`` in ``names``."""
-    security = app.state.security
-    key = id(security)
-    if key not in _password_hashes:
-        _password_hashes[key] = await security.hash_password(DEFAULT_PASSWORD)
-    org = uuid.UUID(organization_id)
+    """People written straight to the database and signed in (tests/cast.py): ``count``
+    reps named after ``prefix``, or one per ``(full_name, role)`` in ``names``."""
     wanted = names or [(f"{prefix.title()} {n:03d}", "rep") for n in range(count)]
-    users = [
-        User(
-            organization_id=org,
-            email=unique_email(role),
-            full_name=full_name,
-            role=Role(role),
-            password_hash=_password_hashes[key],
-        )
-        for full_name, role in wanted
+    people = await cast.cast_people(
+        app,
+        organization_id,
+        [(unique_email(role), full_name, role) for full_name, role in wanted],
+        DEFAULT_PASSWORD,
+    )
+    return [
+        Actor(user=user, access_token=tokens["access_token"], refresh_token=tokens["refresh_token"])
+        for user, tokens in people
     ]
-    async with app.state.sessionmaker() as session:
-        session.add_all(users)
-        await session.commit()
-    actors = []
-    for user in users:
-        token = security.issue_token(
-            token_type="access",
-            subject=user.id,
-            organization_id=org,
-            lifetime=timedelta(minutes=15),
-            token_version=user.token_version,
-        )
-        actors.append(
-            Actor(
-                user={
-                    "id": str(user.id),
-                    "organization_id": organization_id,
-                    "full_name": user.full_name,
-                    "email": user.email,
-                    "role": user.role.value,
-                },
-                access_token=token.token,
-                refresh_token="",
-            )
-        )
-    return actors
 
 
 async def seat_members(app: Any, project_id: str, actors: list[Actor], *, role: str = "helper"):

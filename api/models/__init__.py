@@ -18,6 +18,7 @@ from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
 from api.models.organizations import Locale, Organization
 from api.models.presence import PresenceInterval
 from api.models.projects import (
+    LostReason,
     MemberRole,
     MemberState,
     Project,
@@ -70,6 +71,7 @@ __all__ = [
     "InboundResult",
     "Locale",
     "LoginFailure",
+    "LostReason",
     "MastermindSession",
     "MemberRole",
     "MemberState",

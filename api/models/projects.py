@@ -29,6 +29,17 @@ class ProjectStatus(enum.StrEnum):
     abandoned = "abandoned"
 
 
+class LostReason(enum.StrEnum):
+    """Why a deal was lost (DESIGN 7.5): what the team learns from when the next one starts."""
+
+    competitor = "competitor"
+    price = "price"
+    no_decision = "no_decision"
+    timing = "timing"
+    fit = "fit"
+    other = "other"
+
+
 class MemberRole(enum.StrEnum):
     owner = "owner"
     helper = "helper"
@@ -73,6 +84,11 @@ class Project(IdTable, table=True):
     helper_budget_minutes: int = Field(default=120)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     close_note: str = Field(default="", sa_type=sa.Text)
+    # Set when the project was closed as lost through the API (a CRM's lost deal has none).
+    lost_reason: LostReason | None = Field(
+        default=None, sa_type=enum_type(LostReason, "project_lost_reason")
+    )
+    competitor: str | None = Field(default=None, max_length=200)
     external_source: str | None = Field(default=None, max_length=40)
     external_id: str | None = Field(default=None, max_length=200)
     # The title folded for search, and its grams (api/kit/folding.py); kept by

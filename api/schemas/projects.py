@@ -7,10 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import MISSING, Field, field_serializer
+from pydantic import MISSING, ConfigDict, Field, field_serializer
 
 from api.kit.money import format_amount
-from api.models import MemberRole, MemberState, ProjectKind, ProjectStatus
+from api.models import LostReason, MemberRole, MemberState, ProjectKind, ProjectStatus
 from api.pagination import Page
 from api.schemas.base import (
     NO_NUL,
@@ -57,7 +57,29 @@ class ProjectUpdate(UpdateModel):
 
 
 class ProjectClose(RequestModel):
+    """Won, lost or abandoned; a lost deal says why (DESIGN 7.5), and only a lost one does."""
+
+    # Said in the schema too, so clients (and the fuzzer) know: lost needs a reason; the
+    # other results carry neither a reason nor a competitor.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"result": {"const": "lost"}}, "required": ["result"]},
+            "then": {
+                "required": ["lost_reason"],
+                "properties": {"lost_reason": {"not": {"type": "null"}}},
+            },
+            "else": {
+                "properties": {"lost_reason": {"type": "null"}, "competitor": {"type": "null"}}
+            },
+        },
+    )
+
     result: Literal["won", "lost", "abandoned"]
+    lost_reason: LostReason | None = Field(default=None, description="Required when lost")
+    competitor: (
+        Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed] | None
+    ) = Field(default=None, description="Who won the deal, when lost to a competitor")
     note: Annotated[str, Field(max_length=5000, pattern=NO_NUL)] = ""
 
 
@@ -76,6 +98,8 @@ class ProjectRead(ResponseModel):
     helper_budget_minutes: int
     closed_at: datetime | None
     close_note: str
+    lost_reason: LostReason | None
+    competitor: str | None
     external_source: str | None
     external_id: str | None
     created_at: datetime

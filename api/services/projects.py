@@ -314,9 +314,17 @@ async def close_project(
     access = await project_access(session=session, caller=caller, project_id=project_id)
     access.ensure_can_manage()
     access.ensure_open()
+    if data.result == "lost" and data.lost_reason is None:
+        raise InvalidInput("Say why the deal was lost", loc=["body", "lost_reason"])
+    for name in ("lost_reason", "competitor"):
+        if data.result != "lost" and getattr(data, name) is not None:
+            raise InvalidInput(
+                f"Only a lost deal has a {name.replace('_', ' ')}", loc=["body", name]
+            )
     project = access.project
     project.status = ProjectStatus(data.result)
     project.close_note = data.note
+    project.lost_reason, project.competitor = data.lost_reason, data.competitor
     project.closed_at = project.updated_at = utcnow()
     await session.flush()
     audit.record(
@@ -325,7 +333,7 @@ async def close_project(
         action="project.closed",
         entity_type="project",
         entity_id=project.id,
-        changes={"result": data.result, "note": data.note},
+        changes=data.model_dump(mode="json", exclude_none=True),
     )
     await outbox.emit(
         session,

@@ -68,7 +68,9 @@ async def make_project(client: httpx.AsyncClient, actor: Actor, client_id: str, 
 
 async def close_project(client: httpx.AsyncClient, actor: Actor, project_id: str) -> None:
     response = await client.post(
-        f"{API}/projects/{project_id}/close", headers=actor.headers, json={"result": "lost"}
+        f"{API}/projects/{project_id}/close",
+        headers=actor.headers,
+        json={"result": "lost", "lost_reason": "price"},
     )
     assert response.status_code == 200, response.text
 

@@ -140,7 +140,9 @@ async def test_stalled_projects_are_idle_for_two_weeks_or_have_overdue_actions(c
         )
     ok(
         await client.post(
-            f"{API}/projects/{closed['id']}/close", headers=olga.headers, json={"result": "lost"}
+            f"{API}/projects/{closed['id']}/close",
+            headers=olga.headers,
+            json={"result": "lost", "lost_reason": "price"},
         )
     )
 

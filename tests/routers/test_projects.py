@@ -326,7 +326,9 @@ async def test_permission_matrix(client, org, who):
         ),
         "invite": lambda p: invite(client, actor, p, org.outsider),
         "close": lambda p: client.post(
-            f"{API}/projects/{p}/close", headers=actor.headers, json={"result": "lost"}
+            f"{API}/projects/{p}/close",
+            headers=actor.headers,
+            json={"result": "lost", "lost_reason": "price"},
         ),
         "change a budget": lambda p: patch_member(client, actor, p, org.observer, budget_minutes=5),
         "remove a member": lambda p: client.delete(
@@ -548,12 +550,14 @@ async def test_patch_objective_null_is_422_not_a_server_error(client, org):
 @pytest.mark.parametrize("result", ["won", "lost", "abandoned"])
 async def test_close_with_each_result(client, org, result):
     url = f"{API}/projects/{org.pid}/close"
+    reason = {"lost_reason": "timing"} if result == "lost" else {}
     response = await client.post(
-        url, headers=org.manager.headers, json={"result": result, "note": "n"}
+        url, headers=org.manager.headers, json={"result": result, "note": "n", **reason}
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["status"], body["close_note"]) == (result, "n")
+    assert body["lost_reason"] == ("timing" if result == "lost" else None)
     assert body["closed_at"] is not None
     stored = (await client.get(f"{API}/projects/{org.pid}", headers=org.helper.headers)).json()
     assert stored == body
@@ -1074,7 +1078,9 @@ async def test_audit_rows(client, app, org):
     )
     await client.delete(f"{API}/projects/{pid}/members/{org.helper.id}", headers=org.owner.headers)
     await client.post(
-        f"{API}/projects/{pid}/close", headers=org.owner.headers, json={"result": "lost"}
+        f"{API}/projects/{pid}/close",
+        headers=org.owner.headers,
+        json={"result": "lost", "lost_reason": "price"},
     )
 
     rows = await audit_actions(app, pid)
@@ -1092,7 +1098,7 @@ async def test_audit_rows(client, app, org):
     assert changes[2] == {"user_id": org.helper.id, "role": "helper", "budget_minutes": 120}
     assert changes[3] == {"user_id": org.helper.id, "state": "active"}
     assert changes[4] == {"user_id": org.helper.id}
-    assert changes[5] == {"result": "lost", "note": ""}
+    assert changes[5] == {"result": "lost", "lost_reason": "price", "note": ""}
 
 
 async def test_member_patch_honours_if_match(client):
@@ -1251,3 +1257,47 @@ async def test_a_new_project_is_valued_in_the_organizations_currency(client, org
         client, org.owner, kind="prospecting", title="Default", estimated_value=9.5
     )
     assert assert_problem(refused, 422)["errors"][0]["loc"] == ["body", "estimated_value"]
+
+
+async def test_a_lost_deal_says_why_and_only_a_lost_one(client, org):
+    url = f"{API}/projects/{org.pid}/close"
+    missing = await client.post(url, headers=org.owner.headers, json={"result": "lost"})
+    assert assert_problem(missing, 422)["errors"][0]["loc"] == ["body", "lost_reason"]
+    for body, field in (
+        ({"result": "won", "lost_reason": "price"}, "lost_reason"),
+        ({"result": "abandoned", "competitor": "Globex"}, "competitor"),
+        ({"result": "lost", "lost_reason": "cheaper"}, "lost_reason"),
+        ({"result": "lost", "lost_reason": "competitor", "competitor": " "}, "competitor"),
+    ):
+        refused = await client.post(url, headers=org.owner.headers, json=body)
+        assert ["body", field] in [e["loc"] for e in assert_problem(refused, 422)["errors"]], body
+    # Nothing was closed by the refusals.
+    assert (await client.get(f"{API}/projects/{org.pid}", headers=org.owner.headers)).json()[
+        "status"
+    ] == "open"
+    closed = await client.post(
+        url,
+        headers=org.owner.headers,
+        json={
+            "result": "lost",
+            "lost_reason": "competitor",
+            "competitor": " Globex ",
+            "note": "They bundled support",
+        },
+    )
+    assert closed.status_code == 200, closed.text
+    project = closed.json()
+    assert (project["status"], project["lost_reason"], project["competitor"]) == (
+        "lost",
+        "competitor",
+        "Globex",
+    )
+    assert project["close_note"] == "They bundled support"
+    # A won deal has no reason to give.
+    won = await make_project(client, org.owner, title="Won one")
+    body = (
+        await client.post(
+            f"{API}/projects/{won['id']}/close", headers=org.owner.headers, json={"result": "won"}
+        )
+    ).json()
+    assert (body["status"], body["lost_reason"], body["competitor"]) == ("won", None, None)

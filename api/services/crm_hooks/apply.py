@@ -204,6 +204,7 @@ def _apply_status(project: Project, status: str | None, changes: dict[str, Any])
     else:  # back to open in the CRM: reopen
         project.status = ProjectStatus.open
         project.closed_at = None
+        project.lost_reason = project.competitor = None
     changes["status"] = status
 
 

@@ -9,6 +9,7 @@ export const CrmProvider = ["generic","hubspot","pipedrive"] as const;
 export const DeliveryState = ["pending","delivered","failed"] as const;
 export const InboundResult = ["created","updated","ignored","failed"] as const;
 export const Locale = ["ja","en"] as const;
+export const LostReason = ["competitor","price","no_decision","timing","fit","other"] as const;
 export const MemberRole = ["owner","helper","observer"] as const;
 export const MemberState = ["invited","active","declined","left"] as const;
 export const PeriodKind = ["fiscal_quarter","fiscal_year","quarter","month"] as const;

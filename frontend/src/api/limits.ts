@@ -144,6 +144,10 @@ export const limits = {
     }
   },
   "ProjectClose": {
+    "competitor": {
+      "minLength": 1,
+      "maxLength": 200
+    },
     "note": {
       "maxLength": 5000
     }

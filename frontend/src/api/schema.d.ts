@@ -1945,6 +1945,12 @@ export interface components {
          * @enum {string}
          */
         Locale: "ja" | "en";
+        /**
+         * LostReason
+         * @description Why a deal was lost (DESIGN 7.5): what the team learns from when the next one starts.
+         * @enum {string}
+         */
+        LostReason: "competitor" | "price" | "no_decision" | "timing" | "fit" | "other";
         /** MemberCreate */
         MemberCreate: {
             /**
@@ -2242,8 +2248,18 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** ProjectClose */
+        /**
+         * ProjectClose
+         * @description Won, lost or abandoned; a lost deal says why (DESIGN 7.5), and only a lost one does.
+         */
         ProjectClose: {
+            /**
+             * Competitor
+             * @description Who won the deal, when lost to a competitor
+             */
+            competitor?: string | null;
+            /** @description Required when lost */
+            lost_reason?: components["schemas"]["LostReason"] | null;
             /**
              * Note
              * @default
@@ -2328,6 +2344,8 @@ export interface components {
             close_note: string;
             /** Closed At */
             closed_at: string | null;
+            /** Competitor */
+            competitor: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2351,6 +2369,7 @@ export interface components {
              */
             id: string;
             kind: components["schemas"]["ProjectKind"];
+            lost_reason: components["schemas"]["LostReason"] | null;
             /** Objective */
             objective: string;
             /**

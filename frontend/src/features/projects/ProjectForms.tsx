@@ -3,7 +3,7 @@
 import { Button, Group, Modal, NumberInput, Select, Stack, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useNavigate } from "react-router";
-import { ProjectCloseResult, ProjectKind, SessionPurpose } from "../../api/enums";
+import { LostReason, ProjectCloseResult, ProjectKind, SessionPurpose } from "../../api/enums";
 import { checkLength, checkRange, rule } from "../../api/rules";
 import type { Schemas } from "../../api/types";
 import { applyApiError, notifySaved } from "../../components/forms";
@@ -109,10 +109,26 @@ export function ProjectFormModal({ opened, onClose, clientId }: { opened: boolea
 
 export function CloseProjectModal({ project, opened, onClose }: { project: Project; opened: boolean; onClose: () => void }) {
   const { t } = useTranslation("projects");
-  const form = useForm({ initialValues: { result: "won" as Schemas["ProjectClose"]["result"], note: "" } });
+  const form = useForm({
+    initialValues: {
+      result: "won" as Schemas["ProjectClose"]["result"],
+      lost_reason: null as Schemas["LostReason"] | null,
+      competitor: "",
+      note: "",
+    },
+    validate: {
+      lost_reason: (value, values) => (values.result === "lost" && !value ? t("close.sayWhy") : null),
+    },
+  });
   const save = useCloseProject(project.id);
+  const lost = form.values.result === "lost";
+  // A lost deal says why (and maybe to whom); the other results carry neither.
+  const body = (v: typeof form.values): Schemas["ProjectClose"] =>
+    v.result === "lost"
+      ? { result: v.result, note: v.note, lost_reason: v.lost_reason, competitor: v.competitor.trim() || null }
+      : { result: v.result, note: v.note };
   const submit = (v: typeof form.values) =>
-    save.mutate(v, {
+    save.mutate(body(v), {
       onSuccess: () => {
         notifySaved(t("close.done"));
         onClose();
@@ -124,6 +140,19 @@ export function CloseProjectModal({ project, opened, onClose }: { project: Proje
       <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <Select label={t("close.result")} data={options(ProjectCloseResult)} allowDeselect={false} {...form.getInputProps("result")} />
+          {lost && (
+            <>
+              <Select
+                label={t("close.lostReason")}
+                data={LostReason.map((value) => ({ value, label: label(value) }))}
+                allowDeselect={false}
+                {...form.getInputProps("lost_reason")}
+              />
+              {form.values.lost_reason === "competitor" && (
+                <TextInput label={t("close.competitor")} {...form.getInputProps("competitor")} />
+              )}
+            </>
+          )}
           <Textarea label={t("close.note")} autosize minRows={2} {...form.getInputProps("note")} />
           <FormActions onCancel={onClose} loading={save.isPending} color={form.values.result === "won" ? "green" : "red"}>
             {{ won: t("close.asWon"), lost: t("close.asLost"), abandoned: t("close.asAbandoned") }[form.values.result]}
