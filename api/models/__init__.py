@@ -11,6 +11,7 @@ from api.models.contributions import (
     ContributionKind,
     ContributionStatus,
     ContributionVote,
+    Verdict,
 )
 from api.models.crm_connections import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult
 from api.models.idempotency import IdempotencyRecord
@@ -96,6 +97,7 @@ __all__ = [
     "ThrottleScope",
     "TimeEntry",
     "User",
+    "Verdict",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",

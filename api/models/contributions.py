@@ -28,6 +28,14 @@ class ContributionStatus(enum.StrEnum):
     rejected = "rejected"
 
 
+class Verdict(enum.StrEnum):
+    """What an adopted idea did once tried with the client (DESIGN 7.5)."""
+
+    worked = "worked"
+    did_not_work = "did_not_work"
+    not_tried = "not_tried"
+
+
 class Contribution(IdTable, table=True):
     __tablename__ = "contribution"
     __table_args__ = (
@@ -45,6 +53,16 @@ class Contribution(IdTable, table=True):
     )
     # Kept in step with contribution_vote by atomic UPDATE ... SET votes = votes +/- 1.
     votes: int = Field(default=0)
+    # After the client meeting: what the adopted idea did, said by the project's owner (or a
+    # manager or admin); team memory ranks what worked first.
+    verdict: Verdict | None = Field(
+        default=None, sa_type=enum_type(Verdict, "contribution_verdict")
+    )
+    verdict_note: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    verdict_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    verdict_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL"
+    )
 
 
 class ContributionVote(SQLModel, table=True):

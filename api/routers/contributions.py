@@ -17,6 +17,7 @@ from api.schemas.contributions import (
     ContributionPage,
     ContributionRead,
     ContributionUpdate,
+    ContributionVerdict,
 )
 from api.services import contributions as contribution_service
 from api.services.api_keys import key_scope
@@ -84,6 +85,23 @@ async def update_contribution(
     contribution_id: uuid.UUID, data: ContributionUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ContributionRead:
     return await contribution_service.update_contribution(
+        session=session, caller=caller, contribution_id=contribution_id, data=data
+    )
+
+
+@router.post(
+    "/contributions/{contribution_id}/verdict",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def record_verdict(
+    contribution_id: uuid.UUID,
+    data: ContributionVerdict,
+    caller: CurrentCaller,
+    session: SessionDep,
+) -> ContributionRead:
+    """After the client meeting: did the adopted idea work, not work, or was it not tried?"""
+    return await contribution_service.set_verdict(
         session=session, caller=caller, contribution_id=contribution_id, data=data
     )
 

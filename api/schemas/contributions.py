@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from api.models import ContributionKind, ContributionStatus
+from pydantic import Field
+
+from api.models import ContributionKind, ContributionStatus, Verdict
 from api.pagination import Page
-from api.schemas.base import RequestModel, ResponseModel, UpdateModel
+from api.schemas.base import NO_NUL, RequestModel, ResponseModel, UpdateModel
 from api.schemas.sessions import Body
 
 
@@ -20,6 +23,13 @@ class ContributionUpdate(UpdateModel):
     status: ContributionStatus
 
 
+class ContributionVerdict(RequestModel):
+    """What an adopted idea did once tried with the client (DESIGN 7.5)."""
+
+    verdict: Verdict
+    note: Annotated[str, Field(max_length=5000, pattern=NO_NUL)] = ""
+
+
 class ContributionRead(ResponseModel):
     id: uuid.UUID
     session_id: uuid.UUID
@@ -30,6 +40,9 @@ class ContributionRead(ResponseModel):
     status: ContributionStatus
     votes: int
     voted_by_me: bool
+    verdict: Verdict | None = None
+    verdict_note: str = ""
+    verdict_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

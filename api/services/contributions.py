@@ -33,6 +33,7 @@ from api.schemas.contributions import (
     ContributionPage,
     ContributionRead,
     ContributionUpdate,
+    ContributionVerdict,
 )
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
@@ -71,6 +72,9 @@ def _payload(contribution: Contribution, author_name: str) -> dict[str, object]:
         "body": contribution.body,
         "status": contribution.status.value,
         "votes": contribution.votes,
+        "verdict": contribution.verdict.value if contribution.verdict else None,
+        "verdict_note": contribution.verdict_note,
+        "verdict_at": contribution.verdict_at.isoformat() if contribution.verdict_at else None,
         "created_at": contribution.created_at.isoformat(),
         "updated_at": contribution.updated_at.isoformat(),
     }
@@ -112,6 +116,9 @@ async def present_contributions(
             status=c.status,
             votes=c.votes,
             voted_by_me=c.id in mine,
+            verdict=c.verdict,
+            verdict_note=c.verdict_note,
+            verdict_at=c.verdict_at,
             created_at=c.created_at,
             updated_at=c.updated_at,
         )
@@ -244,6 +251,36 @@ async def update_contribution(
         entity_type="contribution",
         entity_id=contribution.id,
         changes={"status": [previous.value, data.status.value]},
+    )
+    return await present_contribution(session, caller, contribution)
+
+
+async def set_verdict(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    contribution_id: uuid.UUID,
+    data: ContributionVerdict,
+) -> ContributionRead:
+    """After the client meeting, what an adopted idea did: said by the project's owner (or a
+    manager or an admin), again as often as it changes; who said it and when are kept."""
+    access, contribution = await _contribution_access(session, caller, contribution_id)
+    if not access.project.can_manage:
+        raise Forbidden("The project's owner, a manager or an admin says what an idea did")
+    if contribution.status != ContributionStatus.adopted:
+        raise Conflict("Only an adopted idea gets a verdict")
+    previous = contribution.verdict
+    contribution.verdict, contribution.verdict_note = data.verdict, data.note
+    contribution.verdict_at = contribution.updated_at = utcnow()
+    contribution.verdict_by_id = caller.user_id
+    await session.flush()
+    audit.record(
+        session,
+        caller=caller,
+        action="contribution.verdict",
+        entity_type="contribution",
+        entity_id=contribution.id,
+        changes={"verdict": [previous.value if previous else None, data.verdict.value]},
     )
     return await present_contribution(session, caller, contribution)
 

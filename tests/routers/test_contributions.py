@@ -679,3 +679,51 @@ async def test_listing_contributions_is_a_bounded_number_of_statements(client, a
     large = await counted()
     assert (small[0], large[0]) == (2, 30)
     assert large[1] == small[1]
+
+
+# --- verdicts -------------------------------------------------------------------------------
+
+
+async def test_the_owner_says_what_an_adopted_idea_did(client, app, panel, live):
+    """After the client meeting: worked, did not work, not tried; said by the owner (or a
+    manager or admin), changeable, kept with who said it; never by a helper, never on an
+    idea that was not adopted; someone off the project or in another organization gets 404."""
+    idea = await contribute(client, live["id"], panel.helper, "Lead with the downtime cost")
+    url = f"{API}/contributions/{idea['id']}/verdict"
+    not_adopted = await client.post(url, headers=panel.owner.headers, json={"verdict": "worked"})
+    assert "adopted" in problem(not_adopted, 409)["detail"]
+    ok(
+        await client.patch(
+            f"{API}/contributions/{idea['id']}",
+            headers=panel.owner.headers,
+            json={"status": "adopted"},
+        )
+    )
+    for actor in (panel.helper, panel.observer):
+        problem(await client.post(url, headers=actor.headers, json={"verdict": "worked"}), 403)
+    # Not on the project, or another organization: there is no such idea for them.
+    for actor in (panel.outsider, panel.stranger):
+        problem(await client.post(url, headers=actor.headers, json={"verdict": "worked"}), 404)
+    assert (await client.post(url, json={"verdict": "worked"})).status_code == 401
+    refused = await client.post(url, headers=panel.owner.headers, json={"verdict": "great"})
+    assert ["body", "verdict"] in [e["loc"] for e in problem(refused, 422)["errors"]]
+
+    said = ok(
+        await client.post(
+            url,
+            headers=panel.owner.headers,
+            json={"verdict": "worked", "note": "The CFO asked for the model"},
+        )
+    )
+    assert (said["verdict"], said["verdict_note"]) == ("worked", "The CFO asked for the model")
+    assert said["verdict_at"] is not None
+    changed = ok(
+        await client.post(url, headers=panel.manager.headers, json={"verdict": "not_tried"})
+    )
+    assert (changed["verdict"], changed["verdict_note"]) == ("not_tried", "")
+    listed = ok(await listing(client, live["id"], panel.helper))["items"]
+    assert [c["verdict"] for c in listed if c["id"] == idea["id"]] == ["not_tried"]
+    async with app.state.sessionmaker() as session:
+        stored = await session.get(Contribution, uuid.UUID(idea["id"]))
+        assert stored is not None
+        assert str(stored.verdict_by_id) == panel.manager.id

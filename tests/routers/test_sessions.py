@@ -161,7 +161,7 @@ async def test_a_closed_project_gets_no_new_sessions(client, panel):
     r = await client.post(
         f"{API}/projects/{panel.project_id}/close",
         headers=panel.owner.headers,
-        json={"result": "lost", "note": "Budget frozen"},
+        json={"result": "lost", "lost_reason": "no_decision", "note": "Budget frozen"},
     )
     ok(r)
     r = await client.post(

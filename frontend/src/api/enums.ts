@@ -20,6 +20,7 @@ export const Seniority = ["junior","mid","senior"] as const;
 export const SessionPurpose = ["targeting","campaign","approach","solution","debrief"] as const;
 export const SessionSort = ["updated_at","scheduled_at","-scheduled_at"] as const;
 export const SessionStatus = ["scheduled","live","completed","cancelled"] as const;
+export const Verdict = ["worked","did_not_work","not_tried"] as const;
 export const WebhookEventType = ["project.created","project.closed","session.completed","action_item.completed"] as const;
 
 // Enums declared on one property (<Schema><Property>).

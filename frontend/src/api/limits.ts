@@ -82,6 +82,11 @@ export const limits = {
       "maxLength": 4000
     }
   },
+  "ContributionVerdict": {
+    "note": {
+      "maxLength": 5000
+    }
+  },
   "CrmConnectionCreate": {
     "client_secret": {
       "minLength": 1,

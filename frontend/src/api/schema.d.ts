@@ -213,6 +213,26 @@ export interface paths {
         patch: operations["sessions-update_contribution"];
         trace?: never;
     };
+    "/api/v1/contributions/{contribution_id}/verdict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Verdict
+         * @description After the client meeting: did the adopted idea work, not work, or was it not tried?
+         */
+        post: operations["sessions-record_verdict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contributions/{contribution_id}/vote": {
         parameters: {
             query?: never;
@@ -1492,6 +1512,14 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            verdict?: components["schemas"]["Verdict"] | null;
+            /** Verdict At */
+            verdict_at?: string | null;
+            /**
+             * Verdict Note
+             * @default
+             */
+            verdict_note: string;
             /** Voted By Me */
             voted_by_me: boolean;
             /** Votes */
@@ -1505,6 +1533,18 @@ export interface components {
         /** ContributionUpdate */
         ContributionUpdate: {
             status: components["schemas"]["ContributionStatus"];
+        };
+        /**
+         * ContributionVerdict
+         * @description What an adopted idea did once tried with the client (DESIGN 7.5).
+         */
+        ContributionVerdict: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            verdict: components["schemas"]["Verdict"];
         };
         /** CrmConnectionCreate */
         CrmConnectionCreate: {
@@ -3121,6 +3161,12 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * Verdict
+         * @description What an adopted idea did once tried with the client (DESIGN 7.5).
+         * @enum {string}
+         */
+        Verdict: "worked" | "did_not_work" | "not_tried";
         /** WebhookDeliveryPage */
         WebhookDeliveryPage: {
             /** Items */
@@ -4506,6 +4552,104 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ContributionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sessions-record_verdict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contribution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContributionVerdict"];
             };
         };
         responses: {

@@ -14,7 +14,7 @@ const base: Contribution = {
   body: "Lead with TCO",
   status: "open",
   votes: 0,
-  voted_by_me: true,
+  voted_by_me: true, verdict: null, verdict_note: "", verdict_at: null,
   created_at: "2026-11-27T10:00:00Z",
   updated_at: "2026-11-27T10:00:00Z",
 };
