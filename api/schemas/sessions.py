@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import MISSING, Field
 
-from api.models import ContributionKind, SessionPurpose, SessionStatus
+from api.models import ContributionKind, SessionPurpose, SessionStatus, Verdict
 from api.pagination import Page
 from api.schemas.action_items import ActionItemRead
 from api.schemas.base import (
@@ -125,6 +125,10 @@ class AdoptedContribution(ResponseModel):
     author_id: uuid.UUID
     author_name: str
     votes: int
+    verdict: Verdict | None = Field(
+        default=None, description="What it did once tried with the client; null: not said yet"
+    )
+    verdict_note: str = ""
 
 
 class AttendanceRead(ResponseModel):

@@ -274,6 +274,7 @@ async def set_verdict(
     contribution.verdict_at = contribution.updated_at = utcnow()
     contribution.verdict_by_id = caller.user_id
     await session.flush()
+    await touch_outcome(session, contribution.session_id)  # the outcome shows verdicts
     audit.record(
         session,
         caller=caller,

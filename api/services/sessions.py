@@ -714,6 +714,8 @@ async def present_outcome(
                 author_id=c.author_id,
                 author_name=name,
                 votes=c.votes,
+                verdict=c.verdict,
+                verdict_note=c.verdict_note,
             )
             for c, name in adopted
         ],

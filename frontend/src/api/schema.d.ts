@@ -1162,6 +1162,13 @@ export interface components {
              */
             id: string;
             kind: components["schemas"]["ContributionKind"];
+            /** @description What it did once tried with the client; null: not said yet */
+            verdict?: components["schemas"]["Verdict"] | null;
+            /**
+             * Verdict Note
+             * @default
+             */
+            verdict_note: string;
             /** Votes */
             votes: number;
         };

@@ -1,5 +1,5 @@
 // The outcome of a completed session: what we decided and who does what next; takeaways.
-import { Badge, Button, Card, Group, List, SimpleGrid, Stack, Table, Text, Textarea, Title } from "@mantine/core";
+import { Badge, Button, Card, Group, List, SegmentedControl, SimpleGrid, Stack, Table, Text, Textarea, Title } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "../i18n/react";
 import { Link, useParams } from "react-router";
@@ -11,6 +11,9 @@ import { useOutcome, useSession, useTakeaways, useWriteTakeaway } from "../featu
 import { KIND_INLINE_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
+import { useSetVerdict } from "../features/contributions/queries";
+import { useProject } from "../features/projects/queries";
+import { Verdict } from "../api/enums";
 import { absoluteTime, minutes, relativeTime, sessionWhen } from "../format";
 
 function Takeaways({ sessionId }: { sessionId: string }) {
@@ -79,11 +82,17 @@ export function OutcomePage() {
   const { sessionId = "" } = useParams();
   const session = useSession(sessionId);
   const outcome = useOutcome(sessionId);
+  const { data: me } = useMe();
+  const project = useProject(session.data?.project_id);
+  const setVerdict = useSetVerdict(sessionId);
   if (outcome.isPending || session.isPending) return <Loading />;
   if (session.error) return <ErrorState error={session.error} onRetry={session.refetch} />;
   if (outcome.error) return <ErrorState error={outcome.error} onRetry={outcome.refetch} />;
   const o = outcome.data;
   const s = session.data;
+  // The owner (or a manager or an admin) says, after the client meeting, what each idea did.
+  const canJudge = !!me && (me.role !== "rep" || me.id === project.data?.owner_id);
+  const verdictLabels = { worked: t("verdict.worked"), did_not_work: t("verdict.didNotWork"), not_tried: t("verdict.notTried") };
   return (
     <Stack>
       <Group justify="space-between" align="flex-start">
@@ -161,6 +170,26 @@ export function OutcomePage() {
                     </Badge>{" "}
                     {t("outcome.adoptedBy", { name: c.author_name, count: c.votes })}
                   </Text>
+                  {canJudge ? (
+                    <SegmentedControl
+                      size="xs"
+                      mt={4}
+                      aria-label={t("verdict.aria", { idea: c.body })}
+                      value={c.verdict ?? ""}
+                      data={Verdict.map((value) => ({ value, label: verdictLabels[value] }))}
+                      onChange={(value) => setVerdict.mutate({ id: c.id, verdict: value as (typeof Verdict)[number], note: c.verdict_note }, { onError: (e) => showError(e) })}
+                      data-testid="verdict"
+                    />
+                  ) : (
+                    <Badge size="xs" variant="outline" color={c.verdict === "worked" ? "green" : "gray"} mt={4}>
+                      {c.verdict ? verdictLabels[c.verdict] : t("verdict.waiting")}
+                    </Badge>
+                  )}
+                  {canJudge && !c.verdict && (
+                    <Text size="xs" c="dimmed">
+                      {t("verdict.waiting")}
+                    </Text>
+                  )}
                 </div>
               ))}
             </Stack>

@@ -73,3 +73,13 @@ export function useSetContributionStatus(c: Contribution) {
     },
   });
 }
+
+/** After the client meeting: what an adopted idea did (the outcome shows it). */
+export function useSetVerdict(sessionId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, verdict, note }: { id: string; verdict: Schemas["Verdict"]; note: string }) =>
+      unwrap(await api.POST("/api/v1/contributions/{contribution_id}/verdict", { params: { path: { contribution_id: id } }, body: { verdict, note } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionKeys.outcome(sessionId) }),
+  });
+}
