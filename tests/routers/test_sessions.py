@@ -772,6 +772,8 @@ async def test_the_outcome_gathers_summary_adopted_ideas_action_items_and_attend
                 "author_id": panel.observer.id,
                 "author_name": "Otto Observer",
                 "votes": 2,
+                "verdict": None,  # said after the client meeting
+                "verdict_note": "",
             },
             {
                 "id": first["id"],
@@ -780,6 +782,8 @@ async def test_the_outcome_gathers_summary_adopted_ideas_action_items_and_attend
                 "author_id": panel.helper.id,
                 "author_name": "Hank Helper",
                 "votes": 1,
+                "verdict": None,
+                "verdict_note": "",
             },
         ]
         assert outcome["action_items"] == [item]
