@@ -293,6 +293,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/insights/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Impact
+         * @description Helped versus solo projects closed in the period: counts, wins, win rates with 95%
+         *     Wilson intervals (none below min_group projects), median days to close and value; by
+         *     session purpose and by team; what the adopted ideas did. Managers and admins.
+         */
+        get: operations["insight-read_impact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/crm": {
         parameters: {
             query?: never;
@@ -1865,6 +1887,98 @@ export interface components {
             replayed: boolean;
             result: components["schemas"]["InboundResult"];
         };
+        /** ImpactGroup */
+        ImpactGroup: {
+            /** Abandoned */
+            abandoned: number;
+            /**
+             * Count
+             * @description Projects closed in the period
+             */
+            count: number;
+            /**
+             * Enough Data
+             * @description At least min_group projects: below that no rate is given, only counts
+             */
+            enough_data: boolean;
+            /** Lost */
+            lost: number;
+            /**
+             * Median Days To Close
+             * @description From creation to close
+             */
+            median_days_to_close: number | null;
+            /**
+             * Median Value
+             * @description Median estimated value of those valued in the organization's currency
+             */
+            median_value: string | null;
+            /**
+             * Win Rate
+             * @description Won of those closed, 0 to 1; null: too few
+             */
+            win_rate: number | null;
+            /**
+             * Win Rate High
+             * @description 95% Wilson interval, upper bound
+             */
+            win_rate_high: number | null;
+            /**
+             * Win Rate Low
+             * @description 95% Wilson interval, lower bound
+             */
+            win_rate_low: number | null;
+            /** Won */
+            won: number;
+        };
+        /** ImpactReport */
+        ImpactReport: {
+            /**
+             * By Purpose
+             * @description Projects with a completed session of each purpose
+             */
+            by_purpose: components["schemas"]["PurposeImpact"][];
+            /**
+             * By Team
+             * @description By the teams of the project's owner
+             */
+            by_team: components["schemas"]["TeamImpact"][];
+            /**
+             * Currency
+             * @description The currency of median_value: the organization's
+             */
+            currency: string;
+            /** Fiscal Year */
+            fiscal_year?: number | null;
+            /** @description Projects with a completed session attended by someone other than the owner */
+            helped: components["schemas"]["ImpactGroup"];
+            /**
+             * Min Group
+             * @description The fewest projects a group needs for a win rate
+             */
+            min_group: number;
+            period?: components["schemas"]["PeriodKind"] | null;
+            /** Quarter */
+            quarter?: number | null;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            solo: components["schemas"]["ImpactGroup"];
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+            /**
+             * Verdicts
+             * @description What the adopted ideas of these projects did: worked, did_not_work, not_tried, not_said
+             */
+            verdicts: {
+                [key: string]: number;
+            };
+        };
         /**
          * InboundResult
          * @enum {string}
@@ -2488,6 +2602,12 @@ export interface components {
             /** Title */
             title?: string;
         };
+        /** PurposeImpact */
+        PurposeImpact: {
+            helped: components["schemas"]["ImpactGroup"];
+            purpose: components["schemas"]["SessionPurpose"];
+            solo: components["schemas"]["ImpactGroup"];
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -2880,6 +3000,18 @@ export interface components {
             member_ids?: string[];
             /** Name */
             name: string;
+        };
+        /** TeamImpact */
+        TeamImpact: {
+            helped: components["schemas"]["ImpactGroup"];
+            solo: components["schemas"]["ImpactGroup"];
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+            /** Team Name */
+            team_name: string;
         };
         /** TeamMemberRead */
         TeamMemberRead: {
@@ -5026,6 +5158,88 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+        };
+    };
+    "insight-read_impact": {
+        parameters: {
+            query?: {
+                team_id?: string | null;
+                /** @description The current fiscal quarter, fiscal year, calendar quarter or month up to today, in the organization's time zone and fiscal calendar; not with since/until. Default, when no days are given either: fiscal_quarter */
+                period?: components["schemas"]["PeriodKind"] | null;
+                /** @description First day (organization's time zone); default: start of the period */
+                since?: string | null;
+                /** @description Last day, inclusive; default: today */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpactReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

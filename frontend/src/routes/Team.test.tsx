@@ -78,16 +78,57 @@ const dashboard = {
 };
 
 /** The dashboard above, and one person (for names by id). */
+const group = (count: number, won: number, rate: number | null, low: number | null, high: number | null) => ({
+  count,
+  won,
+  lost: count - won,
+  abandoned: 0,
+  enough_data: rate !== null,
+  win_rate: rate,
+  win_rate_low: low,
+  win_rate_high: high,
+  median_days_to_close: 21,
+  median_value: null,
+});
+
+const impact = {
+  since: "2026-10-01",
+  until: "2026-12-03",
+  period: "fiscal_quarter",
+  currency: "EUR",
+  min_group: 10,
+  helped: group(12, 9, 0.75, 0.4677, 0.9111),
+  solo: group(3, 1, null, null, null),
+  by_purpose: [],
+  by_team: [],
+  verdicts: { worked: 1, did_not_work: 0, not_tried: 0, not_said: 1 },
+};
+
 function stubDashboard() {
   vi.stubGlobal(
     "fetch",
     vi.fn(async (input: Request) =>
-      input.url.includes("/dashboard") ? json(dashboard) : json({ items: [{ id: "u1", full_name: "Priya Natarajan", is_active: true }], next_cursor: null }),
+      input.url.includes("/dashboard")
+        ? json(dashboard)
+        : input.url.includes("/insights/impact")
+          ? json(impact)
+          : json({ items: [{ id: "u1", full_name: "Priya Natarajan", is_active: true }], next_cursor: null }),
     ),
   );
 }
 
 describe("TeamPage", () => {
+  it("shows whether team selling pays: a rate with its interval, or too few to say", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    stubDashboard();
+    renderWithProviders(<TeamPage />);
+    const panel = await screen.findByTestId("impact");
+    expect(await within(panel).findByText("Win rate 75% (95% interval 47%–91%)")).toBeTruthy();
+    expect(within(panel).getByRole("img", { name: "Win rate 75%, 95% interval 47% to 91%" })).toBeTruthy();
+    expect(within(panel).getByText("3 closed: too few for a rate (it takes 10)")).toBeTruthy();
+    expect(within(panel).getByText("9 won of 12 closed")).toBeTruthy();
+  });
+
   it("renders the manager's charts and warning colours from the dashboard", async () => {
     setTokens({ access_token: "a", refresh_token: "r" });
     stubDashboard();
@@ -145,6 +186,7 @@ describe("TeamPage period", () => {
       ["GET", /\/users\?/, () => ({ items: [], next_cursor: null })],
       ["GET", /\/dashboard\?period=month$/, () => ({ ...dashboard, since: "2026-12-01", until: "2026-12-03", period: "month", fiscal_year: 2026 })],
       ["GET", /\/dashboard$/, () => ({ ...dashboard, until: "2026-12-03", period: "fiscal_quarter", fiscal_year: 2026, quarter: 3 })],
+      ["GET", /\/insights\/impact/, () => impact],
     ]);
     renderWithProviders(<TeamPage />);
     await waitFor(() => expect(screen.getByTestId("period-label").textContent).toBe("FY2026 Q3 (Oct 1 – Dec 3)"));

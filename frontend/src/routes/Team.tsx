@@ -9,6 +9,7 @@ import { Link } from "react-router";
 import { useState } from "react";
 import type { Schemas } from "../api/types";
 import { useDashboard } from "../features/dashboard/queries";
+import { ImpactPanel } from "../features/insights/ImpactPanel";
 import { namedPeriods, type PeriodKind } from "../features/ledger/periods";
 import { useMe, useUserNames } from "../features/users/queries";
 import { Empty, ErrorState, Loading } from "../components/states";
@@ -281,6 +282,7 @@ export function TeamPage() {
       <Title order={4} data-testid="period-label">
         {periodLabel(data, me?.organization?.fiscal_year_start_month ?? 1)}
       </Title>
+      {data.team && <ImpactPanel period={period} />}
       {data.team ? <TeamOverviewView team={data.team} /> : <Empty>{t("managersOnly")}</Empty>}
     </Stack>
   );
