@@ -220,6 +220,9 @@ RULES: dict[tuple[str, str], Rule] = {
 
 # Routes with an id that follow other rows of the table (users, teams: admins and managers).
 ELSEWHERE: dict[tuple[str, str], str] = {
+    ("GET", f"{API}/users/{{user_id}}/contribution-record"): (
+        "tests/routers/test_contribution_records.py"
+    ),
     # Needs an adopted idea, which the matrix's case does not have.
     (
         "POST",

@@ -78,6 +78,8 @@ const router = createBrowserRouter([
               { path: "sessions/:sessionId/outcome", lazy: page(() => import("./routes/Outcome"), "OutcomePage") },
               { path: "ledger", lazy: page(() => import("./routes/Ledger"), "LedgerPage") },
               { path: "team", lazy: page(() => import("./routes/Team"), "TeamPage") },
+              { path: "record", lazy: page(() => import("./routes/ContributionRecordPage"), "ContributionRecordPage") },
+              { path: "people/:userId/record", lazy: page(() => import("./routes/ContributionRecordPage"), "ContributionRecordPage") },
               { path: "settings", lazy: page(() => import("./routes/Settings"), "SettingsPage") },
               { path: "profile", lazy: page(() => import("./routes/Profile"), "ProfilePage") },
               { path: "*", element: <NotFoundPage /> },

@@ -914,6 +914,28 @@ export interface paths {
         patch: operations["users-update_user"];
         trace?: never;
     };
+    "/api/v1/users/{user_id}/contribution-record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Contribution Record
+         * @description Minutes given and received, sessions, adopted ideas and what they did, colleagues'
+         *     projects helped and their results, takeaways. The person, managers and admins; CSV
+         *     with ``Accept: text/csv``.
+         */
+        get: operations["insight-read_contribution_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}/ledger": {
         parameters: {
             query?: never;
@@ -1553,6 +1575,51 @@ export interface components {
             voted_by_me: boolean;
             /** Votes */
             votes: number;
+        };
+        /** ContributionRecord */
+        ContributionRecord: {
+            /** Fiscal Year */
+            fiscal_year?: number | null;
+            /** Full Name */
+            full_name: string;
+            /**
+             * Ideas
+             * @description Their adopted ideas, with what each did
+             */
+            ideas: components["schemas"]["RecordIdea"][];
+            /** Ideas Adopted */
+            ideas_adopted: number;
+            /** Minutes Given */
+            minutes_given: number;
+            /** Minutes Received */
+            minutes_received: number;
+            period?: components["schemas"]["PeriodKind"] | null;
+            /**
+             * Projects Helped
+             * @description Colleagues' projects they gave time to, most minutes first
+             */
+            projects_helped: components["schemas"]["RecordProject"][];
+            /** Quarter */
+            quarter?: number | null;
+            /** Sessions Attended */
+            sessions_attended: number;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /** Takeaways */
+            takeaways: components["schemas"]["RecordTakeaway"][];
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
         };
         /**
          * ContributionStatus
@@ -2607,6 +2674,73 @@ export interface components {
             helped: components["schemas"]["ImpactGroup"];
             purpose: components["schemas"]["SessionPurpose"];
             solo: components["schemas"]["ImpactGroup"];
+        };
+        /** RecordIdea */
+        RecordIdea: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Title */
+            project_title: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Session Title */
+            session_title: string;
+            /** @description What it did with the client; null: not said */
+            verdict: components["schemas"]["Verdict"] | null;
+        };
+        /** RecordProject */
+        RecordProject: {
+            /** Client Name */
+            client_name: string | null;
+            /**
+             * Minutes
+             * @description Minutes given to it in the period (sessions and time)
+             */
+            minutes: number;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** @description The project's result so far */
+            status: components["schemas"]["ProjectStatus"];
+            /** Title */
+            title: string;
+        };
+        /** RecordTakeaway */
+        RecordTakeaway: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Session Title */
+            session_title: string;
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -9125,6 +9259,92 @@ export interface operations {
                 };
             };
             /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "insight-read_contribution_record": {
+        parameters: {
+            query?: {
+                /** @description The current fiscal quarter, fiscal year, calendar quarter or month up to today, in the organization's time zone and fiscal calendar; not with since/until. Default, when no days are given either: fiscal_quarter */
+                period?: components["schemas"]["PeriodKind"] | null;
+                /** @description First day (organization's time zone); default: start of the period */
+                since?: string | null;
+                /** @description Last day, inclusive; default: today */
+                until?: string | null;
+            };
+            header?: {
+                accept?: string | null;
+            };
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionRecord"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
                     [name: string]: unknown;

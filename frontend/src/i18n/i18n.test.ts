@@ -37,3 +37,16 @@ describe("in Japanese", () => {
     expect(new ApiError(409, { detail: "An account project keeps its client" }).explain()).toBe("An account project keeps its client");
   });
 });
+
+describe("enum labels", () => {
+  it("names every value the API declares, in both languages", async () => {
+    const enums = await import("../api/enums");
+    const en = (await import("./locales/en/common.json")).default.enum as Record<string, string>;
+    const ja = (await import("./locales/ja/common.json")).default.enum as Record<string, string>;
+    const values = (Object.values(enums) as readonly (readonly string[])[])
+      .flat()
+      .filter((value) => /^[a-z_0-9]+$/.test(value));
+    expect(values.filter((value) => !(value in en))).toEqual([]);
+    expect(values.filter((value) => !(value in ja))).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@
 import { Anchor, Group, Select, Stack, Table, Text, TextInput, Title, Card } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
 import { useState } from "react";
+import { Link } from "react-router";
 import type { Schemas } from "../api/types";
 import { Empty, QueryState } from "../components/states";
 import { periodChoices, periodQuery, type PeriodChoice } from "../features/ledger/periods";
@@ -112,7 +113,15 @@ export function LedgerPage() {
                     <Table.Tbody>
                       {byBalance(page.items).map((r) => (
                         <Table.Tr key={r.user_id} data-testid={`ledger-row-${r.user_id}`}>
-                          <Table.Td>{r.full_name}</Table.Td>
+                          <Table.Td>
+                            {isManager || r.user_id === me?.id ? (
+                              <Anchor component={Link} to={`/people/${r.user_id}/record`} size="sm">
+                                {r.full_name}
+                              </Anchor>
+                            ) : (
+                              r.full_name
+                            )}
+                          </Table.Td>
                           <Table.Td className="num" data-testid="given">
                             {r.minutes_given}
                           </Table.Td>

@@ -168,6 +168,10 @@ export function ProfilePage() {
               <Anchor component={Link} to="/settings?tab=organization" size="sm">
                 {t("orgSettings")}
               </Anchor>
+              {" · "}
+              <Anchor component={Link} to="/record" size="sm">
+                {t("record.link")}
+              </Anchor>
             </Text>
             <ProfileForm me={person} />
             <PasswordForm />
