@@ -190,6 +190,37 @@ async def held_for(app: Any, session_id: str, minutes: int) -> None:
         await session.commit()
 
 
+async def completed_session(
+    client: httpx.AsyncClient,
+    app: Any,
+    project_id: str,
+    owner: Actor,
+    attendance: dict[str, int],
+    *,
+    purpose: str = "approach",
+    title: str = "Panel",
+    during: Any = None,
+) -> dict[str, Any]:
+    """A session of ``project_id`` scheduled, started, held for 45 minutes and completed
+    with ``attendance`` (user id -> credited minutes); ``during(session)`` runs while it is
+    live (to post and adopt contributions)."""
+    session = await new_session(
+        client, project_id, owner, purpose=purpose, title=title, timebox_minutes=45
+    )
+    await transition(client, session["id"], owner, "start")
+    await held_for(app, session["id"], 45)
+    if during is not None:
+        await during(session)
+    await transition(
+        client,
+        session["id"],
+        owner,
+        "complete",
+        attendance=[{"user_id": user_id, "minutes": m} for user_id, m in attendance.items()],
+    )
+    return session
+
+
 async def quick_users(
     app: Any,
     organization_id: str,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tests.factories import API, add_user, assert_problem, register
-from tests.session_kit import contribute, held_for, ok, seat_members
+from tests.session_kit import completed_session, contribute, ok, seat_members
 
 
 async def test_a_helpers_record(client, app):
@@ -29,40 +29,31 @@ async def test_a_helpers_record(client, app):
         201,
     )
     await seat_members(app, project["id"], [ben])
-    session = ok(
-        await client.post(
-            f"{API}/projects/{project['id']}/sessions",
-            headers=ann.headers,
-            json={
-                "purpose": "approach",
-                "title": "Opening the door",
-                "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-                "timebox_minutes": 45,
-            },
-        ),
-        201,
-    )
-    ok(await client.post(f"{API}/sessions/{session['id']}/start", headers=ann.headers))
-    await held_for(app, session["id"], 45)
-    idea = await contribute(client, session["id"], ben, "Lead with their downtime numbers")
-    await contribute(client, session["id"], ben, "Not adopted")
-    ok(
-        await client.patch(
-            f"{API}/contributions/{idea['id']}", headers=ann.headers, json={"status": "adopted"}
+    ideas: dict[str, dict] = {}
+
+    async def post_ideas(session: dict) -> None:
+        ideas["adopted"] = await contribute(
+            client, session["id"], ben, "Lead with their downtime numbers"
         )
-    )
-    ok(
-        await client.post(
-            f"{API}/sessions/{session['id']}/complete",
-            headers=ann.headers,
-            json={
-                "attendance": [
-                    {"user_id": ann.id, "minutes": 40},
-                    {"user_id": ben.id, "minutes": 30},
-                ]
-            },
+        await contribute(client, session["id"], ben, "Not adopted")
+        ok(
+            await client.patch(
+                f"{API}/contributions/{ideas['adopted']['id']}",
+                headers=ann.headers,
+                json={"status": "adopted"},
+            )
         )
+
+    session = await completed_session(
+        client,
+        app,
+        project["id"],
+        ann,
+        {ann.id: 40, ben.id: 30},
+        title="Opening the door",
+        during=post_ideas,
     )
+    idea = ideas["adopted"]
     ok(
         await client.post(
             f"{API}/contributions/{idea['id']}/verdict",

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from api.models import Project
 from tests.factories import API, Actor, add_user, assert_problem, create_team, register
-from tests.session_kit import contribute, held_for, ok, seat_members
+from tests.session_kit import completed_session, contribute, ok, seat_members
 
 
 async def _closed_project(
@@ -32,33 +32,20 @@ async def _closed_project(
     )
     if helper is not None:
         await seat_members(app, project["id"], [helper])
-        session = ok(
-            await client.post(
-                f"{API}/projects/{project['id']}/sessions",
-                headers=owner.headers,
-                json={
-                    "purpose": purpose,
-                    "title": "Panel",
-                    "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-                    "timebox_minutes": 45,
-                },
-            ),
-            201,
-        )
-        ok(await client.post(f"{API}/sessions/{session['id']}/start", headers=owner.headers))
-        await held_for(app, session["id"], 45)
-        project["idea"] = await contribute(client, session["id"], helper, "Lead with the numbers")
-        ok(
-            await client.post(
-                f"{API}/sessions/{session['id']}/complete",
-                headers=owner.headers,
-                json={
-                    "attendance": [
-                        {"user_id": owner.id, "minutes": 30},
-                        {"user_id": helper.id, "minutes": 30},
-                    ]
-                },
+
+        async def idea(session: dict) -> None:
+            project["idea"] = await contribute(
+                client, session["id"], helper, "Lead with the numbers"
             )
+
+        await completed_session(
+            client,
+            app,
+            project["id"],
+            owner,
+            {owner.id: 30, helper.id: 30},
+            purpose=purpose,
+            during=idea,
         )
     reason = {"lost_reason": "price"} if result == "lost" else {}
     ok(
