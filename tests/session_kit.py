@@ -22,9 +22,7 @@ from api.models import (
     ProjectMember,
 )
 from tests import cast
-from tests.factories import API, DEFAULT_PASSWORD, Actor, register, unique_email
-
-PROBLEM = "application/problem+json"
+from tests.factories import API, DEFAULT_PASSWORD, Actor, assert_problem, register, unique_email
 
 
 def _explain(response: httpx.Response, label: object) -> str:
@@ -33,12 +31,9 @@ def _explain(response: httpx.Response, label: object) -> str:
 
 
 def problem(response: httpx.Response, status: int, label: object = "") -> dict[str, Any]:
-    """Assert an RFC 9457 error with this status and return its body."""
+    """Assert an RFC 9457 error with this status (``label`` says which call, on failure)."""
     assert response.status_code == status, _explain(response, label)
-    assert response.headers["content-type"].startswith(PROBLEM), response.headers
-    body = response.json()
-    assert body["status"] == status
-    return body
+    return assert_problem(response, status)
 
 
 def ok(response: httpx.Response, status: int = 200, label: object = "") -> Any:
