@@ -424,7 +424,7 @@ async function scenario(base, receiver) {
 
   await step("the sessions list shows the held session with its project and client", async () => {
     await owner.getByRole("link", { name: L("Sessions") }).click();
-    await owner.getByText(L("Completed", {}, "sessions"), { exact: true }).click();
+    await owner.getByText(L("Completed", {}, "common"), { exact: true }).click();
     const row = owner.getByRole("row").filter({ hasText: `Approach for ${clientName}` });
     await row.getByRole("link", { name: projectTitle }).waitFor();
     await row.getByRole("link", { name: clientName, exact: true }).waitFor();

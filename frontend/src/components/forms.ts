@@ -38,6 +38,11 @@ export function applyApiError(form: ErrorTarget, error: unknown): void {
   showError(error);
 }
 
+/** Something to check that is not a failure (a stale form reloaded). */
+export function notifyWarning(title: string, message: string) {
+  notify({ color: "yellow", title, message });
+}
+
 export function notifySaved(message: string) {
   notify({ color: "green", message });
 }

@@ -8,13 +8,13 @@ import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
 import { ActionItemTable } from "../features/action-items/ActionItemTable";
 import { useOutcome, useSession, useTakeaways, useWriteTakeaway } from "../features/sessions/queries";
-import { KIND_INLINE_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
+import { KIND_INLINE_KEYS } from "../features/sessions/labels";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
 import { useSetVerdict } from "../features/contributions/queries";
 import { useProject } from "../features/projects/queries";
 import { Verdict } from "../api/enums";
-import { absoluteTime, minutes, relativeTime, sessionWhen } from "../format";
+import { absoluteTime, label, minutes, relativeTime, sessionWhen } from "../format";
 
 function Takeaways({ sessionId }: { sessionId: string }) {
   const { t } = useTranslation("sessions");
@@ -103,7 +103,7 @@ export function OutcomePage() {
           </Group>
           <Text size="sm" c="dimmed">
             <SessionContext session={s} />{" "}
-            · {t(PURPOSE_KEYS[s.purpose])} ·{" "}
+            · {label(s.purpose)} ·{" "}
             <span title={absoluteTime(s.started_at ?? s.scheduled_at)} data-testid="held">
               {sessionWhen(s)}
             </span>

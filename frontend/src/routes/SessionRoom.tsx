@@ -50,10 +50,10 @@ import {
 import { useProject, useProjectMembers } from "../features/projects/queries";
 import { useLiveSession, useNow } from "../features/sessions/live";
 import { useCompleteSession, usePresence, useSession, useSessionTransition, type Presence } from "../features/sessions/queries";
-import { COLUMN_KEYS, KIND_INLINE_KEYS, KIND_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
+import { COLUMN_KEYS, KIND_INLINE_KEYS } from "../features/sessions/labels";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
-import { absoluteTime, relativeTime } from "../format";
+import { absoluteTime, label, relativeTime } from "../format";
 import { currentLanguage } from "../i18n";
 
 /** Remaining time of the time box: amber under 5 minutes, red when over. */
@@ -189,7 +189,7 @@ export function ComposeBar({ sessionId }: { sessionId: string }) {
       <Group align="flex-start" wrap="nowrap" gap="xs">
         <Select
           aria-label={t("room.compose.kind")}
-          data={ContributionKind.map((k) => ({ value: k, label: t(KIND_KEYS[k]) }))}
+          data={ContributionKind.map((k) => ({ value: k, label: label(k) }))}
           value={kind}
           onChange={(v) => v && setKind(v as Schemas["ContributionKind"])}
           allowDeselect={false}
@@ -486,7 +486,7 @@ export function SessionRoomPage() {
           </Group>
           <Text size="sm" c="dimmed" data-testid="room-context">
             <SessionContext session={s} />{" "}
-            · {t(PURPOSE_KEYS[s.purpose])} ·{" "}
+            · {label(s.purpose)} ·{" "}
             {t("room.facilitator", { name: s.facilitator_id ? nameOf(s.facilitator_id) : p ? nameOf(p.owner_id) : "—" })} ·{" "}
             <span data-testid="live-status">
               {live === "open" ? t("room.live.open") : live === "connecting" ? t("room.live.connecting") : t("room.live.offline")}

@@ -10,13 +10,13 @@ import { Empty } from "../components/states";
 import { PagedTable } from "../components/PagedTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { useCursorStack } from "../components/Pager";
-import { EMPTY_KEYS, FILTER_KEYS, PURPOSE_KEYS } from "../features/sessions/labels";
+import { EMPTY_KEYS } from "../features/sessions/labels";
 import { useSessions } from "../features/sessions/queries";
-import { absoluteTime, minutes, sessionWhen } from "../format";
+import { absoluteTime, label, minutes, sessionWhen } from "../format";
 
 export function SessionsPage() {
   const { t } = useTranslation("sessions");
-  const [status, setStatus] = useState<keyof typeof FILTER_KEYS>("scheduled");
+  const [status, setStatus] = useState<keyof typeof EMPTY_KEYS>("scheduled");
   const pager = useCursorStack();
   const ahead = status === "scheduled" || status === "live";
   const params = {
@@ -33,10 +33,10 @@ export function SessionsPage() {
         <SegmentedControl
           value={status}
           onChange={(v) => {
-            setStatus(v as keyof typeof FILTER_KEYS);
+            setStatus(v as keyof typeof EMPTY_KEYS);
             pager.reset();
           }}
-          data={[...SessionStatus, "all" as const].map((s) => ({ value: s, label: t(FILTER_KEYS[s]) }))}
+          data={[...SessionStatus, "all" as const].map((s) => ({ value: s, label: label(s) }))}
         />
       </Group>
       <PagedTable
@@ -83,7 +83,7 @@ export function SessionsPage() {
                 </Text>
               )}
             </Table.Td>
-            <Table.Td>{t(PURPOSE_KEYS[s.purpose])}</Table.Td>
+            <Table.Td>{label(s.purpose)}</Table.Td>
             <Table.Td>
               <StatusBadge status={s.status} />
             </Table.Td>

@@ -2,12 +2,11 @@
 // (saved with If-Match from the read; a stale read is 412, shown and read again).
 import { Alert, Button, Group, SegmentedControl, Select, Stack, Switch, Table, Text, TextInput, Tooltip } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { notifications } from "@mantine/notifications";
 import { useMemo } from "react";
 import { ApiError } from "../../api/problem";
 import { checkLength, rule } from "../../api/rules";
 import type { Schemas } from "../../api/types";
-import { applyApiError, notifySaved } from "../../components/forms";
+import { applyApiError, notifySaved, notifyWarning } from "../../components/forms";
 import { QueryState } from "../../components/states";
 import { absoluteTime, relativeTime } from "../../format";
 import { currentLanguage } from "../../i18n";
@@ -112,7 +111,7 @@ function OrganizationForm({
           notifySaved(body.time_zone ? t("organization.savedRebuilt", { zone: saved.time_zone }) : t("organization.saved")),
         onError: (error) => {
           if (error instanceof ApiError && error.status === 412) {
-            notifications.show({ color: "yellow", title: t("organization.notSaved"), message: t("organization.stale") });
+            notifyWarning(t("organization.notSaved"), t("organization.stale"));
             return;
           }
           applyApiError(form, error);
