@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -220,7 +220,7 @@ async def impact(
             verdicts[str(getattr(verdict, "value", verdict)) if verdict else "not_said"] += count
         team_rows = await session.execute(
             select(col(Team.id), col(Team.name), col(TeamMember.user_id))
-            .join(TeamMember, and_(col(TeamMember.team_id) == col(Team.id)))
+            .join(TeamMember, col(TeamMember.team_id) == col(Team.id))
             .where(
                 col(Team.organization_id) == org,
                 col(TeamMember.user_id).in_({p.owner_id for p in projects}),

@@ -183,9 +183,9 @@ def owner_seat(project: Project) -> ProjectMember:
 
 def _check_places(amount: Decimal | None, currency: str, *, field: str) -> None:
     """An amount has at most its currency's places: a fraction of a yen is no amount."""
-    if amount is None or places_of(amount) <= minor_units(currency):
-        return
     units = minor_units(currency)
+    if amount is None or places_of(amount) <= units:
+        return
     allowed = "whole numbers only" if units == 0 else f"at most {units} decimal places"
     raise InvalidInput(
         f"{currency} amounts take {allowed}; the estimated value is {amount}",
