@@ -1,10 +1,6 @@
 // Small display helpers: relative dates, minutes, money, status colours, enum labels, all in
 // the current language (src/i18n): words from the catalog, dates and numbers through Intl.
-import { currentLanguage, i18n } from "./i18n";
-
-// Catalog lookups whose keys are built from data (an enum's value): not checkable by type,
-// so they fall back to the value as English would write it.
-const lookup = i18n.t.bind(i18n) as unknown as (key: string, options?: Record<string, unknown>) => string;
+import { currentLanguage, i18n, lookupIn } from "./i18n";
 
 const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
 function relativeFormat(): Intl.RelativeTimeFormat {
@@ -72,7 +68,7 @@ export function statusColour(status: string): string {
 /** An enum value as people read it: "in_progress" -> "In progress" (or its Japanese). */
 export function label(value: string): string {
   const english = value.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
-  return lookup(`enum.${value}`, { defaultValue: english });
+  return lookupIn("common", `enum.${value}`, { defaultValue: english });
 }
 
 export function todayIso(): string {

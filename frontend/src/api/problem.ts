@@ -2,7 +2,7 @@
 // pydantic's validation messages said in people's words.
 // Said in the current language (src/i18n, namespace "errors"); a problem
 // without field errors is told by its `type` outside English, since its detail is English.
-import { currentLanguage, errors, lookupError } from "../i18n";
+import { currentLanguage, errors, lookupIn } from "../i18n";
 import type { components } from "./schema";
 
 export type FieldError = components["schemas"]["FieldError"];
@@ -19,7 +19,7 @@ function limitIn(msg: string): string {
 /** "default_owner_id" -> "default owner"; "body" -> "text" (or their Japanese). */
 export function fieldLabel(field: string): string {
   const english = field === "body" ? "text" : field.replace(/_id$/, "").replace(/_/g, " ");
-  return lookupError(`field.${field}`, { defaultValue: english });
+  return lookupIn("errors", `field.${field}`, { defaultValue: english });
 }
 
 function choose(field: string): string {
@@ -150,7 +150,7 @@ export class ApiError extends Error {
       return this.errors.map((e) => humanMessage(e)).join("; ");
     }
     // The API's details are English: other languages say what kind of problem it is.
-    const said = currentLanguage() === "en" ? this.detail : lookupError(`problem.type.${this.type}`, { defaultValue: this.detail });
+    const said = currentLanguage() === "en" ? this.detail : lookupIn("errors", `problem.type.${this.type}`, { defaultValue: this.detail });
     if (this.retryAfter !== null && (this.status === 429 || this.status === 503)) {
       const base = said.replace(/[;,]?\s*try again later\.?$/i, "").replace(/\.?$/, currentLanguage() === "ja" ? "" : ".");
       return errors("problem.tryAgainIn", { base, when: retryHint(this.retryAfter) });

@@ -119,9 +119,13 @@ export async function startI18n(language: Language = startingLanguage()): Promis
 export const errors = ((...args: unknown[]) =>
   (i18n.getFixedT(null, "errors") as unknown as (...a: unknown[]) => string)(...args)) as unknown as TFunction<"errors">;
 
-/** An errors key built from data (a field's name, a problem's type), with a fallback. */
-export function lookupError(key: string, options: Record<string, unknown>): string {
-  return (i18n.getFixedT(null, "errors") as unknown as (k: string, o: Record<string, unknown>) => string)(key, options);
+/** A key built from data (an enum's value, a field's name, a problem's type), which no type
+ * can check, so it comes with a fallback (``defaultValue``). */
+export function lookupIn(namespace: Namespace, key: string, options: Record<string, unknown>): string {
+  return (i18n.getFixedT(null, namespace) as unknown as (k: string, o: Record<string, unknown>) => string)(key, options);
 }
+
+// Each language named in its own words, whatever the page speaks (pickers of a language).
+export const LANGUAGE_NAMES: Record<Language, string> = { ja: "日本語", en: "English" }; // i18n-ignore
 
 export { i18n };

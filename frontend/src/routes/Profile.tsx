@@ -11,6 +11,8 @@ import { QueryState } from "../components/states";
 import { useMe, useUpdateMe, type Me } from "../features/users/queries";
 import { useTranslation } from "../i18n/react";
 import { label } from "../format";
+import { LANGUAGE_NAMES } from "../i18n";
+import { Locale } from "../api/enums";
 
 /** "org" follows the organization's language (locale null). */
 type LanguageChoice = Schemas["Locale"] | "org";
@@ -56,7 +58,7 @@ function ProfileForm({ me }: { me: Me }) {
       onError: (error) => applyApiError(form, error),
     });
   // Languages are named in their own words, whatever the page speaks.
-  const orgLanguage = me.organization.locale === "ja" ? "日本語" : "English"; // i18n-ignore
+  const orgLanguage = LANGUAGE_NAMES[me.organization.locale];
   return (
     <Card withBorder>
       <form onSubmit={form.onSubmit(submit)} aria-label={t("title")}>
@@ -77,8 +79,7 @@ function ProfileForm({ me }: { me: Me }) {
               w="fit-content"
               data={[
                 { value: "org", label: t("followOrganization", { language: orgLanguage }) },
-                { value: "ja", label: "日本語" }, // i18n-ignore
-                { value: "en", label: "English" }, // i18n-ignore
+                ...Locale.map((value) => ({ value, label: LANGUAGE_NAMES[value] })),
               ]}
               {...form.getInputProps("locale")}
             />

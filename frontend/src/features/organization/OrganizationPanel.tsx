@@ -9,7 +9,8 @@ import type { Schemas } from "../../api/types";
 import { applyApiError, notifySaved, notifyWarning } from "../../components/forms";
 import { QueryState } from "../../components/states";
 import { absoluteTime, relativeTime } from "../../format";
-import { currentLanguage } from "../../i18n";
+import { currentLanguage, LANGUAGE_NAMES } from "../../i18n";
+import { Locale } from "../../api/enums";
 import { useOrganization, useUpdateOrganization, type Organization } from "./queries";
 import { useTranslation } from "../../i18n/react";
 
@@ -19,11 +20,7 @@ export function months(): { value: string; label: string }[] {
   return Array.from({ length: 12 }, (_, i) => ({ value: String(i + 1), label: monthName.format(new Date(Date.UTC(2026, i, 1))) }));
 }
 
-// Languages are named in their own words, whatever the page speaks.
-export const LANGUAGES: { value: Schemas["Locale"]; label: string }[] = [
-  { value: "ja", label: "日本語" }, // i18n-ignore
-  { value: "en", label: "English" }, // i18n-ignore
-];
+export const LANGUAGES: { value: Schemas["Locale"]; label: string }[] = Locale.map((value) => ({ value, label: LANGUAGE_NAMES[value] }));
 
 /** Every zone the browser knows, and `current` even when it does not list it (UTC). */
 export function timeZones(current: string): string[] {
