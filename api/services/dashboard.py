@@ -101,7 +101,9 @@ async def _my_part(session: AsyncSession, caller: Caller) -> dict:
             .where(
                 col(ProjectMember.user_id) == caller.user_id,
                 col(ProjectMember.role) != MemberRole.owner,
-                col(ProjectMember.state).in_(VISIBLE_STATES),
+                # Helping means an accepted seat; an invitation not yet answered is in
+                # GET /invitations (My day's own list), not here.
+                col(ProjectMember.state) == MemberState.active,
                 col(Project.status) == ProjectStatus.open,
             )
             .order_by(

@@ -233,3 +233,30 @@ async def test_next_sessions_are_only_those_the_caller_can_take_part_in(client, 
     )
     assert await next_titles(org["hilda"]) == ["Opening the door"]
     assert session["status"] == "scheduled"
+
+
+async def test_helping_on_lists_accepted_seats_only(client, org):
+    """From the invitee's side: a seat not yet accepted, or declined, is not help given."""
+    olga, hilda, dora = org["olga"], org["hilda"], org["dora"]
+    project = await new_project(client, olga, title="Nordic rollout")
+    await add_member(client, project["id"], olga, hilda, accept=False)
+    await add_member(client, project["id"], olga, dora, accept=False)
+
+    async def helping_on(who: Actor) -> list[str]:
+        body = ok(await client.get(f"{API}/dashboard", headers=who.headers))
+        return [p["title"] for p in body["helping_on"]]
+
+    assert await helping_on(hilda) == []  # invited: it waits in GET /invitations
+    invitations = ok(await client.get(f"{API}/invitations", headers=hilda.headers))
+    assert [i["project_title"] for i in invitations["items"]] == ["Nordic rollout"]
+    for who, state in ((hilda, "active"), (dora, "declined")):
+        ok(
+            await client.patch(
+                f"{API}/projects/{project['id']}/members/{who.id}",
+                headers=who.headers,
+                json={"state": state},
+            )
+        )
+    assert await helping_on(hilda) == ["Nordic rollout"]
+    assert await helping_on(dora) == []
+    assert await helping_on(olga) == []  # her own project is under my_projects
