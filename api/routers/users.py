@@ -29,7 +29,7 @@ from api.schemas.users import (
     UserUpdate,
 )
 from api.services import users as user_service
-from api.services.api_keys import PEOPLE_ONLY
+from api.services.api_keys import PEOPLE_ONLY, key_scope
 
 router = APIRouter(
     dependencies=[PEOPLE_ONLY],
@@ -69,7 +69,9 @@ async def update_me(
     )
 
 
-@router.get("", response_model=UserPage)
+# A script resolving the user ids in the outcomes feed and the ledger reads people with a
+# ``people:read`` key; everything else here (creating, changing, profiles) is for people.
+@router.get("", response_model=UserPage, dependencies=[key_scope("people")])
 async def list_users(
     caller: CurrentCaller,
     session: SessionDep,
@@ -115,7 +117,12 @@ async def create_user(
     return UserRead.model_validate(user)
 
 
-@router.get("/{user_id:uuid}", response_model=UserRead, responses=problem_responses(404))
+@router.get(
+    "/{user_id:uuid}",
+    response_model=UserRead,
+    responses=problem_responses(404),
+    dependencies=[key_scope("people")],
+)
 async def get_user(user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> UserRead:
     return UserRead.model_validate(
         await user_service.get_user(session=session, caller=caller, user_id=user_id)

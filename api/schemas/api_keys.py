@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, Field
 
@@ -20,6 +20,8 @@ Scope = Literal[
     "sessions:write",
     "ledger:read",
     "ledger:write",
+    # Reading people (GET /users, GET /users/{id}) to resolve ids; nothing writes them.
+    "people:read",
 ]
 
 
@@ -31,7 +33,11 @@ class ApiKeyCreate(RequestModel):
     name: Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK), Trimmed]
     scopes: Annotated[
         list[Scope],
-        Field(min_length=1, max_length=8, description="`<resource>:read` or `<resource>:write`"),
+        Field(
+            min_length=1,
+            max_length=len(get_args(Scope)),
+            description="`<resource>:read` or `<resource>:write`; people are read only",
+        ),
         AfterValidator(_distinct_sorted),
     ]
     expires_at: Timestamp | None = Field(

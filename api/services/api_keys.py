@@ -54,7 +54,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 WINDOW_SECONDS = 60
 
-Resource = Literal["clients", "projects", "sessions", "ledger"]
+Resource = Literal["clients", "projects", "sessions", "ledger", "people"]
 RESOURCES: tuple[Resource, ...] = get_args(Resource)
 
 INVALID_KEY = "The API key is invalid, expired or revoked"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 import httpx
 import pytest
@@ -13,17 +14,19 @@ from sqlalchemy import select, update
 from api.deps import CurrentCaller
 from api.main import create_app
 from api.models import ApiKey, AuditEvent
+from api.schemas.api_keys import Scope
 from api.services.api_keys import (
     PEOPLE_ONLY,
-    RESOURCES,
     declared_key_scope,
     key_scope,
     required_scope,
 )
 from tests.factories import API, Actor, add_user, assert_problem, register
+from tests.session_kit import ok
 from tests.test_route_auth import PUBLIC_ROUTES, api_routes, concrete_path
 
-ALL_SCOPES = [f"{r}:{a}" for r in RESOURCES for a in ("read", "write")]
+# Every scope a key may hold: read and write per resource, except people (read only).
+ALL_SCOPES = list(get_args(Scope))
 
 
 async def make_key(
@@ -149,8 +152,26 @@ async def test_wrong_scope_is_403_and_people_administration_is_closed_to_keys(cl
     assert_problem(r, 403)
     assert "projects:write" in r.json()["detail"]
     assert_problem(await client.get(f"{API}/clients", headers=bearer(reader)), 403)
-    for path in ("/users/me", "/users", "/teams", "/integrations/crm", "/api-keys"):
+    for path in ("/users/me", "/teams", "/integrations/crm", "/api-keys"):
         assert_problem(await client.get(f"{API}{path}", headers=bearer(everything)), 403)
+    # people:read resolves ids (GET /users, GET /users/{id}); it never changes anyone.
+    people = ok(await client.get(f"{API}/users", headers=bearer(everything)))
+    assert admin.id in [u["id"] for u in people["items"]]
+    r = await client.get(f"{API}/users/{admin.id}", headers=bearer(everything))
+    assert r.status_code == 200 and r.json()["email"] == admin.user["email"]
+    assert_problem(await client.get(f"{API}/users", headers=bearer(reader)), 403)
+    r = await client.post(
+        f"{API}/users",
+        headers=bearer(everything),
+        json={"email": "x@example.com", "full_name": "X", "password": "long enough password"},
+    )
+    assert_problem(r, 403)
+    r = await client.patch(
+        f"{API}/users/{admin.id}", headers=bearer(everything), json={"full_name": "Y"}
+    )
+    assert_problem(r, 403)
+    rival = await register(client, organization_name="Rival")
+    assert_problem(await client.get(f"{API}/users/{rival.id}", headers=bearer(everything)), 404)
 
 
 async def test_revoked_unknown_and_expired_keys_are_401(client, app):
@@ -233,6 +254,9 @@ PINNED = {
     ("GET", f"{API}/ledger"): "ledger:read",
     ("GET", f"{API}/dashboard"): "ledger:read",
     ("GET", f"{API}/users/me"): None,
+    ("GET", f"{API}/users"): "people:read",
+    ("GET", f"{API}/users/{{user_id:uuid}}"): "people:read",
+    ("PATCH", f"{API}/users/{{user_id:uuid}}"): None,
     ("POST", f"{API}/users"): None,
     ("GET", f"{API}/teams"): None,
     ("POST", f"{API}/integrations/crm"): None,

@@ -25,7 +25,7 @@ export const WebhookEventType = ["project.created","project.closed","session.com
 
 // Enums declared on one property (<Schema><Property>).
 /** ApiKeyCreate.scopes */
-export const ApiKeyCreateScopes = ["clients:read","clients:write","projects:read","projects:write","sessions:read","sessions:write","ledger:read","ledger:write"] as const;
+export const ApiKeyCreateScopes = ["clients:read","clients:write","projects:read","projects:write","sessions:read","sessions:write","ledger:read","ledger:write","people:read"] as const;
 /** HelperBurn.burn_warning */
 export const HelperBurnBurnWarning = ["none","over_80","over_100"] as const;
 /** HelperSeat.burn_warning */

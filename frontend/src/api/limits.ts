@@ -20,7 +20,7 @@ export const limits = {
     },
     "scopes": {
       "minItems": 1,
-      "maxItems": 8
+      "maxItems": 9
     }
   },
   "Attendance": {

@@ -1227,9 +1227,9 @@ export interface components {
             name: string;
             /**
              * Scopes
-             * @description `<resource>:read` or `<resource>:write`
+             * @description `<resource>:read` or `<resource>:write`; people are read only
              */
-            scopes: ("clients:read" | "clients:write" | "projects:read" | "projects:write" | "sessions:read" | "sessions:write" | "ledger:read" | "ledger:write")[];
+            scopes: ("clients:read" | "clients:write" | "projects:read" | "projects:write" | "sessions:read" | "sessions:write" | "ledger:read" | "ledger:write" | "people:read")[];
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
