@@ -7,16 +7,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.constants import REF_PREFIX
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import Scope
 
-from api import metrics
+from api import metrics, openapi
 from api.config import Settings, get_settings
 from api.db import create_engine, create_read_sessionmaker, create_sessionmaker
-from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from api.errors import install_error_handlers
 from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
 from api.middleware import BodySizeLimitMiddleware, HeadMiddleware, ProblemCORSMiddleware
 from api.models import utcnow
@@ -47,7 +46,6 @@ from api.routers import (
     users,
     webhooks,
 )
-from api.schemas.problems import Problem
 from api.security import Security
 from api.services import webhook_worker
 from api.spa import mount_spa
@@ -88,42 +86,6 @@ def _shared_start(texts: list[str]) -> str:
         if any(text[index] != character for text in texts):
             return shortest[:index]
     return shortest
-
-
-def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
-    """Error responses are served as application/problem+json, and any operation reading a
-    body may answer 400 and 413: say so in the contract."""
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            responses = operation.setdefault("responses", {})
-            if "requestBody" in operation and "400" not in responses:
-                # FastAPI answers 400 (not 422) to a body it cannot even decode (bytes that
-                # are not UTF-8, a broken form): every operation that reads a body can.
-                responses["400"] = {
-                    "description": "Bad Request",
-                    "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "Problem"}}},
-                }
-                components = schema.setdefault("components", {}).setdefault("schemas", {})
-                components.setdefault(
-                    "Problem", Problem.model_json_schema(ref_template=REF_PREFIX + "{model}")
-                )
-            if "requestBody" in operation and "413" not in responses:
-                # Any body over MAX_REQUEST_BODY_BYTES (api/middleware.py).
-                responses["413"] = {
-                    "description": "Content Too Large",
-                    "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "Problem"}}},
-                }
-            if operation.get("security") and "429" not in responses:
-                # API keys are rate-limited on every route they may call.
-                responses["429"] = {
-                    "description": "Too many requests: wait for Retry-After seconds",
-                    "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "Problem"}}},
-                }
-            for status, response in operation.get("responses", {}).items():
-                content = response.get("content")
-                if status[0] in "45" and content and "application/json" in content:
-                    response["content"] = {PROBLEM_MEDIA_TYPE: content["application/json"]}
-    return schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -223,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _problem_media_types(FastAPI.openapi(app))
+            app.openapi_schema = openapi.document(app)
         return app.openapi_schema
 
     # FastAPI's documented way to customise the schema: replace the method on the instance.

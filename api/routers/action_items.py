@@ -42,6 +42,7 @@ async def list_project_action_items(
     cursor: CursorQuery = None,
     status: ActionItemStatus | None = None,
 ) -> ActionItemPage:
+    """The project's action items, open first, with their assignees and due dates."""
     items, next_cursor = await action_item_service.list_project_action_items(
         session=session,
         caller=caller,
@@ -68,6 +69,9 @@ async def create_action_item(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Created:
+    """Add an action item, optionally from a session and for an assignee with a seat. Send
+    Idempotency-Key to make a retry safe."""
+
     async def produce() -> ActionItemRead:
         item = await action_item_service.create_action_item(
             session=session, caller=caller, project_id=project_id, data=data
@@ -86,6 +90,8 @@ async def list_action_items(
     assignee_id: uuid.UUID | None = None,
     status: ActionItemStatus | None = None,
 ) -> ActionItemPage:
+    """Action items across the projects the caller may read, with their project; `assignee_id`
+    and `status` filter."""
     items, next_cursor = await action_item_service.list_action_items(
         session=session,
         caller=caller,
@@ -107,6 +113,8 @@ async def list_action_items(
 async def update_action_item(
     action_item_id: uuid.UUID, data: ActionItemUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ActionItemRead:
+    """Change an action item or mark it done (its assignee, the project's owner, managers,
+    admins)."""
     item = await action_item_service.update_action_item(
         session=session, caller=caller, action_item_id=action_item_id, data=data
     )

@@ -29,6 +29,7 @@ async def list_api_keys(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> ApiKeyPage:
+    """The organization's API keys (admins): prefix, scopes, last use and expiry; never the key."""
     keys, next_cursor = await api_key_service.list_api_keys(
         session=session, caller=caller, limit=limit, cursor=cursor
     )
@@ -44,6 +45,8 @@ async def list_api_keys(
 async def create_api_key(
     data: ApiKeyCreate, caller: CurrentCaller, session: SessionDep
 ) -> ApiKeyCreated:
+    """Make an API key for a script (admins): the key is in this answer only; only its hash is
+    stored."""
     row, key = await api_key_service.create_api_key(session=session, caller=caller, data=data)
     return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=key)
 
@@ -52,4 +55,5 @@ async def create_api_key(
     "/{api_key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404)
 )
 async def revoke_api_key(api_key_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> None:
+    """Revoke an API key (admins): it stops working at once."""
     await api_key_service.revoke_api_key(session=session, caller=caller, key_id=api_key_id)

@@ -31,6 +31,8 @@ async def register(
     settings: SettingsDep,
     address: ClientAddress,
 ) -> RegisterResponse:
+    """Create an organization with its first admin and sign them in: the answer carries the user,
+    the organization and a token pair. An email already in use is 409."""
     user, organization, tokens = await auth_service.sign_up(
         session=session,
         sessionmaker=sessionmaker,
@@ -58,6 +60,9 @@ async def token(
     settings: SettingsDep,
     address: ClientAddress,
 ) -> TokenPair:
+    """Sign in (OAuth2 password grant, form-encoded `username` = email and `password`): an access
+    token and a refresh token. Wrong credentials are 401; repeated failures from one address
+    or for one account are 429 with Retry-After."""
     return await auth_service.login(
         session=session,
         sessionmaker=sessionmaker,
@@ -73,6 +78,8 @@ async def token(
 async def refresh(
     data: RefreshRequest, session: SessionDep, security: SecurityDep, settings: SettingsDep
 ) -> TokenPair:
+    """Trade a refresh token for a new token pair; the old refresh token stops working
+    (rotation). A reused, revoked or expired refresh token is 401."""
     return await auth_service.refresh(
         session=session, security=security, settings=settings, refresh_token=data.refresh_token
     )
@@ -80,4 +87,5 @@ async def refresh(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401))
 async def logout(data: RefreshRequest, session: SessionDep, security: SecurityDep) -> None:
+    """Sign this device out: the refresh token is revoked and its access tokens stop working."""
     await auth_service.logout(session=session, security=security, refresh_token=data.refresh_token)

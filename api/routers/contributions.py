@@ -44,6 +44,8 @@ async def list_contributions(
     kind: ContributionKind | None = None,
     status: ContributionStatus | None = None,
 ) -> ContributionPage:
+    """The session's contributions (ideas, questions, risks, insights) with their votes, your own
+    vote and their status; `kind` and `status` filter."""
     return await contribution_service.list_contributions(
         session=session,
         caller=caller,
@@ -68,6 +70,9 @@ async def create_contribution(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Created:
+    """Add a contribution to a live session (participants). Send Idempotency-Key to make a retry
+    safe."""
+
     async def produce() -> ContributionRead:
         return await contribution_service.create_contribution(
             session=session, caller=caller, session_id=session_id, data=data
@@ -84,6 +89,8 @@ async def create_contribution(
 async def update_contribution(
     contribution_id: uuid.UUID, data: ContributionUpdate, caller: CurrentCaller, session: SessionDep
 ) -> ContributionRead:
+    """Edit your own contribution, or adopt, park or reject one (the owner, facilitator,
+    managers, admins)."""
     return await contribution_service.update_contribution(
         session=session, caller=caller, contribution_id=contribution_id, data=data
     )
@@ -114,6 +121,8 @@ async def record_verdict(
 async def vote(
     contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> ContributionRead:
+    """Give a contribution your vote (participants; your own is 409). One vote per person: voting
+    again changes nothing."""
     return await contribution_service.set_vote(
         session=session, caller=caller, contribution_id=contribution_id, voted=True
     )
@@ -127,6 +136,7 @@ async def vote(
 async def unvote(
     contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> ContributionRead:
+    """Take your vote back; taking back a vote you did not give changes nothing."""
     return await contribution_service.set_vote(
         session=session, caller=caller, contribution_id=contribution_id, voted=False
     )

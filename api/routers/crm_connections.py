@@ -53,6 +53,8 @@ async def list_connections(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> CrmConnectionPage:
+    """The organization's CRM connections (admins); secrets are never returned, only whether one
+    is set."""
     rows, next_cursor = await connection_service.list_connections(
         session=session, caller=caller, limit=limit, cursor=cursor
     )
@@ -76,6 +78,8 @@ async def create_connection(
     settings: SettingsDep,
     security: SecurityDep,
 ) -> CrmConnectionCreated:
+    """Connect a CRM (admins): the answer carries the webhook URL to give the CRM and, once, the
+    signing secret."""
     row, secret = await connection_service.create_connection(
         session=session, caller=caller, box=security.secret_box, data=data
     )
@@ -89,6 +93,7 @@ async def create_connection(
 async def delete_connection(
     connection_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> None:
+    """Disconnect a CRM (admins); its webhook URL stops answering."""
     await connection_service.delete_connection(
         session=session, caller=caller, connection_id=connection_id
     )

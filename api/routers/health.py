@@ -19,10 +19,12 @@ class HealthStatus(BaseModel):
 
 @router.get("/healthz", response_model=HealthStatus)
 async def healthz() -> HealthStatus:
+    """Liveness: the process answers. No database call; for a load balancer's health check."""
     return HealthStatus()
 
 
 @router.get("/readyz", response_model=HealthStatus, responses=problem_responses(503))
 async def readyz(request: Request) -> HealthStatus:
+    """Readiness: the database answers a query; 503 with Retry-After when it does not."""
     await check_database(request.app.state.engine)
     return HealthStatus()

@@ -63,6 +63,8 @@ async def read_user_ledger(
     since: Since = None,
     until: Until = None,
 ) -> LedgerRow:
+    """One person's reciprocity in the period: minutes given and received, ideas adopted, per
+    project and over time."""
     _period, row = await ledger_service.user_ledger(
         session=session,
         caller=caller,

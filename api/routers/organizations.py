@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import CurrentCaller, IfMatch, SessionDep
 from api.errors import problem_responses
+from api.openapi import ETAG_RESPONSE
 from api.routers import API_PREFIX
 from api.routers.common import with_etag
 from api.schemas.organizations import OrganizationSettingsRead, OrganizationUpdate
@@ -20,7 +21,7 @@ router = APIRouter(
 )
 
 
-@router.get("", response_model=OrganizationSettingsRead)
+@router.get("", response_model=OrganizationSettingsRead, responses={200: ETAG_RESPONSE})
 async def get_organization(
     caller: CurrentCaller, session: SessionDep, response: Response
 ) -> OrganizationSettingsRead:
@@ -30,7 +31,11 @@ async def get_organization(
     return read
 
 
-@router.patch("", response_model=OrganizationSettingsRead, responses=problem_responses(403, 412))
+@router.patch(
+    "",
+    response_model=OrganizationSettingsRead,
+    responses={**problem_responses(403, 412), 200: ETAG_RESPONSE},
+)
 async def update_organization(
     data: OrganizationUpdate,
     caller: CurrentCaller,

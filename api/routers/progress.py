@@ -29,6 +29,8 @@ router = APIRouter(
 async def read_progress(
     project_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> ProjectProgress:
+    """The project's progress: budget burned per helper, sessions held, ideas adopted, open
+    action items, and a warning when the budget is about to run out."""
     return await progress_service.project_progress(
         session=session, caller=caller, project_id=project_id
     )

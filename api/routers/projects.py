@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import CurrentCaller, IdempotencyDep, IfMatch, SessionDep
 from api.errors import problem_responses
 from api.models import ProjectKind, ProjectStatus
+from api.openapi import ETAG_RESPONSE
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created, page_response, with_etag
@@ -59,6 +60,9 @@ async def list_projects(
         Timestamp | None, Query(description="RFC 3339; pages then run by (updated_at, id)")
     ] = None,
 ) -> Response:
+    """Projects the caller may read (owned, a seat on, their team's as a manager, all as an
+    admin); filter by `status`, `kind`, `client_id`, `owner_id`; `q` searches the folded
+    title."""
     projects, next_cursor = await project_service.list_projects(
         session=session,
         caller=caller,
@@ -84,6 +88,9 @@ async def list_projects(
 async def create_project(
     data: ProjectCreate, caller: CurrentCaller, session: SessionDep, idempotency: IdempotencyDep
 ) -> Created:
+    """Start a project for a client, a target list or a campaign, with the helpers' time budget.
+    Send Idempotency-Key to make a retry safe."""
+
     async def produce() -> ProjectRead:
         project = await project_service.create_project(session=session, caller=caller, data=data)
         return ProjectRead.model_validate(project)
@@ -91,10 +98,16 @@ async def create_project(
     return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
 
-@router.get("/{project_id}", response_model=ProjectRead, responses=problem_responses(404))
+@router.get(
+    "/{project_id}",
+    response_model=ProjectRead,
+    responses={**problem_responses(404), 200: ETAG_RESPONSE},
+)
 async def get_project(
     project_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, response: Response
 ) -> ProjectRead:
+    """One project with its client, owner and budget; the ETag header is its version for If-
+    Match."""
     project = await project_service.get_project(
         session=session, caller=caller, project_id=project_id
     )
@@ -103,7 +116,9 @@ async def get_project(
 
 
 @router.patch(
-    "/{project_id}", response_model=ProjectRead, responses=problem_responses(403, 404, 409, 412)
+    "/{project_id}",
+    response_model=ProjectRead,
+    responses={**problem_responses(403, 404, 409, 412), 200: ETAG_RESPONSE},
 )
 async def update_project(
     project_id: uuid.UUID,
@@ -113,6 +128,8 @@ async def update_project(
     response: Response,
     if_match: IfMatch = None,
 ) -> ProjectRead:
+    """Change a project (its owner, managers, admins). Fields the schema marks nullable are
+    cleared with null; If-Match guards against lost updates (412)."""
     project = await project_service.update_project(
         session=session, caller=caller, project_id=project_id, data=data, if_match=if_match
     )
@@ -126,6 +143,8 @@ async def update_project(
 async def close_project(
     project_id: uuid.UUID, data: ProjectClose, caller: CurrentCaller, session: SessionDep
 ) -> ProjectRead:
+    """Close an open project with its `result`: won, lost (with a required `lost_reason`) or
+    abandoned. A project that is not open is 409."""
     project = await project_service.close_project(
         session=session, caller=caller, project_id=project_id, data=data
     )
@@ -140,6 +159,7 @@ async def list_members(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> MemberPage:
+    """The project's seats: owner, helpers and observers with their state and time budget."""
     members, next_cursor = await project_service.list_members(
         session=session, caller=caller, project_id=project_id, limit=limit, cursor=cursor
     )
@@ -159,6 +179,9 @@ async def add_member(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Created:
+    """Invite a colleague as a helper or an observer with a time budget (the owner, managers,
+    admins); they accept or decline with PATCH. Send Idempotency-Key to make a retry safe."""
+
     async def produce() -> MemberRead:
         return await project_service.add_member(
             session=session, caller=caller, project_id=project_id, data=data
@@ -170,7 +193,7 @@ async def add_member(
 @router.patch(
     "/{project_id}/members/{user_id}",
     response_model=MemberRead,
-    responses=problem_responses(403, 404, 409, 412),
+    responses={**problem_responses(403, 404, 409, 412), 200: ETAG_RESPONSE},
 )
 async def update_member(
     project_id: uuid.UUID,
@@ -181,6 +204,8 @@ async def update_member(
     response: Response,
     if_match: IfMatch = None,
 ) -> MemberRead:
+    """Accept or decline an invitation (the invitee), or change a seat's role and budget (the
+    owner, managers, admins)."""
     member = await project_service.update_member(
         session=session,
         caller=caller,
@@ -201,6 +226,8 @@ async def update_member(
 async def remove_member(
     project_id: uuid.UUID, user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> None:
+    """Take a seat away (the owner, managers, admins); the owner's seat is 409 until the project
+    is handed over."""
     await project_service.remove_member(
         session=session, caller=caller, project_id=project_id, user_id=user_id
     )

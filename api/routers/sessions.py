@@ -22,6 +22,7 @@ from api.deps import (
 from api.errors import problem_responses
 from api.events import StreamWatch
 from api.models import SessionStatus
+from api.openapi import ETAG_RESPONSE
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created, with_etag
@@ -58,6 +59,7 @@ async def list_project_sessions(
     cursor: CursorQuery = None,
     status: SessionStatus | None = None,
 ) -> SessionPage:
+    """The project's sessions, newest planned first; `status` filters."""
     return await session_service.list_project_sessions(
         session=session,
         caller=caller,
@@ -81,6 +83,9 @@ async def create_session(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Created:
+    """Plan a time-boxed session on the project (its owner, facilitator, managers, admins). Send
+    Idempotency-Key to make a retry safe."""
+
     async def produce() -> SessionRead:
         return await session_service.create_session(
             session=session, caller=caller, project_id=project_id, data=data
@@ -115,10 +120,16 @@ async def list_sessions(
     )
 
 
-@router.get("/sessions/{session_id}", response_model=SessionRead, responses=problem_responses(404))
+@router.get(
+    "/sessions/{session_id}",
+    response_model=SessionRead,
+    responses={**problem_responses(404), 200: ETAG_RESPONSE},
+)
 async def get_session(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, response: Response
 ) -> SessionRead:
+    """One session with its participants and, once completed, its outcome fields; the ETag header
+    is its version for If-Match."""
     read = await session_service.get_session(session=session, caller=caller, session_id=session_id)
     with_etag(response, read)
     return read
@@ -127,7 +138,7 @@ async def get_session(
 @router.patch(
     "/sessions/{session_id}",
     response_model=SessionRead,
-    responses=problem_responses(403, 404, 409, 412),
+    responses={**problem_responses(403, 404, 409, 412), 200: ETAG_RESPONSE},
 )
 async def update_session(
     session_id: uuid.UUID,
@@ -137,6 +148,10 @@ async def update_session(
     response: Response,
     if_match: IfMatch = None,
 ) -> SessionRead:
+    """Change a session: title, agenda, time, time box, facilitator (its owner, facilitator,
+    managers, admins). While live the agenda and schedule are read-only; a completed session
+    takes only outcome corrections; a cancelled one is 409. If-Match guards against lost
+    updates (412)."""
     read = await session_service.update_session(
         session=session, caller=caller, session_id=session_id, data=data, if_match=if_match
     )
@@ -152,6 +167,7 @@ async def update_session(
 async def start_session(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, clock: ClockDep
 ) -> SessionRead:
+    """Start a scheduled session: the held duration counts from now. Starting twice is 409."""
     return await session_service.start_session(
         session=session, caller=caller, session_id=session_id, now=clock()
     )
@@ -189,6 +205,8 @@ async def complete_session(
 async def cancel_session(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, clock: ClockDep
 ) -> SessionRead:
+    """Cancel a session that has not completed (its owner, facilitator, managers, admins); nobody
+    is credited for it."""
     return await session_service.cancel_session(
         session=session, caller=caller, session_id=session_id, now=clock()
     )
@@ -202,6 +220,8 @@ async def cancel_session(
 async def get_outcome(
     session_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> SessionOutcome:
+    """What the session produced: adopted ideas with their verdicts, decisions, the recommended
+    approach, action items and attendance (minutes credited and measured)."""
     return await session_service.get_outcome(session=session, caller=caller, session_id=session_id)
 
 
@@ -229,6 +249,8 @@ async def session_events(
     clock: ClockDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
 ) -> StreamingResponse:
+    """The live room as Server-Sent Events: contributions, votes, status, presence and phase
+    changes. Holding the stream is being present. Resume with Last-Event-ID."""
     mm_session = await session_service.session_row(
         session=session, caller=caller, session_id=session_id
     )

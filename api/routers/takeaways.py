@@ -35,6 +35,7 @@ async def list_takeaways(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> TakeawayPage:
+    """What the participants took away from the session, one takeaway per person."""
     takeaways, next_cursor = await takeaway_service.list_takeaways(
         session=session, caller=caller, session_id=session_id, limit=limit, cursor=cursor
     )
@@ -55,6 +56,8 @@ async def list_takeaways(
 async def write_takeaway(
     session_id: uuid.UUID, data: TakeawayWrite, caller: CurrentCaller, session: SessionDep
 ) -> TakeawayRead | JSONResponse:
+    """Write or replace your takeaway for the session: 201 the first time, 200 when it replaces
+    yours."""
     takeaway, was_created = await takeaway_service.write_takeaway(
         session=session, caller=caller, session_id=session_id, data=data
     )

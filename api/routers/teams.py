@@ -31,6 +31,7 @@ async def list_teams(
     member_id: uuid.UUID | None = None,
     manager_id: uuid.UUID | None = None,
 ) -> TeamPage:
+    """The organization's teams with their managers and members."""
     return await team_service.list_teams(
         session=session,
         caller=caller,
@@ -48,11 +49,13 @@ async def list_teams(
     responses=problem_responses(403, 404, 409),
 )
 async def create_team(data: TeamCreate, caller: CurrentCaller, session: SessionDep) -> TeamRead:
+    """Create a team (admins), optionally naming its manager."""
     return await team_service.create_team(session=session, caller=caller, data=data)
 
 
 @router.get("/{team_id}", response_model=TeamRead, responses=problem_responses(404))
 async def get_team(team_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> TeamRead:
+    """One team with its members; another organization's id is 404."""
     return await team_service.get_team(session=session, caller=caller, team_id=team_id)
 
 
@@ -60,6 +63,7 @@ async def get_team(team_id: uuid.UUID, caller: CurrentCaller, session: SessionDe
 async def update_team(
     team_id: uuid.UUID, data: TeamUpdate, caller: CurrentCaller, session: SessionDep
 ) -> TeamRead:
+    """Rename a team or change its manager (admins)."""
     return await team_service.update_team(
         session=session, caller=caller, team_id=team_id, data=data
     )
@@ -69,6 +73,7 @@ async def update_team(
     "/{team_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(403, 404)
 )
 async def delete_team(team_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> None:
+    """Delete a team (admins); its members stay in the organization."""
     await team_service.delete_team(session=session, caller=caller, team_id=team_id)
 
 
@@ -78,6 +83,8 @@ async def delete_team(team_id: uuid.UUID, caller: CurrentCaller, session: Sessio
 async def add_team_member(
     team_id: uuid.UUID, user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> TeamRead:
+    """Put a person in a team (admins, or the team's manager). Idempotent: the same PUT again
+    changes nothing."""
     return await team_service.add_member(
         session=session, caller=caller, team_id=team_id, user_id=user_id
     )
@@ -91,6 +98,8 @@ async def add_team_member(
 async def remove_team_member(
     team_id: uuid.UUID, user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> None:
+    """Take a person out of a team (admins, or the team's manager); they stay in the
+    organization."""
     await team_service.remove_member(
         session=session, caller=caller, team_id=team_id, user_id=user_id
     )

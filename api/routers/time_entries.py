@@ -36,6 +36,7 @@ async def list_time_entries(
     cursor: CursorQuery = None,
     user_id: uuid.UUID | None = None,
 ) -> TimeEntryPage:
+    """Time logged on the project, newest first."""
     entries, next_cursor = await time_entry_service.list_time_entries(
         session=session,
         caller=caller,
@@ -62,6 +63,9 @@ async def log_time(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Created:
+    """Log minutes spent helping on the project outside a session; they count against the
+    helper's budget. Send Idempotency-Key to make a retry safe."""
+
     async def produce() -> TimeEntryRead:
         entry = await time_entry_service.log_time(
             session=session, caller=caller, project_id=project_id, data=data

@@ -43,6 +43,8 @@ router = APIRouter(
 # id (a DELETE /users/me is a 405, not a 422 about a malformed user_id).
 @router.get("/me", response_model=CurrentUserRead)
 async def read_me(caller: CurrentCaller, session: SessionDep) -> CurrentUserRead:
+    """The signed-in person: profile, role, language and the organization's settings they act
+    under."""
     return await user_service.get_me(session=session, caller=caller)
 
 
@@ -89,6 +91,8 @@ async def list_users(
         ),
     ] = None,
 ) -> UserPage:
+    """People of the caller's organization, by name (folded search with `q` over name, reading
+    and email). API keys need `people:read`."""
     users, next_cursor = await user_service.list_users(
         session=session,
         caller=caller,
@@ -111,6 +115,7 @@ async def list_users(
 async def create_user(
     data: UserCreate, caller: CurrentCaller, session: SessionDep, security: SecurityDep
 ) -> UserRead:
+    """Add a person to the organization (admins). An email already in use is 409."""
     user = await user_service.create_user(
         session=session, caller=caller, security=security, data=data
     )
@@ -124,6 +129,8 @@ async def create_user(
     dependencies=[key_scope("people")],
 )
 async def get_user(user_id: uuid.UUID, caller: CurrentCaller, session: SessionDep) -> UserRead:
+    """One person of the caller's organization; another organization's id is 404. API keys need
+    `people:read`."""
     return UserRead.model_validate(
         await user_service.get_user(session=session, caller=caller, user_id=user_id)
     )
@@ -142,6 +149,9 @@ async def update_user(
     settings: SettingsDep,
     address: ClientAddress,
 ) -> UserRead:
+    """Change a person (admins; anyone may change their own profile fields, and a new password
+    needs the current one). A new password or a deactivation signs them out everywhere; the
+    last active admin cannot be demoted or deactivated (409)."""
     user = await user_service.update_user(
         session=session,
         sessionmaker=sessionmaker,

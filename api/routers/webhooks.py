@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response, status
 from api.deps import CurrentCaller, IfMatch, SessionDep, SettingsDep
 from api.errors import problem_responses
 from api.models import DeliveryState
+from api.openapi import ETAG_RESPONSE
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import with_etag
@@ -45,6 +46,7 @@ async def list_webhook_endpoints(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> WebhookEndpointPage:
+    """The organization's outbound webhook endpoints (admins) with their subscriptions and state."""
     items, next_cursor = await webhook_service.list_endpoints(
         session=session, caller=caller, limit=limit, cursor=cursor
     )
@@ -65,10 +67,15 @@ async def create_webhook_endpoint(
     )
 
 
-@router.get("/{endpoint_id}", response_model=WebhookEndpointRead, responses=problem_responses(404))
+@router.get(
+    "/{endpoint_id}",
+    response_model=WebhookEndpointRead,
+    responses={**problem_responses(404), 200: ETAG_RESPONSE},
+)
 async def get_webhook_endpoint(
     endpoint_id: uuid.UUID, caller: CurrentCaller, session: SessionDep, response: Response
 ) -> WebhookEndpointRead:
+    """One webhook endpoint (admins); the ETag header is its version for If-Match."""
     endpoint, read = await webhook_service.get_endpoint(
         session=session, caller=caller, endpoint_id=endpoint_id
     )
@@ -77,7 +84,9 @@ async def get_webhook_endpoint(
 
 
 @router.patch(
-    "/{endpoint_id}", response_model=WebhookEndpointRead, responses=problem_responses(404, 412)
+    "/{endpoint_id}",
+    response_model=WebhookEndpointRead,
+    responses={**problem_responses(404, 412), 200: ETAG_RESPONSE},
 )
 async def update_webhook_endpoint(
     endpoint_id: uuid.UUID,
@@ -88,6 +97,8 @@ async def update_webhook_endpoint(
     response: Response,
     if_match: IfMatch = None,
 ) -> WebhookEndpointRead:
+    """Change an endpoint's URL, events or description, or disable and re-enable it (admins). If-
+    Match guards against lost updates (412)."""
     endpoint, read = await webhook_service.update_endpoint(
         session=session,
         caller=caller,
@@ -106,6 +117,8 @@ async def update_webhook_endpoint(
 async def delete_webhook_endpoint(
     endpoint_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> None:
+    """Delete a webhook endpoint (admins) with its subscriptions and delivery log; the events
+    themselves stay."""
     await webhook_service.delete_endpoint(session=session, caller=caller, endpoint_id=endpoint_id)
 
 

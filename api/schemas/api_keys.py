@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from api.pagination import Page
 from api.schemas.base import NOT_BLANK, RequestModel, ResponseModel, Timestamp, Trimmed
@@ -30,6 +30,17 @@ def _distinct_sorted(scopes: list[str]) -> list[str]:
 
 
 class ApiKeyCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "BI nightly export",
+                    "scopes": ["sessions:read", "people:read"],
+                    "expires_at": "2027-12-31T23:59:59Z",
+                }
+            ]
+        }
+    )
     name: Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK), Trimmed]
     scopes: Annotated[
         list[Scope],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.models import Locale
 from api.schemas.base import NOT_BLANK, RequestModel, Trimmed
@@ -12,6 +12,19 @@ from api.schemas.users import Email, FullName, OrganizationRead, Password, UserR
 
 
 class RegisterRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organization_name": "Nordwind Sales",
+                    "full_name": "Ana Berg",
+                    "email": "ana.berg@example.com",
+                    "password": "correct horse battery staple",
+                    "locale": "en",
+                }
+            ]
+        }
+    )
     organization_name: Annotated[
         str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), Trimmed
     ]
@@ -38,4 +51,13 @@ class RegisterResponse(BaseModel):
 
 
 class RefreshRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.refresh-token-from-the-sign-in"
+                }
+            ]
+        }
+    )
     refresh_token: Annotated[str, Field(min_length=1, max_length=4096)]

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import MISSING, EmailStr, Field
+from pydantic import MISSING, ConfigDict, EmailStr, Field
 
 from api.models import BuyingRole, ClientStatus
 from api.pagination import Page
@@ -18,6 +18,18 @@ Notes = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
 
 
 class ClientCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Northwind Traders",
+                    "industry": "Logistics",
+                    "status": "prospect",
+                    "notes": "Met at the fair in March",
+                }
+            ]
+        }
+    )
     name: Name
     industry: Industry = ""
     status: ClientStatus = ClientStatus.prospect
@@ -26,6 +38,7 @@ class ClientCreate(RequestModel):
 
 
 class ClientUpdate(UpdateModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "active", "notes": ""}]})
     name: Name | MISSING = MISSING
     industry: Industry | MISSING = MISSING
     status: ClientStatus | MISSING = MISSING
@@ -53,6 +66,18 @@ class ClientPage(Page[ClientRead]):
 
 
 class ContactCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Kenji Sato",
+                    "title": "Head of Procurement",
+                    "email": "k.sato@northwind.example",
+                    "buying_role": "decision_maker",
+                }
+            ]
+        }
+    )
     name: Name
     title: Annotated[str, Field(max_length=200, pattern=NO_NUL), Trimmed] = ""
     email: EmailStr | None = None

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.models import ContributionKind, ContributionStatus, Verdict
 from api.pagination import Page
@@ -15,16 +15,28 @@ from api.schemas.sessions import Body
 
 
 class ContributionCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"kind": "idea", "body": "Offer a one-depot pilot before the tender"}]
+        }
+    )
     kind: ContributionKind
     body: Body
 
 
 class ContributionUpdate(UpdateModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "adopted"}]})
     status: ContributionStatus
 
 
 class ContributionVerdict(RequestModel):
     """What an adopted idea did once tried with the client (DESIGN 7.5)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"verdict": "worked", "note": "The pilot got us into the shortlist"}]
+        }
+    )
 
     verdict: Verdict
     note: Annotated[str, Field(max_length=5000, pattern=NO_NUL)] = ""

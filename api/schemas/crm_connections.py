@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.models import CrmProvider, InboundResult
 from api.pagination import Page
@@ -14,6 +14,23 @@ from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Tri
 
 
 class CrmConnectionCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider": "pipedrive",
+                    "name": "Pipedrive (sales EU)",
+                    "default_owner_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+                },
+                {
+                    "provider": "hubspot",
+                    "name": "HubSpot",
+                    "default_owner_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+                    "client_secret": "your-hubspot-app-client-secret",
+                },
+            ]
+        }
+    )
     provider: CrmProvider
     name: Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK), Trimmed]
     default_owner_id: uuid.UUID = Field(

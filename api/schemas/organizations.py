@@ -8,7 +8,7 @@ import zoneinfo
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import MISSING, AfterValidator, Field, StrictBool
+from pydantic import MISSING, AfterValidator, ConfigDict, Field, StrictBool
 
 from api.models import Locale
 from api.schemas.base import (
@@ -52,6 +52,19 @@ class OrganizationRead(ResponseModel):
 class OrganizationUpdate(UpdateModel):
     """Admins only. A new ``time_zone`` re-cuts the ledger's days: its rollups are rebuilt
     in the same transaction, so the answer comes once they are (``ledger_rebuilt_at``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "time_zone": "Asia/Tokyo",
+                    "fiscal_year_start_month": 4,
+                    "default_currency": "JPY",
+                    "locale": "ja",
+                }
+            ]
+        }
+    )
 
     name: OrganizationName | MISSING = MISSING
     time_zone: TimeZone | MISSING = MISSING

@@ -32,6 +32,22 @@ Minutes = Annotated[int, Field(ge=0, le=100_000), WholeNumber]
 
 
 class ProjectCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Northwind: fleet renewal",
+                    "kind": "account",
+                    "client_id": "4e8a2c6d-1b3f-4d5a-9e7c-0a2b4c6d8e0f",
+                    "objective": "Win the 2027 fleet tender",
+                    "due_date": "2027-03-31",
+                    "helper_budget_minutes": 240,
+                    "estimated_value": "1250000",
+                    "currency": "JPY",
+                }
+            ]
+        }
+    )
     title: Title
     kind: ProjectKind = ProjectKind.account
     client_id: uuid.UUID | None = None
@@ -46,6 +62,11 @@ class ProjectCreate(RequestModel):
 
 
 class ProjectUpdate(UpdateModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"objective": "Win the tender's first lot", "due_date": None}]
+        }
+    )
     title: Title | MISSING = MISSING
     client_id: uuid.UUID | MISSING | None = MISSING
     objective: Objective | MISSING = MISSING
@@ -72,6 +93,15 @@ class ProjectClose(RequestModel):
             "else": {
                 "properties": {"lost_reason": {"type": "null"}, "competitor": {"type": "null"}}
             },
+            "examples": [
+                {"result": "won", "note": "Signed for three years"},
+                {
+                    "result": "lost",
+                    "lost_reason": "competitor",
+                    "competitor": "Acme Logistics",
+                    "note": "Lost on the service level",
+                },
+            ],
         },
     )
 
@@ -115,6 +145,17 @@ class ProjectPage(Page[ProjectRead]):
 
 
 class MemberCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a",
+                    "role": "helper",
+                    "budget_minutes": 90,
+                }
+            ]
+        }
+    )
     user_id: uuid.UUID
     role: Literal["helper", "observer"] = "helper"
     budget_minutes: Minutes | None = Field(
@@ -124,6 +165,10 @@ class MemberCreate(RequestModel):
 
 class MemberUpdate(UpdateModel):
     """Managers and the owner change role and budget; the member answers the invitation."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"state": "active"}, {"budget_minutes": 120}]}
+    )
 
     role: Literal["helper", "observer"] | MISSING = MISSING
     budget_minutes: Minutes | MISSING = MISSING

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import MISSING, Field
+from pydantic import MISSING, ConfigDict, Field
 
 from api.models import ContributionKind, SessionPurpose, SessionStatus, Verdict
 from api.pagination import Page
@@ -32,6 +32,20 @@ Decision = Annotated[str, Field(min_length=1, max_length=1000, pattern=NOT_BLANK
 
 
 class SessionCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "purpose": "approach",
+                    "title": "How do we open the door at Northwind?",
+                    "agenda": "10 min context, 20 min ideas, 10 min decide",
+                    "scheduled_at": "2027-01-12T09:30:00+09:00",
+                    "timebox_minutes": 45,
+                    "facilitator_id": "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a",
+                }
+            ]
+        }
+    )
     purpose: SessionPurpose
     title: Title
     agenda: LongText = ""
@@ -44,6 +58,14 @@ class SessionCreate(RequestModel):
 
 
 class SessionUpdate(UpdateModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"scheduled_at": "2027-01-13T14:00:00+09:00", "timebox_minutes": 60},
+                {"recommended_approach": "Lead with the total cost of ownership"},
+            ]
+        }
+    )
     title: Title | MISSING = MISSING
     agenda: LongText | MISSING = MISSING
     scheduled_at: Timestamp | MISSING = MISSING
@@ -62,6 +84,23 @@ class Attendance(RequestModel):
 
 
 class SessionComplete(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": "Three angles; we lead with cost of ownership",
+                    "decisions": ["Ask for a pilot depot"],
+                    "recommended_approach": "Open with the depot pilot",
+                },
+                {
+                    "summary": "Held in the meeting room",
+                    "attendance": [
+                        {"user_id": "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a", "minutes": 40}
+                    ],
+                },
+            ]
+        }
+    )
     summary: LongText = ""
     decisions: list[Decision] = Field(default_factory=list, max_length=100)
     recommended_approach: LongText = ""

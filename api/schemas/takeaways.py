@@ -5,12 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from pydantic import ConfigDict
+
 from api.pagination import Page
 from api.schemas.base import RequestModel, ResponseModel
 from api.schemas.sessions import Body
 
 
 class TakeawayWrite(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"body": "Ask about the depot managers' pains before pricing"}]
+        }
+    )
     body: Body
 
 

@@ -39,6 +39,20 @@ Expertise = Annotated[list[Tag], Field(max_length=50)]
 
 
 class UserCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ben.ito@example.com",
+                    "full_name": "Ben Ito",
+                    "password": "a long first passphrase",
+                    "role": "rep",
+                    "seniority": "junior",
+                    "expertise": ["logistics", "pricing"],
+                }
+            ]
+        }
+    )
     email: Email
     full_name: FullName
     password: Password
@@ -50,6 +64,12 @@ class UserCreate(RequestModel):
 class UserUpdate(UpdateModel):
     """Admins may change everything; people may change their own name, its reading, their
     language, expertise and password."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"role": "manager", "seniority": "senior"}, {"is_active": False}]
+        }
+    )
 
     email: Email | MISSING = MISSING
     full_name: FullName | MISSING = MISSING
@@ -76,7 +96,14 @@ class ProfileUpdate(UpdateModel):
     # A new password comes with the current one; said in the schema so clients (and the
     # fuzzer) know, and checked by the service (422 naming ``current_password``).
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+        extra="forbid",
+        json_schema_extra={
+            "dependentRequired": {"password": ["current_password"]},
+            "examples": [
+                {"full_name": "山田 花子", "name_reading": "ヤマダ ハナコ", "locale": "ja"},
+                {"password": "a new long passphrase", "current_password": "an old passphrase"},
+            ],
+        },
     )
 
     full_name: FullName | MISSING = MISSING

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import MISSING, Field, StrictBool, field_validator
+from pydantic import MISSING, ConfigDict, Field, StrictBool, field_validator
 
 from api.models import DeliveryState, WebhookEventType
 from api.pagination import Page
@@ -35,6 +35,17 @@ def _unique(events: list[WebhookEventType] | None) -> list[WebhookEventType] | N
 
 
 class WebhookEndpointCreate(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.example.com/mastermind",
+                    "events": ["session.completed", "project.closed"],
+                    "description": "Post outcomes to the sales channel",
+                }
+            ]
+        }
+    )
     url: WebhookURL
     events: Events
     description: Description = ""
@@ -43,6 +54,9 @@ class WebhookEndpointCreate(RequestModel):
 
 
 class WebhookEndpointUpdate(UpdateModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"enabled": True}, {"events": ["session.completed"]}]}
+    )
     url: WebhookURL | MISSING = MISSING
     events: Events | MISSING = MISSING
     description: Description | MISSING = MISSING

@@ -11,7 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Action Items */
+        /**
+         * List Action Items
+         * @description Action items across the projects the caller may read, with their project; `assignee_id`
+         *     and `status` filter.
+         */
         get: operations["action-items-list_action_items"];
         put?: never;
         post?: never;
@@ -34,7 +38,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Action Item */
+        /**
+         * Update Action Item
+         * @description Change an action item or mark it done (its assignee, the project's owner, managers,
+         *     admins).
+         */
         patch: operations["action-items-update_action_item"];
         trace?: never;
     };
@@ -45,10 +53,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Api Keys */
+        /**
+         * List Api Keys
+         * @description The organization's API keys (admins): prefix, scopes, last use and expiry; never the key.
+         */
         get: operations["api-keys-list_api_keys"];
         put?: never;
-        /** Create Api Key */
+        /**
+         * Create Api Key
+         * @description Make an API key for a script (admins): the key is in this answer only; only its hash is
+         *     stored.
+         */
         post: operations["api-keys-create_api_key"];
         delete?: never;
         options?: never;
@@ -66,7 +81,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke Api Key */
+        /**
+         * Revoke Api Key
+         * @description Revoke an API key (admins): it stops working at once.
+         */
         delete: operations["api-keys-revoke_api_key"];
         options?: never;
         head?: never;
@@ -82,7 +100,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
+        /**
+         * Logout
+         * @description Sign this device out: the refresh token is revoked and its access tokens stop working.
+         */
         post: operations["auth-logout"];
         delete?: never;
         options?: never;
@@ -99,7 +120,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
+        /**
+         * Refresh
+         * @description Trade a refresh token for a new token pair; the old refresh token stops working
+         *     (rotation). A reused, revoked or expired refresh token is 401.
+         */
         post: operations["auth-refresh"];
         delete?: never;
         options?: never;
@@ -116,7 +141,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register */
+        /**
+         * Register
+         * @description Create an organization with its first admin and sign them in: the answer carries the user,
+         *     the organization and a token pair. An email already in use is 409.
+         */
         post: operations["auth-register"];
         delete?: never;
         options?: never;
@@ -133,7 +162,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Token */
+        /**
+         * Token
+         * @description Sign in (OAuth2 password grant, form-encoded `username` = email and `password`): an access
+         *     token and a refresh token. Wrong credentials are 401; repeated failures from one address
+         *     or for one account are 429 with Retry-After.
+         */
         post: operations["auth-token"];
         delete?: never;
         options?: never;
@@ -148,10 +182,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Clients */
+        /**
+         * List Clients
+         * @description Clients the caller may read, newest first; `q` searches the folded name (Japanese-aware),
+         *     `status` and `owner_id` filter.
+         */
         get: operations["clients-list_clients"];
         put?: never;
-        /** Create Client */
+        /**
+         * Create Client
+         * @description Create a client owned by the caller (or by `owner_id`, for managers and admins). Send
+         *     Idempotency-Key to make a retry safe.
+         */
         post: operations["clients-create_client"];
         delete?: never;
         options?: never;
@@ -166,15 +208,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Client */
+        /**
+         * Get Client
+         * @description One client; the ETag header is its version for If-Match. Another organization's id is 404.
+         */
         get: operations["clients-get_client"];
         put?: never;
         post?: never;
-        /** Delete Client */
+        /**
+         * Delete Client
+         * @description Archive a client (its owner, managers, admins); 409 while a project on it is still open.
+         *     Its CRM identity is freed, so the same CRM company can come back as a new client.
+         */
         delete: operations["clients-delete_client"];
         options?: never;
         head?: never;
-        /** Update Client */
+        /**
+         * Update Client
+         * @description Change a client (its owner, managers, admins). Fields the schema marks nullable are
+         *     cleared with null. Send If-Match with the ETag you read to avoid overwriting someone
+         *     else's change (412).
+         */
         patch: operations["clients-update_client"];
         trace?: never;
     };
@@ -185,10 +239,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Contacts */
+        /**
+         * List Contacts
+         * @description The client's contacts (the buyers and their roles).
+         */
         get: operations["clients-list_contacts"];
         put?: never;
-        /** Create Contact */
+        /**
+         * Create Contact
+         * @description Add a contact to the client. Send Idempotency-Key to make a retry safe.
+         */
         post: operations["clients-create_contact"];
         delete?: never;
         options?: never;
@@ -209,7 +269,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Contribution */
+        /**
+         * Update Contribution
+         * @description Edit your own contribution, or adopt, park or reject one (the owner, facilitator,
+         *     managers, admins).
+         */
         patch: operations["sessions-update_contribution"];
         trace?: never;
     };
@@ -242,9 +306,16 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vote */
+        /**
+         * Vote
+         * @description Give a contribution your vote (participants; your own is 409). One vote per person: voting
+         *     again changes nothing.
+         */
         post: operations["sessions-vote"];
-        /** Unvote */
+        /**
+         * Unvote
+         * @description Take your vote back; taking back a vote you did not give changes nothing.
+         */
         delete: operations["sessions-unvote"];
         options?: never;
         head?: never;
@@ -322,10 +393,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Connections */
+        /**
+         * List Connections
+         * @description The organization's CRM connections (admins); secrets are never returned, only whether one
+         *     is set.
+         */
         get: operations["integrations-list_connections"];
         put?: never;
-        /** Create Connection */
+        /**
+         * Create Connection
+         * @description Connect a CRM (admins): the answer carries the webhook URL to give the CRM and, once, the
+         *     signing secret.
+         */
         post: operations["integrations-create_connection"];
         delete?: never;
         options?: never;
@@ -343,7 +422,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Connection */
+        /**
+         * Delete Connection
+         * @description Disconnect a CRM (admins); its webhook URL stops answering.
+         */
         delete: operations["integrations-delete_connection"];
         options?: never;
         head?: never;
@@ -443,10 +525,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Projects */
+        /**
+         * List Projects
+         * @description Projects the caller may read (owned, a seat on, their team's as a manager, all as an
+         *     admin); filter by `status`, `kind`, `client_id`, `owner_id`; `q` searches the folded
+         *     title.
+         */
         get: operations["projects-list_projects"];
         put?: never;
-        /** Create Project */
+        /**
+         * Create Project
+         * @description Start a project for a client, a target list or a campaign, with the helpers' time budget.
+         *     Send Idempotency-Key to make a retry safe.
+         */
         post: operations["projects-create_project"];
         delete?: never;
         options?: never;
@@ -461,14 +552,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Project */
+        /**
+         * Get Project
+         * @description One project with its client, owner and budget; the ETag header is its version for If-
+         *     Match.
+         */
         get: operations["projects-get_project"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Project */
+        /**
+         * Update Project
+         * @description Change a project (its owner, managers, admins). Fields the schema marks nullable are
+         *     cleared with null; If-Match guards against lost updates (412).
+         */
         patch: operations["projects-update_project"];
         trace?: never;
     };
@@ -479,10 +578,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Project Action Items */
+        /**
+         * List Project Action Items
+         * @description The project's action items, open first, with their assignees and due dates.
+         */
         get: operations["action-items-list_project_action_items"];
         put?: never;
-        /** Create Action Item */
+        /**
+         * Create Action Item
+         * @description Add an action item, optionally from a session and for an assignee with a seat. Send
+         *     Idempotency-Key to make a retry safe.
+         */
         post: operations["action-items-create_action_item"];
         delete?: never;
         options?: never;
@@ -499,7 +605,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close Project */
+        /**
+         * Close Project
+         * @description Close an open project with its `result`: won, lost (with a required `lost_reason`) or
+         *     abandoned. A project that is not open is 409.
+         */
         post: operations["projects-close_project"];
         delete?: never;
         options?: never;
@@ -514,10 +624,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Members */
+        /**
+         * List Members
+         * @description The project's seats: owner, helpers and observers with their state and time budget.
+         */
         get: operations["projects-list_members"];
         put?: never;
-        /** Add Member */
+        /**
+         * Add Member
+         * @description Invite a colleague as a helper or an observer with a time budget (the owner, managers,
+         *     admins); they accept or decline with PATCH. Send Idempotency-Key to make a retry safe.
+         */
         post: operations["projects-add_member"];
         delete?: never;
         options?: never;
@@ -535,11 +652,19 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove Member */
+        /**
+         * Remove Member
+         * @description Take a seat away (the owner, managers, admins); the owner's seat is 409 until the project
+         *     is handed over.
+         */
         delete: operations["projects-remove_member"];
         options?: never;
         head?: never;
-        /** Update Member */
+        /**
+         * Update Member
+         * @description Accept or decline an invitation (the invitee), or change a seat's role and budget (the
+         *     owner, managers, admins).
+         */
         patch: operations["projects-update_member"];
         trace?: never;
     };
@@ -550,7 +675,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Progress */
+        /**
+         * Read Progress
+         * @description The project's progress: budget burned per helper, sessions held, ideas adopted, open
+         *     action items, and a warning when the budget is about to run out.
+         */
         get: operations["insight-read_progress"];
         put?: never;
         post?: never;
@@ -567,10 +696,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Project Sessions */
+        /**
+         * List Project Sessions
+         * @description The project's sessions, newest planned first; `status` filters.
+         */
         get: operations["sessions-list_project_sessions"];
         put?: never;
-        /** Create Session */
+        /**
+         * Create Session
+         * @description Plan a time-boxed session on the project (its owner, facilitator, managers, admins). Send
+         *     Idempotency-Key to make a retry safe.
+         */
         post: operations["sessions-create_session"];
         delete?: never;
         options?: never;
@@ -605,10 +741,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Time Entries */
+        /**
+         * List Time Entries
+         * @description Time logged on the project, newest first.
+         */
         get: operations["action-items-list_time_entries"];
         put?: never;
-        /** Log Time */
+        /**
+         * Log Time
+         * @description Log minutes spent helping on the project outside a session; they count against the
+         *     helper's budget. Send Idempotency-Key to make a retry safe.
+         */
         post: operations["action-items-log_time"];
         delete?: never;
         options?: never;
@@ -645,14 +788,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Session */
+        /**
+         * Get Session
+         * @description One session with its participants and, once completed, its outcome fields; the ETag header
+         *     is its version for If-Match.
+         */
         get: operations["sessions-get_session"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Session */
+        /**
+         * Update Session
+         * @description Change a session: title, agenda, time, time box, facilitator (its owner, facilitator,
+         *     managers, admins). While live the agenda and schedule are read-only; a completed session
+         *     takes only outcome corrections; a cancelled one is 409. If-Match guards against lost
+         *     updates (412).
+         */
         patch: operations["sessions-update_session"];
         trace?: never;
     };
@@ -665,7 +818,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel Session */
+        /**
+         * Cancel Session
+         * @description Cancel a session that has not completed (its owner, facilitator, managers, admins); nobody
+         *     is credited for it.
+         */
         post: operations["sessions-cancel_session"];
         delete?: never;
         options?: never;
@@ -700,10 +857,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Contributions */
+        /**
+         * List Contributions
+         * @description The session's contributions (ideas, questions, risks, insights) with their votes, your own
+         *     vote and their status; `kind` and `status` filter.
+         */
         get: operations["sessions-list_contributions"];
         put?: never;
-        /** Create Contribution */
+        /**
+         * Create Contribution
+         * @description Add a contribution to a live session (participants). Send Idempotency-Key to make a retry
+         *     safe.
+         */
         post: operations["sessions-create_contribution"];
         delete?: never;
         options?: never;
@@ -718,7 +883,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Session Events */
+        /**
+         * Session Events
+         * @description The live room as Server-Sent Events: contributions, votes, status, presence and phase
+         *     changes. Holding the stream is being present. Resume with Last-Event-ID.
+         */
         get: operations["sessions-session_events"];
         put?: never;
         post?: never;
@@ -735,7 +904,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Outcome */
+        /**
+         * Get Outcome
+         * @description What the session produced: adopted ideas with their verdicts, decisions, the recommended
+         *     approach, action items and attendance (minutes credited and measured).
+         */
         get: operations["sessions-get_outcome"];
         put?: never;
         post?: never;
@@ -775,7 +948,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start Session */
+        /**
+         * Start Session
+         * @description Start a scheduled session: the held duration counts from now. Starting twice is 409.
+         */
         post: operations["sessions-start_session"];
         delete?: never;
         options?: never;
@@ -790,10 +966,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Takeaways */
+        /**
+         * List Takeaways
+         * @description What the participants took away from the session, one takeaway per person.
+         */
         get: operations["sessions-list_takeaways"];
         put?: never;
-        /** Write Takeaway */
+        /**
+         * Write Takeaway
+         * @description Write or replace your takeaway for the session: 201 the first time, 200 when it replaces
+         *     yours.
+         */
         post: operations["sessions-write_takeaway"];
         delete?: never;
         options?: never;
@@ -808,10 +991,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Teams */
+        /**
+         * List Teams
+         * @description The organization's teams with their managers and members.
+         */
         get: operations["teams-list_teams"];
         put?: never;
-        /** Create Team */
+        /**
+         * Create Team
+         * @description Create a team (admins), optionally naming its manager.
+         */
         post: operations["teams-create_team"];
         delete?: never;
         options?: never;
@@ -826,15 +1015,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Team */
+        /**
+         * Get Team
+         * @description One team with its members; another organization's id is 404.
+         */
         get: operations["teams-get_team"];
         put?: never;
         post?: never;
-        /** Delete Team */
+        /**
+         * Delete Team
+         * @description Delete a team (admins); its members stay in the organization.
+         */
         delete: operations["teams-delete_team"];
         options?: never;
         head?: never;
-        /** Update Team */
+        /**
+         * Update Team
+         * @description Rename a team or change its manager (admins).
+         */
         patch: operations["teams-update_team"];
         trace?: never;
     };
@@ -846,10 +1044,18 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add Team Member */
+        /**
+         * Add Team Member
+         * @description Put a person in a team (admins, or the team's manager). Idempotent: the same PUT again
+         *     changes nothing.
+         */
         put: operations["teams-add_team_member"];
         post?: never;
-        /** Remove Team Member */
+        /**
+         * Remove Team Member
+         * @description Take a person out of a team (admins, or the team's manager); they stay in the
+         *     organization.
+         */
         delete: operations["teams-remove_team_member"];
         options?: never;
         head?: never;
@@ -863,10 +1069,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description People of the caller's organization, by name (folded search with `q` over name, reading
+         *     and email). API keys need `people:read`.
+         */
         get: operations["users-list_users"];
         put?: never;
-        /** Create User */
+        /**
+         * Create User
+         * @description Add a person to the organization (admins). An email already in use is 409.
+         */
         post: operations["users-create_user"];
         delete?: never;
         options?: never;
@@ -881,7 +1094,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Me */
+        /**
+         * Read Me
+         * @description The signed-in person: profile, role, language and the organization's settings they act
+         *     under.
+         */
         get: operations["users-read_me"];
         put?: never;
         post?: never;
@@ -903,14 +1120,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get User */
+        /**
+         * Get User
+         * @description One person of the caller's organization; another organization's id is 404. API keys need
+         *     `people:read`.
+         */
         get: operations["users-get_user"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update User */
+        /**
+         * Update User
+         * @description Change a person (admins; anyone may change their own profile fields, and a new password
+         *     needs the current one). A new password or a deactivation signs them out everywhere; the
+         *     last active admin cannot be demoted or deactivated (409).
+         */
         patch: operations["users-update_user"];
         trace?: never;
     };
@@ -943,7 +1169,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read User Ledger */
+        /**
+         * Read User Ledger
+         * @description One person's reciprocity in the period: minutes given and received, ideas adopted, per
+         *     project and over time.
+         */
         get: operations["insight-read_user_ledger"];
         put?: never;
         post?: never;
@@ -980,7 +1210,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Webhook Endpoints */
+        /**
+         * List Webhook Endpoints
+         * @description The organization's outbound webhook endpoints (admins) with their subscriptions and state.
+         */
         get: operations["webhooks-list_webhook_endpoints"];
         put?: never;
         /**
@@ -1002,15 +1235,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Webhook Endpoint */
+        /**
+         * Get Webhook Endpoint
+         * @description One webhook endpoint (admins); the ETag header is its version for If-Match.
+         */
         get: operations["webhooks-get_webhook_endpoint"];
         put?: never;
         post?: never;
-        /** Delete Webhook Endpoint */
+        /**
+         * Delete Webhook Endpoint
+         * @description Delete a webhook endpoint (admins) with its subscriptions and delivery log; the events
+         *     themselves stay.
+         */
         delete: operations["webhooks-delete_webhook_endpoint"];
         options?: never;
         head?: never;
-        /** Update Webhook Endpoint */
+        /**
+         * Update Webhook Endpoint
+         * @description Change an endpoint's URL, events or description, or disable and re-enable it (admins). If-
+         *     Match guards against lost updates (412).
+         */
         patch: operations["webhooks-update_webhook_endpoint"];
         trace?: never;
     };
@@ -1041,7 +1285,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Healthz */
+        /**
+         * Healthz
+         * @description Liveness: the process answers. No database call; for a load balancer's health check.
+         */
         get: operations["health-healthz"];
         put?: never;
         post?: never;
@@ -1058,7 +1305,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readyz */
+        /**
+         * Readyz
+         * @description Readiness: the database answers a query; 503 with Retry-After when it does not.
+         */
         get: operations["health-readyz"];
         put?: never;
         post?: never;
@@ -1083,7 +1333,16 @@ export interface components {
             /** Overdue */
             overdue: number;
         };
-        /** ActionItemCreate */
+        /**
+         * ActionItemCreate
+         * @example {
+         *       "assignee_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "contribution_id": "2a4c6e8f-0b1d-4f3a-b5c7-9d1e3f5a7b9c",
+         *       "due_date": "2027-01-20",
+         *       "session_id": "9d3f5b7c-4e6a-4c8d-a0b2-5e7f9a1c3d4b",
+         *       "title": "Send the pilot proposal"
+         *     }
+         */
         ActionItemCreate: {
             /**
              * Assignee Id
@@ -1176,7 +1435,15 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** ActionItemUpdate */
+        /**
+         * ActionItemUpdate
+         * @example {
+         *       "status": "done"
+         *     }
+         * @example {
+         *       "due_date": null
+         *     }
+         */
         ActionItemUpdate: {
             /**
              * Assignee Id
@@ -1216,7 +1483,17 @@ export interface components {
             /** Votes */
             votes: number;
         };
-        /** ApiKeyCreate */
+        /**
+         * ApiKeyCreate
+         * @example {
+         *       "expires_at": "2027-12-31T23:59:59Z",
+         *       "name": "BI nightly export",
+         *       "scopes": [
+         *         "sessions:read",
+         *         "people:read"
+         *       ]
+         *     }
+         */
         ApiKeyCreate: {
             /**
              * Expires At
@@ -1356,7 +1633,15 @@ export interface components {
          * @enum {string}
          */
         BuyingRole: "decision_maker" | "influencer" | "champion" | "gatekeeper" | "user";
-        /** ClientCreate */
+        /**
+         * ClientCreate
+         * @example {
+         *       "industry": "Logistics",
+         *       "name": "Northwind Traders",
+         *       "notes": "Met at the fair in March",
+         *       "status": "prospect"
+         *     }
+         */
         ClientCreate: {
             /**
              * Industry
@@ -1435,7 +1720,13 @@ export interface components {
          * @enum {string}
          */
         ClientStatus: "prospect" | "active" | "dormant" | "lost";
-        /** ClientUpdate */
+        /**
+         * ClientUpdate
+         * @example {
+         *       "notes": "",
+         *       "status": "active"
+         *     }
+         */
         ClientUpdate: {
             /** Industry */
             industry?: string;
@@ -1450,7 +1741,15 @@ export interface components {
             owner_id?: string;
             status?: components["schemas"]["ClientStatus"];
         };
-        /** ContactCreate */
+        /**
+         * ContactCreate
+         * @example {
+         *       "buying_role": "decision_maker",
+         *       "email": "k.sato@northwind.example",
+         *       "name": "Kenji Sato",
+         *       "title": "Head of Procurement"
+         *     }
+         */
         ContactCreate: {
             /** @default influencer */
             buying_role: components["schemas"]["BuyingRole"];
@@ -1512,7 +1811,13 @@ export interface components {
              */
             updated_at: string;
         };
-        /** ContributionCreate */
+        /**
+         * ContributionCreate
+         * @example {
+         *       "body": "Offer a one-depot pilot before the tender",
+         *       "kind": "idea"
+         *     }
+         */
         ContributionCreate: {
             /** Body */
             body: string;
@@ -1626,13 +1931,22 @@ export interface components {
          * @enum {string}
          */
         ContributionStatus: "open" | "adopted" | "parked" | "rejected";
-        /** ContributionUpdate */
+        /**
+         * ContributionUpdate
+         * @example {
+         *       "status": "adopted"
+         *     }
+         */
         ContributionUpdate: {
             status: components["schemas"]["ContributionStatus"];
         };
         /**
          * ContributionVerdict
          * @description What an adopted idea did once tried with the client (DESIGN 7.5).
+         * @example {
+         *       "note": "The pilot got us into the shortlist",
+         *       "verdict": "worked"
+         *     }
          */
         ContributionVerdict: {
             /**
@@ -1642,7 +1956,20 @@ export interface components {
             note: string;
             verdict: components["schemas"]["Verdict"];
         };
-        /** CrmConnectionCreate */
+        /**
+         * CrmConnectionCreate
+         * @example {
+         *       "default_owner_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "name": "Pipedrive (sales EU)",
+         *       "provider": "pipedrive"
+         *     }
+         * @example {
+         *       "client_secret": "your-hubspot-app-client-secret",
+         *       "default_owner_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "name": "HubSpot",
+         *       "provider": "hubspot"
+         *     }
+         */
         CrmConnectionCreate: {
             /**
              * Client Secret
@@ -2179,7 +2506,14 @@ export interface components {
          * @enum {string}
          */
         LostReason: "competitor" | "price" | "no_decision" | "timing" | "fit" | "other";
-        /** MemberCreate */
+        /**
+         * MemberCreate
+         * @example {
+         *       "budget_minutes": 90,
+         *       "role": "helper",
+         *       "user_id": "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a"
+         *     }
+         */
         MemberCreate: {
             /**
              * Budget Minutes
@@ -2247,6 +2581,12 @@ export interface components {
         /**
          * MemberUpdate
          * @description Managers and the owner change role and budget; the member answers the invitation.
+         * @example {
+         *       "state": "active"
+         *     }
+         * @example {
+         *       "budget_minutes": 120
+         *     }
          */
         MemberUpdate: {
             /** Budget Minutes */
@@ -2330,6 +2670,12 @@ export interface components {
          * OrganizationUpdate
          * @description Admins only. A new ``time_zone`` re-cuts the ledger's days: its rollups are rebuilt
          *     in the same transaction, so the answer comes once they are (``ledger_rebuilt_at``).
+         * @example {
+         *       "default_currency": "JPY",
+         *       "fiscal_year_start_month": 4,
+         *       "locale": "ja",
+         *       "time_zone": "Asia/Tokyo"
+         *     }
          */
         OrganizationUpdate: {
             /** Default Currency */
@@ -2415,6 +2761,15 @@ export interface components {
         /**
          * ProfileUpdate
          * @description ``PATCH /users/me``: what a person changes on their own account.
+         * @example {
+         *       "full_name": "山田 花子",
+         *       "locale": "ja",
+         *       "name_reading": "ヤマダ ハナコ"
+         *     }
+         * @example {
+         *       "current_password": "an old passphrase",
+         *       "password": "a new long passphrase"
+         *     }
          */
         ProfileUpdate: {
             /**
@@ -2479,6 +2834,16 @@ export interface components {
         /**
          * ProjectClose
          * @description Won, lost or abandoned; a lost deal says why (DESIGN 7.5), and only a lost one does.
+         * @example {
+         *       "note": "Signed for three years",
+         *       "result": "won"
+         *     }
+         * @example {
+         *       "competitor": "Acme Logistics",
+         *       "lost_reason": "competitor",
+         *       "note": "Lost on the service level",
+         *       "result": "lost"
+         *     }
          */
         ProjectClose: {
             /**
@@ -2499,7 +2864,19 @@ export interface components {
              */
             result: "won" | "lost" | "abandoned";
         };
-        /** ProjectCreate */
+        /**
+         * ProjectCreate
+         * @example {
+         *       "client_id": "4e8a2c6d-1b3f-4d5a-9e7c-0a2b4c6d8e0f",
+         *       "currency": "JPY",
+         *       "due_date": "2027-03-31",
+         *       "estimated_value": "1250000",
+         *       "helper_budget_minutes": 240,
+         *       "kind": "account",
+         *       "objective": "Win the 2027 fleet tender",
+         *       "title": "Northwind: fleet renewal"
+         *     }
+         */
         ProjectCreate: {
             /** Client Id */
             client_id?: string | null;
@@ -2647,7 +3024,13 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** ProjectUpdate */
+        /**
+         * ProjectUpdate
+         * @example {
+         *       "due_date": null,
+         *       "objective": "Win the tender's first lot"
+         *     }
+         */
         ProjectUpdate: {
             /** Client Id */
             client_id?: string | null;
@@ -2742,12 +3125,26 @@ export interface components {
             /** Session Title */
             session_title: string;
         };
-        /** RefreshRequest */
+        /**
+         * RefreshRequest
+         * @example {
+         *       "refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.refresh-token-from-the-sign-in"
+         *     }
+         */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
         };
-        /** RegisterRequest */
+        /**
+         * RegisterRequest
+         * @example {
+         *       "email": "ana.berg@example.com",
+         *       "full_name": "Ana Berg",
+         *       "locale": "en",
+         *       "organization_name": "Nordwind Sales",
+         *       "password": "correct horse battery staple"
+         *     }
+         */
         RegisterRequest: {
             /**
              * Email
@@ -2782,7 +3179,25 @@ export interface components {
          * @enum {string}
          */
         Seniority: "junior" | "mid" | "senior";
-        /** SessionComplete */
+        /**
+         * SessionComplete
+         * @example {
+         *       "decisions": [
+         *         "Ask for a pilot depot"
+         *       ],
+         *       "recommended_approach": "Open with the depot pilot",
+         *       "summary": "Three angles; we lead with cost of ownership"
+         *     }
+         * @example {
+         *       "attendance": [
+         *         {
+         *           "minutes": 40,
+         *           "user_id": "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a"
+         *         }
+         *       ],
+         *       "summary": "Held in the meeting room"
+         *     }
+         */
         SessionComplete: {
             /**
              * Attendance
@@ -2813,7 +3228,17 @@ export interface components {
             /** Planned */
             planned: number;
         };
-        /** SessionCreate */
+        /**
+         * SessionCreate
+         * @example {
+         *       "agenda": "10 min context, 20 min ideas, 10 min decide",
+         *       "facilitator_id": "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a",
+         *       "purpose": "approach",
+         *       "scheduled_at": "2027-01-12T09:30:00+09:00",
+         *       "timebox_minutes": 45,
+         *       "title": "How do we open the door at Northwind?"
+         *     }
+         */
         SessionCreate: {
             /**
              * Agenda
@@ -2990,7 +3415,16 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** SessionUpdate */
+        /**
+         * SessionUpdate
+         * @example {
+         *       "scheduled_at": "2027-01-13T14:00:00+09:00",
+         *       "timebox_minutes": 60
+         *     }
+         * @example {
+         *       "recommended_approach": "Lead with the total cost of ownership"
+         *     }
+         */
         SessionUpdate: {
             /** Agenda */
             agenda?: string;
@@ -3113,12 +3547,27 @@ export interface components {
              */
             user_id: string;
         };
-        /** TakeawayWrite */
+        /**
+         * TakeawayWrite
+         * @example {
+         *       "body": "Ask about the depot managers' pains before pricing"
+         *     }
+         */
         TakeawayWrite: {
             /** Body */
             body: string;
         };
-        /** TeamCreate */
+        /**
+         * TeamCreate
+         * @example {
+         *       "description": "Accounts over 1,000 seats",
+         *       "manager_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "member_ids": [
+         *         "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a"
+         *       ],
+         *       "name": "Enterprise East"
+         *     }
+         */
         TeamCreate: {
             /**
              * Description
@@ -3231,7 +3680,13 @@ export interface components {
              */
             updated_at: string;
         };
-        /** TeamUpdate */
+        /**
+         * TeamUpdate
+         * @example {
+         *       "manager_id": "7c1d9e3b-2a4f-4b6d-8e0a-3f5b7d9c1e2a",
+         *       "name": "Enterprise Japan"
+         *     }
+         */
         TeamUpdate: {
             /** Description */
             description?: string;
@@ -3243,7 +3698,14 @@ export interface components {
             /** Name */
             name?: string;
         };
-        /** TimeEntryCreate */
+        /**
+         * TimeEntryCreate
+         * @example {
+         *       "minutes": 30,
+         *       "note": "Reviewed the tender documents",
+         *       "spent_on": "2027-01-08"
+         *     }
+         */
         TimeEntryCreate: {
             /** Minutes */
             minutes: number;
@@ -3320,7 +3782,20 @@ export interface components {
              */
             token_type: "bearer";
         };
-        /** UserCreate */
+        /**
+         * UserCreate
+         * @example {
+         *       "email": "ben.ito@example.com",
+         *       "expertise": [
+         *         "logistics",
+         *         "pricing"
+         *       ],
+         *       "full_name": "Ben Ito",
+         *       "password": "a long first passphrase",
+         *       "role": "rep",
+         *       "seniority": "junior"
+         *     }
+         */
         UserCreate: {
             /**
              * Email
@@ -3385,6 +3860,13 @@ export interface components {
          * UserUpdate
          * @description Admins may change everything; people may change their own name, its reading, their
          *     language, expertise and password.
+         * @example {
+         *       "role": "manager",
+         *       "seniority": "senior"
+         *     }
+         * @example {
+         *       "is_active": false
+         *     }
          */
         UserUpdate: {
             /**
@@ -3494,7 +3976,17 @@ export interface components {
              */
             updated_at: string;
         };
-        /** WebhookEndpointCreate */
+        /**
+         * WebhookEndpointCreate
+         * @example {
+         *       "description": "Post outcomes to the sales channel",
+         *       "events": [
+         *         "session.completed",
+         *         "project.closed"
+         *       ],
+         *       "url": "https://hooks.example.com/mastermind"
+         *     }
+         */
         WebhookEndpointCreate: {
             /**
              * Description
@@ -3585,7 +4077,17 @@ export interface components {
             /** Url */
             url: string;
         };
-        /** WebhookEndpointUpdate */
+        /**
+         * WebhookEndpointUpdate
+         * @example {
+         *       "enabled": true
+         *     }
+         * @example {
+         *       "events": [
+         *         "session.completed"
+         *       ]
+         *     }
+         */
         WebhookEndpointUpdate: {
             /** Description */
             description?: string;
@@ -3625,7 +4127,14 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The version read; send it back as If-Match to change this resource only if nobody changed it since (412 otherwise) */
+        ETag: string;
+        /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was created again) */
+        IdempotentReplayed: "true";
+        /** @description Seconds to wait before trying again */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -3676,6 +4185,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3774,6 +4284,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3835,6 +4346,7 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3922,6 +4434,7 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3987,6 +4500,7 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4174,6 +4688,7 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4243,6 +4758,7 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4300,6 +4816,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4327,6 +4844,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4399,6 +4917,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4421,6 +4940,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4457,6 +4977,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4531,6 +5052,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4560,6 +5082,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4641,6 +5164,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4704,6 +5228,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4733,6 +5258,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4805,6 +5331,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4903,6 +5430,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5001,6 +5529,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5077,6 +5606,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5153,6 +5683,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5216,6 +5747,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5370,6 +5902,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5431,6 +5964,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5527,6 +6061,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5592,6 +6127,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5664,6 +6200,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5725,6 +6262,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5807,6 +6345,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5827,6 +6366,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5854,6 +6394,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5881,6 +6422,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5944,6 +6486,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6006,6 +6549,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6033,6 +6577,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6105,6 +6650,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6127,6 +6673,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6163,6 +6710,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6192,6 +6740,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6273,6 +6822,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6337,6 +6887,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6366,6 +6917,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6438,6 +6990,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6536,6 +7089,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6599,6 +7153,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6628,6 +7183,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6700,6 +7256,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6775,6 +7332,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6805,6 +7363,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6886,6 +7445,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6944,6 +7504,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7008,6 +7569,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7037,6 +7599,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7109,6 +7672,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7179,6 +7743,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7243,6 +7808,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7272,6 +7838,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7344,6 +7911,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7401,6 +7969,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7423,6 +7992,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7459,6 +8029,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7488,6 +8059,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7569,6 +8141,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7645,6 +8218,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7743,6 +8317,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7808,6 +8383,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7837,6 +8413,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7909,6 +8486,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7969,6 +8547,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8027,6 +8606,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8085,6 +8665,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8161,6 +8742,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8224,6 +8806,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8331,6 +8914,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8385,6 +8969,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8481,6 +9066,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8539,6 +9125,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8604,6 +9191,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8702,6 +9290,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8770,6 +9359,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8836,6 +9426,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8893,6 +9484,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8980,6 +9572,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9027,6 +9620,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9105,6 +9699,7 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9163,6 +9758,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9261,6 +9857,7 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9347,6 +9944,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9430,6 +10028,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9506,6 +10105,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9567,6 +10167,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9645,6 +10246,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9667,6 +10269,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9712,6 +10315,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9777,6 +10381,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9806,6 +10411,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9878,6 +10484,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9951,6 +10558,7 @@ export interface operations {
             /** @description Too many requests: wait for Retry-After seconds */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10000,6 +10608,7 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
