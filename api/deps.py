@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.config import Settings
 from api.db import SAFE_METHODS, get_session
 from api.errors import Unauthorized
-from api.kit.idempotency import IdempotentCreate, fingerprint
+from api.kit.idempotency import IdempotentCreate
 from api.kit.principal import Caller
 from api.models import User
 from api.security import InvalidToken, Security
@@ -235,6 +235,7 @@ async def idempotent_create(
     request: Request,
     session: SessionDep,
     caller: CurrentCaller,
+    security: SecurityDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -250,7 +251,7 @@ async def idempotent_create(
         session=session,
         caller=caller,
         key=idempotency_key,
-        request_fingerprint=fingerprint(request.method, request.url.path, body),
+        request_fingerprint=security.request_fingerprint(request.method, request.url.path, body),
     )
 
 

@@ -75,6 +75,26 @@ class Security:
         # Bounded, oldest out first; a new key means a new Security and an empty cache.
         self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
 
+    # --- request fingerprints (Idempotency-Key) ------------------------------------------
+
+    @cached_property
+    def _fingerprint_key(self) -> bytes:
+        return HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"sales-mastermind/idempotency/v1"
+        ).derive(self._key.encode())
+
+    def request_fingerprint(self, method: str, path: str, body: bytes) -> str:
+        """What an Idempotency-Key remembers of its request, to refuse the key on another one.
+
+        Keyed (HMAC-SHA256 under a key derived from SECRET_KEY): a create's body may carry a
+        password (``POST /users``), and a plain hash of a body whose other fields are known
+        would let anyone reading the table try passwords offline.
+        """
+        mac = hmac.new(self._fingerprint_key, digestmod=hashlib.sha256)
+        for part in (method.encode(), path.encode(), body):
+            mac.update(len(part).to_bytes(8, "big") + part)
+        return mac.hexdigest()
+
     # --- passwords ---------------------------------------------------------------------
 
     @cached_property

@@ -6,7 +6,6 @@ duplicate blocks on the unique key (PostgreSQL) until the first one commits, the
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,13 +24,6 @@ from api.models import IdempotencyRecord, utcnow
 # How long a key is remembered; a client retrying after a day is making a new request.
 RETENTION = timedelta(hours=24)
 HEADER_LOC: list[str | int] = ["header", "Idempotency-Key"]
-
-
-def fingerprint(method: str, path: str, body: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), body):
-        digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,11 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from api.deps import CurrentCaller, SessionDep
+from api.deps import CurrentCaller, IdempotencyDep, SessionDep
 from api.errors import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
+from api.routers.common import Created, created
 from api.schemas.teams import TeamCreate, TeamPage, TeamRead, TeamUpdate
 from api.services import teams as team_service
 from api.services.api_keys import PEOPLE_ONLY
@@ -48,9 +49,16 @@ async def list_teams(
     response_model=TeamRead,
     responses=problem_responses(403, 404, 409),
 )
-async def create_team(data: TeamCreate, caller: CurrentCaller, session: SessionDep) -> TeamRead:
-    """Create a team (admins), optionally naming its manager."""
-    return await team_service.create_team(session=session, caller=caller, data=data)
+async def create_team(
+    data: TeamCreate, caller: CurrentCaller, session: SessionDep, idempotency: IdempotencyDep
+) -> Created:
+    """Create a team (admins), optionally naming its manager and members. Send
+    Idempotency-Key to make a retry safe."""
+
+    async def produce() -> TeamRead:
+        return await team_service.create_team(session=session, caller=caller, data=data)
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
 
 @router.get("/{team_id}", response_model=TeamRead, responses=problem_responses(404))

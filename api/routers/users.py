@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import (
     ClientAddress,
     CurrentCaller,
+    IdempotencyDep,
     SecurityDep,
     SessionDep,
     SessionmakerDep,
@@ -19,6 +20,7 @@ from api.errors import problem_responses
 from api.models import Role
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
+from api.routers.common import Created, created
 from api.schemas.base import NO_NUL
 from api.schemas.users import (
     CurrentUserRead,
@@ -113,13 +115,22 @@ async def list_users(
     responses=problem_responses(403, 409),
 )
 async def create_user(
-    data: UserCreate, caller: CurrentCaller, session: SessionDep, security: SecurityDep
-) -> UserRead:
-    """Add a person to the organization (admins). An email already in use is 409."""
-    user = await user_service.create_user(
-        session=session, caller=caller, security=security, data=data
-    )
-    return UserRead.model_validate(user)
+    data: UserCreate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    security: SecurityDep,
+    idempotency: IdempotencyDep,
+) -> Created:
+    """Add a person to the organization (admins). An email already in use is 409. Send
+    Idempotency-Key to make a retry safe."""
+
+    async def produce() -> UserRead:
+        user = await user_service.create_user(
+            session=session, caller=caller, security=security, data=data
+        )
+        return UserRead.model_validate(user)
+
+    return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
 
 @router.get(

@@ -999,7 +999,8 @@ export interface paths {
         put?: never;
         /**
          * Create Team
-         * @description Create a team (admins), optionally naming its manager.
+         * @description Create a team (admins), optionally naming its manager and members. Send
+         *     Idempotency-Key to make a retry safe.
          */
         post: operations["teams-create_team"];
         delete?: never;
@@ -1078,7 +1079,8 @@ export interface paths {
         put?: never;
         /**
          * Create User
-         * @description Add a person to the organization (admins). An email already in use is 409.
+         * @description Add a person to the organization (admins). An email already in use is 409. Send
+         *     Idempotency-Key to make a retry safe.
          */
         post: operations["users-create_user"];
         delete?: never;
@@ -8981,7 +8983,10 @@ export interface operations {
     "teams-create_team": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send the same key to retry safely: the first response is replayed */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8994,6 +8999,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9496,7 +9502,10 @@ export interface operations {
     "users-create_user": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send the same key to retry safely: the first response is replayed */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9509,6 +9518,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {

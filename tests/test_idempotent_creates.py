@@ -1,0 +1,95 @@
+"""Every create takes Idempotency-Key (DESIGN 7.4): a retry with the same key answers the
+first response (``Idempotent-Replayed: true``) and creates nothing; the same key on another
+body is 422. The walk over openapi.json fails for a new create that forgets the header."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.models import Team, User
+from api.security import Security
+from tests.factories import API, assert_problem, register
+from tests.test_openapi import _operations, served, served_app  # noqa: F401
+
+# Creates that do not take the header yet, each with its reason. Shrinks; never grows.
+WITHOUT_IDEMPOTENCY_KEY = {
+    # No caller yet to scope a key to; a second sign-up with the same email is 409 anyway.
+    "/api/v1/auth/register",
+    # An upsert, idempotent by nature: one takeaway per person and session, and sending it
+    # again replaces it with the same text (201 the first time, 200 after).
+    "/api/v1/sessions/{session_id}/takeaways",
+    # These answer a secret shown once; a replay must carry it sealed (next step).
+    "/api/v1/api-keys",
+    "/api/v1/integrations/crm",
+    "/api/v1/webhook-endpoints",
+}
+
+
+def test_every_create_takes_an_idempotency_key(served: dict[str, Any]) -> None:  # noqa: F811
+    creates = [
+        (method, path, operation)
+        for method, path, operation in _operations(served)
+        if method == "POST" and "201" in operation["responses"]
+    ]
+    assert len(creates) >= 12
+    missing = sorted(
+        path
+        for _, path, operation in creates
+        if path not in WITHOUT_IDEMPOTENCY_KEY
+        and not any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    )
+    assert missing == [], "add IdempotencyDep to these creates"
+    stale = WITHOUT_IDEMPOTENCY_KEY - {
+        path
+        for _, path, op in creates
+        if not any(p["name"] == "Idempotency-Key" for p in op.get("parameters", []))
+    }
+    assert stale == set(), "these take the header now: strike them from the list"
+
+
+async def _count(app, model, **where: Any) -> int:
+    async with app.state.sessionmaker() as session:
+        statement = select(func.count()).select_from(model)
+        for name, value in where.items():
+            statement = statement.where(getattr(model, name) == value)
+        return int(await session.scalar(statement) or 0)
+
+
+async def test_a_retried_team_or_person_is_created_once(client, app) -> None:
+    admin = await register(client)
+    cases = [
+        (f"{API}/teams", {"name": f"East {uuid.uuid4().hex[:6]}"}, Team, "name"),
+        (
+            f"{API}/users",
+            {
+                "email": f"ida-{uuid.uuid4().hex[:6]}@example.com",
+                "full_name": "Ida Idem",
+                "password": "a long enough password",
+            },
+            User,
+            "email",
+        ),
+    ]
+    for url, body, model, column in cases:
+        headers = {**admin.headers, "Idempotency-Key": f"retry-{uuid.uuid4()}"}
+        first = await client.post(url, headers=headers, json=body)
+        again = await client.post(url, headers=headers, json=body)
+        assert (first.status_code, again.status_code) == (201, 201), again.text
+        assert again.json() == first.json()
+        assert again.headers["idempotent-replayed"] == "true"
+        assert "idempotent-replayed" not in first.headers
+        assert await _count(app, model, **{column: body[column]}) == 1
+        other = await client.post(url, headers=headers, json={**body, column: "x" + body[column]})
+        assert assert_problem(other, 422)["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+def test_the_fingerprint_is_keyed_so_a_stored_one_reveals_no_password(settings) -> None:
+    body = b'{"email": "a@example.com", "full_name": "A", "password": "hunter2 hunter2"}'
+    mine = Security(settings).request_fingerprint("POST", "/api/v1/users", body)
+    other_key = settings.model_copy(update={"secret_key": "another-secret-key-" + "9" * 40})
+    theirs = Security(other_key).request_fingerprint("POST", "/api/v1/users", body)
+    assert mine != theirs  # without SECRET_KEY nobody can recompute it from a guess
+    assert mine == Security(settings).request_fingerprint("POST", "/api/v1/users", body)
