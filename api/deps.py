@@ -252,6 +252,7 @@ async def idempotent_create(
         caller=caller,
         key=idempotency_key,
         request_fingerprint=security.request_fingerprint(request.method, request.url.path, body),
+        secret_box=security.secret_box,
     )
 
 

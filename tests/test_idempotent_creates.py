@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from api.models import Team, User
+from api.models import IdempotencyRecord, Team, User
 from api.security import Security
 from tests.factories import API, assert_problem, register
 from tests.test_openapi import _operations, served, served_app  # noqa: F401
@@ -22,7 +22,6 @@ WITHOUT_IDEMPOTENCY_KEY = {
     # again replaces it with the same text (201 the first time, 200 after).
     "/api/v1/sessions/{session_id}/takeaways",
     # These answer a secret shown once; a replay must carry it sealed (next step).
-    "/api/v1/api-keys",
     "/api/v1/integrations/crm",
     "/api/v1/webhook-endpoints",
 }
@@ -93,3 +92,22 @@ def test_the_fingerprint_is_keyed_so_a_stored_one_reveals_no_password(settings) 
     theirs = Security(other_key).request_fingerprint("POST", "/api/v1/users", body)
     assert mine != theirs  # without SECRET_KEY nobody can recompute it from a guess
     assert mine == Security(settings).request_fingerprint("POST", "/api/v1/users", body)
+
+
+async def test_a_retried_api_key_answers_the_same_key_kept_sealed_meanwhile(client, app) -> None:
+    admin = await register(client)
+    headers = {**admin.headers, "Idempotency-Key": f"key-{uuid.uuid4()}"}
+    body = {"name": "nightly export", "scopes": ["sessions:read"]}
+    first = await client.post(f"{API}/api-keys", headers=headers, json=body)
+    again = await client.post(f"{API}/api-keys", headers=headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    secret = first.json()["key"]
+    listed = (await client.get(f"{API}/api-keys", headers=admin.headers)).json()["items"]
+    assert [k["id"] for k in listed] == [first.json()["id"]]
+    works = await client.get(f"{API}/sessions", headers={"Authorization": f"Bearer {secret}"})
+    assert works.status_code == 200
+    async with app.state.sessionmaker() as session:
+        stored = await session.scalars(select(IdempotencyRecord))
+        texts = [str(record.response_body) for record in stored]
+    assert texts and not any(secret in text for text in texts)

@@ -2,6 +2,10 @@
 
 The record is inserted before the work and in the same transaction, so a concurrent
 duplicate blocks on the unique key (PostgreSQL) until the first one commits, then replays.
+
+A create that shows a secret once (an API key, a webhook signing secret) must show it again
+on a replay, or the retry that the key exists for loses it. Those fields are stored sealed
+(``SecretBox``, bound to the principal, the key and the field) and opened for the replay.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from sqlmodel import col
 from api.errors import InvalidInput
 from api.kit.principal import Caller
 from api.models import IdempotencyRecord, utcnow
+from api.security import SecretBox
 
 # How long a key is remembered; a client retrying after a day is making a new request.
 RETENTION = timedelta(hours=24)
 HEADER_LOC: list[str | int] = ["header", "Idempotency-Key"]
+# The stored body's list of sealed fields (never a field of a response model).
+_SEALED = "__sealed__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,7 @@ class IdempotentCreate:
     caller: Caller
     key: str | None
     request_fingerprint: str
+    secret_box: SecretBox
 
     @property
     def principal(self) -> str:
@@ -56,17 +64,28 @@ class IdempotentCreate:
             )
         )
 
+    def _context(self, field: str) -> str:
+        return f"idempotency:{self.principal}:{self.key}:{field}"
+
     def _replay(self, record: IdempotencyRecord) -> StoredResponse:
         if record.fingerprint != self.request_fingerprint:
             raise InvalidInput(
                 "This Idempotency-Key was already used with a different request", loc=HEADER_LOC
             )
-        return StoredResponse(record.response_status, record.response_body)
+        body = dict(record.response_body)
+        for field in body.pop(_SEALED, []):
+            body[field] = self.secret_box.open(body[field], context=self._context(field))
+        return StoredResponse(record.response_status, body)
 
     async def run(
-        self, produce: Callable[[], Awaitable[BaseModel]], *, status_code: int
+        self,
+        produce: Callable[[], Awaitable[BaseModel]],
+        *,
+        status_code: int,
+        sealed: tuple[str, ...] = (),
     ) -> BaseModel | StoredResponse:
-        """Run ``produce`` once per key; later calls get the stored first response."""
+        """Run ``produce`` once per key; later calls get the stored first response, with the
+        ``sealed`` fields (secrets shown once) kept sealed in between."""
         if self.key is None:
             return await produce()
         existing = await self._stored()
@@ -99,6 +118,11 @@ class IdempotentCreate:
                 raise
             return self._replay(winner)
         result = await produce()
-        record.response_body = result.model_dump(mode="json")
+        body = result.model_dump(mode="json")
+        for field in sealed:
+            if body.get(field) is not None:
+                body[field] = self.secret_box.seal(body[field], context=self._context(field))
+                body.setdefault(_SEALED, []).append(field)
+        record.response_body = body
         await self.session.flush()
         return result

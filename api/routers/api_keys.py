@@ -6,10 +6,11 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from api.deps import CurrentCaller, SessionDep
+from api.deps import CurrentCaller, IdempotencyDep, SessionDep
 from api.errors import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
+from api.routers.common import Created, created
 from api.schemas.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyRead
 from api.services import api_keys as api_key_service
 from api.services.api_keys import PEOPLE_ONLY
@@ -43,12 +44,19 @@ async def list_api_keys(
     responses=problem_responses(409),
 )
 async def create_api_key(
-    data: ApiKeyCreate, caller: CurrentCaller, session: SessionDep
-) -> ApiKeyCreated:
+    data: ApiKeyCreate, caller: CurrentCaller, session: SessionDep, idempotency: IdempotencyDep
+) -> Created:
     """Make an API key for a script (admins): the key is in this answer only; only its hash is
-    stored."""
-    row, key = await api_key_service.create_api_key(session=session, caller=caller, data=data)
-    return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=key)
+    kept (and, for 24 hours after a create with an Idempotency-Key, a sealed copy for the
+    replay)."""
+
+    async def produce() -> ApiKeyCreated:
+        row, key = await api_key_service.create_api_key(session=session, caller=caller, data=data)
+        return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=key)
+
+    return created(
+        await idempotency.run(produce, status_code=status.HTTP_201_CREATED, sealed=("key",))
+    )
 
 
 @router.delete(

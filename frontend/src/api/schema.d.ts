@@ -62,7 +62,8 @@ export interface paths {
         /**
          * Create Api Key
          * @description Make an API key for a script (admins): the key is in this answer only; only its hash is
-         *     stored.
+         *     kept (and, for 24 hours after a create with an Idempotency-Key, a sealed copy for the
+         *     replay).
          */
         post: operations["api-keys-create_api_key"];
         delete?: never;
@@ -4360,7 +4361,10 @@ export interface operations {
     "api-keys-create_api_key": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send the same key to retry safely: the first response is replayed */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4373,6 +4377,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
