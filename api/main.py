@@ -17,6 +17,7 @@ from api.config import Settings, get_settings
 from api.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from api.errors import install_error_handlers
 from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
+from api.kit.links import BASE_URL_KEY
 from api.middleware import BodySizeLimitMiddleware, HeadMiddleware, ProblemCORSMiddleware
 from api.models import utcnow
 from api.observability import RequestContextMiddleware, configure_logging
@@ -118,7 +119,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     live_hub = LiveHub(engine, sessionmaker, user_cache)
     # Every session made here knows the hub (on SQLite it delivers events after commit) and
     # the user cache (a committed change to a user row is forgotten at once).
-    sessionmaker.configure(info={HUB_KEY: live_hub, USER_CACHE_KEY: user_cache})
+    sessionmaker.configure(
+        info={
+            HUB_KEY: live_hub,
+            USER_CACHE_KEY: user_cache,
+            # Links into the SPA in what leaves the service (api/kit/links.py).
+            BASE_URL_KEY: settings.public_base_url,
+        }
+    )
     app.state.sessionmaker = sessionmaker
     app.state.read_sessionmaker = create_read_sessionmaker(engine, sessionmaker)
     app.state.live_hub = live_hub
@@ -182,6 +190,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside /api/v1 and the contract: for Prometheus, guarded by METRICS_TOKEN.
     app.include_router(metrics.router)
     mount_spa(app)  # the built SPA answers what no route matches (never /api/...)
+
+    openapi.declare_webhooks(app)
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

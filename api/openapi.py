@@ -12,6 +12,8 @@ reading the README:
   (the same ``required_scope`` that authorizes the request, api/services/api_keys.py).
 * **Examples.** Every JSON request model carries ``examples`` (``json_schema_extra``), kept
   with their nulls, and tests/test_openapi_clients.py validates each against its model.
+* **Webhooks.** Every outbound event is declared in the ``webhooks`` section with its
+  body (``declare_webhooks``), from the same models the outbox builds it with.
 * **Headers.** ``Retry-After`` on every 429 and 503, ``Idempotent-Replayed`` on the answers
   of creates that take ``Idempotency-Key``, ``ETag`` where a route sets one (declared on the
   route with ``ETAG_RESPONSE``).
@@ -19,6 +21,8 @@ reading the README:
 
 from __future__ import annotations
 
+import inspect
+import json
 import re
 from typing import Any
 
@@ -28,7 +32,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from api.errors import PROBLEM_MEDIA_TYPE
+from api.models import WebhookEventType
 from api.schemas.problems import Problem
+from api.schemas.webhook_events import EVENT_BODY
 from api.services.api_keys import required_scope
 
 API_KEY_SCHEME = "ApiKey"
@@ -158,6 +164,62 @@ def _request_examples(schema: dict[str, Any], routes: dict[tuple[str, str], APIR
                     components[name]["examples"] = examples
 
 
+# When each event fires: the description of its entry in the ``webhooks`` section.
+_WHEN = {
+    WebhookEventType.project_created: "A project is opened (API, SPA or CRM).",
+    WebhookEventType.project_updated: "A project's fields change (title, owner, client, "
+    "dates, value), by a person or from the CRM.",
+    WebhookEventType.project_closed: "A project is won, lost or abandoned.",
+    WebhookEventType.session_scheduled: "A session is planned, or moved to another time.",
+    WebhookEventType.session_completed: "A session completes: its outcome.",
+    WebhookEventType.action_item_created: "An action item is assigned.",
+    WebhookEventType.action_item_completed: "An action item's status becomes done.",
+}
+
+
+def declare_webhooks(app: FastAPI) -> None:
+    """The ``webhooks`` section: one entry per outbound event with its body's schema, so a
+    subscriber generates its receiver's types from the same document."""
+    for event_type, body in EVENT_BODY.items():
+
+        async def receive(body: Any) -> None:
+            return None
+
+        receive.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=body)],
+            return_annotation=None,
+        )
+        app.webhooks.add_api_route(
+            event_type.value,
+            receive,
+            methods=["POST"],
+            tags=["webhooks"],
+            name=event_type.value.replace(".", "_"),
+            operation_id=f"webhooks-{event_type.value.replace('.', '_')}",
+            summary=event_type.value,
+            description=f"{_WHEN[event_type]} Signed with the endpoint's secret (Standard "
+            "Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx "
+            "quickly. `webhook-id` is the same on every retry: use it to deduplicate.",
+            response_description="Any 2xx acknowledges; 410 disables the endpoint; 429 or "
+            "503 with Retry-After sets the next attempt (at most a day later)",
+            status_code=200,
+        )
+
+
+def _plain_webhooks(schema: dict[str, Any]) -> None:
+    """A webhook's answer is the subscriber's: no body, and no 422 of ours."""
+    for item in schema.get("webhooks", {}).values():
+        for operation in item.values():
+            ok = operation["responses"]["200"]
+            operation["responses"] = {"200": {"description": ok["description"]}}
+    # FastAPI's own 422 models, which only those answers referred to.
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        text = json.dumps(schema)
+        if name in components and f'"{REF_PREFIX}{name}"' not in text:
+            del components[name]
+
+
 def document(app: FastAPI) -> dict[str, Any]:
     """The whole ``openapi.json`` of ``app``."""
     # FastAPI's own generation (it also caches it on ``app.openapi_schema``), then ours.
@@ -171,6 +233,7 @@ def document(app: FastAPI) -> dict[str, Any]:
             _problems(operation, schema)
             _headers(operation)
     _request_examples(schema, routes)
+    _plain_webhooks(schema)
     schema.setdefault("components", {}).setdefault("headers", {}).update(_HEADERS)
     schemes = schema["components"].setdefault("securitySchemes", {})
     schemes[API_KEY_SCHEME] = {

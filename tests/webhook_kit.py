@@ -46,6 +46,8 @@ class Receiver:
     # Set to hold every answer until released (a post "in flight" as long as a test wants).
     hold: threading.Event | None = None
     on_request: Callable[[Received], None] | None = None
+    # Headers on every answer (a 429 with Retry-After, say).
+    answer_headers: dict[str, str] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,6 +101,8 @@ class Receiver:
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", "/elsewhere")
+                for name, value in receiver.answer_headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")

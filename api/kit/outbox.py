@@ -2,8 +2,9 @@
 
 ``emit`` is the one entry point for every service (and the CRM import) that makes a change
 subscribers hear about. It costs one indexed ``EXISTS`` when nobody listens; otherwise it
-adds the event and, with a single ``INSERT ... SELECT``, one delivery row per enabled
-endpoint subscribed to the type. A rollback takes both away. The worker is woken once the
+adds the event (kept for a disabled endpoint too, which gets it when enabled again) and,
+with a single ``INSERT ... SELECT``, one delivery row per enabled endpoint subscribed to
+the type. A rollback takes both away. The worker is woken once the
 transaction commits: ``pg_notify`` on PostgreSQL (delivered only on commit), an
 ``after_commit`` hook for workers in this process on SQLite.
 """
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -24,10 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session as SyncSession
 from sqlmodel import col
 
-from api.db import dialect_name
+from api.db import dialect_name, rowcount
 from api.models import (
     DeliveryState,
-    Project,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -36,7 +37,6 @@ from api.models import (
     utcnow,
 )
 from api.models.base import table_of
-from api.schemas.projects import ProjectRead
 
 CHANNEL = "mastermind_webhooks"
 _WAKE_KEY = "wake_webhook_worker"
@@ -60,11 +60,6 @@ def _jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
     return orjson.loads(orjson.dumps(payload, default=str))
 
 
-def project_payload(project: Project) -> dict[str, Any]:
-    """What ``project.created`` and ``project.closed`` carry: the project as the API reads it."""
-    return ProjectRead.model_validate(project).model_dump(mode="json")
-
-
 async def emit(
     session: AsyncSession,
     *,
@@ -80,17 +75,19 @@ async def emit(
     payload that costs queries (a session's outcome) costs nothing otherwise.
     """
     event_type = WebhookEventType(event_type)
-    subscribers = (
+    subscribed = (
         select(col(WebhookEndpoint.id), col(WebhookEndpoint.organization_id))
         .join(WebhookSubscription, col(WebhookSubscription.endpoint_id) == WebhookEndpoint.id)
         .where(
             col(WebhookSubscription.organization_id) == organization_id,
             col(WebhookSubscription.event_type) == event_type,
-            col(WebhookEndpoint.enabled).is_(True),
         )
     )
-    if not await session.scalar(select(subscribers.exists())):
+    # A disabled endpoint's subscription keeps the event too: enabled again, it gets what
+    # it missed (``requeue_unsent``). Deliveries go to the enabled ones only.
+    if not await session.scalar(select(subscribed.exists())):
         return None
+    subscribers = subscribed.where(col(WebhookEndpoint.enabled).is_(True))
     if callable(payload):
         payload = await payload()
     now = utcnow()
@@ -136,6 +133,96 @@ async def emit(
     )
     await wake(session)
     return event_id
+
+
+# What ``stop_pending`` (services/webhooks.py) writes on the deliveries a disabling stopped.
+NOT_SENT_PREFIX = "Not sent: "
+
+
+async def requeue_unsent(
+    session: AsyncSession, endpoint: WebhookEndpoint, *, disabled_at: datetime | None
+) -> int:
+    """An endpoint enabled again gets what it missed, in the caller's transaction: the
+    deliveries its disabling stopped (and the one answered 410 Gone), and one delivery for
+    each subscribed event of its organization made while it was off. Returns how many."""
+    now = utcnow()
+    stopped = await session.execute(
+        sa.update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.endpoint_id) == endpoint.id,
+            col(WebhookDelivery.state) == DeliveryState.failed,
+            sa.or_(
+                col(WebhookDelivery.last_error).startswith(NOT_SENT_PREFIX),
+                col(WebhookDelivery.last_status_code) == 410,
+            ),
+        )
+        .values(
+            state=DeliveryState.pending,
+            attempts=0,
+            next_attempt_at=now,
+            last_error=None,
+            updated_at=now,
+        )
+    )
+    missed = 0
+    if disabled_at is not None:
+        columns = table_of(WebhookDelivery).c
+        new_id = sa.literal_column(
+            "gen_random_uuid()" if _is_postgres(session) else _SQLITE_UUID4, type_=sa.Uuid()
+        )
+        # Correlated to the event only: the INSERT's own table must not swallow its FROM.
+        already = (
+            select(col(WebhookDelivery.id))
+            .where(
+                col(WebhookDelivery.endpoint_id) == endpoint.id,
+                col(WebhookDelivery.event_id) == WebhookEvent.id,
+            )
+            .correlate(WebhookEvent)
+        )
+        during = (
+            select(
+                new_id,
+                sa.literal(now, columns.created_at.type),
+                sa.literal(now, columns.updated_at.type),
+                sa.literal(endpoint.organization_id, columns.organization_id.type),
+                sa.literal(endpoint.id, columns.endpoint_id.type),
+                col(WebhookEvent.id),
+                sa.literal(DeliveryState.pending, columns.state.type),
+                sa.literal(0, columns.attempts.type),
+                sa.literal(now, columns.next_attempt_at.type),
+            )
+            .join(
+                WebhookSubscription,
+                (col(WebhookSubscription.event_type) == WebhookEvent.type)
+                & (col(WebhookSubscription.endpoint_id) == endpoint.id),
+            )
+            .where(
+                col(WebhookEvent.organization_id) == endpoint.organization_id,
+                col(WebhookEvent.created_at) >= disabled_at,
+                ~already.exists(),
+            )
+        )
+        result = await session.execute(
+            insert(WebhookDelivery).from_select(
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "organization_id",
+                    "endpoint_id",
+                    "event_id",
+                    "state",
+                    "attempts",
+                    "next_attempt_at",
+                ],
+                during,
+            )
+        )
+        missed = rowcount(result)
+    requeued = rowcount(stopped) + missed
+    if requeued:
+        await wake(session)
+    return requeued
 
 
 async def wake(session: AsyncSession) -> None:

@@ -24,7 +24,8 @@ from api.models import (
     utcnow,
 )
 from api.pagination import paginate
-from api.schemas.action_items import ActionItemCreate, ActionItemRead, ActionItemUpdate
+from api.schemas.action_items import ActionItemCreate, ActionItemUpdate
+from api.services import webhook_events
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.sessions import SessionAccess, touch_outcome
 
@@ -110,6 +111,12 @@ async def create_action_item(
         entity_type="action_item",
         entity_id=item.id,
         changes=data.model_dump(exclude_unset=True),
+    )
+    await outbox.emit(
+        session,
+        organization_id=item.organization_id,
+        event_type="action_item.created",
+        payload=lambda: webhook_events.action_item_event(session, item),
     )
     return item
 
@@ -217,6 +224,6 @@ async def update_action_item(
             session,
             organization_id=item.organization_id,
             event_type="action_item.completed",
-            payload=ActionItemRead.model_validate(item).model_dump(mode="json"),
+            payload=lambda: webhook_events.action_item_event(session, item),
         )
     return item

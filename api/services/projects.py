@@ -58,6 +58,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectUpdate,
 )
+from api.services import webhook_events
 from api.services.clients import active_user_in_organization, client_row
 from api.services.organizations import organization_currency
 
@@ -225,7 +226,7 @@ async def create_project(*, session: AsyncSession, caller: Caller, data: Project
         session,
         organization_id=project.organization_id,
         event_type="project.created",
-        payload=outbox.project_payload(project),
+        payload=lambda: webhook_events.project_event(session, project.id),
     )
     return project
 
@@ -305,6 +306,13 @@ async def update_project(
         entity_id=project.id,
         changes=changes,
     )
+    if changes:
+        await outbox.emit(
+            session,
+            organization_id=project.organization_id,
+            event_type="project.updated",
+            payload=lambda: webhook_events.project_event(session, project.id),
+        )
     return project
 
 
@@ -339,7 +347,7 @@ async def close_project(
         session,
         organization_id=project.organization_id,
         event_type="project.closed",
-        payload=outbox.project_payload(project),
+        payload=lambda: webhook_events.project_event(session, project.id),
     )
     return project
 

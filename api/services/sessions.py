@@ -52,7 +52,7 @@ from api.schemas.sessions import (
     SessionSort,
     SessionUpdate,
 )
-from api.services import presence
+from api.services import presence, webhook_events
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.users import by_name
@@ -225,7 +225,18 @@ async def create_session(
         entity_id=mm_session.id,
         changes=data.model_dump(exclude_unset=True),
     )
+    await _emit_scheduled(session, mm_session)
     return await present_session(session, mm_session)
+
+
+async def _emit_scheduled(session: AsyncSession, mm_session: MastermindSession) -> None:
+    """``session.scheduled``: a session is planned, or moved to another time."""
+    await outbox.emit(
+        session,
+        organization_id=mm_session.organization_id,
+        event_type="session.scheduled",
+        payload=lambda: webhook_events.session_scheduled(session, mm_session),
+    )
 
 
 async def session_row(
@@ -297,6 +308,8 @@ async def update_session(
         entity_id=mm_session.id,
         changes=changes,
     )
+    if "scheduled_at" in changes:
+        await _emit_scheduled(session, mm_session)
     return await present_session(session, mm_session)
 
 
@@ -463,8 +476,7 @@ async def complete_session(
 
     async def completed_payload() -> dict[str, object]:
         outcome = await present_outcome(session=session, mm_session=mm_session)
-        extra = {"title": mm_session.title, "purpose": mm_session.purpose.value}
-        return {**outcome.model_dump(mode="json"), **extra}
+        return await webhook_events.session_completed(session, mm_session, outcome)
 
     await outbox.emit(
         session,

@@ -8,7 +8,8 @@ the claim token still matches. A worker that crashes mid-post leaves a lease tha
 runs out, and another worker sends the row again: delivery is at least once, and what a
 receiver acknowledged (and was recorded) is never sent twice.
 
-Retries follow ``SCHEDULE`` (the delay before each attempt), with jitter. 2xx is delivered;
+Retries follow ``SCHEDULE`` (the delay before each attempt), with jitter, unless a 429 or
+503 answer says when to come back (``Retry-After``, honoured up to a day). 2xx is delivered;
 410 Gone disables the endpoint and stops its queue; anything else, a 3xx included
 (redirects are never followed), a timeout or a refused address, is a failed attempt.
 """
@@ -24,6 +25,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -49,6 +51,29 @@ SCHEDULE: tuple[float, ...] = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3
 JITTER = 0.1  # each delay is stretched or shrunk by up to 10%, so retries do not stampede
 BATCH_SIZE = 10
 GONE_REASON = "The receiver answered 410 Gone"
+# However long a receiver asks us to wait, the next attempt comes within a day.
+MAX_RETRY_AFTER = timedelta(hours=24)
+
+
+def retry_after(value: str | None, *, now: datetime) -> timedelta | None:
+    """A Retry-After header (RFC 9110: delay-seconds or an HTTP-date) as a wait from ``now``,
+    at most a day; None when absent or unreadable (the schedule applies then)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        wait = timedelta(seconds=int(value))
+    else:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:  # an HTTP-date is GMT; parsedate leaves "-0000" naive
+            moment = moment.replace(tzinfo=UTC)
+        wait = max(moment - now, timedelta(0))
+    return min(wait, MAX_RETRY_AFTER)
+
+
 USER_AGENT = "SalesMastermind-Webhooks/1.0"
 
 
@@ -67,6 +92,8 @@ class Claim:
 class Outcome:
     status_code: int | None = None
     error: str | None = None
+    # The receiver's Retry-After (a 429 or 503 asking for time), capped at MAX_RETRY_AFTER.
+    retry_after: timedelta | None = None
 
     @property
     def delivered(self) -> bool:
@@ -250,6 +277,7 @@ class WebhookWorker:
                 ) as response,
             ):
                 status = response.status_code  # the body is never read: nothing needs it
+                asked_to_wait = response.headers.get("retry-after")
         except TimeoutError:
             return Outcome(error=f"Timed out after {self.timeout:g} s")
         except httpx.HTTPError as exc:
@@ -258,7 +286,8 @@ class WebhookWorker:
             return Outcome(status_code=status)
         if 300 <= status < 400:
             return Outcome(status_code=status, error=f"HTTP {status}: redirects are not followed")
-        return Outcome(status_code=status, error=f"HTTP {status}")
+        wait = retry_after(asked_to_wait, now=self.clock()) if status in (429, 503) else None
+        return Outcome(status_code=status, error=f"HTTP {status}", retry_after=wait)
 
     def _delay(self, attempts: int) -> timedelta:
         base = self.schedule[attempts]
@@ -280,6 +309,9 @@ class WebhookWorker:
             values.update(state=DeliveryState.delivered, delivered_at=now, next_attempt_at=None)
         elif outcome.gone or attempts >= len(self.schedule):
             values.update(state=DeliveryState.failed, next_attempt_at=None)
+        elif outcome.retry_after is not None:
+            # The receiver said when to come back (429 or 503 with Retry-After): then.
+            values.update(next_attempt_at=now + outcome.retry_after)
         else:
             values.update(next_attempt_at=now + self._delay(attempts))
         async with self._sessionmaker() as session, session.begin():

@@ -229,7 +229,7 @@ async def stop_pending(session: AsyncSession, endpoint_id: uuid.UUID, reason: st
         .values(
             state=DeliveryState.failed,
             next_attempt_at=None,
-            last_error=f"Not sent: {reason}"[:500],
+            last_error=f"{outbox.NOT_SENT_PREFIX}{reason}"[:500],
             updated_at=utcnow(),
         )
     )
@@ -260,6 +260,8 @@ async def update_endpoint(
     if "enabled" in changes and changes["enabled"] != endpoint.enabled:
         endpoint.enabled = changes["enabled"]
         if endpoint.enabled:
+            # What was not sent while it was off goes out now (outbox.requeue_unsent).
+            await outbox.requeue_unsent(session, endpoint, disabled_at=endpoint.disabled_at)
             endpoint.disabled_reason = endpoint.disabled_at = None
         else:
             endpoint.disabled_reason, endpoint.disabled_at = DISABLED_BY_ADMIN, now

@@ -447,15 +447,16 @@ async def test_a_410_disables_the_endpoint_and_stops_its_queue_until_re_enabled(
     refused = await http.post(f"{API}/webhook-deliveries/{gone['id']}/retry", headers=admin.headers)
     assert_problem(refused, 409)
 
-    # An admin turns it back on: events flow again.
+    # An admin turns it back on: what it missed is queued again (the 410, the one stopped
+    # behind it, the one made while it was off), and new events flow.
     await http.patch(url, headers=admin.headers, json={"enabled": True})
     await new_project(http, admin, "Back")
     async with running_worker(hook_app):
-        await eventually(lambda: len(receiver.hook_requests()) == 2)
-        newest = (await deliveries(http, admin, endpoint["id"]))[0]
-        await eventually(lambda: _state_is(http, admin, endpoint["id"], newest["id"], "delivered"))
-    payload = verify(receiver.hook_requests()[-1], endpoint["secret"])
-    assert payload["data"]["title"] == "Back"
+        await eventually(lambda: len(receiver.hook_requests()) == 5)
+        await eventually(lambda: _all_delivered(http, admin, endpoint["id"]))
+    titles = [verify(r, endpoint["secret"])["data"]["title"] for r in receiver.hook_requests()]
+    assert titles[0] == "First" and sorted(titles[1:]) == ["Back", "First", "Second", "While gone"]
+    assert len(await deliveries(http, admin, endpoint["id"])) == 4  # one row per event
 
 
 async def _all_settled(http, admin, endpoint_id) -> bool:

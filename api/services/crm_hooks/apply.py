@@ -28,6 +28,7 @@ from api.models import (
     User,
     utcnow,
 )
+from api.services import webhook_events
 from api.services.crm_hooks.providers import MAX_EVENT_TYPE, DealEvent, printable
 from api.services.organizations import organization_currency
 from api.services.projects import owner_seat
@@ -261,7 +262,7 @@ async def apply_event(
                 session,
                 organization_id=project.organization_id,
                 event_type="project.created",
-                payload=outbox.project_payload(project),
+                payload=lambda: webhook_events.project_event(session, project.id),
             )
             return InboundResult.created, "", client_id, project.id
     changes = {}
@@ -285,12 +286,11 @@ async def apply_event(
     closed = changes.get("status") in ("won", "lost")
     action = "project.closed" if closed else "project.updated"
     _audit(session, connection, action, "project", project.id, changes)
-    if closed:
-        await session.flush()
-        await outbox.emit(
-            session,
-            organization_id=project.organization_id,
-            event_type="project.closed",
-            payload=outbox.project_payload(project),
-        )
+    await session.flush()
+    await outbox.emit(
+        session,
+        organization_id=project.organization_id,
+        event_type="project.closed" if closed else "project.updated",
+        payload=lambda: webhook_events.project_event(session, project.id),
+    )
     return InboundResult.updated, "", client_id, project.id

@@ -359,7 +359,7 @@ export const limits = {
     },
     "events": {
       "minItems": 1,
-      "maxItems": 4
+      "maxItems": 7
     },
     "url": {
       "minLength": 8,
@@ -372,7 +372,7 @@ export const limits = {
     },
     "events": {
       "minItems": 1,
-      "maxItems": 4
+      "maxItems": 7
     },
     "url": {
       "minLength": 8,

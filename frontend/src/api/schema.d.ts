@@ -1322,7 +1322,148 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "action_item.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * action_item.completed
+         * @description An action item's status becomes done. Signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx quickly. `webhook-id` is the same on every retry: use it to deduplicate.
+         */
+        post: operations["webhooks-action_item_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "action_item.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * action_item.created
+         * @description An action item is assigned. Signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx quickly. `webhook-id` is the same on every retry: use it to deduplicate.
+         */
+        post: operations["webhooks-action_item_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "project.closed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * project.closed
+         * @description A project is won, lost or abandoned. Signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx quickly. `webhook-id` is the same on every retry: use it to deduplicate.
+         */
+        post: operations["webhooks-project_closed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "project.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * project.created
+         * @description A project is opened (API, SPA or CRM). Signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx quickly. `webhook-id` is the same on every retry: use it to deduplicate.
+         */
+        post: operations["webhooks-project_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "project.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * project.updated
+         * @description A project's fields change (title, owner, client, dates, value), by a person or from the CRM. Signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx quickly. `webhook-id` is the same on every retry: use it to deduplicate.
+         */
+        post: operations["webhooks-project_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * session.completed
+         * @description A session completes: its outcome. Signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx quickly. `webhook-id` is the same on every retry: use it to deduplicate.
+         */
+        post: operations["webhooks-session_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * session.scheduled
+         * @description A session is planned, or moved to another time. Signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`); answer 2xx quickly. `webhook-id` is the same on every retry: use it to deduplicate.
+         */
+        post: operations["webhooks-session_scheduled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** ActionItemCounts */
@@ -1360,6 +1501,66 @@ export interface components {
             session_id?: string | null;
             /** Title */
             title: string;
+        };
+        /** ActionItemEvent */
+        ActionItemEvent: {
+            data: components["schemas"]["ActionItemEventData"];
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookEventType"];
+        };
+        /**
+         * ActionItemEventData
+         * @description ``action_item.created`` and ``action_item.completed``.
+         */
+        ActionItemEventData: {
+            assignee: components["schemas"]["PersonRef"];
+            /**
+             * Assignee Id
+             * Format: uuid
+             */
+            assignee_id: string;
+            client: components["schemas"]["ClientRef"] | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Contribution Id */
+            contribution_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            project: components["schemas"]["ProjectRef"];
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Session Id */
+            session_id: string | null;
+            status: components["schemas"]["ActionItemStatus"];
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Url
+             * @description The action item's project in the SPA
+             */
+            url: string | null;
         };
         /** ActionItemPage */
         ActionItemPage: {
@@ -1717,6 +1918,16 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ClientRef */
+        ClientRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
         };
         /**
          * ClientStatus
@@ -2711,6 +2922,18 @@ export interface components {
          * @enum {string}
          */
         PeriodKind: "fiscal_quarter" | "fiscal_year" | "quarter" | "month";
+        /** PersonRef */
+        PersonRef: {
+            /** Email */
+            email: string;
+            /** Full Name */
+            full_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+        };
         /** PresenceList */
         PresenceList: {
             /** Items */
@@ -2912,6 +3135,82 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ProjectEvent */
+        ProjectEvent: {
+            data: components["schemas"]["ProjectEventData"];
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookEventType"];
+        };
+        /**
+         * ProjectEventData
+         * @description ``project.created``, ``project.updated`` and ``project.closed``.
+         */
+        ProjectEventData: {
+            client: components["schemas"]["ClientRef"] | null;
+            /** Client Id */
+            client_id: string | null;
+            /** Close Note */
+            close_note: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Competitor */
+            competitor: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Due Date */
+            due_date: string | null;
+            /** Estimated Value */
+            estimated_value: number | string | null;
+            /** External Id */
+            external_id: string | null;
+            /** External Source */
+            external_source: string | null;
+            /** Helper Budget Minutes */
+            helper_budget_minutes: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ProjectKind"];
+            lost_reason: components["schemas"]["LostReason"] | null;
+            /** Objective */
+            objective: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            owner: components["schemas"]["PersonRef"];
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            project: components["schemas"]["ProjectRef"];
+            status: components["schemas"]["ProjectStatus"];
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Url
+             * @description The project's page in the SPA
+             */
+            url: string | null;
+        };
         /**
          * ProjectKind
          * @enum {string}
@@ -2998,6 +3297,32 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ProjectRef */
+        ProjectRef: {
+            /**
+             * External Id
+             * @description Its id in that CRM (the deal id)
+             */
+            external_id: string | null;
+            /**
+             * External Source
+             * @description The CRM it came from, if any
+             */
+            external_source: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            status: components["schemas"]["ProjectStatus"];
+            /** Title */
+            title: string;
+            /**
+             * Url
+             * @description The project's page in the SPA
+             */
+            url: string | null;
         };
         /**
          * ProjectStatus
@@ -3220,6 +3545,59 @@ export interface components {
              */
             summary: string;
         };
+        /**
+         * SessionCompletedData
+         * @description ``session.completed``: the outcome, as ``GET /sessions/{id}/outcome``, and context.
+         */
+        SessionCompletedData: {
+            /** Action Items */
+            action_items: components["schemas"]["ActionItemRead"][];
+            /** Adopted Contributions */
+            adopted_contributions: components["schemas"]["AdoptedContribution"][];
+            /** Attendance */
+            attendance: components["schemas"]["AttendanceRead"][];
+            client: components["schemas"]["ClientRef"] | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Decisions */
+            decisions: string[];
+            /** Participants */
+            participants: components["schemas"]["PersonRef"][];
+            project: components["schemas"]["ProjectRef"];
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            purpose: components["schemas"]["SessionPurpose"];
+            /** Recommended Approach */
+            recommended_approach: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            status: components["schemas"]["SessionStatus"];
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+            /**
+             * Url
+             * @description The outcome in the SPA
+             */
+            url: string | null;
+        };
+        /** SessionCompletedEvent */
+        SessionCompletedEvent: {
+            data: components["schemas"]["SessionCompletedData"];
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookEventType"];
+        };
         /** SessionCounts */
         SessionCounts: {
             /** Cancelled */
@@ -3377,6 +3755,49 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * SessionScheduledData
+         * @description ``session.scheduled``: a session is planned, or moved to another time.
+         */
+        SessionScheduledData: {
+            /** Agenda */
+            agenda: string;
+            client: components["schemas"]["ClientRef"] | null;
+            facilitator: components["schemas"]["PersonRef"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Participants */
+            participants: components["schemas"]["PersonRef"][];
+            project: components["schemas"]["ProjectRef"];
+            purpose: components["schemas"]["SessionPurpose"];
+            /**
+             * Scheduled At
+             * Format: date-time
+             */
+            scheduled_at: string;
+            /** Timebox Minutes */
+            timebox_minutes: number;
+            /** Title */
+            title: string;
+            /**
+             * Url
+             * @description The session room in the SPA
+             */
+            url: string | null;
+        };
+        /** SessionScheduledEvent */
+        SessionScheduledEvent: {
+            data: components["schemas"]["SessionScheduledData"];
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
+            type: components["schemas"]["WebhookEventType"];
         };
         /**
          * SessionSort
@@ -4115,7 +4536,7 @@ export interface components {
          * WebhookEventType
          * @enum {string}
          */
-        WebhookEventType: "project.created" | "project.closed" | "session.completed" | "action_item.completed";
+        WebhookEventType: "project.created" | "project.updated" | "project.closed" | "session.scheduled" | "session.completed" | "action_item.created" | "action_item.completed";
         /** WeekCount */
         WeekCount: {
             /** Sessions */
@@ -10629,6 +11050,160 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    "webhooks-action_item_completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionItemEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges; 410 disables the endpoint; 429 or 503 with Retry-After sets the next attempt (at most a day later) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks-action_item_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionItemEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges; 410 disables the endpoint; 429 or 503 with Retry-After sets the next attempt (at most a day later) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks-project_closed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges; 410 disables the endpoint; 429 or 503 with Retry-After sets the next attempt (at most a day later) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks-project_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges; 410 disables the endpoint; 429 or 503 with Retry-After sets the next attempt (at most a day later) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks-project_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges; 410 disables the endpoint; 429 or 503 with Retry-After sets the next attempt (at most a day later) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks-session_completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCompletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges; 410 disables the endpoint; 429 or 503 with Retry-After sets the next attempt (at most a day later) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    "webhooks-session_scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionScheduledEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges; 410 disables the endpoint; 429 or 503 with Retry-After sets the next attempt (at most a day later) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
