@@ -23,7 +23,6 @@ WITHOUT_IDEMPOTENCY_KEY = {
     "/api/v1/sessions/{session_id}/takeaways",
     # These answer a secret shown once; a replay must carry it sealed (next step).
     "/api/v1/integrations/crm",
-    "/api/v1/webhook-endpoints",
 }
 
 
@@ -111,3 +110,19 @@ async def test_a_retried_api_key_answers_the_same_key_kept_sealed_meanwhile(clie
         stored = await session.scalars(select(IdempotencyRecord))
         texts = [str(record.response_body) for record in stored]
     assert texts and not any(secret in text for text in texts)
+
+
+async def test_a_retried_webhook_endpoint_is_one_endpoint_with_its_secret(http, hook_app) -> None:
+    admin = await register(http)
+    headers = {**admin.headers, "Idempotency-Key": f"hook-{uuid.uuid4()}"}
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["project.created"]}
+    first = await http.post(f"{API}/webhook-endpoints", headers=headers, json=body)
+    again = await http.post(f"{API}/webhook-endpoints", headers=headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert first.json()["secret"].startswith("whsec_")
+    listed = (await http.get(f"{API}/webhook-endpoints", headers=admin.headers)).json()
+    assert [e["id"] for e in listed["items"]] == [first.json()["id"]]
+    async with hook_app.state.sessionmaker() as session:
+        stored = [str(r.response_body) for r in await session.scalars(select(IdempotencyRecord))]
+    assert stored and not any(first.json()["secret"] in text for text in stored)

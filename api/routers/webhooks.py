@@ -6,13 +6,13 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentCaller, IfMatch, SessionDep, SettingsDep
+from api.deps import CurrentCaller, IdempotencyDep, IfMatch, SessionDep, SettingsDep
 from api.errors import problem_responses
 from api.models import DeliveryState
 from api.openapi import ETAG_RESPONSE
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import with_etag
+from api.routers.common import Created, created, with_etag
 from api.schemas.webhooks import (
     WebhookDeliveryPage,
     WebhookDeliveryRead,
@@ -59,11 +59,18 @@ async def create_webhook_endpoint(
     caller: CurrentCaller,
     session: SessionDep,
     settings: SettingsDep,
-) -> WebhookEndpointCreated:
-    """The signing secret is in this response only. No Idempotency-Key here: replaying the
-    response would mean keeping the secret readable."""
-    return await webhook_service.create_endpoint(
-        session=session, caller=caller, settings=settings, data=data
+    idempotency: IdempotencyDep,
+) -> Created:
+    """Subscribe a URL to events (admins). The signing secret is in this answer only (a
+    retry with the same Idempotency-Key answers it again: kept sealed meanwhile)."""
+
+    async def produce() -> WebhookEndpointCreated:
+        return await webhook_service.create_endpoint(
+            session=session, caller=caller, settings=settings, data=data
+        )
+
+    return created(
+        await idempotency.run(produce, status_code=status.HTTP_201_CREATED, sealed=("secret",))
     )
 
 

@@ -1221,8 +1221,8 @@ export interface paths {
         put?: never;
         /**
          * Create Webhook Endpoint
-         * @description The signing secret is in this response only. No Idempotency-Key here: replaying the
-         *     response would mean keeping the secret readable.
+         * @description Subscribe a URL to events (admins). The signing secret is in this answer only (a
+         *     retry with the same Idempotency-Key answers it again: kept sealed meanwhile).
          */
         post: operations["webhooks-create_webhook_endpoint"];
         delete?: never;
@@ -10615,7 +10615,10 @@ export interface operations {
     "webhooks-create_webhook_endpoint": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send the same key to retry safely: the first response is replayed */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10628,6 +10631,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
