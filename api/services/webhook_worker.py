@@ -1,4 +1,5 @@
-"""The delivery worker: drains the webhook outbox into signed HTTP POSTs.
+"""The delivery worker: drains the webhook outbox into signed HTTP POSTs, and in the same
+loop applies received CRM events (api/services/crm_hooks/worker.py).
 
 Each round claims a batch of due rows in a short transaction (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so any number of workers share the queue; on SQLite ``BEGIN IMMEDIATE`` makes the
@@ -39,6 +40,7 @@ from api.kit import outbox, ssrf
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
 from api.security import InvalidToken
+from api.services.crm_hooks.worker import CrmEventWorker
 from api.services.webhooks import envelope, open_secret, stop_pending
 
 logger = logging.getLogger("api.webhooks")
@@ -117,6 +119,8 @@ class WebhookWorker:
         self._stopping = asyncio.Event()
         self._http: httpx.AsyncClient | None = None
         self.attempts_made = 0  # posts this worker recorded (for logs and tests)
+        # The same loop applies received CRM events (woken by the same notifications).
+        self.crm_events = CrmEventWorker(sessionmaker, settings, clock=clock)
 
     @property
     def stopping(self) -> bool:
@@ -362,7 +366,7 @@ class WebhookWorker:
         claims = await self.claim()
         if claims:
             await asyncio.gather(*(self._deliver(claim) for claim in claims))
-        return len(claims)
+        return len(claims) + await self.crm_events.run_once(self._http)
 
     async def _listen(self) -> None:
         """PostgreSQL: LISTEN for new rows (other processes' commits); reconnect when lost."""
