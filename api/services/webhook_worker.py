@@ -11,13 +11,16 @@ receiver acknowledged (and was recorded) is never sent twice.
 
 Retries follow ``SCHEDULE`` (the delay before each attempt), with jitter. 2xx is delivered;
 410 Gone disables the endpoint and stops its queue; anything else, a 3xx included
-(redirects are never followed), a timeout or a refused address, is a failed attempt.
+(redirects are never followed), a timeout or a refused address, is a failed attempt. A
+``Retry-After`` on a failed answer (429, 503) puts the next attempt no sooner than it asks,
+and no later than 24 hours on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import logging
 import random
 import signal
@@ -52,6 +55,23 @@ JITTER = 0.1  # each delay is stretched or shrunk by up to 10%, so retries do no
 BATCH_SIZE = 10
 GONE_REASON = "The receiver answered 410 Gone"
 USER_AGENT = "SalesMastermind-Webhooks/1.0"
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header (RFC 9110 10.2.3): delay-seconds or an HTTP-date."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return float(text) if len(text) <= 9 else MAX_RETRY_AFTER
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +89,7 @@ class Claim:
 class Outcome:
     status_code: int | None = None
     error: str | None = None
+    retry_after: float | None = None  # seconds the receiver asked us to wait (Retry-After)
 
     @property
     def delivered(self) -> bool:
@@ -254,6 +275,7 @@ class WebhookWorker:
                 ) as response,
             ):
                 status = response.status_code  # the body is never read: nothing needs it
+                retry_after = retry_after_seconds(response.headers.get("retry-after"))
         except TimeoutError:
             return Outcome(error=f"Timed out after {self.timeout:g} s")
         except httpx.HTTPError as exc:
@@ -262,11 +284,14 @@ class WebhookWorker:
             return Outcome(status_code=status)
         if 300 <= status < 400:
             return Outcome(status_code=status, error=f"HTTP {status}: redirects are not followed")
-        return Outcome(status_code=status, error=f"HTTP {status}")
+        return Outcome(status_code=status, error=f"HTTP {status}", retry_after=retry_after)
 
-    def _delay(self, attempts: int) -> timedelta:
+    def _delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
         base = self.schedule[attempts]
-        return timedelta(seconds=base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311
+        delay = base * (1 + random.uniform(-self.jitter, self.jitter))  # noqa: S311
+        # A receiver that says when to come back (429, 503) is not called sooner, nor
+        # later than a day from now.
+        return timedelta(seconds=max(delay, min(retry_after or 0.0, MAX_RETRY_AFTER)))
 
     async def _record(self, claim: Claim, outcome: Outcome) -> None:
         now = self.clock()
@@ -285,7 +310,7 @@ class WebhookWorker:
         elif outcome.gone or attempts >= len(self.schedule):
             values.update(state=DeliveryState.failed, next_attempt_at=None)
         else:
-            values.update(next_attempt_at=now + self._delay(attempts))
+            values.update(next_attempt_at=now + self._delay(attempts, outcome.retry_after))
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(
                 update(WebhookDelivery)

@@ -217,9 +217,30 @@ async def get_endpoint(
     return endpoint, read
 
 
+NOT_SENT = "Not sent: "
+
+
+async def requeue_unsent(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
+    """An endpoint enabled again gets back what its disabling stopped (``stop_pending``):
+    those deliveries were never sent, so they are queued as new. What was sent and refused
+    (the 410 that disabled it, say) stays failed; a manual retry sends it."""
+    now = utcnow()
+    await session.execute(
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.endpoint_id) == endpoint_id,
+            col(WebhookDelivery.state) == DeliveryState.failed,
+            col(WebhookDelivery.attempts) == 0,
+            col(WebhookDelivery.last_error).startswith(NOT_SENT),
+        )
+        .values(state=DeliveryState.pending, next_attempt_at=now, last_error=None, updated_at=now)
+    )
+    await outbox.wake(session)
+
+
 async def stop_pending(session: AsyncSession, endpoint_id: uuid.UUID, reason: str) -> None:
-    """A disabled endpoint's queue is failed, with the reason in the log (a retry, once the
-    endpoint is enabled again, sends one of them anew)."""
+    """A disabled endpoint's queue is failed, with the reason in the log; enabling it again
+    queues those deliveries anew (``requeue_unsent``)."""
     await session.execute(
         update(WebhookDelivery)
         .where(
@@ -229,7 +250,7 @@ async def stop_pending(session: AsyncSession, endpoint_id: uuid.UUID, reason: st
         .values(
             state=DeliveryState.failed,
             next_attempt_at=None,
-            last_error=f"Not sent: {reason}"[:500],
+            last_error=f"{NOT_SENT}{reason}"[:500],
             updated_at=utcnow(),
         )
     )
@@ -261,6 +282,7 @@ async def update_endpoint(
         endpoint.enabled = changes["enabled"]
         if endpoint.enabled:
             endpoint.disabled_reason = endpoint.disabled_at = None
+            await requeue_unsent(session, endpoint.id)
         else:
             endpoint.disabled_reason, endpoint.disabled_at = DISABLED_BY_ADMIN, now
             await stop_pending(session, endpoint.id, DISABLED_BY_ADMIN.lower())
