@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from api.main import create_app
+from api.models import CrmInboundEvent
 from api.services.crm_hooks import crm_api
 from api.services.crm_hooks.worker import CrmEventWorker
 from tests import cast
@@ -637,3 +639,21 @@ async def test_tokens_are_sealed_checked_and_never_shown_or_logged(crm, double, 
     await apply(crm)
     for record in captured.records:
         assert HUBSPOT_TOKEN not in everything_in(record), record.name
+
+
+async def test_a_batch_of_thousands_of_tiny_events_within_the_body_cap_is_stored(crm, crm_app):
+    """More rows than one INSERT could bind parameters for: stored in chunks, never a 500."""
+    admin = await register(crm)
+    connection = await connect(crm, admin, "hubspot")
+    events = [
+        {"eventId": i, "subscriptionType": "contact.creation", "objectId": 1} for i in range(3000)
+    ]
+    body = json.dumps(events, separators=(",", ":")).encode()
+    assert len(body) < crm_app.state.settings.crm_hook_max_body_bytes
+    headers = hubspot_headers(SECRET, connection["webhook_url"], body)
+    r = await crm.post(f"{API}/hooks/crm/{connection['id']}", content=body, headers=headers)
+    assert r.status_code == 200, r.text[:500]
+    assert len(r.json()["events"]) == 3000
+    async with crm_app.state.sessionmaker() as session:
+        stored = await session.scalar(select(func.count()).select_from(CrmInboundEvent))
+    assert stored == 3000

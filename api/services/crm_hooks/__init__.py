@@ -78,6 +78,9 @@ __all__ = [
 ]
 
 
+INSERT_CHUNK = 500  # rows per INSERT: 12 columns each, well under any bind-parameter limit
+
+
 class PayloadTooLarge(AppError):
     status, slug = 413, "payload-too-large"
 
@@ -151,16 +154,17 @@ async def store(
         for index, event in enumerate(unique.values())
     ]
     insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
-    stored = set(
-        (
-            await session.scalars(
-                insert(CrmInboundEvent)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
-                .returning(col(CrmInboundEvent.external_id))
-            )
-        ).all()
-    )
+    stored: set[str] = set()
+    # In chunks: a batch of tiny events within the body cap would otherwise pass the bind
+    # parameters one statement may carry (32,767 on PostgreSQL and SQLite).
+    for start in range(0, len(rows), INSERT_CHUNK):
+        inserted = await session.scalars(
+            insert(CrmInboundEvent)
+            .values(rows[start : start + INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
+            .returning(col(CrmInboundEvent.external_id))
+        )
+        stored.update(inserted.all())
     if any(event.applicable for event in unique.values()):
         await outbox.wake(session)  # the worker applies them once this commits
     results = []
