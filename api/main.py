@@ -18,6 +18,7 @@ from api.config import Settings, get_settings
 from api.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from api.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from api.events import HUB_KEY, LiveHub, close_streams_on_shutdown_signal
+from api.kit import outbox
 from api.middleware import BodySizeLimitMiddleware, HeadMiddleware, ProblemCORSMiddleware
 from api.models import utcnow
 from api.observability import RequestContextMiddleware, configure_logging
@@ -156,7 +157,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     live_hub = LiveHub(engine, sessionmaker, user_cache)
     # Every session made here knows the hub (on SQLite it delivers events after commit) and
     # the user cache (a committed change to a user row is forgotten at once).
-    sessionmaker.configure(info={HUB_KEY: live_hub, USER_CACHE_KEY: user_cache})
+    sessionmaker.configure(
+        info={
+            HUB_KEY: live_hub,
+            USER_CACHE_KEY: user_cache,
+            # Links in outbound webhook payloads (api/kit/outbox.py).
+            outbox.PUBLIC_BASE_URL_KEY: settings.public_base_url,
+        }
+    )
     app.state.sessionmaker = sessionmaker
     app.state.read_sessionmaker = create_read_sessionmaker(engine, sessionmaker)
     app.state.live_hub = live_hub

@@ -9,7 +9,8 @@ each event (``pending`` until then, with attempts, a next attempt time and a lea
 Connections may carry a sealed CRM API token and a base URL. ``crm_property_stamp`` keeps,
 per CRM object and property, when its value was set at the CRM, so an older change that
 arrives late changes nothing. Projects point to the project their deal was merged into,
-and take the 255-character titles Pipedrive allows.
+and take the 255-character titles Pipedrive allows. Outbound webhooks add the event types
+project.updated, session.scheduled and action_item.created.
 """
 
 from collections.abc import Sequence
@@ -22,16 +23,30 @@ down_revision: str | None = "0017_verdicts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_OLD_EVENTS = ("project.created", "project.closed", "session.completed", "action_item.completed")
+_NEW_EVENTS = (*_OLD_EVENTS, "project.updated", "session.scheduled", "action_item.created")
 _OLD_RESULTS = ("created", "updated", "ignored", "failed")
 _NEW_RESULTS = ("pending", *_OLD_RESULTS)
 
 
+def _check(column: str, values: tuple[str, ...]) -> str:
+    # The columns keep their VARCHAR lengths (the new values fit); only the CHECK changes.
+    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
 def _results_check(values: tuple[str, ...]) -> str:
-    # The column stays VARCHAR(7) ("pending" fits); only its CHECK list changes.
-    return "result IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+    return _check("result", values)
+
+
+def _event_types(values: tuple[str, ...]) -> None:
+    for table, column in (("webhook_event", "type"), ("webhook_subscription", "event_type")):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint("webhook_event_type", type_="check")
+            batch.create_check_constraint("webhook_event_type", _check(column, values))
 
 
 def upgrade() -> None:
+    _event_types(_NEW_EVENTS)
     with op.batch_alter_table("crm_connection") as batch:
         batch.add_column(sa.Column("api_token_sealed", sa.Text(), nullable=True))
         batch.add_column(sa.Column("api_base_url", sa.String(length=500), nullable=True))
@@ -91,6 +106,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Events of the new types cannot stay under the old CHECK: they go, with their rows.
+    added = [value for value in _NEW_EVENTS if value not in _OLD_EVENTS]
+    event = sa.table("webhook_event", sa.column("id"), sa.column("type"))
+    delivery = sa.table("webhook_delivery", sa.column("event_id"))
+    subscription = sa.table("webhook_subscription", sa.column("event_type"))
+    op.execute(
+        delivery.delete().where(
+            delivery.c.event_id.in_(sa.select(event.c.id).where(event.c.type.in_(added)))
+        )
+    )
+    op.execute(subscription.delete().where(subscription.c.event_type.in_(added)))
+    op.execute(event.delete().where(event.c.type.in_(added)))
+    _event_types(_OLD_EVENTS)
     with op.batch_alter_table("project") as batch:
         batch.drop_constraint(op.f("fk_project_merged_into_id_project"), type_="foreignkey")
         batch.drop_column("merged_into_id")

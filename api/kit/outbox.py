@@ -26,8 +26,10 @@ from sqlmodel import col
 
 from api.db import dialect_name
 from api.models import (
+    Client,
     DeliveryState,
     Project,
+    User,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -39,6 +41,8 @@ from api.models.base import table_of
 from api.schemas.projects import ProjectRead
 
 CHANNEL = "mastermind_webhooks"
+# Where sessions find PUBLIC_BASE_URL for links in payloads (the sessionmaker's info).
+PUBLIC_BASE_URL_KEY = "public_base_url"
 _WAKE_KEY = "wake_webhook_worker"
 # Workers running in this process (SQLite): called after a commit that queued deliveries.
 _local_wakers: set[Callable[[], None]] = set()
@@ -60,9 +64,74 @@ def _jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
     return orjson.loads(orjson.dumps(payload, default=str))
 
 
-def project_payload(project: Project) -> dict[str, Any]:
-    """What ``project.created`` and ``project.closed`` carry: the project as the API reads it."""
-    return ProjectRead.model_validate(project).model_dump(mode="json")
+def spa_url(session: AsyncSession, path: str) -> str | None:
+    """A link into the web app for subscribers, from PUBLIC_BASE_URL (None when unset)."""
+    base = session.sync_session.info.get(PUBLIC_BASE_URL_KEY)
+    return f"{base}{path}" if base else None
+
+
+def person(user: User | None) -> dict[str, Any] | None:
+    """How outbound payloads name people: enough to greet or notify them without a call."""
+    if user is None:
+        return None
+    return {"id": str(user.id), "full_name": user.full_name, "email": user.email}
+
+
+async def project_context(session: AsyncSession, project: Project) -> dict[str, Any]:
+    """What every payload about a project carries (DESIGN 7.4): the project with its link,
+    its client and its owner."""
+    client = await session.get(Client, project.client_id) if project.client_id is not None else None
+    owner = await session.get(User, project.owner_id)
+    url = spa_url(session, f"/projects/{project.id}")
+    return {
+        "project": {
+            "id": str(project.id),
+            "title": project.title,
+            "status": project.status.value,
+            "external_source": project.external_source,
+            "external_id": project.external_id,
+            "url": url,
+        },
+        "client": None if client is None else {"id": str(client.id), "name": client.name},
+        "owner": person(owner),
+        "url": url,
+    }
+
+
+def project_payload(
+    session: AsyncSession, project: Project
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """What the project events carry: the project as the API reads it (its fields at the
+    top, as before) plus ``project``, ``client``, ``owner`` and ``url``; built only when
+    someone listens."""
+
+    async def build() -> dict[str, Any]:
+        read = ProjectRead.model_validate(project).model_dump(mode="json")
+        return {**read, **await project_context(session, project)}
+
+    return build
+
+
+def with_context(
+    session: AsyncSession,
+    *,
+    project: Project,
+    body: Mapping[str, Any] | Callable[[], Awaitable[Mapping[str, Any]]],
+    path: str,
+    people: Mapping[str, uuid.UUID | None] | None = None,
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """A payload about something in a project (a session, an action item): its own fields,
+    then its project, client and owner, the people it names (``people``: key -> user id)
+    and ``url``, the link to it in the web app."""
+
+    async def build() -> dict[str, Any]:
+        data = dict(body) if isinstance(body, Mapping) else dict(await body())
+        context = await project_context(session, project)
+        for key, user_id in (people or {}).items():
+            context[key] = person(await session.get(User, user_id) if user_id else None)
+        return {**data, **context, "url": spa_url(session, path)}
+
+    return build
 
 
 async def emit(

@@ -16,8 +16,11 @@ from api.models.base import IdTable, UTCDateTime, enum_type, utcnow
 
 class WebhookEventType(enum.StrEnum):
     project_created = "project.created"
+    project_updated = "project.updated"
     project_closed = "project.closed"
+    session_scheduled = "session.scheduled"
     session_completed = "session.completed"
+    action_item_created = "action_item.created"
     action_item_completed = "action_item.completed"
 
 

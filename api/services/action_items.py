@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,7 +112,24 @@ async def create_action_item(
         entity_id=item.id,
         changes=data.model_dump(exclude_unset=True),
     )
+    await outbox.emit(
+        session,
+        organization_id=item.organization_id,
+        event_type="action_item.created",
+        payload=_payload(session, access.project, item),
+    )
     return item
+
+
+def _payload(session: AsyncSession, project: Project, item: ActionItem) -> Any:
+    """The action item events' payload: the item, its project, client and assignee."""
+    return outbox.with_context(
+        session,
+        project=project,
+        body=ActionItemRead.model_validate(item).model_dump(mode="json"),
+        path=f"/projects/{project.id}",
+        people={"assignee": item.assignee_id},
+    )
 
 
 async def list_project_action_items(
@@ -217,6 +235,6 @@ async def update_action_item(
             session,
             organization_id=item.organization_id,
             event_type="action_item.completed",
-            payload=ActionItemRead.model_validate(item).model_dump(mode="json"),
+            payload=_payload(session, access.project, item),
         )
     return item

@@ -225,7 +225,7 @@ async def create_project(*, session: AsyncSession, caller: Caller, data: Project
         session,
         organization_id=project.organization_id,
         event_type="project.created",
-        payload=outbox.project_payload(project),
+        payload=outbox.project_payload(session, project),
     )
     return project
 
@@ -304,6 +304,12 @@ async def update_project(
         entity_id=project.id,
         changes=changes,
     )
+    await outbox.emit(
+        session,
+        organization_id=project.organization_id,
+        event_type="project.updated",
+        payload=outbox.project_payload(session, project),
+    )
     return project
 
 
@@ -338,7 +344,7 @@ async def close_project(
         session,
         organization_id=project.organization_id,
         event_type="project.closed",
-        payload=outbox.project_payload(project),
+        payload=outbox.project_payload(session, project),
     )
     return project
 

@@ -225,6 +225,22 @@ async def create_session(
         entity_id=mm_session.id,
         changes=data.model_dump(exclude_unset=True),
     )
+
+    async def scheduled_payload() -> dict[str, object]:
+        return (await present_session(session, mm_session)).model_dump(mode="json")
+
+    await outbox.emit(
+        session,
+        organization_id=project.organization_id,
+        event_type="session.scheduled",
+        payload=outbox.with_context(
+            session,
+            project=project,
+            body=scheduled_payload,
+            path=f"/sessions/{mm_session.id}",
+            people={"facilitator": facilitator_id},
+        ),
+    )
     return await present_session(session, mm_session)
 
 
@@ -470,7 +486,13 @@ async def complete_session(
         session,
         organization_id=mm_session.organization_id,
         event_type="session.completed",
-        payload=completed_payload,
+        payload=outbox.with_context(
+            session,
+            project=access.project.project,
+            body=completed_payload,
+            path=f"/sessions/{mm_session.id}/outcome",
+            people={"facilitator": mm_session.facilitator_id},
+        ),
     )
     return await present_session(session, mm_session)
 

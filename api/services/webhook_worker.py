@@ -488,7 +488,10 @@ async def run_worker_process(settings: Settings) -> None:
     from api.db import create_engine, create_sessionmaker
 
     engine = create_engine(settings)
-    worker = WebhookWorker(engine, create_sessionmaker(engine), settings)
+    sessionmaker = create_sessionmaker(engine)
+    # The CRM events it applies emit webhooks whose payloads link into the web app.
+    sessionmaker.configure(info={outbox.PUBLIC_BASE_URL_KEY: settings.public_base_url})
+    worker = WebhookWorker(engine, sessionmaker, settings)
     task = asyncio.create_task(worker.run())
 
     def on_signal() -> None:

@@ -300,6 +300,13 @@ async def apply_event(
             _audit(
                 session, connection, "project.updated", "project", project.id, {"status": "open"}
             )
+            await session.flush()
+            await outbox.emit(
+                session,
+                organization_id=project.organization_id,
+                event_type="project.updated",
+                payload=outbox.project_payload(session, project),
+            )
             return InboundResult.updated, "Restored: reopened", project.client_id, project.id
     dropped = await _drop_stale(session, connection, event)
     result, reason, client_id, project_id = await _upsert(session, connection, event)
@@ -341,7 +348,7 @@ async def _close_abandoned(
         session,
         organization_id=project.organization_id,
         event_type="project.closed",
-        payload=outbox.project_payload(project),
+        payload=outbox.project_payload(session, project),
     )
 
 
@@ -438,7 +445,7 @@ async def _upsert(session: AsyncSession, connection: CrmConnection, event: DealE
                 session,
                 organization_id=project.organization_id,
                 event_type="project.created",
-                payload=outbox.project_payload(project),
+                payload=outbox.project_payload(session, project),
             )
             return InboundResult.created, "", client_id, project.id
     changes = {}
@@ -470,12 +477,11 @@ async def _upsert(session: AsyncSession, connection: CrmConnection, event: DealE
     closed = changes.get("status") in ("won", "lost")
     action = "project.closed" if closed else "project.updated"
     _audit(session, connection, action, "project", project.id, changes)
-    if closed:
-        await session.flush()
-        await outbox.emit(
-            session,
-            organization_id=project.organization_id,
-            event_type="project.closed",
-            payload=outbox.project_payload(project),
-        )
+    await session.flush()
+    await outbox.emit(
+        session,
+        organization_id=project.organization_id,
+        event_type=action,
+        payload=outbox.project_payload(session, project),
+    )
     return InboundResult.updated, "", client_id, project.id

@@ -21,7 +21,7 @@ export const SessionPurpose = ["targeting","campaign","approach","solution","deb
 export const SessionSort = ["updated_at","scheduled_at","-scheduled_at"] as const;
 export const SessionStatus = ["scheduled","live","completed","cancelled"] as const;
 export const Verdict = ["worked","did_not_work","not_tried"] as const;
-export const WebhookEventType = ["project.created","project.closed","session.completed","action_item.completed"] as const;
+export const WebhookEventType = ["project.created","project.updated","project.closed","session.scheduled","session.completed","action_item.created","action_item.completed"] as const;
 
 // Enums declared on one property (<Schema><Property>).
 /** ApiKeyCreate.scopes */

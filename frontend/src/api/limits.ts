@@ -371,7 +371,7 @@ export const limits = {
     },
     "events": {
       "minItems": 1,
-      "maxItems": 4
+      "maxItems": 7
     },
     "url": {
       "minLength": 8,
@@ -384,7 +384,7 @@ export const limits = {
     },
     "events": {
       "minItems": 1,
-      "maxItems": 4
+      "maxItems": 7
     },
     "url": {
       "minLength": 8,

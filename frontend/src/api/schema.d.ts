@@ -3694,7 +3694,7 @@ export interface components {
          * WebhookEventType
          * @enum {string}
          */
-        WebhookEventType: "project.created" | "project.closed" | "session.completed" | "action_item.completed";
+        WebhookEventType: "project.created" | "project.updated" | "project.closed" | "session.scheduled" | "session.completed" | "action_item.created" | "action_item.completed";
         /** WeekCount */
         WeekCount: {
             /** Sessions */
