@@ -21,6 +21,7 @@ from sqlmodel import col
 from api.errors import InvalidInput
 from api.kit.principal import Caller
 from api.models import IdempotencyRecord, utcnow
+from api.security import SecretBox
 
 # How long a key is remembered; a client retrying after a day is making a new request.
 RETENTION = timedelta(hours=24)
@@ -32,6 +33,18 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     for part in (method.encode(), path.encode(), body):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SecretField:
+    """A field of a create's response that is a secret shown once (a webhook endpoint's
+    signing secret): kept sealed in the record, opened again only to replay it."""
+
+    name: str
+    box: SecretBox
+
+    def context(self, record: IdempotencyRecord) -> str:
+        return f"idempotency_record:{record.id}:{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,22 +77,33 @@ class IdempotentCreate:
             )
         )
 
-    def _replay(self, record: IdempotencyRecord) -> StoredResponse:
+    def _replay(self, record: IdempotencyRecord, secret: SecretField | None) -> StoredResponse:
         if record.fingerprint != self.request_fingerprint:
             raise InvalidInput(
                 "This Idempotency-Key was already used with a different request", loc=HEADER_LOC
             )
-        return StoredResponse(record.response_status, record.response_body)
+        body = record.response_body
+        if secret is not None and isinstance(body, dict) and body.get(secret.name):
+            body = {
+                **body,
+                secret.name: secret.box.open(body[secret.name], context=secret.context(record)),
+            }
+        return StoredResponse(record.response_status, body)
 
     async def run(
-        self, produce: Callable[[], Awaitable[BaseModel]], *, status_code: int
+        self,
+        produce: Callable[[], Awaitable[BaseModel]],
+        *,
+        status_code: int,
+        secret: SecretField | None = None,
     ) -> BaseModel | StoredResponse:
-        """Run ``produce`` once per key; later calls get the stored first response."""
+        """Run ``produce`` once per key; later calls get the stored first response (with
+        ``secret``, that field is stored sealed and opened for the replay)."""
         if self.key is None:
             return await produce()
         existing = await self._stored()
         if existing is not None:
-            return self._replay(existing)
+            return self._replay(existing, secret)
         # Only an expired record may be cleared: a live one belongs to a concurrent request
         # that committed after our read, and deleting it would let a duplicate through.
         await self.session.execute(
@@ -105,8 +129,11 @@ class IdempotentCreate:
             winner = await self._stored()
             if winner is None:
                 raise
-            return self._replay(winner)
+            return self._replay(winner, secret)
         result = await produce()
-        record.response_body = result.model_dump(mode="json")
+        body = result.model_dump(mode="json")
+        if secret is not None and body.get(secret.name):
+            body[secret.name] = secret.box.seal(body[secret.name], context=secret.context(record))
+        record.response_body = body
         await self.session.flush()
         return result

@@ -6,12 +6,20 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentCaller, IfMatch, SessionDep, SettingsDep
+from api.deps import (
+    CurrentCaller,
+    IdempotencyDep,
+    IfMatch,
+    SecurityDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.errors import problem_responses
+from api.kit.idempotency import SecretField
 from api.models import DeliveryState
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.routers.common import with_etag
+from api.routers.common import Created, created, with_etag
 from api.schemas.webhooks import (
     WebhookDeliveryPage,
     WebhookDeliveryRead,
@@ -57,11 +65,20 @@ async def create_webhook_endpoint(
     caller: CurrentCaller,
     session: SessionDep,
     settings: SettingsDep,
-) -> WebhookEndpointCreated:
-    """The signing secret is in this response only. No Idempotency-Key here: replaying the
-    response would mean keeping the secret readable."""
-    return await webhook_service.create_endpoint(
-        session=session, caller=caller, settings=settings, data=data
+    security: SecurityDep,
+    idempotency: IdempotencyDep,
+) -> Created:
+    """The signing secret is in this response only, and in its replays under the same
+    Idempotency-Key (kept sealed for the key's 24 hours)."""
+
+    async def produce() -> WebhookEndpointCreated:
+        return await webhook_service.create_endpoint(
+            session=session, caller=caller, settings=settings, data=data
+        )
+
+    secret = SecretField("secret", security.secret_box)
+    return created(
+        await idempotency.run(produce, status_code=status.HTTP_201_CREATED, secret=secret)
     )
 
 

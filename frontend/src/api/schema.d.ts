@@ -1005,8 +1005,8 @@ export interface paths {
         put?: never;
         /**
          * Create Webhook Endpoint
-         * @description The signing secret is in this response only. No Idempotency-Key here: replaying the
-         *     response would mean keeping the secret readable.
+         * @description The signing secret is in this response only, and in its replays under the same
+         *     Idempotency-Key (kept sealed for the key's 24 hours).
          */
         post: operations["webhooks-create_webhook_endpoint"];
         delete?: never;
@@ -9739,7 +9739,10 @@ export interface operations {
     "webhooks-create_webhook_endpoint": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send the same key to retry safely: the first response is replayed */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
