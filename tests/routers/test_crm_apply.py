@@ -657,3 +657,22 @@ async def test_a_batch_of_thousands_of_tiny_events_within_the_body_cap_is_stored
     async with crm_app.state.sessionmaker() as session:
         stored = await session.scalar(select(func.count()).select_from(CrmInboundEvent))
     assert stored == 3000
+
+
+async def test_retrying_an_event_that_never_parsed_fails_it_again_and_the_worker_goes_on(crm):
+    admin = await register(crm)
+    connection = await connect(crm, admin, "hubspot")
+    r = await post_hubspot(crm, connection, "not an event", hs("deal.creation", 71))
+    assert [e["result"] for e in r.json()["events"]] == ["failed", "pending"]
+    await apply(crm)
+    log = {e["external_id"]: e for e in await log_of(crm, admin, connection)}
+    broken = log[r.json()["events"][0]["external_id"]]
+    retried = await crm.post(
+        f"{API}/integrations/crm/{connection['id']}/events/{broken['id']}/retry",
+        headers=admin.headers,
+    )
+    assert retried.status_code == 202, retried.text
+    assert await apply(crm) == 1
+    log = {e["id"]: e for e in await log_of(crm, admin, connection)}
+    assert log[broken["id"]]["result"] == "failed" and log[broken["id"]]["attempts"] == 1
+    assert "71" in await projects(crm, admin)

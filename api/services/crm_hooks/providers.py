@@ -532,6 +532,9 @@ def parse_stored(provider: CrmProvider, payload: str, external_id: str) -> DealE
     if provider == CrmProvider.pipedrive:
         return _pipedrive_event(body)
     try:
-        return _hubspot_event(json.loads(payload))
+        return _hubspot_event(json.loads(payload, parse_constant=_not_json))
     except ValidationError as exc:
         raise ParseFailure(_why(exc)) from None
+    except (ValueError, RecursionError):
+        # What was kept of an event that never parsed (an admin retried it).
+        raise ParseFailure("The stored event is not a HubSpot event") from None

@@ -169,6 +169,15 @@ class CrmEventWorker:
             reason = exc.reason if isinstance(exc, ParseFailure) else str(exc)
             await self._record(claimed, values | {"result": InboundResult.failed, "reason": reason})
             return
+        except Exception as exc:  # a bug must fail its event, not stop the loop on it
+            logger.error(
+                "crm event %s could not be read",
+                claimed.row_id,
+                extra={"exception": safe_exception_text(exc)},
+            )
+            reason = f"Internal error: {type(exc).__name__}"
+            await self._record(claimed, values | {"result": InboundResult.failed, "reason": reason})
+            return
         try:
             async with self._sessionmaker() as session, session.begin():
                 try:
