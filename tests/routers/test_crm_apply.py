@@ -676,3 +676,21 @@ async def test_retrying_an_event_that_never_parsed_fails_it_again_and_the_worker
     log = {e["id"]: e for e in await log_of(crm, admin, connection)}
     assert log[broken["id"]]["result"] == "failed" and log[broken["id"]]["attempts"] == 1
     assert "71" in await projects(crm, admin)
+
+
+async def test_a_deletion_and_a_restore_out_of_order_leave_the_later_one(crm):
+    admin = await register(crm)
+    connection = await connect(crm, admin, "hubspot")
+    await post_hubspot(crm, connection, hs("deal.creation", 81, at=1_000))
+    await apply(crm)
+    # Restored at 3 s, deleted at 2 s; the deletion arrives last and changes nothing.
+    await post_hubspot(crm, connection, hs("deal.restore", 81, at=3_000))
+    late = await post_hubspot(crm, connection, hs("deal.deletion", 81, at=2_000))
+    await apply(crm)
+    assert (await projects(crm, admin))["81"]["status"] == "open"
+    log = {e["external_id"]: e for e in await log_of(crm, admin, connection)}
+    stale = log[late.json()["events"][0]["external_id"]]
+    assert stale["result"] == "ignored" and "later deletion or restore" in stale["reason"]
+    await post_hubspot(crm, connection, hs("deal.deletion", 81, at=4_000))
+    await apply(crm)
+    assert (await projects(crm, admin))["81"]["status"] == "abandoned"

@@ -258,9 +258,8 @@ async def _drop_stale(
         if (guard in stale or "deal" in stale) and getattr(event, field_name) is not None:
             setattr(event, field_name, None)
             dropped.append(guard)
-    if "deal" in stale:
-        dropped.append("deal")
-    return sorted(set(dropped))
+    # Stamps that guard no field (the deal as a whole, its deletion or restore) count too.
+    return sorted(set(dropped) | stale)
 
 
 _PROVIDER_NAMES = {"hubspot": "HubSpot", "pipedrive": "Pipedrive", "generic": "the CRM"}
@@ -287,6 +286,9 @@ async def apply_event(
             None,
             None,
         )
+    if event.action in ("delete", "restore") and await _drop_stale(session, connection, event):
+        later = "A later deletion or restore at the CRM already applies"
+        return InboundResult.ignored, later, None, None
     if event.action == "delete":
         return await _abandon(
             session, connection, event.deal_id, f"Deleted in {_crm_name(connection)}"

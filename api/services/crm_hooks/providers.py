@@ -439,10 +439,11 @@ def _hubspot_event(item: Any) -> DealEvent:
     if parsed.objectId is None:
         raise ParseFailure("objectId is missing")
     event.deal_id = str(parsed.objectId)
-    if rest == "deletion":
-        event.action = "delete"
-    elif rest == "restore":
-        event.action = "restore"
+    if rest in ("deletion", "restore"):
+        # Stamped like a property: a deletion and a restore that arrive in the wrong order
+        # leave the deal as the later of the two says.
+        event.action = "delete" if rest == "deletion" else "restore"
+        event.properties = ("lifecycle",)
     elif rest == "merge":
         event.action = "merge"
         survivor = parsed.primaryObjectId if parsed.primaryObjectId is not None else parsed.objectId
