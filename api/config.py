@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     # How often an idle worker looks for due rows when nothing woke it (LISTEN/NOTIFY on
     # PostgreSQL and the in-process hook on SQLite usually wake it at once).
     webhook_poll_seconds: float = Field(default=2.0, gt=0, le=300)
+    # Each call the worker makes to a CRM's API (HubSpot, Pipedrive) to read what an inbound
+    # event only points at.
+    crm_api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     # Presence (who holds a session's live stream open): each stream extends its interval
     # this often, and one not extended for presence_stale_seconds counts as gone since its

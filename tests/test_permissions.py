@@ -240,6 +240,9 @@ ELSEWHERE: dict[tuple[str, str], str] = {
     ("DELETE", f"{API}/integrations/crm/{{connection_id}}"): "tests/routers/test_crm_hooks.py",
     ("GET", f"{API}/integrations/crm/{{connection_id}}/events"): "tests/routers/test_crm_hooks.py",
     ("POST", f"{API}/hooks/crm/{{connection_id}}"): "tests/routers/test_crm_hooks.py",
+    ("POST", f"{API}/integrations/crm/{{connection_id}}/events/{{event_id}}/retry"): (
+        "tests/routers/test_crm_apply.py"
+    ),
     ("DELETE", f"{API}/api-keys/{{api_key_id}}"): "tests/routers/test_api_keys.py",
 }
 

@@ -13,7 +13,13 @@ from api.models.contributions import (
     ContributionVote,
     Verdict,
 )
-from api.models.crm_connections import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult
+from api.models.crm_connections import (
+    CrmConnection,
+    CrmInboundEvent,
+    CrmPropertyStamp,
+    CrmProvider,
+    InboundResult,
+)
 from api.models.idempotency import IdempotencyRecord
 from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
 from api.models.organizations import Locale, Organization
@@ -64,6 +70,7 @@ __all__ = [
     "ContributionVote",
     "CrmConnection",
     "CrmInboundEvent",
+    "CrmPropertyStamp",
     "CrmProvider",
     "DeliveryState",
     "Grain",

@@ -19,6 +19,8 @@ class CrmProvider(enum.StrEnum):
 
 
 class InboundResult(enum.StrEnum):
+    # Stored and acknowledged, not applied yet: the worker applies it (crm_hooks/worker.py).
+    pending = "pending"
     created = "created"
     updated = "updated"
     ignored = "ignored"
@@ -47,6 +49,10 @@ class CrmConnection(IdTable, table=True):
     signing_secret_sealed: str | None = Field(default=None, sa_type=sa.Text, repr=False)
     basic_username: str | None = Field(default=None, max_length=120)
     basic_password_hash: str | None = Field(default=None, max_length=64, repr=False)
+    # The CRM API credential (HubSpot private app access token, Pipedrive API token), sealed
+    # like the signing secret: the worker reads what a webhook only points at with it.
+    api_token_sealed: str | None = Field(default=None, sa_type=sa.Text, repr=False)
+    api_base_url: str | None = Field(default=None, max_length=500)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -60,6 +66,7 @@ class CrmInboundEvent(IdTable, table=True):
         sa.Index(
             "ix_crm_inbound_event_connection_id_created_at", "connection_id", "created_at", "id"
         ),
+        sa.Index("ix_crm_inbound_event_result_next_attempt_at", "result", "next_attempt_at"),
     )
 
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
@@ -72,5 +79,33 @@ class CrmInboundEvent(IdTable, table=True):
     project_id: uuid.UUID | None = Field(
         default=None, foreign_key="project.id", ondelete="SET NULL"
     )
-    # What was received (the raw body, or one element of a HubSpot batch), for inspection.
+    # What was received (the raw body, or one element of a HubSpot batch), for inspection;
+    # the worker applies the event from it.
     payload: str = Field(default="", sa_type=sa.Text)
+    # The worker's queue: applications tried, when the next may run, and its lease.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim_token: uuid.UUID | None = Field(default=None)
+
+
+class CrmPropertyStamp(IdTable, table=True):
+    """When the value a CRM object's property now has was set at the CRM (HubSpot's
+    ``occurredAt``): a change that happened earlier arrives late and changes nothing."""
+
+    __tablename__ = "crm_property_stamp"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "organization_id",
+            "source",
+            "object_id",
+            "property_name",
+            name="uq_crm_property_stamp_object_property",
+        ),
+    )
+
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
+    source: str = Field(max_length=40)
+    object_id: str = Field(max_length=200)
+    property_name: str = Field(max_length=200)
+    occurred_at: int = Field(sa_type=sa.BigInteger)  # milliseconds since the epoch

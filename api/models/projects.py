@@ -70,7 +70,8 @@ class Project(IdTable, table=True):
         default=None, foreign_key="client.id", ondelete="RESTRICT", index=True
     )
     owner_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
-    title: str = Field(max_length=200)
+    # 255: the longest title a CRM sends (Pipedrive); the API's own limit is lower.
+    title: str = Field(max_length=255)
     objective: str = Field(default="", sa_type=sa.Text)
     status: ProjectStatus = Field(
         default=ProjectStatus.open, sa_type=enum_type(ProjectStatus, "project_status")
@@ -91,6 +92,10 @@ class Project(IdTable, table=True):
     competitor: str | None = Field(default=None, max_length=200)
     external_source: str | None = Field(default=None, max_length=40)
     external_id: str | None = Field(default=None, max_length=200)
+    # The project this one's deal was merged into at the CRM (it is abandoned meanwhile).
+    merged_into_id: uuid.UUID | None = Field(
+        default=None, foreign_key="project.id", ondelete="SET NULL"
+    )
     # The title folded for search, and its grams (api/kit/folding.py); kept by
     # folded_on_write below, never written by hand.
     search_text: str = Field(

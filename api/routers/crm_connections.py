@@ -35,11 +35,16 @@ def webhook_url(request: Request, base_url: str | None, connection_id: uuid.UUID
     return f"{base}{API_PREFIX}/hooks/crm/{connection_id}"
 
 
+_DERIVED = {"webhook_url", "api_token_set", "missing"}
+
+
 def _present(request: Request, base_url: str | None, row: CrmConnection) -> CrmConnectionRead:
     return CrmConnectionRead.model_validate(
         {
-            **{k: getattr(row, k) for k in CrmConnectionRead.model_fields if k != "webhook_url"},
+            **{k: getattr(row, k) for k in CrmConnectionRead.model_fields if k not in _DERIVED},
             "webhook_url": webhook_url(request, base_url, row.id),
+            "api_token_set": row.api_token_sealed is not None,
+            "missing": connection_service.missing(row),
         }
     )
 
@@ -81,7 +86,7 @@ async def create_connection(
     """Connect a CRM (admins): the answer carries the webhook URL to give the CRM and, once, the
     signing secret."""
     row, secret = await connection_service.create_connection(
-        session=session, caller=caller, box=security.secret_box, data=data
+        session=session, caller=caller, box=security.secret_box, settings=settings, data=data
     )
     read = _present(request, settings.public_base_url, row)
     return CrmConnectionCreated(**read.model_dump(), signing_secret=secret)
@@ -118,3 +123,19 @@ async def list_events(
     return CrmInboundEventPage(
         items=[CrmInboundEventRead.model_validate(r) for r in rows], next_cursor=next_cursor
     )
+
+
+@router.post(
+    "/{connection_id}/events/{event_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=CrmInboundEventRead,
+    responses=problem_responses(404, 409),
+)
+async def retry_event(
+    connection_id: uuid.UUID, event_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> CrmInboundEventRead:
+    """Queue a failed event again; the worker applies it anew (202: not applied yet)."""
+    row = await connection_service.retry_event(
+        session=session, caller=caller, connection_id=connection_id, event_id=event_id
+    )
+    return CrmInboundEventRead.model_validate(row)

@@ -12,6 +12,8 @@ from api.models import CrmProvider, InboundResult
 from api.pagination import Page
 from api.schemas.base import NO_NUL, NOT_BLANK, RequestModel, ResponseModel, Trimmed
 
+Token = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[\x21-\x7e]+$")]
+
 
 class CrmConnectionCreate(RequestModel):
     model_config = ConfigDict(
@@ -45,6 +47,30 @@ class CrmConnectionCreate(RequestModel):
             ),
         )
     )
+    access_token: Token | None = Field(
+        default=None,
+        description=(
+            "hubspot only: a private app's access token (scopes crm.objects.deals.read, "
+            "crm.objects.companies.read, crm.objects.owners.read), so the worker reads the "
+            "deal, its company, its owner's email and the pipelines' stages. Sealed, never shown."
+        ),
+    )
+    api_token: Token | None = Field(
+        default=None,
+        description=(
+            "pipedrive only: an API token, so the worker reads owners' emails (users API) and "
+            "organization names. Sealed, never shown."
+        ),
+    )
+    api_base_url: Annotated[str, Field(min_length=8, max_length=500, pattern=NO_NUL)] | None = (
+        Field(
+            default=None,
+            description=(
+                "The CRM API's address, for a proxy or a test double; default "
+                "https://api.hubapi.com (hubspot) or https://api.pipedrive.com (pipedrive)"
+            ),
+        )
+    )
 
 
 class CrmConnectionRead(ResponseModel):
@@ -55,6 +81,20 @@ class CrmConnectionRead(ResponseModel):
     webhook_url: str = Field(description="Where the CRM sends its events")
     basic_username: str | None = Field(
         default=None, description="pipedrive: the HTTP Basic user name to configure"
+    )
+    api_token_set: bool = Field(
+        default=False,
+        description="An API token (hubspot access_token, pipedrive api_token) is stored",
+    )
+    api_base_url: str | None = Field(
+        default=None, description="The CRM API's address (null: the provider's default)"
+    )
+    missing: list[str] = Field(
+        default_factory=list,
+        description=(
+            "What the service cannot do with this connection as it is, and why; empty when "
+            "nothing is missing"
+        ),
     )
     created_at: datetime
     updated_at: datetime
@@ -76,10 +116,21 @@ class CrmConnectionPage(Page[CrmConnectionRead]):
 class CrmInboundEventRead(ResponseModel):
     id: uuid.UUID
     connection_id: uuid.UUID
-    external_id: str = Field(description="The event's id at the CRM (unique per connection)")
+    external_id: str = Field(
+        description=(
+            "The event's identity at the CRM (unique per connection); for HubSpot "
+            "subscriptionId:eventId:objectId:propertyName"
+        )
+    )
     event_type: str
-    result: InboundResult
+    result: InboundResult = Field(
+        description="pending: received, not applied yet; failed events can be retried"
+    )
     reason: str
+    attempts: int = Field(default=0, description="How many times the worker tried to apply it")
+    next_attempt_at: datetime | None = Field(
+        default=None, description="When a pending event is tried (again)"
+    )
     client_id: uuid.UUID | None
     project_id: uuid.UUID | None
     payload: str = Field(description="What was received, for inspection")

@@ -132,6 +132,10 @@ class ProjectRead(ResponseModel):
     competitor: str | None
     external_source: str | None
     external_id: str | None
+    merged_into_id: uuid.UUID | None = Field(
+        default=None,
+        description="Its CRM deal was merged into this project's deal (it is abandoned)",
+    )
     created_at: datetime
     updated_at: datetime
 

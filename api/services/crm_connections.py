@@ -10,15 +10,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.errors import Conflict, Forbidden, NotFound
-from api.kit import audit
+from api.config import Settings
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.kit import audit, outbox, ssrf
 from api.kit.principal import Caller
-from api.models import CrmConnection, CrmInboundEvent, CrmProvider, utcnow
+from api.models import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult, utcnow
 from api.pagination import paginate
 from api.schemas.crm_connections import CrmConnectionCreate
 from api.security import SecretBox, hash_secret, new_password_secret, new_webhook_secret
 from api.services.clients import active_user_in_organization
-from api.services.crm_hooks import sealing_context
+from api.services.crm_hooks import api_token_context, sealing_context
 
 
 def _ensure_admin(caller: Caller) -> None:
@@ -33,8 +34,30 @@ def readable_connections(caller: Caller) -> Select[CrmConnection]:
     )
 
 
+def missing(connection: CrmConnection) -> list[str]:
+    """What the connection cannot do as it is (the read model's ``missing``)."""
+    if connection.api_token_sealed is not None or connection.provider == CrmProvider.generic:
+        return []
+    if connection.provider == CrmProvider.hubspot:
+        return [
+            "access_token: without it only what HubSpot's webhooks carry is applied; deals "
+            "are named 'HubSpot deal <id>' until renamed, companies by their id, owners are "
+            "not handed over, and won or lost is known only for the default pipeline's "
+            "closedwon and closedlost stages"
+        ]
+    return [
+        "api_token: without it owners are not resolved (new deals go to the default owner) "
+        "and organizations are named 'Pipedrive organization <id>'"
+    ]
+
+
 async def create_connection(
-    *, session: AsyncSession, caller: Caller, box: SecretBox, data: CrmConnectionCreate
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    box: SecretBox,
+    settings: Settings,
+    data: CrmConnectionCreate,
 ) -> tuple[CrmConnection, str | None]:
     """The connection and the secret to show once (None for HubSpot: the admin has it)."""
     _ensure_admin(caller)
@@ -43,13 +66,33 @@ async def create_connection(
         raise Conflict("A HubSpot connection needs your HubSpot app's client_secret")
     if data.provider != CrmProvider.hubspot and data.client_secret is not None:
         raise Conflict("client_secret is only for HubSpot; this provider's secret is generated")
+    if data.access_token is not None and data.provider != CrmProvider.hubspot:
+        raise Conflict("access_token is for HubSpot; Pipedrive takes api_token")
+    if data.api_token is not None and data.provider != CrmProvider.pipedrive:
+        raise Conflict("api_token is for Pipedrive; HubSpot takes access_token")
+    if data.api_base_url is not None:
+        if data.provider == CrmProvider.generic:
+            raise Conflict("A generic connection has no CRM API to read")
+        try:
+            await ssrf.check_url(
+                data.api_base_url,
+                allow_private=settings.webhook_allow_private_targets,
+                https_only=settings.webhook_https_only,
+                dns_timeout=settings.webhook_dns_timeout_seconds,
+            )
+        except ssrf.UnsafeURL as exc:
+            raise InvalidInput(exc.reason, loc=["body", "api_base_url"]) from None
     connection = CrmConnection(
         id=uuid.uuid4(),
         organization_id=caller.organization_id,
         provider=data.provider,
         name=data.name,
         default_owner_id=data.default_owner_id,
+        api_base_url=data.api_base_url.strip().rstrip("/") if data.api_base_url else None,
     )
+    token = data.access_token or data.api_token
+    if token is not None:
+        connection.api_token_sealed = box.seal(token, context=api_token_context(connection.id))
     shown: str | None = None
     if data.provider == CrmProvider.pipedrive:
         shown = new_password_secret()
@@ -99,6 +142,7 @@ async def delete_connection(
         raise NotFound("CRM connection not found")
     connection.deleted_at = utcnow()
     connection.signing_secret_sealed = None
+    connection.api_token_sealed = None
     connection.basic_password_hash = None
     await session.flush()
     audit.record(
@@ -138,3 +182,40 @@ async def list_events(
         cursor=cursor,
         newest_first=True,
     )
+
+
+async def retry_event(
+    *, session: AsyncSession, caller: Caller, connection_id: uuid.UUID, event_id: uuid.UUID
+) -> CrmInboundEvent:
+    """Queue a failed event again (after fixing a token or an owner, say): the worker
+    applies it anew, with its attempts counted from zero. Only failed events can be retried."""
+    _ensure_admin(caller)
+    event = await session.scalar(
+        select(CrmInboundEvent)
+        .join(CrmConnection, col(CrmConnection.id) == CrmInboundEvent.connection_id)
+        .where(
+            col(CrmInboundEvent.id) == event_id,
+            col(CrmInboundEvent.connection_id) == connection_id,
+            col(CrmConnection.organization_id) == caller.organization_id,
+            col(CrmConnection.deleted_at).is_(None),
+        )
+    )
+    if event is None:
+        raise NotFound("CRM event not found")
+    if event.result != InboundResult.failed:
+        raise Conflict(f"Only failed events are retried; this one is {event.result.value}")
+    now = utcnow()
+    event.result, event.attempts, event.next_attempt_at = InboundResult.pending, 0, now
+    event.claimed_until = event.claim_token = None
+    event.reason = "Retry requested"
+    event.updated_at = now
+    await session.flush()
+    await outbox.wake(session)
+    audit.record(
+        session,
+        caller=caller,
+        action="crm_event.retried",
+        entity_type="crm_inbound_event",
+        entity_id=event.id,
+    )
+    return event

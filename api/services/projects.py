@@ -231,11 +231,9 @@ async def create_project(*, session: AsyncSession, caller: Caller, data: Project
     return project
 
 
-async def _hand_over(
-    session: AsyncSession, caller: Caller, project: Project, new_owner_id: uuid.UUID
-) -> None:
-    """The old owner stays on the panel as a helper; the new owner's membership becomes owner."""
-    await active_user_in_organization(session, caller, new_owner_id)
+async def hand_over(session: AsyncSession, project: Project, new_owner_id: uuid.UUID) -> None:
+    """The old owner stays on the panel as a helper; the new owner's membership becomes owner.
+    The new owner is an active user of the project's organization (the caller checks)."""
     rows = (
         await session.scalars(
             select(ProjectMember).where(
@@ -293,7 +291,8 @@ async def update_project(
             "helper_budget_minutes" in changes
         ):  # the old owner's new helper seat gets the new budget
             project.helper_budget_minutes = changes["helper_budget_minutes"]
-        await _hand_over(session, caller, project, new_owner)
+        await active_user_in_organization(session, caller, new_owner)
+        await hand_over(session, project, new_owner)
         changes["owner_id"] = new_owner
     apply_changes(project, changes)
     project.updated_at = utcnow()

@@ -1,4 +1,5 @@
-"""The delivery worker: drains the webhook outbox into signed HTTP POSTs.
+"""The delivery worker: drains the webhook outbox into signed HTTP POSTs, and in the same
+loop applies received CRM events (api/services/crm_hooks/worker.py).
 
 Each round claims a batch of due rows in a short transaction (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so any number of workers share the queue; on SQLite ``BEGIN IMMEDIATE`` makes the
@@ -38,9 +39,11 @@ from standardwebhooks import Webhook
 from api.config import Settings
 from api.db import rowcount
 from api.kit import outbox, ssrf
+from api.kit.links import BASE_URL_KEY
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
 from api.security import InvalidToken
+from api.services.crm_hooks.worker import CrmEventWorker
 from api.services.webhooks import envelope, open_secret, stop_pending
 
 logger = logging.getLogger("api.webhooks")
@@ -144,6 +147,8 @@ class WebhookWorker:
         self._stopping = asyncio.Event()
         self._http: httpx.AsyncClient | None = None
         self.attempts_made = 0  # posts this worker recorded (for logs and tests)
+        # The same loop applies received CRM events (woken by the same notifications).
+        self.crm_events = CrmEventWorker(sessionmaker, settings, clock=clock)
 
     @property
     def stopping(self) -> bool:
@@ -394,7 +399,7 @@ class WebhookWorker:
         claims = await self.claim()
         if claims:
             await asyncio.gather(*(self._deliver(claim) for claim in claims))
-        return len(claims)
+        return len(claims) + await self.crm_events.run_once(self._http)
 
     async def _listen(self) -> None:
         """PostgreSQL: LISTEN for new rows (other processes' commits); reconnect when lost."""
@@ -491,7 +496,10 @@ async def run_worker_process(settings: Settings) -> None:
     from api.db import create_engine, create_sessionmaker
 
     engine = create_engine(settings)
-    worker = WebhookWorker(engine, create_sessionmaker(engine), settings)
+    sessionmaker = create_sessionmaker(engine)
+    # The CRM events it applies emit webhooks whose payloads link into the SPA.
+    sessionmaker.configure(info={BASE_URL_KEY: settings.public_base_url})
+    worker = WebhookWorker(engine, sessionmaker, settings)
     task = asyncio.create_task(worker.run())
 
     def on_signal() -> None:

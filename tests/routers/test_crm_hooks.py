@@ -21,6 +21,8 @@ from standardwebhooks import Webhook
 from api.models import AuditEvent, CrmConnection, CrmInboundEvent, Project, WebhookEvent
 from api.services import crm_hooks
 from api.services.crm_hooks import hubspot_signature
+from api.services.crm_hooks.worker import CrmEventWorker
+from tests import cast
 from tests.factories import API, PROBLEM, Actor, add_user, assert_problem, register
 from tests.test_secrets_in_logs import captured, everything_in  # noqa: F401 (fixture)
 
@@ -77,7 +79,23 @@ async def send_generic(client, connection, body: bytes, **kwargs) -> httpx.Respo
     return await client.post(hook_path(connection), content=body, headers=headers)
 
 
+async def apply_pending(client: httpx.AsyncClient) -> int:
+    """What the worker does after a hook answered: apply the pending events."""
+    app = cast.app_of(client)
+    assert app is not None
+    return await CrmEventWorker(app.state.sessionmaker, app.state.settings).drain()
+
+
+async def applied(client, admin: Actor, connection: dict, response: httpx.Response) -> list[dict]:
+    """Apply what ``response`` acknowledged; its events' log rows, in the response's order."""
+    assert response.status_code == 200, response.text
+    await apply_pending(client)
+    log = {e["external_id"]: e for e in await events_of(client, admin, connection)}
+    return [log[e["external_id"]] for e in response.json()["events"]]
+
+
 async def projects_of(client, admin: Actor) -> list[dict]:
+    await apply_pending(client)
     response = await client.get(f"{API}/projects", headers=admin.headers)
     assert response.status_code == 200, response.text
     return response.json()["items"]
@@ -119,7 +137,7 @@ async def test_crm_amounts_are_rounded_to_their_currency_and_default_to_the_orga
     r = await send_generic(
         client, connection, generic_body("D-yen", amount="2000.49", currency="JPY")
     )
-    assert r.json()["events"][0]["result"] == "updated", r.text
+    assert (await applied(client, admin, connection, r))[0]["result"] == "updated", r.text
     projects = {p["external_id"]: p for p in await projects_of(client, admin)}
     assert projects["D-yen"]["estimated_value"] == "2000"
 
@@ -211,8 +229,10 @@ async def test_a_generic_deal_creates_the_client_and_project_then_updates_closes
 
     r = await send_generic(client, connection, generic_body(owner_email=owner.user["email"]))
     assert r.status_code == 200, r.text
-    [result] = r.json()["events"]
-    assert result["result"] == "created" and result["replayed"] is False
+    # Acknowledged at once, applied by the worker.
+    assert r.json()["events"][0]["result"] == "pending"
+    [result] = await applied(client, admin, connection, r)
+    assert result["result"] == "created" and r.json()["events"][0]["replayed"] is False
     [project] = await projects_of(client, admin)
     assert project["id"] == result["project_id"]
     assert project["title"] == "Helix framework"
@@ -228,12 +248,12 @@ async def test_a_generic_deal_creates_the_client_and_project_then_updates_closes
     r = await send_generic(
         client, connection, generic_body(deal_name="Helix v2", owner_email="who@nowhere.example")
     )
-    assert r.json()["events"][0]["result"] == "updated"
+    assert (await applied(client, admin, connection, r))[0]["result"] == "updated"
     [project] = await projects_of(client, admin)
     assert project["title"] == "Helix v2" and project["owner_id"] == owner.id
 
     r = await send_generic(client, connection, generic_body(status="won", deal_name="Helix v2"))
-    assert r.json()["events"][0]["result"] == "updated"
+    assert (await applied(client, admin, connection, r))[0]["result"] == "updated"
     [project] = await projects_of(client, admin)
     assert project["status"] == "won" and project["closed_at"]
 
@@ -354,6 +374,7 @@ async def test_replays_are_acknowledged_and_change_nothing_even_ten_at_once(clie
     assert [r.status_code for r in responses] == [200] * 10, [r.text for r in responses]
     results = sorted(r.json()["events"][0]["replayed"] for r in responses)
     assert results == [False] + [True] * 9
+    await apply_pending(client)
     async with app.state.sessionmaker() as session:
         projects = await session.scalar(select(func.count()).where(Project.external_id == "D-42"))
         events = await session.scalar(select(func.count()).select_from(CrmInboundEvent))
@@ -373,8 +394,9 @@ async def test_two_different_events_for_one_new_deal_at_once_make_one_project(cl
     bodies = [generic_body("D-77", deal_name=f"Name {i}") for i in range(5)]
     responses = await asyncio.gather(*(send_generic(client, connection, body) for body in bodies))
     assert [r.status_code for r in responses] == [200] * 5, [r.text for r in responses]
-    kinds = sorted(r.json()["events"][0]["result"] for r in responses)
-    assert kinds.count("created") == 1
+    await apply_pending(client)
+    kinds = [e["result"] for e in await events_of(client, admin, connection)]
+    assert kinds.count("created") == 1 and len(kinds) == 5
     async with app.state.sessionmaker() as session:
         count = await session.scalar(select(func.count()).where(Project.external_id == "D-77"))
     assert count == 1
@@ -397,6 +419,7 @@ async def test_a_verified_body_that_does_not_parse_is_422_and_kept(client):
         client, connection, json.dumps({"type": "contact.created", "data": {}}).encode()
     )
     assert r.status_code == 200 and r.json()["events"][0]["result"] == "ignored"
+    assert (await applied(client, admin, connection, r))[0]["result"] == "ignored"
 
 
 async def test_bodies_over_the_cap_are_413_before_being_read(client, app):
@@ -426,7 +449,8 @@ async def test_events_of_two_organizations_never_touch(client):
     body = generic_body("D-1", owner_email=second.user["email"])
     for connection in (one, two):
         r = await send_generic(client, connection, body, msg_id="msg_same")
-        assert r.status_code == 200 and r.json()["events"][0]["result"] == "created", r.text
+        [row] = await applied(client, first if connection is one else second, connection, r)
+        assert row["result"] == "created", r.text
     [p1] = await projects_of(client, first)
     [p2] = await projects_of(client, second)
     assert p1["id"] != p2["id"] and p1["client_id"] != p2["client_id"]
@@ -526,7 +550,10 @@ async def test_hubspot_events_verify_and_update_the_deal(client):
         hook_path(connection), content=body, headers=hubspot_headers(secret, url, body)
     )
     assert r.status_code == 200, r.text
-    assert [e["result"] for e in r.json()["events"]] == ["created", "updated", "updated", "ignored"]
+    assert [e["result"] for e in r.json()["events"]] == ["pending"] * 3 + ["ignored"]
+    rows = await applied(client, admin, connection, r)
+    assert sorted(e["result"] for e in rows[:3]) == ["created", "updated", "updated"]
+    assert rows[3]["result"] == "ignored"
     [project] = await projects_of(client, admin)
     assert project["title"] == "Northwind renewal"
     assert project["external_source"] == "hubspot" and project["external_id"] == "555"
@@ -569,11 +596,17 @@ async def test_hubspot_events_verify_and_update_the_deal(client):
         hook_path(connection), content=mixed, headers=hubspot_headers(secret, url, mixed)
     )
     assert r.status_code == 200, r.text
-    assert [e["result"] for e in r.json()["events"]] == ["failed", "updated"]
+    assert [e["result"] for e in r.json()["events"]] == ["failed", "pending"]
+    assert [e["result"] for e in await applied(client, admin, connection, r)] == [
+        "failed",
+        "updated",
+    ]
     [project] = await projects_of(client, admin)
     assert project["status"] == "open" and float(project["estimated_value"]) == 4200.5
     failed = next(
-        e for e in await events_of(client, admin, connection) if e["external_id"] == "106"
+        e
+        for e in await events_of(client, admin, connection)
+        if e["external_id"] == "1:106:555:amount"
     )
     assert failed["result"] == "failed" and "amount" in failed["reason"]
 
@@ -659,7 +692,8 @@ async def test_pipedrive_basic_auth_and_v2_body(client):
     assert await projects_of(client, admin) == []
 
     r = await client.post(path, content=body, headers=basic(user, password))
-    assert r.status_code == 200 and r.json()["events"][0]["result"] == "created", r.text
+    [row] = await applied(client, admin, connection, r)
+    assert row["result"] == "created", r.text
     [project] = await projects_of(client, admin)
     assert project["title"] == "Contoso rollout" and project["currency"] == "USD"
     assert project["external_source"] == "pipedrive" and project["external_id"] == "31"
@@ -668,7 +702,7 @@ async def test_pipedrive_basic_auth_and_v2_body(client):
 
     lost = pipedrive_body(str(uuid.uuid4()), action="change", status="lost")
     r = await client.post(path, content=lost, headers=basic(user, password))
-    assert r.json()["events"][0]["result"] == "updated"
+    assert (await applied(client, admin, connection, r))[0]["result"] == "updated"
     assert (await projects_of(client, admin))[0]["status"] == "lost"
 
     broken = json.dumps(
@@ -717,6 +751,7 @@ async def test_secrets_and_keys_never_reach_the_logs(client, captured):  # noqa:
 # --- verified bodies that do not parse: 422 and kept, never 500 -------------------------------
 
 LONG = "x" * 201  # one more than the id and name columns hold
+LONGER = "x" * 256  # one more than the title column holds
 DEEP = "[" * 5000 + "]" * 5000  # past the JSON parser's recursion limit
 
 
@@ -748,7 +783,7 @@ UNPARSEABLE = {
         "deal id past the column": _generic({"deal_id": LONG}),
         "numeric deal id past the column": _generic({"deal_id": 10**201}),
         "company id past the column": _generic({"deal_id": "D", "company_id": LONG}),
-        "deal name past the column": _generic({"deal_id": "D", "deal_name": LONG}),
+        "deal name past the column": _generic({"deal_id": "D", "deal_name": LONGER}),
         "company name past the column": _generic({"deal_id": "D", "company_name": LONG}),
         "NUL in a name": _generic({"deal_id": "D", "deal_name": "a\u0000b"}),
         "lone surrogate in a name": _generic({"deal_id": "D", "deal_name": "a\ud800b"}),
@@ -765,7 +800,8 @@ UNPARSEABLE = {
         "event id past the column": _pipedrive({"id": 31}, id=LONG),
         "deal id past the column": _pipedrive({"id": 10**201}),
         "organization id past the column": _pipedrive({"id": 31, "org_id": 10**201}),
-        "title past the column": _pipedrive({"id": 31, "title": LONG}),
+        "title past the column": _pipedrive({"id": 31, "title": LONGER}),
+        "not a currency": _pipedrive({"id": 31, "currency": "XYZ"}),
         "entity past its length": _pipedrive({"id": 31}, entity=LONG),
         "NUL in the title": _pipedrive({"id": 31, "title": "a\u0000"}),
         "lone surrogate in the entity": _pipedrive({"id": 31}, entity="\ud800"),
@@ -773,13 +809,18 @@ UNPARSEABLE = {
     "hubspot": {
         "deep nesting": DEEP,
         "meta as the body": json.dumps({"meta": "x"}),
-        "an event not an object": json.dumps(["x"]),
+        "an empty batch": "[]",
         "NaN object id": _hubspot().replace('"objectId": 31', '"objectId": NaN'),
-        "event id past the column": _hubspot(eventId=LONG),
-        "object id past the column": _hubspot(objectId=10**201),
-        "NUL in a value": _hubspot(propertyValue="a\u0000"),
-        "lone surrogate in a property name": _hubspot(propertyName="\ud800"),
     },
+}
+# Within a HubSpot batch: the event fails alone, the batch is acknowledged (200).
+BAD_HUBSPOT_EVENTS = {
+    "an event not an object": json.dumps(["x"]),
+    "event id past the column": _hubspot(eventId=LONG),
+    "object id past the column": _hubspot(objectId=10**201),
+    "NUL in a value": _hubspot(propertyValue="a\u0000"),
+    "lone surrogate in a property name": _hubspot(propertyName="\ud800"),
+    "no event id": _hubspot(eventId=None),
 }
 
 
@@ -819,6 +860,7 @@ async def test_verified_bodies_that_do_not_parse_are_422_kept_and_change_nothing
     connection = await connect(client, admin, provider, **extra)
     seeded = await _send_as(client, connection, SEEDS[provider], secret)
     assert seeded.status_code == 200, seeded.text
+    await apply_pending(client)
     before = await _what_changed_reads(client, app, admin)
     kept = len(await events_of(client, admin, connection))
 
@@ -862,9 +904,31 @@ async def test_hubspot_amounts_that_are_not_numbers_fail_only_their_event(client
     )
     r = await _send_as(client, connection, body, secret)
     assert r.status_code == 200, r.text
-    results = [(e["external_id"], e["result"]) for e in r.json()["events"]]
-    assert results[:-1] == [(str(10 + i), "failed") for i in range(len(values) - 1)]
+    results = [(e["external_id"], e["result"]) for e in await applied(client, admin, connection, r)]
+    ids = [f"1:{10 + i}:31:amount" for i in range(len(values))]
+    assert results[:-1] == [(ids[i], "failed") for i in range(len(values) - 1)]
     # A tiny positive amount is a number: it rounds to zero cents.
-    assert results[-1] == (str(10 + len(values) - 1), "updated")
+    assert results[-1] == (ids[-1], "updated")
     [project] = await projects_of(client, admin)
     assert float(project["estimated_value"]) == 0
+
+
+async def test_bad_events_in_a_hubspot_batch_fail_alone_and_are_kept(client, app):
+    admin = await register(client)
+    secret = "hubspot-app-client-secret"
+    connection = await connect(client, admin, "hubspot", client_secret=secret)
+    seeded = await _send_as(client, connection, SEEDS["hubspot"], secret)
+    await applied(client, admin, connection, seeded)
+    before = await _what_changed_reads(client, app, admin)
+    wrong = []
+    for name, text in BAD_HUBSPOT_EVENTS.items():
+        r = await _send_as(client, connection, text.encode(), secret)
+        if r.status_code != 200:
+            wrong.append((name, r.status_code))
+            continue
+        [row] = await applied(client, admin, connection, r)
+        if row["result"] != "failed" or not row["reason"]:
+            wrong.append((name, row["result"]))
+        if await _what_changed_reads(client, app, admin) != before:
+            wrong.append((name, "changed something"))
+    assert wrong == [], wrong

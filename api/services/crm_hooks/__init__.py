@@ -1,19 +1,21 @@
 """Inbound CRM events: verify the raw body (verify.py), parse it into deal events of one
-shape (providers.py), store them and apply their effects (apply.py); ``receive`` is the
-whole of one request, in that order.
+shape (providers.py), store them (here), then apply them in the worker (worker.py, with what
+crm_api.py reads from the CRM, and apply.py's effects). ``receive`` is the whole of one
+request, in that order.
 
 Order matters and is the security of this endpoint: the body is read under a size cap
 before the database is touched (a sender trickling it holds no pooled connection), then the
 connection is looked up, the request verified on those exact bytes, and only then parsed.
-Nothing is written before verification succeeds. A body that verifies but cannot be used
-(not JSON, nested too deeply, wrong types, NaN, ids or names longer than their columns,
-text PostgreSQL cannot store) is kept as a failed event and answered 422, never 500.
+Nothing is written before verification succeeds. A body that verifies but is not the
+provider's format at all (not JSON, not a HubSpot array, nested too deeply) is kept as a
+failed event and answered 422, never 500. Within a HubSpot batch, one event that cannot be
+understood is kept as failed and the others go on.
 
-Each event is inserted into ``crm_inbound_event`` with ``ON CONFLICT DO NOTHING`` on
-(connection, event id) *before* its effects, in the request's transaction: a replay, even a
-concurrent one (PostgreSQL makes the second insert wait for the first transaction), finds
-the row and changes nothing. Clients and projects are upserted by (organization, source,
-CRM id) inside savepoints, so two different events about one new deal cannot both create it.
+Receiving is cheap and answers at once: the events are inserted in one statement with
+``ON CONFLICT DO NOTHING`` on (connection, event id), so a replay, even a concurrent one
+(PostgreSQL makes the second insert wait for the first transaction), finds its row and
+changes nothing. Events the worker has work for are ``pending``; the rest are stored as
+``ignored`` (not about deals) or ``failed`` (with the reason) straight away.
 
 Providers:
 
@@ -21,11 +23,8 @@ Providers:
   event id is the ``webhook-id`` header; body ``{"type": "deal.*", "data": {...}}``.
 * ``hubspot`` -- signature v3: base64 HMAC-SHA256 (client secret) of method + URI + body +
   timestamp (ms), older than five minutes (or as far in the future) refused. The body is a
-  batch of events; HubSpot sends ids and the changed property only, so a deal starts as
-  "HubSpot deal <id>" and ``dealname``, ``amount`` and ``dealstage`` changes update it.
-* ``pipedrive`` -- HTTP Basic credentials and the webhooks v2 body (``meta`` + ``data``);
-  Pipedrive sends numeric ids, not emails or company names, so new deals go to the default
-  owner and companies arrive as "Pipedrive organization <id>".
+  batch of events, each identified by (subscriptionId, eventId, objectId, propertyName).
+* ``pipedrive`` -- HTTP Basic credentials and the webhooks v2 body (``meta`` + ``data``).
 
 The source stored on clients and projects is the provider name, so a connection replaced
 by a new one (to rotate its secret) keeps updating the same projects.
@@ -34,26 +33,34 @@ by a new one (to rotate its secret) keeps updating the same projects.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.db import dialect_name
 from api.errors import AppError, InvalidInput, NotFound
-from api.models import CrmConnection, InboundResult
+from api.kit import outbox
+from api.models import CrmConnection, CrmInboundEvent, InboundResult, utcnow
 from api.schemas.crm_connections import HookEventResult
 from api.security import SecretBox
-from api.services.crm_hooks.apply import EffectFailed, apply_event, claim, record_result
+from api.services.crm_hooks.apply import claim
 from api.services.crm_hooks.providers import (
+    MAX_EVENT_TYPE,
     MAX_ID,
     DealEvent,
     ParseFailure,
     body_id,
     parse,
     payload_text,
+    printable,
 )
 from api.services.crm_hooks.verify import (
     RawHook,
+    api_token_context,
     hubspot_signature,
     sealing_context,
     verify_request,
@@ -63,11 +70,15 @@ __all__ = [
     "PayloadTooLarge",
     "RawHook",
     "UnparseableEvent",
+    "api_token_context",
     "get_connection",
     "hubspot_signature",
     "receive",
     "sealing_context",
 ]
+
+
+INSERT_CHUNK = 500  # rows per INSERT: 12 columns each, well under any bind-parameter limit
 
 
 class PayloadTooLarge(AppError):
@@ -112,44 +123,67 @@ async def receive(
         await claim(session, connection, failed, InboundResult.failed)
         raise UnparseableEvent(f"The event does not parse: {exc.reason}") from None
 
-    results: list[HookEventResult | None] = [None] * len(events)
-    # Applied in deal order (stable within a deal): two batches touching the same new deals
-    # in opposite orders would otherwise wait on each other's inserts (a deadlock).
-    for index, event in sorted(enumerate(events), key=lambda pair: pair[1].deal_id or ""):
-        # A deal event starts as "ignored" and gets its real result once applied below.
-        initial = InboundResult.failed if event.failure else InboundResult.ignored
-        event_row_id = await claim(session, connection, event, initial)
-        if event_row_id is None:
-            results[index] = HookEventResult(
-                external_id=event.external_id,
-                result=InboundResult.ignored,
-                reason="Already received",
-                replayed=True,
-            )
-            continue
-        if initial == InboundResult.failed or event.deal_id is None:
-            results[index] = HookEventResult(
-                external_id=event.external_id,
-                result=initial,
-                reason=event.failure or event.ignore_reason,
-            )
-            continue
-        try:
-            async with session.begin_nested():
-                result, reason, client_id, project_id = await apply_event(
-                    session, connection, event
-                )
-        except EffectFailed as exc:
-            result, reason, client_id, project_id = InboundResult.failed, str(exc), None, None
-        await record_result(
-            session,
-            event_row_id,
-            result=result,
-            reason=reason,
-            client_id=client_id,
-            project_id=project_id,
+    return await store(session, connection, events)
+
+
+async def store(
+    session: AsyncSession, connection: CrmConnection, events: list[DealEvent]
+) -> list[HookEventResult]:
+    """Insert the events not seen before (one statement), pending those with work to do."""
+    unique: dict[str, DealEvent] = {}
+    for event in events:
+        unique.setdefault(event.external_id, event)
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            # A microsecond apart: the worker applies a batch in the order it was sent (a
+            # deal's creation before its changes) and the log lists it so.
+            "created_at": now + timedelta(microseconds=index),
+            "updated_at": now,
+            "organization_id": connection.organization_id,
+            "connection_id": connection.id,
+            "external_id": event.external_id,
+            "event_type": printable(event.event_type)[:MAX_EVENT_TYPE],
+            "result": _initial(event),
+            "reason": printable(event.failure or event.ignore_reason)[:2000],
+            "payload": printable(event.payload),
+            "attempts": 0,
+            "next_attempt_at": now if event.applicable else None,
+        }
+        for index, event in enumerate(unique.values())
+    ]
+    insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
+    stored: set[str] = set()
+    # In chunks: a batch of tiny events within the body cap would otherwise pass the bind
+    # parameters one statement may carry (32,767 on PostgreSQL and SQLite).
+    for start in range(0, len(rows), INSERT_CHUNK):
+        inserted = await session.scalars(
+            insert(CrmInboundEvent)
+            .values(rows[start : start + INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
+            .returning(col(CrmInboundEvent.external_id))
         )
-        results[index] = HookEventResult(
-            external_id=event.external_id, result=result, reason=reason, project_id=project_id
+        stored.update(inserted.all())
+    if any(event.applicable for event in unique.values()):
+        await outbox.wake(session)  # the worker applies them once this commits
+    results = []
+    seen: set[str] = set()
+    for event in events:
+        fresh = event.external_id in stored and event.external_id not in seen
+        seen.add(event.external_id)
+        results.append(
+            HookEventResult(
+                external_id=event.external_id,
+                result=_initial(event) if fresh else InboundResult.ignored,
+                reason=(event.failure or event.ignore_reason) if fresh else "Already received",
+                replayed=not fresh,
+            )
         )
-    return [result for result in results if result is not None]
+    return results
+
+
+def _initial(event: DealEvent) -> InboundResult:
+    if event.failure:
+        return InboundResult.failed
+    return InboundResult.pending if event.applicable else InboundResult.ignored

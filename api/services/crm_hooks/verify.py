@@ -41,6 +41,10 @@ def sealing_context(connection_id: uuid.UUID) -> str:
     return f"crm_connection:{connection_id}:signing_secret"
 
 
+def api_token_context(connection_id: uuid.UUID) -> str:
+    return f"crm_connection:{connection_id}:api_token"
+
+
 @dataclass(frozen=True, slots=True)
 class RawHook:
     method: str

@@ -88,6 +88,18 @@ export const limits = {
     }
   },
   "CrmConnectionCreate": {
+    "access_token": {
+      "minLength": 1,
+      "maxLength": 500
+    },
+    "api_base_url": {
+      "minLength": 8,
+      "maxLength": 500
+    },
+    "api_token": {
+      "minLength": 1,
+      "maxLength": 500
+    },
     "client_secret": {
       "minLength": 1,
       "maxLength": 200

@@ -453,6 +453,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/crm/{connection_id}/events/{event_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Event
+         * @description Queue a failed event again; the worker applies it anew (202: not applied yet).
+         */
+        post: operations["integrations-retry_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -2186,6 +2206,21 @@ export interface components {
          */
         CrmConnectionCreate: {
             /**
+             * Access Token
+             * @description hubspot only: a private app's access token (scopes crm.objects.deals.read, crm.objects.companies.read, crm.objects.owners.read), so the worker reads the deal, its company, its owner's email and the pipelines' stages. Sealed, never shown.
+             */
+            access_token?: string | null;
+            /**
+             * Api Base Url
+             * @description The CRM API's address, for a proxy or a test double; default https://api.hubapi.com (hubspot) or https://api.pipedrive.com (pipedrive)
+             */
+            api_base_url?: string | null;
+            /**
+             * Api Token
+             * @description pipedrive only: an API token, so the worker reads owners' emails (users API) and organization names. Sealed, never shown.
+             */
+            api_token?: string | null;
+            /**
              * Client Secret
              * @description hubspot only, and required there: your HubSpot app's client secret, which HubSpot signs with (it cannot be chosen here). Stored sealed, never shown.
              */
@@ -2202,6 +2237,17 @@ export interface components {
         };
         /** CrmConnectionCreated */
         CrmConnectionCreated: {
+            /**
+             * Api Base Url
+             * @description The CRM API's address (null: the provider's default)
+             */
+            api_base_url?: string | null;
+            /**
+             * Api Token Set
+             * @description An API token (hubspot access_token, pipedrive api_token) is stored
+             * @default false
+             */
+            api_token_set: boolean;
             /**
              * Basic Username
              * @description pipedrive: the HTTP Basic user name to configure
@@ -2222,6 +2268,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Missing
+             * @description What the service cannot do with this connection as it is, and why; empty when nothing is missing
+             */
+            missing?: string[];
             /** Name */
             name: string;
             provider: components["schemas"]["CrmProvider"];
@@ -2251,6 +2302,17 @@ export interface components {
         /** CrmConnectionRead */
         CrmConnectionRead: {
             /**
+             * Api Base Url
+             * @description The CRM API's address (null: the provider's default)
+             */
+            api_base_url?: string | null;
+            /**
+             * Api Token Set
+             * @description An API token (hubspot access_token, pipedrive api_token) is stored
+             * @default false
+             */
+            api_token_set: boolean;
+            /**
              * Basic Username
              * @description pipedrive: the HTTP Basic user name to configure
              */
@@ -2270,6 +2332,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Missing
+             * @description What the service cannot do with this connection as it is, and why; empty when nothing is missing
+             */
+            missing?: string[];
             /** Name */
             name: string;
             provider: components["schemas"]["CrmProvider"];
@@ -2293,6 +2360,12 @@ export interface components {
         };
         /** CrmInboundEventRead */
         CrmInboundEventRead: {
+            /**
+             * Attempts
+             * @description How many times the worker tried to apply it
+             * @default 0
+             */
+            attempts: number;
             /** Client Id */
             client_id: string | null;
             /**
@@ -2309,7 +2382,7 @@ export interface components {
             event_type: string;
             /**
              * External Id
-             * @description The event's id at the CRM (unique per connection)
+             * @description The event's identity at the CRM (unique per connection); for HubSpot subscriptionId:eventId:objectId:propertyName
              */
             external_id: string;
             /**
@@ -2317,6 +2390,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Next Attempt At
+             * @description When a pending event is tried (again)
+             */
+            next_attempt_at?: string | null;
             /**
              * Payload
              * @description What was received, for inspection
@@ -2326,6 +2404,7 @@ export interface components {
             project_id: string | null;
             /** Reason */
             reason: string;
+            /** @description pending: received, not applied yet; failed events can be retried */
             result: components["schemas"]["InboundResult"];
         };
         /**
@@ -2591,7 +2670,7 @@ export interface components {
          * InboundResult
          * @enum {string}
          */
-        InboundResult: "created" | "updated" | "ignored" | "failed";
+        InboundResult: "pending" | "created" | "updated" | "ignored" | "failed";
         /** InvitationPage */
         InvitationPage: {
             /** Items */
@@ -3183,6 +3262,11 @@ export interface components {
             id: string;
             kind: components["schemas"]["ProjectKind"];
             lost_reason: components["schemas"]["LostReason"] | null;
+            /**
+             * Merged Into Id
+             * @description Its CRM deal was merged into this project's deal (it is abandoned)
+             */
+            merged_into_id?: string | null;
             /** Objective */
             objective: string;
             /**
@@ -3277,6 +3361,11 @@ export interface components {
             id: string;
             kind: components["schemas"]["ProjectKind"];
             lost_reason: components["schemas"]["LostReason"] | null;
+            /**
+             * Merged Into Id
+             * @description Its CRM deal was merged into this project's deal (it is abandoned)
+             */
+            merged_into_id?: string | null;
             /** Objective */
             objective: string;
             /**
@@ -6609,6 +6698,84 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "integrations-retry_event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrmInboundEventRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,6 +22,8 @@ const connection = {
   provider: "hubspot",
   webhook_url: "/api/v1/hooks/crm/c1",
   default_owner_id: "me",
+  api_token_set: false,
+  missing: ["access_token: without it only what HubSpot's webhooks carry is applied"],
   created_at: "2026-11-01T00:00:00Z",
 };
 
@@ -72,5 +74,13 @@ describe("integration settings", () => {
     expect(await within(dialog).findByText("Choose a default owner")).toBeTruthy();
     expect(screen.queryByText(/valid UUID/)).toBeNull();
     expect(calls.some((c) => c.method === "POST")).toBe(false);
+  });
+
+  it("shows which connections read nothing from their CRM, and why", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    admin();
+    renderWithProviders(<SettingsPage />, { route: "/settings?tab=crm" });
+    const badge = await screen.findByText("No API token");
+    expect(badge.closest("[title]")?.getAttribute("title")).toMatch(/only what HubSpot's webhooks carry/);
   });
 });

@@ -97,6 +97,7 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
       name: "",
       default_owner_id: null as string | null,
       client_secret: "",
+      api_token: "",
     },
     validate: {
       name: (value) => checkLength(value, rule("CrmConnectionCreate", "name")),
@@ -113,6 +114,9 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
         name: v.name,
         default_owner_id: v.default_owner_id!,
         client_secret: v.provider === "hubspot" ? v.client_secret : null,
+        // Optional: with it the worker reads names, owners and stages from the CRM's API.
+        access_token: v.provider === "hubspot" && v.api_token ? v.api_token : null,
+        api_token: v.provider === "pipedrive" && v.api_token ? v.api_token : null,
       },
       { onSuccess: setCreated, onError: (e) => applyApiError(form, e) },
     );
@@ -166,6 +170,13 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
           {form.values.provider === "hubspot" && (
             <PasswordInput label={t("crm.hubspotSecret")} {...form.getInputProps("client_secret")} />
           )}
+          {form.values.provider !== "generic" && (
+            <PasswordInput
+              label={form.values.provider === "hubspot" ? t("crm.hubspotToken") : t("crm.pipedriveToken")}
+              description={t("crm.tokenHint")}
+              {...form.getInputProps("api_token")}
+            />
+          )}
           <FormActions onCancel={onClose} loading={save.isPending}>
             {t("crm.connect")}
           </FormActions>
@@ -195,7 +206,14 @@ function CrmPanel() {
               <Table.Tr key={c.id}>
                 <Table.Td>{c.name}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light">{c.provider}</Badge>
+                  <Group gap={4} wrap="nowrap">
+                    <Badge variant="light">{c.provider}</Badge>
+                    {(c.missing ?? []).length > 0 && (
+                      <Badge variant="outline" color="yellow" title={(c.missing ?? []).join("\n")}>
+                        {t("crm.noToken")}
+                      </Badge>
+                    )}
+                  </Group>
                 </Table.Td>
                 <Table.Td>
                   <Group gap={4} wrap="nowrap">
