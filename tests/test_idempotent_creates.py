@@ -21,8 +21,6 @@ WITHOUT_IDEMPOTENCY_KEY = {
     # An upsert, idempotent by nature: one takeaway per person and session, and sending it
     # again replaces it with the same text (201 the first time, 200 after).
     "/api/v1/sessions/{session_id}/takeaways",
-    # These answer a secret shown once; a replay must carry it sealed (next step).
-    "/api/v1/integrations/crm",
 }
 
 
@@ -126,3 +124,20 @@ async def test_a_retried_webhook_endpoint_is_one_endpoint_with_its_secret(http, 
     async with hook_app.state.sessionmaker() as session:
         stored = [str(r.response_body) for r in await session.scalars(select(IdempotencyRecord))]
     assert stored and not any(first.json()["secret"] in text for text in stored)
+
+
+async def test_a_retried_crm_connection_is_one_connection_with_its_signing_secret(client, app):
+    admin = await register(client)
+    headers = {**admin.headers, "Idempotency-Key": f"crm-{uuid.uuid4()}"}
+    body = {"provider": "pipedrive", "name": "Pipedrive EU", "default_owner_id": admin.id}
+    first = await client.post(f"{API}/integrations/crm", headers=headers, json=body)
+    again = await client.post(f"{API}/integrations/crm", headers=headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    secret = first.json()["signing_secret"]
+    assert secret
+    listed = (await client.get(f"{API}/integrations/crm", headers=admin.headers)).json()
+    assert [c["id"] for c in listed["items"]] == [first.json()["id"]]
+    async with app.state.sessionmaker() as session:
+        stored = [str(r.response_body) for r in await session.scalars(select(IdempotencyRecord))]
+    assert stored and not any(secret in text for text in stored)

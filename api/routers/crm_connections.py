@@ -6,11 +6,12 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
-from api.deps import CurrentCaller, SecurityDep, SessionDep, SettingsDep
+from api.deps import CurrentCaller, IdempotencyDep, SecurityDep, SessionDep, SettingsDep
 from api.errors import problem_responses
 from api.models import CrmConnection
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
+from api.routers.common import Created, created
 from api.schemas.crm_connections import (
     CrmConnectionCreate,
     CrmConnectionCreated,
@@ -82,14 +83,24 @@ async def create_connection(
     session: SessionDep,
     settings: SettingsDep,
     security: SecurityDep,
-) -> CrmConnectionCreated:
+    idempotency: IdempotencyDep,
+) -> Created:
     """Connect a CRM (admins): the answer carries the webhook URL to give the CRM and, once, the
-    signing secret."""
-    row, secret = await connection_service.create_connection(
-        session=session, caller=caller, box=security.secret_box, settings=settings, data=data
+    signing secret (a retry with the same Idempotency-Key answers it again, kept sealed
+    meanwhile)."""
+
+    async def produce() -> CrmConnectionCreated:
+        row, secret = await connection_service.create_connection(
+            session=session, caller=caller, box=security.secret_box, settings=settings, data=data
+        )
+        read = _present(request, settings.public_base_url, row)
+        return CrmConnectionCreated(**read.model_dump(), signing_secret=secret)
+
+    return created(
+        await idempotency.run(
+            produce, status_code=status.HTTP_201_CREATED, sealed=("signing_secret",)
+        )
     )
-    read = _present(request, settings.public_base_url, row)
-    return CrmConnectionCreated(**read.model_dump(), signing_secret=secret)
 
 
 @router.delete(

@@ -404,7 +404,8 @@ export interface paths {
         /**
          * Create Connection
          * @description Connect a CRM (admins): the answer carries the webhook URL to give the CRM and, once, the
-         *     signing secret.
+         *     signing secret (a retry with the same Idempotency-Key answers it again, kept sealed
+         *     meanwhile).
          */
         post: operations["integrations-create_connection"];
         delete?: never;
@@ -6493,7 +6494,10 @@ export interface operations {
     "integrations-create_connection": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Send the same key to retry safely: the first response is replayed */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6506,6 +6510,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
