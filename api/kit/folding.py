@@ -23,7 +23,7 @@ it themselves (services/imports.py).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Text, and_, bindparam
@@ -68,9 +68,11 @@ def query_grams(folded_query: str) -> list[str]:
     return list(pairs)[:_MAX_QUERY_GRAMS]
 
 
-def searchable(*parts: str | None) -> str:
-    """The folded text of a row from its source values (e.g. a person's name and email)."""
-    return fold(" ".join(part for part in parts if part))
+def searchable(*parts: str | Sequence[str] | None) -> str:
+    """The folded text of a row from its source values (e.g. a person's name and email);
+    a list value (a session's decisions) counts as its items."""
+    flat = [item for part in parts if part for item in ([part] if isinstance(part, str) else part)]
+    return fold(" ".join(item for item in flat if item))
 
 
 def fold_columns(

@@ -5,11 +5,21 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from api.models.base import IdTable, UTCDateTime, enum_type, utcnow
+from api.kit.folding import fold_columns
+from api.models.base import (
+    IdTable,
+    SearchGrams,
+    UTCDateTime,
+    enum_type,
+    postgresql_only,
+    utcnow,
+)
+from api.models.search import folded_on_write
 
 
 class ContributionKind(enum.StrEnum):
@@ -40,6 +50,9 @@ class Contribution(IdTable, table=True):
     __tablename__ = "contribution"
     __table_args__ = (
         sa.Index("ix_contribution_session_id_created_at", "session_id", "created_at", "id"),
+        postgresql_only(
+            sa.Index("ix_contribution_search_grams", "search_grams", postgresql_using="gin")
+        ),
     )
 
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
@@ -63,6 +76,31 @@ class Contribution(IdTable, table=True):
     verdict_by_id: uuid.UUID | None = Field(
         default=None, foreign_key="user.id", ondelete="SET NULL"
     )
+    # The body and the verdict's note folded for search, and their grams
+    # (api/kit/folding.py); kept by folded_on_write below, never written by hand.
+    search_text: str = Field(
+        default="",
+        sa_type=sa.Text,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_text"]},
+    )
+    search_grams: list[str] = Field(
+        default_factory=list,
+        sa_type=SearchGrams,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_grams"]},
+    )
+
+
+CONTRIBUTION_SEARCH_SOURCES = ("body", "verdict_note")
+
+
+def _folded(context: Any) -> dict[str, Any]:
+    """The search columns of a row inserted through Core, from its other values."""
+    return fold_columns(
+        context.get_current_parameters(), CONTRIBUTION_SEARCH_SOURCES, with_grams=True
+    )
+
+
+folded_on_write(Contribution, CONTRIBUTION_SEARCH_SOURCES, with_grams=True)
 
 
 class ContributionVote(SQLModel, table=True):

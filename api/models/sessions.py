@@ -12,7 +12,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from api.models.base import IdTable, UTCDateTime, enum_type, utcnow
+from api.kit.folding import fold_columns
+from api.models.base import (
+    IdTable,
+    SearchGrams,
+    UTCDateTime,
+    enum_type,
+    postgresql_only,
+    utcnow,
+)
+from api.models.search import folded_on_write
 
 
 class SessionPurpose(enum.StrEnum):
@@ -43,6 +52,9 @@ class MastermindSession(IdTable, table=True):
             "id",
         ),
         sa.CheckConstraint("timebox_minutes > 0", name="timebox_positive"),
+        postgresql_only(
+            sa.Index("ix_mastermind_session_search_grams", "search_grams", postgresql_using="gin")
+        ),
     )
 
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
@@ -70,6 +82,29 @@ class MastermindSession(IdTable, table=True):
     # Set on completion: did juniors and seniors sit together (the learning mix)? Recorded
     # as a fact then, so a later change of someone's seniority does not rewrite it.
     mixed_seniority: bool | None = None
+    # The title and the outcome (summary, decisions, recommended approach) folded for
+    # search, and their grams (api/kit/folding.py); kept by folded_on_write below.
+    search_text: str = Field(
+        default="",
+        sa_type=sa.Text,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_text"]},
+    )
+    search_grams: list[str] = Field(
+        default_factory=list,
+        sa_type=SearchGrams,
+        sa_column_kwargs={"default": lambda c: _folded(c)["search_grams"]},
+    )
+
+
+SESSION_SEARCH_SOURCES = ("title", "summary", "decisions", "recommended_approach")
+
+
+def _folded(context: Any) -> dict[str, Any]:
+    """The search columns of a row inserted through Core, from its other values."""
+    return fold_columns(context.get_current_parameters(), SESSION_SEARCH_SOURCES, with_grams=True)
+
+
+folded_on_write(MastermindSession, SESSION_SEARCH_SOURCES, with_grams=True)
 
 
 class SessionEvent(SQLModel, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +23,8 @@ from api.models import (
     ContributionKind,
     ContributionStatus,
     ContributionVote,
+    Project,
+    ProjectStatus,
     SessionStatus,
     User,
     utcnow,
@@ -35,8 +37,26 @@ from api.schemas.contributions import (
     ContributionUpdate,
     ContributionVerdict,
 )
+from api.services.projects import project_visibility
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
+
+
+def contribution_visibility(caller: Caller, *, closed_learnings: bool) -> ColumnElement[bool]:
+    """Which contributions the caller may see outside their own session's board (search,
+    related learnings), the one rule, on a statement that joins each contribution's project:
+    those of the projects they may read; and, with the organization's closed learnings
+    shared (``share_closed_learnings``), the adopted ones of every closed project of the
+    organization. A rule that hides contributions for a while (the write phase) goes here."""
+    readable = project_visibility(caller)
+    if not closed_learnings:
+        return readable
+    shared = and_(
+        col(Project.organization_id) == caller.organization_id,
+        col(Project.status) != ProjectStatus.open,
+        col(Contribution.status) == ContributionStatus.adopted,
+    )
+    return or_(readable, shared)
 
 
 async def _contribution_access(

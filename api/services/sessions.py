@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -31,6 +31,7 @@ from api.models import (
     MemberState,
     Project,
     ProjectMember,
+    ProjectStatus,
     Seniority,
     SessionParticipant,
     SessionStatus,
@@ -53,7 +54,12 @@ from api.schemas.sessions import (
     SessionUpdate,
 )
 from api.services import presence, webhook_events
-from api.services.projects import ProjectAccess, project_access, readable_projects
+from api.services.projects import (
+    ProjectAccess,
+    project_access,
+    project_visibility,
+    readable_projects,
+)
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.users import by_name
 
@@ -77,6 +83,20 @@ def readable_sessions(caller: Caller) -> Select[MastermindSession]:
         col(MastermindSession.organization_id) == caller.organization_id,
         col(MastermindSession.project_id).in_(projects),
     )
+
+
+def outcome_visibility(caller: Caller, *, closed_learnings: bool) -> ColumnElement[bool]:
+    """Which completed sessions' outcomes the caller may see in search and related
+    learnings, on a statement that joins each session's project: those of the projects
+    they may read; with closed learnings shared, those of every closed project."""
+    readable = project_visibility(caller)
+    if not closed_learnings:
+        return readable
+    shared = and_(
+        col(Project.organization_id) == caller.organization_id,
+        col(Project.status) != ProjectStatus.open,
+    )
+    return or_(readable, shared)
 
 
 def may_facilitate(seat: ProjectMember | None) -> bool:

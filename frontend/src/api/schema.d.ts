@@ -711,6 +711,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/related-learnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Related Learnings
+         * @description Adopted ideas and recommended approaches of other projects with similar clients
+         *     (industry, words of the title and objective, session purpose), won and "worked"
+         *     first, each with the reasons it matched.
+         */
+        get: operations["insight-related_learnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/sessions": {
         parameters: {
             query?: never;
@@ -775,6 +797,28 @@ export interface paths {
          *     helper's budget. Send Idempotency-Key to make a retry safe.
          */
         post: operations["action-items-log_time"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description What the caller may read, plus adopted ideas and outcomes of closed projects when
+         *     the organization shares closed learnings; exact, then prefix, then substring matches,
+         *     newest first within each.
+         */
+        get: operations["search-search"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2718,6 +2762,11 @@ export interface components {
              */
             id: string;
         };
+        /**
+         * LearningKind
+         * @enum {string}
+         */
+        LearningKind: "idea" | "approach";
         /** LearningMix */
         LearningMix: {
             /** Completed Sessions */
@@ -2732,6 +2781,25 @@ export interface components {
              * @default 0
              */
             share_mixed: number;
+        };
+        /** LearningPerson */
+        LearningPerson: {
+            /** Full Name */
+            full_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+        };
+        /** LearningReason */
+        LearningReason: {
+            code: components["schemas"]["ReasonCode"];
+            /**
+             * Words
+             * @default []
+             */
+            words: string[];
         };
         /** LedgerPage */
         LedgerPage: {
@@ -3476,6 +3544,11 @@ export interface components {
             purpose: components["schemas"]["SessionPurpose"];
             solo: components["schemas"]["ImpactGroup"];
         };
+        /**
+         * ReasonCode
+         * @enum {string}
+         */
+        ReasonCode: "same_industry" | "shared_words" | "same_purpose";
         /** RecordIdea */
         RecordIdea: {
             /** Body */
@@ -3587,11 +3660,99 @@ export interface components {
             tokens: components["schemas"]["TokenPair"];
             user: components["schemas"]["UserRead"];
         };
+        /** RelatedLearning */
+        RelatedLearning: {
+            /** Client Name */
+            client_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["LearningKind"];
+            /** People */
+            people: components["schemas"]["LearningPerson"][];
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Title */
+            project_title: string;
+            purpose: components["schemas"]["SessionPurpose"];
+            /** Reasons */
+            reasons: components["schemas"]["LearningReason"][];
+            result: components["schemas"]["ProjectStatus"];
+            /** Score */
+            score: number;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Text */
+            text: string;
+            verdict: components["schemas"]["Verdict"] | null;
+        };
+        /** RelatedLearningList */
+        RelatedLearningList: {
+            /** Items */
+            items: components["schemas"]["RelatedLearning"][];
+        };
         /**
          * Role
          * @enum {string}
          */
         Role: "admin" | "manager" | "rep";
+        /**
+         * SearchHit
+         * @description One thing found. ``project_id`` is null for a client, and for an idea or outcome of a
+         *     closed project the caller cannot open (shared learnings show the project's title and
+         *     client name only). ``result`` is the project's result once it is closed; ``verdict``
+         *     is what an adopted idea did.
+         */
+        SearchHit: {
+            /** Client Name */
+            client_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Project Id */
+            project_id: string | null;
+            /** Project Title */
+            project_title: string | null;
+            result: components["schemas"]["ProjectStatus"] | null;
+            /** Snippet */
+            snippet: string;
+            /** Title */
+            title: string;
+            type: components["schemas"]["SearchType"];
+            verdict?: components["schemas"]["Verdict"] | null;
+        };
+        /** SearchPage */
+        SearchPage: {
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /**
+         * SearchType
+         * @enum {string}
+         */
+        SearchType: "clients" | "projects" | "ideas" | "outcomes" | "takeaways";
         /**
          * Seniority
          * @enum {string}
@@ -8113,6 +8274,68 @@ export interface operations {
             };
         };
     };
+    "insight-related_learnings": {
+        parameters: {
+            query?: {
+                /** @description How many to return */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelatedLearningList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "sessions-list_project_sessions": {
         parameters: {
             query?: {
@@ -8492,6 +8715,63 @@ export interface operations {
             };
             /** @description Content Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-search": {
+        parameters: {
+            query: {
+                /** @description Text to find, folded (case, width, hiragana as katakana) */
+                q: string;
+                /** @description Comma-separated types to search, of clients,projects,ideas,outcomes,takeaways (default: all) */
+                types?: string;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
