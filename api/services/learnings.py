@@ -21,6 +21,7 @@ then the newest.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -67,17 +68,23 @@ CANDIDATE_PROJECTS = 25
 DEFAULT_LIMIT = 20
 
 _ASCII_WORD = re.compile(r"[a-z0-9]{3,}")
-# Kanji (CJK unified ideographs) or katakana (hiragana is folded to katakana): a run of two
-# or more is a word; a single character (の, 株) says too little.
-_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[\u30a1-\u30fa\u30fc]{2,}")
+# Runs of two or more kanji, of katakana, or of hiragana are words; a single character (の,
+# 株) says too little. The runs are cut before hiragana is folded to katakana, so a particle
+# does not glue itself to the katakana word before it (センターの刷新: センター, 刷新).
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[\u30a1-\u30fa\u30fc]{2,}|[\u3041-\u3096\u30fc]{2,}")
 _STOP_WORDS = frozenset({"the", "and", "for", "with", "new", "our", "from", "into"})
+# Hiragana runs that are grammar, not subject (folded to katakana, as they are compared).
+_KANA_STOP_WORDS = frozenset(
+    {"カラ", "マデ", "ヨリ", "ナド", "ノデ", "デス", "マス", "スル", "シタ"}
+)
 
 
 def words(text: str) -> set[str]:
     """The words of ``text`` that say what a project is about, folded (api/kit/folding.py)."""
-    folded = fold(text)
-    found = set(_ASCII_WORD.findall(folded)) - _STOP_WORDS
-    return found | set(_CJK_WORD.findall(folded))
+    normalized = unicodedata.normalize("NFKC", text).casefold()
+    found = set(_ASCII_WORD.findall(normalized)) - _STOP_WORDS
+    japanese = {fold(run) for run in _CJK_WORD.findall(normalized)} - _KANA_STOP_WORDS
+    return found | japanese
 
 
 @dataclass(frozen=True, slots=True)
