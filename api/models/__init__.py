@@ -16,6 +16,7 @@ from api.models.contributions import (
 from api.models.crm_connections import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult
 from api.models.idempotency import IdempotencyRecord
 from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
+from api.models.mail import CalendarFeed, MailMessage, MailState, SessionCalendar
 from api.models.organizations import Locale, Organization
 from api.models.presence import PresenceInterval
 from api.models.projects import (
@@ -55,6 +56,7 @@ __all__ = [
     "ApiKeyWindow",
     "AuditEvent",
     "BuyingRole",
+    "CalendarFeed",
     "Client",
     "ClientStatus",
     "Contact",
@@ -73,6 +75,8 @@ __all__ = [
     "Locale",
     "LoginFailure",
     "LostReason",
+    "MailMessage",
+    "MailState",
     "MastermindSession",
     "MemberRole",
     "MemberState",
@@ -86,6 +90,7 @@ __all__ = [
     "Role",
     "SQLModel",
     "Seniority",
+    "SessionCalendar",
     "SessionEvent",
     "SessionParticipant",
     "SessionPurpose",

@@ -52,7 +52,7 @@ from api.schemas.sessions import (
     SessionSort,
     SessionUpdate,
 )
-from api.services import presence
+from api.services import mail, presence
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.users import by_name
@@ -64,6 +64,15 @@ TRANSITIONS = {
     "cancel": ({SessionStatus.scheduled, SessionStatus.live}, SessionStatus.cancelled),
 }
 OUTCOME_FIELDS = {"summary", "decisions", "recommended_approach"}
+# Changes the attendees' calendars show: these send a "changed" mail with a new SEQUENCE.
+NOTICE_FIELDS = {
+    "title",
+    "agenda",
+    "scheduled_at",
+    "timebox_minutes",
+    "facilitator_id",
+    "participant_ids",
+}
 # What SessionRead copies from the row; participants and the project's context (title,
 # client) come from their own queries.
 _CONTEXT_FIELDS = {"participants", "project_title", "client_id", "client_name"}
@@ -225,6 +234,7 @@ async def create_session(
         entity_id=mm_session.id,
         changes=data.model_dump(exclude_unset=True),
     )
+    await mail.session_notice(session, mm_session, "scheduled")
     return await present_session(session, mm_session)
 
 
@@ -297,6 +307,8 @@ async def update_session(
         entity_id=mm_session.id,
         changes=changes,
     )
+    if mm_session.status == SessionStatus.scheduled and changes.keys() & NOTICE_FIELDS:
+        await mail.session_notice(session, mm_session, "changed")
     return await present_session(session, mm_session)
 
 
@@ -373,6 +385,7 @@ async def cancel_session(
         session, caller, session_id, "cancel", "session.cancelled", now
     )
     await _uncount_contributions(session, mm_session)
+    await mail.session_notice(session, mm_session, "cancelled")
     return await present_session(session, mm_session)
 
 
