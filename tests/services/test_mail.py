@@ -6,8 +6,9 @@ server is down; reminders once each with two workers; no SMTP_URL, no mail queue
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -22,6 +23,7 @@ from tests import cast
 from tests.factories import API
 from tests.mail_kit import MailServer, events_of, parts
 from tests.session_kit import make_panel, new_session, ok
+from tests.test_secrets_in_logs import CaptureAll, assert_not_logged
 
 BASE = "https://mastermind.example"
 
@@ -262,3 +264,66 @@ async def test_the_feed_names_the_session_as_the_mails_do(mail_client, mail_app,
     [mailed] = events_of(mail["ics"])
     assert event["UID"] == mailed["UID"] == session_uid(uuid.UUID(session["id"]))
     assert int(event["SEQUENCE"]) == int(mailed["SEQUENCE"])
+
+
+@pytest.fixture
+def captured(caplog) -> Iterator[CaptureAll]:
+    """Every log record at any level (as in tests/test_secrets_in_logs.py)."""
+    root = logging.getLogger()
+    handler = CaptureAll()
+    caplog.set_level(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+
+
+async def test_no_smtp_password_or_feed_token_in_logs(mail_client, mail_app, smtp, captured):
+    panel = await make_panel(mail_client, mail_app)
+    await new_session(mail_client, panel.project_id, panel.owner)
+    password = "s3cret-smtp-pass-" + uuid.uuid4().hex
+    # The test server offers no AUTH: the login fails, and the failure is logged and kept.
+    with_login = mail_app.state.settings.model_copy(
+        update={"smtp_url": f"smtp://mailer:{password}@127.0.0.1:{smtp.port}"}
+    )
+    sender = MailWorker(
+        mail_app.state.engine,
+        mail_app.state.sessionmaker,
+        with_login,
+        schedule=(0, 0),
+        reminder_scan_seconds=0,
+    )
+    assert await sender.run_once() > 0
+    async with mail_app.state.sessionmaker() as session:
+        errors = (await session.scalars(select(MailMessage.last_error))).all()
+    assert any(errors) and not any(password in (e or "") for e in errors)
+    url = ok(await mail_client.post(f"{API}/calendar/feed", headers=panel.helper.headers), 201)
+    token = url["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    assert (await mail_client.get(url["url"].removeprefix(BASE))).status_code == 200
+    assert_not_logged(captured.records, {"smtp password": password, "feed token": token})
+
+
+async def test_the_app_lifespan_runs_a_mail_worker_that_wakes_on_commit(app, settings, smtp):
+    from tests.webhook_kit import eventually
+
+    smtp.clear()
+    application = create_app(
+        settings.model_copy(update={"smtp_url": smtp.url, "run_webhook_worker": True})
+    )
+    try:
+        async with application.router.lifespan_context(application):
+            assert application.state.mail_worker is not None
+            transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                cast.bind(c, application)
+                panel = await make_panel(c, application)
+                await new_session(c, panel.project_id, panel.owner)
+                await eventually(
+                    lambda: len(session_mails(smtp, panel.helper.user["email"])) == 1,
+                    within=10,
+                    what="the session mail, sent by the in-process worker",
+                )
+    finally:
+        await application.state.live_hub.close()
+        await application.state.engine.dispose()
