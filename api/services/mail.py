@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import html
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +33,7 @@ from api.models import (
     MastermindSession,
     Organization,
     Project,
+    SessionParticipant,
     User,
     utcnow,
 )
@@ -257,9 +258,28 @@ async def project_invitation(
     await queue(session, person=person, kind="project_invitation", parts=parts)
 
 
-async def session_notice(session: AsyncSession, mm_session: MastermindSession, change: str) -> None:
+async def participant_ids(session: AsyncSession, session_id: uuid.UUID) -> set[uuid.UUID]:
+    """Who takes part now (before a change of participants); no query without mail."""
+    if config_of(session) is None:
+        return set()
+    rows = await session.scalars(
+        select(col(SessionParticipant.user_id)).where(
+            col(SessionParticipant.session_id) == session_id
+        )
+    )
+    return set(rows)
+
+
+async def session_notice(
+    session: AsyncSession,
+    mm_session: MastermindSession,
+    change: str,
+    *,
+    dropped: Collection[uuid.UUID] = (),
+) -> None:
     """Tell everyone in the session it was scheduled, changed or cancelled, each with the
-    calendar entry (REQUEST, or CANCEL) under the session's one UID and a raised SEQUENCE."""
+    calendar entry (REQUEST, or CANCEL) under the session's one UID and a raised SEQUENCE.
+    People ``dropped`` from the participants get the CANCEL, so their calendars let go."""
     config = config_of(session)
     if config is None:
         return
@@ -286,6 +306,19 @@ async def session_notice(session: AsyncSession, mm_session: MastermindSession, c
     await _to_everyone(
         session, mm_session, config, f"session_{change}", organizer, attendees, ics=ics
     )
+    if not dropped or cancelled:
+        return
+    gone = list(await session.scalars(select(User).where(col(User.id).in_(dropped))))
+    event = calendar.session_event(
+        mm_session,
+        sequence=sequence,
+        organizer=organizer,
+        attendees=gone,
+        base_url=config.base_url,
+        cancelled=True,
+    )
+    cancel = ("CANCEL", calendar.calendar([event], method="CANCEL"))
+    await _to_everyone(session, mm_session, config, "session_cancelled", None, gone, ics=cancel)
 
 
 async def session_reminder(
@@ -295,8 +328,16 @@ async def session_reminder(
     config = config_of(session)
     if config is None:
         return
-    organizer, attendees = await calendar.people_of(session, mm_session)
     key = f"reminder:{mm_session.id}:{minutes_before}:{mm_session.scheduled_at:%Y%m%dT%H%M%S}"
+    # Queued already (the worker looks every scan while the window is open): no more work.
+    # The unique key still decides when two workers get here at the same moment.
+    if await session.scalar(
+        select(col(MailMessage.id))
+        .where(col(MailMessage.dedupe_key).startswith(f"{key}:"))
+        .limit(1)
+    ):
+        return
+    organizer, attendees = await calendar.people_of(session, mm_session)
     await _to_everyone(
         session, mm_session, config, "session_reminder", organizer, attendees, dedupe=key
     )

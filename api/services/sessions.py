@@ -280,7 +280,9 @@ async def update_session(
         if mm_session.status == SessionStatus.live and changes.keys() & {"agenda", "scheduled_at"}:
             raise Conflict("The agenda and schedule are read-only while the session is live")
     participant_ids = changes.pop("participant_ids", None)
+    dropped: set[uuid.UUID] = set()
     if participant_ids is not None:
+        dropped = await mail.participant_ids(session, mm_session.id)  # told if left out
         participant_ids = await _check_participants(
             session, caller, mm_session.project_id, participant_ids
         )
@@ -294,6 +296,7 @@ async def update_session(
             for u in participant_ids
         )
         changes["participant_ids"] = participant_ids
+        dropped -= set(participant_ids)
     if "facilitator_id" in changes:
         await _check_facilitator(session, access.project, changes["facilitator_id"])
     apply_changes(mm_session, changes, except_for={"participant_ids"})
@@ -308,7 +311,7 @@ async def update_session(
         changes=changes,
     )
     if mm_session.status == SessionStatus.scheduled and changes.keys() & NOTICE_FIELDS:
-        await mail.session_notice(session, mm_session, "changed")
+        await mail.session_notice(session, mm_session, "changed", dropped=dropped)
     return await present_session(session, mm_session)
 
 

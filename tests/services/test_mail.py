@@ -327,3 +327,22 @@ async def test_the_app_lifespan_runs_a_mail_worker_that_wakes_on_commit(app, set
     finally:
         await application.state.live_hub.close()
         await application.state.engine.dispose()
+
+
+async def test_someone_left_out_of_a_session_gets_its_cancel(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    session = await new_session(mail_client, panel.project_id, panel.owner)
+    r = await mail_client.patch(
+        f"{API}/sessions/{session['id']}",
+        headers=panel.owner.headers,
+        json={"participant_ids": [panel.helper.id]},
+    )
+    ok(r)
+    await drain(mail_app)
+    kept = session_mails(smtp, panel.helper.user["email"])
+    dropped = session_mails(smtp, panel.helper2.user["email"])
+    assert [m["ics_method"] for m in kept] == ["REQUEST", "REQUEST"]
+    assert [m["ics_method"] for m in dropped] == ["REQUEST", "CANCEL"]
+    [event] = events_of(dropped[1]["ics"])
+    assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
+    assert str(event["UID"]) == session_uid(uuid.UUID(session["id"]))
