@@ -241,6 +241,9 @@ ELSEWHERE: dict[tuple[str, str], str] = {
     ("GET", f"{API}/integrations/crm/{{connection_id}}/events"): "tests/routers/test_crm_hooks.py",
     ("POST", f"{API}/hooks/crm/{{connection_id}}"): "tests/routers/test_crm_hooks.py",
     ("DELETE", f"{API}/api-keys/{{api_key_id}}"): "tests/routers/test_api_keys.py",
+    # The secret in the path is the credential (no caller): revocation, the owner's sessions
+    # only and a stranger's absence are tested there.
+    ("GET", f"{API}/calendar/feed/{{token}}.ics"): "tests/routers/test_calendar_feed.py",
 }
 
 
