@@ -111,6 +111,32 @@ class Settings(BaseSettings):
     # stream ends within this (plus a query) after its reader loses access.
     live_access_check_seconds: float = Field(default=3.0, gt=0, le=5)
 
+    # Outbound mail (DESIGN 7.6). SMTP_URL unset: no mail is queued or sent, the rest works.
+    # smtp://host:port (plain, or STARTTLS with SMTP_STARTTLS=true) or smtps://host:port
+    # (TLS from the first byte); user:password@ in the URL logs in.
+    smtp_url: str | None = Field(default=None, repr=False)
+    smtp_from: str = "Sales Mastermind <no-reply@localhost>"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Minutes before a session that its participants are reminded, e.g. "1440,15".
+    reminder_minutes: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [1440, 15])
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("SMTP_URL must start with smtp:// or smtps://")
+        return value
+
+    @field_validator("reminder_minutes", mode="before")
+    @classmethod
+    def _split_minutes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -161,6 +187,10 @@ class Settings(BaseSettings):
         if self.run_webhook_worker is None:
             return self.environment != "test"
         return self.run_webhook_worker
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_url is not None
 
     @property
     def webhook_https_only(self) -> bool:

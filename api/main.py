@@ -25,6 +25,7 @@ from api.routers import (
     action_items,
     api_keys,
     auth,
+    calendar,
     clients,
     contribution_records,
     contributions,
@@ -50,7 +51,8 @@ from api.routers import (
     webhooks,
 )
 from api.security import Security
-from api.services import webhook_worker
+from api.services import mail_worker, webhook_worker
+from api.services.mail import MAIL_KEY, mail_config
 from api.spa import mount_spa
 from api.user_cache import USER_CACHE_KEY, ActiveUserCache
 
@@ -97,7 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         close_streams_on_shutdown_signal(app.state.live_hub)
-        async with metrics.process_gauges(app), webhook_worker.running_in(app):
+        async with (
+            metrics.process_gauges(app),
+            webhook_worker.running_in(app),
+            mail_worker.running_in(app),
+        ):
             yield
         # Ends the live streams first, so a rolling restart closes them cleanly.
         await app.state.live_hub.close()
@@ -121,12 +127,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     live_hub = LiveHub(engine, sessionmaker, user_cache)
     # Every session made here knows the hub (on SQLite it delivers events after commit) and
     # the user cache (a committed change to a user row is forgotten at once).
+    # Links into the SPA in what leaves the service (api/kit/links.py) and, with SMTP
+    # configured, what mail needs (api/services/mail.py).
     sessionmaker.configure(
         info={
             HUB_KEY: live_hub,
             USER_CACHE_KEY: user_cache,
-            # Links into the SPA in what leaves the service (api/kit/links.py).
             BASE_URL_KEY: settings.public_base_url,
+            MAIL_KEY: mail_config(settings),
         }
     )
     app.state.sessionmaker = sessionmaker
@@ -188,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         crm_hooks,
         api_keys,
         webhooks,
+        calendar,
     ):
         app.include_router(PrefixGate(module.router))
     app.include_router(PrefixGate(webhooks.deliveries_router))

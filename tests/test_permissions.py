@@ -244,6 +244,9 @@ ELSEWHERE: dict[tuple[str, str], str] = {
         "tests/routers/test_crm_apply.py"
     ),
     ("DELETE", f"{API}/api-keys/{{api_key_id}}"): "tests/routers/test_api_keys.py",
+    # The secret in the path is the credential (no caller): revocation, the owner's sessions
+    # only and a stranger's absence are tested there.
+    ("GET", f"{API}/calendar/feed/{{token}}.ics"): "tests/routers/test_calendar_feed.py",
 }
 
 

@@ -34,6 +34,9 @@ PUBLIC_ROUTES = frozenset(
         # Prometheus, not a person: guarded by METRICS_TOKEN instead (404 without one
         # configured, 401 without the right one; tests/test_metrics.py proves both).
         "/metrics",
+        # A calendar app polls it unattended: the URL's secret token is the credential
+        # (stored only as its hash; tests/routers/test_calendar_feed.py proves revocation).
+        "/api/v1/calendar/feed/{token}.ics",
     }
 )
 PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")

@@ -22,6 +22,7 @@ from api.models.crm_connections import (
 )
 from api.models.idempotency import IdempotencyRecord
 from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
+from api.models.mail import CalendarFeed, MailMessage, MailState, SessionCalendar
 from api.models.organizations import Locale, Organization
 from api.models.presence import PresenceInterval
 from api.models.projects import (
@@ -61,6 +62,7 @@ __all__ = [
     "ApiKeyWindow",
     "AuditEvent",
     "BuyingRole",
+    "CalendarFeed",
     "Client",
     "ClientStatus",
     "Contact",
@@ -80,6 +82,8 @@ __all__ = [
     "Locale",
     "LoginFailure",
     "LostReason",
+    "MailMessage",
+    "MailState",
     "MastermindSession",
     "MemberRole",
     "MemberState",
@@ -93,6 +97,7 @@ __all__ = [
     "Role",
     "SQLModel",
     "Seniority",
+    "SessionCalendar",
     "SessionEvent",
     "SessionParticipant",
     "SessionPurpose",

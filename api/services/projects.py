@@ -58,7 +58,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectUpdate,
 )
-from api.services import webhook_events
+from api.services import mail, webhook_events
 from api.services.clients import active_user_in_organization, client_row
 from api.services.organizations import organization_currency
 
@@ -589,6 +589,7 @@ async def add_member(
         entity_id=project.id,
         changes={"user_id": user.id, "role": data.role, "budget_minutes": budget},
     )
+    await mail.project_invitation(session, project=project, person=user, inviter=caller.user)
     return _member_read(member, user)
 
 

@@ -53,7 +53,7 @@ from api.schemas.sessions import (
     SessionSort,
     SessionUpdate,
 )
-from api.services import presence, webhook_events
+from api.services import mail, presence, webhook_events
 from api.services.projects import (
     ProjectAccess,
     project_access,
@@ -70,6 +70,15 @@ TRANSITIONS = {
     "cancel": ({SessionStatus.scheduled, SessionStatus.live}, SessionStatus.cancelled),
 }
 OUTCOME_FIELDS = {"summary", "decisions", "recommended_approach"}
+# Changes the attendees' calendars show: these send a "changed" mail with a new SEQUENCE.
+NOTICE_FIELDS = {
+    "title",
+    "agenda",
+    "scheduled_at",
+    "timebox_minutes",
+    "facilitator_id",
+    "participant_ids",
+}
 # What SessionRead copies from the row; participants and the project's context (title,
 # client) come from their own queries.
 _CONTEXT_FIELDS = {"participants", "project_title", "client_id", "client_name"}
@@ -246,6 +255,7 @@ async def create_session(
         changes=data.model_dump(exclude_unset=True),
     )
     await _emit_scheduled(session, mm_session)
+    await mail.session_notice(session, mm_session, "scheduled")
     return await present_session(session, mm_session)
 
 
@@ -301,7 +311,9 @@ async def update_session(
         if mm_session.status == SessionStatus.live and changes.keys() & {"agenda", "scheduled_at"}:
             raise Conflict("The agenda and schedule are read-only while the session is live")
     participant_ids = changes.pop("participant_ids", None)
+    dropped: set[uuid.UUID] = set()
     if participant_ids is not None:
+        dropped = await mail.participant_ids(session, mm_session.id)  # told if left out
         participant_ids = await _check_participants(
             session, caller, mm_session.project_id, participant_ids
         )
@@ -315,6 +327,7 @@ async def update_session(
             for u in participant_ids
         )
         changes["participant_ids"] = participant_ids
+        dropped -= set(participant_ids)
     if "facilitator_id" in changes:
         await _check_facilitator(session, access.project, changes["facilitator_id"])
     apply_changes(mm_session, changes, except_for={"participant_ids"})
@@ -330,6 +343,8 @@ async def update_session(
     )
     if "scheduled_at" in changes:
         await _emit_scheduled(session, mm_session)
+    if mm_session.status == SessionStatus.scheduled and changes.keys() & NOTICE_FIELDS:
+        await mail.session_notice(session, mm_session, "changed", dropped=dropped)
     return await present_session(session, mm_session)
 
 
@@ -406,6 +421,7 @@ async def cancel_session(
         session, caller, session_id, "cancel", "session.cancelled", now
     )
     await _uncount_contributions(session, mm_session)
+    await mail.session_notice(session, mm_session, "cancelled")
     return await present_session(session, mm_session)
 
 

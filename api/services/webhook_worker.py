@@ -494,19 +494,31 @@ async def running_in(app: Any) -> AsyncIterator[WebhookWorker | None]:
 async def run_worker_process(settings: Settings) -> None:
     """``mastermind worker``: one worker in its own process, stopped by SIGTERM or SIGINT."""
     from api.db import create_engine, create_sessionmaker
+    from api.services.mail import MAIL_KEY, mail_config
+    from api.services.mail_worker import MailWorker
 
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
-    # The CRM events it applies emit webhooks whose payloads link into the SPA.
-    sessionmaker.configure(info={BASE_URL_KEY: settings.public_base_url})
+    # The CRM events it applies emit webhooks whose payloads link into the SPA, and the mail
+    # worker queues reminders through the same services as the API: the same info.
+    sessionmaker.configure(
+        info={BASE_URL_KEY: settings.public_base_url, MAIL_KEY: mail_config(settings)}
+    )
     worker = WebhookWorker(engine, sessionmaker, settings)
     task = asyncio.create_task(worker.run())
+    # With SMTP configured the same process drains the mail outbox (api/services/mail_worker.py).
+    mailer = MailWorker(engine, sessionmaker, settings) if settings.mail_enabled else None
+    mail_task = asyncio.create_task(mailer.run()) if mailer is not None else None
 
     def on_signal() -> None:
         if worker.stopping:
             task.cancel()  # asked twice: stop now; the claims in flight are released
+            if mail_task is not None:
+                mail_task.cancel()
         else:
             worker.stop()
+            if mailer is not None:
+                mailer.stop()
 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -514,6 +526,8 @@ async def run_worker_process(settings: Settings) -> None:
     try:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+            if mail_task is not None:
+                await mail_task
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

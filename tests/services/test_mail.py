@@ -1,0 +1,348 @@
+"""Mail through a real SMTP server (aiosmtpd on loopback): invitations and session notices
+in the recipient's language with plain text, HTML and an iCalendar entry (one UID per
+session, SEQUENCE raised on each change, CANCEL when cancelled); nothing lost while the
+server is down; reminders once each with two workers; no SMTP_URL, no mail queued."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from api.main import create_app
+from api.models import Locale, MailMessage, MailState, User
+from api.services.calendar import session_uid
+from api.services.mail_worker import MailWorker, smtp_target
+from tests import cast
+from tests.factories import API
+from tests.mail_kit import MailServer, events_of, parts
+from tests.session_kit import make_panel, new_session, ok
+from tests.test_secrets_in_logs import CaptureAll, assert_not_logged
+
+BASE = "https://mastermind.example"
+
+
+@pytest.fixture(scope="module")
+def smtp() -> AsyncIterator[MailServer]:
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+async def mail_app(app, settings, smtp):
+    """The app with SMTP configured. Depends on conftest's ``app`` so tables are emptied."""
+    application = create_app(
+        settings.model_copy(
+            update={
+                "smtp_url": smtp.url,
+                "smtp_from": "Mastermind <mm@example.com>",
+                "public_base_url": BASE,
+            }
+        )
+    )
+    yield application
+    await application.state.live_hub.close()
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def mail_client(mail_app, smtp) -> AsyncIterator[httpx.AsyncClient]:
+    smtp.clear()
+    transport = httpx.ASGITransport(app=mail_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        cast.bind(http, mail_app)
+        yield http
+
+
+def worker(app, **options) -> MailWorker:
+    options.setdefault("schedule", (0, 0, 0, 0, 0))
+    options.setdefault("reminder_scan_seconds", 0)
+    return MailWorker(app.state.engine, app.state.sessionmaker, app.state.settings, **options)
+
+
+async def drain(app, *workers: MailWorker, rounds: int = 10) -> None:
+    workers = workers or (worker(app),)
+    for _ in range(rounds):
+        claimed = await asyncio.gather(*(w.run_once() for w in workers))
+        if not any(claimed):
+            return
+
+
+async def pending(app) -> int:
+    async with app.state.sessionmaker() as session:
+        return (
+            await session.scalar(select(func.count()).where(col_state() == MailState.pending)) or 0
+        )
+
+
+def col_state():
+    return MailMessage.__table__.c.state  # type: ignore[attr-defined]
+
+
+async def set_locale(app, user_id: str, locale: Locale) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(User).where(User.id == uuid.UUID(user_id)).values(locale=locale)
+        )
+
+
+def session_mails(smtp: MailServer, address: str) -> list[dict]:
+    """A person's session mails in SEQUENCE order (a batch is sent concurrently, so they
+    may arrive in any order; calendar apps go by SEQUENCE too)."""
+    mails = [{**parts(m), "subject": m["Subject"]} for m in smtp.to(address)]
+    mails = [m for m in mails if m["ics"] is not None]
+    return sorted(mails, key=lambda m: int(events_of(m["ics"])[0]["SEQUENCE"]))
+
+
+def test_smtp_url_is_read_with_its_credentials(settings):
+    target = smtp_target(
+        settings.model_copy(update={"smtp_url": "smtps://me%40x:p%3Ass@mail.example:2465"})
+    )
+    assert (target.hostname, target.port, target.use_tls, target.start_tls) == (
+        "mail.example",
+        2465,
+        True,
+        False,
+    )
+    assert (target.username, target.password) == ("me@x", "p:ss")
+    assert "p:ss" not in repr(settings.model_copy(update={"smtp_url": "smtp://u:p:ss@h:25"}))
+
+
+async def test_invitation_mail_links_to_accept_and_decline(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    await drain(mail_app)
+    [mail] = smtp.to(panel.invited.user["email"])
+    assert mail["From"] == "Mastermind <mm@example.com>"
+    assert "Olga Owner" in mail["Subject"]
+    body = parts(mail)
+    link = f"{BASE}/projects/{panel.project_id}"
+    assert f"{link}?invitation=accept" in body["text"]
+    assert f"{link}?invitation=decline" in body["text"]
+    assert f'<a href="{link}?invitation=accept">' in body["html"]
+    assert body["ics"] is None
+
+
+async def test_session_scheduled_changed_cancelled_carry_one_calendar_entry(
+    mail_client, mail_app, smtp
+):
+    panel = await make_panel(mail_client, mail_app)
+    await set_locale(mail_app, panel.helper.id, Locale.ja)
+    await drain(mail_app)
+    smtp.clear()
+    start = datetime(2031, 5, 4, 7, 30, tzinfo=UTC)
+    session = await new_session(
+        mail_client,
+        panel.project_id,
+        panel.owner,
+        title="Plant list",
+        agenda="Bring two names",
+        scheduled_at=start.isoformat(),
+    )
+    url = f"{API}/sessions/{session['id']}"
+    ok(
+        await mail_client.patch(
+            url,
+            headers=panel.owner.headers,
+            json={"scheduled_at": (start + timedelta(hours=1)).isoformat()},
+        )
+    )
+    ok(await mail_client.post(f"{url}/cancel", headers=panel.owner.headers))
+    await drain(mail_app)
+
+    helper = session_mails(smtp, panel.helper.user["email"])
+    hilda = session_mails(smtp, panel.helper2.user["email"])
+    assert len(helper) == len(hilda) == 3
+    # The helper reads Japanese; the other helper follows the organization (English).
+    assert [m["subject"].split(":")[0] for m in helper] == [
+        "セッションの予定",
+        "セッションの変更",
+        "セッションの中止",
+    ]
+    assert [m["subject"].split(":")[0] for m in hilda] == [
+        "Session scheduled",
+        "Session changed",
+        "Session cancelled",
+    ]
+    assert [m["ics_method"] for m in hilda] == ["REQUEST", "REQUEST", "CANCEL"]
+    sequences = []
+    for mail in hilda:
+        assert mail["html"].startswith("<!doctype html>")
+        assert f"{BASE}/sessions/{session['id']}" in mail["text"]
+        assert str(mail["ics"]["METHOD"]) == mail["ics_method"]
+        [event] = events_of(mail["ics"])
+        assert str(event["UID"]) == session_uid(uuid.UUID(session["id"]))
+        assert "Bring two names" in str(event["DESCRIPTION"])
+        assert str(event["URL"]) == f"{BASE}/sessions/{session['id']}"
+        assert str(event["ORGANIZER"]) == f"mailto:{panel.owner.user['email']}"
+        attendees = {str(a) for a in event.get("ATTENDEE")}
+        assert f"mailto:{panel.helper2.user['email']}" in attendees
+        assert f"mailto:{panel.outsider.user['email']}" not in attendees
+        sequences.append(int(event["SEQUENCE"]))
+    assert sequences == [1, 2, 3]
+    first, moved, cancelled = (events_of(m["ics"])[0] for m in hilda)
+    assert first.decoded("DTSTART") == start
+    assert moved.decoded("DTSTART") == start + timedelta(hours=1)
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert not smtp.to(panel.outsider.user["email"])
+
+
+async def test_a_mail_server_down_loses_nothing(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    await drain(mail_app)
+    smtp.stop()
+    try:
+        await new_session(mail_client, panel.project_id, panel.owner)
+        sender = worker(mail_app)
+        assert await sender.run_once() > 0
+        async with mail_app.state.sessionmaker() as session:
+            rows = (
+                await session.scalars(select(MailMessage).where(col_state() == "pending"))
+            ).all()
+        assert rows and all(r.attempts == 1 and r.last_error for r in rows)
+    finally:
+        smtp.start()
+    smtp.clear()
+    await drain(mail_app, sender)
+    assert await pending(mail_app) == 0
+    for person in (panel.owner, panel.helper, panel.helper2, panel.observer):
+        assert len(session_mails(smtp, person.user["email"])) == 1, person.user["email"]
+
+
+async def test_two_workers_send_each_reminder_once(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    soon = datetime.now(UTC) + timedelta(minutes=10)
+    later = datetime.now(UTC) + timedelta(hours=5)
+    await new_session(
+        mail_client, panel.project_id, panel.owner, title="Soon", scheduled_at=soon.isoformat()
+    )
+    await new_session(
+        mail_client, panel.project_id, panel.owner, title="Later", scheduled_at=later.isoformat()
+    )
+    one, two = worker(mail_app), worker(mail_app)
+    for _ in range(3):  # each round both look for due reminders and both send
+        await drain(mail_app, one, two)
+    for person in (panel.owner, panel.helper, panel.helper2, panel.observer):
+        subjects = [
+            m["Subject"] for m in smtp.to(person.user["email"]) if "Reminder" in m["Subject"]
+        ]
+        # The 15-minute reminder of the session 10 minutes away, and the 24-hour one of
+        # the session 5 hours away; each once.
+        assert sorted(subjects) == sorted(
+            [
+                f"Reminder: Later at {later:%Y-%m-%d %H:%M} (UTC)",
+                f"Reminder: Soon at {soon:%Y-%m-%d %H:%M} (UTC)",
+            ]
+        ), subjects
+
+
+async def test_without_smtp_nothing_is_queued(client, app):
+    panel = await make_panel(client, app)
+    await new_session(client, panel.project_id, panel.owner)
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(MailMessage)) == 0
+
+
+async def test_the_feed_names_the_session_as_the_mails_do(mail_client, mail_app, smtp):
+    from icalendar import Calendar
+
+    panel = await make_panel(mail_client, mail_app)
+    session = await new_session(mail_client, panel.project_id, panel.owner)
+    await drain(mail_app)
+    [mail] = session_mails(smtp, panel.helper.user["email"])
+    feed = ok(await mail_client.post(f"{API}/calendar/feed", headers=panel.helper.headers), 201)
+    assert feed["url"].startswith(f"{BASE}/api/v1/calendar/feed/")
+    r = await mail_client.get(feed["url"].removeprefix(BASE))
+    [event] = events_of(Calendar.from_ical(r.text))
+    [mailed] = events_of(mail["ics"])
+    assert event["UID"] == mailed["UID"] == session_uid(uuid.UUID(session["id"]))
+    assert int(event["SEQUENCE"]) == int(mailed["SEQUENCE"])
+
+
+@pytest.fixture
+def captured(caplog) -> Iterator[CaptureAll]:
+    """Every log record at any level (as in tests/test_secrets_in_logs.py)."""
+    root = logging.getLogger()
+    handler = CaptureAll()
+    caplog.set_level(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+
+
+async def test_no_smtp_password_or_feed_token_in_logs(mail_client, mail_app, smtp, captured):
+    panel = await make_panel(mail_client, mail_app)
+    await new_session(mail_client, panel.project_id, panel.owner)
+    password = "s3cret-smtp-pass-" + uuid.uuid4().hex
+    # The test server offers no AUTH: the login fails, and the failure is logged and kept.
+    with_login = mail_app.state.settings.model_copy(
+        update={"smtp_url": f"smtp://mailer:{password}@127.0.0.1:{smtp.port}"}
+    )
+    sender = MailWorker(
+        mail_app.state.engine,
+        mail_app.state.sessionmaker,
+        with_login,
+        schedule=(0, 0),
+        reminder_scan_seconds=0,
+    )
+    assert await sender.run_once() > 0
+    async with mail_app.state.sessionmaker() as session:
+        errors = (await session.scalars(select(MailMessage.last_error))).all()
+    assert any(errors) and not any(password in (e or "") for e in errors)
+    url = ok(await mail_client.post(f"{API}/calendar/feed", headers=panel.helper.headers), 201)
+    token = url["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    assert (await mail_client.get(url["url"].removeprefix(BASE))).status_code == 200
+    assert_not_logged(captured.records, {"smtp password": password, "feed token": token})
+
+
+async def test_the_app_lifespan_runs_a_mail_worker_that_wakes_on_commit(app, settings, smtp):
+    from tests.webhook_kit import eventually
+
+    smtp.clear()
+    application = create_app(
+        settings.model_copy(update={"smtp_url": smtp.url, "run_webhook_worker": True})
+    )
+    try:
+        async with application.router.lifespan_context(application):
+            assert application.state.mail_worker is not None
+            transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                cast.bind(c, application)
+                panel = await make_panel(c, application)
+                await new_session(c, panel.project_id, panel.owner)
+                await eventually(
+                    lambda: len(session_mails(smtp, panel.helper.user["email"])) == 1,
+                    within=10,
+                    what="the session mail, sent by the in-process worker",
+                )
+    finally:
+        await application.state.live_hub.close()
+        await application.state.engine.dispose()
+
+
+async def test_someone_left_out_of_a_session_gets_its_cancel(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    session = await new_session(mail_client, panel.project_id, panel.owner)
+    r = await mail_client.patch(
+        f"{API}/sessions/{session['id']}",
+        headers=panel.owner.headers,
+        json={"participant_ids": [panel.helper.id]},
+    )
+    ok(r)
+    await drain(mail_app)
+    kept = session_mails(smtp, panel.helper.user["email"])
+    dropped = session_mails(smtp, panel.helper2.user["email"])
+    assert [m["ics_method"] for m in kept] == ["REQUEST", "REQUEST"]
+    assert [m["ics_method"] for m in dropped] == ["REQUEST", "CANCEL"]
+    [event] = events_of(dropped[1]["ics"])
+    assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
+    assert str(event["UID"]) == session_uid(uuid.UUID(session["id"]))
