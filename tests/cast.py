@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI
@@ -26,8 +26,12 @@ from api.models import Organization, Role, Seniority, User
 from api.schemas.organizations import OrganizationRead
 from api.schemas.users import UserRead
 from api.services.auth import issue_token_pair
+from tests import factories
 
-__all__ = ["app_of", "bind", "cast_admin", "cast_people", "cast_user"]
+if TYPE_CHECKING:
+    from tests.factories import Actor
+
+__all__ = ["add_member", "app_of", "bind", "cast_admin", "cast_people", "cast_user", "new_project"]
 
 # The in-process client of each app (tests/conftest.py binds them).
 _APPS: weakref.WeakKeyDictionary[httpx.AsyncClient, FastAPI] = weakref.WeakKeyDictionary()
@@ -150,3 +154,52 @@ async def cast_people(
                 )
             )
     return cast
+
+
+# Projects and their seats go through the API: the scenarios the per-file fixtures build
+# (a panel, a live room, a ledger story, a roll-up world) are people from above, then these.
+
+
+async def new_project(
+    client: httpx.AsyncClient,
+    owner: Actor,
+    *,
+    title: str = "Northwind expansion",
+    helper_budget_minutes: int | None = 60,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A prospecting project of ``owner`` (``fields`` add to or replace the body)."""
+    body: dict[str, Any] = {"title": title, "kind": "prospecting", **fields}
+    if helper_budget_minutes is not None:
+        body["helper_budget_minutes"] = helper_budget_minutes
+    r = await client.post(f"{factories.API}/projects", headers=owner.headers, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def add_member(
+    client: httpx.AsyncClient,
+    project_id: str,
+    by: Actor,
+    person: Actor,
+    *,
+    role: str | None = "helper",
+    accept: bool = True,
+    **fields: Any,
+) -> None:
+    """``by`` seats ``person`` on the project and, unless ``accept`` is false, ``person``
+    accepts (``role=None`` leaves the role to the API's default)."""
+    body: dict[str, Any] = {"user_id": person.id, **fields}
+    if role is not None:
+        body["role"] = role
+    r = await client.post(
+        f"{factories.API}/projects/{project_id}/members", headers=by.headers, json=body
+    )
+    assert r.status_code == 201, r.text
+    if accept:
+        r = await client.patch(
+            f"{factories.API}/projects/{project_id}/members/{person.id}",
+            headers=person.headers,
+            json={"state": "active"},
+        )
+        assert r.status_code == 200, r.text

@@ -22,6 +22,7 @@ from api.models import (
     ProjectMember,
 )
 from tests import cast
+from tests.cast import add_member, new_project
 from tests.factories import API, DEFAULT_PASSWORD, Actor, assert_problem, register, unique_email
 
 
@@ -63,42 +64,6 @@ class Panel:
     @property
     def project_id(self) -> str:
         return self.project["id"]
-
-
-async def add_member(
-    client: httpx.AsyncClient,
-    project_id: str,
-    by: Actor,
-    person: Actor,
-    *,
-    role: str = "helper",
-    accept: bool = True,
-) -> None:
-    r = await client.post(
-        f"{API}/projects/{project_id}/members",
-        headers=by.headers,
-        json={"user_id": person.id, "role": role},
-    )
-    assert r.status_code == 201, r.text
-    if accept:
-        r = await client.patch(
-            f"{API}/projects/{project_id}/members/{person.id}",
-            headers=person.headers,
-            json={"state": "active"},
-        )
-        assert r.status_code == 200, r.text
-
-
-async def new_project(
-    client: httpx.AsyncClient, owner: Actor, *, title: str = "Northwind expansion"
-) -> dict[str, Any]:
-    r = await client.post(
-        f"{API}/projects",
-        headers=owner.headers,
-        json={"title": title, "kind": "prospecting", "helper_budget_minutes": 60},
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 async def make_panel(client: httpx.AsyncClient, app: Any) -> Panel:

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from api.main import app as default_app
 from api.main import create_app
 from api.models import SQLModel
+from tests.cast import add_member
 from tests.factories import API, Actor, add_user, register
 
 PROBLEM = "application/problem+json"
@@ -220,6 +221,11 @@ RULES: dict[tuple[str, str], Rule] = {
 
 # Routes with an id that follow other rows of the table (users, teams: admins and managers).
 ELSEWHERE: dict[tuple[str, str], str] = {
+    # Who learns from what is a matrix of its own there (a seat, none, shared closed
+    # learnings on and off, another organization).
+    ("GET", f"{API}/projects/{{project_id}}/related-learnings"): (
+        "tests/routers/test_related_learnings.py"
+    ),
     ("GET", f"{API}/users/{{user_id}}/contribution-record"): (
         "tests/routers/test_contribution_records.py"
     ),
@@ -317,15 +323,8 @@ async def make_case(http: httpx.AsyncClient, people: People) -> Case:
             )
         )
     )["items"]
-    for person, role in ((people.helper, "helper"), (people.observer, "observer")):
-        await post(f"/projects/{pid}/members", owner, {"user_id": person.id, "role": role})
-        await _ok(
-            http.patch(
-                f"{API}/projects/{pid}/members/{person.id}",
-                headers=person.headers,
-                json={"state": "active"},
-            )
-        )
+    await add_member(http, pid, people.owner, people.helper)
+    await add_member(http, pid, people.owner, people.observer, role="observer")
     schedule = {"purpose": "approach", "title": "The COO", "scheduled_at": _later()}
     live = await post(f"/projects/{pid}/sessions", owner, schedule)
     scheduled = await post(f"/projects/{pid}/sessions", owner, schedule)

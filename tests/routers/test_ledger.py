@@ -14,6 +14,7 @@ from api.kit.periods import PeriodKind, named_period
 from api.models import Organization
 from api.services import rollup
 from api.services.ledger import resolve_period
+from tests.cast import add_member, new_project
 from tests.factories import API, Actor, add_user, assert_problem, create_team, register
 from tests.session_kit import held_for
 
@@ -37,30 +38,9 @@ class Story:
 
 
 async def _project(client, owner: Actor, title: str, helpers: list[Actor], budget: int) -> dict:
-    project = ok(
-        await client.post(
-            f"{API}/projects",
-            headers=owner.headers,
-            json={"title": title, "kind": "prospecting", "helper_budget_minutes": budget},
-        ),
-        201,
-    )
+    project = await new_project(client, owner, title=title, helper_budget_minutes=budget)
     for helper in helpers:
-        ok(
-            await client.post(
-                f"{API}/projects/{project['id']}/members",
-                headers=owner.headers,
-                json={"user_id": helper.id},
-            ),
-            201,
-        )
-        ok(
-            await client.patch(
-                f"{API}/projects/{project['id']}/members/{helper.id}",
-                headers=helper.headers,
-                json={"state": "active"},
-            )
-        )
+        await add_member(client, project["id"], owner, helper, role=None)
     return project
 
 

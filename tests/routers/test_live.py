@@ -28,6 +28,7 @@ import uvicorn
 
 from api import events
 from api.main import create_app
+from tests.cast import add_member, new_project
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
 from tests.factories import API, Actor, add_user, register
 
@@ -152,26 +153,9 @@ async def make_room(http: httpx.AsyncClient) -> Room:
     helper = await add_user(http, admin, full_name="Hank Helper")
     speaker = await add_user(http, admin, full_name="Sara Speaker")
     outsider = await add_user(http, admin, full_name="Otto Outsider")
-    r = await http.post(
-        f"{API}/projects",
-        headers=owner.headers,
-        json={"title": "Live room", "kind": "prospecting"},
-    )
-    assert r.status_code == 201, r.text
-    project = r.json()
+    project = await new_project(http, owner, title="Live room", helper_budget_minutes=None)
     for person in (helper, speaker):
-        r = await http.post(
-            f"{API}/projects/{project['id']}/members",
-            headers=owner.headers,
-            json={"user_id": person.id},
-        )
-        assert r.status_code == 201, r.text
-        r = await http.patch(
-            f"{API}/projects/{project['id']}/members/{person.id}",
-            headers=person.headers,
-            json={"state": "active"},
-        )
-        assert r.status_code == 200, r.text
+        await add_member(http, project["id"], owner, person, role=None)
     r = await http.post(
         f"{API}/projects/{project['id']}/sessions",
         headers=owner.headers,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.cast import add_member, new_project
 from tests.factories import API, add_user, register
 
 
@@ -11,21 +12,10 @@ async def _project_with_helper(client):
     admin = await register(client)
     owner = await add_user(client, admin)
     helper = await add_user(client, admin)
-    project = (
-        await client.post(
-            f"{API}/projects", headers=owner.headers, json={"title": "Feed", "kind": "campaign"}
-        )
-    ).json()
-    await client.post(
-        f"{API}/projects/{project['id']}/members",
-        headers=owner.headers,
-        json={"user_id": helper.id},
+    project = await new_project(
+        client, owner, title="Feed", kind="campaign", helper_budget_minutes=None
     )
-    await client.patch(
-        f"{API}/projects/{project['id']}/members/{helper.id}",
-        headers=helper.headers,
-        json={"state": "active"},
-    )
+    await add_member(client, project["id"], owner, helper, role=None)
     session = (
         await client.post(
             f"{API}/projects/{project['id']}/sessions",

@@ -14,6 +14,7 @@ from alembic import command
 from sqlalchemy import delete, func, select
 
 from api.models import AuditEvent, Project, ProjectMember
+from tests.cast import add_member
 from tests.conftest import alembic_config
 from tests.factories import (
     API,
@@ -72,13 +73,6 @@ async def patch_member(client, actor: Actor, project_id: str, user: Actor, **fie
     )
 
 
-async def join(client, inviter: Actor, project_id: str, user: Actor, role: str = "helper"):
-    response = await invite(client, inviter, project_id, user, role=role)
-    assert response.status_code == 201, response.text
-    response = await patch_member(client, user, project_id, user, state="active")
-    assert response.status_code == 200, response.text
-
-
 async def members(client, actor: Actor, project_id: str) -> dict[str, dict]:
     response = await client.get(f"{API}/projects/{project_id}/members", headers=actor.headers)
     assert response.status_code == 200, response.text
@@ -96,8 +90,8 @@ async def listed_ids(client, actor: Actor, **params) -> list[str]:
 async def panel_project(client, org: Org, **fields) -> dict:
     """A project of ``org.owner`` with ``org.helper`` and ``org.observer`` active on it."""
     project = await make_project(client, org.owner, helper_budget_minutes=90, **fields)
-    await join(client, org.owner, project["id"], org.helper)
-    await join(client, org.owner, project["id"], org.observer, role="observer")
+    await add_member(client, project["id"], org.owner, org.helper)
+    await add_member(client, project["id"], org.owner, org.observer, role="observer")
     return project
 
 
@@ -632,7 +626,7 @@ async def test_member_filter_leaves_out_former_and_declined_seats(client, org):
     await invite(client, org.owner, declined["id"], org.outsider)
     await patch_member(client, org.outsider, declined["id"], org.outsider, state="declined")
     left = await make_project(client, org.owner, title="Left")
-    await join(client, org.owner, left["id"], org.outsider)
+    await add_member(client, left["id"], org.owner, org.outsider)
     await patch_member(client, org.outsider, left["id"], org.outsider, state="left")
     invited = await make_project(client, org.owner, title="Invited")
     await invite(client, org.owner, invited["id"], org.outsider)
@@ -703,10 +697,10 @@ async def test_a_reps_list_holds_exactly_the_projects_they_may_read(client, org)
         for title in ("Invited", "Active", "Declined", "Left", "Unrelated")
     ]
     assert (await invite(client, other, invited, rep)).status_code == 201
-    await join(client, other, active, rep)
+    await add_member(client, active, other, rep)
     assert (await invite(client, other, declined, rep)).status_code == 201
     await patch_member(client, rep, declined, rep, state="declined")
-    await join(client, other, left, rep)
+    await add_member(client, left, other, rep)
     await patch_member(client, rep, left, rep, state="left")
     handed_to_rep = (await make_project(client, other, title="Handed to the rep"))["id"]
     handed_away = (await make_project(client, rep, title="Handed away"))["id"]

@@ -35,6 +35,7 @@ from api.models import (
     TimeEntry,
 )
 from api.services import rollup
+from tests.cast import add_member, new_project
 from tests.conftest import alembic_config
 from tests.factories import API, Actor, add_user, register
 from tests.session_kit import held_for
@@ -78,13 +79,8 @@ async def build_world(client, app) -> World:  # type: ignore[no-untyped-def]
     world = World(admin=admin, people=people, projects=[], app=app)
     for index in range(3):
         owner = people[index]
-        project = ok(
-            await client.post(
-                f"{API}/projects",
-                headers=owner.headers,
-                json={"title": f"Deal {index}", "kind": "prospecting"},
-            ),
-            201,
+        project = await new_project(
+            client, owner, title=f"Deal {index}", helper_budget_minutes=None
         )
         world.projects.append(project)
         world.owner[project["id"]] = owner.id
@@ -92,21 +88,7 @@ async def build_world(client, app) -> World:  # type: ignore[no-untyped-def]
         for helper in people:
             if helper.id == owner.id:
                 continue
-            ok(
-                await client.post(
-                    f"{API}/projects/{project['id']}/members",
-                    headers=owner.headers,
-                    json={"user_id": helper.id, "budget_minutes": 300},
-                ),
-                201,
-            )
-            ok(
-                await client.patch(
-                    f"{API}/projects/{project['id']}/members/{helper.id}",
-                    headers=helper.headers,
-                    json={"state": "active"},
-                )
-            )
+            await add_member(client, project["id"], owner, helper, role=None, budget_minutes=300)
             world.active[project["id"]].add(helper.id)
     return world
 
