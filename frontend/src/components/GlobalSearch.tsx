@@ -1,10 +1,25 @@
-// Top-bar search over clients and projects by name; Enter or a click opens the match.
+// Top-bar search over everything the reader may find (clients, projects, ideas, outcomes,
+// takeaways), grouped by type; Enter or a click opens the match.
 import { Autocomplete } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useState } from "react";
 import { useTranslation } from "../i18n/react";
 import { useNavigate } from "react-router";
-import { useSearch } from "../features/search/queries";
+import { searchTarget, useSearch, type SearchHit } from "../features/search/queries";
+
+const GROUP_KEYS = {
+  clients: "search.group.clients",
+  projects: "search.group.projects",
+  ideas: "search.group.ideas",
+  outcomes: "search.group.outcomes",
+  takeaways: "search.group.takeaways",
+} as const satisfies Record<SearchHit["type"], string>;
+
+/** How one hit reads in the list: its title, and for what lives in a project, where. */
+export function hitLabel(hit: SearchHit, where: (project: string) => string): string {
+  if (hit.type === "clients" || hit.type === "projects" || !hit.project_title) return hit.title;
+  return `${hit.title} — ${where(hit.client_name ? `${hit.project_title} · ${hit.client_name}` : hit.project_title)}`;
+}
 
 export function GlobalSearch() {
   const [value, setValue] = useState("");
@@ -12,24 +27,32 @@ export function GlobalSearch() {
   const navigate = useNavigate();
   const { t } = useTranslation("widgets");
   const { data } = useSearch(q);
-  const options = data ?? [];
+  const hits = data ?? [];
+  const labelled = hits.map((hit) => ({ hit, label: hitLabel(hit, (project) => t("search.in", { project })) }));
+  const groups = (Object.keys(GROUP_KEYS) as SearchHit["type"][])
+    .map((type) => ({
+      group: t(GROUP_KEYS[type]),
+      // Autocomplete options are strings: two hits with one label would be one option.
+      items: [...new Set(labelled.filter((l) => l.hit.type === type).map((l) => l.label))],
+    }))
+    .filter((g) => g.items.length);
   return (
     <Autocomplete
       aria-label={t("search.placeholder")}
       placeholder={t("search.placeholder")}
       value={value}
       onChange={setValue}
-      data={options.map((o) => o.label)}
+      data={groups}
       filter={({ options: opts }) => opts}
       onOptionSubmit={(labelValue) => {
-        const match = options.find((o) => o.label === labelValue);
-        if (!match) return;
-        const [kind, id] = match.value.split(":");
+        const match = labelled.find((l) => l.label === labelValue);
+        const target = match ? searchTarget(match.hit) : null;
+        if (!target) return; // a shared learning of a closed project: read here, not opened
         setValue("");
-        navigate(kind === "client" ? `/clients/${id}` : `/projects/${id}`);
+        navigate(target);
       }}
       size="xs"
-      w={{ base: "100%", sm: 280 }}
+      w={{ base: "100%", sm: 320 }}
     />
   );
 }

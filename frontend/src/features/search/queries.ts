@@ -1,29 +1,33 @@
-// The top bar's search: the first few clients and projects whose name matches.
+// The top bar's search: GET /search over clients, projects, ideas, outcomes and takeaways,
+// ranked by the API, each hit with where it opens.
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
-import { i18n } from "../../i18n";
+import type { Schemas } from "../../api/types";
+
+export type SearchHit = Schemas["SearchHit"];
 
 export const searchKeys = {
   all: ["search"] as const,
   of: (q: string) => ["search", q] as const,
 };
 
-/** Options `kind:id` with a label, once `q` has two characters (one, for a Japanese or other
- * non-ASCII character: the API matches single characters like 売). */
+/** Where a hit opens in the SPA; null for a shared learning of a closed project the reader
+ * cannot open (the API then gives its title and client name only, and no project id). */
+export function searchTarget(hit: SearchHit): string | null {
+  if (hit.type === "clients") return `/clients/${hit.id}`;
+  if (hit.type === "projects") return `/projects/${hit.id}`;
+  if (!hit.project_id) return null;
+  if (hit.type === "outcomes") return `/sessions/${hit.id}/outcome`;
+  return `/projects/${hit.project_id}`; // an idea or a takeaway: its project
+}
+
+/** The hits for `q`, once it has two characters (one, for a Japanese or other non-ASCII
+ * character: the API matches single characters like 売). */
 export function useSearch(q: string) {
   return useQuery({
     queryKey: searchKeys.of(q),
     enabled: q.length >= 2 || [...q].some((character) => character.charCodeAt(0) > 0x7f),
-    queryFn: async () => {
-      const [clients, projects] = await Promise.all([
-        api.GET("/api/v1/clients", { params: { query: { q, limit: 5 } } }).then(unwrap),
-        api.GET("/api/v1/projects", { params: { query: { q, limit: 5 } } }).then(unwrap),
-      ]);
-      return [
-        ...clients.items.map((c) => ({ value: `client:${c.id}`, label: i18n.t("widgets:search.client", { name: c.name }) })),
-        ...projects.items.map((p) => ({ value: `project:${p.id}`, label: i18n.t("widgets:search.project", { name: p.title }) })),
-      ];
-    },
+    queryFn: async () => (await api.GET("/api/v1/search", { params: { query: { q, limit: 15 } } }).then(unwrap)).items,
   });
 }
