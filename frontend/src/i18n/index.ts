@@ -13,7 +13,7 @@ import i18n, { type TFunction } from "i18next";
 
 export const LANGUAGES = ["ja", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
-export type Namespace = "common" | "errors" | "widgets" | "auth" | "myday" | "clients" | "projects" | "sessions" | "ledger" | "team" | "settings" | "profile";
+export type Namespace = "common" | "errors" | "widgets" | "auth" | "myday" | "clients" | "projects" | "sessions" | "ledger" | "team" | "settings" | "profile" | "learnings";
 
 // What the first screen (My day and the frame around it) says, and the words of errors and
 // form hints (said from plain functions, api/problem.ts and api/rules.ts, which cannot wait

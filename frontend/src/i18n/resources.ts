@@ -14,6 +14,7 @@ import type enLedger from "./locales/en/ledger.json";
 import type enTeam from "./locales/en/team.json";
 import type enSettings from "./locales/en/settings.json";
 import type enProfile from "./locales/en/profile.json";
+import type enLearnings from "./locales/en/learnings.json";
 import type jaCommon from "./locales/ja/common.json";
 import type jaErrors from "./locales/ja/errors.json";
 import type jaWidgets from "./locales/ja/widgets.json";
@@ -26,6 +27,7 @@ import type jaLedger from "./locales/ja/ledger.json";
 import type jaTeam from "./locales/ja/team.json";
 import type jaSettings from "./locales/ja/settings.json";
 import type jaProfile from "./locales/ja/profile.json";
+import type jaLearnings from "./locales/ja/learnings.json";
 
 export interface Resources {
   en: {
@@ -41,6 +43,7 @@ export interface Resources {
     team: typeof enTeam;
     settings: typeof enSettings;
     profile: typeof enProfile;
+    learnings: typeof enLearnings;
   };
   ja: {
     common: typeof jaCommon;
@@ -55,5 +58,6 @@ export interface Resources {
     team: typeof jaTeam;
     settings: typeof jaSettings;
     profile: typeof jaProfile;
+    learnings: typeof jaLearnings;
   };
 }

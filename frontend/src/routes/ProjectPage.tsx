@@ -16,6 +16,7 @@ import { useClient } from "../features/clients/queries";
 import { AnswerButtons } from "../features/invitations/AnswerButtons";
 import { CloseProjectModal, ScheduleSessionModal, TimeEntryForm } from "../features/projects/ProjectForms";
 import { useInviteHelper, useProgress, useProject, useProjectMembers, useSuggestedHelpers } from "../features/projects/queries";
+import { RelatedLearnings } from "../features/learnings/RelatedLearnings";
 import { useProjectSessions } from "../features/sessions/queries";
 import { useMe, useUserNames } from "../features/users/queries";
 import type { Schemas } from "../api/types";
@@ -141,6 +142,7 @@ function MyInvitation({ project, member }: { project: Schemas["ProjectRead"]; me
 
 export function ProjectPage() {
   const { t } = useTranslation("projects");
+  const { t: tl } = useTranslation("learnings");
   const { projectId = "" } = useParams();
   const q = {
     project: useProject(projectId),
@@ -249,6 +251,12 @@ export function ProjectPage() {
               </Stack>
             )}
           </QueryState>
+        </Card>
+        <Card withBorder data-testid="related-learnings">
+          <Title order={4} mb="xs">
+            {tl("title")}
+          </Title>
+          <RelatedLearnings projectId={projectId} />
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">

@@ -51,6 +51,7 @@ import { useProject, useProjectMembers } from "../features/projects/queries";
 import { useLiveSession, useNow } from "../features/sessions/live";
 import { useCompleteSession, usePresence, useSession, useSessionTransition, type Presence } from "../features/sessions/queries";
 import { COLUMN_KEYS, KIND_INLINE_KEYS } from "../features/sessions/labels";
+import { RelatedLearnings } from "../features/learnings/RelatedLearnings";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
 import { absoluteTime, label, relativeTime } from "../format";
@@ -450,6 +451,7 @@ function CompleteForm({ session, rows, onClose }: { session: Schemas["SessionRea
 
 export function SessionRoomPage() {
   const { t } = useTranslation("sessions");
+  const { t: tl } = useTranslation("learnings");
   const { sessionId = "" } = useParams();
   const { data: me } = useMe();
   const nameOf = useUserNames();
@@ -536,6 +538,10 @@ export function SessionRoomPage() {
           <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
             {s.agenda || t("room.noAgenda")}
           </Text>
+          <Title order={6} mt="md" mb={4}>
+            {tl("title")}
+          </Title>
+          <RelatedLearnings projectId={s.project_id} limit={3} />
         </Card>
         <div style={{ gridColumn: "span 3", minWidth: 0 }}>
           {contributions.error ? (
