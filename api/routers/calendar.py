@@ -30,7 +30,7 @@ def _base_url(request: Request, public_base_url: str | None) -> str:
     dependencies=[PEOPLE_ONLY],
     response_model=CalendarFeedRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 429),
+    responses=problem_responses(401, 403, 422, 429),
 )
 async def create_calendar_feed(
     request: Request,

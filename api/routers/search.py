@@ -10,7 +10,7 @@ from api.deps import CurrentCaller, SessionDep
 from api.errors import InvalidInput, problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
-from api.schemas.base import NO_NUL
+from api.schemas.base import NOT_BLANK
 from api.schemas.search import SearchPage, SearchType
 from api.services import search as search_service
 from api.services.api_keys import key_scope
@@ -25,6 +25,10 @@ router = APIRouter(
 )
 
 _ALL_TYPES = ",".join(SearchType)
+# A comma-separated list of known types, said in the schema so clients (and the fuzzer)
+# know exactly what is accepted.
+_ONE_TYPE = "(" + "|".join(SearchType) + ")"
+_TYPES_PATTERN = rf"^ *{_ONE_TYPE} *(, *{_ONE_TYPE} *)*$"
 
 
 def _types(value: str) -> list[SearchType]:
@@ -47,7 +51,7 @@ async def search(
         Query(
             min_length=1,
             max_length=200,
-            pattern=NO_NUL,
+            pattern=NOT_BLANK,
             description="Text to find, folded (case, width, hiragana as katakana)",
         ),
     ],
@@ -55,6 +59,7 @@ async def search(
         str,
         Query(
             max_length=200,
+            pattern=_TYPES_PATTERN,
             description=f"Comma-separated types to search, of {_ALL_TYPES} (default: all)",
         ),
     ] = _ALL_TYPES,
