@@ -277,8 +277,8 @@ async def _measure(sessionmaker: Any, seeded: dict[str, Any], repeat: int) -> bo
 
     from api.kit.principal import Caller
     from api.models import Contribution, User
-    from api.services.learnings import related_learnings
     from api.schemas.search import SearchType
+    from api.services.learnings import related_learnings
     from api.services.search import search
 
     async with sessionmaker() as session:
@@ -307,7 +307,12 @@ async def _measure(sessionmaker: Any, seeded: dict[str, Any], repeat: int) -> bo
             async def run(caller: Caller = caller, query: str = query) -> int:
                 async with sessionmaker() as session:
                     page = await search(
-                        session=session, caller=caller, q=query, types=list(SearchType), limit=20, cursor=None
+                        session=session,
+                        caller=caller,
+                        q=query,
+                        types=list(SearchType),
+                        limit=20,
+                        cursor=None,
                     )
                     return len(page.items)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -104,6 +104,10 @@ async def list_sessions(
     status: SessionStatus | None = None,
     updated_since: Annotated[Timestamp | None, Query(description="RFC 3339 with offset")] = None,
     sort: SessionSort = SessionSort.updated_at,
+    include: Annotated[
+        Literal["outcome"] | None,
+        Query(description="outcome: inline each session's outcome (one request per page)"),
+    ] = None,
 ) -> SessionPage:
     """The outcomes feed: ordered by (updated_at, id); follow next_cursor to the end. With
     ``sort=scheduled_at`` (soonest first) or ``-scheduled_at`` (newest first) a list for
@@ -117,6 +121,7 @@ async def list_sessions(
         status=status,
         updated_since=updated_since,
         sort=sort,
+        with_outcome=include == "outcome",
     )
 
 

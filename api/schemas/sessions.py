@@ -142,6 +142,11 @@ class SessionRead(ResponseModel):
     recommended_approach: str
     created_at: datetime
     updated_at: datetime
+    outcome: SessionOutcome | None = Field(
+        default=None,
+        description="With include=outcome on GET /sessions: the session's outcome, as GET "
+        "/sessions/{id}/outcome; otherwise null",
+    )
 
 
 class SessionPage(Page[SessionRead]):
@@ -191,3 +196,7 @@ class SessionOutcome(ResponseModel):
     adopted_contributions: list[AdoptedContribution]
     action_items: list[ActionItemRead]
     attendance: list[AttendanceRead]
+
+
+# SessionRead names SessionOutcome, defined after it.
+SessionRead.model_rebuild()

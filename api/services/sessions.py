@@ -82,7 +82,9 @@ NOTICE_FIELDS = {
 # What SessionRead copies from the row; participants and the project's context (title,
 # client) come from their own queries.
 _CONTEXT_FIELDS = {"participants", "project_title", "client_id", "client_name"}
-_SESSION_FIELDS = tuple(f for f in SessionRead.model_fields if f not in _CONTEXT_FIELDS)
+_SESSION_FIELDS = tuple(
+    f for f in SessionRead.model_fields if f not in _CONTEXT_FIELDS and f != "outcome"
+)
 
 
 def readable_sessions(caller: Caller) -> Select[MastermindSession]:
@@ -603,9 +605,11 @@ async def list_sessions(
     status: SessionStatus | None = None,
     updated_since: datetime | None = None,
     sort: SessionSort = SessionSort.updated_at,
+    with_outcome: bool = False,
 ) -> SessionPage:
     """The outcomes feed: ordered by (updated_at, id), so a script resumes where it stopped;
-    or, for people, by (scheduled_at, id), soonest or newest first."""
+    or, for people, by (scheduled_at, id), soonest or newest first. ``with_outcome`` inlines
+    each session's outcome (three more queries for the page, not three per session)."""
     statement = readable_sessions(caller)
     if project_id is not None:
         statement = statement.where(col(MastermindSession.project_id) == project_id)
@@ -626,9 +630,11 @@ async def list_sessions(
         cursor=cursor,
         newest_first=sort is SessionSort.newest_scheduled_first,
     )
-    return SessionPage(
-        items=await present_sessions(session=session, sessions=rows), next_cursor=next_cursor
-    )
+    items = await present_sessions(session=session, sessions=rows)
+    if with_outcome:
+        outcomes = await present_outcomes(session=session, sessions=rows)
+        items = [item.model_copy(update={"outcome": outcomes[item.id]}) for item in items]
+    return SessionPage(items=items, next_cursor=next_cursor)
 
 
 async def list_project_sessions(
@@ -716,64 +722,83 @@ async def present_outcome(
 ) -> SessionOutcome:
     """The outcome of a session the caller was already allowed to read (also the payload of
     the ``session.completed`` webhook)."""
-    adopted = await session.execute(
-        select(Contribution, col(User.full_name))
-        .join(User, col(User.id) == Contribution.author_id)
-        .where(
-            col(Contribution.session_id) == mm_session.id,
-            col(Contribution.status) == ContributionStatus.adopted,
-        )
-        .order_by(
-            col(Contribution.votes).desc(), col(Contribution.created_at), col(Contribution.id)
-        )
-    )
-    items = await session.scalars(
-        select(ActionItem)
-        .where(col(ActionItem.session_id) == mm_session.id)
-        .order_by(col(ActionItem.created_at), col(ActionItem.id))
-    )
-    attendance = await session.execute(
-        select(
-            col(SessionParticipant.user_id),
-            col(User.full_name),
-            col(SessionParticipant.attended_minutes),
-            col(SessionParticipant.present_minutes),
-        )
-        .join(User, col(User.id) == SessionParticipant.user_id)
-        .where(
-            col(SessionParticipant.session_id) == mm_session.id,
-            col(SessionParticipant.attended_minutes).is_not(None),
-        )
-        .order_by(*by_name())
-    )
-    return SessionOutcome(
-        session_id=mm_session.id,
-        project_id=mm_session.project_id,
-        status=mm_session.status,
-        completed_at=mm_session.completed_at,
-        summary=mm_session.summary,
-        decisions=mm_session.decisions,
-        recommended_approach=mm_session.recommended_approach,
-        adopted_contributions=[
-            AdoptedContribution(
-                id=c.id,
-                kind=c.kind,
-                body=c.body,
-                author_id=c.author_id,
-                author_name=name,
-                votes=c.votes,
-                verdict=c.verdict,
-                verdict_note=c.verdict_note,
+    return (await present_outcomes(session=session, sessions=[mm_session]))[mm_session.id]
+
+
+async def present_outcomes(
+    *, session: AsyncSession, sessions: Sequence[MastermindSession]
+) -> dict[uuid.UUID, SessionOutcome]:
+    """The outcomes of sessions the caller may read, three queries for any number of them
+    (the feed's ``include=outcome`` inlines a page's outcomes this way)."""
+    ids = [s.id for s in sessions]
+    adopted: dict[uuid.UUID, list[AdoptedContribution]] = defaultdict(list)
+    items: dict[uuid.UUID, list[ActionItemRead]] = defaultdict(list)
+    attendance: dict[uuid.UUID, list[AttendanceRead]] = defaultdict(list)
+    if ids:
+        for c, name in await session.execute(
+            select(Contribution, col(User.full_name))
+            .join(User, col(User.id) == Contribution.author_id)
+            .where(
+                col(Contribution.session_id).in_(ids),
+                col(Contribution.status) == ContributionStatus.adopted,
             )
-            for c, name in adopted
-        ],
-        action_items=[ActionItemRead.model_validate(item) for item in items],
-        attendance=[
+            .order_by(
+                col(Contribution.votes).desc(), col(Contribution.created_at), col(Contribution.id)
+            )
+        ):
+            adopted[c.session_id].append(
+                AdoptedContribution(
+                    id=c.id,
+                    kind=c.kind,
+                    body=c.body,
+                    author_id=c.author_id,
+                    author_name=name,
+                    votes=c.votes,
+                    verdict=c.verdict,
+                    verdict_note=c.verdict_note,
+                )
+            )
+        for item in await session.scalars(
+            select(ActionItem)
+            .where(col(ActionItem.session_id).in_(ids))
+            .order_by(col(ActionItem.created_at), col(ActionItem.id))
+        ):
+            assert item.session_id is not None  # selected by it
+            items[item.session_id].append(ActionItemRead.model_validate(item))
+        for sid, u, n, m, p in await session.execute(
+            select(
+                col(SessionParticipant.session_id),
+                col(SessionParticipant.user_id),
+                col(User.full_name),
+                col(SessionParticipant.attended_minutes),
+                col(SessionParticipant.present_minutes),
+            )
+            .join(User, col(User.id) == SessionParticipant.user_id)
+            .where(
+                col(SessionParticipant.session_id).in_(ids),
+                col(SessionParticipant.attended_minutes).is_not(None),
+            )
+            .order_by(*by_name())
+        ):
             # ``m`` is never None: the query keeps the seats with credited minutes.
-            AttendanceRead(user_id=u, full_name=n, minutes=cast(int, m), minutes_present=p)
-            for u, n, m, p in attendance
-        ],
-    )
+            attendance[sid].append(
+                AttendanceRead(user_id=u, full_name=n, minutes=cast(int, m), minutes_present=p)
+            )
+    return {
+        s.id: SessionOutcome(
+            session_id=s.id,
+            project_id=s.project_id,
+            status=s.status,
+            completed_at=s.completed_at,
+            summary=s.summary,
+            decisions=s.decisions,
+            recommended_approach=s.recommended_approach,
+            adopted_contributions=adopted[s.id],
+            action_items=items[s.id],
+            attendance=attendance[s.id],
+        )
+        for s in sessions
+    }
 
 
 async def get_presence(

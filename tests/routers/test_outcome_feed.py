@@ -91,3 +91,63 @@ async def test_a_changed_outcome_comes_back_in_the_feed(client):
         await client.get(f"{API}/sessions/{session['id']}/outcome", headers=admin.headers)
     ).json()
     assert [a["status"] for a in outcome["action_items"]] == ["done"]
+
+
+async def test_include_outcome_inlines_each_outcome_in_the_same_queries_for_any_page(client, app):
+    from tests.session_kit import count_statements
+
+    admin, owner, helper, project, session = await _project_with_helper(client)
+
+    async def complete(mm: dict, summary: str) -> None:
+        await client.post(f"{API}/sessions/{mm['id']}/start", headers=owner.headers)
+        idea = await client.post(
+            f"{API}/sessions/{mm['id']}/contributions",
+            headers=helper.headers,
+            json={"kind": "idea", "body": f"Idea for {summary}"},
+        )
+        await client.patch(
+            f"{API}/contributions/{idea.json()['id']}",
+            headers=owner.headers,
+            json={"status": "adopted"},
+        )
+        done = await client.post(
+            f"{API}/sessions/{mm['id']}/complete", headers=owner.headers, json={"summary": summary}
+        )
+        assert done.status_code == 200, done.text
+
+    await complete(session, "first")
+    params = {"status": "completed", "include": "outcome"}
+    await client.get(f"{API}/sessions", headers=admin.headers, params=params)  # warm caches
+    with count_statements(app) as one:
+        feed = (await client.get(f"{API}/sessions", headers=admin.headers, params=params)).json()
+    (row,) = feed["items"]
+    direct = (
+        await client.get(f"{API}/sessions/{session['id']}/outcome", headers=admin.headers)
+    ).json()
+    assert row["outcome"] == direct and row["outcome"]["summary"] == "first"
+    assert [c["body"] for c in row["outcome"]["adopted_contributions"]] == ["Idea for first"]
+
+    for n in range(3):
+        mm = (
+            await client.post(
+                f"{API}/projects/{project['id']}/sessions",
+                headers=owner.headers,
+                json={
+                    "purpose": "approach",
+                    "title": f"More {n}",
+                    "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+                    "participant_ids": [owner.id, helper.id],
+                },
+            )
+        ).json()
+        await complete(mm, f"more {n}")
+    with count_statements(app) as four:
+        feed = (await client.get(f"{API}/sessions", headers=admin.headers, params=params)).json()
+    assert len(feed["items"]) == 4 and all(item["outcome"] for item in feed["items"])
+    assert len(four) == len(one)  # no query per session
+    plain = (await client.get(f"{API}/sessions", headers=admin.headers)).json()
+    assert all(item["outcome"] is None for item in plain["items"])
+    bad = await client.get(
+        f"{API}/sessions", headers=admin.headers, params={"include": "everything"}
+    )
+    assert bad.status_code == 422

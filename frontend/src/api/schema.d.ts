@@ -4027,6 +4027,8 @@ export interface components {
              * Format: uuid
              */
             organization_id: string;
+            /** @description With include=outcome on GET /sessions: the session's outcome, as GET /sessions/{id}/outcome; otherwise null */
+            outcome?: components["schemas"]["SessionOutcome"] | null;
             /** Participants */
             participants: components["schemas"]["ParticipantRead"][];
             /**
@@ -9011,6 +9013,8 @@ export interface operations {
                 /** @description RFC 3339 with offset */
                 updated_since?: string | null;
                 sort?: components["schemas"]["SessionSort"];
+                /** @description outcome: inline each session's outcome (one request per page) */
+                include?: "outcome" | null;
             };
             header?: never;
             path?: never;
