@@ -11,8 +11,6 @@ transaction commits: ``pg_notify`` on PostgreSQL (delivered only on commit), an
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -20,13 +18,12 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session as SyncSession
 from sqlmodel import col
 
 from api.db import dialect_name, rowcount
+from api.kit.wakeup import WorkerWake
 from api.models import (
     DeliveryState,
     WebhookDelivery,
@@ -39,9 +36,6 @@ from api.models import (
 from api.models.base import table_of
 
 CHANNEL = "mastermind_webhooks"
-_WAKE_KEY = "wake_webhook_worker"
-# Workers running in this process (SQLite): called after a commit that queued deliveries.
-_local_wakers: set[Callable[[], None]] = set()
 
 # A UUID made by the database for each fanned-out row: PostgreSQL has gen_random_uuid();
 # on SQLite a version-4 UUID in the 32-hex-digit form SQLAlchemy's Uuid type stores there.
@@ -225,38 +219,7 @@ async def requeue_unsent(
     return requeued
 
 
-async def wake(session: AsyncSession) -> None:
-    """Wake the delivery workers once this transaction commits."""
-    if _is_postgres(session):
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-    else:
-        session.sync_session.info[_WAKE_KEY] = True
-
-
-def add_local_waker(
-    loop: asyncio.AbstractEventLoop, wake_event: asyncio.Event
-) -> Callable[[], None]:
-    """Have commits in this process set ``wake_event``; returns the function that undoes it."""
-
-    def waker() -> None:
-        # A commit may run on another thread's loop (a CLI command): hand over safely.
-        with contextlib.suppress(RuntimeError):  # the worker's loop is already closed
-            loop.call_soon_threadsafe(wake_event.set)
-
-    _local_wakers.add(waker)
-    return lambda: _local_wakers.discard(waker)
-
-
-@sa_event.listens_for(SyncSession, "after_commit")
-def _wake_after_commit(sync_session: SyncSession) -> None:
-    if sync_session.get_nested_transaction() is not None:
-        return  # a SAVEPOINT released: the outer transaction may still roll back
-    if sync_session.info.pop(_WAKE_KEY, False):
-        for waker in list(_local_wakers):
-            waker()
-
-
-@sa_event.listens_for(SyncSession, "after_rollback")
-def _forget_wake(sync_session: SyncSession) -> None:
-    if sync_session.get_nested_transaction() is None:
-        sync_session.info.pop(_WAKE_KEY, None)
+# The workers are woken once the transaction commits (api/kit/wakeup.py).
+WEBHOOK_WAKE = WorkerWake(CHANNEL, what="webhook")
+wake = WEBHOOK_WAKE.wake
+add_local_waker = WEBHOOK_WAKE.add_local_waker

@@ -9,24 +9,21 @@ returns at once, so no row is written. The configuration travels in the session'
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session as SyncSession
 from sqlmodel import col
 
 from api.config import Settings
 from api.db import dialect_name
+from api.kit.wakeup import WorkerWake
 from api.models import (
     Locale,
     MailMessage,
@@ -43,8 +40,6 @@ from api.services.rollup import organization_zone
 
 MAIL_KEY = "mail_config"
 CHANNEL = "mastermind_mail"
-_WAKE_KEY = "wake_mail_worker"
-_local_wakers: set[Callable[[], None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,38 +197,10 @@ async def queue(
     await wake(session)
 
 
-async def wake(session: AsyncSession) -> None:
-    """Wake the mail workers once this transaction commits."""
-    if dialect_name(session) == "postgresql":
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-    else:
-        session.sync_session.info[_WAKE_KEY] = True
-
-
-def add_local_waker(
-    loop: asyncio.AbstractEventLoop, wake_event: asyncio.Event
-) -> Callable[[], None]:
-    def waker() -> None:
-        with contextlib.suppress(RuntimeError):  # the worker's loop is already closed
-            loop.call_soon_threadsafe(wake_event.set)
-
-    _local_wakers.add(waker)
-    return lambda: _local_wakers.discard(waker)
-
-
-@sa_event.listens_for(SyncSession, "after_commit")
-def _wake_after_commit(sync_session: SyncSession) -> None:
-    if sync_session.get_nested_transaction() is not None:
-        return  # a SAVEPOINT released: the outer transaction may still roll back
-    if sync_session.info.pop(_WAKE_KEY, False):
-        for waker in list(_local_wakers):
-            waker()
-
-
-@sa_event.listens_for(SyncSession, "after_rollback")
-def _forget_wake(sync_session: SyncSession) -> None:
-    if sync_session.get_nested_transaction() is None:
-        sync_session.info.pop(_WAKE_KEY, None)
+# The workers are woken once the transaction commits (api/kit/wakeup.py).
+MAIL_WAKE = WorkerWake(CHANNEL, what="mail")
+wake = MAIL_WAKE.wake
+add_local_waker = MAIL_WAKE.add_local_waker
 
 
 # --- the notices ---------------------------------------------------------------------------

@@ -287,30 +287,8 @@ class MailWorker:
         return len(rows)
 
     async def _listen(self) -> None:
-        while not self.stopping:
-            lost = asyncio.Event()
-            try:
-                async with self._engine.connect() as connection:
-                    raw = await connection.get_raw_connection()
-                    driver = raw.driver_connection
-                    assert driver is not None
-
-                    def on_notify(*_args: Any) -> None:
-                        self._wake.set()
-
-                    driver.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                    await driver.add_listener(mail.CHANNEL, on_notify)
-                    self._wake.set()
-                    try:
-                        await lost.wait()
-                    finally:
-                        with contextlib.suppress(Exception):
-                            await driver.remove_listener(mail.CHANNEL, on_notify)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("mail listener lost its connection: %s", type(exc).__name__)
-            await asyncio.sleep(1.0)
+        """PostgreSQL: LISTEN for new mail (other processes' commits); reconnect when lost."""
+        await mail.MAIL_WAKE.listen(self._engine, self._wake, stopping=lambda: self.stopping)
 
     async def _seconds_until_due(self) -> float:
         now = self.clock()

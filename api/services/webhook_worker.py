@@ -403,30 +403,7 @@ class WebhookWorker:
 
     async def _listen(self) -> None:
         """PostgreSQL: LISTEN for new rows (other processes' commits); reconnect when lost."""
-        while not self.stopping:
-            lost = asyncio.Event()
-            try:
-                async with self._engine.connect() as connection:
-                    raw = await connection.get_raw_connection()
-                    driver = raw.driver_connection
-                    assert driver is not None  # the asyncpg connection of an open connection
-
-                    def on_notify(*_args: Any) -> None:
-                        self._wake.set()
-
-                    driver.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                    await driver.add_listener(outbox.CHANNEL, on_notify)
-                    self._wake.set()  # catch up on whatever came while not listening
-                    try:
-                        await lost.wait()
-                    finally:
-                        with contextlib.suppress(Exception):
-                            await driver.remove_listener(outbox.CHANNEL, on_notify)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning("webhook listener lost its connection: %s", type(exc).__name__)
-            await asyncio.sleep(1.0)
+        await outbox.WEBHOOK_WAKE.listen(self._engine, self._wake, stopping=lambda: self.stopping)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
