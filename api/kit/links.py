@@ -22,10 +22,24 @@ def spa_url(session: AsyncSession, path: str) -> str | None:
     return f"{base}{path}" if base else None
 
 
+# The SPA's paths, one place for every link (webhook payloads here, mails and the calendar
+# feed in api/services/mail.py and calendar.py, which always have a base).
+def project_path(project_id: uuid.UUID) -> str:
+    return f"/projects/{project_id}"
+
+
+def session_path(session_id: uuid.UUID) -> str:
+    """The session room (a completed session's room opens its outcome)."""
+    return f"/sessions/{session_id}"
+
+
+def outcome_path(session_id: uuid.UUID) -> str:
+    return f"/sessions/{session_id}/outcome"
+
+
 def project_url(session: AsyncSession, project_id: uuid.UUID) -> str | None:
-    return spa_url(session, f"/projects/{project_id}")
+    return spa_url(session, project_path(project_id))
 
 
 def session_url(session: AsyncSession, session_id: uuid.UUID) -> str | None:
-    """The session room (a completed session's room opens its outcome)."""
-    return spa_url(session, f"/sessions/{session_id}")
+    return spa_url(session, session_path(session_id))

@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from api.config import Settings
 from api.errors import NotFound
+from api.kit import links
 from api.kit.principal import Caller
 from api.models import (
     CalendarFeed,
@@ -49,7 +50,7 @@ def session_uid(session_id: uuid.UUID) -> str:
 
 
 def session_link(base_url: str, session_id: uuid.UUID) -> str:
-    return f"{base_url}/sessions/{session_id}"
+    return base_url + links.session_path(session_id)
 
 
 async def sequence_of(session: AsyncSession, session_id: uuid.UUID) -> int:

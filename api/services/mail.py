@@ -23,6 +23,7 @@ from sqlmodel import col
 
 from api.config import Settings
 from api.db import dialect_name
+from api.kit import links
 from api.kit.wakeup import WorkerWake
 from api.models import (
     Locale,
@@ -213,7 +214,7 @@ async def project_invitation(
     if config is None:
         return
     locale = (await locales_of(session, [person]))[person.id]
-    link = f"{config.base_url}/projects/{project.id}"
+    link = config.base_url + links.project_path(project.id)
     parts = render(
         "project_invitation",
         locale,

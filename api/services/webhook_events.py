@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.kit.links import project_url, session_url, spa_url
+from api.kit.links import outcome_path, project_url, session_url, spa_url
 from api.models import ActionItem, Client, MastermindSession, Project, SessionParticipant, User
 from api.schemas.action_items import ActionItemRead
 from api.schemas.projects import ProjectRead
@@ -120,7 +120,7 @@ async def session_completed(
         **outcome.model_dump(),
         title=mm_session.title,
         purpose=mm_session.purpose,
-        url=spa_url(session, f"/sessions/{mm_session.id}/outcome"),
+        url=spa_url(session, outcome_path(mm_session.id)),
         project=reference,
         client=client,
         participants=await _participants(session, mm_session.id),
