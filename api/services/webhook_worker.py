@@ -26,7 +26,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -40,6 +39,7 @@ from api.config import Settings
 from api.db import rowcount
 from api.kit import outbox, ssrf
 from api.kit.links import BASE_URL_KEY
+from api.kit.retry_after import retry_after
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
 from api.security import InvalidToken
@@ -54,29 +54,6 @@ SCHEDULE: tuple[float, ...] = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3
 JITTER = 0.1  # each delay is stretched or shrunk by up to 10%, so retries do not stampede
 BATCH_SIZE = 10
 GONE_REASON = "The receiver answered 410 Gone"
-# However long a receiver asks us to wait, the next attempt comes within a day.
-MAX_RETRY_AFTER = timedelta(hours=24)
-
-
-def retry_after(value: str | None, *, now: datetime) -> timedelta | None:
-    """A Retry-After header (RFC 9110: delay-seconds or an HTTP-date) as a wait from ``now``,
-    at most a day; None when absent or unreadable (the schedule applies then)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        wait = timedelta(seconds=int(value))
-    else:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if moment.tzinfo is None:  # an HTTP-date is GMT; parsedate leaves "-0000" naive
-            moment = moment.replace(tzinfo=UTC)
-        wait = max(moment - now, timedelta(0))
-    return min(wait, MAX_RETRY_AFTER)
-
-
 USER_AGENT = "SalesMastermind-Webhooks/1.0"
 
 

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from api.kit.retry_after import MAX_RETRY_AFTER, retry_after
 from api.main import create_app
 from api.models import WebhookEventType
 from api.schemas.webhook_events import EVENT_BODY
-from api.services.webhook_worker import MAX_RETRY_AFTER, retry_after
 from tests.factories import API, add_user, register
 from tests.test_openapi import OPENAPI_PATH
 from tests.webhook_kit import create_endpoint, eventually, running_worker, verify
@@ -243,3 +243,10 @@ def test_the_webhooks_section_declares_every_event_with_its_body():
         assert schema == {"$ref": f"#/components/schemas/{body.__name__}"}
         assert operation["description"]
     assert len(set(EVENT_BODY.values())) == 4  # four shapes for seven events
+
+
+def test_retry_after_takes_fractions_and_never_overflows():
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert retry_after("1.5", now=now) == timedelta(seconds=1.5)  # as some CRMs send it
+    assert retry_after("1" + "0" * 30, now=now) == MAX_RETRY_AFTER  # no OverflowError
+    assert retry_after("nan", now=now) is None

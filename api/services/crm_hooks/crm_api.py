@@ -19,11 +19,13 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from api.kit import ssrf
+from api.kit.retry_after import retry_after
 from api.services.crm_hooks.providers import DealEvent, DealStatus, hubspot_property
 
 ATTEMPTS = 3  # per call: the first and two retries
@@ -85,9 +87,9 @@ def _number(text: str | None) -> float | None:
 def rate_limit_wait(response: httpx.Response) -> float:
     """Seconds to wait after a 429, from whichever header the CRM sent (else one second)."""
     headers = response.headers
-    retry_after = _number(headers.get("retry-after"))
-    if retry_after is not None:
-        return retry_after
+    asked = retry_after(headers.get("retry-after"), now=datetime.now(UTC))
+    if asked is not None:
+        return asked.total_seconds()
     if headers.get("x-hubspot-ratelimit-remaining") == "0":
         interval = _number(headers.get("x-hubspot-ratelimit-interval-milliseconds"))
         if interval is not None:
