@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -289,6 +289,24 @@ async def session_notice(
     await _to_everyone(session, mm_session, config, "session_cancelled", None, gone, ics=cancel)
 
 
+def reminder_key(mm_session: MastermindSession, minutes_before: int) -> str:
+    """What makes a reminder one (each person's mail adds ``:<user id>``): the session, the
+    offset and the start it was for, so a moved session is reminded anew."""
+    return f"reminder:{mm_session.id}:{minutes_before}:{mm_session.scheduled_at:%Y%m%dT%H%M%S}"
+
+
+async def queued_reminders(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of these reminders are queued already: one query for any number of them."""
+    if not keys:
+        return set()
+    rows = await session.scalars(
+        select(col(MailMessage.dedupe_key)).where(
+            or_(*(col(MailMessage.dedupe_key).startswith(f"{key}:") for key in keys))
+        )
+    )
+    return {row.rsplit(":", 1)[0] for row in rows if row}
+
+
 async def session_reminder(
     session: AsyncSession, mm_session: MastermindSession, minutes_before: int
 ) -> None:
@@ -296,14 +314,10 @@ async def session_reminder(
     config = config_of(session)
     if config is None:
         return
-    key = f"reminder:{mm_session.id}:{minutes_before}:{mm_session.scheduled_at:%Y%m%dT%H%M%S}"
+    key = reminder_key(mm_session, minutes_before)
     # Queued already (the worker looks every scan while the window is open): no more work.
     # The unique key still decides when two workers get here at the same moment.
-    if await session.scalar(
-        select(col(MailMessage.id))
-        .where(col(MailMessage.dedupe_key).startswith(f"{key}:"))
-        .limit(1)
-    ):
+    if await queued_reminders(session, [key]):
         return
     organizer, attendees = await calendar.people_of(session, mm_session)
     await _to_everyone(

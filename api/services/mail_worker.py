@@ -154,10 +154,16 @@ class MailWorker:
                     col(MastermindSession.scheduled_at) <= now + timedelta(minutes=offsets[-1]),
                 )
             )
+            wanted = []
             for mm_session in upcoming.all():
                 left = mm_session.scheduled_at - now
                 due = next(m for m in offsets if left <= timedelta(minutes=m))
-                await mail.session_reminder(session, mm_session, due)
+                wanted.append((mm_session, due, mail.reminder_key(mm_session, due)))
+            # One query for the scan, not one per upcoming session: most are queued already.
+            queued = await mail.queued_reminders(session, [key for _s, _d, key in wanted])
+            for mm_session, due, key in wanted:
+                if key not in queued:
+                    await mail.session_reminder(session, mm_session, due)
 
     # --- the queue -------------------------------------------------------------------------
 
