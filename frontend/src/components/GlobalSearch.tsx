@@ -6,14 +6,8 @@ import { useState } from "react";
 import { useTranslation } from "../i18n/react";
 import { useNavigate } from "react-router";
 import { searchTarget, useSearch, type SearchHit } from "../features/search/queries";
-
-const GROUP_KEYS = {
-  clients: "search.group.clients",
-  projects: "search.group.projects",
-  ideas: "search.group.ideas",
-  outcomes: "search.group.outcomes",
-  takeaways: "search.group.takeaways",
-} as const satisfies Record<SearchHit["type"], string>;
+import { label } from "../format";
+import { SearchType } from "../api/enums";
 
 /** How one hit reads in the list: its title, and for what lives in a project, where. */
 export function hitLabel(hit: SearchHit, where: (project: string) => string): string {
@@ -29,13 +23,11 @@ export function GlobalSearch() {
   const { data } = useSearch(q);
   const hits = data ?? [];
   const labelled = hits.map((hit) => ({ hit, label: hitLabel(hit, (project) => t("search.in", { project })) }));
-  const groups = (Object.keys(GROUP_KEYS) as SearchHit["type"][])
-    .map((type) => ({
-      group: t(GROUP_KEYS[type]),
-      // Autocomplete options are strings: two hits with one label would be one option.
-      items: [...new Set(labelled.filter((l) => l.hit.type === type).map((l) => l.label))],
-    }))
-    .filter((g) => g.items.length);
+  const groups = SearchType.map((type) => ({
+    group: label(type),
+    // Autocomplete options are strings: two hits with one label would be one option.
+    items: [...new Set(labelled.filter((l) => l.hit.type === type).map((l) => l.label))],
+  })).filter((g) => g.items.length);
   return (
     <Autocomplete
       aria-label={t("search.placeholder")}
