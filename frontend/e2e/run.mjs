@@ -545,7 +545,12 @@ async function scenario(base, receiver) {
       await shot(admin, "11b-settings-crm-secret-shown-once");
       const answer = execFileSync("bash", ["-c", example], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       log(`the example CRM request was accepted: ${answer.trim().slice(0, 120)}`);
-      const deals = await apiGet(base, ownerToken, `/projects?q=${encodeURIComponent("Pilot order")}`);
+      // The hook answers at once and the worker applies the event just after: wait for it.
+      let deals = { items: [] };
+      for (let tries = 0; tries < 100 && !deals.items.length; tries++) {
+        if (tries) await new Promise((resolve) => setTimeout(resolve, 100));
+        deals = await apiGet(base, ownerToken, `/projects?q=${encodeURIComponent("Pilot order")}`);
+      }
       expect(deals.items.length >= 1, "the example deal opened a project");
       await crm.getByRole("button", { name: L("Done") }).click();
 
