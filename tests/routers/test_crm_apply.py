@@ -569,6 +569,30 @@ async def test_pipedrive_owners_organizations_changes_delete_titles_and_currenci
     )
     found = (await projects(crm, admin))["31"]
     assert found["status"] == "abandoned" and found["close_note"] == "Deleted in Pipedrive"
+    assert found["merged_into_id"] is None
+
+    # A merge, as v2 sends it: the survivor changed, the merged-away deal deleted with
+    # meta.merged_to_id. The merged-away project is abandoned and points at the survivor's.
+    await send(pipedrive("deal", "create", deal(40, title="Fabrikam"), at="2026-11-30T12:10Z"))
+    await send(pipedrive("deal", "create", deal(41, title="Fabrikam 2"), at="2026-11-30T12:11Z"))
+    await send(pipedrive("deal", "change", deal(40, title="Fabrikam"), at="2026-11-30T12:20Z"))
+    await send(
+        pipedrive(
+            "deal",
+            "delete",
+            None,
+            at="2026-11-30T12:20:00.000Z",
+            entity_id=41,
+            previous=deal(41),
+            merged_to_id="40",
+        )
+    )
+    after = await projects(crm, admin)
+    survivor, merged = after["40"], after["41"]
+    assert survivor["status"] == "open"
+    assert merged["status"] == "abandoned"
+    assert merged["merged_into_id"] == survivor["id"]
+    assert merged["close_note"] == "Merged into Pipedrive deal 40"
 
 
 async def test_pipedrive_without_a_token_says_what_is_missing(crm):

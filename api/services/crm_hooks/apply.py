@@ -290,6 +290,8 @@ async def apply_event(
     if event.action in ("delete", "restore") and await _drop_stale(session, connection, event):
         later = "A later deletion or restore at the CRM already applies"
         return InboundResult.ignored, later, None, None
+    if event.action == "delete" and event.survivor_id is not None:
+        return await _abandon_merged(session, connection, event.deal_id, event.survivor_id)
     if event.action == "delete":
         return await _abandon(
             session, connection, event.deal_id, f"Deleted in {_crm_name(connection)}"
@@ -364,6 +366,24 @@ async def _abandon(
     if project.status == ProjectStatus.abandoned:
         return InboundResult.ignored, "Already abandoned", project.client_id, project.id
     await _close_abandoned(session, connection, project, note)
+    return InboundResult.updated, note, project.client_id, project.id
+
+
+async def _abandon_merged(
+    session: AsyncSession, connection: CrmConnection, deal_id: str, survivor_id: str
+) -> Applied:
+    """A deal merged away into another (Pipedrive's deletion naming ``merged_to_id``): its
+    project is abandoned and points at the survivor's project when one follows it, so the
+    team finds the history of both in one place."""
+    project = await _find_project(session, connection, deal_id)
+    if project is None:
+        return InboundResult.ignored, "No project follows this deal", None, None
+    if project.status == ProjectStatus.abandoned:
+        return InboundResult.ignored, "Already abandoned", project.client_id, project.id
+    survivor = await _find_project(session, connection, survivor_id)
+    note = f"Merged into {_crm_name(connection)} deal {survivor_id}"
+    merged_into_id = survivor.id if survivor is not None and survivor.id != project.id else None
+    await _close_abandoned(session, connection, project, note, merged_into_id=merged_into_id)
     return InboundResult.updated, note, project.client_id, project.id
 
 

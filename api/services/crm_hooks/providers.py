@@ -149,6 +149,9 @@ class _PipedriveMeta(_Lenient):
     entity_id: CrmId | None = None
     version: Text | None = None
     timestamp: datetime | None = None
+    # Webhooks v2 reports a merge as the merged-away deal's deletion whose meta names the
+    # survivor, plus a change of the survivor.
+    merged_to_id: CrmId | None = None
 
 
 class _PipedriveDeal(_Lenient):
@@ -302,8 +305,6 @@ def _pipedrive_event(body: bytes) -> DealEvent:
             event.ignore_reason = f"{meta.entity} events are not about deals"
             return event
         if meta.action == "delete" or envelope.data is None:
-            # Webhooks v2 reports a merge as the merged deal's deletion (and a change of the
-            # survivor), so a merged deal's project is abandoned as deleted.
             previous = (
                 _PipedriveDeal.model_validate(envelope.previous) if envelope.previous else None
             )
@@ -311,6 +312,9 @@ def _pipedrive_event(body: bytes) -> DealEvent:
             if deal_id is None:
                 raise ParseFailure("A deleted deal's id is missing", event.external_id)
             event.deal_id, event.action = str(deal_id), "delete"
+            if meta.merged_to_id is not None and str(meta.merged_to_id) != event.deal_id:
+                # Merged away: the project is abandoned pointing at the survivor's.
+                event.survivor_id = str(meta.merged_to_id)
             return event
         deal = _PipedriveDeal.model_validate(envelope.data)
     except ValidationError as exc:
