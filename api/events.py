@@ -414,9 +414,17 @@ class LiveHub:
         last_event_id: int,
         is_disconnected: Any,
         watch: StreamWatch | None = None,
+        view: Callable[[LiveEvent], LiveEvent | None] | None = None,
     ) -> AsyncIterator[bytes]:
         """The SSE body: replay after ``last_event_id``, then live events and keep-alives,
-        for as long as ``watch`` (if any) lets the reader listen."""
+        for as long as ``watch`` (if any) lets the reader listen. Each event passes through
+        ``view`` (this reader's view of it: an event is stored once for the whole room, what
+        a reader may see is decided here, where their stream is written; None drops it)."""
+
+        def seen(live: LiveEvent) -> bytes:
+            shown = view(live) if view is not None else live
+            return shown.to_sse() if shown is not None else b""
+
         yield b"retry: 3000\n\n"
         sent = last_event_id
         loop = asyncio.get_running_loop()
@@ -428,7 +436,7 @@ class LiveHub:
                 if replay:
                     # Subscribed first, then read the backlog: nothing falls in between.
                     for past in await events_since(self._sessionmaker, session_id, sent):
-                        yield past.to_sse()
+                        yield seen(past)
                         sent = past.seq
                     replay = False
                 # Checked between events too, so a busy room cannot postpone the checks.
@@ -450,7 +458,7 @@ class LiveHub:
                     replay = True
                     continue
                 if live.seq == sent + 1:
-                    yield live.to_sse()
+                    yield seen(live)
                     sent = live.seq
                 elif live.seq > sent + 1:
                     replay = True  # a gap (should not happen): read it from the store

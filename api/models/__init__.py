@@ -35,9 +35,13 @@ from api.models.projects import (
     ProjectStatus,
 )
 from api.models.sessions import (
+    PHASE_ORDER,
+    Anonymity,
     MastermindSession,
     SessionEvent,
+    SessionFormat,
     SessionParticipant,
+    SessionPhase,
     SessionPurpose,
     SessionStatus,
 )
@@ -55,9 +59,11 @@ from api.models.webhooks import (
 )
 
 __all__ = [
+    "PHASE_ORDER",
     "ActionItem",
     "ActionItemStatus",
     "ActivityRollup",
+    "Anonymity",
     "ApiKey",
     "ApiKeyWindow",
     "AuditEvent",
@@ -99,7 +105,9 @@ __all__ = [
     "Seniority",
     "SessionCalendar",
     "SessionEvent",
+    "SessionFormat",
     "SessionParticipant",
+    "SessionPhase",
     "SessionPurpose",
     "SessionRollup",
     "SessionStatus",

@@ -39,6 +39,33 @@ class SessionStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
+class SessionFormat(enum.StrEnum):
+    """DESIGN 7.2: the open board as it always was, or the phased Mastermind protocol."""
+
+    open = "open"
+    mastermind = "mastermind"
+
+
+class Anonymity(enum.StrEnum):
+    none = "none"
+    until_complete = "until_complete"
+
+
+class SessionPhase(enum.StrEnum):
+    """The Mastermind protocol's phases, in the only order they may be entered."""
+
+    brief = "brief"
+    write = "write"
+    reveal = "reveal"
+    vote = "vote"
+    discuss = "discuss"
+    decide = "decide"
+
+
+# Forward only: a phase's position, so "may this move happen" is one comparison.
+PHASE_ORDER = {phase: position for position, phase in enumerate(SessionPhase)}
+
+
 class MastermindSession(IdTable, table=True):
     """Named apart from SQLAlchemy's Session; the API calls it a session."""
 
@@ -55,6 +82,7 @@ class MastermindSession(IdTable, table=True):
         postgresql_only(
             sa.Index("ix_mastermind_session_search_grams", "search_grams", postgresql_using="gin")
         ),
+        sa.CheckConstraint("vote_budget > 0", name="vote_budget_positive"),
     )
 
     organization_id: uuid.UUID = Field(foreign_key="organization.id", ondelete="CASCADE")
@@ -82,6 +110,24 @@ class MastermindSession(IdTable, table=True):
     # Set on completion: did juniors and seniors sit together (the learning mix)? Recorded
     # as a fact then, so a later change of someone's seniority does not rewrite it.
     mixed_seniority: bool | None = None
+    # DESIGN 7.2. Existing rows are "open" sessions, which never have a phase.
+    format: SessionFormat = Field(
+        default=SessionFormat.open,
+        sa_type=enum_type(SessionFormat, "session_format"),
+        sa_column_kwargs={"server_default": "open"},
+    )
+    anonymity: Anonymity = Field(
+        default=Anonymity.none,
+        sa_type=enum_type(Anonymity, "session_anonymity"),
+        sa_column_kwargs={"server_default": "none"},
+    )
+    # Dots per person; null is unlimited (the open board's one vote per card).
+    vote_budget: int | None = None
+    phase: SessionPhase | None = Field(
+        default=None, sa_type=enum_type(SessionPhase, "session_phase")
+    )
+    phase_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    phase_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The title and the outcome (summary, decisions, recommended approach) folded for
     # search, and their grams (api/kit/folding.py); kept by folded_on_write below.
     search_text: str = Field(

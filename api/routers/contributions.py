@@ -14,6 +14,7 @@ from api.routers import API_PREFIX
 from api.routers.common import Created, created
 from api.schemas.contributions import (
     ContributionCreate,
+    ContributionMerge,
     ContributionPage,
     ContributionRead,
     ContributionUpdate,
@@ -81,6 +82,21 @@ async def create_contribution(
     return created(await idempotency.run(produce, status_code=status.HTTP_201_CREATED))
 
 
+@router.get(
+    "/contributions/{contribution_id}",
+    response_model=ContributionRead,
+    responses=problem_responses(404),
+)
+async def get_contribution(
+    contribution_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    """One contribution, as you may see it now: in a mastermind session's write phase
+    another's card is 404, and its author stays hidden until completion when anonymous."""
+    return await contribution_service.get_contribution(
+        session=session, caller=caller, contribution_id=contribution_id
+    )
+
+
 @router.patch(
     "/contributions/{contribution_id}",
     response_model=ContributionRead,
@@ -92,6 +108,22 @@ async def update_contribution(
     """Edit your own contribution, or adopt, park or reject one (the owner, facilitator,
     managers, admins)."""
     return await contribution_service.update_contribution(
+        session=session, caller=caller, contribution_id=contribution_id, data=data
+    )
+
+
+@router.post(
+    "/contributions/{contribution_id}/merge",
+    response_model=ContributionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def merge_contribution(
+    contribution_id: uuid.UUID, data: ContributionMerge, caller: CurrentCaller, session: SessionDep
+) -> ContributionRead:
+    """Merge a duplicate into another card of the session (the owner, facilitator, managers,
+    admins): the votes move to the survivor, a voter who voted for both counts once, and the
+    duplicate is gone. Answers the survivor."""
+    return await contribution_service.merge_contribution(
         session=session, caller=caller, contribution_id=contribution_id, data=data
     )
 

@@ -32,10 +32,12 @@ from api.schemas.sessions import (
     SessionCreate,
     SessionOutcome,
     SessionPage,
+    SessionPhaseChange,
     SessionRead,
     SessionSort,
     SessionUpdate,
 )
+from api.services import contributions as contribution_service
 from api.services import sessions as session_service
 from api.services.api_keys import key_scope
 from api.services.presence import PresenceTracker
@@ -179,6 +181,26 @@ async def start_session(
 
 
 @router.post(
+    "/sessions/{session_id}/phase",
+    response_model=SessionRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def change_phase(
+    session_id: uuid.UUID,
+    data: SessionPhaseChange,
+    caller: CurrentCaller,
+    session: SessionDep,
+    clock: ClockDep,
+) -> SessionRead:
+    """Start the next phase of a live mastermind session (brief, write, reveal, vote, discuss,
+    decide) with its own time box, for the owner, the facilitator, managers and admins. Phases
+    may be skipped forward, never moved back (409); the room hears `phase.changed`."""
+    return await session_service.change_phase(
+        session=session, caller=caller, session_id=session_id, data=data, now=clock()
+    )
+
+
+@router.post(
     "/sessions/{session_id}/complete",
     response_model=SessionRead,
     responses=problem_responses(403, 404, 409),
@@ -237,7 +259,9 @@ async def get_outcome(
         200: {
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "Server-Sent Events: contribution.created, contribution.updated, "
-            "vote.changed, session.status_changed, presence.changed; ids resume with "
+            "vote.changed, session.status_changed, presence.changed, phase.changed (and, "
+            "in a mastermind session, contribution.hidden and vote.hidden: what this reader "
+            "may not see yet); ids resume with "
             "Last-Event-ID. Holding the stream open is being present; it ends when the "
             "reader loses access or the access token expires",
         },
@@ -301,6 +325,8 @@ async def session_events(
             last_event_id=after,
             is_disconnected=request.is_disconnected,
             watch=watch,
+            # Each reader's own view: hidden cards, authors and secret votes are cut here.
+            view=await contribution_service.stream_view(session, mm_session, caller.user_id),
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -24,6 +24,16 @@ class ContributionCreate(RequestModel):
     body: Body
 
 
+class ContributionMerge(RequestModel):
+    """Merge a duplicate into another card of the same session: the survivor keeps its
+    text and gains the votes; someone who voted for both counts once."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"into": "5b0f3c7e-9d2a-4e61-8a4b-2c7d9e1f3a5b"}]}
+    )
+    into: uuid.UUID
+
+
 class ContributionUpdate(UpdateModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "adopted"}]})
     status: ContributionStatus
@@ -45,12 +55,23 @@ class ContributionVerdict(RequestModel):
 class ContributionRead(ResponseModel):
     id: uuid.UUID
     session_id: uuid.UUID
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None = Field(
+        description="Null while an anonymous mastermind session is not completed, for all but "
+        "the author"
+    )
     author_name: str
+    mine: bool | None = Field(
+        default=None,
+        description="In a mastermind session: you wrote it (authors may be hidden). Null in "
+        "an open session, where author_id says who wrote it",
+    )
     kind: ContributionKind
     body: str
     status: ContributionStatus
-    votes: int
+    votes: int | None = Field(
+        description="Null during a mastermind session's vote phase: the dots stay secret until "
+        "it ends"
+    )
     voted_by_me: bool
     verdict: Verdict | None = None
     verdict_note: str = ""
@@ -60,4 +81,7 @@ class ContributionRead(ResponseModel):
 
 
 class ContributionPage(Page[ContributionRead]):
-    pass
+    hidden_count: int = Field(
+        default=0,
+        description="Others' contributions you cannot see yet (a mastermind's write phase)",
+    )

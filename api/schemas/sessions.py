@@ -9,7 +9,15 @@ from typing import Annotated
 
 from pydantic import MISSING, ConfigDict, Field
 
-from api.models import ContributionKind, SessionPurpose, SessionStatus, Verdict
+from api.models import (
+    Anonymity,
+    ContributionKind,
+    SessionFormat,
+    SessionPhase,
+    SessionPurpose,
+    SessionStatus,
+    Verdict,
+)
 from api.pagination import Page
 from api.schemas.action_items import ActionItemRead
 from api.schemas.base import (
@@ -28,6 +36,8 @@ LongText = Annotated[str, Field(max_length=20_000, pattern=NO_NUL)]
 Timebox = Annotated[int, Field(ge=5, le=8 * 60), WholeNumber]
 AttendedMinutes = Annotated[int, Field(ge=0, le=24 * 60), WholeNumber]
 Body = Annotated[str, Field(min_length=1, max_length=4000, pattern=NOT_BLANK), Trimmed]
+VoteBudget = Annotated[int, Field(ge=1, le=100), WholeNumber]
+PhaseMinutes = Annotated[int, Field(ge=1, le=8 * 60), WholeNumber]
 Decision = Annotated[str, Field(min_length=1, max_length=1000, pattern=NOT_BLANK), Trimmed]
 
 
@@ -55,6 +65,14 @@ class SessionCreate(RequestModel):
     participant_ids: list[uuid.UUID] | None = Field(
         default=None, max_length=200, description="Project members; default: every active member"
     )
+    format: SessionFormat = SessionFormat.open
+    anonymity: Anonymity | None = Field(
+        default=None, description='Default: "until_complete" for mastermind, "none" for open'
+    )
+    vote_budget: VoteBudget | None = Field(
+        default=None,
+        description="Dots per person. Default: 3 for mastermind, unlimited (null) for open",
+    )
 
 
 class SessionUpdate(UpdateModel):
@@ -72,10 +90,22 @@ class SessionUpdate(UpdateModel):
     timebox_minutes: Timebox | MISSING = MISSING
     facilitator_id: uuid.UUID | MISSING = MISSING
     participant_ids: list[uuid.UUID] | MISSING = Field(default=MISSING, max_length=200)
+    # The format and its rules are settled before the first phase starts (409 after).
+    format: SessionFormat | MISSING = MISSING
+    anonymity: Anonymity | MISSING = MISSING
+    vote_budget: VoteBudget | MISSING | None = MISSING
     # Outcome corrections on a completed session (admins only).
     summary: LongText | MISSING = MISSING
     decisions: list[Decision] | MISSING = Field(default=MISSING, max_length=100)
     recommended_approach: LongText | MISSING = MISSING
+
+
+class SessionPhaseChange(RequestModel):
+    """Start the next phase of a mastermind session, with its own time box."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phase": "write", "minutes": 8}]})
+    phase: SessionPhase
+    minutes: PhaseMinutes
 
 
 class Attendance(RequestModel):
@@ -140,6 +170,12 @@ class SessionRead(ResponseModel):
     summary: str
     decisions: list[str]
     recommended_approach: str
+    format: SessionFormat
+    anonymity: Anonymity
+    vote_budget: int | None
+    phase: SessionPhase | None
+    phase_started_at: datetime | None
+    phase_ends_at: datetime | None
     created_at: datetime
     updated_at: datetime
     outcome: SessionOutcome | None = Field(
@@ -166,7 +202,9 @@ class AdoptedContribution(ResponseModel):
     id: uuid.UUID
     kind: ContributionKind
     body: str
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None = Field(
+        description="Null to others while an anonymous mastermind session is not completed"
+    )
     author_name: str
     votes: int
     verdict: Verdict | None = Field(
@@ -185,6 +223,13 @@ class AttendanceRead(ResponseModel):
     )
 
 
+class ParticipationRead(ResponseModel):
+    user_id: uuid.UUID
+    full_name: str
+    contributions: int
+    adopted: int
+
+
 class SessionOutcome(ResponseModel):
     session_id: uuid.UUID
     project_id: uuid.UUID
@@ -196,6 +241,18 @@ class SessionOutcome(ResponseModel):
     adopted_contributions: list[AdoptedContribution]
     action_items: list[ActionItemRead]
     attendance: list[AttendanceRead]
+    participation: list[ParticipationRead] = Field(
+        default_factory=list,
+        description="Per participant; empty to others while an anonymous mastermind session "
+        "is not completed (counts per person would point at authors)",
+    )
+    evenness: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="1 - Gini over the participants' contribution counts: 1 is everyone "
+        "alike, near 0 is one voice",
+    )
 
 
 # SessionRead names SessionOutcome, defined after it.

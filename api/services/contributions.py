@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import literal as sa_literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -19,12 +22,17 @@ from api.kit import audit
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import (
+    PHASE_ORDER,
+    Anonymity,
     Contribution,
     ContributionKind,
     ContributionStatus,
     ContributionVote,
+    MastermindSession,
     Project,
     ProjectStatus,
+    SessionFormat,
+    SessionPhase,
     SessionStatus,
     User,
     utcnow,
@@ -32,6 +40,7 @@ from api.models import (
 from api.pagination import paginate
 from api.schemas.contributions import (
     ContributionCreate,
+    ContributionMerge,
     ContributionPage,
     ContributionRead,
     ContributionUpdate,
@@ -57,6 +66,185 @@ def contribution_visibility(caller: Caller, *, closed_learnings: bool) -> Column
         col(Contribution.status) == ContributionStatus.adopted,
     )
     return or_(readable, shared)
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """Which contributions, authors and counts one viewer may see in a session right now
+    (DESIGN 7.2). The one place these rules live: lists, single reads, the live stream's
+    per-reader view and search all ask it, so the SPA is never what hides a card."""
+
+    viewer_id: uuid.UUID
+    mastermind: bool
+    # The write phase (and the brief before it): others' cards are hidden, only counted.
+    cards_hidden: bool
+    # Anonymity until completion: others' cards carry no author.
+    authors_hidden: bool
+    # The vote phase: counts are secret until it ends.
+    votes_hidden: bool
+
+    def may_see(self, author_id: uuid.UUID) -> bool:
+        return not self.cards_hidden or author_id == self.viewer_id
+
+    def shows_author(self, author_id: uuid.UUID) -> bool:
+        return not self.authors_hidden or author_id == self.viewer_id
+
+    def card(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A contribution's payload (``_payload``, JSON-ready) as this viewer may see it."""
+        author = payload.get("author_id")
+        mine = author is not None and str(author) == str(self.viewer_id)
+        if not self.mastermind:
+            return payload  # the open board: every event as stored
+        seen = dict(payload, mine=mine)
+        if self.authors_hidden and not mine:
+            seen["author_id"], seen["author_name"] = None, ""
+        if self.votes_hidden:
+            seen["votes"] = None
+            if "into_votes" in seen:  # a merge during the secret vote
+                seen["into_votes"] = None
+        return seen
+
+
+@dataclass(slots=True)
+class RoomState:
+    """What visibility() reads of a session, apart from its row (a stream moves it on)."""
+
+    format: SessionFormat
+    anonymity: Anonymity
+    phase: SessionPhase | None
+    status: SessionStatus
+
+
+def visibility(mm_session: MastermindSession | RoomState, viewer_id: uuid.UUID) -> Visibility:
+    """What ``viewer_id`` may see of ``mm_session`` now. The open format hides nothing; a
+    mastermind hides others' cards until reveal, the counts during the vote and, with
+    ``until_complete``, authors until the session completes."""
+    if mm_session.format != SessionFormat.mastermind:
+        return Visibility(
+            viewer_id,
+            mastermind=False,
+            cards_hidden=False,
+            authors_hidden=False,
+            votes_hidden=False,
+        )
+    phase = mm_session.phase
+    before_reveal = (
+        mm_session.status in (SessionStatus.scheduled, SessionStatus.live)
+        and PHASE_ORDER[phase or SessionPhase.brief] < PHASE_ORDER[SessionPhase.reveal]
+    )
+    return Visibility(
+        viewer_id,
+        mastermind=True,
+        cards_hidden=before_reveal,
+        authors_hidden=mm_session.anonymity == Anonymity.until_complete
+        and mm_session.status != SessionStatus.completed,
+        votes_hidden=mm_session.status == SessionStatus.live and phase == SessionPhase.vote,
+    )
+
+
+class StreamView:
+    """One reader's view of a session's live events: the events are stored once for the
+    room, and each reader's stream passes them through this before writing them, so a
+    hidden card, an author or a secret vote never reaches another reader's connection.
+
+    It starts from the session as it is when the stream opens and follows the room's own
+    phase and status events; visibility only widens as a session moves on, so replaying
+    older events under the newer state shows nothing that the newer state hides."""
+
+    def __init__(self, mm_session: MastermindSession, viewer_id: uuid.UUID, hidden: set[str]):
+        # A detached copy of what visibility() reads, moved on by the room's events.
+        self._session = RoomState(
+            format=mm_session.format,
+            anonymity=mm_session.anonymity,
+            phase=mm_session.phase,
+            status=mm_session.status,
+        )
+        self._viewer = viewer_id
+        self._hidden = hidden  # ids of others' cards this reader has not seen
+
+    @property
+    def seen(self) -> Visibility:
+        return visibility(self._session, self._viewer)
+
+    def __call__(self, live: events.LiveEvent) -> events.LiveEvent | None:
+        payload = live.payload
+        if live.type == "phase.changed":
+            phase = SessionPhase(payload["phase"])
+            current = self._session.phase or SessionPhase.brief
+            if PHASE_ORDER[phase] > PHASE_ORDER[current]:
+                self._session.phase = phase
+        elif live.type == "session.status_changed":
+            self._session.status = SessionStatus(payload["status"])
+        seen = self.seen
+        if live.type == "phase.changed":
+            payload = dict(payload)
+            if "contributions" in payload:
+                self._hidden.clear()
+                payload["contributions"] = [seen.card(c) for c in payload["contributions"]]
+            return events.LiveEvent(live.session_id, live.seq, live.type, payload)
+        if live.type in ("contribution.created", "contribution.updated", "contribution.merged"):
+            author = uuid.UUID(str(payload["author_id"]))
+            if not seen.may_see(author):
+                self._hidden.add(str(payload["id"]))
+                return events.LiveEvent(
+                    live.session_id,
+                    live.seq,
+                    "contribution.hidden",
+                    {"session_id": payload["session_id"], "hidden_count": len(self._hidden)},
+                )
+            return events.LiveEvent(live.session_id, live.seq, live.type, seen.card(payload))
+        if live.type == "vote.changed":
+            mine = str(payload.get("voter_id")) == str(self._viewer)
+            public = {k: v for k, v in payload.items() if k not in ("voter_id", "voted")}
+            if seen.votes_hidden:
+                if not mine:
+                    # Nothing of another's secret vote reaches this reader; the event keeps
+                    # its number so Last-Event-ID still resumes in order.
+                    return events.LiveEvent(live.session_id, live.seq, "vote.hidden", {})
+                public.update(votes=None, voted_by_me=payload.get("voted"))
+            elif mine and seen.mastermind:
+                public["voted_by_me"] = payload.get("voted")
+            return events.LiveEvent(live.session_id, live.seq, live.type, public)
+        return live
+
+
+async def stream_view(
+    session: AsyncSession, mm_session: MastermindSession, viewer_id: uuid.UUID
+) -> StreamView:
+    """The reader's view, knowing which of others' cards are hidden from them already."""
+    hidden: set[str] = set()
+    if visibility(mm_session, viewer_id).cards_hidden:
+        hidden = {
+            str(i)
+            for i in await session.scalars(
+                select(col(Contribution.id)).where(
+                    col(Contribution.session_id) == mm_session.id,
+                    col(Contribution.author_id) != viewer_id,
+                )
+            )
+        }
+    return StreamView(mm_session, viewer_id, hidden)
+
+
+async def phase_payload(
+    session: AsyncSession, mm_session: MastermindSession, previous: SessionPhase | None
+) -> dict[str, Any]:
+    """What a phase change shows the room at once: every card when they are revealed (one
+    event), the counts when the secret vote ends. Stored with authors; each reader's
+    StreamView hides what that reader may not see."""
+    extra: dict[str, Any] = {}
+    reveal = PHASE_ORDER[SessionPhase.reveal]
+    before = PHASE_ORDER[previous or SessionPhase.brief]
+    after = PHASE_ORDER[mm_session.phase or SessionPhase.brief]
+    if before < reveal <= after or (previous == SessionPhase.vote):
+        rows = await session.execute(
+            select(Contribution, col(User.full_name))
+            .join(User, col(User.id) == Contribution.author_id)
+            .where(col(Contribution.session_id) == mm_session.id)
+            .order_by(col(Contribution.created_at), col(Contribution.id))
+        )
+        extra["contributions"] = [_payload(c, name) for c, name in rows]
+    return extra
 
 
 async def _contribution_access(
@@ -105,9 +293,14 @@ async def _author_name(session: AsyncSession, author_id: uuid.UUID) -> str:
 
 
 async def present_contributions(
-    *, session: AsyncSession, caller: Caller, contributions: Sequence[Contribution]
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    contributions: Sequence[Contribution],
+    seen: Visibility | None = None,
 ) -> list[ContributionRead]:
-    """Author names and the caller's own votes for a page, in two queries."""
+    """Author names and the caller's own votes for a page, in two queries; as ``seen`` lets
+    the caller see them (None: everything, for callers that checked already)."""
     if not contributions:
         return []
     ids = [c.id for c in contributions]
@@ -129,12 +322,15 @@ async def present_contributions(
         ContributionRead(
             id=c.id,
             session_id=c.session_id,
-            author_id=c.author_id,
-            author_name=names.get(c.author_id, ""),
+            author_id=c.author_id if seen is None or seen.shows_author(c.author_id) else None,
+            author_name=names.get(c.author_id, "")
+            if seen is None or seen.shows_author(c.author_id)
+            else "",
+            mine=c.author_id == caller.user_id if seen is not None and seen.mastermind else None,
             kind=c.kind,
             body=c.body,
             status=c.status,
-            votes=c.votes,
+            votes=None if seen is not None and seen.votes_hidden else c.votes,
             voted_by_me=c.id in mine,
             verdict=c.verdict,
             verdict_note=c.verdict_note,
@@ -147,11 +343,28 @@ async def present_contributions(
 
 
 async def present_contribution(
-    session: AsyncSession, caller: Caller, contribution: Contribution
+    session: AsyncSession,
+    caller: Caller,
+    contribution: Contribution,
+    mm_session: MastermindSession | None = None,
 ) -> ContributionRead:
+    seen = visibility(mm_session, caller.user_id) if mm_session is not None else None
     return (
-        await present_contributions(session=session, caller=caller, contributions=[contribution])
+        await present_contributions(
+            session=session, caller=caller, contributions=[contribution], seen=seen
+        )
     )[0]
+
+
+async def get_contribution(
+    *, session: AsyncSession, caller: Caller, contribution_id: uuid.UUID
+) -> ContributionRead:
+    """One contribution, if the caller may see it yet (another's card in the write phase is
+    404, as if it were not there)."""
+    access, contribution = await _contribution_access(session, caller, contribution_id)
+    if not visibility(access.session, caller.user_id).may_see(contribution.author_id):
+        raise NotFound("Contribution not found")
+    return await present_contribution(session, caller, contribution, access.session)
 
 
 async def _count_contribution(
@@ -179,6 +392,10 @@ async def create_contribution(
     )
     access.project.ensure_can_contribute()
     access.ensure_open_for_contributions()
+    mm_session = access.session
+    if mm_session.format == SessionFormat.mastermind and mm_session.phase != SessionPhase.write:
+        # Everyone writes at once in the write phase, before seeing anyone else's card.
+        raise Conflict("In a mastermind session contributions are written in the write phase")
     contribution = Contribution(
         organization_id=caller.organization_id,
         session_id=access.session.id,
@@ -204,7 +421,7 @@ async def create_contribution(
         entity_id=contribution.id,
         changes={"kind": data.kind.value},
     )
-    return await present_contribution(session, caller, contribution)
+    return await present_contribution(session, caller, contribution, access.session)
 
 
 async def list_contributions(
@@ -218,7 +435,23 @@ async def list_contributions(
     status: ContributionStatus | None = None,
 ) -> ContributionPage:
     access = await session_access(session=session, caller=caller, session_id=session_id)
+    seen = visibility(access.session, caller.user_id)
     statement = select(Contribution).where(col(Contribution.session_id) == access.session.id)
+    hidden_count = 0
+    if seen.cards_hidden:
+        # Others' cards are filtered in SQL, so a page never carries one; they are counted.
+        hidden_count = (
+            await session.scalar(
+                select(func.count())
+                .select_from(Contribution)
+                .where(
+                    col(Contribution.session_id) == access.session.id,
+                    col(Contribution.author_id) != caller.user_id,
+                )
+            )
+            or 0
+        )
+        statement = statement.where(col(Contribution.author_id) == caller.user_id)
     if kind is not None:
         statement = statement.where(col(Contribution.kind) == kind)
     if status is not None:
@@ -232,8 +465,11 @@ async def list_contributions(
         cursor=cursor,
     )
     return ContributionPage(
-        items=await present_contributions(session=session, caller=caller, contributions=rows),
+        items=await present_contributions(
+            session=session, caller=caller, contributions=rows, seen=seen
+        ),
         next_cursor=next_cursor,
+        hidden_count=hidden_count,
     )
 
 
@@ -272,7 +508,7 @@ async def update_contribution(
         entity_id=contribution.id,
         changes={"status": [previous.value, data.status.value]},
     )
-    return await present_contribution(session, caller, contribution)
+    return await present_contribution(session, caller, contribution, access.session)
 
 
 async def set_verdict(
@@ -303,7 +539,77 @@ async def set_verdict(
         entity_id=contribution.id,
         changes={"verdict": [previous.value if previous else None, data.verdict.value]},
     )
-    return await present_contribution(session, caller, contribution)
+    return await present_contribution(session, caller, contribution, access.session)
+
+
+async def merge_contribution(
+    *, session: AsyncSession, caller: Caller, contribution_id: uuid.UUID, data: ContributionMerge
+) -> ContributionRead:
+    """Fold a duplicate into its survivor (the owner, facilitator, managers, admins). The
+    votes move in SQL: a voter who had voted for both keeps one vote, the survivor's author
+    gains none of their own, and the count is recomputed from the rows, not added up."""
+    access, duplicate = await _contribution_access(
+        session, caller, contribution_id, for_update=True
+    )
+    access.ensure_can_steer()
+    access.ensure_open_for_contributions()
+    if data.into == duplicate.id:
+        raise Conflict("A contribution cannot be merged into itself")
+    survivor = await session.scalar(
+        select(Contribution).where(
+            col(Contribution.id) == data.into,
+            col(Contribution.organization_id) == caller.organization_id,
+        )
+    )
+    if survivor is None or survivor.session_id != duplicate.session_id:
+        raise NotFound("Contribution to merge into not found")
+    if not visibility(access.session, caller.user_id).may_see(duplicate.author_id):
+        raise Conflict("Cards are merged once they are revealed")
+    moved = select(col(ContributionVote.user_id), col(ContributionVote.created_at)).where(
+        col(ContributionVote.contribution_id) == duplicate.id,
+        col(ContributionVote.user_id) != survivor.author_id,
+        col(ContributionVote.user_id).not_in(
+            select(col(ContributionVote.user_id)).where(
+                col(ContributionVote.contribution_id) == survivor.id
+            )
+        ),
+    )
+    await session.execute(
+        insert(ContributionVote).from_select(
+            ["user_id", "created_at", "contribution_id"],
+            moved.add_columns(sa_literal(survivor.id)),
+        )
+    )
+    votes = await session.scalar(
+        select(func.count())
+        .select_from(ContributionVote)
+        .where(col(ContributionVote.contribution_id) == survivor.id)
+    )
+    survivor.votes = votes or 0
+    survivor.updated_at = utcnow()
+    payload = _payload(duplicate, await _author_name(session, duplicate.author_id))
+    await _count_contribution(session, duplicate, contributions=-1)
+    await session.execute(
+        delete(ContributionVote).where(col(ContributionVote.contribution_id) == duplicate.id)
+    )
+    await session.delete(duplicate)
+    await session.flush()
+    await events.publish(
+        session,
+        session_id=survivor.session_id,
+        organization_id=caller.organization_id,
+        type="contribution.merged",
+        payload={**payload, "into": survivor.id, "into_votes": survivor.votes},
+    )
+    audit.record(
+        session,
+        caller=caller,
+        action="contribution.merged",
+        entity_type="contribution",
+        entity_id=duplicate.id,
+        changes={"into": str(survivor.id)},
+    )
+    return await present_contribution(session, caller, survivor, access.session)
 
 
 async def set_vote(
@@ -320,8 +626,34 @@ async def set_vote(
     access.ensure_open_for_contributions()
     if contribution.author_id == caller.user_id:
         raise Conflict("Votes come from others; you cannot vote for your own contribution")
+    mm_session = access.session
+    if mm_session.format == SessionFormat.mastermind and mm_session.phase != SessionPhase.vote:
+        raise Conflict("In a mastermind session votes are given in the vote phase")
     changed = False
     if voted:
+        already = await session.scalar(
+            select(func.count())
+            .select_from(ContributionVote)
+            .where(
+                col(ContributionVote.contribution_id) == contribution.id,
+                col(ContributionVote.user_id) == caller.user_id,
+            )
+        )
+        if not already and mm_session.vote_budget is not None:
+            # The budget is counted under the session row's lock (taken above, FOR UPDATE on
+            # PostgreSQL; SQLite serializes writers), so concurrent votes by one person queue
+            # here and the n+1st sees n spent dots: never more than the budget.
+            spent = await session.scalar(
+                select(func.count())
+                .select_from(ContributionVote)
+                .join(Contribution, col(Contribution.id) == ContributionVote.contribution_id)
+                .where(
+                    col(Contribution.session_id) == mm_session.id,
+                    col(ContributionVote.user_id) == caller.user_id,
+                )
+            )
+            if (spent or 0) >= mm_session.vote_budget:
+                raise Conflict(f"All {mm_session.vote_budget} of your votes are given")
         try:
             async with session.begin_nested():
                 await session.execute(
@@ -356,6 +688,13 @@ async def set_vote(
             session_id=contribution.session_id,
             organization_id=caller.organization_id,
             type="vote.changed",
-            payload={"contribution_id": contribution.id, "votes": votes},
+            # voter_id lets the stream tell the voter from everyone else (their view
+            # drops it; in a secret vote only the voter hears of the vote at all).
+            payload={
+                "contribution_id": contribution.id,
+                "votes": votes,
+                "voter_id": caller.user_id,
+                "voted": voted,
+            },
         )
-    return await present_contribution(session, caller, contribution)
+    return await present_contribution(session, caller, contribution, access.session)

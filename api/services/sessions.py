@@ -9,9 +9,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -22,7 +22,9 @@ from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.kit.versioning import ensure_current
 from api.models import (
+    PHASE_ORDER,
     ActionItem,
+    Anonymity,
     Client,
     Contribution,
     ContributionStatus,
@@ -33,7 +35,9 @@ from api.models import (
     ProjectMember,
     ProjectStatus,
     Seniority,
+    SessionFormat,
     SessionParticipant,
+    SessionPhase,
     SessionStatus,
     User,
     utcnow,
@@ -45,10 +49,12 @@ from api.schemas.sessions import (
     AdoptedContribution,
     AttendanceRead,
     ParticipantRead,
+    ParticipationRead,
     SessionComplete,
     SessionCreate,
     SessionOutcome,
     SessionPage,
+    SessionPhaseChange,
     SessionRead,
     SessionSort,
     SessionUpdate,
@@ -238,6 +244,7 @@ async def create_session(
         scheduled_at=data.scheduled_at,
         timebox_minutes=data.timebox_minutes,
         facilitator_id=facilitator_id,
+        **format_rules(data.format, data.anonymity, data.vote_budget, given=data.model_fields_set),
     )
     session.add(mm_session)
     await session.flush()
@@ -259,6 +266,24 @@ async def create_session(
     await _emit_scheduled(session, mm_session)
     await mail.session_notice(session, mm_session, "scheduled")
     return await present_session(session, mm_session)
+
+
+def format_rules(
+    format: SessionFormat,
+    anonymity: Anonymity | None,
+    vote_budget: int | None,
+    *,
+    given: set[str],
+) -> dict[str, Any]:
+    """DESIGN 7.2's defaults: a mastermind hides authors until completion and gives 3 dots;
+    the open board names authors and has no budget. A ``vote_budget`` sent as null is kept
+    (unlimited), so ``given`` tells a null sent from a null left out."""
+    mastermind = format == SessionFormat.mastermind
+    if anonymity is None:
+        anonymity = Anonymity.until_complete if mastermind else Anonymity.none
+    if vote_budget is None and "vote_budget" not in given and mastermind:
+        vote_budget = 3
+    return {"format": format, "anonymity": anonymity, "vote_budget": vote_budget}
 
 
 async def _emit_scheduled(session: AsyncSession, mm_session: MastermindSession) -> None:
@@ -312,6 +337,21 @@ async def update_session(
             raise Conflict("The outcome is recorded when the session completes")
         if mm_session.status == SessionStatus.live and changes.keys() & {"agenda", "scheduled_at"}:
             raise Conflict("The agenda and schedule are read-only while the session is live")
+    if changes.keys() & {"format", "anonymity", "vote_budget"}:
+        # The rules of the room are fixed once its first phase has started: changing the
+        # anonymity or the budget mid-way would expose authors or recount dots.
+        if mm_session.phase is not None or mm_session.status != SessionStatus.scheduled:
+            raise Conflict("The format is settled once the session has started")
+        if "format" in changes:
+            # A new format brings its own defaults for what the body did not send.
+            changes.update(
+                format_rules(
+                    changes["format"],
+                    changes.get("anonymity"),
+                    changes.get("vote_budget"),
+                    given=set(changes),
+                )
+            )
     participant_ids = changes.pop("participant_ids", None)
     dropped: set[uuid.UUID] = set()
     if participant_ids is not None:
@@ -365,6 +405,9 @@ async def _transition(
     mm_session.updated_at = now
     if target == SessionStatus.live:
         mm_session.started_at = now
+        if mm_session.format == SessionFormat.mastermind:
+            # The room opens on the brief; the facilitator time-boxes each phase after it.
+            mm_session.phase, mm_session.phase_started_at = SessionPhase.brief, now
     elif target == SessionStatus.completed:
         mm_session.completed_at = now
     elif target == SessionStatus.cancelled:
@@ -405,6 +448,62 @@ async def _plain_transition(
         entity_id=session_id,
     )
     return access.session
+
+
+async def change_phase(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    session_id: uuid.UUID,
+    data: SessionPhaseChange,
+    now: datetime | None = None,
+) -> SessionRead:
+    """Start the next phase of a live mastermind session with its own time box: forward
+    only (skipping is allowed), never back, so what was revealed stays revealed."""
+    access = await session_access(
+        session=session, caller=caller, session_id=session_id, for_update=True
+    )
+    access.ensure_can_steer()
+    mm_session = access.session
+    if mm_session.format != SessionFormat.mastermind:
+        raise Conflict("Only a mastermind session has phases")
+    if mm_session.status != SessionStatus.live:
+        raise Conflict(f"Phases run while the session is live; it is {mm_session.status.value}")
+    current = mm_session.phase or SessionPhase.brief
+    if PHASE_ORDER[data.phase] <= PHASE_ORDER[current]:
+        raise Conflict(f"The session is in {current.value}; phases only move forward")
+    now = now or utcnow()
+    previous = mm_session.phase
+    mm_session.phase = data.phase
+    mm_session.phase_started_at = mm_session.updated_at = now
+    mm_session.phase_ends_at = now + timedelta(minutes=data.minutes)
+    await session.flush()
+    # Imported here: contributions builds on this module (session access), not the reverse.
+    from api.services.contributions import phase_payload
+
+    await events.publish(
+        session,
+        session_id=mm_session.id,
+        organization_id=mm_session.organization_id,
+        type="phase.changed",
+        payload={
+            "session_id": mm_session.id,
+            "phase": data.phase.value,
+            "previous_phase": previous.value if previous else None,
+            "phase_started_at": now.isoformat(),
+            "phase_ends_at": mm_session.phase_ends_at.isoformat(),
+            **await phase_payload(session, mm_session, previous),
+        },
+    )
+    audit.record(
+        session,
+        caller=caller,
+        action="session.phase_changed",
+        entity_type="session",
+        entity_id=mm_session.id,
+        changes={"phase": [previous.value if previous else None, data.phase.value]},
+    )
+    return await present_session(session, mm_session)
 
 
 async def start_session(
@@ -632,7 +731,7 @@ async def list_sessions(
     )
     items = await present_sessions(session=session, sessions=rows)
     if with_outcome:
-        outcomes = await present_outcomes(session=session, sessions=rows)
+        outcomes = await present_outcomes(session=session, sessions=rows, viewer_id=caller.user_id)
         items = [item.model_copy(update={"outcome": outcomes[item.id]}) for item in items]
     return SessionPage(items=items, next_cursor=next_cursor)
 
@@ -714,26 +813,102 @@ async def get_outcome(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID
 ) -> SessionOutcome:
     access = await session_access(session=session, caller=caller, session_id=session_id)
-    return await present_outcome(session=session, mm_session=access.session)
+    return await present_outcome(
+        session=session, mm_session=access.session, viewer_id=caller.user_id
+    )
+
+
+def evenness(counts: Sequence[int]) -> float:
+    """1 - the Gini coefficient of ``counts``: 1.0 when everyone contributed alike (or
+    nobody did: nothing was uneven), falling toward 0 as one person does all of it."""
+    n, total = len(counts), sum(counts)
+    if n <= 1 or total <= 0:
+        return 1.0
+    # Sorted form of the mean absolute difference: O(n log n), exact for whole numbers.
+    ordered = sorted(counts)
+    weighted = sum((2 * (i + 1) - n - 1) * x for i, x in enumerate(ordered))
+    gini = weighted / (n * total)
+    return round(min(1.0, max(0.0, 1.0 - gini)), 4)
+
+
+async def _participation(
+    session: AsyncSession, session_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ParticipationRead]]:
+    """Contributions and adopted ideas per participant (and per author who was not one) of
+    each session, in one grouped query for all of them."""
+    found: dict[uuid.UUID, list[ParticipationRead]] = defaultdict(list)
+    if not session_ids:
+        return found
+    adopted = func.sum(case((col(Contribution.status) == ContributionStatus.adopted, 1), else_=0))
+    counted = (
+        select(
+            col(Contribution.session_id).label("session_id"),
+            col(Contribution.author_id).label("user_id"),
+            func.count().label("contributions"),
+            adopted.label("adopted"),
+        )
+        .where(col(Contribution.session_id).in_(session_ids))
+        .group_by(col(Contribution.session_id), col(Contribution.author_id))
+        .subquery()
+    )
+    seated: Select[Any] = select(
+        col(SessionParticipant.session_id).label("session_id"),
+        col(SessionParticipant.user_id).label("user_id"),
+    ).where(col(SessionParticipant.session_id).in_(session_ids))
+    people = seated.union(select(counted.c.session_id, counted.c.user_id)).subquery()
+    rows = await session.execute(
+        select(
+            people.c.session_id,
+            col(User.id),
+            col(User.full_name),
+            func.coalesce(counted.c.contributions, 0),
+            func.coalesce(counted.c.adopted, 0),
+        )
+        .select_from(people)
+        .join(User, col(User.id) == people.c.user_id)
+        .outerjoin(
+            counted,
+            and_(
+                counted.c.session_id == people.c.session_id,
+                counted.c.user_id == people.c.user_id,
+            ),
+        )
+        .order_by(*by_name())
+    )
+    for sid, u, n, c, a in rows:
+        found[sid].append(
+            ParticipationRead(user_id=u, full_name=n, contributions=int(c), adopted=int(a))
+        )
+    return found
 
 
 async def present_outcome(
-    *, session: AsyncSession, mm_session: MastermindSession
+    *, session: AsyncSession, mm_session: MastermindSession, viewer_id: uuid.UUID | None = None
 ) -> SessionOutcome:
     """The outcome of a session the caller was already allowed to read (also the payload of
-    the ``session.completed`` webhook)."""
-    return (await present_outcomes(session=session, sessions=[mm_session]))[mm_session.id]
+    the ``session.completed`` webhook). For ``viewer_id`` during an anonymous mastermind,
+    authors other than the viewer are left out, by the same rule as everywhere."""
+    outcomes = await present_outcomes(session=session, sessions=[mm_session], viewer_id=viewer_id)
+    return outcomes[mm_session.id]
 
 
 async def present_outcomes(
-    *, session: AsyncSession, sessions: Sequence[MastermindSession]
+    *,
+    session: AsyncSession,
+    sessions: Sequence[MastermindSession],
+    viewer_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, SessionOutcome]:
-    """The outcomes of sessions the caller may read, three queries for any number of them
-    (the feed's ``include=outcome`` inlines a page's outcomes this way)."""
+    """The outcomes of sessions the caller may read, four queries for any number of them
+    (the feed's ``include=outcome`` inlines a page's outcomes this way). With ``viewer_id``,
+    each is cut to what that viewer may see (``contributions.visibility``)."""
+    # Imported here: contributions builds on this module (session access), not the reverse.
+    from api.services.contributions import visibility
+
     ids = [s.id for s in sessions]
-    adopted: dict[uuid.UUID, list[AdoptedContribution]] = defaultdict(list)
+    adopted: dict[uuid.UUID, list[tuple[Contribution, str]]] = defaultdict(list)
     items: dict[uuid.UUID, list[ActionItemRead]] = defaultdict(list)
     attendance: dict[uuid.UUID, list[AttendanceRead]] = defaultdict(list)
+    participation = await _participation(session, ids)
     if ids:
         for c, name in await session.execute(
             select(Contribution, col(User.full_name))
@@ -746,18 +921,7 @@ async def present_outcomes(
                 col(Contribution.votes).desc(), col(Contribution.created_at), col(Contribution.id)
             )
         ):
-            adopted[c.session_id].append(
-                AdoptedContribution(
-                    id=c.id,
-                    kind=c.kind,
-                    body=c.body,
-                    author_id=c.author_id,
-                    author_name=name,
-                    votes=c.votes,
-                    verdict=c.verdict,
-                    verdict_note=c.verdict_note,
-                )
-            )
+            adopted[c.session_id].append((c, name))
         for item in await session.scalars(
             select(ActionItem)
             .where(col(ActionItem.session_id).in_(ids))
@@ -784,8 +948,15 @@ async def present_outcomes(
             attendance[sid].append(
                 AttendanceRead(user_id=u, full_name=n, minutes=cast(int, m), minutes_present=p)
             )
-    return {
-        s.id: SessionOutcome(
+
+    def outcome(s: MastermindSession) -> SessionOutcome:
+        seen = visibility(s, viewer_id) if viewer_id is not None else None
+
+        def shown(author_id: uuid.UUID) -> bool:
+            return seen is None or seen.shows_author(author_id)
+
+        people = participation[s.id]
+        return SessionOutcome(
             session_id=s.id,
             project_id=s.project_id,
             status=s.status,
@@ -793,12 +964,26 @@ async def present_outcomes(
             summary=s.summary,
             decisions=s.decisions,
             recommended_approach=s.recommended_approach,
-            adopted_contributions=adopted[s.id],
+            adopted_contributions=[
+                AdoptedContribution(
+                    id=c.id,
+                    kind=c.kind,
+                    body=c.body,
+                    author_id=c.author_id if shown(c.author_id) else None,
+                    author_name=name if shown(c.author_id) else "",
+                    votes=c.votes,
+                    verdict=c.verdict,
+                    verdict_note=c.verdict_note,
+                )
+                for c, name in adopted[s.id]
+            ],
             action_items=items[s.id],
             attendance=attendance[s.id],
+            participation=[] if seen is not None and seen.authors_hidden else people,
+            evenness=evenness([p.contributions for p in people]),
         )
-        for s in sessions
-    }
+
+    return {s.id: outcome(s) for s in sessions}
 
 
 async def get_presence(

@@ -250,6 +250,16 @@ export const limits = {
     "title": {
       "minLength": 1,
       "maxLength": 200
+    },
+    "vote_budget": {
+      "minimum": 1,
+      "maximum": 100
+    }
+  },
+  "SessionPhaseChange": {
+    "minutes": {
+      "minimum": 1,
+      "maximum": 480
     }
   },
   "SessionUpdate": {
@@ -279,6 +289,10 @@ export const limits = {
     "title": {
       "minLength": 1,
       "maxLength": 200
+    },
+    "vote_budget": {
+      "minimum": 1,
+      "maximum": 100
     }
   },
   "TakeawayWrite": {

@@ -311,7 +311,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get Contribution
+         * @description One contribution, as you may see it now: in a mastermind session's write phase
+         *     another's card is 404, and its author stays hidden until completion when anonymous.
+         */
+        get: operations["sessions-get_contribution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -323,6 +328,28 @@ export interface paths {
          *     managers, admins).
          */
         patch: operations["sessions-update_contribution"];
+        trace?: never;
+    };
+    "/api/v1/contributions/{contribution_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Contribution
+         * @description Merge a duplicate into another card of the session (the owner, facilitator, managers,
+         *     admins): the votes move to the survivor, a voter who voted for both counts once, and the
+         *     duplicate is gone. Answers the survivor.
+         */
+        post: operations["sessions-merge_contribution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/contributions/{contribution_id}/verdict": {
@@ -1025,6 +1052,28 @@ export interface paths {
         get: operations["sessions-get_outcome"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{session_id}/phase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Phase
+         * @description Start the next phase of a live mastermind session (brief, write, reveal, vote, discuss,
+         *     decide) with its own time box, for the owner, the facilitator, managers and admins. Phases
+         *     may be skipped forward, never moved back (409); the room hears `phase.changed`.
+         */
+        post: operations["sessions-change_phase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1776,9 +1825,9 @@ export interface components {
         AdoptedContribution: {
             /**
              * Author Id
-             * Format: uuid
+             * @description Null to others while an anonymous mastermind session is not completed
              */
-            author_id: string;
+            author_id: string | null;
             /** Author Name */
             author_name: string;
             /** Body */
@@ -1799,6 +1848,11 @@ export interface components {
             /** Votes */
             votes: number;
         };
+        /**
+         * Anonymity
+         * @enum {string}
+         */
+        Anonymity: "none" | "until_complete";
         /**
          * ApiKeyCreate
          * @example {
@@ -2159,8 +2213,29 @@ export interface components {
          * @enum {string}
          */
         ContributionKind: "idea" | "question" | "insight" | "experience" | "risk" | "resource";
+        /**
+         * ContributionMerge
+         * @description Merge a duplicate into another card of the same session: the survivor keeps its
+         *     text and gains the votes; someone who voted for both counts once.
+         * @example {
+         *       "into": "5b0f3c7e-9d2a-4e61-8a4b-2c7d9e1f3a5b"
+         *     }
+         */
+        ContributionMerge: {
+            /**
+             * Into
+             * Format: uuid
+             */
+            into: string;
+        };
         /** ContributionPage */
         ContributionPage: {
+            /**
+             * Hidden Count
+             * @description Others' contributions you cannot see yet (a mastermind's write phase)
+             * @default 0
+             */
+            hidden_count: number;
             /** Items */
             items: components["schemas"]["ContributionRead"][];
             /** Next Cursor */
@@ -2170,9 +2245,9 @@ export interface components {
         ContributionRead: {
             /**
              * Author Id
-             * Format: uuid
+             * @description Null while an anonymous mastermind session is not completed, for all but the author
              */
-            author_id: string;
+            author_id: string | null;
             /** Author Name */
             author_name: string;
             /** Body */
@@ -2188,6 +2263,11 @@ export interface components {
              */
             id: string;
             kind: components["schemas"]["ContributionKind"];
+            /**
+             * Mine
+             * @description In a mastermind session: you wrote it (authors may be hidden). Null in an open session, where author_id says who wrote it
+             */
+            mine?: boolean | null;
             /**
              * Session Id
              * Format: uuid
@@ -2209,8 +2289,11 @@ export interface components {
             verdict_note: string;
             /** Voted By Me */
             voted_by_me: boolean;
-            /** Votes */
-            votes: number;
+            /**
+             * Votes
+             * @description Null during a mastermind session's vote phase: the dots stay secret until it ends
+             */
+            votes: number | null;
         };
         /** ContributionRecord */
         ContributionRecord: {
@@ -3116,6 +3199,20 @@ export interface components {
              */
             user_id: string;
         };
+        /** ParticipationRead */
+        ParticipationRead: {
+            /** Adopted */
+            adopted: number;
+            /** Contributions */
+            contributions: number;
+            /** Full Name */
+            full_name: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /**
          * PeriodKind
          * @description The current one of each, in the organization's zone and fiscal calendar.
@@ -3864,8 +3961,19 @@ export interface components {
             completed_at: string | null;
             /** Decisions */
             decisions: string[];
+            /**
+             * Evenness
+             * @description 1 - Gini over the participants' contribution counts: 1 is everyone alike, near 0 is one voice
+             * @default 1
+             */
+            evenness: number;
             /** Participants */
             participants: components["schemas"]["PersonRef"][];
+            /**
+             * Participation
+             * @description Per participant; empty to others while an anonymous mastermind session is not completed (counts per person would point at authors)
+             */
+            participation?: components["schemas"]["ParticipationRead"][];
             project: components["schemas"]["ProjectRef"];
             /**
              * Project Id
@@ -3929,11 +4037,15 @@ export interface components {
              * @default
              */
             agenda: string;
+            /** @description Default: "until_complete" for mastermind, "none" for open */
+            anonymity?: components["schemas"]["Anonymity"] | null;
             /**
              * Facilitator Id
              * @description Default: the caller
              */
             facilitator_id?: string | null;
+            /** @default open */
+            format: components["schemas"]["SessionFormat"];
             /**
              * Participant Ids
              * @description Project members; default: every active member
@@ -3952,7 +4064,18 @@ export interface components {
             timebox_minutes: number;
             /** Title */
             title: string;
+            /**
+             * Vote Budget
+             * @description Dots per person. Default: 3 for mastermind, unlimited (null) for open
+             */
+            vote_budget?: number | null;
         };
+        /**
+         * SessionFormat
+         * @description DESIGN 7.2: the open board as it always was, or the phased Mastermind protocol.
+         * @enum {string}
+         */
+        SessionFormat: "open" | "mastermind";
         /** SessionOutcome */
         SessionOutcome: {
             /** Action Items */
@@ -3965,6 +4088,17 @@ export interface components {
             completed_at: string | null;
             /** Decisions */
             decisions: string[];
+            /**
+             * Evenness
+             * @description 1 - Gini over the participants' contribution counts: 1 is everyone alike, near 0 is one voice
+             * @default 1
+             */
+            evenness: number;
+            /**
+             * Participation
+             * @description Per participant; empty to others while an anonymous mastermind session is not completed (counts per person would point at authors)
+             */
+            participation?: components["schemas"]["ParticipationRead"][];
             /**
              * Project Id
              * Format: uuid
@@ -3989,6 +4123,25 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * SessionPhase
+         * @description The Mastermind protocol's phases, in the only order they may be entered.
+         * @enum {string}
+         */
+        SessionPhase: "brief" | "write" | "reveal" | "vote" | "discuss" | "decide";
+        /**
+         * SessionPhaseChange
+         * @description Start the next phase of a mastermind session, with its own time box.
+         * @example {
+         *       "minutes": 8,
+         *       "phase": "write"
+         *     }
+         */
+        SessionPhaseChange: {
+            /** Minutes */
+            minutes: number;
+            phase: components["schemas"]["SessionPhase"];
+        };
+        /**
          * SessionPurpose
          * @enum {string}
          */
@@ -3997,6 +4150,7 @@ export interface components {
         SessionRead: {
             /** Agenda */
             agenda: string;
+            anonymity: components["schemas"]["Anonymity"];
             /** Cancelled At */
             cancelled_at: string | null;
             /**
@@ -4017,6 +4171,7 @@ export interface components {
             decisions: string[];
             /** Facilitator Id */
             facilitator_id: string | null;
+            format: components["schemas"]["SessionFormat"];
             /**
              * Id
              * Format: uuid
@@ -4031,6 +4186,11 @@ export interface components {
             outcome?: components["schemas"]["SessionOutcome"] | null;
             /** Participants */
             participants: components["schemas"]["ParticipantRead"][];
+            phase: components["schemas"]["SessionPhase"] | null;
+            /** Phase Ends At */
+            phase_ends_at: string | null;
+            /** Phase Started At */
+            phase_started_at: string | null;
             /**
              * Project Id
              * Format: uuid
@@ -4060,6 +4220,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Vote Budget */
+            vote_budget: number | null;
         };
         /**
          * SessionScheduledData
@@ -4157,6 +4319,7 @@ export interface components {
         SessionUpdate: {
             /** Agenda */
             agenda?: string;
+            anonymity?: components["schemas"]["Anonymity"];
             /** Decisions */
             decisions?: string[];
             /**
@@ -4164,6 +4327,7 @@ export interface components {
              * Format: uuid
              */
             facilitator_id?: string;
+            format?: components["schemas"]["SessionFormat"];
             /** Participant Ids */
             participant_ids?: string[];
             /** Recommended Approach */
@@ -4179,6 +4343,8 @@ export interface components {
             timebox_minutes?: number;
             /** Title */
             title?: string;
+            /** Vote Budget */
+            vote_budget?: number | null;
         };
         /**
          * StalledProject
@@ -6220,6 +6386,65 @@ export interface operations {
             };
         };
     };
+    "sessions-get_contribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contribution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "sessions-update_contribution": {
         parameters: {
             query?: never;
@@ -6232,6 +6457,105 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ContributionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContributionRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sessions-merge_contribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contribution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContributionMerge"];
             };
         };
         responses: {
@@ -9591,7 +9915,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events: contribution.created, contribution.updated, vote.changed, session.status_changed, presence.changed; ids resume with Last-Event-ID. Holding the stream open is being present; it ends when the reader loses access or the access token expires */
+            /** @description Server-Sent Events: contribution.created, contribution.updated, vote.changed, session.status_changed, presence.changed, phase.changed (and, in a mastermind session, contribution.hidden and vote.hidden: what this reader may not see yet); ids resume with Last-Event-ID. Holding the stream open is being present; it ends when the reader loses access or the access token expires */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9670,6 +9994,105 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sessions-change_phase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionPhaseChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

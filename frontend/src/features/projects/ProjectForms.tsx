@@ -237,6 +237,8 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
         scheduled_at: v.scheduled_at ? new Date(v.scheduled_at).toISOString() : "",
         timebox_minutes: Number(v.timebox_minutes),
         facilitator_id: v.facilitator_id || null,
+        // The room does not run the phased mastermind format yet (issue 15, SPA part).
+        format: "open",
       },
       {
         onSuccess: (session) => {
