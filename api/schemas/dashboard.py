@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.kit.periods import PeriodKind
+from api.models import Seniority
 from api.schemas.ledger import LedgerRow
 from api.schemas.progress import BurnWarning
 
@@ -97,10 +98,22 @@ class WeekCount(BaseModel):
     sessions: int
 
 
+class AdoptedBySeniority(BaseModel):
+    """Of the ideas put up in completed sessions in a month, the share adopted, by the
+    seniority of their author (DESIGN 7.2: is the junior voice heard?)."""
+
+    month: str = Field(description="YYYY-MM in the organization's time zone")
+    seniority: Seniority
+    contributions: int
+    adopted: int
+    share_adopted: float
+
+
 class LearningMix(BaseModel):
     completed_sessions: int
     mixed_sessions: int = 0
     share_mixed: float = 0.0
+    adopted_by_seniority: list[AdoptedBySeniority] = Field(default_factory=list)
 
 
 class TeamOverview(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,12 +16,15 @@ from api.models import (
     ActionItem,
     ActionItemStatus,
     Client,
+    Contribution,
+    ContributionStatus,
     MastermindSession,
     MemberRole,
     MemberState,
     Project,
     ProjectMember,
     ProjectStatus,
+    Seniority,
     SessionRollup,
     SessionStatus,
     TimeEntry,
@@ -28,6 +32,7 @@ from api.models import (
 )
 from api.schemas.dashboard import (
     ActionItemSummary,
+    AdoptedBySeniority,
     Dashboard,
     HelperBurn,
     HelperSeat,
@@ -357,6 +362,44 @@ def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+async def _adopted_by_seniority(
+    session: AsyncSession, org: uuid.UUID, zone: ZoneInfo, since: datetime
+) -> list[AdoptedBySeniority]:
+    """Counted in SQL per completed session and author seniority (one query, a row per
+    session and seniority); only the months are bucketed here, in the organization's zone,
+    which SQLite cannot convert to."""
+    adopted = func.sum(case((col(Contribution.status) == ContributionStatus.adopted, 1), else_=0))
+    rows = await session.execute(
+        select(col(MastermindSession.completed_at), col(User.seniority), func.count(), adopted)
+        .join(MastermindSession, col(MastermindSession.id) == Contribution.session_id)
+        .join(User, col(User.id) == Contribution.author_id)
+        .where(
+            col(Contribution.organization_id) == org,
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(MastermindSession.completed_at) >= since,
+        )
+        .group_by(
+            col(MastermindSession.id), col(MastermindSession.completed_at), col(User.seniority)
+        )
+    )
+    months: dict[tuple[str, Seniority], list[int]] = {}
+    for completed_at, seniority, count, adopted_count in rows:
+        key = (completed_at.astimezone(zone).strftime("%Y-%m"), seniority)
+        totals = months.setdefault(key, [0, 0])
+        totals[0] += int(count)
+        totals[1] += int(adopted_count or 0)
+    return [
+        AdoptedBySeniority(
+            month=month,
+            seniority=seniority,
+            contributions=total,
+            adopted=taken,
+            share_adopted=round(taken / total, 3) if total else 0.0,
+        )
+        for (month, seniority), (total, taken) in sorted(months.items())
+    ]
+
+
 async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -> TeamOverview:
     org = caller.organization_id
     today = datetime.now(UTC).date()
@@ -465,6 +508,9 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
             completed_sessions=total,
             mixed_sessions=mixed,
             share_mixed=round(mixed / total, 3) if total else 0.0,
+            adopted_by_seniority=await _adopted_by_seniority(
+                session, org, zone, datetime.now(UTC) - timedelta(days=366)
+            ),
         ),
     )
 

@@ -353,3 +353,27 @@ async def test_merging_moves_votes_and_nobody_counts_twice(client, app, panel):
     stream = await seen_events(app, sid, panel.helper2)
     merges = [e for e in stream if e.type == "contribution.merged"]
     assert len(merges) == 1 and merges[0].payload["author_id"] is None
+
+
+async def test_the_learning_view_shares_adopted_ideas_by_author_seniority(client, panel):
+    live = await mastermind(client, panel)
+    sid = live["id"]
+    ok(await phase(client, sid, panel.owner, "write"))
+    junior = [await contribute(client, sid, panel.helper2, f"junior {n}") for n in range(2)]
+    senior = await contribute(client, sid, panel.owner, "senior")
+    ok(await phase(client, sid, panel.owner, "decide"))
+    for card in (junior[0], senior):
+        ok(
+            await client.patch(
+                f"{API}/contributions/{card['id']}",
+                headers=panel.owner.headers,
+                json={"status": "adopted"},
+            )
+        )
+    await transition(client, sid, panel.owner, "complete")
+    team = ok(await client.get(f"{API}/dashboard", headers=panel.manager.headers))["team"]
+    shares = {
+        r["seniority"]: (r["contributions"], r["adopted"], r["share_adopted"])
+        for r in team["learning_mix"]["adopted_by_seniority"]
+    }
+    assert shares == {"junior": (2, 1, 0.5), "senior": (1, 1, 1.0)}

@@ -1821,6 +1821,25 @@ export interface components {
             /** Title */
             title?: string;
         };
+        /**
+         * AdoptedBySeniority
+         * @description Of the ideas put up in completed sessions in a month, the share adopted, by the
+         *     seniority of their author (DESIGN 7.2: is the junior voice heard?).
+         */
+        AdoptedBySeniority: {
+            /** Adopted */
+            adopted: number;
+            /** Contributions */
+            contributions: number;
+            /**
+             * Month
+             * @description YYYY-MM in the organization's time zone
+             */
+            month: string;
+            seniority: components["schemas"]["Seniority"];
+            /** Share Adopted */
+            share_adopted: number;
+        };
         /** AdoptedContribution */
         AdoptedContribution: {
             /**
@@ -2904,6 +2923,8 @@ export interface components {
         LearningKind: "idea" | "approach";
         /** LearningMix */
         LearningMix: {
+            /** Adopted By Seniority */
+            adopted_by_seniority?: components["schemas"]["AdoptedBySeniority"][];
             /** Completed Sessions */
             completed_sessions: number;
             /**
