@@ -55,7 +55,7 @@ def database_url() -> Iterator[str]:
         asyncio.run(_admin_execute(server_url, f'CREATE DATABASE "{name}"'))
         url = make_url(configured).set(database=name).render_as_string(hide_password=False)
         try:
-            command.upgrade(alembic_config(url), "heads")
+            command.upgrade(alembic_config(url), "head")
             yield url
         finally:
             asyncio.run(
@@ -64,7 +64,7 @@ def database_url() -> Iterator[str]:
     else:
         with tempfile.TemporaryDirectory(prefix="mastermind-test-") as folder:
             url = f"sqlite+aiosqlite:///{folder}/test.db"
-            command.upgrade(alembic_config(url), "heads")
+            command.upgrade(alembic_config(url), "head")
             yield url
 
 

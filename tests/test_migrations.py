@@ -121,14 +121,14 @@ def _schema_snapshot(database_url: str) -> dict[str, dict[str, object]]:
 
 def test_downgrade_to_base_and_upgrade_again(throwaway_database_url: str) -> None:
     config = alembic_config(throwaway_database_url)
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
     upgraded = _schema_snapshot(throwaway_database_url)
     assert {table.name for table in SQLModel.metadata.sorted_tables} <= set(upgraded)
 
     command.downgrade(config, "base")
     assert _schema_snapshot(throwaway_database_url) == {}
 
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
     assert _schema_snapshot(throwaway_database_url) == upgraded
 
 

@@ -104,7 +104,8 @@ async def _member(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
 
 async def _session(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
     project = await _project(http, admin)
-    return {"session_id": (await new_session(http, project["id"], admin))["id"]}
+    # A dot budget, so that null has something to clear (back to unlimited).
+    return {"session_id": (await new_session(http, project["id"], admin, vote_budget=3))["id"]}
 
 
 async def _contribution(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:

@@ -198,6 +198,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{S}/takeaways"): Rule("contribute", {"body": "Lead with the numbers"}),
     ("GET", f"{S}/events"): Rule("read"),
     # contributions
+    ("GET", C): Rule("read"),
     ("PATCH", C): Rule("manage", {"status": "adopted"}),
     ("POST", f"{C}/vote"): Rule("contribute", params=_not_my_contribution),
     ("DELETE", f"{C}/vote"): Rule("contribute", params=_not_my_contribution),
@@ -234,6 +235,10 @@ ELSEWHERE: dict[tuple[str, str], str] = {
         "POST",
         f"{API}/contributions/{{contribution_id}}/verdict",
     ): "tests/routers/test_contributions.py",
+    # Need a mastermind session and a duplicate card: who steers the phases and who merges
+    # (the owner, facilitator, managers, admins; a helper 403, another organization 404).
+    ("POST", f"{API}/sessions/{{session_id}}/phase"): "tests/routers/test_mastermind.py",
+    ("POST", f"{API}/contributions/{{contribution_id}}/merge"): "tests/routers/test_mastermind.py",
     ("GET", f"{API}/users/{{user_id}}"): "tests/routers/test_users.py",
     ("PATCH", f"{API}/users/{{user_id}}"): "tests/routers/test_users.py",
     ("GET", f"{API}/users/{{user_id}}/ledger"): "tests/routers/test_ledger.py",

@@ -1,7 +1,7 @@
 """The Mastermind format: phases, anonymity and a dot budget on a session
 
 Revision ID: 0019_mastermind_format
-Revises: 0017_verdicts
+Revises: 0021_mail_outbox
 Create Date: 2026-12-03 14:30:00
 
 DESIGN 7.2: a session is "open" (the board as before; every existing session) or
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_mastermind_format"
-down_revision: str | None = "0017_verdicts"
+down_revision: str | None = "0021_mail_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,21 +51,49 @@ from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, session_access, touch_outcome
 
 
-def contribution_visibility(caller: Caller, *, closed_learnings: bool) -> ColumnElement[bool]:
+def contribution_visibility(
+    caller: Caller, *, closed_learnings: bool, with_author: bool = False
+) -> ColumnElement[bool]:
     """Which contributions the caller may see outside their own session's board (search,
-    related learnings), the one rule, on a statement that joins each contribution's project:
-    those of the projects they may read; and, with the organization's closed learnings
-    shared (``share_closed_learnings``), the adopted ones of every closed project of the
-    organization. A rule that hides contributions for a while (the write phase) goes here."""
+    related learnings), the one rule, on a statement that joins each contribution's project
+    and session: those of the projects they may read; and, with the organization's closed
+    learnings shared (``share_closed_learnings``), the adopted ones of every closed project
+    of the organization. Never another's card a mastermind still hides (``visibility``: the
+    write phase) and, for a view that names the author (``with_author``), never another's
+    card of an anonymous session before it completes."""
     readable = project_visibility(caller)
-    if not closed_learnings:
-        return readable
-    shared = and_(
-        col(Project.organization_id) == caller.organization_id,
-        col(Project.status) != ProjectStatus.open,
-        col(Contribution.status) == ContributionStatus.adopted,
+    if closed_learnings:
+        shared = and_(
+            col(Project.organization_id) == caller.organization_id,
+            col(Project.status) != ProjectStatus.open,
+            col(Contribution.status) == ContributionStatus.adopted,
+        )
+        readable = or_(readable, shared)
+    # The SQL form of ``visibility``'s cards_hidden and authors_hidden.
+    before_reveal = or_(
+        col(MastermindSession.phase).is_(None),
+        col(MastermindSession.phase).in_(
+            [p for p, order in PHASE_ORDER.items() if order < PHASE_ORDER[SessionPhase.reveal]]
+        ),
     )
-    return or_(readable, shared)
+    hidden = and_(
+        col(MastermindSession.status).in_([SessionStatus.scheduled, SessionStatus.live]),
+        before_reveal,
+    )
+    if with_author:
+        hidden = or_(
+            hidden,
+            and_(
+                col(MastermindSession.anonymity) == Anonymity.until_complete,
+                col(MastermindSession.status) != SessionStatus.completed,
+            ),
+        )
+    kept_back = and_(
+        col(MastermindSession.format) == SessionFormat.mastermind,
+        hidden,
+        col(Contribution.author_id) != caller.user_id,
+    )
+    return and_(readable, ~kept_back)
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,7 +231,8 @@ async def load_learning_facts(
     # loaded below passes its own rule (contribution_visibility, outcome_visibility).
     idea = and_(
         col(Contribution.status) == ContributionStatus.adopted,
-        contribution_visibility(caller, closed_learnings=closed_learnings),
+        # Learnings name the people who had the idea.
+        contribution_visibility(caller, closed_learnings=closed_learnings, with_author=True),
     )
     approach = and_(
         col(MastermindSession.status) == SessionStatus.completed,

@@ -851,10 +851,11 @@ async def _participation(
         .group_by(col(Contribution.session_id), col(Contribution.author_id))
         .subquery()
     )
-    seated: Select[Any] = select(
+    seated_columns: tuple[Any, ...] = (
         col(SessionParticipant.session_id).label("session_id"),
         col(SessionParticipant.user_id).label("user_id"),
-    ).where(col(SessionParticipant.session_id).in_(session_ids))
+    )
+    seated = select(*seated_columns).where(col(SessionParticipant.session_id).in_(session_ids))
     people = seated.union(select(counted.c.session_id, counted.c.user_id)).subquery()
     rows = await session.execute(
         select(

@@ -377,3 +377,25 @@ async def test_the_learning_view_shares_adopted_ideas_by_author_seniority(client
         for r in team["learning_mix"]["adopted_by_seniority"]
     }
     assert shares == {"junior": (2, 1, 0.5), "senior": (1, 1, 1.0)}
+
+
+async def test_search_keeps_back_what_the_room_hides(client, panel):
+    """Search answers by the room's rule (``contribution_visibility``): another's card is not
+    found during the write phase, only its author finds it; after the reveal everyone with
+    the project does."""
+    sid = (await mastermind(client, panel))["id"]
+    ok(await phase(client, sid, panel.owner, "write", 8))
+    await contribute(client, sid, panel.helper2, "Zanzibar pricing ladder")
+
+    async def finds(by: Actor) -> bool:
+        page = ok(
+            await client.get(
+                f"{API}/search", params={"q": "Zanzibar", "types": "ideas"}, headers=by.headers
+            )
+        )
+        return any(hit["type"] == "ideas" for hit in page["items"])
+
+    assert await finds(panel.helper2)
+    assert not await finds(panel.owner) and not await finds(panel.helper)
+    ok(await phase(client, sid, panel.owner, "reveal"))
+    assert await finds(panel.owner) and await finds(panel.helper)

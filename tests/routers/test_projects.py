@@ -763,7 +763,7 @@ async def test_the_migration_copies_project_times_onto_seats_and_restores_owner_
             delete(seats).where(seats.c.project_id == uuid.UUID(seatless["id"]))
         )
     await app.state.engine.dispose()
-    await asyncio.to_thread(command.upgrade, config, "heads")
+    await asyncio.to_thread(command.upgrade, config, "head")
 
     async with app.state.sessionmaker() as session:
         rows = (

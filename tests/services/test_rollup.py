@@ -406,7 +406,7 @@ async def test_the_migration_backfills_rollups_from_existing_facts(client, app, 
     config = alembic_config(database_url)
     before_rollups = ScriptDirectory.from_config(config).get_revision("0005").down_revision
     await asyncio.to_thread(command.downgrade, config, before_rollups)
-    await asyncio.to_thread(command.upgrade, config, "heads")
+    await asyncio.to_thread(command.upgrade, config, "head")
     async with app.state.sessionmaker() as session:
         after = await rollup.stored_rollups(session, organization_id)
         assert await rollup.verify_organization(session, organization_id) == []
