@@ -179,6 +179,16 @@ async function startReceiver() {
   return { url: `http://127.0.0.1:${server.address().port}/hook`, requests, close: () => server.close() };
 }
 
+async function apiPatch(base, token, path, body) {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method: "PATCH",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`PATCH ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
 async function apiGet(base, token, path) {
   const response = await fetch(`${base}/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
@@ -334,6 +344,9 @@ async function scenario(base, receiver) {
     const dialog = owner.getByRole("dialog", { name: L("Schedule a session") });
     await dialog.getByRole("textbox", { name: L("Title", {}, "projects") }).fill(`Approach for ${clientName}`);
     await dialog.getByRole("textbox", { name: L("Agenda / brief") }).fill("Who buys, what they fear, how we open.");
+    // This one is the open board (the SPA's default is the Mastermind format, its own story below).
+    await dialog.getByTestId("session-format").click();
+    await owner.getByRole("option", { name: L("Open board", {}, "projects") }).click();
     await dialog.getByRole("button", { name: L("Schedule session") }).click();
     await owner.getByTestId("start-session").click();
     await owner.getByTestId("countdown").waitFor();
@@ -490,6 +503,8 @@ async function scenario(base, receiver) {
     expect(!guest.url().includes("/login"), `still signed in after the password change (${guest.url()})`);
   });
 
+  await mastermindStory({ base, owner, guest, ownerToken, project, projectUrl, suffix });
+
   await step("owner closes the project as won", async () => {
     await owner.goto(projectUrl);
     await owner.getByRole("button", { name: L("Close won/lost") }).click();
@@ -602,6 +617,147 @@ async function scenario(base, receiver) {
     expect(overflow <= 1, `no horizontal scrolling at 375 px (overflow ${overflow}px)`);
     await phoneContext.close();
   });
+}
+
+/** Three people in one Mastermind session, each in their own browser, through every phase:
+ * the brief, silent writing (each sees only their own cards, the others as a count), one
+ * reveal without names, a merged duplicate, secret dots, the counts at once, a decision.
+ * Screenshots of each phase in artifacts/ (20-... to 27-...). */
+async function mastermindStory({ base, owner, guest, ownerToken, project, projectUrl, suffix }) {
+  const third = await step("a third colleague joins the project (invited and accepting through the API)", async () => {
+    const people = await apiGet(base, ownerToken, "/users?limit=200");
+    const members = await apiGet(base, ownerToken, `/projects/${project.id}/members?limit=200`);
+    const taken = new Set(members.items.map((m) => m.user_id));
+    const person = people.items.find((u) => u.is_active && u.role === "rep" && !taken.has(u.id));
+    expect(person, "a demo colleague who is not on the project yet");
+    await apiPost(base, ownerToken, `/projects/${project.id}/members`, { user_id: person.id, role: "helper" });
+    await apiPatch(base, await apiToken(base, person.email), `/projects/${project.id}/members/${person.id}`, { state: "active" });
+    return person;
+  });
+  const thirdContext = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1280, height: 900 } });
+  const other = await newPage(thirdContext, "third");
+  other.setDefaultTimeout(15_000);
+  await signIn(other, base, third.email);
+  const everyone = [owner, guest, other];
+  const phaseIs = (name) => Promise.all(everyone.map((page) => page.locator(`[data-testid="phase-strip"][data-phase="${name}"]`).waitFor({ timeout: 10_000 })));
+  const next = async (name) => {
+    await owner.getByTestId("next-phase").click();
+    await phaseIs(name);
+  };
+
+  const roomUrl = await step("owner schedules a Mastermind session (the SPA's default format) and starts it", async () => {
+    await owner.goto(projectUrl);
+    await owner.getByRole("button", { name: L("Schedule a session") }).first().click();
+    const dialog = owner.getByRole("dialog", { name: L("Schedule a session") });
+    await dialog.getByRole("textbox", { name: L("Title", {}, "projects") }).fill(`Mastermind ${suffix}`);
+    await dialog.getByRole("textbox", { name: L("Agenda / brief") }).fill("The CFO doubts the payback. How do we open the second meeting?");
+    expect((await dialog.getByTestId("session-format").inputValue()) === L("Mastermind", {}, "projects"), "Mastermind is the default format");
+    await dialog.getByRole("button", { name: L("Schedule session") }).click();
+    await owner.getByTestId("start-session").click();
+    const url = owner.url();
+    await Promise.all([guest.goto(url), other.goto(url)]);
+    await phaseIs("brief");
+    for (const page of everyone) await page.getByText(L("live updates on")).waitFor();
+    expect((await owner.getByTestId("compose").count()) === 0, "nobody writes during the brief");
+    await shot(owner, "20-mastermind-brief");
+    return url;
+  });
+
+  const cards = {
+    owner: `Show the payback on their own numbers ${suffix}`,
+    helper: `Bring a reference customer from packaging ${suffix}`,
+    third: `Offer a paid pilot with an exit clause ${suffix}`,
+    duplicate: `A reference customer from packaging ${suffix}`,
+  };
+  await step("write: each writes in silence; the others' cards are only a count", async () => {
+    await next("write");
+    const write = async (page, text) => {
+      await page.getByTestId("compose").fill(text);
+      await page.getByTestId("compose").press("Enter");
+      await page.getByTestId("contribution").filter({ hasText: text }).getByTestId("private").waitFor();
+    };
+    await write(owner, cards.owner);
+    await write(guest, cards.helper);
+    await write(other, cards.third);
+    await write(other, cards.duplicate);
+    // The count arrives on the stream; the cards do not.
+    await owner.getByTestId("hidden-count").getByText(L("{{count}} cards by others are hidden until the reveal", { count: 3 }, "sessions")).waitFor({ timeout: 10_000 });
+    await guest.getByTestId("hidden-count").getByText(L("{{count}} cards by others are hidden until the reveal", { count: 3 }, "sessions")).waitFor({ timeout: 10_000 });
+    expect((await owner.getByText(cards.helper).count()) === 0, "the owner does not see the helper's card while writing");
+    expect((await guest.getByText(cards.owner).count()) === 0, "the helper does not see the owner's card while writing");
+    await shot(guest, "21-mastermind-write-helper");
+  });
+
+  await step("reveal: every card at once, without names", async () => {
+    await next("reveal");
+    for (const page of everyone) {
+      for (const text of Object.values(cards)) await page.getByTestId("contribution").filter({ hasText: text }).waitFor({ timeout: 10_000 });
+      expect((await page.getByTestId("hidden-count").count()) === 0, "nothing is hidden after the reveal");
+    }
+    const seenByOwner = owner.getByTestId("contribution").filter({ hasText: cards.helper }).getByTestId("author");
+    expect((await seenByOwner.textContent()) === L("Anonymous"), "the owner does not see who wrote the helper's card");
+    await shot(owner, "22-mastermind-reveal");
+  });
+
+  await step("the facilitator merges the duplicate into the helper's card", async () => {
+    await owner.getByTestId("contribution").filter({ hasText: cards.duplicate }).getByTestId("decide").click();
+    await owner.getByTestId("merge").click();
+    const dialog = owner.getByRole("dialog", { name: L("Merge a duplicate") });
+    await dialog.getByTestId("merge-into").click();
+    await owner.getByRole("option", { name: cards.helper }).click();
+    await dialog.getByTestId("merge-confirm").click();
+    await dialog.waitFor({ state: "hidden" });
+    for (const page of everyone) await page.getByTestId("contribution").filter({ hasText: cards.duplicate }).waitFor({ state: "detached", timeout: 10_000 });
+  });
+
+  await step("vote: secret dots within the budget; nobody sees a count", async () => {
+    await next("vote");
+    const dot = async (page, text) => {
+      const button = page.getByTestId("contribution").filter({ hasText: text }).getByTestId("vote");
+      await button.click();
+      await button.filter({ hasText: "●" }).waitFor();
+    };
+    await dot(guest, cards.owner);
+    await dot(other, cards.owner);
+    await dot(other, cards.helper);
+    await dot(owner, cards.third);
+    await other.getByTestId("dots-left").getByText(L("{{count}} dots left", { count: 1 }, "sessions")).waitFor();
+    // The owner's own card: two dots on it, and the owner sees none of them.
+    const ownCard = owner.getByTestId("contribution").filter({ hasText: cards.owner }).getByTestId("vote");
+    expect((await ownCard.textContent()) === "○", `the count stays secret during the vote (${await ownCard.textContent()})`);
+    await shot(other, "23-mastermind-vote");
+  });
+
+  await step("discuss: the counts appear at once for everyone", async () => {
+    await next("discuss");
+    for (const page of everyone) {
+      await page.getByTestId("contribution").filter({ hasText: cards.owner }).getByTestId("vote").filter({ hasText: "▲ 2" }).waitFor({ timeout: 10_000 });
+    }
+    await shot(owner, "24-mastermind-discuss");
+  });
+
+  await step("decide: the owner adopts the idea with the most dots, then completes", async () => {
+    await next("decide");
+    await owner.getByTestId("contribution").filter({ hasText: cards.owner }).getByTestId("decide").click();
+    await owner.getByRole("menuitem", { name: L("Adopt") }).click();
+    await guest.locator('[data-testid="contribution"][data-status="adopted"]').filter({ hasText: cards.owner }).waitFor({ timeout: 10_000 });
+    await shot(owner, "25-mastermind-decide");
+    await owner.getByTestId("complete-session").click();
+    const dialog = owner.getByRole("dialog", { name: L("Complete the session") });
+    await dialog.getByRole("textbox", { name: L("Summary") }).fill("Open with the payback on their numbers.");
+    await dialog.getByRole("button", { name: L("Complete session") }).click();
+    await owner.waitForURL(/\/outcome$/);
+    await owner.getByTestId("adopted").getByText(cards.owner).waitFor();
+    await shot(owner, "26-mastermind-outcome");
+  });
+
+  await step("after completion the helper's room shows names again", async () => {
+    await guest.goto(`${roomUrl}/outcome`);
+    await guest.getByTestId("adopted").getByText(cards.owner).waitFor();
+    await guest.getByTestId("adopted").getByText("Priya Natarajan").first().waitFor();
+    await shot(guest, "27-mastermind-outcome-helper");
+  });
+  await thirdContext.close();
 }
 
 async function main() {

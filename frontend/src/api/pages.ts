@@ -15,12 +15,22 @@ interface Page<T> {
 export async function fetchAllPages<T>(
   fetchPage: (cursor: string | undefined) => Promise<{ data?: Page<T>; error?: unknown; response: Response }>,
 ): Promise<T[]> {
-  const items: T[] = [];
+  return (await fetchAllPagesWithFirst<Page<T>>(fetchPage)).items;
+}
+
+/** Every item, and the first page for what a list says besides its items (a board's
+ * `hidden_count`). */
+export async function fetchAllPagesWithFirst<P extends Page<unknown>>(
+  fetchPage: (cursor: string | undefined) => Promise<{ data?: P; error?: unknown; response: Response }>,
+): Promise<{ items: P["items"]; first: P }> {
+  const items: P["items"] = [];
+  let first: P | undefined;
   let cursor: string | undefined;
   do {
     const page = unwrap(await fetchPage(cursor));
+    first ??= page;
     items.push(...page.items);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
-  return items;
+  return { items, first: first as P };
 }

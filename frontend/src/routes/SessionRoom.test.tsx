@@ -119,6 +119,88 @@ describe("SessionRoomPage", () => {
   });
 });
 
+describe("the Mastermind room", () => {
+  const card = (over: Partial<Schemas["ContributionRead"]>): Schemas["ContributionRead"] => ({
+    id: "c1",
+    session_id: "s1",
+    author_id: "hank",
+    author_name: "Hank Helper",
+    mine: true,
+    kind: "idea",
+    body: "Lead with the pilot",
+    status: "open",
+    votes: 0,
+    voted_by_me: false,
+    verdict: null,
+    verdict_note: "",
+    verdict_at: null,
+    created_at: "2026-11-27T10:00:00Z",
+    updated_at: "2026-11-27T10:00:00Z",
+    ...over,
+  });
+  const ends = () => new Date(Date.now() + 4 * 60_000).toISOString();
+
+  function openRoom(who: "hank" | "olga", phase: Schemas["SessionPhase"], cards: Schemas["ContributionRead"][], hidden = 0) {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    const calls = stubApi([
+      ["GET", /\/users\/me$/, () => me("rep", who)],
+      ["GET", /\/users\?/, () => page([])],
+      [
+        "GET",
+        /\/sessions\/s1$/,
+        () => sessionRow({ status: "live", started_at: new Date().toISOString(), format: "mastermind", anonymity: "until_complete", vote_budget: 2, phase, phase_ends_at: ends() }),
+      ],
+      ["GET", /\/sessions\/s1\/contributions/, () => ({ ...page(cards), hidden_count: hidden })],
+      ["GET", /\/sessions\/s1\/presence$/, () => ({ items: [] })],
+      ["GET", /\/projects\/p1$/, () => ({ id: "p1", owner_id: "olga", title: "Helix renewal", client_id: "c1" })],
+      ["POST", /\/sessions\/s1\/phase$/, () => sessionRow({ status: "live", format: "mastermind", phase: "reveal", phase_ends_at: ends() })],
+    ]);
+    renderWithProviders(
+      <Routes>
+        <Route path="/sessions/:sessionId" element={<SessionRoomPage />} />
+      </Routes>,
+      { route: "/sessions/s1" },
+    );
+    return calls;
+  }
+
+  it("in Write: my cards are marked private, the others are a count, and only the facilitator moves on", async () => {
+    openRoom("hank", "write", [card({})], 3);
+    expect((await screen.findByTestId("phase-strip")).getAttribute("data-phase")).toBe("write");
+    expect(screen.getByTestId("phase-write").getAttribute("aria-current")).toBe("step");
+    expect(screen.getByTestId("phase-countdown").textContent).toMatch(/^[34]:\d\d left$/);
+    expect(await screen.findByTestId("private")).toBeTruthy();
+    expect(screen.getByTestId("hidden-count").textContent).toBe("3 cards by others are hidden until the reveal");
+    expect(screen.getByTestId("compose")).toBeTruthy();
+    // A helper does not steer: no next-phase control.
+    expect(screen.queryByTestId("next-phase")).toBeNull();
+  });
+
+  it("the facilitator starts the next phase with its time box", async () => {
+    const calls = openRoom("olga", "write", []);
+    fireEvent.click(await screen.findByTestId("next-phase"));
+    await waitFor(() => expect(calls.find((c) => c.method === "POST" && c.path.endsWith("/phase"))?.body).toEqual({ phase: "reveal", minutes: 5 }));
+  });
+
+  it("in Vote: anonymous cards, secret counts, dots left, and no more votes once they are spent", async () => {
+    openRoom("hank", "vote", [
+      card({ id: "c1", author_id: null, author_name: "", mine: false, votes: null, voted_by_me: true }),
+      card({ id: "c2", author_id: null, author_name: "", mine: false, body: "Call the CFO", votes: null, voted_by_me: true }),
+      card({ id: "c3", author_id: null, author_name: "", mine: false, body: "Offer a workshop", votes: null }),
+    ]);
+    expect((await screen.findByTestId("dots-left")).textContent).toBe("0 dots left");
+    expect(screen.getAllByTestId("author").map((a) => a.textContent)).toEqual(["Anonymous", "Anonymous", "Anonymous"]);
+    const votes = screen.getAllByTestId("vote") as HTMLButtonElement[];
+    expect(votes.map((v) => [v.textContent, v.disabled])).toEqual([
+      ["●", false],
+      ["●", false],
+      ["○", true],
+    ]);
+    // Writing is over: no input.
+    expect(screen.queryByTestId("compose")).toBeNull();
+  });
+});
+
 describe("the Complete dialog's attendance", () => {
   const startedAt = () => new Date(Date.now() - 42 * 60_000).toISOString();
   const presence = [

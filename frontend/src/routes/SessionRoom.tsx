@@ -1,5 +1,7 @@
 // The session room: what does the panel think, right now? Agenda, countdown, a live board by
-// kind (SSE), one input to post, votes, adopt/park/reject, action items, complete.
+// kind (SSE), one input to post, votes, adopt/park/reject, action items, complete. A
+// mastermind session adds the phase strip, private cards while writing, one reveal, secret
+// dots and merging duplicates; on a phone the board is tabs by kind.
 import {
   ActionIcon,
   Alert,
@@ -17,6 +19,7 @@ import {
   SimpleGrid,
   Stack,
   Table,
+  Tabs,
   Text,
   TextInput,
   Textarea,
@@ -24,7 +27,7 @@ import {
   Tooltip,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useDisclosure } from "@mantine/hooks";
+import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import type { TFunction } from "i18next";
 import { useState } from "react";
 import { useTranslation } from "../i18n/react";
@@ -42,6 +45,7 @@ import { UserSelect } from "../components/UserSelect";
 import { useCreateActionItem } from "../features/action-items/queries";
 import {
   useContributions,
+  useMergeContribution,
   usePostContribution,
   useSetContributionStatus,
   useVote,
@@ -52,6 +56,7 @@ import { useLiveSession, useNow } from "../features/sessions/live";
 import { useCompleteSession, usePresence, useSession, useSessionTransition, type Presence } from "../features/sessions/queries";
 import { COLUMN_KEYS, KIND_INLINE_KEYS } from "../features/sessions/labels";
 import { RelatedLearnings } from "../features/learnings/RelatedLearnings";
+import { currentPhase, dotsLeft, PhaseStrip } from "../features/sessions/PhaseStrip";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
 import { absoluteTime, label, relativeTime } from "../format";
@@ -80,52 +85,64 @@ export function Countdown({ session, now }: { session: Schemas["SessionRead"]; n
   );
 }
 
-function ContributionCard({
-  c,
-  meId,
-  canSteer,
-  readOnly,
-  onAction,
-}: {
-  c: Contribution;
+/** What the room allows right now, for the cards (the API refuses the rest anyway). */
+interface RoomRules {
   meId?: string;
   canSteer: boolean;
   readOnly: boolean;
-  onAction: (c: Contribution) => void;
-}) {
+  /** In a mastermind, votes are given in the vote phase only; the open board any time. */
+  canVote: boolean;
+  /** A dot budget spent: only taking one back is left. */
+  outOfDots: boolean;
+  /** In a mastermind's write phase your own cards are private. */
+  privateCards: boolean;
+  /** Duplicates may be merged (a mastermind after the reveal, by those who steer). */
+  canMerge: boolean;
+}
+
+function ContributionCard({ c, rules, onAction, onMerge }: { c: Contribution; rules: RoomRules; onAction: (c: Contribution) => void; onMerge: (c: Contribution) => void }) {
   const { t } = useTranslation("sessions");
   const vote = useVote(c);
   const status = useSetContributionStatus(c);
   const decide = (value: Schemas["ContributionStatus"]) => status.mutate(value, { onError: (e) => showError(e) });
-  const mine = c.author_id === meId;
+  const { meId, canSteer, readOnly } = rules;
+  const mine = c.mine ?? c.author_id === meId;
+  // An anonymous session shows no name for others' cards until it completes.
+  const author = mine && c.mine ? t("room.card.you") : c.author_id ? c.author_name : t("room.card.anonymous");
+  const secret = c.votes === null;
   return (
-    <Card withBorder padding="xs" className="board-card" data-testid="contribution" data-status={c.status} aria-label={t("room.card.label", { kind: t(KIND_INLINE_KEYS[c.kind]), name: c.author_name })}>
+    <Card withBorder padding="xs" className="board-card" data-testid="contribution" data-status={c.status} data-mine={mine ? "true" : "false"} aria-label={t("room.card.label", { kind: t(KIND_INLINE_KEYS[c.kind]), name: author })}>
       <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>
         {c.body}
       </Text>
       <Group justify="space-between" mt={6} gap={4} wrap="nowrap">
         <Group gap={4} wrap="nowrap">
-          <Avatar size={20} radius="xl" color="indigo">
-            {c.author_name.slice(0, 1)}
+          <Avatar size={20} radius="xl" color={c.author_id ? "indigo" : "gray"}>
+            {c.author_id ? author.slice(0, 1) : "?"}
           </Avatar>
-          <Text size="xs" c="dimmed" lineClamp={1}>
-            {c.author_name}
+          <Text size="xs" c="dimmed" lineClamp={1} data-testid="author">
+            {author}
           </Text>
+          {rules.privateCards && mine && (
+            <Badge size="xs" variant="light" color="grape" data-testid="private">
+              {t("room.card.private")}
+            </Badge>
+          )}
           {c.status !== "open" && <StatusBadge status={c.status} />}
         </Group>
         <Group gap={4} wrap="nowrap">
-          <Tooltip label={mine ? t("room.card.ownVote") : c.voted_by_me ? t("room.card.removeVote") : t("room.card.vote")}>
+          <Tooltip label={mine ? t("room.card.ownVote") : c.voted_by_me ? t("room.card.removeVote") : secret ? t("room.card.secretVote") : t("room.card.vote")}>
             <Button
               size="compact-xs"
               variant={c.voted_by_me ? "filled" : "light"}
               onClick={() => vote.mutate(undefined, { onError: (e) => showError(e, t("room.card.voteFailed")) })}
-              disabled={mine || readOnly}
+              disabled={mine || readOnly || !rules.canVote || (rules.outOfDots && !c.voted_by_me)}
               loading={vote.isPending}
               aria-pressed={c.voted_by_me}
               aria-label={t("room.card.voteFor", { text: c.body.slice(0, 40) })}
               data-testid="vote"
             >
-              ▲ {c.votes}
+              {secret ? (c.voted_by_me ? "●" : "○") : `▲ ${c.votes}`}
             </Button>
           </Tooltip>
           {canSteer && !readOnly && (
@@ -142,12 +159,56 @@ function ContributionCard({
                 {c.status !== "open" && <Menu.Item onClick={() => decide("open")}>{t("room.card.reopen")}</Menu.Item>}
                 <Menu.Divider />
                 <Menu.Item onClick={() => onAction(c)}>{t("room.card.makeAction")}</Menu.Item>
+                {rules.canMerge && (
+                  <Menu.Item onClick={() => onMerge(c)} data-testid="merge">
+                    {t("room.card.merge")}
+                  </Menu.Item>
+                )}
               </Menu.Dropdown>
             </Menu>
           )}
         </Group>
       </Group>
     </Card>
+  );
+}
+
+/** Fold a duplicate into another card of the board: its votes move there. */
+function MergeModal({ sessionId, duplicate, cards, onClose }: { sessionId: string; duplicate: Contribution; cards: Contribution[]; onClose: () => void }) {
+  const { t } = useTranslation("sessions");
+  const merge = useMergeContribution(sessionId);
+  const [into, setInto] = useState<string | null>(null);
+  const others = cards.filter((c) => c.id !== duplicate.id);
+  return (
+    <Modal opened onClose={onClose} title={t("room.merge.title")}>
+      <Stack>
+        <Text size="sm" c="dimmed">
+          {t("room.merge.what", { text: duplicate.body.slice(0, 80) })}
+        </Text>
+        <Select
+          label={t("room.merge.into")}
+          data={others.map((c) => ({ value: c.id, label: c.body.slice(0, 80) }))}
+          value={into}
+          onChange={setInto}
+          searchable
+          data-autofocus
+          data-testid="merge-into"
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            {t("room.merge.cancel")}
+          </Button>
+          <Button
+            disabled={!into}
+            loading={merge.isPending}
+            onClick={() => into && merge.mutate({ id: duplicate.id, into }, { onSuccess: onClose, onError: (e) => showError(e) })}
+            data-testid="merge-confirm"
+          >
+            {t("room.merge.submit")}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
@@ -160,7 +221,7 @@ function charactersLeft(length: number, t: TFunction<"sessions">): string | null
   return length >= max * 0.8 ? t("room.compose.charactersLeft", { count: left, n: left.toLocaleString(currentLanguage()) }) : null;
 }
 
-export function ComposeBar({ sessionId }: { sessionId: string }) {
+export function ComposeBar({ sessionId, counter = false }: { sessionId: string; counter?: boolean }) {
   const { t } = useTranslation("sessions");
   const [kind, setKind] = useState<Schemas["ContributionKind"]>("idea");
   const [body, setBody] = useState("");
@@ -205,7 +266,11 @@ export function ComposeBar({ sessionId }: { sessionId: string }) {
             setError(null);
           }}
           error={error ?? over}
-          description={!error && !over ? charactersLeft(body.length, t) : undefined}
+          description={
+            !error && !over
+              ? (charactersLeft(body.length, t) ?? (counter && body.length ? t("room.compose.counter", { n: body.length, max: BODY_RULE.maxLength }) : undefined))
+              : undefined
+          }
           inputWrapperOrder={["label", "input", "description", "error"]}
           style={{ flex: 1 }}
           data-testid="compose"
@@ -458,6 +523,8 @@ export function SessionRoomPage() {
   const now = useNow();
   const [completing, complete] = useDisclosure();
   const [actionFor, setActionFor] = useState<Contribution | null>(null);
+  const [mergeFor, setMergeFor] = useState<Contribution | null>(null);
+  const phone = useMediaQuery("(max-width: 48em)") ?? false;
   const session = useSession(sessionId);
   const project = useProject(session.data?.project_id);
   const contributions = useContributions(sessionId);
@@ -475,7 +542,33 @@ export function SessionRoomPage() {
   const canSteer =
     !!me && (me.role === "admin" || me.role === "manager" || me.id === p?.owner_id || me.id === s.facilitator_id);
   const readOnly = s.status === "cancelled";
-  const byKind = (kind: string) => (contributions.data ?? []).filter((c) => c.kind === kind);
+  const cards = contributions.data?.items ?? [];
+  const hidden = contributions.data?.hidden_count ?? 0;
+  const byKind = (kind: string) => cards.filter((c) => c.kind === kind);
+  const mastermind = s.format === "mastermind";
+  const phase = currentPhase(s);
+  const dots = dotsLeft(s, cards);
+  const rules: RoomRules = {
+    meId: me?.id,
+    canSteer,
+    readOnly,
+    canVote: s.status === "live" && (!mastermind || phase === "vote"),
+    outOfDots: dots === 0,
+    privateCards: phase === "write",
+    canMerge: mastermind && !!phase && phase !== "brief" && phase !== "write",
+  };
+  // A mastermind takes cards in its write phase only; the open board while it runs.
+  const canWrite = !readOnly && (!mastermind || phase === "write");
+  const column = (kind: (typeof ContributionKind)[number]) => {
+    const items = byKind(kind);
+    return items.length ? (
+      items.map((c) => <ContributionCard key={c.id} c={c} rules={rules} onAction={setActionFor} onMerge={setMergeFor} />)
+    ) : (
+      <Text size="xs" c="dimmed">
+        {t("room.nothingYet")}
+      </Text>
+    );
+  };
 
   return (
     <Stack gap="sm">
@@ -515,8 +608,8 @@ export function SessionRoomPage() {
                 title={t("room.cancel.title", { title: s.title })}
                 what={
                   s.status === "live"
-                    ? t("room.cancel.whatLive", { count: (contributions.data ?? []).length })
-                    : t("room.cancel.what", { count: (contributions.data ?? []).length })
+                    ? t("room.cancel.whatLive", { count: cards.length })
+                    : t("room.cancel.what", { count: cards.length })
                 }
                 confirmLabel={t("room.cancel.confirm")}
                 onConfirm={() => move("cancel")}
@@ -530,6 +623,12 @@ export function SessionRoomPage() {
         )}
       </Group>
       {readOnly && <Alert color="gray">{t("room.cancelled")}</Alert>}
+      <PhaseStrip session={s} cards={cards} now={now} canSteer={canSteer} />
+      {hidden > 0 && (
+        <Alert color="grape" variant="light" data-testid="hidden-count">
+          {t("room.hiddenCount", { count: hidden })}
+        </Alert>
+      )}
       <SimpleGrid cols={{ base: 1, lg: 4 }} spacing="sm">
         <Card withBorder style={{ gridColumn: "span 1" }}>
           <Title order={5} mb={4}>
@@ -547,11 +646,26 @@ export function SessionRoomPage() {
           {contributions.error ? (
             <ErrorState error={contributions.error} onRetry={contributions.refetch} />
           ) : (
-            <ScrollArea type="auto" offsetScrollbars>
-              <SimpleGrid cols={{ base: 1, sm: 2, xl: 3 }} spacing="sm" data-testid="board">
-                {ContributionKind.map((kind) => {
-                  const items = byKind(kind);
-                  return (
+            phone ? (
+              // A phone: one kind at a time, the input stays at the bottom.
+              <Tabs defaultValue="idea" keepMounted={false} data-testid="board">
+                <Tabs.List grow>
+                  {ContributionKind.map((kind) => (
+                    <Tabs.Tab key={kind} value={kind} data-testid={`tab-${kind}`}>
+                      {t(COLUMN_KEYS[kind])} {byKind(kind).length}
+                    </Tabs.Tab>
+                  ))}
+                </Tabs.List>
+                {ContributionKind.map((kind) => (
+                  <Tabs.Panel key={kind} value={kind} pt="xs" data-testid={`column-${kind}`}>
+                    <Stack gap={6}>{column(kind)}</Stack>
+                  </Tabs.Panel>
+                ))}
+              </Tabs>
+            ) : (
+              <ScrollArea type="auto" offsetScrollbars>
+                <SimpleGrid cols={{ base: 1, sm: 2, xl: 3 }} spacing="sm" data-testid="board">
+                  {ContributionKind.map((kind) => (
                     <Card
                       key={kind}
                       withBorder
@@ -564,35 +678,26 @@ export function SessionRoomPage() {
                           {t(COLUMN_KEYS[kind])}
                         </Text>
                         <Badge size="xs" variant="light" color="gray">
-                          {items.length}
+                          {byKind(kind).length}
                         </Badge>
                       </Group>
-                      <Stack gap={6}>
-                        {items.length ? (
-                          items.map((c) => (
-                            <ContributionCard key={c.id} c={c} meId={me?.id} canSteer={canSteer} readOnly={readOnly} onAction={setActionFor} />
-                          ))
-                        ) : (
-                          <Text size="xs" c="dimmed">
-                            {t("room.nothingYet")}
-                          </Text>
-                        )}
-                      </Stack>
+                      <Stack gap={6}>{column(kind)}</Stack>
                     </Card>
-                  );
-                })}
-              </SimpleGrid>
-            </ScrollArea>
+                  ))}
+                </SimpleGrid>
+              </ScrollArea>
+            )
           )}
         </div>
       </SimpleGrid>
-      {!readOnly && (
+      {canWrite && (
         <Card withBorder padding="xs" style={{ position: "sticky", bottom: 0, zIndex: 2 }}>
-          <ComposeBar sessionId={sessionId} />
+          <ComposeBar sessionId={sessionId} counter={phone} />
         </Card>
       )}
       {completing && <CompleteModal session={s} onClose={complete.close} />}
       {actionFor && <ActionFromIdeaModal session={s} contribution={actionFor} onClose={() => setActionFor(null)} />}
+      {mergeFor && <MergeModal sessionId={s.id} duplicate={mergeFor} cards={cards} onClose={() => setMergeFor(null)} />}
     </Stack>
   );
 }

@@ -1,6 +1,6 @@
 // Project forms: open a project (optionally on a client), close it as won/lost, log time,
 // schedule a session.
-import { Button, Group, Modal, NumberInput, Select, Stack, TextInput, Textarea } from "@mantine/core";
+import { Button, Checkbox, Group, Modal, NumberInput, Select, Stack, TextInput, Textarea } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useNavigate } from "react-router";
 import { LostReason, ProjectCloseResult, ProjectKind, SessionPurpose } from "../../api/enums";
@@ -19,6 +19,7 @@ import { useTranslation } from "../../i18n/react";
 
 const TIME_RULE = rule("TimeEntryCreate", "minutes");
 const TIMEBOX_RULE = rule("SessionCreate", "timebox_minutes");
+const VOTE_BUDGET_RULE = rule("SessionCreate", "vote_budget");
 
 const options = (values: readonly string[]) => values.map((value) => ({ value, label: label(value) }));
 
@@ -219,9 +220,14 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
       scheduled_at: localInputValue(soon),
       timebox_minutes: 30 as number | string,
       facilitator_id: null as string | null,
+      // The SPA's default is the Mastermind format (DESIGN 7.2); API clients default to open.
+      format: "mastermind" as Schemas["SessionFormat"],
+      anonymous: true,
+      vote_budget: 3 as number | string,
     },
     validate: {
       title: (value) => checkLength(value, rule("SessionCreate", "title")),
+      vote_budget: (value, values) => (values.format === "mastermind" ? checkRange(value, VOTE_BUDGET_RULE) : null),
       timebox_minutes: (value) => checkRange(value, TIMEBOX_RULE),
       agenda: (value) => checkLength(value, rule("SessionCreate", "agenda"), { required: false }),
       scheduled_at: (value) => (value ? null : "Choose when it starts"),
@@ -237,8 +243,8 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
         scheduled_at: v.scheduled_at ? new Date(v.scheduled_at).toISOString() : "",
         timebox_minutes: Number(v.timebox_minutes),
         facilitator_id: v.facilitator_id || null,
-        // The room does not run the phased mastermind format yet (issue 15, SPA part).
-        format: "open",
+        format: v.format,
+        ...(v.format === "mastermind" ? { anonymity: v.anonymous ? "until_complete" : "none", vote_budget: Number(v.vote_budget) } : {}),
       },
       {
         onSuccess: (session) => {
@@ -266,6 +272,32 @@ export function ScheduleSessionModal({ projectId, opened, onClose }: { projectId
             />
           </Group>
           <Textarea label={t("schedule.agenda")} autosize minRows={4} {...form.getInputProps("agenda")} />
+          <Group grow align="flex-start">
+            <Select
+              label={t("schedule.format")}
+              description={form.values.format === "mastermind" ? t("schedule.formatMastermind") : t("schedule.formatOpen")}
+              data={[
+                { value: "mastermind", label: t("schedule.formats.mastermind") },
+                { value: "open", label: t("schedule.formats.open") },
+              ]}
+              allowDeselect={false}
+              data-testid="session-format"
+              {...form.getInputProps("format")}
+            />
+            {form.values.format === "mastermind" && (
+              <NumberInput
+                label={t("schedule.voteBudget")}
+                description={t("schedule.voteBudgetHint")}
+                min={VOTE_BUDGET_RULE.minimum}
+                max={VOTE_BUDGET_RULE.maximum}
+                allowDecimal={false}
+                {...form.getInputProps("vote_budget")}
+              />
+            )}
+          </Group>
+          {form.values.format === "mastermind" && (
+            <Checkbox label={t("schedule.anonymous")} description={t("schedule.anonymousHint")} {...form.getInputProps("anonymous", { type: "checkbox" })} />
+          )}
           <Group grow align="flex-start">
             <TextInput label={t("schedule.starts")} type="datetime-local" {...form.getInputProps("scheduled_at")} />
             <UserSelect label={t("schedule.facilitator")} placeholder={t("schedule.theOwner")} clearable {...form.getInputProps("facilitator_id")} />

@@ -3,9 +3,17 @@
 import { useEffect, useState } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { streamEvents, type SseEvent } from "../../api/sse";
-import { contributionKeys, type Contribution } from "../contributions/queries";
+import { contributionKeys, updateCards, type Board, type Contribution } from "../contributions/queries";
 import { dashboardKeys } from "../dashboard/queries";
-import { sessionKeys, type Presence } from "./queries";
+import { sessionKeys, type Presence, type Session } from "./queries";
+
+/** A card from the stream, keeping what only this reader's own calls know (voted_by_me,
+ * unless the stream says it: a mastermind tells each voter their own). */
+function upsert(list: Contribution[], incoming: Contribution): Contribution[] {
+  const existing = list.find((c) => c.id === incoming.id);
+  const merged = { ...incoming, voted_by_me: incoming.voted_by_me ?? existing?.voted_by_me ?? false };
+  return existing ? list.map((c) => (c.id === incoming.id ? merged : c)) : [...list, merged];
+}
 
 /** Applies one stream event to the cached board (pure enough to test on its own). */
 export function applyLiveEvent(queryClient: QueryClient, sessionId: string, event: SseEvent): void {
@@ -16,20 +24,42 @@ export function applyLiveEvent(queryClient: QueryClient, sessionId: string, even
     return;
   }
   const key = contributionKeys.ofSession(sessionId);
+  const cards = (change: (items: Contribution[]) => Contribution[]) => updateCards(queryClient, sessionId, change);
   if (event.event === "contribution.created" || event.event === "contribution.updated") {
-    const incoming = payload as unknown as Contribution;
-    queryClient.setQueryData<Contribution[]>(key, (current) => {
-      if (!current) return current;
-      const existing = current.find((c) => c.id === incoming.id);
-      // The stream does not know who is watching: keep our own voted_by_me.
-      const merged = { ...incoming, voted_by_me: existing?.voted_by_me ?? false };
-      return existing ? current.map((c) => (c.id === incoming.id ? merged : c)) : [...current, merged];
-    });
+    cards((list) => upsert(list, payload as unknown as Contribution));
     if (event.event === "contribution.updated") queryClient.invalidateQueries({ queryKey: sessionKeys.outcome(sessionId) });
+  } else if (event.event === "contribution.hidden") {
+    // Another's card during the write phase: only the count reaches this reader.
+    queryClient.setQueryData<Board>(key, (board) => (board ? { ...board, hidden_count: Number(payload.hidden_count ?? 0) } : board));
+  } else if (event.event === "contribution.merged") {
+    const into = payload.into as string;
+    const intoVotes = payload.into_votes as number | null;
+    cards((list) => list.filter((c) => c.id !== payload.id).map((c) => (c.id === into ? { ...c, votes: intoVotes } : c)));
+    // Whose votes moved where is the server's to say (voted_by_me of the survivor).
+    queryClient.invalidateQueries({ queryKey: key });
   } else if (event.event === "vote.changed") {
     const id = payload.contribution_id as string;
-    const votes = payload.votes as number;
-    queryClient.setQueryData<Contribution[]>(key, (current) => current?.map((c) => (c.id === id ? { ...c, votes } : c)));
+    const votes = payload.votes as number | null;
+    const mine = payload.voted_by_me as boolean | undefined;
+    cards((list) => list.map((c) => (c.id === id ? { ...c, votes, voted_by_me: mine ?? c.voted_by_me } : c)));
+  } else if (event.event === "phase.changed") {
+    queryClient.setQueryData<Session>(sessionKeys.one(sessionId), (s) =>
+      s
+        ? {
+            ...s,
+            phase: payload.phase as Session["phase"],
+            phase_started_at: (payload.phase_started_at as string) ?? s.phase_started_at,
+            phase_ends_at: (payload.phase_ends_at as string) ?? s.phase_ends_at,
+          }
+        : s,
+    );
+    // A reveal or the end of the vote: every card as this reader may now see it, at once.
+    const revealed = payload.contributions as Contribution[] | undefined;
+    if (revealed) {
+      queryClient.setQueryData<Board>(key, (board) =>
+        board ? { items: revealed.reduce(upsert, board.items.filter((c) => revealed.some((r) => r.id === c.id))), hidden_count: 0 } : board,
+      );
+    }
   } else if (event.event === "presence.changed") {
     const userId = payload.user_id as string;
     const online = payload.online as boolean;
