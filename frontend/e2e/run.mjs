@@ -667,7 +667,7 @@ async function mastermindStory({ base, owner, guest, ownerToken, project, projec
     owner: `Show the payback on their own numbers ${suffix}`,
     helper: `Bring a reference customer from packaging ${suffix}`,
     third: `Offer a paid pilot with an exit clause ${suffix}`,
-    duplicate: `A reference customer from packaging ${suffix}`,
+    duplicate: `Packaging reference, same as the other ${suffix}`,
   };
   await step("write: each writes in silence; the others' cards are only a count", async () => {
     await next("write");
@@ -721,10 +721,13 @@ async function mastermindStory({ base, owner, guest, ownerToken, project, projec
     await dot(other, cards.owner);
     await dot(other, cards.helper);
     await dot(owner, cards.third);
-    await other.getByTestId("dots-left").getByText(L("{{count}} dots left", { count: 1 }, "sessions")).waitFor();
+    await other.getByTestId("dots-left").getByText(L("{{count}} dot left", { count: 1 }, "sessions")).waitFor();
     // The owner's own card: two dots on it, and the owner sees none of them.
     const ownCard = owner.getByTestId("contribution").filter({ hasText: cards.owner }).getByTestId("vote");
     expect((await ownCard.textContent()) === "○", `the count stays secret during the vote (${await ownCard.textContent()})`);
+    // Nor a count on one's own card (the owner dotted the third's).
+    const theirOwn = other.getByTestId("contribution").filter({ hasText: cards.third }).getByTestId("vote");
+    expect((await theirOwn.textContent()) === "○", `no count on one's own card during the vote (${await theirOwn.textContent()})`);
     await shot(other, "23-mastermind-vote");
   });
 

@@ -8,6 +8,10 @@ import { cloneElement, Fragment, use, useMemo, useSyncExternalStore, type ReactE
 import type { TFunction } from "i18next";
 import { currentLanguage, i18n, isLoaded, loadNamespace, type Namespace } from ".";
 
+/** A settled promise marked the way React marks the ones it has seen settle, so use()
+ * returns at once instead of suspending for a tick. */
+const LOADED: Promise<void> = Object.assign(Promise.resolve(), { status: "fulfilled", value: undefined });
+
 function subscribe(onChange: () => void): () => void {
   i18n.on("languageChanged", onChange);
   i18n.store.on("added", onChange);
@@ -20,7 +24,10 @@ function subscribe(onChange: () => void): () => void {
 export function useTranslation<N extends Namespace = "common">(namespace?: N): { t: TFunction<N>; language: string } {
   const language = useSyncExternalStore(subscribe, currentLanguage, currentLanguage);
   const ns = (namespace ?? "common") as N;
-  if (!isLoaded(language, ns)) use(loadNamespace(language, ns));
+  // use() every time, with a promise React already knows as fulfilled once the words are
+  // here: called only while loading, the render React replays after the load would skip it
+  // and run under the wrong hooks dispatcher ("Update hook called on initial render", #467).
+  use(isLoaded(language, ns) ? LOADED : loadNamespace(language, ns));
   const t = useMemo(() => i18n.getFixedT(language, ns) as unknown as TFunction<N>, [language, ns]);
   return { t, language };
 }

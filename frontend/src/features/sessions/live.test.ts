@@ -82,7 +82,10 @@ describe("a mastermind's stream", () => {
     expect(qc.getQueryData<Board>(key)).toMatchObject({ hidden_count: 0, items: [{ id: "c1" }, { id: "c2", author_id: null }] });
     expect(qc.getQueryData(sessionKeys.one("s1"))).toMatchObject({ phase: "reveal", phase_ends_at: "2026-11-27T10:15:00Z" });
 
-    // The secret vote: my own vote comes back to me with a null count; another's is nothing.
+    // The secret vote starts: the counts shown so far go blank.
+    applyLiveEvent(qc, "s1", event(3, "phase.changed", { phase: "vote", phase_started_at: "2026-11-27T10:15:00Z", phase_ends_at: "2026-11-27T10:20:00Z" }));
+    expect(qc.getQueryData<Board>(key)!.items.map((c) => c.votes)).toEqual([null, null]);
+    // My own vote comes back to me with a null count; another's is nothing.
     applyLiveEvent(qc, "s1", event(3, "vote.changed", { contribution_id: "c2", votes: null, voted_by_me: true }));
     applyLiveEvent(qc, "s1", event(4, "vote.hidden", {}));
     expect(qc.getQueryData<Board>(key)!.items[1]).toMatchObject({ votes: null, voted_by_me: true });

@@ -53,6 +53,8 @@ export function applyLiveEvent(queryClient: QueryClient, sessionId: string, even
           }
         : s,
     );
+    // The secret vote starts: no count shows until it ends (the API sends none either).
+    if (payload.phase === "vote") cards((list) => list.map((c) => ({ ...c, votes: null })));
     // A reveal or the end of the vote: every card as this reader may now see it, at once.
     const revealed = payload.contributions as Contribution[] | undefined;
     if (revealed) {
