@@ -14,6 +14,7 @@ from sqlalchemy import update
 from api import events
 from api.models import Seniority, User
 from api.services import contributions as contribution_service
+from tests.cast import new_project
 from tests.factories import API, Actor
 from tests.session_kit import Panel, contribute, make_panel, new_session, ok, problem, transition
 
@@ -399,3 +400,33 @@ async def test_search_keeps_back_what_the_room_hides(client, panel):
     assert not await finds(panel.owner) and not await finds(panel.helper)
     ok(await phase(client, sid, panel.owner, "reveal"))
     assert await finds(panel.owner) and await finds(panel.helper)
+
+
+async def test_related_learnings_name_no_author_of_an_anonymous_session_until_it_completes(
+    client, panel
+):
+    """Related learnings name the people who had an idea, so an adopted card of a live
+    anonymous session stays out of them for the other participants until completion; then
+    it is there, with its author."""
+    sid = (await mastermind(client, panel))["id"]
+    ok(await phase(client, sid, panel.owner, "write", 8))
+    card = await contribute(client, sid, panel.helper, "Northwind loves a reference visit")
+    ok(await phase(client, sid, panel.owner, "decide"))
+    ok(
+        await client.patch(
+            f"{API}/contributions/{card['id']}",
+            headers=panel.owner.headers,
+            json={"status": "adopted"},
+        )
+    )
+    # Another project of the owner with a word in common: the first one is a candidate.
+    other = await new_project(client, panel.owner, title="Northwind renewal")
+    url = f"{API}/projects/{other['id']}/related-learnings"
+
+    def ideas(page: dict[str, Any]) -> list[dict[str, Any]]:
+        return [i for i in page["items"] if i["id"] == card["id"]]
+
+    assert ideas(ok(await client.get(url, headers=panel.owner.headers))) == []
+    await transition(client, sid, panel.owner, "complete", summary="Visit first")
+    (found,) = ideas(ok(await client.get(url, headers=panel.owner.headers)))
+    assert [p["id"] for p in found["people"]] == [panel.helper.id]
