@@ -48,7 +48,7 @@ from api.schemas.contributions import (
 )
 from api.services.projects import project_visibility
 from api.services.rollup import RollupBatch, local_day, organization_zone
-from api.services.sessions import SessionAccess, session_access, touch_outcome
+from api.services.sessions import SessionAccess, ledger_waits, session_access, touch_outcome
 
 
 def contribution_visibility(
@@ -396,9 +396,17 @@ async def get_contribution(
 
 
 async def _count_contribution(
-    session: AsyncSession, contribution: Contribution, *, contributions: int = 0, ideas: int = 0
+    session: AsyncSession,
+    contribution: Contribution,
+    mm_session: MastermindSession,
+    *,
+    contributions: int = 0,
+    ideas: int = 0,
 ) -> None:
-    """Keep the ledger's rollup of contributions and adopted ideas in step."""
+    """Keep the ledger's rollup of contributions and adopted ideas in step (at once, unless
+    the session's cards count only at its completion: ``ledger_waits``)."""
+    if ledger_waits(mm_session):
+        return
     zone = await organization_zone(session, contribution.organization_id)
     batch = RollupBatch(contribution.organization_id)
     batch.add_activity(
@@ -433,7 +441,7 @@ async def create_contribution(
     )
     session.add(contribution)
     await session.flush()
-    await _count_contribution(session, contribution, contributions=1)
+    await _count_contribution(session, contribution, access.session, contributions=1)
     await events.publish(
         session,
         session_id=access.session.id,
@@ -519,7 +527,9 @@ async def update_contribution(
     await session.flush()
     adopted = ContributionStatus.adopted
     if (previous == adopted) != (data.status == adopted):
-        await _count_contribution(session, contribution, ideas=1 if data.status == adopted else -1)
+        await _count_contribution(
+            session, contribution, access.session, ideas=1 if data.status == adopted else -1
+        )
     await touch_outcome(session, contribution.session_id)
     await events.publish(
         session,
@@ -616,7 +626,7 @@ async def merge_contribution(
     survivor.votes = votes or 0
     survivor.updated_at = utcnow()
     payload = _payload(duplicate, await _author_name(session, duplicate.author_id))
-    await _count_contribution(session, duplicate, contributions=-1)
+    await _count_contribution(session, duplicate, access.session, contributions=-1)
     await session.execute(
         delete(ContributionVote).where(col(ContributionVote.contribution_id) == duplicate.id)
     )

@@ -31,6 +31,7 @@ from sqlmodel import col
 from api.db import dialect_name
 from api.models import (
     ActivityRollup,
+    Anonymity,
     Contribution,
     ContributionStatus,
     Grain,
@@ -40,6 +41,7 @@ from api.models import (
     Project,
     ProjectMember,
     Seniority,
+    SessionFormat,
     SessionParticipant,
     SessionRollup,
     SessionStatus,
@@ -372,6 +374,12 @@ async def expected_rollups(
         .where(
             col(Contribution.organization_id) == organization_id,
             col(MastermindSession.status) != SessionStatus.cancelled,
+            # An anonymous mastermind's cards count once it completes (sessions.ledger_waits).
+            ~and_(
+                col(MastermindSession.format) == SessionFormat.mastermind,
+                col(MastermindSession.anonymity) == Anonymity.until_complete,
+                col(MastermindSession.status) != SessionStatus.completed,
+            ),
         )
         .execution_options(yield_per=STREAM_ROWS)
     )

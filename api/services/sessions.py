@@ -598,6 +598,11 @@ async def complete_session(
             row.attended_minutes, row.project_owner_id = 0, owner_id
             row.present_minutes = measured.get(user_id, 0)
     await _count_attendance(session, mm_session, owner_id, attendance)
+    if mm_session.format == SessionFormat.mastermind and (
+        mm_session.anonymity == Anonymity.until_complete
+    ):
+        # Completed now: the anonymous session's cards count in the ledger from here on.
+        await _count_contributions(session, mm_session, sign=1)
     mm_session.summary = data.summary
     mm_session.decisions = data.decisions
     mm_session.recommended_approach = data.recommended_approach
@@ -656,8 +661,31 @@ async def _count_attendance(
     await batch.apply(session)
 
 
+def ledger_waits(mm_session: MastermindSession) -> bool:
+    """Do this session's contributions wait for completion to count in the ledger? They do
+    in an anonymous mastermind: the ledger's counters moving as cards appear would name
+    their authors to the room. They count at completion; a cancelled one never names them,
+    so never counts them."""
+    return (
+        mm_session.format == SessionFormat.mastermind
+        and mm_session.anonymity == Anonymity.until_complete
+        and mm_session.status != SessionStatus.completed
+    )
+
+
 async def _uncount_contributions(session: AsyncSession, mm_session: MastermindSession) -> None:
-    """A cancelled session counts nothing: take its contributions out of the rollups."""
+    """A cancelled session counts nothing: take its contributions out of the rollups (an
+    anonymous mastermind's were never in: ``ledger_waits``)."""
+    if ledger_waits(mm_session):
+        return
+    await _count_contributions(session, mm_session, sign=-1)
+
+
+async def _count_contributions(
+    session: AsyncSession, mm_session: MastermindSession, *, sign: int
+) -> None:
+    """Add (``sign`` 1) or take out (-1) all of a session's contributions and adopted ideas
+    in the ledger's rollups, in one query and one batch."""
     rows = (
         await session.execute(
             select(
@@ -673,8 +701,8 @@ async def _uncount_contributions(session: AsyncSession, mm_session: MastermindSe
         batch.add_activity(
             user_id=author_id,
             day=local_day(created_at, zone),
-            contributions_count=-1,
-            ideas_adopted=-int(status == ContributionStatus.adopted),
+            contributions_count=sign,
+            ideas_adopted=sign * int(status == ContributionStatus.adopted),
         )
     await batch.apply(session)
 

@@ -430,3 +430,50 @@ async def test_related_learnings_name_no_author_of_an_anonymous_session_until_it
     await transition(client, sid, panel.owner, "complete", summary="Visit first")
     (found,) = ideas(ok(await client.get(url, headers=panel.owner.headers)))
     assert [p["id"] for p in found["people"]] == [panel.helper.id]
+
+
+async def test_the_ledger_counts_an_anonymous_sessions_cards_only_once_it_completes(
+    client, app, panel
+):
+    """The ledger's counters moving as cards appear would name their authors to the room:
+    an anonymous mastermind's contributions and adopted ideas count at completion (and the
+    rebuild from facts agrees at every step)."""
+    from api.services import rollup
+
+    async def counts(who: Actor) -> tuple[int, int]:
+        page = ok(await client.get(f"{API}/ledger", headers=panel.manager.headers))
+        (row,) = [r for r in page["items"] if r["user_id"] == who.id]
+        return row["contributions_count"], row["ideas_adopted"]
+
+    async def consistent() -> None:
+        async with app.state.sessionmaker() as session:
+            organization_id = uuid.UUID(panel.admin.organization_id)
+            assert await rollup.verify_organization(session, organization_id) == []
+
+    sid = (await mastermind(client, panel))["id"]
+    ok(await phase(client, sid, panel.owner, "write", 8))
+    first = await contribute(client, sid, panel.helper, "Lead with the audit findings")
+    await contribute(client, sid, panel.helper, "Invite their plant manager")
+    ok(await phase(client, sid, panel.owner, "decide"))
+    ok(
+        await client.patch(
+            f"{API}/contributions/{first['id']}",
+            headers=panel.owner.headers,
+            json={"status": "adopted"},
+        )
+    )
+    assert await counts(panel.helper) == (0, 0)
+    await consistent()
+    await transition(client, sid, panel.owner, "complete", summary="Audit first")
+    assert await counts(panel.helper) == (2, 1)
+    await consistent()
+
+
+async def test_a_cancelled_anonymous_session_never_counts_its_cards(client, app, panel):
+    sid = (await mastermind(client, panel))["id"]
+    ok(await phase(client, sid, panel.owner, "write", 8))
+    await contribute(client, sid, panel.helper2, "Ask for the shortlist")
+    await transition(client, sid, panel.owner, "cancel")
+    page = ok(await client.get(f"{API}/ledger", headers=panel.manager.headers))
+    row = [r for r in page["items"] if r["user_id"] == panel.helper2.id]
+    assert not row or row[0]["contributions_count"] == 0
