@@ -758,6 +758,8 @@ async function mastermindStory({ base, owner, guest, ownerToken, project, projec
     await guest.goto(`${roomUrl}/outcome`);
     await guest.getByTestId("adopted").getByText(cards.owner).waitFor();
     await guest.getByTestId("adopted").getByText("Priya Natarajan").first().waitFor();
+    // Participation per person and how even the voices were, now that names may show.
+    await guest.getByTestId("participation").getByTestId("evenness").waitFor();
     await shot(guest, "27-mastermind-outcome-helper");
   });
   await thirdContext.close();

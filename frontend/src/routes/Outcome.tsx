@@ -6,6 +6,7 @@ import { Link, useParams } from "react-router";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
 import { StatusBadge } from "../components/StatusBadge";
 import { notifySaved, showError } from "../components/forms";
+import { ParticipationChart } from "../features/sessions/ParticipationChart";
 import { ActionItemTable } from "../features/action-items/ActionItemTable";
 import { useOutcome, useSession, useTakeaways, useWriteTakeaway } from "../features/sessions/queries";
 import { KIND_INLINE_KEYS } from "../features/sessions/labels";
@@ -221,6 +222,14 @@ export function OutcomePage() {
           </Table>
         </Card>
       </SimpleGrid>
+      {(o.participation ?? []).length > 0 && (
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            {t("outcome.participation")}
+          </Title>
+          <ParticipationChart outcome={o} />
+        </Card>
+      )}
       <Card withBorder>
         <Title order={4} mb="xs">
           {t("outcome.takeaways")}

@@ -9,6 +9,7 @@ import { Link } from "react-router";
 import { useState } from "react";
 import type { Schemas } from "../api/types";
 import { useDashboard } from "../features/dashboard/queries";
+import { AdoptedBySeniorityChart } from "../features/dashboard/AdoptedBySeniorityChart";
 import { ImpactPanel } from "../features/insights/ImpactPanel";
 import { namedPeriods, type PeriodKind } from "../features/ledger/periods";
 import { useMe, useUserNames } from "../features/users/queries";
@@ -174,6 +175,14 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
             {t("mix.text", { mixed: mix.mixed_sessions, completed: mix.completed_sessions })}
           </Text>
         </Group>
+        {(mix.adopted_by_seniority ?? []).length > 0 && (
+          <>
+            <Text size="sm" fw={600} mt="sm">
+              {t("mix.bySeniority")}
+            </Text>
+            <AdoptedBySeniorityChart rows={mix.adopted_by_seniority ?? []} />
+          </>
+        )}
       </Card>
       <Card withBorder>
         <Title order={4} mb="xs">
