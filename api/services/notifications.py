@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from sqlmodel import col
 
 from api import events
 from api.db import dialect_name
-from api.errors import NotFound
+from api.errors import AppError, NotFound, Unavailable
 from api.kit import links
 from api.kit.principal import Caller
 from api.models import (
@@ -721,6 +721,24 @@ async def mark_all_read(*, session: AsyncSession, caller: Caller) -> int:
 
 
 # --- the stream -----------------------------------------------------------------------------
+
+
+async def reader_still_signed_in(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    authenticate: Callable[[AsyncSession], Awaitable[Caller]],
+) -> bool:
+    """For the stream: the reader's authentication, run again (False once they were
+    deactivated or signed out; the database being away is not an answer)."""
+    async with sessionmaker() as session:
+        try:
+            await authenticate(session)
+        except Unavailable:
+            raise
+        except AppError:
+            return False
+    return True
+
 
 REPLAY_LIMIT = 100
 
