@@ -62,7 +62,7 @@ class NotificationPreference(SQLModel, table=True):
     user_id: uuid.UUID = Field(primary_key=True, foreign_key="user.id", ondelete="CASCADE")
     email_off: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     in_app_off: list[str] = Field(default_factory=list, sa_type=sa.JSON)
-    reminder_minutes: list[int] | None = Field(default=None, sa_type=sa.JSON)
+    reminder_minutes: list[int] | None = Field(default=None, sa_type=sa.JSON(none_as_null=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
