@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import MISSING, ConfigDict, Field, StrictBool, field_validator
 
-from api.models import NotificationKind
+from api.models import HelpRequestState, NotificationKind
 from api.pagination import Page
 from api.schemas.base import RequestModel, ResponseModel, UpdateModel, WholeNumber
 
@@ -31,8 +31,8 @@ class NotificationData(ResponseModel):
     action_item_id: uuid.UUID | None = None
     action_item_title: str | None = None
     help_request_id: uuid.UUID | None = None
-    help_request_state: str | None = Field(
-        default=None, description="Help requests: pending, accepted or declined"
+    help_request_state: HelpRequestState | None = Field(
+        default=None, description="Help requests: the answer now"
     )
     message: str | None = Field(default=None, description="Help requests: the asker's words")
 

@@ -37,6 +37,7 @@ from api.kit.principal import Caller
 from api.models import (
     ActionItem,
     HelpRequest,
+    HelpRequestState,
     Locale,
     MailMessage,
     MastermindSession,
@@ -167,7 +168,7 @@ class Notice:
 def _read(row: Notification, state: str | None = None) -> NotificationRead:
     data = NotificationData.model_validate(row.data)
     if state is not None:
-        data.help_request_state = state
+        data.help_request_state = HelpRequestState(state)
     return NotificationRead(
         id=row.id,
         kind=row.kind,

@@ -3395,11 +3395,8 @@ export interface components {
             actor_name?: string | null;
             /** Help Request Id */
             help_request_id?: string | null;
-            /**
-             * Help Request State
-             * @description Help requests: pending, accepted or declined
-             */
-            help_request_state?: string | null;
+            /** @description Help requests: the answer now */
+            help_request_state?: components["schemas"]["HelpRequestState"] | null;
             /**
              * Message
              * @description Help requests: the asker's words
