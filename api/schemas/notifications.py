@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import MISSING, ConfigDict, Field, StrictBool, field_validator
+from pydantic import MISSING, ConfigDict, Field, StrictBool
 
 from api.models import HelpRequestState, NotificationKind
 from api.pagination import Page
@@ -78,7 +78,8 @@ ReminderMinutes = Annotated[int, Field(ge=1, le=MAX_REMINDER_MINUTES), WholeNumb
 
 class NotificationPreferencesUpdate(UpdateModel):
     """``PATCH /users/me/notification-preferences``: the kinds named change (a channel left
-    out stays as it is); ``reminder_minutes`` replaces the list (``[]``: no reminders)."""
+    out stays as it is; a kind named twice, the later wins); ``reminder_minutes`` replaces
+    the list (``[]``: no reminders)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -94,10 +95,3 @@ class NotificationPreferencesUpdate(UpdateModel):
     reminder_minutes: (
         Annotated[list[ReminderMinutes], Field(max_length=MAX_REMINDERS)] | MISSING
     ) = MISSING
-
-    @field_validator("kinds")
-    @classmethod
-    def _each_kind_once(cls, value: Any) -> Any:
-        if isinstance(value, list) and len({item.kind for item in value}) != len(value):
-            raise ValueError("name each kind once")
-        return value

@@ -72,6 +72,22 @@ async def test_a_patch_changes_the_channels_named_and_no_one_elses(client, app):
         False,
     )
     assert prefs["reminder_minutes"] == [60, 15]
+    # A kind named twice: the later wins (each channel as sent).
+    prefs = await set_prefs(
+        client,
+        panel.helper,
+        {
+            "kinds": [
+                {"kind": "help_request", "email": False},
+                {"kind": "help_request", "email": True, "in_app": False},
+            ]
+        },
+    )
+    assert {k["kind"]: k for k in prefs["kinds"]}["help_request"] == {
+        "kind": "help_request",
+        "email": True,
+        "in_app": False,
+    }
     prefs = await set_prefs(client, panel.helper, {"reminder_minutes": []})
     assert prefs["reminder_minutes"] == []
     # Back on, and someone else's preferences never moved.
@@ -91,7 +107,6 @@ async def test_a_patch_changes_the_channels_named_and_no_one_elses(client, app):
         {"reminder_minutes": None},
         {"kinds": [{"kind": "help_request", "email": None}]},
         {"kinds": [{"kind": "help_request", "email": "no"}]},
-        {"kinds": [{"kind": "help_request"}, {"kind": "help_request", "email": False}]},
         {"kinds": [{"kind": "weekly_horoscope", "email": False}]},
         {"reminder_minutes": [0]},
         {"reminder_minutes": [7 * 24 * 60 + 1]},

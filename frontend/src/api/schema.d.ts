@@ -3451,7 +3451,8 @@ export interface components {
         /**
          * NotificationPreferencesUpdate
          * @description ``PATCH /users/me/notification-preferences``: the kinds named change (a channel left
-         *     out stays as it is); ``reminder_minutes`` replaces the list (``[]``: no reminders).
+         *     out stays as it is; a kind named twice, the later wins); ``reminder_minutes`` replaces
+         *     the list (``[]``: no reminders).
          * @example {
          *       "kinds": [
          *         {
