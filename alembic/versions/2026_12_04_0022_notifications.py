@@ -1,7 +1,7 @@
 """In-app notifications, notification preferences and help requests
 
 Revision ID: 0022_notifications
-Revises: 0021_mail_outbox
+Revises: 0019_mastermind_format
 Create Date: 2026-12-04 18:02:01
 
 DESIGN 7.6: each person's inbox (written with the event that causes it), their choices
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022_notifications"
-down_revision: str | None = "0021_mail_outbox"
+down_revision: str | None = "0019_mastermind_format"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
