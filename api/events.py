@@ -8,7 +8,9 @@ with ``Last-Event-ID`` gets exactly what it missed. Fan-out after commit:
   ``LISTEN`` connection per API process, so every replica sees every event;
 - SQLite (single process): an ``after_commit`` hook hands events to the in-process hub.
 
-The LISTEN connection also carries user-row change notices to ``api.user_cache``.
+The LISTEN connection also carries user-row change notices to ``api.user_cache``, and each
+person's own channel: their new in-app notifications (``publish_to_person``), fanned out the
+same way to the streams they hold open (``LiveHub.person_stream``).
 
 A stream may carry a ``StreamWatch``: every few seconds it asks whether the reader may
 still listen (and ends the stream when not, or when their token expires), and it keeps the
@@ -54,6 +56,7 @@ from api.user_cache import ActiveUserCache
 logger = logging.getLogger("api.events")
 
 CHANNEL = "mastermind_session_events"
+PERSON_CHANNEL = "mastermind_person_events"
 # NOTIFY payloads must stay under 8000 bytes; bigger events travel as a reference.
 MAX_NOTIFY_BYTES = 7000
 HEARTBEAT_SECONDS = 15.0
@@ -82,6 +85,71 @@ class LiveEvent:
     def to_sse(self) -> bytes:
         data = orjson.dumps(self.payload)
         return f"id: {self.seq}\nevent: {self.type}\ndata: ".encode() + data + b"\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonEvent:
+    """One event on a person's own channel. ``event_id`` (a notification's id) is what a
+    reconnecting reader resumes after; events without one (read marks) are not replayed."""
+
+    user_id: uuid.UUID
+    type: str
+    payload: dict[str, Any]
+    event_id: str | None = None
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "user_id": str(self.user_id),
+                "type": self.type,
+                "payload": self.payload,
+                "event_id": self.event_id,
+            }
+        )
+
+    def to_sse(self) -> bytes:
+        data = orjson.dumps(self.payload)
+        head = f"id: {self.event_id}\n" if self.event_id else ""
+        return f"{head}event: {self.type}\ndata: ".encode() + data + b"\n\n"
+
+
+def _hand_over(session: AsyncSession, live: LiveEvent | PersonEvent) -> None:
+    # Remember the innermost SAVEPOINT too: rolling that back must drop the event.
+    savepoint = session.sync_session.get_nested_transaction()
+    session.sync_session.info.setdefault(PENDING_KEY, []).append((savepoint, live))
+
+
+async def publish_to_person(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    type: str,
+    payload: dict[str, Any],
+    event_id: str | None = None,
+) -> None:
+    """An event for one person's streams, delivered once the current transaction commits
+    (nothing is stored for it here: the notification row it announces is the record)."""
+    payload = orjson.loads(orjson.dumps(payload, default=str))
+    live = PersonEvent(user_id=user_id, type=type, payload=payload, event_id=event_id)
+    if dialect_name(session) != "postgresql":
+        _hand_over(session, live)
+        return
+    message = live.to_json()
+    if len(message) > MAX_NOTIFY_BYTES:
+        # Too big for NOTIFY: the event says only which notification is new; the reader
+        # reads it with GET /notifications (the SPA refetches on every event anyway).
+        message = orjson.dumps(
+            {
+                "user_id": str(user_id),
+                "type": type,
+                "payload": {"id": event_id},
+                "event_id": event_id,
+            }
+        )
+    await session.execute(
+        text("SELECT pg_notify(:channel, :message)"),
+        {"channel": PERSON_CHANNEL, "message": message.decode()},
+    )
 
 
 async def publish(
@@ -126,9 +194,7 @@ async def publish(
             {"channel": CHANNEL, "message": message.decode()},
         )
     else:
-        # Remember the innermost SAVEPOINT too: rolling that back must drop the event.
-        savepoint = session.sync_session.get_nested_transaction()
-        session.sync_session.info.setdefault(PENDING_KEY, []).append((savepoint, live))
+        _hand_over(session, live)
     return live
 
 
@@ -211,6 +277,16 @@ class _NoWatch:
         return None
 
 
+def _offer(queue: asyncio.Queue[Any], live: LiveEvent | PersonEvent) -> None:
+    try:
+        queue.put_nowait(live)
+    except asyncio.QueueFull:
+        # A slow reader fell behind: drop its backlog and let it replay from the store.
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait(None)
+
+
 def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
     while transaction is not None:
         if transaction is ancestor:
@@ -229,7 +305,10 @@ def _deliver_in_process(sync_session: SyncSession) -> None:
     hub: LiveHub | None = sync_session.info.get(HUB_KEY)
     if pending and hub is not None:
         for _savepoint, live in pending:
-            hub.dispatch(live)
+            if isinstance(live, PersonEvent):
+                hub.dispatch_to_person(live)
+            else:
+                hub.dispatch(live)
 
 
 @sa_event.listens_for(SyncSession, "after_rollback")
@@ -270,6 +349,10 @@ class LiveHub:
         # The same LISTEN connection carries user-row change notices to this cache.
         self._user_cache = user_cache
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[LiveEvent | None]]] = defaultdict(set)
+        # Each person's own streams (the SPA's notification stream), by user id.
+        self._person_subscribers: dict[uuid.UUID, set[asyncio.Queue[PersonEvent | None]]] = (
+            defaultdict(set)
+        )
         self._listener_task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._connection_lost = asyncio.Event()
@@ -282,17 +365,28 @@ class LiveHub:
 
     @property
     def listener_count(self) -> int:
-        return sum(len(queues) for queues in self._subscribers.values())
+        return sum(len(queues) for queues in self._subscribers.values()) + sum(
+            len(queues) for queues in self._person_subscribers.values()
+        )
 
     def dispatch(self, live: LiveEvent) -> None:
         for queue in list(self._subscribers.get(live.session_id, ())):
-            try:
-                queue.put_nowait(live)
-            except asyncio.QueueFull:
-                # A slow reader fell behind: drop its backlog and let it replay from the store.
-                while not queue.empty():
-                    queue.get_nowait()
-                queue.put_nowait(None)
+            _offer(queue, live)
+
+    def dispatch_to_person(self, live: PersonEvent) -> None:
+        for queue in list(self._person_subscribers.get(live.user_id, ())):
+            _offer(queue, live)
+
+    def _on_person_notification(self, message: str) -> None:
+        data = orjson.loads(message)
+        self.dispatch_to_person(
+            PersonEvent(
+                user_id=uuid.UUID(data["user_id"]),
+                type=data["type"],
+                payload=data["payload"],
+                event_id=data.get("event_id"),
+            )
+        )
 
     def _on_notification(self, message: str) -> None:
         data = orjson.loads(message)
@@ -336,6 +430,11 @@ class LiveHub:
                     def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
                         self._on_notification(payload)
 
+                    def on_person_notify(
+                        _conn: Any, _pid: int, _channel: str, payload: str
+                    ) -> None:
+                        self._on_person_notification(payload)
+
                     def on_user_notice(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
                         if self._user_cache is not None:
                             self._user_cache.on_notice(payload)
@@ -349,6 +448,7 @@ class LiveHub:
 
                     driver.add_termination_listener(lambda _conn: self._connection_lost.set())
                     await driver.add_listener(CHANNEL, on_notify)
+                    await driver.add_listener(PERSON_CHANNEL, on_person_notify)
                     await driver.add_listener(USER_CHANNEL, on_user_notice)
                     await driver.add_listener(ORGANIZATION_CHANNEL, on_organization_notice)
                     self._listening.set()
@@ -363,6 +463,7 @@ class LiveHub:
                         if not driver.is_closed():
                             with contextlib.suppress(Exception):
                                 await driver.remove_listener(CHANNEL, on_notify)
+                                await driver.remove_listener(PERSON_CHANNEL, on_person_notify)
                                 await driver.remove_listener(USER_CHANNEL, on_user_notice)
                                 await driver.remove_listener(
                                     ORGANIZATION_CHANNEL, on_organization_notice
@@ -373,10 +474,7 @@ class LiveHub:
                 logger.warning("live event listener lost its connection: %s", type(exc).__name__)
             if not self._closed:
                 # Wake current subscribers so they replay what they may have missed.
-                for queues in self._subscribers.values():
-                    for queue in queues:
-                        with contextlib.suppress(asyncio.QueueFull):
-                            queue.put_nowait(None)
+                self._wake_all()
                 await asyncio.sleep(1.0)
 
     def start_listening(self) -> None:
@@ -463,11 +561,82 @@ class LiveHub:
                 elif live.seq > sent + 1:
                     replay = True  # a gap (should not happen): read it from the store
 
+    @contextlib.asynccontextmanager
+    async def person_subscription(
+        self, user_id: uuid.UUID
+    ) -> AsyncIterator[asyncio.Queue[PersonEvent | None]]:
+        queue: asyncio.Queue[PersonEvent | None] = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        self._person_subscribers[user_id].add(queue)
+        try:
+            await self._ensure_listening()
+            yield queue
+        finally:
+            self._person_subscribers[user_id].discard(queue)
+            if not self._person_subscribers[user_id]:
+                self._person_subscribers.pop(user_id, None)
+
+    async def person_stream(
+        self,
+        user_id: uuid.UUID,
+        *,
+        replay: Callable[[str | None], Awaitable[list[PersonEvent]]],
+        last_event_id: str | None,
+        is_disconnected: Any,
+        watch: StreamWatch | None = None,
+    ) -> AsyncIterator[bytes]:
+        """A person's own SSE body, run like a session's (``stream``): subscribed first, then
+        ``replay(last_event_id)`` reads what was missed from the store, then live events and
+        keep-alives while ``watch`` lets the reader listen. An event already sent (a replay
+        overlapping the live feed) is not sent twice. After the listener reconnects it
+        replays after the last event sent (``replay(None)``: since the stream opened)."""
+        yield b"retry: 3000\n\n"
+        sent: set[str] = set()
+        last = last_event_id
+        loop = asyncio.get_running_loop()
+        async with self.person_subscription(user_id) as queue, watch or _NoWatch():
+            catch_up = last is not None
+            keep_alive_at = loop.time() + HEARTBEAT_SECONDS
+            while not self._closed:
+                if catch_up:
+                    for past in await replay(last):
+                        if past.event_id not in sent:
+                            yield past.to_sse()
+                            sent.add(past.event_id or "")
+                            last = past.event_id
+                    catch_up = False
+                if watch is not None and watch.seconds_to_next() <= 0 and not await watch.tick():
+                    return
+                if loop.time() >= keep_alive_at:
+                    if await is_disconnected():
+                        return
+                    yield b": keep-alive\n\n"
+                    keep_alive_at = loop.time() + HEARTBEAT_SECONDS
+                timeout = keep_alive_at - loop.time()
+                if watch is not None:
+                    timeout = min(timeout, watch.seconds_to_next())
+                try:
+                    live = await asyncio.wait_for(queue.get(), timeout=max(timeout, 0.0))
+                except TimeoutError:
+                    continue
+                if live is None:  # the listener reconnected: catch up from the store
+                    catch_up = True
+                    continue
+                if live.event_id is not None:
+                    if live.event_id in sent:
+                        continue
+                    sent.add(live.event_id)
+                    last = live.event_id
+                yield live.to_sse()
+
     def begin_shutdown(self) -> None:
         """End every stream now (they finish their response cleanly) and stop listening."""
         self._closed = True
         self._connection_lost.set()
-        for queues in self._subscribers.values():
+        self._wake_all()
+
+    def _wake_all(self) -> None:
+        every: list[set[Any]] = [*self._subscribers.values(), *self._person_subscribers.values()]
+        for queues in every:
             for queue in queues:
                 with contextlib.suppress(asyncio.QueueFull):
                     queue.put_nowait(None)

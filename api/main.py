@@ -33,10 +33,12 @@ from api.routers import (
     crm_hooks,
     dashboard,
     health,
+    help_requests,
     insights,
     invitations,
     learnings,
     ledger,
+    notifications,
     organizations,
     presence,
     progress,
@@ -197,6 +199,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_keys,
         webhooks,
         calendar,
+        notifications,
+        help_requests,
     ):
         app.include_router(PrefixGate(module.router))
     app.include_router(PrefixGate(webhooks.deliveries_router))

@@ -155,6 +155,7 @@ BUILDERS: dict[str, Build] = {
     "sessions-update_session": _session,
     "teams-update_team": _team,
     "users-update_me": _me,
+    "users-update_notification_preferences": _organization,  # the caller's own, no id
     "users-update_user": _user,
     "webhooks-update_webhook_endpoint": _endpoint,
 }

@@ -258,6 +258,17 @@ ELSEWHERE: dict[tuple[str, str], str] = {
     # The secret in the path is the credential (no caller): revocation, the owner's sessions
     # only and a stranger's absence are tested there.
     ("GET", f"{API}/calendar/feed/{{token}}.ics"): "tests/routers/test_calendar_feed.py",
+    # A person's own: nobody else's notification or help request, whatever their role (the
+    # recipient, another of the organization, the asker, an admin, another organization).
+    ("POST", f"{API}/notifications/{{notification_id}}/read"): (
+        "tests/routers/test_notifications.py"
+    ),
+    ("POST", f"{API}/help-requests/{{help_request_id}}/accept"): (
+        "tests/routers/test_help_requests.py"
+    ),
+    ("POST", f"{API}/help-requests/{{help_request_id}}/decline"): (
+        "tests/routers/test_help_requests.py"
+    ),
 }
 
 

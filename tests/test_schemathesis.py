@@ -98,7 +98,11 @@ def admin_headers(st_app: FastAPI) -> dict[str, str]:
 
 # The live room streams until the browser leaves: a fuzzer's call would never return.
 # tests/routers/test_live.py covers it (events, order, Last-Event-ID, 401/404).
-STREAMING_OPERATIONS = {("GET", f"{API}/sessions/{{session_id}}/events")}
+# tests/routers/test_notifications.py serves the person's notification stream for real.
+STREAMING_OPERATIONS = {
+    ("GET", f"{API}/sessions/{{session_id}}/events"),
+    ("GET", f"{API}/notifications/events"),
+}
 fuzzed = schema.exclude(path=[path for _method, path in STREAMING_OPERATIONS], method="GET")
 
 

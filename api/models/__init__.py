@@ -23,6 +23,13 @@ from api.models.crm_connections import (
 from api.models.idempotency import IdempotencyRecord
 from api.models.ledger import ActivityRollup, Grain, HelpRollup, SessionRollup
 from api.models.mail import CalendarFeed, MailMessage, MailState, SessionCalendar
+from api.models.notifications import (
+    HelpRequest,
+    HelpRequestState,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 from api.models.organizations import Locale, Organization
 from api.models.presence import PresenceInterval
 from api.models.projects import (
@@ -82,6 +89,8 @@ __all__ = [
     "CrmProvider",
     "DeliveryState",
     "Grain",
+    "HelpRequest",
+    "HelpRequestState",
     "HelpRollup",
     "IdempotencyRecord",
     "InboundResult",
@@ -93,6 +102,9 @@ __all__ = [
     "MastermindSession",
     "MemberRole",
     "MemberState",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "Organization",
     "PresenceInterval",
     "Project",

@@ -22,6 +22,10 @@ from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created
 from api.schemas.base import NO_NUL
+from api.schemas.notifications import (
+    NotificationPreferencesRead,
+    NotificationPreferencesUpdate,
+)
 from api.schemas.users import (
     CurrentUserRead,
     ProfileUpdate,
@@ -30,6 +34,7 @@ from api.schemas.users import (
     UserRead,
     UserUpdate,
 )
+from api.services import notifications as notification_service
 from api.services import users as user_service
 from api.services.api_keys import PEOPLE_ONLY, key_scope
 
@@ -70,6 +75,31 @@ async def update_me(
         settings=settings,
         address=address,
         data=data,
+    )
+
+
+@router.get("/me/notification-preferences", response_model=NotificationPreferencesRead)
+async def read_notification_preferences(
+    caller: CurrentCaller, session: SessionDep, settings: SettingsDep
+) -> NotificationPreferencesRead:
+    """For each kind of notification, whether it reaches you by mail and in the app, and
+    how long before a session you are reminded (default: REMINDER_MINUTES, 24 h and 15 min)."""
+    return await notification_service.get_preferences(
+        session=session, caller=caller, default_reminders=settings.reminder_minutes
+    )
+
+
+@router.patch("/me/notification-preferences", response_model=NotificationPreferencesRead)
+async def update_notification_preferences(
+    data: NotificationPreferencesUpdate,
+    caller: CurrentCaller,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> NotificationPreferencesRead:
+    """Turn a kind's mail or in-app notices on or off (the kinds you name, the channels you
+    send), or replace your reminder offsets (``[]``: no reminders)."""
+    return await notification_service.update_preferences(
+        session=session, caller=caller, data=data, default_reminders=settings.reminder_minutes
     )
 
 

@@ -25,7 +25,7 @@ from api.models import (
 )
 from api.pagination import paginate
 from api.schemas.action_items import ActionItemCreate, ActionItemUpdate
-from api.services import webhook_events
+from api.services import notifications, webhook_events
 from api.services.projects import ProjectAccess, project_access, readable_projects
 from api.services.sessions import SessionAccess, touch_outcome
 
@@ -118,6 +118,9 @@ async def create_action_item(
         event_type="action_item.created",
         payload=lambda: webhook_events.action_item_event(session, item),
     )
+    await notifications.action_item_assigned(
+        session, item=item, assignee_id=item.assignee_id, actor=caller.user
+    )
     return item
 
 
@@ -200,7 +203,8 @@ async def update_action_item(
             )
         if set(changes) - {"status"}:
             raise Forbidden("The assignee updates the status; the owner changes the rest")
-    if "assignee_id" in changes and changes["assignee_id"] != item.assignee_id:
+    reassigned = "assignee_id" in changes and changes["assignee_id"] != item.assignee_id
+    if reassigned:
         await _ensure_active_member(session, item.project_id, changes["assignee_id"])
     completed = (
         changes.get("status") == ActionItemStatus.done and item.status != ActionItemStatus.done
@@ -219,6 +223,10 @@ async def update_action_item(
         entity_id=item.id,
         changes=changes,
     )
+    if reassigned:
+        await notifications.action_item_assigned(
+            session, item=item, assignee_id=item.assignee_id, actor=caller.user
+        )
     if completed:
         await outbox.emit(
             session,

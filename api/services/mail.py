@@ -1,9 +1,9 @@
-"""Mail for people (DESIGN 7.6): what each notice says, in the recipient's language, and the
-outbox row it becomes in the transaction of the change it reports.
+"""Mail for people (DESIGN 7.6), the mail channel of the notifications: what each notice says,
+in the recipient's language, and the outbox row it becomes in the transaction of the change
+it reports. Who is told of what, by which channel, is api/services/notifications.py.
 
 Nothing here talks SMTP: the mail worker (api/services/mail_worker.py) sends the rows. With
-``SMTP_URL`` unset the app's sessions carry no mail configuration and every function here
-returns at once, so no row is written. The configuration travels in the session's ``info``
+``SMTP_URL`` unset the app's sessions carry no mail configuration and no row is written. The configuration travels in the session's ``info``
 (set once in create_app), so the services that report changes need no new parameters.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,21 +23,17 @@ from sqlmodel import col
 
 from api.config import Settings
 from api.db import dialect_name
-from api.kit import links
 from api.kit.wakeup import WorkerWake
 from api.models import (
     Locale,
     MailMessage,
     MastermindSession,
     Organization,
-    Project,
-    SessionParticipant,
     User,
     utcnow,
 )
 from api.models.base import table_of
 from api.services import calendar
-from api.services.rollup import organization_zone
 
 MAIL_KEY = "mail_config"
 CHANNEL = "mastermind_mail"
@@ -121,6 +117,45 @@ TEXTS: dict[str, dict[Locale, tuple[str, str]]] = {
             "「{title}」は{when}に始まります（{minutes}分）。\n\nアジェンダ:\n{agenda}\n\n{link}",
         ),
     },
+    "action_item_assigned": {
+        Locale.en: (
+            "Action item for you: {title}",
+            "{actor} gave you an action item on {project}:\n\n{title}\nDue: {due}\n\n{link}",
+        ),
+        Locale.ja: (
+            "アクションアイテム: {title}",
+            "{actor}さんから「{project}」のアクションアイテムが割り当てられました。\n\n"
+            "{title}\n期限: {due}\n\n{link}",
+        ),
+    },
+    "help_request": {
+        Locale.en: (
+            "{actor} asks for your help on {project}",
+            "{actor} asks you to help on the project {project}:\n\n{message}\n\n"
+            "Accept or decline: {link}",
+        ),
+        Locale.ja: (
+            "{actor}さんから「{project}」への協力依頼",
+            "{actor}さんからプロジェクト「{project}」への協力依頼が届きました。\n\n{message}\n\n"
+            "承諾・辞退: {link}",
+        ),
+    },
+    "help_request_answered": {
+        Locale.en: (
+            "{actor} answered your request: {project}",
+            "{actor} {answer} your request to help on {project}.\n\n{link}",
+        ),
+        Locale.ja: (
+            "{actor}さんが協力依頼に回答しました: {project}",
+            "{actor}さんが「{project}」への協力依頼を{answer}。\n\n{link}",
+        ),
+    },
+}
+
+# How an answer to a help request reads in each language (help_request_answered's {answer}).
+ANSWERS: dict[Locale, dict[str, str]] = {
+    Locale.en: {"accepted": "accepted", "declined": "declined"},
+    Locale.ja: {"accepted": "承諾しました", "declined": "辞退しました"},
 }
 
 
@@ -204,160 +239,7 @@ wake = MAIL_WAKE.wake
 add_local_waker = MAIL_WAKE.add_local_waker
 
 
-# --- the notices ---------------------------------------------------------------------------
-
-
-async def project_invitation(
-    session: AsyncSession, *, project: Project, person: User, inviter: User
-) -> None:
-    config = config_of(session)
-    if config is None:
-        return
-    locale = (await locales_of(session, [person]))[person.id]
-    link = config.base_url + links.project_path(project.id)
-    parts = render(
-        "project_invitation",
-        locale,
-        inviter=inviter.full_name,
-        project=project.title,
-        accept=f"{link}?invitation=accept",
-        decline=f"{link}?invitation=decline",
-    )
-    await queue(session, person=person, kind="project_invitation", parts=parts)
-
-
-async def participant_ids(session: AsyncSession, session_id: uuid.UUID) -> set[uuid.UUID]:
-    """Who takes part now (before a change of participants); no query without mail."""
-    if config_of(session) is None:
-        return set()
-    rows = await session.scalars(
-        select(col(SessionParticipant.user_id)).where(
-            col(SessionParticipant.session_id) == session_id
-        )
-    )
-    return set(rows)
-
-
-async def session_notice(
-    session: AsyncSession,
-    mm_session: MastermindSession,
-    change: str,
-    *,
-    dropped: Collection[uuid.UUID] = (),
-) -> None:
-    """Tell everyone in the session it was scheduled, changed or cancelled, each with the
-    calendar entry (REQUEST, or CANCEL) under the session's one UID and a raised SEQUENCE.
-    People ``dropped`` from the participants get the CANCEL, so their calendars let go."""
-    config = config_of(session)
-    if config is None:
-        return
-    await session.flush()
-    sequence = await calendar.raise_sequence(session, mm_session.id)
-    organizer, attendees = await calendar.people_of(session, mm_session)
-    cancelled = change == "cancelled"
-    ics = (
-        "CANCEL" if cancelled else "REQUEST",
-        calendar.calendar(
-            [
-                calendar.session_event(
-                    mm_session,
-                    sequence=sequence,
-                    organizer=organizer,
-                    attendees=attendees,
-                    base_url=config.base_url,
-                    cancelled=cancelled,
-                )
-            ],
-            method="CANCEL" if cancelled else "REQUEST",
-        ),
-    )
-    await _to_everyone(
-        session, mm_session, config, f"session_{change}", organizer, attendees, ics=ics
-    )
-    if not dropped or cancelled:
-        return
-    gone = list(await session.scalars(select(User).where(col(User.id).in_(dropped))))
-    event = calendar.session_event(
-        mm_session,
-        sequence=sequence,
-        organizer=organizer,
-        attendees=gone,
-        base_url=config.base_url,
-        cancelled=True,
-    )
-    cancel = ("CANCEL", calendar.calendar([event], method="CANCEL"))
-    await _to_everyone(session, mm_session, config, "session_cancelled", None, gone, ics=cancel)
-
-
 def reminder_key(mm_session: MastermindSession, minutes_before: int) -> str:
-    """What makes a reminder one (each person's mail adds ``:<user id>``): the session, the
-    offset and the start it was for, so a moved session is reminded anew."""
+    """What makes a reminder one (each person's mail and notification add ``:<user id>``):
+    the session, the offset and the start it was for, so a moved session is reminded anew."""
     return f"reminder:{mm_session.id}:{minutes_before}:{mm_session.scheduled_at:%Y%m%dT%H%M%S}"
-
-
-async def queued_reminders(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    """Which of these reminders are queued already: one query for any number of them."""
-    if not keys:
-        return set()
-    rows = await session.scalars(
-        select(col(MailMessage.dedupe_key)).where(
-            or_(*(col(MailMessage.dedupe_key).startswith(f"{key}:") for key in keys))
-        )
-    )
-    return {row.rsplit(":", 1)[0] for row in rows if row}
-
-
-async def session_reminder(
-    session: AsyncSession, mm_session: MastermindSession, minutes_before: int
-) -> None:
-    """The reminder ``minutes_before`` the start, once per person however often it is asked."""
-    config = config_of(session)
-    if config is None:
-        return
-    key = reminder_key(mm_session, minutes_before)
-    # Queued already (the worker looks every scan while the window is open): no more work.
-    # The unique key still decides when two workers get here at the same moment.
-    if await queued_reminders(session, [key]):
-        return
-    organizer, attendees = await calendar.people_of(session, mm_session)
-    await _to_everyone(
-        session, mm_session, config, "session_reminder", organizer, attendees, dedupe=key
-    )
-
-
-async def _to_everyone(
-    session: AsyncSession,
-    mm_session: MastermindSession,
-    config: MailConfig,
-    kind: str,
-    organizer: User | None,
-    attendees: Sequence[User],
-    *,
-    ics: tuple[str, str] | None = None,
-    dedupe: str | None = None,
-) -> None:
-    people = {p.id: p for p in attendees if p.is_active}
-    if organizer is not None and organizer.is_active:
-        people.setdefault(organizer.id, organizer)
-    if not people:
-        return
-    locales = await locales_of(session, list(people.values()))
-    zone = await organization_zone(session, mm_session.organization_id)
-    for person in people.values():
-        parts = render(
-            kind,
-            locales[person.id],
-            title=mm_session.title,
-            when=when_text(mm_session.scheduled_at, zone),
-            minutes=mm_session.timebox_minutes,
-            agenda=mm_session.agenda or "-",
-            link=calendar.session_link(config.base_url, mm_session.id),
-        )
-        await queue(
-            session,
-            person=person,
-            kind=kind,
-            parts=parts,
-            ics=ics,
-            dedupe_key=f"{dedupe}:{person.id}" if dedupe else None,
-        )

@@ -9,8 +9,8 @@ attempt retried on ``SCHEDULE``: nothing is lost, and a row the server accepted 
 sent again by another worker.
 
 Reminders are rows like any other, keyed ``reminder:<session>:<minutes>:<start>:<person>``
-under a unique index, so however many workers find the same reminder due only one row
-exists, and only one mail goes out.
+under a unique index (in the outbox and in the inbox alike), so however many workers find
+the same reminder due only one row exists, and only one mail goes out.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from sqlmodel import col
 
 from api.config import Settings
 from api.db import rowcount
-from api.models import MailMessage, MailState, MastermindSession, SessionStatus, utcnow
+from api.models import MailMessage, MailState, utcnow
 from api.observability import safe_exception_text
-from api.services import mail
+from api.services import mail, notifications
 
 logger = logging.getLogger("api.mail")
 
@@ -140,30 +140,13 @@ class MailWorker:
     # --- reminders -------------------------------------------------------------------------
 
     async def queue_reminders(self) -> None:
-        """Queue the reminder now due for each upcoming session: the nearest offset whose
-        time has come (a session scheduled 10 minutes ahead gets the 15-minute one only)."""
-        offsets = sorted(set(self._settings.reminder_minutes))
-        if not offsets:
-            return
-        now = self.clock()
+        """Queue the reminders now due: each person's own offsets (their
+        ``reminder_minutes``, else ``REMINDER_MINUTES``), by the channels they keep on
+        (api/services/notifications.py)."""
         async with self._sessionmaker() as session, session.begin():
-            upcoming = await session.scalars(
-                select(MastermindSession).where(
-                    col(MastermindSession.status) == SessionStatus.scheduled,
-                    col(MastermindSession.scheduled_at) > now,
-                    col(MastermindSession.scheduled_at) <= now + timedelta(minutes=offsets[-1]),
-                )
+            await notifications.queue_due_reminders(
+                session, now=self.clock(), default_reminders=self._settings.reminder_minutes
             )
-            wanted = []
-            for mm_session in upcoming.all():
-                left = mm_session.scheduled_at - now
-                due = next(m for m in offsets if left <= timedelta(minutes=m))
-                wanted.append((mm_session, due, mail.reminder_key(mm_session, due)))
-            # One query for the scan, not one per upcoming session: most are queued already.
-            queued = await mail.queued_reminders(session, [key for _s, _d, key in wanted])
-            for mm_session, due, key in wanted:
-                if key not in queued:
-                    await mail.session_reminder(session, mm_session, due)
 
     # --- the queue -------------------------------------------------------------------------
 

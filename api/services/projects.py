@@ -58,7 +58,7 @@ from api.schemas.projects import (
     ProjectCreate,
     ProjectUpdate,
 )
-from api.services import mail, webhook_events
+from api.services import notifications, webhook_events
 from api.services.clients import active_user_in_organization, client_row
 from api.services.organizations import organization_currency
 
@@ -548,8 +548,15 @@ async def _member(
 
 
 async def add_member(
-    *, session: AsyncSession, caller: Caller, project_id: uuid.UUID, data: MemberCreate
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    data: MemberCreate,
+    announce: bool = True,
 ) -> MemberRead:
+    """Offer ``data.user_id`` a seat (state ``invited``). ``announce=False``: the person asked
+    for it themselves (an accepted help request), so no invitation is sent."""
     access = await project_access(session=session, caller=caller, project_id=project_id)
     access.ensure_can_manage()
     access.ensure_open()
@@ -589,7 +596,10 @@ async def add_member(
         entity_id=project.id,
         changes={"user_id": user.id, "role": data.role, "budget_minutes": budget},
     )
-    await mail.project_invitation(session, project=project, person=user, inviter=caller.user)
+    if announce:
+        await notifications.project_invitation(
+            session, project=project, person=user, inviter=caller.user
+        )
     return _member_read(member, user)
 
 

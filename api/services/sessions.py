@@ -59,7 +59,7 @@ from api.schemas.sessions import (
     SessionSort,
     SessionUpdate,
 )
-from api.services import mail, presence, webhook_events
+from api.services import notifications, presence, webhook_events
 from api.services.projects import (
     ProjectAccess,
     project_access,
@@ -264,7 +264,7 @@ async def create_session(
         changes=data.model_dump(exclude_unset=True),
     )
     await _emit_scheduled(session, mm_session)
-    await mail.session_notice(session, mm_session, "scheduled")
+    await notifications.session_notice(session, mm_session, "scheduled", actor_id=caller.user_id)
     return await present_session(session, mm_session)
 
 
@@ -355,7 +355,7 @@ async def update_session(
     participant_ids = changes.pop("participant_ids", None)
     dropped: set[uuid.UUID] = set()
     if participant_ids is not None:
-        dropped = await mail.participant_ids(session, mm_session.id)  # told if left out
+        dropped = await notifications.participant_ids(session, mm_session.id)  # told if left out
         participant_ids = await _check_participants(
             session, caller, mm_session.project_id, participant_ids
         )
@@ -386,7 +386,9 @@ async def update_session(
     if "scheduled_at" in changes:
         await _emit_scheduled(session, mm_session)
     if mm_session.status == SessionStatus.scheduled and changes.keys() & NOTICE_FIELDS:
-        await mail.session_notice(session, mm_session, "changed", dropped=dropped)
+        await notifications.session_notice(
+            session, mm_session, "changed", actor_id=caller.user_id, dropped=dropped
+        )
     return await present_session(session, mm_session)
 
 
@@ -522,7 +524,7 @@ async def cancel_session(
         session, caller, session_id, "cancel", "session.cancelled", now
     )
     await _uncount_contributions(session, mm_session)
-    await mail.session_notice(session, mm_session, "cancelled")
+    await notifications.session_notice(session, mm_session, "cancelled", actor_id=caller.user_id)
     return await present_session(session, mm_session)
 
 

@@ -326,6 +326,62 @@ async function scenario(base, receiver) {
     await guest.goto(projectUrl);
     await guest.getByTestId("team-budgets").getByText(Lre("{{name}} · {{role}}", { name: escapeRe(helper), role: escapeRe(L("helper", {}, "projects")) }, { ns: "projects", anchored: "$" })).waitFor();
   });
+  await step("the helper's bell shows the invitation; the inbox opens with it", async () => {
+    const bell = guest.getByTestId("bell");
+    await bell.waitFor();
+    await guest.waitForFunction(() => Number(document.querySelector("[data-testid=bell]")?.getAttribute("data-unread") ?? 0) >= 1);
+    await bell.click();
+    const inbox = guest.getByRole("dialog", { name: L("Notifications", {}, "common") }).getByTestId("inbox");
+    await inbox
+      .getByTestId("notification")
+      .filter({ hasText: L("{{actor}} invited you to {{project}}", { actor: "Priya Natarajan", project: projectTitle }, "common") })
+      .first()
+      .waitFor();
+    await shot(guest, "03c-inbox");
+    await guest.keyboard.press("Escape");
+  });
+
+  await step("owner asks a suggested colleague to help; their bell rings live and they accept in the inbox", async () => {
+    await owner.goto(projectUrl);
+    const askLabel = Lre("Ask {{name}} to help", { name: "(.+)" }, { ns: "common", anchored: "^$" });
+    const ask = owner.getByTestId("suggested-helpers").getByRole("button", { name: askLabel }).first();
+    await ask.waitFor();
+    const name = askLabel.exec(await ask.getAttribute("aria-label"))[1];
+    const people = await apiGet(base, ownerToken, "/users?limit=200");
+    const colleague = people.items.find((u) => u.full_name === name);
+    expect(colleague, `the suggested colleague ${name} is a person of the organization`);
+    // The colleague is signed in already: the request reaches them on the stream.
+    const colleagueContext = await browser.newContext({ locale: BROWSER_LOCALE, viewport: { width: 1280, height: 900 } });
+    const asked = await newPage(colleagueContext, "asked");
+    asked.setDefaultTimeout(15_000);
+    await signIn(asked, base, colleague.email);
+    const bell = asked.getByTestId("bell");
+    await bell.waitFor();
+    await asked.waitForTimeout(500); // the first count is read
+    const before = Number(await bell.getAttribute("data-unread"));
+    await ask.click();
+    const dialog = owner.getByRole("dialog", { name: L("Ask {{name}} to help", { name }, "common") });
+    await dialog.getByTestId("ask-message").fill(`Thirty minutes on the pricing, ${suffix}?`);
+    await dialog.getByTestId("ask-send").click();
+    await owner.getByText(L("Request sent to {{name}}", { name }, "common")).waitFor();
+    await asked.waitForFunction((n) => Number(document.querySelector("[data-testid=bell]")?.getAttribute("data-unread") ?? 0) > n, before);
+    await bell.click();
+    const request = asked
+      .getByTestId("inbox")
+      .getByTestId("notification")
+      .filter({ hasText: L("{{actor}} asks for your help on {{project}}", { actor: "Priya Natarajan", project: projectTitle }, "common") })
+      .first();
+    await request.getByText(`Thirty minutes on the pricing, ${suffix}?`).waitFor();
+    await shot(asked, "03d-help-request");
+    await request.getByTestId("help-accept").click();
+    await request.getByText(L("You accepted: you help on {{project}}", { project: projectTitle }, "common")).waitFor();
+    // Accepted: a helper of the project now, through the seat service.
+    const seats = await apiGet(base, ownerToken, `/projects/${project.id}/members?limit=200`);
+    const seat = seats.items.find((m) => m.user_id === colleague.id);
+    expect(seat && seat.role === "helper" && seat.state === "active", `${name} is an active helper (${JSON.stringify(seat)})`);
+    await colleagueContext.close();
+  });
+
   const givenBefore = await step("helper reads their ledger row", () => ledgerGiven(guest, base, helperUser.id));
   await step("helper logs preparation time on the project", async () => {
     await guest.goto(projectUrl);

@@ -82,6 +82,7 @@ const router = createBrowserRouter([
               { path: "people/:userId/record", lazy: page(() => import("./routes/ContributionRecordPage"), "ContributionRecordPage") },
               { path: "settings", lazy: page(() => import("./routes/Settings"), "SettingsPage") },
               { path: "profile", lazy: page(() => import("./routes/Profile"), "ProfilePage") },
+              { path: "notifications", lazy: page(() => import("./routes/Notifications"), "NotificationsPage") },
               { path: "*", element: <NotFoundPage /> },
             ],
           },

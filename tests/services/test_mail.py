@@ -1,7 +1,12 @@
 """Mail through a real SMTP server (aiosmtpd on loopback): invitations and session notices
 in the recipient's language with plain text, HTML and an iCalendar entry (one UID per
 session, SEQUENCE raised on each change, CANCEL when cancelled); nothing lost while the
-server is down; reminders once each with two workers; no SMTP_URL, no mail queued."""
+server is down; reminders once each with two workers; no SMTP_URL, no mail queued.
+
+Preferences reach the mail too: a person who turned email off for a kind gets no mail of
+that kind (and still their in-app notice); each person's ``reminder_minutes`` decides which
+reminders are queued, once each with two workers; help requests and action items are
+mailed in the recipient's language."""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from api.models import Locale, MailMessage, MailState, User
 from api.services.calendar import session_uid
 from api.services.mail_worker import MailWorker, smtp_target
 from tests import cast
-from tests.factories import API
+from tests.factories import API, Actor
 from tests.mail_kit import MailServer, events_of, parts
 from tests.session_kit import make_panel, new_session, ok
 from tests.test_secrets_in_logs import CaptureAll, assert_not_logged
@@ -346,3 +351,160 @@ async def test_someone_left_out_of_a_session_gets_its_cancel(mail_client, mail_a
     [event] = events_of(dropped[1]["ics"])
     assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
     assert str(event["UID"]) == session_uid(uuid.UUID(session["id"]))
+
+
+# --- preferences ------------------------------------------------------------------------------
+
+PREFS = f"{API}/users/me/notification-preferences"
+
+
+def subjects(smtp, person: Actor, containing: str = "") -> list[str]:
+    return [m["Subject"] for m in smtp.to(person.user["email"]) if containing in m["Subject"]]
+
+
+async def kinds(client, person: Actor) -> list[str]:
+    page = ok(await client.get(f"{API}/notifications?limit=200", headers=person.headers))
+    return [n["kind"] for n in page["items"]]
+
+
+async def test_email_off_for_a_kind_means_no_mail_of_that_kind(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    ok(
+        await mail_client.patch(
+            PREFS,
+            headers=panel.helper.headers,
+            json={"kinds": [{"kind": "session_scheduled", "email": False}]},
+        )
+    )
+    await drain(mail_app)
+    smtp.clear()
+    session = await new_session(mail_client, panel.project_id, panel.owner, title="Plan")
+    ok(
+        await mail_client.patch(
+            f"{API}/sessions/{session['id']}",
+            headers=panel.owner.headers,
+            json={"agenda": "Bring the numbers"},
+        )
+    )
+    await drain(mail_app)
+    assert subjects(smtp, panel.helper, "Session scheduled") == []
+    # The other kinds still come, and the app still shows it.
+    assert subjects(smtp, panel.helper, "Session changed") == ["Session changed: Plan"]
+    assert "session_scheduled" in await kinds(mail_client, panel.helper)
+    # Nobody else's choice moved.
+    assert subjects(smtp, panel.helper2, "Session scheduled") == ["Session scheduled: Plan"]
+
+
+async def test_reminder_minutes_decide_each_persons_reminders(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    choices = [
+        (panel.helper, {"reminder_minutes": [60]}),
+        (panel.helper2, {"reminder_minutes": []}),
+        (panel.owner, {"kinds": [{"kind": "session_reminder", "email": False}]}),
+    ]
+    for person, body in choices:
+        ok(await mail_client.patch(PREFS, headers=person.headers, json=body))
+    start = datetime.now(UTC) + timedelta(minutes=50)
+    await new_session(
+        mail_client, panel.project_id, panel.owner, title="Soon", scheduled_at=start.isoformat()
+    )
+    one, two = worker(mail_app), worker(mail_app)
+    for _ in range(3):  # both look for due reminders every round, both send
+        await drain(mail_app, one, two)
+    expected = f"Reminder: Soon at {start:%Y-%m-%d %H:%M} (UTC)"
+    # 60 minutes before: due now, once. The observer keeps 24 h and 15 min: the 24-hour
+    # one is the one due. The other helper wants none; the owner none by mail.
+    assert subjects(smtp, panel.helper, "Reminder") == [expected]
+    assert subjects(smtp, panel.observer, "Reminder") == [expected]
+    assert subjects(smtp, panel.helper2, "Reminder") == []
+    assert subjects(smtp, panel.owner, "Reminder") == []
+    # In the app: once each, the owner included (only their mail is off); not for helper2.
+    assert (await kinds(mail_client, panel.owner)).count("session_reminder") == 1
+    assert (await kinds(mail_client, panel.helper)).count("session_reminder") == 1
+    assert "session_reminder" not in await kinds(mail_client, panel.helper2)
+    page = ok(await mail_client.get(f"{API}/notifications", headers=panel.helper.headers))
+    [reminder] = [n for n in page["items"] if n["kind"] == "session_reminder"]
+    assert reminder["data"]["minutes_before"] == 60
+
+
+async def test_a_help_request_is_mailed_in_the_askeds_language(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    await set_locale(mail_app, panel.outsider.id, Locale.ja)
+    await drain(mail_app)
+    smtp.clear()
+    request = ok(
+        await mail_client.post(
+            f"{API}/help-requests",
+            headers=panel.owner.headers,
+            json={
+                "user_id": panel.outsider.id,
+                "project_id": panel.project_id,
+                "message": "価格の件で30分ください",
+            },
+        ),
+        201,
+    )
+    await drain(mail_app)
+    [mail] = smtp.to(panel.outsider.user["email"])
+    assert mail["Subject"] == f"Olga Ownerさんから「{panel.project['title']}」への協力依頼"
+    body = parts(mail)
+    assert "価格の件で30分ください" in body["text"]
+    assert f"{BASE}/notifications" in body["text"]
+    assert f'<a href="{BASE}/notifications">' in body["html"]
+    assert smtp.to(panel.owner.user["email"]) == []
+    smtp.clear()
+    ok(
+        await mail_client.post(
+            f"{API}/help-requests/{request['id']}/decline", headers=panel.outsider.headers
+        )
+    )
+    await drain(mail_app)
+    [answer] = smtp.to(panel.owner.user["email"])
+    assert "declined your request to help" in parts(answer)["text"]
+    assert smtp.to(panel.outsider.user["email"]) == []
+
+
+async def test_help_request_mail_off_leaves_the_in_app_notice(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    ok(
+        await mail_client.patch(
+            PREFS,
+            headers=panel.outsider.headers,
+            json={"kinds": [{"kind": "help_request", "email": False}]},
+        )
+    )
+    ok(
+        await mail_client.post(
+            f"{API}/help-requests",
+            headers=panel.owner.headers,
+            json={"user_id": panel.outsider.id, "project_id": panel.project_id},
+        ),
+        201,
+    )
+    await drain(mail_app)
+    assert smtp.to(panel.outsider.user["email"]) == []
+    assert await kinds(mail_client, panel.outsider) == ["help_request"]
+
+
+async def test_an_assigned_action_item_is_mailed_to_its_assignee(mail_client, mail_app, smtp):
+    panel = await make_panel(mail_client, mail_app)
+    await drain(mail_app)
+    smtp.clear()
+    ok(
+        await mail_client.post(
+            f"{API}/projects/{panel.project_id}/action-items",
+            headers=panel.owner.headers,
+            json={
+                "title": "Send the deck",
+                "assignee_id": panel.helper.id,
+                "due_date": "2031-01-10",
+            },
+        ),
+        201,
+    )
+    await drain(mail_app)
+    [mail] = smtp.to(panel.helper.user["email"])
+    assert mail["Subject"] == "Action item for you: Send the deck"
+    text = parts(mail)["text"]
+    assert "Due: 2031-01-10" in text and f"{BASE}/projects/{panel.project_id}" in text
+    assert smtp.to(panel.owner.user["email"]) == []

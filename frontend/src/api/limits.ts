@@ -109,6 +109,11 @@ export const limits = {
       "maxLength": 120
     }
   },
+  "HelpRequestCreate": {
+    "message": {
+      "maxLength": 1000
+    }
+  },
   "MemberCreate": {
     "budget_minutes": {
       "minimum": 0,
@@ -119,6 +124,18 @@ export const limits = {
     "budget_minutes": {
       "minimum": 0,
       "maximum": 100000
+    }
+  },
+  "NotificationPreferencesUpdate": {
+    "kinds": {
+      "maxItems": 50
+    },
+    "reminder_minutes": {
+      "maxItems": 5,
+      "items": {
+        "minimum": 1,
+        "maximum": 10080
+      }
     }
   },
   "OrganizationUpdate": {

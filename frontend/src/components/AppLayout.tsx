@@ -9,6 +9,7 @@ import { useMe } from "../features/users/queries";
 import { useAuth } from "../auth";
 import { LanguageSync } from "../i18n/LanguageSync";
 import { Loading } from "./states";
+import { NotificationBell } from "./NotificationBell";
 import { balanceColour, label, signedMinutes } from "../format";
 import { useTranslation } from "../i18n/react";
 
@@ -65,6 +66,7 @@ export function AppLayout() {
             <Search />
           </Box>
           <Group gap="xs" wrap="nowrap">
+            <NotificationBell />
             {balance !== undefined && (
               // A native tooltip: Mantine's would bring its positioning library to the first screen.
               <Badge

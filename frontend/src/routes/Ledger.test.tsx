@@ -74,3 +74,31 @@ describe("periodQuery", () => {
     expect(periodQuery("custom", "2026-01-01", "")).toEqual({ since: "2026-01-01", until: undefined });
   });
 });
+
+describe("LedgerPage's Ask to help", () => {
+  it("sends a real request for a project, with a message, instead of a mail link", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    const calls = stubApi([
+      ["GET", /\/users\/me$/, () => fullMe("manager")],
+      ["GET", /\/teams/, () => page([])],
+      ["GET", /\/projects\?/, () => page([{ id: "p1", title: "Helix renewal", status: "open" }])],
+      ["GET", /\/ledger/, () => ({ ...page([ledgerRow("t", "Tom Taker", 10, 90), ledgerRow("g", "Gina Giver", 120, 0)]), since: "2026-10-01", until: "2026-11-27" })],
+      ["POST", /\/help-requests$/, () => ({ id: "hr1", project_id: "p1", project_title: "Helix renewal", requester_id: "me", requester_name: "Mona Manager", user_id: "t", message: "Pricing?", state: "pending", created_at: "2026-12-01T09:00:00Z", answered_at: null })],
+    ]);
+    renderWithProviders(<LedgerPage />);
+    const taker = await screen.findByTestId("ledger-row-t");
+    expect(within(screen.getByTestId("ledger-row-g")).queryByTestId("ask-to-help")).toBeNull();
+    expect(taker.querySelector("a[href^='mailto:']")).toBeNull();
+    fireEvent.click(within(taker).getByTestId("ask-to-help"));
+    expect(await screen.findByText("Ask Tom Taker to help")).toBeTruthy();
+    // No project chosen: said next to the field, nothing sent.
+    fireEvent.click(screen.getByTestId("ask-send"));
+    expect(await screen.findByText("Choose the project")).toBeTruthy();
+    fireEvent.click(screen.getByRole("combobox", { name: "Project" }));
+    fireEvent.click(await screen.findByRole("option", { name: "Helix renewal", hidden: true }));
+    fireEvent.change(screen.getByRole("textbox", { name: "Message" }), { target: { value: "Pricing?" } });
+    fireEvent.click(screen.getByTestId("ask-send"));
+    await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/v1/help-requests")).toBe(true));
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ user_id: "t", project_id: "p1", message: "Pricing?" });
+  });
+});

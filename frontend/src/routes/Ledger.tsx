@@ -1,16 +1,17 @@
 // The reciprocity ledger: who gives, who takes, is it fair? Managers see everyone; rows by
 // balance, givers first; zero is neutral. A period picker: the current fiscal quarter (the
 // default), fiscal year, calendar quarter, month, or days of one's own.
-import { Anchor, Group, Select, Stack, Table, Text, TextInput, Title, Card } from "@mantine/core";
+import { Anchor, Button, Group, Select, Stack, Table, Text, TextInput, Title, Card } from "@mantine/core";
 import { BarChart } from "@mantine/charts";
 import { useState } from "react";
 import { Link } from "react-router";
 import type { Schemas } from "../api/types";
+import { AskToHelpDialog } from "../components/AskToHelp";
 import { Empty, QueryState } from "../components/states";
 import { periodChoices, periodQuery, type PeriodChoice } from "../features/ledger/periods";
 import { useLedger } from "../features/ledger/queries";
 import { useTeams } from "../features/teams/queries";
-import { useMe, useUsers } from "../features/users/queries";
+import { useMe } from "../features/users/queries";
 import { balanceColour, periodLabel, signedMinutes } from "../format";
 import { useTranslation } from "../i18n/react";
 
@@ -42,7 +43,6 @@ export function GiveTakeChart({ rows, height = 260 }: { rows: Schemas["LedgerRow
 export function LedgerPage() {
   const { t } = useTranslation("ledger");
   const { data: me } = useMe();
-  const users = useUsers();
   const [teamId, setTeamId] = useState<string | null>(null);
   const [choice, setChoice] = useState<PeriodChoice>("fiscal_quarter");
   const [since, setSince] = useState("");
@@ -51,7 +51,8 @@ export function LedgerPage() {
   const teams = useTeams({ enabled: isManager });
   const ledger = useLedger({ team_id: teamId ?? undefined, ...periodQuery(choice, since, until) });
   const fiscalStartMonth = me?.organization.fiscal_year_start_month ?? 1;
-  const emailOf = (id: string) => users.data?.find((u) => u.id === id)?.email;
+  // Asking someone who only takes to give: a request tied to a project (DESIGN 7.6).
+  const [asking, setAsking] = useState<{ id: string; name: string } | null>(null);
 
   return (
     <Stack>
@@ -136,13 +137,15 @@ export function LedgerPage() {
                           <Table.Td className="num">{r.ideas_adopted}</Table.Td>
                           {isManager && (
                             <Table.Td>
-                              {r.balance_minutes < 0 && emailOf(r.user_id) && (
-                                <Anchor
-                                  size="sm"
-                                  href={`mailto:${emailOf(r.user_id)}?subject=${encodeURIComponent(t("askSubject"))}`}
+                              {r.balance_minutes < 0 && r.user_id !== me?.id && (
+                                <Button
+                                  size="compact-xs"
+                                  variant="light"
+                                  onClick={() => setAsking({ id: r.user_id, name: r.full_name })}
+                                  data-testid="ask-to-help"
                                 >
                                   {t("askToHelp")}
-                                </Anchor>
+                                </Button>
                               )}
                             </Table.Td>
                           )}
@@ -156,6 +159,7 @@ export function LedgerPage() {
           </>
         )}
       </QueryState>
+      {asking && <AskToHelpDialog person={asking} onClose={() => setAsking(null)} />}
     </Stack>
   );
 }

@@ -1,5 +1,5 @@
-// One's own profile: name, its reading (sorts and finds people), language, expertise; and a
-// new password, which signs out every other device (this one stays signed in by refresh).
+// One's own profile: name, its reading (sorts and finds people), language, expertise; the
+// notifications one wants, by mail and in the app, and reminders; and a new password, which signs out every other device (this one stays signed in by refresh).
 import { Anchor, Button, Card, Group, PasswordInput, SegmentedControl, Stack, TagsInput, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { Link } from "react-router";
@@ -13,6 +13,7 @@ import { useTranslation } from "../i18n/react";
 import { label } from "../format";
 import { LANGUAGE_NAMES } from "../i18n";
 import { Locale } from "../api/enums";
+import { NotificationPreferences } from "../components/NotificationPreferences";
 
 /** "org" follows the organization's language (locale null). */
 type LanguageChoice = Schemas["Locale"] | "org";
@@ -175,6 +176,7 @@ export function ProfilePage() {
               </Anchor>
             </Text>
             <ProfileForm me={person} />
+            <NotificationPreferences />
             <PasswordForm />
           </>
         )}

@@ -3,8 +3,10 @@
 import { Alert, Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Timeline, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { checkLength, rule } from "../api/rules";
+import { AskToHelpDialog } from "../components/AskToHelp";
 import { BudgetBar } from "../components/BudgetBar";
 import { applyApiError, notifySaved, showError } from "../components/forms";
 import { Empty, ErrorState, Loading, QueryState } from "../components/states";
@@ -27,6 +29,8 @@ function SuggestedHelpers({ projectId }: { projectId: string }) {
   const { t } = useTranslation("projects");
   const suggested = useSuggestedHelpers(projectId);
   const invite = useInviteHelper(projectId);
+  const { t: tc } = useTranslation("common");
+  const [asking, setAsking] = useState<{ id: string; name: string } | null>(null);
   if (suggested.isPending) return <Loading />;
   if (suggested.error) return <ErrorState error={suggested.error} onRetry={suggested.refetch} />;
   if (!suggested.data.length) return <Empty>{t("page.noSuggestions")}</Empty>;
@@ -65,8 +69,19 @@ function SuggestedHelpers({ projectId }: { projectId: string }) {
           >
             {t("page.invite")}
           </Button>
+          <Button
+            size="xs"
+            variant="subtle"
+            style={{ flexShrink: 0 }}
+            onClick={() => setAsking({ id: s.user_id, name: s.full_name })}
+            aria-label={tc("askToHelp.buttonAria", { name: s.full_name })}
+            data-testid="suggested-ask"
+          >
+            {tc("askToHelp.button")}
+          </Button>
         </Group>
       ))}
+      {asking && <AskToHelpDialog person={asking} projectId={projectId} onClose={() => setAsking(null)} />}
     </Stack>
   );
 }
