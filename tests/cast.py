@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -31,7 +32,20 @@ from tests import factories
 if TYPE_CHECKING:
     from tests.factories import Actor
 
-__all__ = ["add_member", "app_of", "bind", "cast_admin", "cast_people", "cast_user", "new_project"]
+__all__ = [
+    "Cast",
+    "add_member",
+    "app_of",
+    "bind",
+    "cast_admin",
+    "cast_people",
+    "cast_user",
+    "manager",
+    "new_project",
+    "organization",
+    "rep",
+    "stranger",
+]
 
 # The in-process client of each app (tests/conftest.py binds them).
 _APPS: weakref.WeakKeyDictionary[httpx.AsyncClient, FastAPI] = weakref.WeakKeyDictionary()
@@ -53,30 +67,57 @@ async def _password_hash(app: FastAPI, password: str) -> str:
     return _HASHES[password]
 
 
+def _tokens(pair: Any) -> dict[str, str]:
+    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}
+
+
 async def _insert(
-    app: FastAPI, user: User, organization: Organization | None, password: str
-) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, str]]:
-    user.password_hash = await _password_hash(app, password)
+    app: FastAPI, organization: Organization | None, users: list[User], password: str
+) -> tuple[list[tuple[dict[str, Any], dict[str, str]]], dict[str, Any] | None]:
+    """``users`` (and first ``organization``, whose id they then get) in one transaction,
+    each with a minted token pair: their read models and tokens, and the organization's."""
+    password_hash = await _password_hash(app, password)
+    people = []
     async with app.state.sessionmaker() as session, session.begin():
         if organization is not None:
             session.add(organization)
             await session.flush()
-            user.organization_id = organization.id
-        session.add(user)
+        for user in users:
+            user.password_hash = password_hash
+            if organization is not None:
+                user.organization_id = organization.id
+        session.add_all(users)
         await session.flush()
-        tokens = await issue_token_pair(
-            session=session, security=app.state.security, settings=app.state.settings, user=user
-        )
-        user_read = UserRead.model_validate(user).model_dump(mode="json")
+        for user in users:
+            pair = await issue_token_pair(
+                session=session, security=app.state.security, settings=app.state.settings, user=user
+            )
+            people.append((UserRead.model_validate(user).model_dump(mode="json"), _tokens(pair)))
         organization_read = (
             OrganizationRead.model_validate(organization).model_dump(mode="json")
             if organization is not None
             else None
         )
-    return (
-        user_read,
-        organization_read,
-        {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token},
+    return people, organization_read
+
+
+def _user(
+    organization_id: str | uuid.UUID,
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    seniority: str = "mid",
+    expertise: list[str] | None = None,
+) -> User:
+    return User(
+        organization_id=uuid.UUID(str(organization_id)),
+        email=email.lower(),
+        full_name=full_name,
+        role=Role(role),
+        seniority=Seniority(seniority),
+        expertise=expertise or [],
+        password_hash="",
     )
 
 
@@ -84,17 +125,13 @@ async def cast_admin(
     app: FastAPI, *, organization_name: str, email: str, full_name: str, password: str
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """A new organization and its first admin, as POST /auth/register makes them."""
-    organization = Organization(name=organization_name)
-    admin = User(
-        organization_id=uuid.uuid4(),  # replaced by the organization's id on insert
-        email=email.lower(),
-        full_name=full_name,
-        role=Role.admin,
-        seniority=Seniority.senior,
-        password_hash="",
+    # The organization id is replaced by the new organization's on insert.
+    admin = _user(uuid.uuid4(), email=email, full_name=full_name, role="admin", seniority="senior")
+    people, organization_read = await _insert(
+        app, Organization(name=organization_name), [admin], password
     )
-    user, organization_read, tokens = await _insert(app, admin, organization, password)
     assert organization_read is not None
+    (user, tokens) = people[0]
     return user, organization_read, tokens
 
 
@@ -110,17 +147,16 @@ async def cast_user(
     password: str,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """A person in an organization, as an admin's POST /users makes them, signed in."""
-    person = User(
-        organization_id=uuid.UUID(organization_id),
-        email=email.lower(),
+    person = _user(
+        organization_id,
+        email=email,
         full_name=full_name,
-        role=Role(role),
-        seniority=Seniority(seniority),
+        role=role,
+        seniority=seniority,
         expertise=expertise,
-        password_hash="",
     )
-    user, _organization, tokens = await _insert(app, person, None, password)
-    return user, tokens
+    people, _organization = await _insert(app, None, [person], password)
+    return people[0]
 
 
 async def cast_people(
@@ -128,32 +164,150 @@ async def cast_people(
 ) -> list[tuple[dict[str, Any], dict[str, str]]]:
     """Many people of one organization at once, ``(email, full_name, role)`` each, in one
     transaction: for the tests that need a crowd (fan-out, load, query counts)."""
-    password_hash = await _password_hash(app, password)
     rows = [
-        User(
-            organization_id=uuid.UUID(organization_id),
-            email=email.lower(),
-            full_name=full_name,
-            role=Role(role),
-            password_hash=password_hash,
-        )
+        _user(organization_id, email=email, full_name=full_name, role=role, seniority="mid")
         for email, full_name, role in people
     ]
-    cast = []
-    async with app.state.sessionmaker() as session, session.begin():
-        session.add_all(rows)
-        await session.flush()
-        for row in rows:
-            tokens = await issue_token_pair(
-                session=session, security=app.state.security, settings=app.state.settings, user=row
+    cast, _organization = await _insert(app, None, rows, password)
+    return cast
+
+
+# --- a scenario's organization: its admin and the people a test names ------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """Someone a test needs in its organization (``full_name`` defaults as POST /users by
+    ``factories.add_user`` would name them)."""
+
+    role: str = "rep"
+    full_name: str | None = None
+    seniority: str = "mid"
+    expertise: tuple[str, ...] = ()
+
+
+def rep(full_name: str | None = None, *, seniority: str = "mid", **rest: Any) -> Part:
+    return Part("rep", full_name, seniority, tuple(rest.get("expertise", ())))
+
+
+def manager(full_name: str | None = None, *, seniority: str = "mid", **rest: Any) -> Part:
+    return Part("manager", full_name, seniority, tuple(rest.get("expertise", ())))
+
+
+@dataclass(frozen=True)
+class Stranger:
+    """The admin of another organization (the one who must not see)."""
+
+    organization_name: str = "Rival Inc"
+
+
+def stranger(organization_name: str = "Rival Inc") -> Stranger:
+    return Stranger(organization_name)
+
+
+class Cast:
+    """An organization's admin and the people a test names, as attributes (``cast.helper``)
+    and by name (``cast["helper"]``); a scenario adds what it builds on them (projects,
+    teams, sessions) as further attributes."""
+
+    admin: Actor
+
+    def __init__(self, admin: Actor, **people: Actor) -> None:
+        self.admin = admin
+        self.names = ["admin", *people]
+        for name, actor in people.items():
+            setattr(self, name, actor)
+
+    def __getattr__(self, name: str) -> Any:  # only for what was never set: a clear error
+        raise AttributeError(f"the cast has no {name!r} (it has {', '.join(self.names)})")
+
+    def __getitem__(self, name: str) -> Actor:
+        actor: Actor = getattr(self, name)
+        return actor
+
+    @property
+    def organization_id(self) -> str:
+        return self.admin.organization_id
+
+    @property
+    def people(self) -> list[Actor]:
+        """Everyone named, the admin first, in the order given."""
+        return [self[name] for name in self.names]
+
+    def by_id(self, user_id: str) -> Actor:
+        return next(actor for actor in self.people if actor.id == user_id)
+
+
+async def organization(
+    client: httpx.AsyncClient,
+    name: str = "Acme Sales",
+    *,
+    admin_email: str | None = None,
+    **people: Part | Stranger,
+) -> Cast:
+    """An organization named ``name`` with its admin and ``people`` (name -> ``rep()``,
+    ``manager()``, or ``stranger()`` for another organization's admin), all signed in. For
+    the in-process client, one transaction; for any other, through the API."""
+    strangers = {n: p for n, p in people.items() if isinstance(p, Stranger)}
+    parts = {n: p for n, p in people.items() if isinstance(p, Part)}
+    app = app_of(client)
+    actors: dict[str, Actor] = {}
+    if app is None:
+        admin = await factories.register(client, organization_name=name, email=admin_email)
+        for who, part in parts.items():
+            actors[who] = await factories.add_user(
+                client,
+                admin,
+                role=part.role,
+                seniority=part.seniority,
+                full_name=part.full_name,
+                expertise=list(part.expertise),
             )
-            cast.append(
-                (
-                    UserRead.model_validate(row).model_dump(mode="json"),
-                    {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token},
+    else:
+        rows = [_admin_row(admin_email)]
+        for part in parts.values():
+            email = factories.unique_email(part.role)
+            rows.append(
+                _user(
+                    uuid.uuid4(),
+                    email=email,
+                    full_name=part.full_name or factories.default_full_name(part.role, email),
+                    role=part.role,
+                    seniority=part.seniority,
+                    expertise=list(part.expertise),
                 )
             )
-    return cast
+        inserted, organization_read = await _insert(
+            app, Organization(name=name), rows, factories.DEFAULT_PASSWORD
+        )
+        (admin_user, admin_tokens), *others = inserted
+        admin = _actor(admin_user, admin_tokens, organization=organization_read)
+        for who, (user, tokens) in zip(parts, others, strict=True):
+            actors[who] = _actor(user, tokens)
+    for who, elsewhere in strangers.items():
+        actors[who] = await factories.register(
+            client, organization_name=elsewhere.organization_name
+        )
+    return Cast(admin, **{who: actors[who] for who in people})
+
+
+def _admin_row(email: str | None) -> User:
+    return _user(
+        uuid.uuid4(),
+        email=email or factories.unique_email("admin"),
+        full_name=factories.ADMIN_NAME,
+        role="admin",
+        seniority="senior",
+    )
+
+
+def _actor(user: dict[str, Any], tokens: dict[str, str], **extra: Any) -> Actor:
+    return factories.Actor(
+        user=user,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        extra=extra,
+    )
 
 
 # Projects and their seats go through the API: the scenarios the per-file fixtures build

@@ -44,6 +44,14 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}@example.com"
 
 
+ADMIN_NAME = "Ada Admin"
+
+
+def default_full_name(role: str, email: str) -> str:
+    """The name ``add_user`` gives someone the test does not name."""
+    return f"{role.title()} {email.split('@')[0]}"
+
+
 @dataclass
 class Actor:
     """A signed-in person: their user record and the headers that authenticate them."""
@@ -77,7 +85,7 @@ async def register(
             app,
             organization_name=organization_name,
             email=email or unique_email("admin"),
-            full_name="Ada Admin",
+            full_name=ADMIN_NAME,
             password=DEFAULT_PASSWORD,
         )
         return Actor(
@@ -90,7 +98,7 @@ async def register(
         f"{API}/auth/register",
         json={
             "organization_name": organization_name,
-            "full_name": "Ada Admin",
+            "full_name": ADMIN_NAME,
             "email": email or unique_email("admin"),
             "password": DEFAULT_PASSWORD,
         },
@@ -128,7 +136,7 @@ async def add_user(
             app,
             organization_id=admin.organization_id,
             email=email,
-            full_name=full_name or f"{role.title()} {email.split('@')[0]}",
+            full_name=full_name or default_full_name(role, email),
             role=role,
             seniority=seniority,
             expertise=expertise or [],
@@ -142,7 +150,7 @@ async def add_user(
         headers=admin.headers,
         json={
             "email": email,
-            "full_name": full_name or f"{role.title()} {email.split('@')[0]}",
+            "full_name": full_name or default_full_name(role, email),
             "password": DEFAULT_PASSWORD,
             "role": role,
             "seniority": seniority,

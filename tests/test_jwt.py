@@ -13,15 +13,14 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests.cast import Cast, organization, rep, stranger
 from tests.conftest import TEST_SECRET_KEY
-from tests.factories import API, add_user, register
+from tests.factories import API, PROBLEM
 
-PROBLEM = "application/problem+json"
 _HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
 
@@ -54,78 +53,61 @@ def unsigned(claims: dict[str, Any], alg: str = "none") -> str:
     return f"{b64url_json({'alg': alg, 'typ': 'JWT'})}.{b64url_json(claims)}."
 
 
-@dataclass
-class World:
-    """Who exists while a vector runs: the victim, a colleague and another organization."""
-
-    settings: Any
-    user: dict[str, Any]
-    colleague: dict[str, Any]
-    colleague_token: str
-    other_org_id: str
-    other_admin: dict[str, Any]
-    deactivated: dict[str, Any]
-    admin_headers: dict[str, str]
-
-    def claims(self, **overrides: Any) -> dict[str, Any]:
-        issued = now()
-        claims: dict[str, Any] = {
-            "iss": self.settings.jwt_issuer,
-            "aud": self.settings.jwt_audience,
-            "sub": self.user["id"],
-            "org": self.user["organization_id"],
-            "typ": "access",
-            "jti": str(uuid.uuid4()),
-            "iat": issued,
-            "nbf": issued,
-            "exp": issued + 300,
-            "ver": 0,  # the users' token_version: none of them has signed out yet
-        }
-        for name, value in overrides.items():
-            if value is _DROP:
-                claims.pop(name, None)
-            else:
-                claims[name] = value
-        return claims
+def claims(world: Cast, **overrides: Any) -> dict[str, Any]:
+    """A right access token's claims for the victim (the cast's admin), ``overrides``
+    replacing (or, as ``_DROP``, removing) some."""
+    settings = world.settings
+    issued = now()
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": world.admin.id,
+        "org": world.admin.organization_id,
+        "typ": "access",
+        "jti": str(uuid.uuid4()),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + 300,
+        "ver": 0,  # the users' token_version: none of them has signed out yet
+    }
+    for name, value in overrides.items():
+        if value is _DROP:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    return claims
 
 
 _DROP = object()
 
 
 @pytest.fixture
-async def world(client, settings) -> World:
-    admin = await register(client, organization_name="Victim Org")
-    colleague = await add_user(client, admin)
-    gone = await add_user(client, admin)
+async def world(client, settings) -> Cast:
+    """Who exists while a vector runs: the victim (the admin), a colleague, a deactivated
+    colleague and the admin of another organization."""
+    world = await organization(
+        client, "Victim Org", colleague=rep(), gone=rep(), other=stranger("Other Org")
+    )
     response = await client.patch(
-        f"{API}/users/{gone.id}", headers=admin.headers, json={"is_active": False}
+        f"{API}/users/{world.gone.id}", headers=world.admin.headers, json={"is_active": False}
     )
     assert response.status_code == 200, response.text
-    other = await register(client, organization_name="Other Org")
-    return World(
-        settings=settings,
-        user=admin.user,
-        colleague=colleague.user,
-        colleague_token=colleague.access_token,
-        other_org_id=other.organization_id,
-        other_admin=other.user,
-        deactivated=gone.user,
-        admin_headers=admin.headers,
-    )
+    world.settings = settings
+    return world
 
 
-def _tampered(world: World) -> str:
+def _tampered(world: Cast) -> str:
     """The colleague's genuine token with the payload rewritten to claim the admin."""
-    header, payload, signature = world.colleague_token.split(".")
+    header, payload, signature = world.colleague.access_token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    assert claims["sub"] == world.colleague["id"]
-    claims["sub"] = world.user["id"]
+    assert claims["sub"] == world.colleague.id
+    claims["sub"] = world.admin.id
     return f"{header}.{b64url_json(claims)}.{signature}"
 
 
-def _wrong_header_alg(world: World) -> str:
+def _wrong_header_alg(world: Cast) -> str:
     """Signed with HS256 and the right key, but the header names another algorithm."""
-    return forge(world.claims(), header={"alg": "RS256", "typ": "JWT"})
+    return forge(claims(world), header={"alg": "RS256", "typ": "JWT"})
 
 
 def _signed_raw_payload(payload: bytes) -> str:
@@ -139,63 +121,63 @@ def now() -> int:
 
 
 # Each vector: the Authorization header value to send, built against the world.
-VECTORS: dict[str, Callable[[World], str]] = {
-    "alg-none-unsigned": lambda w: "Bearer " + unsigned(w.claims()),
-    "alg-None-capitalised": lambda w: "Bearer " + unsigned(w.claims(), alg="None"),
+VECTORS: dict[str, Callable[[Cast], str]] = {
+    "alg-none-unsigned": lambda w: "Bearer " + unsigned(claims(w)),
+    "alg-None-capitalised": lambda w: "Bearer " + unsigned(claims(w), alg="None"),
     "alg-none-with-hs256-signature": lambda w: (
-        "Bearer " + unsigned(w.claims()) + forge(w.claims()).rsplit(".", 1)[1]
+        "Bearer " + unsigned(claims(w)) + forge(claims(w)).rsplit(".", 1)[1]
     ),
-    "hs512-right-key": lambda w: "Bearer " + forge(w.claims(), alg="HS512"),
-    "hs384-right-key": lambda w: "Bearer " + forge(w.claims(), alg="HS384"),
+    "hs512-right-key": lambda w: "Bearer " + forge(claims(w), alg="HS512"),
+    "hs384-right-key": lambda w: "Bearer " + forge(claims(w), alg="HS384"),
     "header-says-rs256": lambda w: "Bearer " + _wrong_header_alg(w),
-    "guessed-key": lambda w: "Bearer " + forge(w.claims(), key="secret"),
-    "wrong-long-key": lambda w: "Bearer " + forge(w.claims(), key=TEST_SECRET_KEY + "!"),
-    "empty-key": lambda w: "Bearer " + forge(w.claims(), key=""),
+    "guessed-key": lambda w: "Bearer " + forge(claims(w), key="secret"),
+    "wrong-long-key": lambda w: "Bearer " + forge(claims(w), key=TEST_SECRET_KEY + "!"),
+    "empty-key": lambda w: "Bearer " + forge(claims(w), key=""),
     "tampered-payload": lambda w: "Bearer " + _tampered(w),
-    "signature-stripped": lambda w: "Bearer " + forge(w.claims()).rsplit(".", 1)[0] + ".",
+    "signature-stripped": lambda w: "Bearer " + forge(claims(w)).rsplit(".", 1)[0] + ".",
     "expired-beyond-leeway": lambda w: (
-        "Bearer " + forge(w.claims(iat=now() - 3600, nbf=now() - 3600, exp=now() - 60))
+        "Bearer " + forge(claims(w, iat=now() - 3600, nbf=now() - 3600, exp=now() - 60))
     ),
-    "not-yet-valid": lambda w: "Bearer " + forge(w.claims(nbf=now() + 600)),
-    "wrong-audience": lambda w: "Bearer " + forge(w.claims(aud="some-other-api")),
-    "wrong-issuer": lambda w: "Bearer " + forge(w.claims(iss="https://evil.example")),
-    "missing-aud": lambda w: "Bearer " + forge(w.claims(aud=_DROP)),
-    "missing-iss": lambda w: "Bearer " + forge(w.claims(iss=_DROP)),
-    "missing-exp": lambda w: "Bearer " + forge(w.claims(exp=_DROP)),
-    "missing-iat": lambda w: "Bearer " + forge(w.claims(iat=_DROP)),
-    "missing-sub": lambda w: "Bearer " + forge(w.claims(sub=_DROP)),
-    "missing-jti": lambda w: "Bearer " + forge(w.claims(jti=_DROP)),
-    "missing-typ": lambda w: "Bearer " + forge(w.claims(typ=_DROP)),
-    "missing-org": lambda w: "Bearer " + forge(w.claims(org=_DROP)),
-    "missing-ver": lambda w: "Bearer " + forge(w.claims(ver=_DROP)),
-    "ver-as-string": lambda w: "Bearer " + forge(w.claims(ver="0")),
-    "ver-as-false": lambda w: "Bearer " + forge(w.claims(ver=False)),  # False == 0 in Python
-    "ver-as-float": lambda w: "Bearer " + forge(w.claims(ver=0.0)),
-    "ver-ahead-of-the-user": lambda w: "Bearer " + forge(w.claims(ver=1)),
+    "not-yet-valid": lambda w: "Bearer " + forge(claims(w, nbf=now() + 600)),
+    "wrong-audience": lambda w: "Bearer " + forge(claims(w, aud="some-other-api")),
+    "wrong-issuer": lambda w: "Bearer " + forge(claims(w, iss="https://evil.example")),
+    "missing-aud": lambda w: "Bearer " + forge(claims(w, aud=_DROP)),
+    "missing-iss": lambda w: "Bearer " + forge(claims(w, iss=_DROP)),
+    "missing-exp": lambda w: "Bearer " + forge(claims(w, exp=_DROP)),
+    "missing-iat": lambda w: "Bearer " + forge(claims(w, iat=_DROP)),
+    "missing-sub": lambda w: "Bearer " + forge(claims(w, sub=_DROP)),
+    "missing-jti": lambda w: "Bearer " + forge(claims(w, jti=_DROP)),
+    "missing-typ": lambda w: "Bearer " + forge(claims(w, typ=_DROP)),
+    "missing-org": lambda w: "Bearer " + forge(claims(w, org=_DROP)),
+    "missing-ver": lambda w: "Bearer " + forge(claims(w, ver=_DROP)),
+    "ver-as-string": lambda w: "Bearer " + forge(claims(w, ver="0")),
+    "ver-as-false": lambda w: "Bearer " + forge(claims(w, ver=False)),  # False == 0 in Python
+    "ver-as-float": lambda w: "Bearer " + forge(claims(w, ver=0.0)),
+    "ver-ahead-of-the-user": lambda w: "Bearer " + forge(claims(w, ver=1)),
     "typ-refresh-as-access": lambda w: (
-        "Bearer " + forge(w.claims(typ="refresh", fam=str(uuid.uuid4())))
+        "Bearer " + forge(claims(w, typ="refresh", fam=str(uuid.uuid4())))
     ),
-    "typ-uppercase": lambda w: "Bearer " + forge(w.claims(typ="ACCESS")),
-    "exp-as-string": lambda w: "Bearer " + forge(w.claims(exp="9999999999x")),
+    "typ-uppercase": lambda w: "Bearer " + forge(claims(w, typ="ACCESS")),
+    "exp-as-string": lambda w: "Bearer " + forge(claims(w, exp="9999999999x")),
     "garbage": lambda w: "Bearer this-is-not-a-jwt",
     "garbage-three-parts": lambda w: "Bearer aaa.bbb.ccc",
     "payload-not-json": lambda w: "Bearer " + _signed_raw_payload(b"not json {"),
     "payload-is-a-list": lambda w: "Bearer " + _signed_raw_payload(b'["sub", "exp"]'),
     "empty-bearer": lambda w: "Bearer ",
     "scheme-only": lambda w: "Bearer",
-    "basic-scheme": lambda w: "Basic " + forge(w.claims()),
-    "non-uuid-sub": lambda w: "Bearer " + forge(w.claims(sub="admin")),
-    "integer-sub": lambda w: "Bearer " + forge(w.claims(sub=1)),
-    "unknown-user": lambda w: "Bearer " + forge(w.claims(sub=str(uuid.uuid4()))),
-    "non-uuid-org": lambda w: "Bearer " + forge(w.claims(org="acme")),
-    "user-of-another-org-id": lambda w: "Bearer " + forge(w.claims(org=w.other_org_id)),
+    "basic-scheme": lambda w: "Basic " + forge(claims(w)),
+    "non-uuid-sub": lambda w: "Bearer " + forge(claims(w, sub="admin")),
+    "integer-sub": lambda w: "Bearer " + forge(claims(w, sub=1)),
+    "unknown-user": lambda w: "Bearer " + forge(claims(w, sub=str(uuid.uuid4()))),
+    "non-uuid-org": lambda w: "Bearer " + forge(claims(w, org="acme")),
+    "user-of-another-org-id": lambda w: "Bearer " + forge(claims(w, org=w.other.organization_id)),
     "deactivated-user": lambda w: (
-        "Bearer " + forge(w.claims(sub=w.deactivated["id"], org=w.deactivated["organization_id"]))
+        "Bearer " + forge(claims(w, sub=w.gone.id, org=w.gone.organization_id))
     ),
 }
 
 
-def refusal_problems(response, authorization: str, world: World) -> list[str]:
+def refusal_problems(response, authorization: str, world: Cast) -> list[str]:
     """What is wrong with ``response`` as the refusal of a bad token (empty: all good)."""
     problems = []
     if response.status_code != 401:
@@ -214,7 +196,7 @@ def refusal_problems(response, authorization: str, world: World) -> list[str]:
     token = authorization.partition(" ")[2]
     if token and token in response.text:
         problems.append("the token is echoed back")
-    if world.user["email"] in response.text:
+    if world.admin.user["email"] in response.text:
         problems.append("the user's email is revealed")
     return problems
 
@@ -232,7 +214,7 @@ async def test_forged_or_malformed_tokens_are_refused(client, world, subtests):
 
     # The users the vectors aimed at are intact: the right token still works.
     control = await client.get(
-        f"{API}/users/me", headers={"Authorization": f"Bearer {forge(world.claims())}"}
+        f"{API}/users/me", headers={"Authorization": f"Bearer {forge(claims(world))}"}
     )
     assert control.status_code == 200, control.text
 
@@ -255,42 +237,42 @@ async def read_me(client, token: str, scheme: str = "Bearer"):
 async def test_positive_controls_are_accepted(client, world, subtests):
     """Change only what a vector changes back to the right value, and the token is accepted."""
     with subtests.test(msg="hand-forged token with every right claim"):
-        response = await read_me(client, forge(world.claims()))
+        response = await read_me(client, forge(claims(world)))
         assert response.status_code == 200, response.text
-        assert response.json()["id"] == world.user["id"]
+        assert response.json()["id"] == world.admin.id
         assert response.json()["organization"]["name"] == "Victim Org"
 
     with subtests.test(msg="the genuine token that tampered-payload started from"):
-        response = await read_me(client, world.colleague_token)
+        response = await read_me(client, world.colleague.access_token)
         assert response.status_code == 200, response.text
-        assert response.json()["id"] == world.colleague["id"]
+        assert response.json()["id"] == world.colleague.id
 
     with subtests.test(msg="hand-forged token for the colleague (a signed sub swap works)"):
-        response = await read_me(client, forge(world.claims(sub=world.colleague["id"])))
+        response = await read_me(client, forge(claims(world, sub=world.colleague.id)))
         assert response.status_code == 200, response.text
-        assert response.json()["id"] == world.colleague["id"]
+        assert response.json()["id"] == world.colleague.id
 
     with subtests.test(msg="expired 3 s ago: inside the 10 s leeway"):
-        token = forge(world.claims(iat=now() - 600, nbf=now() - 600, exp=now() - 3))
+        token = forge(claims(world, iat=now() - 600, nbf=now() - 600, exp=now() - 3))
         assert (await read_me(client, token)).status_code == 200
 
     with subtests.test(msg="lower-case bearer scheme"):
-        assert (await read_me(client, forge(world.claims()), scheme="bearer")).status_code == 200
+        assert (await read_me(client, forge(claims(world)), scheme="bearer")).status_code == 200
 
     with subtests.test(msg="the other organization's admin with their own org id"):
-        token = forge(world.claims(sub=world.other_admin["id"], org=world.other_org_id))
+        token = forge(claims(world, sub=world.other.id, org=world.other.organization_id))
         response = await read_me(client, token)
         assert response.status_code == 200, response.text
         assert response.json()["organization"]["name"] == "Other Org"
 
     with subtests.test(msg="the deactivated user, once reactivated, with a current token"):
-        gone = world.deactivated
+        gone = world.gone.user
         # Deactivation raised their token_version to 1: tokens from before stay dead.
-        before = forge(world.claims(sub=gone["id"], org=gone["organization_id"]))
-        current = forge(world.claims(sub=gone["id"], org=gone["organization_id"], ver=1))
+        before = forge(claims(world, sub=gone["id"], org=gone["organization_id"]))
+        current = forge(claims(world, sub=gone["id"], org=gone["organization_id"], ver=1))
         assert (await read_me(client, current)).status_code == 401
         reactivated = await client.patch(
-            f"{API}/users/{gone['id']}", headers=world.admin_headers, json={"is_active": True}
+            f"{API}/users/{gone['id']}", headers=world.admin.headers, json={"is_active": True}
         )
         assert reactivated.status_code == 200, reactivated.text
         response = await read_me(client, current)
@@ -299,7 +281,7 @@ async def test_positive_controls_are_accepted(client, world, subtests):
         assert (await read_me(client, before)).status_code == 401
 
     with subtests.test(msg="the hand-written encoder signs exactly like the service"):
-        header, payload, signature = world.colleague_token.split(".")
+        header, payload, signature = world.colleague.access_token.split(".")
         decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
         assert decoded["alg"] == "HS256"
         assert sign(f"{header}.{payload}") == signature

@@ -14,9 +14,7 @@ import asyncio
 import random
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,10 +33,10 @@ from api.models import (
     TimeEntry,
 )
 from api.services import rollup
-from tests.cast import add_member, new_project
+from tests.cast import Cast, add_member, new_project, organization, rep
 from tests.conftest import alembic_config
-from tests.factories import API, Actor, add_user, register
-from tests.session_kit import held_for
+from tests.factories import API
+from tests.session_kit import held_for, new_session, transition
 from tests.test_cli import cli_env  # noqa: F401  (the fixture)
 
 ZONE = "America/Los_Angeles"
@@ -50,33 +48,29 @@ def ok(response, status: int = 200):  # type: ignore[no-untyped-def]
     return None if status == 204 else response.json()
 
 
-@dataclass
-class World:
-    admin: Actor
-    people: list[Actor]
-    projects: list[dict]
-    # project id → ids of active members (owner included)
-    active: dict[str, set[str]] = field(default_factory=dict)
-    owner: dict[str, str] = field(default_factory=dict)
-    completed_contributions: list[str] = field(default_factory=list)
-    app: Any = None
-
-
-def by_id(world: World, user_id: str) -> Actor:
-    return next(p for p in [world.admin, *world.people] if p.id == user_id)
-
-
-async def build_world(client, app) -> World:  # type: ignore[no-untyped-def]
-    admin = await register(client, organization_name="Rollup Org")
+async def build_world(client, app) -> Cast:  # type: ignore[no-untyped-def]
+    """Six people of all seniorities; three of them own a project the others help on. The
+    history's bookkeeping rides on the cast: ``projects``, ``owner`` (project id -> its
+    owner's id), ``active`` (project id -> ids of active members, owner included) and the
+    ``completed_contributions``."""
+    levels = ["junior", "senior", "mid", "junior", "senior", "mid"]
+    world = await organization(
+        client,
+        "Rollup Org",
+        **{f"person{n}": rep(seniority=level) for n, level in enumerate(levels)},
+    )
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(
             update(Organization)
-            .where(Organization.id == uuid.UUID(admin.organization_id))
+            .where(Organization.id == uuid.UUID(world.organization_id))
             .values(time_zone=ZONE)
         )
-    levels = ["junior", "senior", "mid", "junior", "senior", "mid"]
-    people = [await add_user(client, admin, seniority=level) for level in levels]
-    world = World(admin=admin, people=people, projects=[], app=app)
+    people = world.people[1:]
+    world.app = app
+    world.projects = []
+    world.owner = {}
+    world.active = {}
+    world.completed_contributions = []
     for index in range(3):
         owner = people[index]
         project = await new_project(
@@ -93,9 +87,9 @@ async def build_world(client, app) -> World:  # type: ignore[no-untyped-def]
     return world
 
 
-async def log_time(client, world: World, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+async def log_time(client, world: Cast, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
     project = rng.choice(world.projects)["id"]
-    person = by_id(world, rng.choice(sorted(world.active[project])))
+    person = world.by_id(rng.choice(sorted(world.active[project])))
     today = datetime.now(ZoneInfo(ZONE)).date()
     ok(
         await client.post(
@@ -110,28 +104,17 @@ async def log_time(client, world: World, rng: random.Random) -> None:  # type: i
     )
 
 
-async def hold_session(client, world: World, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+async def hold_session(client, world: Cast, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
     project = rng.choice(world.projects)["id"]
-    owner = by_id(world, world.owner[project])
+    owner = world.by_id(world.owner[project])
     members = sorted(world.active[project])
-    mm_session = ok(
-        await client.post(
-            f"{API}/projects/{project}/sessions",
-            headers=owner.headers,
-            json={
-                "purpose": "approach",
-                "title": "Panel",
-                "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-                "timebox_minutes": 45,
-                "participant_ids": members,
-            },
-        ),
-        201,
+    mm_session = await new_session(
+        client, project, owner, title="Panel", timebox_minutes=45, participant_ids=members
     )
-    ok(await client.post(f"{API}/sessions/{mm_session['id']}/start", headers=owner.headers))
+    await transition(client, mm_session["id"], owner, "start")
     ideas = []
     for _ in range(rng.randint(0, 4)):
-        author = by_id(world, rng.choice(members))
+        author = world.by_id(rng.choice(members))
         ideas.append(
             ok(
                 await client.post(
@@ -167,7 +150,7 @@ async def hold_session(client, world: World, rng: random.Random) -> None:  # typ
     world.completed_contributions += ideas
 
 
-async def correct_idea(client, world: World, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+async def correct_idea(client, world: Cast, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
     """An admin adopts (or un-adopts) an idea of a completed session afterwards."""
     if world.completed_contributions:
         idea = rng.choice(world.completed_contributions)
@@ -180,7 +163,7 @@ async def correct_idea(client, world: World, rng: random.Random) -> None:  # typ
         )
 
 
-async def hand_over(client, world: World, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+async def hand_over(client, world: Cast, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
     project = rng.choice(world.projects)["id"]
     candidates = sorted(world.active[project] - {world.owner[project]})
     if not candidates:
@@ -196,7 +179,7 @@ async def hand_over(client, world: World, rng: random.Random) -> None:  # type: 
     world.owner[project] = new_owner
 
 
-async def remove_member(client, world: World, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+async def remove_member(client, world: Cast, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
     project = rng.choice(world.projects)["id"]
     candidates = sorted(world.active[project] - {world.owner[project]})
     if len(candidates) <= 2:
@@ -221,7 +204,7 @@ OPERATIONS = (
 
 
 async def random_history(  # type: ignore[no-untyped-def]
-    client, world: World, seed: int, steps: int = 30, without=()
+    client, world: Cast, seed: int, steps: int = 30, without=()
 ) -> None:
     rng = random.Random(seed)
     operations = [op for op, weight in OPERATIONS if op not in without for _ in range(weight)]
