@@ -6,41 +6,33 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from api.models import AuditEvent, Client
+from tests.cast import Cast, manager, organization, rep, stranger
 from tests.factories import (
     API,
     ETAG,
     Actor,
-    add_user,
     assert_problem,
     assert_unauthorized,
-    register,
 )
 
 
-@dataclass
-class Org:
-    admin: Actor
-    manager: Actor
-    rep: Actor
-    other_rep: Actor
-    stranger: Actor  # the admin of another organization
-
-
 @pytest.fixture
-async def org(client) -> Org:
-    admin = await register(client, organization_name="Acme Sales")
-    manager = await add_user(client, admin, role="manager", full_name="Mona Manager")
-    rep = await add_user(client, admin, full_name="Rita Rep")
-    other_rep = await add_user(client, admin, full_name="Otto Rep")
-    stranger = await register(client, organization_name="Rival Inc")
-    return Org(admin, manager, rep, other_rep, stranger)
+async def org(client) -> Cast:
+    """Acme's admin, a manager, two reps and the admin of another organization."""
+    return await organization(
+        client,
+        "Acme Sales",
+        manager=manager("Mona Manager"),
+        rep=rep("Rita Rep"),
+        other_rep=rep("Otto Rep"),
+        stranger=stranger("Rival Inc"),
+    )
 
 
 async def post_client(client: httpx.AsyncClient, actor: Actor, headers=None, **fields):

@@ -9,14 +9,15 @@ import uuid
 import httpx
 import pytest
 
-from tests.factories import API, Actor, add_user, assert_problem, create_team, register
-
-PROBLEM = "application/problem+json"
-
-
-def assert_unauthorized(response: httpx.Response) -> None:
-    assert_problem(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
+from tests.cast import Cast, manager, organization, rep
+from tests.factories import (
+    API,
+    Actor,
+    add_user,
+    assert_problem,
+    assert_unauthorized,
+    create_team,
+)
 
 
 async def get_team(client: httpx.AsyncClient, actor: Actor, team_id: str) -> httpx.Response:
@@ -50,34 +51,27 @@ def member_ids(team: dict) -> set[str]:
     return {member["user_id"] for member in team["members"]}
 
 
-class Org:
-    def __init__(
-        self, admin: Actor, manager: Actor, other_manager: Actor | None, rep: Actor, team: dict
-    ):
-        self.admin = admin
-        self.manager = manager
-        self.other_manager = other_manager
-        self.rep = rep
-        self.team = team  # managed by ``manager``, with ``rep`` as a member
+@pytest.fixture
+async def org(client) -> Cast:
+    """``team`` is managed by ``manager``, with ``rep`` as a member."""
+    org = await organization(
+        client,
+        "Acme Sales",
+        manager=manager("Mona Manager"),
+        other_manager=manager("Otto Other"),
+        rep=rep("Rita Rep", seniority="junior"),
+    )
+    org.team = await create_team(client, org.manager, name="Enterprise", member_ids=[org.rep.id])
+    return org
 
 
 @pytest.fixture
-async def org(client) -> Org:
-    admin = await register(client, organization_name="Acme Sales")
-    manager = await add_user(client, admin, role="manager", full_name="Mona Manager")
-    other_manager = await add_user(client, admin, role="manager", full_name="Otto Other")
-    rep = await add_user(client, admin, role="rep", seniority="junior", full_name="Rita Rep")
-    team = await create_team(client, manager, name="Enterprise", member_ids=[rep.id])
-    return Org(admin, manager, other_manager, rep, team)
-
-
-@pytest.fixture
-async def foreign(client) -> Org:
-    admin = await register(client, organization_name="Globex")
-    manager = await add_user(client, admin, role="manager")
-    rep = await add_user(client, admin, role="rep")
-    team = await create_team(client, manager, name="Foreign", member_ids=[rep.id])
-    return Org(admin, manager, None, rep, team)
+async def foreign(client) -> Cast:
+    foreign = await organization(client, "Globex", manager=manager(), rep=rep())
+    foreign.team = await create_team(
+        client, foreign.manager, name="Foreign", member_ids=[foreign.rep.id]
+    )
+    return foreign
 
 
 # --- POST /teams ---------------------------------------------------------------------------
