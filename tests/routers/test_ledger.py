@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,27 +13,14 @@ from api.kit.periods import PeriodKind, named_period
 from api.models import Organization
 from api.services import rollup
 from api.services.ledger import resolve_period
-from tests.cast import add_member, new_project
+from tests.cast import Cast, add_member, manager, new_project, organization, rep
 from tests.factories import API, Actor, add_user, assert_problem, create_team, register
-from tests.session_kit import held_for
+from tests.session_kit import held_for, new_session, transition
 
 
 def ok(response, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return None if status == 204 else response.json()
-
-
-@dataclass
-class Story:
-    admin: Actor
-    manager: Actor
-    ann: Actor  # owns P1, helps on P2
-    ben: Actor  # helps on P1, logs time, has an idea adopted
-    cat: Actor  # helps on P1, then is removed: her minutes still count
-    dan: Actor  # owns P2
-    p1: dict
-    p2: dict
-    s1: dict
 
 
 async def _project(client, owner: Actor, title: str, helpers: list[Actor], budget: int) -> dict:
@@ -45,33 +31,26 @@ async def _project(client, owner: Actor, title: str, helpers: list[Actor], budge
 
 
 async def _session(client, owner: Actor, project: dict, app: Any) -> dict:
-    when = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    session = ok(
-        await client.post(
-            f"{API}/projects/{project['id']}/sessions",
-            headers=owner.headers,
-            json={
-                "purpose": "approach",
-                "title": "Panel",
-                "scheduled_at": when,
-                "timebox_minutes": 45,
-            },
-        ),
-        201,
-    )
-    ok(await client.post(f"{API}/sessions/{session['id']}/start", headers=owner.headers))
+    session = await new_session(client, project["id"], owner, title="Panel", timebox_minutes=45)
+    await transition(client, session["id"], owner, "start")
     await held_for(app, session["id"], 45)
     return session
 
 
 @pytest.fixture
-async def story(client, app) -> Story:
-    admin = await register(client)
-    manager = await add_user(client, admin, role="manager", full_name="Mia Manager")
-    ann = await add_user(client, admin, full_name="Ann Owner", seniority="junior")
-    ben = await add_user(client, admin, full_name="Ben Helper", seniority="senior")
-    cat = await add_user(client, admin, full_name="Cat Helper")
-    dan = await add_user(client, admin, full_name="Dan Owner")
+async def story(client, app) -> Cast:
+    """Ann owns P1 and helps on P2 (Dan's); Ben helps on P1, logs time and has an idea
+    adopted; Cat helps on P1, then is removed (her minutes still count); ``s1`` is P1's
+    completed session."""
+    story = await organization(
+        client,
+        manager=manager("Mia Manager"),
+        ann=rep("Ann Owner", seniority="junior"),
+        ben=rep("Ben Helper", seniority="senior"),
+        cat=rep("Cat Helper"),
+        dan=rep("Dan Owner"),
+    )
+    ann, ben, cat, dan = story.ann, story.ben, story.cat, story.dan
 
     p1 = await _project(client, ann, "P1", [ben, cat], budget=50)
     s1 = await _session(client, ann, p1, app)
@@ -155,14 +134,15 @@ async def story(client, app) -> Story:
             },
         )
     )
-    return Story(admin, manager, ann, ben, cat, dan, p1, p2, s1)
+    story.p1, story.p2, story.s1 = p1, p2, s1
+    return story
 
 
 def _rows(body: dict) -> dict[str, dict]:
     return {row["full_name"]: row for row in body["items"]}
 
 
-async def test_exact_figures(client, story: Story):
+async def test_exact_figures(client, story: Cast):
     rows = _rows(ok(await client.get(f"{API}/ledger", headers=story.admin.headers)))
     expect = {
         # name: given, received, balance, sessions, contributions, adopted, helped, helped_by
@@ -188,7 +168,7 @@ async def test_exact_figures(client, story: Story):
     assert sum(r["balance_minutes"] for r in rows.values()) == 0
 
 
-async def test_period_cuts_by_day_in_the_organization_time_zone(client, app, story: Story):
+async def test_period_cuts_by_day_in_the_organization_time_zone(client, app, story: Cast):
     today = datetime.now(UTC).date()
     yesterday = today - timedelta(days=1)
     ok(
@@ -246,7 +226,7 @@ async def test_period_cuts_by_day_in_the_organization_time_zone(client, app, sto
     assert before["Ann Owner"]["sessions_attended"] == 0
 
 
-async def test_who_sees_which_rows(client, story: Story):
+async def test_who_sees_which_rows(client, story: Cast):
     mine = ok(await client.get(f"{API}/ledger", headers=story.ben.headers))
     assert [row["user_id"] for row in mine["items"]] == [story.ben.id]
     assert mine["items"][0]["minutes_given"] == 45
@@ -289,7 +269,7 @@ async def test_who_sees_which_rows(client, story: Story):
     assert (await client.get(f"{API}/ledger")).status_code == 401
 
 
-async def test_bad_periods(client, story: Story):
+async def test_bad_periods(client, story: Cast):
     backwards = await client.get(
         f"{API}/ledger",
         headers=story.admin.headers,
@@ -302,7 +282,7 @@ async def test_bad_periods(client, story: Story):
     assert garbage.status_code == 422
 
 
-async def test_progress_budget_burn(client, story: Story):
+async def test_progress_budget_burn(client, story: Cast):
     progress = ok(
         await client.get(f"{API}/projects/{story.p1['id']}/progress", headers=story.ben.headers)
     )
@@ -353,7 +333,7 @@ async def test_progress_budget_burn(client, story: Story):
     ).status_code == 404
 
 
-async def test_suggested_helpers_rank_and_explain(client, story: Story):
+async def test_suggested_helpers_rank_and_explain(client, story: Cast):
     # Project P3 owned by junior Ann on a healthcare client.
     hc = ok(
         await client.post(
@@ -420,7 +400,7 @@ async def test_suggested_helpers_rank_and_explain(client, story: Story):
     ).status_code == 404
 
 
-async def test_dashboard_for_a_rep_and_a_manager(client, story: Story):
+async def test_dashboard_for_a_rep_and_a_manager(client, story: Cast):
     rep = ok(await client.get(f"{API}/dashboard", headers=story.ann.headers))
     assert rep["role"] == "rep" and rep["team"] is None
     assert rep["my_balance"]["balance_minutes"] == -25
@@ -449,7 +429,7 @@ async def test_dashboard_for_a_rep_and_a_manager(client, story: Story):
 
 
 async def test_a_zone_changed_through_the_api_rebuilds_the_ledger_before_the_answer(
-    client, app, story: Story
+    client, app, story: Cast
 ):
     """PATCH /organization with a new time zone: the answer comes once the rollups are cut
     at the new midnights, and a recomputation from the facts finds no drift."""
@@ -486,7 +466,7 @@ async def test_a_zone_changed_through_the_api_rebuilds_the_ledger_before_the_ans
     assert again["ledger_rebuilt_at"] == body["ledger_rebuilt_at"]
 
 
-async def test_fiscal_periods_of_an_april_year_in_tokyo_turn_at_tokyo_midnight(app, story: Story):
+async def test_fiscal_periods_of_an_april_year_in_tokyo_turn_at_tokyo_midnight(app, story: Cast):
     """31 December 2026, 14:59 UTC is 23:59 in Tokyo, the last minute of 第3四半期; a minute
     later Tokyo's 1 January opens the fourth quarter of fiscal 2026, while UTC is still in
     December."""
@@ -539,7 +519,7 @@ async def test_fiscal_periods_of_an_april_year_in_tokyo_turn_at_tokyo_midnight(a
     assert (up_to.since, up_to.until, up_to.quarter) == (date(2026, 4, 1), date(2026, 5, 20), 1)
 
 
-async def test_ledger_and_dashboard_read_named_periods(client, story: Story):
+async def test_ledger_and_dashboard_read_named_periods(client, story: Cast):
     """A fiscal year whose first month is next month: today lies in the year's last quarter
     and last month, so an entry on the year's first day counts in the fiscal year only and
     one on the quarter's first day in the quarter, not in the month."""
