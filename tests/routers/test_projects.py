@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -14,7 +13,7 @@ from alembic import command
 from sqlalchemy import delete, func, select
 
 from api.models import AuditEvent, Project, ProjectMember
-from tests.cast import add_member
+from tests.cast import Cast, add_member, manager, organization, rep, stranger
 from tests.conftest import alembic_config
 from tests.factories import (
     API,
@@ -26,23 +25,6 @@ from tests.factories import (
     assert_unauthorized,
     register,
 )
-
-
-@dataclass
-class Org:
-    admin: Actor
-    manager: Actor
-    owner: Actor  # a rep who owns ``project``
-    helper: Actor  # an active helper on it
-    observer: Actor  # an active observer on it
-    outsider: Actor  # a rep of the organization who is not on the project
-    stranger: Actor  # the admin of another organization
-    company: dict  # the owner's client
-    project: dict  # an open account project, helper_budget_minutes 90
-
-    @property
-    def pid(self) -> str:
-        return self.project["id"]
 
 
 async def post_project(client: httpx.AsyncClient, actor: Actor, headers=None, **fields):
@@ -87,7 +69,7 @@ async def listed_ids(client, actor: Actor, **params) -> list[str]:
     return [p["id"] for p in response.json()["items"]]
 
 
-async def panel_project(client, org: Org, **fields) -> dict:
+async def panel_project(client, org: Cast, **fields) -> dict:
     """A project of ``org.owner`` with ``org.helper`` and ``org.observer`` active on it."""
     project = await make_project(client, org.owner, helper_budget_minutes=90, **fields)
     await add_member(client, project["id"], org.owner, org.helper)
@@ -96,23 +78,30 @@ async def panel_project(client, org: Org, **fields) -> dict:
 
 
 @pytest.fixture
-async def org(client) -> Org:
-    admin = await register(client, organization_name="Acme Sales")
-    manager = await add_user(client, admin, role="manager", full_name="Mona Manager")
-    owner = await add_user(client, admin, full_name="Lena Owner")
-    helper = await add_user(client, admin, full_name="Priya Helper")
-    observer = await add_user(client, admin, full_name="Oscar Observer")
-    outsider = await add_user(client, admin, full_name="Otto Outsider")
-    stranger = await register(client, organization_name="Rival Inc")
+async def org(client) -> Cast:
+    """Acme with a manager, the ``owner`` of ``project`` (an open account project of the
+    owner's client ``company``, helper_budget_minutes 90), an active ``helper`` and
+    ``observer`` on it, an ``outsider`` of the organization who is not on it, and the
+    ``stranger``, another organization's admin. ``pid`` is the project's id."""
+    org = await organization(
+        client,
+        "Acme Sales",
+        manager=manager("Mona Manager"),
+        owner=rep("Lena Owner"),
+        helper=rep("Priya Helper"),
+        observer=rep("Oscar Observer"),
+        outsider=rep("Otto Outsider"),
+        stranger=stranger("Rival Inc"),
+    )
     response = await client.post(
-        f"{API}/clients", headers=owner.headers, json={"name": "Helix Medical"}
+        f"{API}/clients", headers=org.owner.headers, json={"name": "Helix Medical"}
     )
     assert response.status_code == 201, response.text
-    company = response.json()
-    org = Org(admin, manager, owner, helper, observer, outsider, stranger, company, {})
+    org.company = response.json()
     org.project = await panel_project(
-        client, org, title="Helix framework", kind="account", client_id=company["id"]
+        client, org, title="Helix framework", kind="account", client_id=org.company["id"]
     )
+    org.pid = org.project["id"]
     return org
 
 
