@@ -18,7 +18,6 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,11 @@ import uvicorn
 
 from api import events
 from api.main import create_app
-from tests.cast import add_member, new_project
+from tests import cast
+from tests.cast import Cast, add_member, new_project, organization, rep
 from tests.conftest import REPO_ROOT, TEST_SECRET_KEY
-from tests.factories import API, Actor, add_user, register
+from tests.factories import API, Actor, assert_problem, register
+from tests.session_kit import new_session
 
 STREAM_TIMEOUT = httpx.Timeout(10.0, read=None)  # the stream is silent between events
 
@@ -131,46 +132,29 @@ async def listen(
 # --- a room to talk in ----------------------------------------------------------------------
 
 
-@dataclass
-class Room:
-    admin: Actor
-    owner: Actor
-    helper: Actor
-    speaker: Actor
-    outsider: Actor
-    project: dict[str, Any]
-    session: dict[str, Any]
-
-    @property
-    def session_id(self) -> str:
-        return self.session["id"]
-
-
-async def make_room(http: httpx.AsyncClient) -> Room:
-    """An owner's project with two active helpers and a scheduled session."""
-    admin = await register(http)
-    owner = await add_user(http, admin, full_name="Olga Owner")
-    helper = await add_user(http, admin, full_name="Hank Helper")
-    speaker = await add_user(http, admin, full_name="Sara Speaker")
-    outsider = await add_user(http, admin, full_name="Otto Outsider")
-    project = await new_project(http, owner, title="Live room", helper_budget_minutes=None)
-    for person in (helper, speaker):
-        await add_member(http, project["id"], owner, person, role=None)
-    r = await http.post(
-        f"{API}/projects/{project['id']}/sessions",
-        headers=owner.headers,
-        json={
-            "purpose": "approach",
-            "title": "Who do we call first?",
-            "scheduled_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
-            "timebox_minutes": 30,
-        },
+async def make_room(http: httpx.AsyncClient) -> Cast:
+    """An owner's project with two active helpers (``helper``, ``speaker``) and a scheduled
+    ``session``; ``outsider`` is of the organization but not on the project."""
+    room = await organization(
+        http,
+        owner=rep("Olga Owner"),
+        helper=rep("Hank Helper"),
+        speaker=rep("Sara Speaker"),
+        outsider=rep("Otto Outsider"),
     )
-    assert r.status_code == 201, r.text
-    return Room(admin, owner, helper, speaker, outsider, project, r.json())
+    room.project = await new_project(
+        http, room.owner, title="Live room", helper_budget_minutes=None
+    )
+    for person in (room.helper, room.speaker):
+        await add_member(http, room.project["id"], room.owner, person, role=None)
+    room.session = await new_session(
+        http, room.project["id"], room.owner, title="Who do we call first?", timebox_minutes=30
+    )
+    room.session_id = room.session["id"]
+    return room
 
 
-async def contribute(http: httpx.AsyncClient, room: Room, actor: Actor, body: str) -> dict:
+async def contribute(http: httpx.AsyncClient, room: Cast, actor: Actor, body: str) -> dict:
     r = await http.post(
         f"{API}/sessions/{room.session_id}/contributions",
         headers=actor.headers,
@@ -195,7 +179,7 @@ def joined(event: Event, actor: Actor, *, online: bool = True) -> bool:
     )
 
 
-async def until_gone(http: httpx.AsyncClient, room: Room, actor: Actor) -> None:
+async def until_gone(http: httpx.AsyncClient, room: Cast, actor: Actor) -> None:
     """Wait until the server has closed ``actor``'s stream (it notices the client left)."""
     for _ in range(250):
         presence = await ok(
@@ -254,8 +238,9 @@ async def live_server(live_app) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def http(live_server) -> AsyncIterator[httpx.AsyncClient]:
+async def http(live_server, live_app) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live_server, timeout=10.0) as client:
+        cast.bind(client, live_app)  # the cast is written to the served app's database
         yield client
 
 
@@ -407,13 +392,9 @@ async def test_only_people_on_the_project_may_listen(http):
     url = f"{API}/sessions/{room.session_id}/events"
     other_admin = await register(http, organization_name="Rival Sales")
 
-    r = await http.get(url)
-    assert r.status_code == 401, r.text
-    assert r.headers["content-type"] == "application/problem+json"
+    assert_problem(await http.get(url), 401)
     for stranger in (room.outsider, other_admin):
-        r = await http.get(url, headers=stranger.headers)
-        assert r.status_code == 404, r.text
-        assert r.headers["content-type"] == "application/problem+json"
+        assert_problem(await http.get(url, headers=stranger.headers), 404)
     r = await http.get(f"{API}/sessions/{uuid.uuid4()}/events", headers=room.owner.headers)
     assert r.status_code == 404, r.text
 
