@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,8 +21,8 @@ from api.models import (
     ProjectMember,
 )
 from tests import cast
-from tests.cast import add_member, new_project
-from tests.factories import API, DEFAULT_PASSWORD, Actor, assert_problem, register, unique_email
+from tests.cast import Cast, add_member, new_project
+from tests.factories import API, DEFAULT_PASSWORD, Actor, assert_problem, unique_email
 
 
 def _explain(response: httpx.Response, label: object) -> str:
@@ -46,60 +45,34 @@ def soon(hours: int = 1) -> str:
     return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
 
 
-@dataclass
-class Panel:
-    """One organization with a project and everyone the permission matrix talks about."""
-
-    admin: Actor
-    manager: Actor  # staff, not a member of the project
-    owner: Actor
-    helper: Actor  # active helper
-    helper2: Actor  # another active helper
-    observer: Actor  # active observer
-    invited: Actor  # invited, has not accepted
-    outsider: Actor  # a rep of the same organization, not on the project
-    stranger: Actor  # the admin of another organization
-    project: dict[str, Any]
-
-    @property
-    def project_id(self) -> str:
-        return self.project["id"]
-
-
-async def make_panel(client: httpx.AsyncClient, app: Any) -> Panel:
-    admin = await register(client)
-    # The people are written directly (fast); the project and its panel go through the API.
-    manager, owner, helper, helper2, observer, invited, outsider = await quick_users(
-        app,
-        admin.organization_id,
-        names=[
-            ("Mona Manager", "manager"),
-            ("Olga Owner", "rep"),
-            ("Hank Helper", "rep"),
-            ("Hilda Helper", "rep"),
-            ("Otto Observer", "rep"),
-            ("Ivy Invited", "rep"),
-            ("Oscar Outsider", "rep"),
-        ],
+async def make_panel(client: httpx.AsyncClient, app: Any) -> Cast:
+    """One organization with a project and everyone the permission matrix talks about: a
+    ``manager`` (staff, not on the project), its ``owner``, two active helpers (``helper``,
+    ``helper2``), an active ``observer``, an ``invited`` person who has not accepted, an
+    ``outsider`` of the organization and the ``stranger``, another organization's admin;
+    ``project`` and ``project_id``. The people are written to ``app``'s database (fast),
+    whichever client talks to it (a served app's too); the project and its panel go through
+    the API."""
+    if cast.app_of(client) is None:
+        cast.bind(client, app)
+    panel = await cast.organization(
+        client,
+        manager=cast.manager("Mona Manager"),
+        owner=cast.rep("Olga Owner"),
+        helper=cast.rep("Hank Helper"),
+        helper2=cast.rep("Hilda Helper"),
+        observer=cast.rep("Otto Observer"),
+        invited=cast.rep("Ivy Invited"),
+        outsider=cast.rep("Oscar Outsider"),
+        stranger=cast.stranger("Rival Corp"),
     )
-    stranger = await register(client, organization_name="Rival Corp")
-    project = await new_project(client, owner)
-    for person in (helper, helper2):
-        await add_member(client, project["id"], owner, person)
-    await add_member(client, project["id"], owner, observer, role="observer")
-    await add_member(client, project["id"], owner, invited, accept=False)
-    return Panel(
-        admin=admin,
-        manager=manager,
-        owner=owner,
-        helper=helper,
-        helper2=helper2,
-        observer=observer,
-        invited=invited,
-        outsider=outsider,
-        stranger=stranger,
-        project=project,
-    )
+    panel.project = await new_project(client, panel.owner)
+    panel.project_id = panel.project["id"]
+    for person in (panel.helper, panel.helper2):
+        await add_member(client, panel.project_id, panel.owner, person)
+    await add_member(client, panel.project_id, panel.owner, panel.observer, role="observer")
+    await add_member(client, panel.project_id, panel.owner, panel.invited, accept=False)
+    return panel
 
 
 async def new_session(

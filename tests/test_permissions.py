@@ -22,10 +22,10 @@ from sqlalchemy import text
 from api.main import app as default_app
 from api.main import create_app
 from api.models import SQLModel
-from tests.cast import add_member
-from tests.factories import API, Actor, add_user, register
+from tests import cast
+from tests.cast import Cast, add_member, manager, organization, rep, stranger
+from tests.factories import API, PROBLEM, add_user
 
-PROBLEM = "application/problem+json"
 CONVERTER = re.compile(r"{(\w+):[^}]+}")
 OK = "2xx"
 
@@ -108,22 +108,8 @@ KINDS: dict[str, dict[str, int | str]] = {
 }
 
 
-@dataclass(frozen=True)
-class People:
-    admin: Actor
-    manager: Actor
-    owner: Actor
-    helper: Actor
-    observer: Actor
-    outsider: Actor
-    other_admin: Actor
-
-    def __getitem__(self, who: str) -> Actor:
-        return getattr(self, who)
-
-
 Case = dict[str, str]  # path parameter -> id, for one freshly built project
-Body = Callable[[People], dict[str, Any]] | dict[str, Any] | None
+Body = Callable[[Cast], dict[str, Any]] | dict[str, Any] | None
 Params = Callable[[Case, str], dict[str, str]] | None
 
 
@@ -296,20 +282,21 @@ async def _ok(response: Any) -> dict[str, Any]:
     return response.json() if response.content else {}
 
 
-async def make_people(http: httpx.AsyncClient) -> People:
-    admin = await register(http)
-    return People(
-        admin=admin,
-        manager=await add_user(http, admin, role="manager"),
-        owner=await add_user(http, admin, full_name="Olga Owner"),
-        helper=await add_user(http, admin, full_name="Hank Helper"),
-        observer=await add_user(http, admin, full_name="Oscar Observer"),
-        outsider=await add_user(http, admin, full_name="Otto Outsider"),
-        other_admin=await register(http, organization_name="Rival Sales"),
+async def make_people(http: httpx.AsyncClient) -> Cast:
+    """The callers (``CALLERS``): the admin, a manager, the owner, a helper, an observer and
+    an outsider of one organization, and the admin of another."""
+    return await organization(
+        http,
+        manager=manager(),
+        owner=rep("Olga Owner"),
+        helper=rep("Hank Helper"),
+        observer=rep("Oscar Observer"),
+        outsider=rep("Otto Outsider"),
+        other_admin=stranger("Rival Sales"),
     )
 
 
-async def make_case(http: httpx.AsyncClient, people: People) -> Case:
+async def make_case(http: httpx.AsyncClient, people: Cast) -> Case:
     """The owner's client and account project, with an active helper and an active observer,
     a live session (with an idea from each of them and an action item for the helper), a
     scheduled session, and a second client without projects."""
@@ -402,6 +389,7 @@ async def http(settings) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            cast.bind(client, application)
             yield client
     finally:
         await _empty_tables(application.state.engine)
@@ -410,7 +398,7 @@ async def http(settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="module")
-async def people(http) -> People:
+async def people(http) -> Cast:
     return await make_people(http)
 
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from api.models import AuditEvent
+from tests.cast import Cast
 from tests.factories import API, register
 from tests.session_kit import (
-    Panel,
     add_member,
     contribute,
     count_statements,
@@ -30,7 +30,7 @@ from tests.session_kit import (
 
 
 @pytest.fixture
-async def panel(client, app) -> Panel:
+async def panel(client, app) -> Cast:
     return await make_panel(client, app)
 
 

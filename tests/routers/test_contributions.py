@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from api.models import Contribution, ContributionVote, SessionEvent
+from tests.cast import Cast
 from tests.factories import API, register
 from tests.session_kit import (
-    Panel,
     contribute,
     count_statements,
     make_panel,
@@ -30,7 +30,7 @@ from tests.session_kit import (
 
 
 @pytest.fixture
-async def panel(client, app) -> Panel:
+async def panel(client, app) -> Cast:
     return await make_panel(client, app)
 
 

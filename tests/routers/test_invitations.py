@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
+from tests.cast import Cast
 from tests.factories import API
 from tests.session_kit import (
-    Panel,
     add_member,
     count_statements,
     make_panel,
@@ -22,7 +22,7 @@ URL = f"{API}/invitations"
 
 
 @pytest.fixture
-async def panel(client, app) -> Panel:
+async def panel(client, app) -> Cast:
     return await make_panel(client, app)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from api.main import create_app
 from api.models import ApiKeyWindow, MastermindSession, PresenceInterval
 from api.services.presence import Stay, present_seconds, whole_minutes
+from tests.cast import Cast
 from tests.factories import API, DEFAULT_PASSWORD, Actor, login
 from tests.routers.test_api_keys import make_key
 from tests.routers.test_live import (
@@ -30,7 +31,6 @@ from tests.routers.test_live import (
     serving,
 )
 from tests.session_kit import (
-    Panel,
     held_for,
     make_panel,
     new_session,
@@ -89,7 +89,7 @@ def test_whole_minutes_round_and_any_time_is_at_least_one(seconds, minutes):
 
 
 @pytest.fixture
-async def panel(client, app) -> Panel:
+async def panel(client, app) -> Cast:
     return await make_panel(client, app)
 
 
@@ -409,33 +409,33 @@ async def presence_of(http: httpx.AsyncClient, session_id: str, reader: Actor) -
 
 # Each way a reader loses access, as (http, panel, the reader signed in): the seat goes,
 # the person goes, or their tokens do (api/deps.py: authenticate_bearer, token versions).
-async def _remove(http, panel: Panel, reader: Actor) -> None:
+async def _remove(http, panel: Cast, reader: Actor) -> None:
     url = f"{API}/projects/{panel.project_id}/members/{panel.helper.id}"
     assert (await http.delete(url, headers=panel.owner.headers)).status_code == 204
 
 
-async def _leave(http, panel: Panel, reader: Actor) -> None:
+async def _leave(http, panel: Cast, reader: Actor) -> None:
     url = f"{API}/projects/{panel.project_id}/members/{panel.helper.id}"
     ok(await http.patch(url, headers=reader.headers, json={"state": "left"}))
 
 
-async def _decline(http, panel: Panel, reader: Actor) -> None:
+async def _decline(http, panel: Cast, reader: Actor) -> None:
     """The invited person opened the room, then declined the seat."""
     url = f"{API}/projects/{panel.project_id}/members/{panel.invited.id}"
     ok(await http.patch(url, headers=reader.headers, json={"state": "declined"}))
 
 
-async def _deactivate(http, panel: Panel, reader: Actor) -> None:
+async def _deactivate(http, panel: Cast, reader: Actor) -> None:
     url = f"{API}/users/{reader.id}"
     ok(await http.patch(url, headers=panel.admin.headers, json={"is_active": False}))
 
 
-async def _sign_out(http, panel: Panel, reader: Actor) -> None:
+async def _sign_out(http, panel: Cast, reader: Actor) -> None:
     r = await http.post(f"{API}/auth/logout", json={"refresh_token": reader.refresh_token})
     assert r.status_code == 204, r.text
 
 
-async def _change_password(http, panel: Panel, reader: Actor) -> None:
+async def _change_password(http, panel: Cast, reader: Actor) -> None:
     body = {"password": "another long passphrase", "current_password": DEFAULT_PASSWORD}
     ok(await http.patch(f"{API}/users/{reader.id}", headers=reader.headers, json=body))
 

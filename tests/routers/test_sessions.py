@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.cast import Cast
 from tests.factories import API, add_user, register
 from tests.session_kit import (
-    Panel,
     add_member,
     contribute,
     count_statements,
@@ -38,7 +38,7 @@ def feed_key(item: dict) -> tuple[datetime, uuid.UUID]:
 
 
 @pytest.fixture
-async def panel(client, app) -> Panel:
+async def panel(client, app) -> Cast:
     return await make_panel(client, app)
 
 
