@@ -15,8 +15,10 @@ models for the dicts tests receive); tests about signing up and signing in
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,7 @@ __all__ = [
     "cast_admin",
     "cast_people",
     "cast_user",
+    "in_process",
     "manager",
     "new_project",
     "organization",
@@ -54,7 +57,18 @@ _HASHES: dict[str, str] = {}
 
 
 def bind(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """The cast writes ``client``'s people to ``app``'s database (with its keys)."""
     _APPS[client] = app
+
+
+@contextlib.asynccontextmanager
+async def in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` in this process (the app's errors answered as 500s, as a server
+    would), bound to the cast."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        bind(client, app)
+        yield client
 
 
 def app_of(client: httpx.AsyncClient) -> FastAPI | None:

@@ -120,9 +120,7 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        cast.bind(http, app)  # organizations and people straight to the database (tests/cast.py)
+    async with cast.in_process(app) as http:
         yield http
 
 
@@ -141,8 +139,7 @@ async def hook_app(app, settings):
 
 @pytest.fixture
 async def http(hook_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=hook_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with cast.in_process(hook_app) as client:
         yield client
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.main import create_app
+from tests import cast
 from tests.factories import API, DEFAULT_PASSWORD, assert_problem, register, unique_email
 
 PROBLEM = "application/problem+json"
@@ -32,9 +33,8 @@ async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     engine disposed, as the lifespan would. An app on an unreachable database left open
     keeps its LISTEN task reconnecting (and logging) on the session's loop for the rest
     of the run."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with cast.in_process(app) as http:
             yield http
     finally:
         await app.state.live_hub.close()

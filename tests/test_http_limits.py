@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from api.main import create_app
+from tests import cast
 from tests.factories import API, assert_problem, register
 from tests.routers.test_live import make_room
 from tests.server_kit import plain_uvicorn
@@ -91,8 +92,7 @@ async def test_a_body_at_the_cap_is_read_and_validated(client, settings):
 
 
 async def test_the_cap_is_a_setting(small_cap_app):
-    transport = httpx.ASGITransport(app=small_cap_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with cast.in_process(small_cap_app) as http:
         refused = await http.post(
             f"{API}/auth/register",
             content=b" " * (100 * 1024 + 1),

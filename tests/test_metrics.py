@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import inspect
 
 from api.main import create_app
+from tests import cast
 from tests.factories import API, assert_problem, register
 
 TOKEN = "metrics-token-for-tests-" + "m" * 16
@@ -28,8 +29,7 @@ async def metrics_app(settings, app) -> AsyncIterator:
 
 @pytest.fixture
 async def http(metrics_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=metrics_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with cast.in_process(metrics_app) as client:
         yield client
 
 

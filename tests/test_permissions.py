@@ -386,10 +386,8 @@ async def http(settings) -> AsyncIterator[httpx.AsyncClient]:
     # ASGITransport reads a response to its end: the live room answers with one line. Who
     # may open it is decided before streaming starts; tests/routers/test_live.py tests the stream.
     application.state.live_hub.stream = one_line
-    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            cast.bind(client, application)
+        async with cast.in_process(application) as client:
             yield client
     finally:
         await _empty_tables(application.state.engine)

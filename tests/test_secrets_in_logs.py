@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.observability import JsonFormatter
+from tests import cast
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import API, add_user, register, unique_email
 
@@ -247,8 +248,6 @@ async def test_webhook_delivery_and_metrics_scrapes_log_no_secret(settings, app,
     loopback receiver) and Prometheus scrapes with a wrong and the right token: neither the
     endpoint's signing secret, the signatures sent, the metrics token nor the user's tokens
     reach a log record."""
-    import httpx
-
     from api.main import create_app
     from tests.webhook_kit import Receiver, create_endpoint, eventually, new_project, running_worker
 
@@ -261,8 +260,7 @@ async def test_webhook_delivery_and_metrics_scrapes_log_no_secret(settings, app,
     receiver = Receiver()
     receiver.start()
     try:
-        transport = httpx.ASGITransport(app=hook_app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with cast.in_process(hook_app) as http:
             admin = await register(http)
             endpoint = await create_endpoint(http, admin, receiver.url(), ["project.created"])
             async with running_worker(hook_app):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 
 from api.main import create_app
+from tests import cast
 
 PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -22,9 +22,8 @@ def _build(root: Path) -> Path:
 
 
 async def _get(app, path: str, headers: dict[str, str] | None = None, method: str = "GET"):
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with cast.in_process(app) as http:
             return await http.request(method, path, headers=headers)
     finally:
         await app.state.live_hub.close()

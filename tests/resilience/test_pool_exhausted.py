@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from api.main import create_app
+from tests import cast
 from tests.factories import API, register
 
 POOL_SIZE = 2
@@ -35,9 +35,8 @@ async def test_a_request_beyond_the_pool_waits_then_gets_503_never_a_new_connect
     client, small_pool
 ):
     admin = await register(client)
-    transport = httpx.ASGITransport(app=small_pool, raise_app_exceptions=False)
     engine = small_pool.state.engine
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with cast.in_process(small_pool) as http:
         assert (await http.get(f"{API}/projects", headers=admin.headers)).status_code == 200
 
         held = [await engine.connect() for _ in range(POOL_SIZE)]

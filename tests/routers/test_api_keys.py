@@ -21,6 +21,7 @@ from api.services.api_keys import (
     key_scope,
     required_scope,
 )
+from tests import cast
 from tests.factories import API, Actor, add_user, assert_problem, register
 from tests.session_kit import ok
 from tests.test_route_auth import PUBLIC_ROUTES, api_routes, concrete_path
@@ -219,9 +220,8 @@ async def test_a_key_stops_working_when_its_admin_is_deactivated(client):
 
 async def test_requests_are_rate_limited_per_key(settings):
     limited = create_app(settings.model_copy(update={"api_key_requests_per_minute": 3}))
-    transport = httpx.ASGITransport(app=limited, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with cast.in_process(limited) as http:
             admin = await register(http)
             one = await make_key(http, admin, ["sessions:read"])
             other = await make_key(http, admin, ["sessions:read"])
@@ -286,7 +286,6 @@ def test_every_route_declares_what_keys_may_do(app):
 
 async def test_a_new_route_without_a_declaration_is_flagged_and_closed_to_keys(settings):
     fresh = create_app(settings)
-    transport = httpx.ASGITransport(app=fresh, raise_app_exceptions=False)
     try:
 
         @fresh.get("/api/v1/test-only/silent", tags=["test"])
@@ -302,7 +301,7 @@ async def test_a_new_route_without_a_declaration_is_flagged_and_closed_to_keys(s
             return {}
 
         assert undeclared_routes(fresh) == ["GET /api/v1/test-only/silent"]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with cast.in_process(fresh) as http:
             admin = await register(http)
             key = bearer(await make_key(http, admin, ALL_SCOPES))
             for path in ("silent", "people"):

@@ -45,9 +45,7 @@ async def crm_app(app, settings):
 
 @pytest.fixture
 async def crm(crm_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=crm_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        cast.bind(client, crm_app)
+    async with cast.in_process(crm_app) as client:
         yield client
 
 

@@ -17,6 +17,7 @@ from api.kit.retry_after import MAX_RETRY_AFTER, retry_after
 from api.main import create_app
 from api.models import WebhookEventType
 from api.schemas.webhook_events import EVENT_BODY
+from tests import cast
 from tests.factories import API, add_user, register
 from tests.test_openapi import OPENAPI_PATH
 from tests.webhook_kit import create_endpoint, eventually, running_worker, verify
@@ -38,8 +39,7 @@ async def linked_app(app, settings) -> AsyncIterator:
 
 @pytest.fixture
 async def linked(linked_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=linked_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with cast.in_process(linked_app) as client:
         yield client
 
 

@@ -61,9 +61,7 @@ async def mail_app(app, settings, smtp):
 @pytest.fixture
 async def mail_client(mail_app, smtp) -> AsyncIterator[httpx.AsyncClient]:
     smtp.clear()
-    transport = httpx.ASGITransport(app=mail_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        cast.bind(http, mail_app)
+    async with cast.in_process(mail_app) as http:
         yield http
 
 
@@ -319,9 +317,7 @@ async def test_the_app_lifespan_runs_a_mail_worker_that_wakes_on_commit(app, set
     try:
         async with application.router.lifespan_context(application):
             assert application.state.mail_worker is not None
-            transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                cast.bind(c, application)
+            async with cast.in_process(application) as c:
                 panel = await make_panel(c, application)
                 await new_session(c, panel.project_id, panel.owner)
                 await eventually(
