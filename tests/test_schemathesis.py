@@ -24,6 +24,7 @@ from api.config import Settings
 from api.kit.money import is_currency, minor_units, places_of
 from api.main import create_app
 from api.schemas.users import Email
+from tests import cast
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import API, DEFAULT_PASSWORD, unique_email
 
@@ -80,20 +81,17 @@ def st_app(app: FastAPI) -> Iterator[FastAPI]:
 
 
 @pytest.fixture
-def admin_headers(st_app: FastAPI) -> dict[str, str]:
-    """A fresh organization's admin for each operation (tables are emptied after each)."""
-    with asgi.get_client(st_app) as http:
-        response = http.post(
-            f"{API}/auth/register",
-            json={
-                "organization_name": "Schemathesis Inc",
-                "full_name": "Fuzz Admin",
-                "email": unique_email("fuzz"),
-                "password": DEFAULT_PASSWORD,
-            },
-        )
-    assert response.status_code == 201, f"could not register the fuzzing admin: {response.text}"
-    return {"Authorization": f"Bearer {response.json()['tokens']['access_token']}"}
+async def admin_headers(app: FastAPI) -> dict[str, str]:
+    """A fresh organization's admin for each operation (tables are emptied after each),
+    from the cast (written to the test database through the session app; the twin reads it)."""
+    _user, _organization, tokens = await cast.cast_admin(
+        app,
+        organization_name="Schemathesis Inc",
+        email=unique_email("fuzz"),
+        full_name="Fuzz Admin",
+        password=DEFAULT_PASSWORD,
+    )
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 # The live room streams until the browser leaves: a fuzzer's call would never return.
