@@ -35,9 +35,11 @@ def assert_problem(response: httpx.Response, status: int) -> dict:
     return body
 
 
-def assert_unauthorized(response: httpx.Response) -> None:
-    assert_problem(response, 401)
+def assert_unauthorized(response: httpx.Response) -> dict:
+    """A 401 problem that asks for a bearer token: its members."""
+    body = assert_problem(response, 401)
     assert response.headers["www-authenticate"] == "Bearer"
+    return body
 
 
 def unique_email(prefix: str = "user") -> str:

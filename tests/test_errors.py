@@ -20,7 +20,6 @@ from api.main import create_app
 from tests import cast
 from tests.factories import API, DEFAULT_PASSWORD, assert_problem, register, unique_email
 
-PROBLEM = "application/problem+json"
 ALLOWED_ORIGIN = "http://localhost:5173"
 UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"

@@ -15,8 +15,7 @@ from fastapi.routing import APIRoute
 
 from api.deps import CurrentCaller, current_caller
 from api.main import create_app
-
-PROBLEM = "application/problem+json"
+from tests.factories import PROBLEM
 
 # Public on purpose. Adding a path here is a security decision: say why in the review.
 # (FastAPI's /docs, /redoc and /openapi.json are plain Starlette routes, not APIRoutes.)

@@ -13,9 +13,17 @@ import pytest
 from sqlalchemy import func, select
 
 from api.models import LoginFailure, ThrottleScope
-from tests.factories import API, DEFAULT_PASSWORD, add_user, login, register, unique_email
+from tests.factories import (
+    API,
+    DEFAULT_PASSWORD,
+    PROBLEM,
+    add_user,
+    assert_problem,
+    login,
+    register,
+    unique_email,
+)
 
-PROBLEM = "application/problem+json"
 WRONG_PASSWORD = "definitely not the password"
 
 
@@ -28,10 +36,7 @@ async def client_from(app, address: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def assert_throttled(response, settings) -> int:
-    assert response.status_code == 429, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == 429
+    body = assert_problem(response, 429)
     assert body["type"].endswith("too-many-requests")
     assert "access_token" not in body
     retry_after = int(response.headers["retry-after"])

@@ -13,20 +13,14 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     add_user,
     assert_problem,
+    assert_unauthorized,
     login,
     register,
     unique_email,
 )
 
-PROBLEM = "application/problem+json"
 INVALID_CREDENTIALS = "Incorrect email or password"
 NEW_PASSWORD = "a brand new passphrase 42"
-
-
-def assert_unauthorized(response) -> dict:
-    body = assert_problem(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
-    return body
 
 
 async def refresh(client, token: str):

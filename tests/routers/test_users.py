@@ -17,18 +17,12 @@ from tests.factories import (
     Actor,
     add_user,
     assert_problem,
+    assert_unauthorized,
     create_team,
     login,
     register,
     unique_email,
 )
-
-PROBLEM = "application/problem+json"
-
-
-def assert_unauthorized(response: httpx.Response) -> None:
-    assert_problem(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
 
 
 def user_payload(**overrides) -> dict:
