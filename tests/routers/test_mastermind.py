@@ -14,13 +14,13 @@ from sqlalchemy import update
 from api import events
 from api.models import Seniority, User
 from api.services import contributions as contribution_service
-from tests.cast import new_project
+from tests.cast import Cast, new_project
 from tests.factories import API, Actor
-from tests.session_kit import Panel, contribute, make_panel, new_session, ok, problem, transition
+from tests.session_kit import contribute, make_panel, new_session, ok, problem, transition
 
 
 @pytest.fixture
-async def panel(client, app) -> Panel:
+async def panel(client, app) -> Cast:
     panel = await make_panel(client, app)
     # Three participants of different seniority: the owner senior, the helpers mid and junior.
     async with app.state.sessionmaker() as session:
@@ -36,7 +36,7 @@ async def panel(client, app) -> Panel:
     return panel
 
 
-async def mastermind(client, panel: Panel, **fields: Any) -> dict[str, Any]:
+async def mastermind(client, panel: Cast, **fields: Any) -> dict[str, Any]:
     session = await new_session(
         client,
         panel.project_id,
