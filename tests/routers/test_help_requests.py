@@ -12,9 +12,9 @@ import httpx
 from sqlalchemy import func, select
 
 from api.models import HelpRequest
-from tests.cast import add_member, new_project
+from tests.cast import Cast, add_member, new_project
 from tests.factories import API, Actor, assert_problem
-from tests.session_kit import Panel, make_panel, ok
+from tests.session_kit import make_panel, ok
 
 URL = f"{API}/help-requests"
 
@@ -39,7 +39,7 @@ async def notices(client: httpx.AsyncClient, actor: Actor, kind: str) -> list[di
     return [n for n in page["items"] if n["kind"] == kind]
 
 
-async def seat_of(client: httpx.AsyncClient, panel: Panel, person: Actor) -> dict | None:
+async def seat_of(client: httpx.AsyncClient, panel: Cast, person: Actor) -> dict | None:
     members = ok(
         await client.get(
             f"{API}/projects/{panel.project_id}/members?limit=200", headers=panel.owner.headers
