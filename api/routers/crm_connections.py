@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from api.deps import CurrentCaller, IdempotencyDep, SecurityDep, SessionDep, SettingsDep
 from api.errors import problem_responses
-from api.models import CrmConnection
+from api.models import CrmConnection, CrmInboundEvent, InboundResult
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created
@@ -48,6 +49,12 @@ def _present(request: Request, base_url: str | None, row: CrmConnection) -> CrmC
             "missing": connection_service.missing(row),
         }
     )
+
+
+def _present_event(row: CrmInboundEvent, project_title: str | None) -> CrmInboundEventRead:
+    read = CrmInboundEventRead.model_validate(row)
+    read.project_title = project_title
+    return read
 
 
 @router.get("", response_model=CrmConnectionPage)
@@ -126,13 +133,23 @@ async def list_events(
     session: SessionDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
+    result: Annotated[
+        InboundResult | None,
+        Query(description="Only events with this result (failed: the ones to retry)"),
+    ] = None,
 ) -> CrmInboundEventPage:
-    """The connection's inbound events, newest first, with what each one did."""
+    """The connection's inbound events, newest first, with what each one did and the project
+    it touched; filter by `result` (`failed` lists what an admin may retry)."""
     rows, next_cursor = await connection_service.list_events(
-        session=session, caller=caller, connection_id=connection_id, limit=limit, cursor=cursor
+        session=session,
+        caller=caller,
+        connection_id=connection_id,
+        limit=limit,
+        cursor=cursor,
+        result=result,
     )
     return CrmInboundEventPage(
-        items=[CrmInboundEventRead.model_validate(r) for r in rows], next_cursor=next_cursor
+        items=[_present_event(event, title) for event, title in rows], next_cursor=next_cursor
     )
 
 
@@ -146,7 +163,7 @@ async def retry_event(
     connection_id: uuid.UUID, event_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> CrmInboundEventRead:
     """Queue a failed event again; the worker applies it anew (202: not applied yet)."""
-    row = await connection_service.retry_event(
+    row, title = await connection_service.retry_event(
         session=session, caller=caller, connection_id=connection_id, event_id=event_id
     )
-    return CrmInboundEventRead.model_validate(row)
+    return _present_event(row, title)

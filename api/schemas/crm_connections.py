@@ -133,8 +133,14 @@ class CrmInboundEventRead(ResponseModel):
     )
     client_id: uuid.UUID | None
     project_id: uuid.UUID | None
+    project_title: str | None = Field(
+        default=None, description="The title of the project it touched, as it is now"
+    )
     payload: str = Field(description="What was received, for inspection")
-    created_at: datetime
+    created_at: datetime = Field(description="When it was received")
+    updated_at: datetime = Field(
+        description="When its result was last recorded (applied, failed, or queued again)"
+    )
 
 
 class CrmInboundEventPage(Page[CrmInboundEventRead]):

@@ -14,7 +14,14 @@ from api.config import Settings
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.kit import audit, outbox, ssrf
 from api.kit.principal import Caller
-from api.models import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult, utcnow
+from api.models import (
+    CrmConnection,
+    CrmInboundEvent,
+    CrmProvider,
+    InboundResult,
+    Project,
+    utcnow,
+)
 from api.pagination import paginate
 from api.schemas.crm_connections import CrmConnectionCreate
 from api.security import SecretBox, hash_secret, new_password_secret, new_webhook_secret
@@ -161,9 +168,11 @@ async def list_events(
     connection_id: uuid.UUID,
     limit: int,
     cursor: str | None,
-) -> tuple[Sequence[CrmInboundEvent], str | None]:
-    """Newest first (what an admin checking a connection wants), keyset-paginated; events of
-    deleted connections stay listable."""
+    result: InboundResult | None = None,
+) -> tuple[Sequence[tuple[CrmInboundEvent, str | None]], str | None]:
+    """Newest first (what an admin checking a connection wants), keyset-paginated, each event
+    with the title of the project it touched (joined here, so a page is one query); ``result``
+    keeps one outcome (failed: what to retry). Events of deleted connections stay listable."""
     _ensure_admin(caller)
     exists = await session.scalar(
         select(col(CrmConnection.id)).where(
@@ -173,22 +182,33 @@ async def list_events(
     )
     if exists is None:
         raise NotFound("CRM connection not found")
-    return await paginate(
+    statement = (
+        select(CrmInboundEvent, col(Project.title))
+        .outerjoin(Project, col(Project.id) == CrmInboundEvent.project_id)
+        .where(col(CrmInboundEvent.connection_id) == connection_id)
+    )
+    if result is not None:
+        statement = statement.where(col(CrmInboundEvent.result) == result)
+    rows, next_cursor = await paginate(
         session,
-        select(CrmInboundEvent).where(col(CrmInboundEvent.connection_id) == connection_id),
+        statement,
         time_column=col(CrmInboundEvent.created_at),
         id_column=col(CrmInboundEvent.id),
         limit=limit,
         cursor=cursor,
         newest_first=True,
+        plain_rows=True,
+        keys_of=lambda row: row[0],
     )
+    return [(event, title) for event, title in rows], next_cursor
 
 
 async def retry_event(
     *, session: AsyncSession, caller: Caller, connection_id: uuid.UUID, event_id: uuid.UUID
-) -> CrmInboundEvent:
+) -> tuple[CrmInboundEvent, str | None]:
     """Queue a failed event again (after fixing a token or an owner, say): the worker
-    applies it anew, with its attempts counted from zero. Only failed events can be retried."""
+    applies it anew, with its attempts counted from zero. Only failed events can be retried.
+    Returns the event and the title of its project, as the log lists them."""
     _ensure_admin(caller)
     event = await session.scalar(
         select(CrmInboundEvent)
@@ -218,4 +238,9 @@ async def retry_event(
         entity_type="crm_inbound_event",
         entity_id=event.id,
     )
-    return event
+    title = None
+    if event.project_id is not None:
+        title = await session.scalar(
+            select(col(Project.title)).where(col(Project.id) == event.project_id)
+        )
+    return event, title

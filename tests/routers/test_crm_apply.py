@@ -702,6 +702,60 @@ async def test_retrying_an_event_that_never_parsed_fails_it_again_and_the_worker
     assert "71" in await projects(crm, admin)
 
 
+async def test_the_log_filters_by_result_pages_the_filter_and_names_the_project(crm):
+    """What the admin screen's "failed only" asks: only the failed events, newest first and
+    paged under the filter; each applied event names the project it touched; a retried event
+    leaves the failed list. Another organization's admin sees nothing of it."""
+    admin = await register(crm)
+    rival = await register(crm, organization_name="Rival")
+    connection = await connect(crm, admin, "hubspot")
+    r = await post_hubspot(
+        crm, connection, "not an event", hs("deal.creation", 91), ["nor this"], 7
+    )
+    assert [e["result"] for e in r.json()["events"]] == ["failed", "pending", "failed", "failed"]
+    await apply(crm)
+    path = f"{API}/integrations/crm/{connection['id']}/events"
+    everything = await log_of(crm, admin, connection)
+    failed_ids = [e["id"] for e in everything if e["result"] == "failed"]
+    assert len(failed_ids) == 3
+
+    paged, cursor = [], None
+    while True:
+        page = await crm.get(
+            path,
+            headers=admin.headers,
+            params={"result": "failed", "limit": 2, **({"cursor": cursor} if cursor else {})},
+        )
+        assert page.status_code == 200, page.text
+        paged += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [e["id"] for e in paged] == failed_ids  # the same order as the whole log's
+    assert {e["result"] for e in paged} == {"failed"} and all(e["reason"] for e in paged)
+
+    [created] = [e for e in everything if e["result"] == "created"]
+    project = (await projects(crm, admin))["91"]
+    assert created["project_id"] == project["id"]
+    assert created["project_title"] == project["title"]
+    assert datetime.fromisoformat(created["updated_at"]) >= datetime.fromisoformat(
+        created["created_at"]
+    )
+    assert all(e["project_title"] is None for e in paged)
+
+    # Retried: pending now, so out of the failed list; the answer reads as the log does.
+    retried = await crm.post(f"{path}/{failed_ids[0]}/retry", headers=admin.headers)
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["result"] == "pending" and "updated_at" in retried.json()
+    left = await crm.get(path, headers=admin.headers, params={"result": "failed"})
+    assert [e["id"] for e in left.json()["items"]] == failed_ids[1:]
+    pending = await crm.get(path, headers=admin.headers, params={"result": "pending"})
+    assert [e["id"] for e in pending.json()["items"]] == [failed_ids[0]]
+
+    assert_problem(await crm.get(path, headers=admin.headers, params={"result": "broken"}), 422)
+    assert_problem(await crm.get(path, headers=rival.headers, params={"result": "failed"}), 404)
+
+
 async def test_a_deletion_and_a_restore_out_of_order_leave_the_later_one(crm):
     admin = await register(crm)
     connection = await connect(crm, admin, "hubspot")

@@ -517,7 +517,8 @@ export interface paths {
         };
         /**
          * List Events
-         * @description The connection's inbound events, newest first, with what each one did.
+         * @description The connection's inbound events, newest first, with what each one did and the project
+         *     it touched; filter by `result` (`failed` lists what an admin may retry).
          */
         get: operations["integrations-list_events"];
         put?: never;
@@ -2575,6 +2576,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description When it was received
              */
             created_at: string;
             /** Event Type */
@@ -2601,10 +2603,21 @@ export interface components {
             payload: string;
             /** Project Id */
             project_id: string | null;
+            /**
+             * Project Title
+             * @description The title of the project it touched, as it is now
+             */
+            project_title?: string | null;
             /** Reason */
             reason: string;
             /** @description pending: received, not applied yet; failed events can be retried */
             result: components["schemas"]["InboundResult"];
+            /**
+             * Updated At
+             * Format: date-time
+             * @description When its result was last recorded (applied, failed, or queued again)
+             */
+            updated_at: string;
         };
         /**
          * CrmProvider
@@ -7372,6 +7385,8 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor */
                 cursor?: string | null;
+                /** @description Only events with this result (failed: the ones to retry) */
+                result?: components["schemas"]["InboundResult"] | null;
             };
             header?: never;
             path: {
