@@ -37,16 +37,24 @@ def webhook_url(request: Request, base_url: str | None, connection_id: uuid.UUID
     return f"{base}{API_PREFIX}/hooks/crm/{connection_id}"
 
 
-_DERIVED = {"webhook_url", "api_token_set", "missing"}
+_DERIVED = {"webhook_url", "api_token_set", "missing", "last_event_at", "failed_events"}
 
 
-def _present(request: Request, base_url: str | None, row: CrmConnection) -> CrmConnectionRead:
+def _present(
+    request: Request,
+    base_url: str | None,
+    row: CrmConnection,
+    stats: connection_service.ConnectionStats | None = None,
+) -> CrmConnectionRead:
+    stats = stats or connection_service.ConnectionStats()
     return CrmConnectionRead.model_validate(
         {
             **{k: getattr(row, k) for k in CrmConnectionRead.model_fields if k not in _DERIVED},
             "webhook_url": webhook_url(request, base_url, row.id),
             "api_token_set": row.api_token_sealed is not None,
             "missing": connection_service.missing(row),
+            "last_event_at": stats.last_event_at,
+            "failed_events": stats.failed_events,
         }
     )
 
@@ -66,13 +74,13 @@ async def list_connections(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> CrmConnectionPage:
-    """The organization's CRM connections (admins); secrets are never returned, only whether one
-    is set."""
+    """The organization's CRM connections (admins), each with when its CRM last sent an event
+    and how many failed; secrets are never returned, only whether one is set."""
     rows, next_cursor = await connection_service.list_connections(
         session=session, caller=caller, limit=limit, cursor=cursor
     )
     return CrmConnectionPage(
-        items=[_present(request, settings.public_base_url, row) for row in rows],
+        items=[_present(request, settings.public_base_url, row, stats) for row, stats in rows],
         next_cursor=next_cursor,
     )
 

@@ -96,6 +96,12 @@ class CrmConnectionRead(ResponseModel):
             "nothing is missing"
         ),
     )
+    last_event_at: datetime | None = Field(
+        default=None, description="When the CRM last sent an event here (null: never)"
+    )
+    failed_events: int = Field(
+        default=0, description="Events that failed to apply and can be retried from the log"
+    )
     created_at: datetime
     updated_at: datetime
 

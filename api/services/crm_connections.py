@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -123,18 +125,41 @@ async def create_connection(
     return connection, shown
 
 
+class ConnectionStats(NamedTuple):
+    """How a connection is doing, for the list's glance: when its CRM last sent something,
+    and how many of its events wait for an admin's retry."""
+
+    last_event_at: datetime | None = None
+    failed_events: int = 0
+
+
 async def list_connections(
     *, session: AsyncSession, caller: Caller, limit: int, cursor: str | None
-) -> tuple[Sequence[CrmConnection], str | None]:
+) -> tuple[Sequence[tuple[CrmConnection, ConnectionStats]], str | None]:
+    """The page of connections, each with its stats from correlated subqueries (one
+    statement for the page; the last event from the (connection_id, created_at) index)."""
     _ensure_admin(caller)
-    return await paginate(
+    mine = col(CrmInboundEvent.connection_id) == CrmConnection.id  # correlated to the row
+    last_event_at = select(func.max(col(CrmInboundEvent.created_at))).where(mine)
+    failed_events = (
+        select(func.count())
+        .select_from(CrmInboundEvent)
+        .where(mine, col(CrmInboundEvent.result) == InboundResult.failed)
+    )
+    statement = readable_connections(caller).add_columns(
+        last_event_at.scalar_subquery(), failed_events.scalar_subquery()
+    )
+    rows, next_cursor = await paginate(
         session,
-        readable_connections(caller),
+        statement,
         time_column=col(CrmConnection.created_at),
         id_column=col(CrmConnection.id),
         limit=limit,
         cursor=cursor,
+        plain_rows=True,
+        keys_of=lambda row: row[0],
     )
+    return [(row[0], ConnectionStats(row[1], row[2] or 0)) for row in rows], next_cursor
 
 
 async def delete_connection(

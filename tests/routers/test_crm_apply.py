@@ -756,6 +756,40 @@ async def test_the_log_filters_by_result_pages_the_filter_and_names_the_project(
     assert_problem(await crm.get(path, headers=rival.headers, params={"result": "failed"}), 404)
 
 
+async def test_the_connection_list_says_when_each_crm_last_sent_and_how_many_failed(crm):
+    """The glance the settings list gives: a quiet connection (never sent anything) next to
+    one with failures to retry; a rival's events count for neither."""
+    admin = await register(crm)
+    rival = await register(crm, organization_name="Rival")
+    busy = await connect(crm, admin, "hubspot")
+    quiet = await connect(crm, admin, "pipedrive")
+    assert (busy["last_event_at"], busy["failed_events"]) == (None, 0)
+    theirs = await connect(crm, rival, "hubspot")
+    await post_hubspot(crm, theirs, "not an event", "nor this")
+    r = await post_hubspot(crm, busy, "not an event", hs("deal.creation", 92), "nor this")
+    await apply(crm)
+
+    async def listed() -> dict[str, dict]:
+        page = await crm.get(f"{API}/integrations/crm", headers=admin.headers)
+        assert page.status_code == 200, page.text
+        return {c["id"]: c for c in page.json()["items"]}
+
+    now = await listed()
+    assert set(now) == {busy["id"], quiet["id"]}
+    assert now[busy["id"]]["failed_events"] == 2
+    received = max(e["created_at"] for e in await log_of(crm, admin, busy))
+    assert datetime.fromisoformat(now[busy["id"]]["last_event_at"]) == datetime.fromisoformat(
+        received
+    )
+    assert (now[quiet["id"]]["last_event_at"], now[quiet["id"]]["failed_events"]) == (None, 0)
+
+    failed = r.json()["events"][0]["external_id"]
+    [row] = [e for e in await log_of(crm, admin, busy) if e["external_id"] == failed]
+    retry = f"{API}/integrations/crm/{busy['id']}/events/{row['id']}/retry"
+    assert (await crm.post(retry, headers=admin.headers)).status_code == 202
+    assert (await listed())[busy["id"]]["failed_events"] == 1
+
+
 async def test_a_deletion_and_a_restore_out_of_order_leave_the_later_one(crm):
     admin = await register(crm)
     connection = await connect(crm, admin, "hubspot")

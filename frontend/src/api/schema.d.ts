@@ -470,8 +470,8 @@ export interface paths {
         };
         /**
          * List Connections
-         * @description The organization's CRM connections (admins); secrets are never returned, only whether one
-         *     is set.
+         * @description The organization's CRM connections (admins), each with when its CRM last sent an event
+         *     and how many failed; secrets are never returned, only whether one is set.
          */
         get: operations["integrations-list_connections"];
         put?: never;
@@ -2464,10 +2464,21 @@ export interface components {
              */
             default_owner_id: string;
             /**
+             * Failed Events
+             * @description Events that failed to apply and can be retried from the log
+             * @default 0
+             */
+            failed_events: number;
+            /**
              * Id
              * Format: uuid
              */
             id: string;
+            /**
+             * Last Event At
+             * @description When the CRM last sent an event here (null: never)
+             */
+            last_event_at?: string | null;
             /**
              * Missing
              * @description What the service cannot do with this connection as it is, and why; empty when nothing is missing
@@ -2528,10 +2539,21 @@ export interface components {
              */
             default_owner_id: string;
             /**
+             * Failed Events
+             * @description Events that failed to apply and can be retried from the log
+             * @default 0
+             */
+            failed_events: number;
+            /**
              * Id
              * Format: uuid
              */
             id: string;
+            /**
+             * Last Event At
+             * @description When the CRM last sent an event here (null: never)
+             */
+            last_event_at?: string | null;
             /**
              * Missing
              * @description What the service cannot do with this connection as it is, and why; empty when nothing is missing

@@ -15,6 +15,8 @@ const connection = {
   basic_username: "mastermind-c1",
   api_token_set: false,
   missing: ["api_token: without it owners are not resolved (new deals go to the default owner)"],
+  last_event_at: new Date(Date.now() - 5 * 60_000).toISOString(),
+  failed_events: 1,
   created_at: "2026-11-01T00:00:00Z",
   updated_at: "2026-11-01T00:00:00Z",
 };
@@ -55,7 +57,7 @@ function admin() {
   return stubApi([
     ["GET", /\/users\/me$/, () => me("admin")],
     ["GET", /\/users\?/, () => page([{ id: "me", full_name: "Ada Admin", is_active: true }])],
-    ["GET", /\/integrations\/crm\?/, () => page([connection])],
+    ["GET", /\/integrations\/crm\?/, () => page([{ ...connection, failed_events: retried ? 0 : 1 }])],
     ["GET", /\/integrations\/crm\/c1\/events\?.*result=failed/, () => page(retried ? [] : [failed()])],
     ["GET", /\/integrations\/crm\/c1\/events\?.*cursor=next/, () => page([event("e3", { event_type: "deal.deleted", result: "ignored", reason: "Unknown deal", project_id: null, project_title: null })])],
     ["GET", /\/integrations\/crm\/c1\/events\?/, () => ({ items: [event("e1", { result: "created", event_type: "deal.added" }), failed()], next_cursor: "next" })],
@@ -107,6 +109,19 @@ describe("CRM event log", () => {
     expect(screen.getAllByText(/No API token: owners are not resolved/).length).toBeGreaterThanOrEqual(2);
   });
 
+  it("says in the connection's row when its CRM last sent and opens its failed events from there", async () => {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    const calls = admin();
+    renderWithProviders(<SettingsPage />, { route: "/settings?tab=crm" });
+    expect(await screen.findByText("last 5 minutes ago")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Failed events of Our Pipedrive" }));
+    const drawer = await screen.findByRole("dialog", { name: "Events from Our Pipedrive" });
+    await waitFor(() => expect(within(drawer).getAllByTestId("crm-event")).toHaveLength(1));
+    expect(within(drawer).getByText("Failed")).toBeTruthy();
+    expect(calls.some((c) => c.method === "GET" && /\/events\?.*result=failed/.test(c.path))).toBe(true);
+    expect(calls.some((c) => c.method === "GET" && /\/events\?/.test(c.path) && !/result=/.test(c.path))).toBe(false);
+  });
+
   it("shows failed events only when asked, from the API's filter", async () => {
     const { calls, drawer } = await openLog();
     await within(drawer).findAllByTestId("crm-event");
@@ -124,6 +139,8 @@ describe("CRM event log", () => {
     await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path.endsWith("/events/e2/retry"))).toBe(true));
     expect(await within(drawer).findByText("No failed events — nothing to retry.")).toBeTruthy();
     expect(await screen.findByText("Event queued again; it is applied in a moment")).toBeTruthy();
+    // The connection's row no longer counts it as failed.
+    await waitFor(() => expect(screen.queryByRole("button", { name: "Failed events of Our Pipedrive" })).toBeNull());
     // Back on all events, the log is read anew: the event is pending, with no Retry.
     const listed = calls.filter((c) => c.method === "GET" && /\/events\?/.test(c.path) && !/result=/.test(c.path)).length;
     fireEvent.click(within(drawer).getByRole("radio", { name: "All events" }));

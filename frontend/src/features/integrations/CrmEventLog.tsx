@@ -127,11 +127,19 @@ function EventRow({ event, onRetry, retrying }: { event: CrmEvent; onRetry: (id:
   );
 }
 
-type Filter = "all" | "failed";
+export type CrmEventFilter = "all" | "failed";
 
-export function CrmEventLog({ connection, onClose }: { connection: Connection; onClose: () => void }) {
+export function CrmEventLog({
+  connection,
+  initialFilter = "all",
+  onClose,
+}: {
+  connection: Connection;
+  initialFilter?: CrmEventFilter;
+  onClose: () => void;
+}) {
   const { t } = useTranslation("settings");
-  const [filter, setFilter] = useState<Filter>("all");
+  const [filter, setFilter] = useState<CrmEventFilter>(initialFilter);
   const events = useCrmEvents(connection.id, filter === "all" ? undefined : filter);
   const retry = useRetryCrmEvent(connection.id);
   const onRetry = (id: string) =>
@@ -143,7 +151,7 @@ export function CrmEventLog({ connection, onClose }: { connection: Connection; o
         <SegmentedControl
           aria-label={t("crm.log.show")}
           value={filter}
-          onChange={(value) => setFilter(value as Filter)}
+          onChange={(value) => setFilter(value as CrmEventFilter)}
           data={[
             { value: "all", label: t("crm.log.all") },
             { value: "failed", label: t("crm.log.failedOnly") },

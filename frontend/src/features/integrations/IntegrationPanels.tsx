@@ -18,7 +18,7 @@ import { UserSelect } from "../../components/UserSelect";
 import { absoluteTime, relativeTime } from "../../format";
 import { useUserNames } from "../users/queries";
 import { WebhooksPanel } from "../webhooks/WebhooksPanel";
-import { CrmEventLog, useMissingText } from "./CrmEventLog";
+import { CrmEventLog, useMissingText, type CrmEventFilter } from "./CrmEventLog";
 import { useApiKeys, useCreateApiKey, useCreateCrmConnection, useCrmConnections, useRemoveCrmConnection, useRevokeApiKey } from "./queries";
 
 export const INTEGRATION_TABS = ["crm", "api-keys", "webhooks"];
@@ -190,7 +190,7 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
 
 type CrmConnection = Schemas["CrmConnectionRead"];
 
-function CrmConnectionRow({ connection: c, onLog }: { connection: CrmConnection; onLog: () => void }) {
+function CrmConnectionRow({ connection: c, onLog }: { connection: CrmConnection; onLog: (filter: CrmEventFilter) => void }) {
   const { t } = useTranslation("settings");
   const nameOf = useUserNames();
   const remove = useRemoveCrmConnection();
@@ -229,8 +229,20 @@ function CrmConnectionRow({ connection: c, onLog }: { connection: CrmConnection;
       </Table.Td>
       <Table.Td>{nameOf(c.default_owner_id)}</Table.Td>
       <Table.Td>
+        <Stack gap={2} align="flex-start">
+          <Text size="xs" c="dimmed" title={c.last_event_at ? absoluteTime(c.last_event_at) : undefined}>
+            {c.last_event_at ? t("crm.lastEvent", { when: relativeTime(c.last_event_at) }) : t("crm.noEvents")}
+          </Text>
+          {(c.failed_events ?? 0) > 0 && (
+            <Button size="compact-xs" color="red" variant="light" aria-label={t("crm.failedAria", { name: c.name })} onClick={() => onLog("failed")}>
+              {t("crm.failedCount", { count: c.failed_events ?? 0 })}
+            </Button>
+          )}
+        </Stack>
+      </Table.Td>
+      <Table.Td>
         <Group gap="xs" wrap="nowrap" justify="flex-end">
-          <Button size="xs" variant="light" aria-label={t("crm.eventsAria", { name: c.name })} onClick={onLog}>
+          <Button size="xs" variant="light" aria-label={t("crm.eventsAria", { name: c.name })} onClick={() => onLog("all")}>
             {t("crm.events")}
           </Button>
           <ConfirmButton
@@ -254,7 +266,7 @@ function CrmConnectionRow({ connection: c, onLog }: { connection: CrmConnection;
 function CrmPanel() {
   const { t } = useTranslation("settings");
   const [creating, create] = useDisclosure();
-  const [logOf, setLogOf] = useState<CrmConnection | null>(null);
+  const [logOf, setLogOf] = useState<{ connection: CrmConnection; filter: CrmEventFilter } | null>(null);
   const list = useCrmConnections();
   return (
     <>
@@ -265,15 +277,15 @@ function CrmPanel() {
         empty={t("crm.none")}
       >
         {(connections) => (
-          <ListTable minWidth={820} heads={[t("crm.name"), t("crm.provider"), t("crm.webhookUrl"), t("crm.defaultOwner"), ""]}>
+          <ListTable minWidth={920} heads={[t("crm.name"), t("crm.provider"), t("crm.webhookUrl"), t("crm.defaultOwner"), t("crm.eventsCol"), ""]}>
             {connections.map((c) => (
-              <CrmConnectionRow key={c.id} connection={c} onLog={() => setLogOf(c)} />
+              <CrmConnectionRow key={c.id} connection={c} onLog={(filter) => setLogOf({ connection: c, filter })} />
             ))}
           </ListTable>
         )}
       </ListPanel>
       {creating && <CrmCreateModal onClose={create.close} />}
-      {logOf && <CrmEventLog connection={logOf} onClose={() => setLogOf(null)} />}
+      {logOf && <CrmEventLog connection={logOf.connection} initialFilter={logOf.filter} onClose={() => setLogOf(null)} />}
     </>
   );
 }

@@ -44,8 +44,9 @@ export function useRetryCrmEvent(connectionId: string) {
           params: { path: { connection_id: connectionId, event_id: eventId } },
         }),
       ),
-    // The event is pending again: every filter's list of this connection is read anew.
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: crmKeys.events(connectionId) }),
+    // The event is pending again: the connections (their failed counts) and the event logs,
+    // under every filter, are read anew; the log keys start with the connections' key.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: crmKeys.all }),
   });
 }
 
