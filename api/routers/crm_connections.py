@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from api.deps import CurrentCaller, IdempotencyDep, SecurityDep, SessionDep, SettingsDep
 from api.errors import problem_responses
-from api.models import CrmConnection
+from api.models import CrmConnection, CrmInboundEvent, InboundResult
 from api.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from api.routers import API_PREFIX
 from api.routers.common import Created, created
@@ -36,18 +37,32 @@ def webhook_url(request: Request, base_url: str | None, connection_id: uuid.UUID
     return f"{base}{API_PREFIX}/hooks/crm/{connection_id}"
 
 
-_DERIVED = {"webhook_url", "api_token_set", "missing"}
+_DERIVED = {"webhook_url", "api_token_set", "missing", "last_event_at", "failed_events"}
 
 
-def _present(request: Request, base_url: str | None, row: CrmConnection) -> CrmConnectionRead:
+def _present(
+    request: Request,
+    base_url: str | None,
+    row: CrmConnection,
+    stats: connection_service.ConnectionStats | None = None,
+) -> CrmConnectionRead:
+    stats = stats or connection_service.ConnectionStats()
     return CrmConnectionRead.model_validate(
         {
             **{k: getattr(row, k) for k in CrmConnectionRead.model_fields if k not in _DERIVED},
             "webhook_url": webhook_url(request, base_url, row.id),
             "api_token_set": row.api_token_sealed is not None,
             "missing": connection_service.missing(row),
+            "last_event_at": stats.last_event_at,
+            "failed_events": stats.failed_events,
         }
     )
+
+
+def _present_event(row: CrmInboundEvent, project_title: str | None) -> CrmInboundEventRead:
+    read = CrmInboundEventRead.model_validate(row)
+    read.project_title = project_title
+    return read
 
 
 @router.get("", response_model=CrmConnectionPage)
@@ -59,13 +74,13 @@ async def list_connections(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> CrmConnectionPage:
-    """The organization's CRM connections (admins); secrets are never returned, only whether one
-    is set."""
+    """The organization's CRM connections (admins), each with when its CRM last sent an event
+    and how many failed; secrets are never returned, only whether one is set."""
     rows, next_cursor = await connection_service.list_connections(
         session=session, caller=caller, limit=limit, cursor=cursor
     )
     return CrmConnectionPage(
-        items=[_present(request, settings.public_base_url, row) for row in rows],
+        items=[_present(request, settings.public_base_url, row, stats) for row, stats in rows],
         next_cursor=next_cursor,
     )
 
@@ -126,13 +141,23 @@ async def list_events(
     session: SessionDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
+    result: Annotated[
+        InboundResult | None,
+        Query(description="Only events with this result (failed: the ones to retry)"),
+    ] = None,
 ) -> CrmInboundEventPage:
-    """The connection's inbound events, newest first, with what each one did."""
+    """The connection's inbound events, newest first, with what each one did and the project
+    it touched; filter by `result` (`failed` lists what an admin may retry)."""
     rows, next_cursor = await connection_service.list_events(
-        session=session, caller=caller, connection_id=connection_id, limit=limit, cursor=cursor
+        session=session,
+        caller=caller,
+        connection_id=connection_id,
+        limit=limit,
+        cursor=cursor,
+        result=result,
     )
     return CrmInboundEventPage(
-        items=[CrmInboundEventRead.model_validate(r) for r in rows], next_cursor=next_cursor
+        items=[_present_event(event, title) for event, title in rows], next_cursor=next_cursor
     )
 
 
@@ -146,7 +171,7 @@ async def retry_event(
     connection_id: uuid.UUID, event_id: uuid.UUID, caller: CurrentCaller, session: SessionDep
 ) -> CrmInboundEventRead:
     """Queue a failed event again; the worker applies it anew (202: not applied yet)."""
-    row = await connection_service.retry_event(
+    row, title = await connection_service.retry_event(
         session=session, caller=caller, connection_id=connection_id, event_id=event_id
     )
-    return CrmInboundEventRead.model_validate(row)
+    return _present_event(row, title)

@@ -96,6 +96,12 @@ class CrmConnectionRead(ResponseModel):
             "nothing is missing"
         ),
     )
+    last_event_at: datetime | None = Field(
+        default=None, description="When the CRM last sent an event here (null: never)"
+    )
+    failed_events: int = Field(
+        default=0, description="Events that failed to apply and can be retried from the log"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -133,8 +139,14 @@ class CrmInboundEventRead(ResponseModel):
     )
     client_id: uuid.UUID | None
     project_id: uuid.UUID | None
+    project_title: str | None = Field(
+        default=None, description="The title of the project it touched, as it is now"
+    )
     payload: str = Field(description="What was received, for inspection")
-    created_at: datetime
+    created_at: datetime = Field(description="When it was received")
+    updated_at: datetime = Field(
+        description="When its result was last recorded (applied, failed, or queued again)"
+    )
 
 
 class CrmInboundEventPage(Page[CrmInboundEventRead]):

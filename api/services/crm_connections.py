@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -14,7 +16,14 @@ from api.config import Settings
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.kit import audit, outbox, ssrf
 from api.kit.principal import Caller
-from api.models import CrmConnection, CrmInboundEvent, CrmProvider, InboundResult, utcnow
+from api.models import (
+    CrmConnection,
+    CrmInboundEvent,
+    CrmProvider,
+    InboundResult,
+    Project,
+    utcnow,
+)
 from api.pagination import paginate
 from api.schemas.crm_connections import CrmConnectionCreate
 from api.security import SecretBox, hash_secret, new_password_secret, new_webhook_secret
@@ -116,18 +125,41 @@ async def create_connection(
     return connection, shown
 
 
+class ConnectionStats(NamedTuple):
+    """How a connection is doing, for the list's glance: when its CRM last sent something,
+    and how many of its events wait for an admin's retry."""
+
+    last_event_at: datetime | None = None
+    failed_events: int = 0
+
+
 async def list_connections(
     *, session: AsyncSession, caller: Caller, limit: int, cursor: str | None
-) -> tuple[Sequence[CrmConnection], str | None]:
+) -> tuple[Sequence[tuple[CrmConnection, ConnectionStats]], str | None]:
+    """The page of connections, each with its stats from correlated subqueries (one
+    statement for the page; the last event from the (connection_id, created_at) index)."""
     _ensure_admin(caller)
-    return await paginate(
+    mine = col(CrmInboundEvent.connection_id) == CrmConnection.id  # correlated to the row
+    last_event_at = select(func.max(col(CrmInboundEvent.created_at))).where(mine)
+    failed_events = (
+        select(func.count())
+        .select_from(CrmInboundEvent)
+        .where(mine, col(CrmInboundEvent.result) == InboundResult.failed)
+    )
+    statement = readable_connections(caller).add_columns(
+        last_event_at.scalar_subquery(), failed_events.scalar_subquery()
+    )
+    rows, next_cursor = await paginate(
         session,
-        readable_connections(caller),
+        statement,
         time_column=col(CrmConnection.created_at),
         id_column=col(CrmConnection.id),
         limit=limit,
         cursor=cursor,
+        plain_rows=True,
+        keys_of=lambda row: row[0],
     )
+    return [(row[0], ConnectionStats(row[1], row[2] or 0)) for row in rows], next_cursor
 
 
 async def delete_connection(
@@ -161,9 +193,11 @@ async def list_events(
     connection_id: uuid.UUID,
     limit: int,
     cursor: str | None,
-) -> tuple[Sequence[CrmInboundEvent], str | None]:
-    """Newest first (what an admin checking a connection wants), keyset-paginated; events of
-    deleted connections stay listable."""
+    result: InboundResult | None = None,
+) -> tuple[Sequence[tuple[CrmInboundEvent, str | None]], str | None]:
+    """Newest first (what an admin checking a connection wants), keyset-paginated, each event
+    with the title of the project it touched (joined here, so a page is one query); ``result``
+    keeps one outcome (failed: what to retry). Events of deleted connections stay listable."""
     _ensure_admin(caller)
     exists = await session.scalar(
         select(col(CrmConnection.id)).where(
@@ -173,22 +207,33 @@ async def list_events(
     )
     if exists is None:
         raise NotFound("CRM connection not found")
-    return await paginate(
+    statement = (
+        select(CrmInboundEvent, col(Project.title))
+        .outerjoin(Project, col(Project.id) == CrmInboundEvent.project_id)
+        .where(col(CrmInboundEvent.connection_id) == connection_id)
+    )
+    if result is not None:
+        statement = statement.where(col(CrmInboundEvent.result) == result)
+    rows, next_cursor = await paginate(
         session,
-        select(CrmInboundEvent).where(col(CrmInboundEvent.connection_id) == connection_id),
+        statement,
         time_column=col(CrmInboundEvent.created_at),
         id_column=col(CrmInboundEvent.id),
         limit=limit,
         cursor=cursor,
         newest_first=True,
+        plain_rows=True,
+        keys_of=lambda row: row[0],
     )
+    return [(event, title) for event, title in rows], next_cursor
 
 
 async def retry_event(
     *, session: AsyncSession, caller: Caller, connection_id: uuid.UUID, event_id: uuid.UUID
-) -> CrmInboundEvent:
+) -> tuple[CrmInboundEvent, str | None]:
     """Queue a failed event again (after fixing a token or an owner, say): the worker
-    applies it anew, with its attempts counted from zero. Only failed events can be retried."""
+    applies it anew, with its attempts counted from zero. Only failed events can be retried.
+    Returns the event and the title of its project, as the log lists them."""
     _ensure_admin(caller)
     event = await session.scalar(
         select(CrmInboundEvent)
@@ -218,4 +263,9 @@ async def retry_event(
         entity_type="crm_inbound_event",
         entity_id=event.id,
     )
-    return event
+    title = None
+    if event.project_id is not None:
+        title = await session.scalar(
+            select(col(Project.title)).where(col(Project.id) == event.project_id)
+        )
+    return event, title

@@ -50,10 +50,12 @@ function interpolate(template, vars) {
 }
 
 /** The run's words for the English `text` (a catalog value, {{placeholders}} filled from
- * `vars`); `ns` picks the namespace when the same English has different translations. */
+ * `vars`); `ns` picks the namespace when the same English has different translations, or a
+ * namespace and a key prefix ("settings:webhooks") when one namespace has both. */
 function L(text, vars = {}, ns) {
+  const prefix = ns && (ns.includes(":") ? `${ns}.` : `${ns}:`);
   const keys = Object.keys(CATALOGS.en).filter(
-    (key) => CATALOGS.en[key] === text && (!ns || key.startsWith(`${ns}:`)),
+    (key) => CATALOGS.en[key] === text && (!prefix || key.startsWith(prefix)),
   );
   if (!keys.length) throw new Error(`L(): "${text}" is not in the English catalog${ns ? ` (${ns})` : ""}`);
   const translations = [...new Set(keys.map((key) => CATALOGS[LANG][key] ?? CATALOGS[LANG][key.replace(/_one$/, "_other")]))];
@@ -625,6 +627,19 @@ async function scenario(base, receiver) {
       expect(deals.items.length >= 1, "the example deal opened a project");
       await crm.getByRole("button", { name: L("Done") }).click();
 
+      // The connection's event log lists that event: what it did, and the project it opened.
+      const crmName = `Generic CRM ${suffix}`;
+      await admin.getByRole("button", { name: L("Event log of {{name}}", { name: crmName }) }).click();
+      const eventLog = admin.getByRole("dialog", { name: L("Events from {{name}}", { name: crmName }) });
+      const received = eventLog.getByTestId("crm-event").filter({ hasText: "deal.created" });
+      await received.getByText(L("Created", {}, "common"), { exact: true }).waitFor();
+      await received.getByRole("link", { name: "Pilot order" }).waitFor();
+      await shot(admin, "11b2-settings-crm-event-log");
+      await eventLog.getByText(L("Failed only"), { exact: true }).click();
+      await eventLog.getByText(L("No failed events — nothing to retry.")).waitFor();
+      await admin.keyboard.press("Escape");
+      await eventLog.waitFor({ state: "hidden" });
+
       // An outbound webhook to a local receiver that fails once: the log shows it, Retry fixes it.
       await admin.getByRole("tab", { name: L("Webhooks") }).click();
       await admin.getByRole("button", { name: L("New endpoint") }).click();
@@ -645,7 +660,7 @@ async function scenario(base, receiver) {
       const drawer = admin.getByRole("dialog", { name: Lre("Deliveries to {{url}}", { url: ".*" }, { ns: "settings", anchored: "^" }) });
       await drawer.locator("tbody").getByText(/^500/).first().waitFor({ timeout: 20_000 });
       await shot(admin, "11c-webhook-delivery-failed");
-      await drawer.getByRole("button", { name: L("Retry") }).first().click();
+      await drawer.getByRole("button", { name: L("Retry", {}, "settings:webhooks") }).first().click();
       await drawer.locator("tbody").getByText(L("Delivered", {}, "common"), { exact: true }).first().waitFor({ timeout: 20_000 });
       expect(receiver.requests.length >= 2, `the receiver got the retry (${receiver.requests.length} requests)`);
       expect(receiver.requests.every((r) => r.signature?.startsWith("v1,")), "deliveries are signed");

@@ -700,6 +700,94 @@ async def test_retrying_an_event_that_never_parsed_fails_it_again_and_the_worker
     assert "71" in await projects(crm, admin)
 
 
+async def test_the_log_filters_by_result_pages_the_filter_and_names_the_project(crm):
+    """What the admin screen's "failed only" asks: only the failed events, newest first and
+    paged under the filter; each applied event names the project it touched; a retried event
+    leaves the failed list. Another organization's admin sees nothing of it."""
+    admin = await register(crm)
+    rival = await register(crm, organization_name="Rival")
+    connection = await connect(crm, admin, "hubspot")
+    r = await post_hubspot(
+        crm, connection, "not an event", hs("deal.creation", 91), ["nor this"], 7
+    )
+    assert [e["result"] for e in r.json()["events"]] == ["failed", "pending", "failed", "failed"]
+    await apply(crm)
+    path = f"{API}/integrations/crm/{connection['id']}/events"
+    everything = await log_of(crm, admin, connection)
+    failed_ids = [e["id"] for e in everything if e["result"] == "failed"]
+    assert len(failed_ids) == 3
+
+    paged, cursor = [], None
+    while True:
+        page = await crm.get(
+            path,
+            headers=admin.headers,
+            params={"result": "failed", "limit": 2, **({"cursor": cursor} if cursor else {})},
+        )
+        assert page.status_code == 200, page.text
+        paged += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [e["id"] for e in paged] == failed_ids  # the same order as the whole log's
+    assert {e["result"] for e in paged} == {"failed"} and all(e["reason"] for e in paged)
+
+    [created] = [e for e in everything if e["result"] == "created"]
+    project = (await projects(crm, admin))["91"]
+    assert created["project_id"] == project["id"]
+    assert created["project_title"] == project["title"]
+    assert datetime.fromisoformat(created["updated_at"]) >= datetime.fromisoformat(
+        created["created_at"]
+    )
+    assert all(e["project_title"] is None for e in paged)
+
+    # Retried: pending now, so out of the failed list; the answer reads as the log does.
+    retried = await crm.post(f"{path}/{failed_ids[0]}/retry", headers=admin.headers)
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["result"] == "pending" and "updated_at" in retried.json()
+    left = await crm.get(path, headers=admin.headers, params={"result": "failed"})
+    assert [e["id"] for e in left.json()["items"]] == failed_ids[1:]
+    pending = await crm.get(path, headers=admin.headers, params={"result": "pending"})
+    assert [e["id"] for e in pending.json()["items"]] == [failed_ids[0]]
+
+    assert_problem(await crm.get(path, headers=admin.headers, params={"result": "broken"}), 422)
+    assert_problem(await crm.get(path, headers=rival.headers, params={"result": "failed"}), 404)
+
+
+async def test_the_connection_list_says_when_each_crm_last_sent_and_how_many_failed(crm):
+    """The glance the settings list gives: a quiet connection (never sent anything) next to
+    one with failures to retry; a rival's events count for neither."""
+    admin = await register(crm)
+    rival = await register(crm, organization_name="Rival")
+    busy = await connect(crm, admin, "hubspot")
+    quiet = await connect(crm, admin, "pipedrive")
+    assert (busy["last_event_at"], busy["failed_events"]) == (None, 0)
+    theirs = await connect(crm, rival, "hubspot")
+    await post_hubspot(crm, theirs, "not an event", "nor this")
+    r = await post_hubspot(crm, busy, "not an event", hs("deal.creation", 92), "nor this")
+    await apply(crm)
+
+    async def listed() -> dict[str, dict]:
+        page = await crm.get(f"{API}/integrations/crm", headers=admin.headers)
+        assert page.status_code == 200, page.text
+        return {c["id"]: c for c in page.json()["items"]}
+
+    now = await listed()
+    assert set(now) == {busy["id"], quiet["id"]}
+    assert now[busy["id"]]["failed_events"] == 2
+    received = max(e["created_at"] for e in await log_of(crm, admin, busy))
+    assert datetime.fromisoformat(now[busy["id"]]["last_event_at"]) == datetime.fromisoformat(
+        received
+    )
+    assert (now[quiet["id"]]["last_event_at"], now[quiet["id"]]["failed_events"]) == (None, 0)
+
+    failed = r.json()["events"][0]["external_id"]
+    [row] = [e for e in await log_of(crm, admin, busy) if e["external_id"] == failed]
+    retry = f"{API}/integrations/crm/{busy['id']}/events/{row['id']}/retry"
+    assert (await crm.post(retry, headers=admin.headers)).status_code == 202
+    assert (await listed())[busy["id"]]["failed_events"] == 1
+
+
 async def test_a_deletion_and_a_restore_out_of_order_leave_the_later_one(crm):
     admin = await register(crm)
     connection = await connect(crm, admin, "hubspot")

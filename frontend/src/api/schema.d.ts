@@ -533,8 +533,8 @@ export interface paths {
         };
         /**
          * List Connections
-         * @description The organization's CRM connections (admins); secrets are never returned, only whether one
-         *     is set.
+         * @description The organization's CRM connections (admins), each with when its CRM last sent an event
+         *     and how many failed; secrets are never returned, only whether one is set.
          */
         get: operations["integrations-list_connections"];
         put?: never;
@@ -580,7 +580,8 @@ export interface paths {
         };
         /**
          * List Events
-         * @description The connection's inbound events, newest first, with what each one did.
+         * @description The connection's inbound events, newest first, with what each one did and the project
+         *     it touched; filter by `result` (`failed` lists what an admin may retry).
          */
         get: operations["integrations-list_events"];
         put?: never;
@@ -2633,10 +2634,21 @@ export interface components {
              */
             default_owner_id: string;
             /**
+             * Failed Events
+             * @description Events that failed to apply and can be retried from the log
+             * @default 0
+             */
+            failed_events: number;
+            /**
              * Id
              * Format: uuid
              */
             id: string;
+            /**
+             * Last Event At
+             * @description When the CRM last sent an event here (null: never)
+             */
+            last_event_at?: string | null;
             /**
              * Missing
              * @description What the service cannot do with this connection as it is, and why; empty when nothing is missing
@@ -2697,10 +2709,21 @@ export interface components {
              */
             default_owner_id: string;
             /**
+             * Failed Events
+             * @description Events that failed to apply and can be retried from the log
+             * @default 0
+             */
+            failed_events: number;
+            /**
              * Id
              * Format: uuid
              */
             id: string;
+            /**
+             * Last Event At
+             * @description When the CRM last sent an event here (null: never)
+             */
+            last_event_at?: string | null;
             /**
              * Missing
              * @description What the service cannot do with this connection as it is, and why; empty when nothing is missing
@@ -2745,6 +2768,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description When it was received
              */
             created_at: string;
             /** Event Type */
@@ -2771,10 +2795,21 @@ export interface components {
             payload: string;
             /** Project Id */
             project_id: string | null;
+            /**
+             * Project Title
+             * @description The title of the project it touched, as it is now
+             */
+            project_title?: string | null;
             /** Reason */
             reason: string;
             /** @description pending: received, not applied yet; failed events can be retried */
             result: components["schemas"]["InboundResult"];
+            /**
+             * Updated At
+             * Format: date-time
+             * @description When its result was last recorded (applied, failed, or queued again)
+             */
+            updated_at: string;
         };
         /**
          * CrmProvider
@@ -8014,6 +8049,8 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor */
                 cursor?: string | null;
+                /** @description Only events with this result (failed: the ones to retry) */
+                result?: components["schemas"]["InboundResult"] | null;
             };
             header?: never;
             path: {

@@ -1,5 +1,6 @@
-// Integration settings for admins: CRM connections (secret shown once, with an example request),
-// API keys (shown once), outbound webhooks (webhooks/WebhooksPanel.tsx).
+// Integration settings for admins: CRM connections (secret shown once, with an example request;
+// what each lacks without an API token; each one's event log, CrmEventLog.tsx), API keys (shown
+// once), outbound webhooks (webhooks/WebhooksPanel.tsx).
 import { Badge, Button, Code, CopyButton, Group, MultiSelect, Select, Stack, Table, Tabs, Text, TextInput, PasswordInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useDisclosure } from "@mantine/hooks";
@@ -17,6 +18,7 @@ import { UserSelect } from "../../components/UserSelect";
 import { absoluteTime, relativeTime } from "../../format";
 import { useUserNames } from "../users/queries";
 import { WebhooksPanel } from "../webhooks/WebhooksPanel";
+import { CrmEventLog, useMissingText, type CrmEventFilter } from "./CrmEventLog";
 import { useApiKeys, useCreateApiKey, useCreateCrmConnection, useCrmConnections, useRemoveCrmConnection, useRevokeApiKey } from "./queries";
 
 export const INTEGRATION_TABS = ["crm", "api-keys", "webhooks"];
@@ -186,12 +188,86 @@ function CrmCreateModal({ onClose }: { onClose: () => void }) {
   );
 }
 
-function CrmPanel() {
+type CrmConnection = Schemas["CrmConnectionRead"];
+
+function CrmConnectionRow({ connection: c, onLog }: { connection: CrmConnection; onLog: (filter: CrmEventFilter) => void }) {
   const { t } = useTranslation("settings");
   const nameOf = useUserNames();
-  const [creating, create] = useDisclosure();
-  const list = useCrmConnections();
   const remove = useRemoveCrmConnection();
+  const missing = useMissingText(c);
+  return (
+    <Table.Tr>
+      <Table.Td>
+        <Text size="sm">{c.name}</Text>
+        {missing.map((text) => (
+          <Text key={text} size="xs" c="dimmed" maw={360}>
+            {text}
+          </Text>
+        ))}
+      </Table.Td>
+      <Table.Td>
+        <Group gap={4} wrap="nowrap">
+          <Badge variant="light">{c.provider}</Badge>
+          {missing.length > 0 && (
+            <Badge variant="outline" color="yellow" title={missing.join("\n")}>
+              {t("crm.noToken")}
+            </Badge>
+          )}
+        </Group>
+      </Table.Td>
+      <Table.Td>
+        <Group gap={4} wrap="nowrap">
+          <Code style={{ wordBreak: "break-all" }}>{absoluteUrl(c.webhook_url)}</Code>
+          <CopyButton value={absoluteUrl(c.webhook_url)}>
+            {({ copied, copy }) => (
+              <Button size="compact-xs" variant="subtle" onClick={copy}>
+                {copied ? t("common.copied") : t("common.copy")}
+              </Button>
+            )}
+          </CopyButton>
+        </Group>
+      </Table.Td>
+      <Table.Td>{nameOf(c.default_owner_id)}</Table.Td>
+      <Table.Td>
+        <Stack gap={2} align="flex-start">
+          <Text size="xs" c="dimmed" title={c.last_event_at ? absoluteTime(c.last_event_at) : undefined}>
+            {c.last_event_at ? t("crm.lastEvent", { when: relativeTime(c.last_event_at) }) : t("crm.noEvents")}
+          </Text>
+          {(c.failed_events ?? 0) > 0 && (
+            <Button size="compact-xs" color="red" variant="light" aria-label={t("crm.failedAria", { name: c.name })} onClick={() => onLog("failed")}>
+              {t("crm.failedCount", { count: c.failed_events ?? 0 })}
+            </Button>
+          )}
+        </Stack>
+      </Table.Td>
+      <Table.Td>
+        <Group gap="xs" wrap="nowrap" justify="flex-end">
+          <Button size="xs" variant="light" aria-label={t("crm.eventsAria", { name: c.name })} onClick={() => onLog("all")}>
+            {t("crm.events")}
+          </Button>
+          <ConfirmButton
+            size="xs"
+            variant="subtle"
+            color="red"
+            aria-label={t("crm.removeAria", { name: c.name })}
+            title={t("crm.removeTitle", { provider: c.provider, name: c.name })}
+            what={<>{t("crm.removeWhat")}</>}
+            confirmLabel={t("crm.removeConfirm")}
+            onConfirm={() => remove.mutate(c.id, { onSuccess: () => notifySaved(t("crm.removed")), onError: (e) => showError(e) })}
+          >
+            {t("crm.remove")}
+          </ConfirmButton>
+        </Group>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function CrmPanel() {
+  const { t } = useTranslation("settings");
+  const [creating, create] = useDisclosure();
+  const [logOf, setLogOf] = useState<{ connection: CrmConnection; filter: CrmEventFilter } | null>(null);
+  const list = useCrmConnections();
   return (
     <>
       <ListPanel
@@ -201,57 +277,15 @@ function CrmPanel() {
         empty={t("crm.none")}
       >
         {(connections) => (
-          <ListTable minWidth={700} heads={[t("crm.name"), t("crm.provider"), t("crm.webhookUrl"), t("crm.defaultOwner"), ""]}>
+          <ListTable minWidth={920} heads={[t("crm.name"), t("crm.provider"), t("crm.webhookUrl"), t("crm.defaultOwner"), t("crm.eventsCol"), ""]}>
             {connections.map((c) => (
-              <Table.Tr key={c.id}>
-                <Table.Td>{c.name}</Table.Td>
-                <Table.Td>
-                  <Group gap={4} wrap="nowrap">
-                    <Badge variant="light">{c.provider}</Badge>
-                    {(c.missing ?? []).length > 0 && (
-                      <Badge variant="outline" color="yellow" title={(c.missing ?? []).join("\n")}>
-                        {t("crm.noToken")}
-                      </Badge>
-                    )}
-                  </Group>
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4} wrap="nowrap">
-                    <Code style={{ wordBreak: "break-all" }}>{absoluteUrl(c.webhook_url)}</Code>
-                    <CopyButton value={absoluteUrl(c.webhook_url)}>
-                      {({ copied, copy }) => (
-                        <Button size="compact-xs" variant="subtle" onClick={copy}>
-                          {copied ? t("common.copied") : t("common.copy")}
-                        </Button>
-                      )}
-                    </CopyButton>
-                  </Group>
-                </Table.Td>
-                <Table.Td>{nameOf(c.default_owner_id)}</Table.Td>
-                <Table.Td>
-                  <ConfirmButton
-                    size="xs"
-                    variant="subtle"
-                    color="red"
-                    aria-label={t("crm.removeAria", { name: c.name })}
-                    title={t("crm.removeTitle", { provider: c.provider, name: c.name })}
-                    what={
-                      <>{t("crm.removeWhat")}</>
-                    }
-                    confirmLabel={t("crm.removeConfirm")}
-                    onConfirm={() =>
-                      remove.mutate(c.id, { onSuccess: () => notifySaved(t("crm.removed")), onError: (e) => showError(e) })
-                    }
-                  >
-                    {t("crm.remove")}
-                  </ConfirmButton>
-                </Table.Td>
-              </Table.Tr>
+              <CrmConnectionRow key={c.id} connection={c} onLog={(filter) => setLogOf({ connection: c, filter })} />
             ))}
           </ListTable>
         )}
       </ListPanel>
       {creating && <CrmCreateModal onClose={create.close} />}
+      {logOf && <CrmEventLog connection={logOf.connection} initialFilter={logOf.filter} onClose={() => setLogOf(null)} />}
     </>
   );
 }
