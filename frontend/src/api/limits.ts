@@ -37,6 +37,36 @@ export const limits = {
       "maxLength": 320
     }
   },
+  "ChatChannelCreate": {
+    "api_token": {
+      "minLength": 8,
+      "maxLength": 200
+    },
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    },
+    "room_id": {
+      "minLength": 1,
+      "maxLength": 20
+    },
+    "webhook_url": {
+      "minLength": 8,
+      "maxLength": 2048
+    }
+  },
+  "ChatChannelUpdate": {
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    }
+  },
   "ClientCreate": {
     "industry": {
       "maxLength": 120
