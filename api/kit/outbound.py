@@ -9,6 +9,8 @@ followed, the whole exchange has one deadline and the answer's body is never rea
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,24 @@ import httpx
 from api.config import Settings
 from api.kit import ssrf
 from api.kit.retry_after import MAX_RETRY_AFTER, retry_after
+
+# httpx logs every request's full URL at INFO. Where the URL is the credential (a Slack or
+# Teams webhook URL: whoever has it can post), the posts made under this flag log only the
+# scheme and host.
+_SECRET_URL: contextvars.ContextVar[bool] = contextvars.ContextVar("secret_url", default=False)
+
+
+class _SecretUrlFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _SECRET_URL.get() and isinstance(record.args, tuple):
+            record.args = tuple(
+                f"{arg.scheme}://{arg.netloc.decode()}/…" if isinstance(arg, httpx.URL) else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_SecretUrlFilter())
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +66,41 @@ async def post_pinned(
     seconds: float,
     now: Callable[[], datetime],
     reset_header: str | None = None,
+    secret_url: bool = False,
 ) -> Outcome:
     """One outbound POST as every sender here makes it (webhooks, chat channels): the URL
     checked again by the SSRF guard and the connection pinned to the address checked, no
     redirect followed, a total deadline, the body never read. A 429 or 503 says when to come
     back with ``Retry-After`` or, where a provider documents one, ``reset_header`` (a Unix
-    time, as Chatwork's ``X-RateLimit-Reset``)."""
+    time, as Chatwork's ``X-RateLimit-Reset``). ``secret_url``: the URL is a credential, and
+    is kept out of the logs."""
+    token = _SECRET_URL.set(secret_url)
+    try:
+        return await _post(
+            http,
+            settings,
+            url,
+            content=content,
+            headers=headers,
+            seconds=seconds,
+            now=now,
+            reset_header=reset_header,
+        )
+    finally:
+        _SECRET_URL.reset(token)
+
+
+async def _post(
+    http: httpx.AsyncClient,
+    settings: Settings,
+    url: str,
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    seconds: float,
+    now: Callable[[], datetime],
+    reset_header: str | None,
+) -> Outcome:
     try:
         target = await ssrf.destination(
             url,

@@ -404,6 +404,8 @@ async def post_message(
         seconds=settings.webhook_timeout_seconds,
         now=now,
         reset_header=RESET_HEADER.get(channel.provider),
+        # Slack's and Teams' webhook URL is the secret; Chatwork's token is in a header.
+        secret_url=channel.provider is not ChatProvider.chatwork,
     )
 
 

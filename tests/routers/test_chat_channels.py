@@ -11,6 +11,7 @@ X-RateLimit-Reset), a refusal for good disabling the channel, and the SSRF guard
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -444,6 +445,23 @@ async def test_the_test_message_reports_what_the_room_answered(http, world, doub
     ).json()
     assert after["enabled"] is False and "HTTP 401" in after["disabled_reason"]
     assert after["last_error"] == "HTTP 401"
+
+
+async def test_a_webhook_url_never_reaches_the_logs(http, chat_app, world, double, caplog):
+    """Slack's and Teams' webhook URL is the credential: httpx logs each request's URL, so
+    those posts log only the scheme and host (the test message and the worker's alike)."""
+    body = slack_body_for(double, world.team)
+    secret_part = body["webhook_url"].rsplit("/", 1)[1]
+    slack = await create_channel(http, world.manager, body)
+    caplog.set_level(logging.DEBUG)
+    sent = await http.post(f"{API}/chat-channels/{slack['id']}/test", headers=world.admin.headers)
+    assert sent.json()["delivered"] is True
+    async with running_worker(chat_app):
+        await _new_project(http, world.owner)
+        await eventually(lambda: len(double.of("slack")) == 2, what="the project's message")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"127.0.0.1:{double.port}/…" in logged, "the post is still logged, by host"
+    assert secret_part not in logged
 
 
 async def test_retries_honour_retry_after_on_429_and_5xx(http, chat_app, world, double):
