@@ -15,14 +15,13 @@ import logging
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from api.main import create_app
-from api.models import ChatChannel, ChatDelivery, Locale
+from api.models import ChatChannel, ChatDelivery, Locale, WebhookEventType
 from api.security import InvalidToken
 from api.services.chat_channel_messages import (
     ChatMessage,
@@ -605,8 +604,6 @@ def test_each_format_passes_its_providers_checks_in_both_languages():
         "facilitator": None,
         "participants": [{"full_name": f"P{i}"} for i in range(12)],
     }
-    from api.models import WebhookEventType
-
     for locale in Locale:
         message = message_for(
             WebhookEventType.session_scheduled, data, locale=locale, timestamp=datetime.now(UTC)
@@ -616,12 +613,8 @@ def test_each_format_passes_its_providers_checks_in_both_languages():
         form = {"body": [chatwork_text(message)]}
         assert chatwork_problems({"content-type": "application/x-www-form-urlencoded"}, form) == []
         assert "actions" not in teams_body(message)["attachments"][0]["content"]
+    # Tags in people's text cannot open or close Chatwork's own.
     plain = ChatMessage(title="[info]x[/info]", facts=[("a", "[title]b")])
-    assert (
-        chatwork_problems(
-            {"content-type": "application/x-www-form-urlencoded"},
-            {"body": [chatwork_text(plain)]},
-        )
-        == []
-    )
-    assert urlencode({"body": chatwork_text(plain)})
+    text = chatwork_text(plain)
+    assert text.count("[info]") == text.count("[/info]") == 1
+    assert text.count("[title]") == text.count("[/title]") == 1
