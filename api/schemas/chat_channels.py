@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import MISSING, ConfigDict, Field, RootModel, StrictBool, field_validator
 
 from api.models import ChatProvider, WebhookEventType
 from api.pagination import Page
@@ -46,68 +46,77 @@ RoomId = Annotated[
     ),
 ]
 
-# Which fields each provider takes: the others must be absent.
-NEEDS: dict[ChatProvider, tuple[str, ...]] = {
-    ChatProvider.slack: ("webhook_url",),
-    ChatProvider.teams: ("webhook_url",),
-    ChatProvider.chatwork: ("api_token", "room_id"),
-}
-SECRET_FIELDS = ("webhook_url", "api_token", "room_id")
-
 
 def _unique(events: list[WebhookEventType] | None) -> list[WebhookEventType] | None:
     return None if events is None else list(dict.fromkeys(events))
 
 
-class ChatChannelCreate(RequestModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "provider": "slack",
-                    "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
-                    "events": ["session.scheduled", "project.closed"],
-                    "webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
-                    "label": "#sales-tokyo",
-                },
-                {
-                    "provider": "teams",
-                    "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
-                    "events": ["action_item.created"],
-                    "webhook_url": "https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke",
-                },
-                {
-                    "provider": "chatwork",
-                    "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
-                    "events": ["session.scheduled"],
-                    "api_token": "0123456789abcdef0123456789abcdef",
-                    "room_id": "123456789",
-                },
-            ]
-        }
-    )
-    provider: ChatProvider
+TEAM_ID = "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f"
+SLACK_EXAMPLE: dict[str, Any] = {
+    "provider": "slack",
+    "team_id": TEAM_ID,
+    "events": ["session.scheduled", "project.closed"],
+    "webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+    "label": "#sales-tokyo",
+}
+TEAMS_EXAMPLE: dict[str, Any] = {
+    "provider": "teams",
+    "team_id": TEAM_ID,
+    "events": ["action_item.created"],
+    "webhook_url": "https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke",
+}
+CHATWORK_EXAMPLE: dict[str, Any] = {
+    "provider": "chatwork",
+    "team_id": TEAM_ID,
+    "events": ["session.scheduled"],
+    "api_token": "0123456789abcdef0123456789abcdef",
+    "room_id": "123456789",
+}
+
+
+class _ChannelCreate(RequestModel):
     team_id: uuid.UUID
     events: Events
     label: Label = ""
-    webhook_url: WebhookURL | None = Field(
-        default=None, description="Slack (incoming webhook) and Teams (Workflows webhook)"
-    )
-    api_token: ChatworkToken | None = None
-    room_id: RoomId | None = None
 
     _unique_events = field_validator("events")(_unique)
 
-    @model_validator(mode="after")
-    def _fields_of_the_provider(self) -> ChatChannelCreate:
-        needed = NEEDS[self.provider]
-        missing = [name for name in needed if getattr(self, name) is None]
-        if missing:
-            raise ValueError(f"A {self.provider} channel needs {' and '.join(missing)}")
-        extra = [n for n in SECRET_FIELDS if n not in needed and getattr(self, n) is not None]
-        if extra:
-            raise ValueError(f"A {self.provider} channel takes no {' or '.join(extra)}")
-        return self
+
+# One body per provider, told apart by ``provider``: each takes its own fields and no
+# other's (unknown fields are refused), so openapi.json says exactly what each needs.
+class SlackChannelCreate(_ChannelCreate):
+    model_config = ConfigDict(json_schema_extra={"examples": [SLACK_EXAMPLE]})
+    provider: Literal[ChatProvider.slack]
+    webhook_url: WebhookURL = Field(description="The Slack app's incoming webhook URL")
+
+
+class TeamsChannelCreate(_ChannelCreate):
+    model_config = ConfigDict(json_schema_extra={"examples": [TEAMS_EXAMPLE]})
+    provider: Literal[ChatProvider.teams]
+    webhook_url: WebhookURL = Field(
+        description='The Workflows webhook URL ("When a Teams webhook request is received")'
+    )
+
+
+class ChatworkChannelCreate(_ChannelCreate):
+    model_config = ConfigDict(json_schema_extra={"examples": [CHATWORK_EXAMPLE]})
+    provider: Literal[ChatProvider.chatwork]
+    api_token: ChatworkToken
+    room_id: RoomId
+
+
+AnyChannelCreate = Annotated[
+    SlackChannelCreate | TeamsChannelCreate | ChatworkChannelCreate,
+    Field(discriminator="provider"),
+]
+
+
+class ChatChannelCreate(RootModel[AnyChannelCreate]):
+    """A Slack, Teams or Chatwork channel, by ``provider``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [SLACK_EXAMPLE, TEAMS_EXAMPLE, CHATWORK_EXAMPLE]}
+    )
 
 
 class ChatChannelUpdate(UpdateModel):

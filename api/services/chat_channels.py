@@ -54,6 +54,7 @@ from api.schemas.chat_channels import (
     ChatChannelRead,
     ChatChannelUpdate,
     ChatTestResult,
+    ChatworkChannelCreate,
 )
 from api.security import InvalidToken, secret_box
 from api.services.chat_channel_messages import hello_message, request_for
@@ -221,29 +222,29 @@ async def create_channel(
     *, session: AsyncSession, caller: Caller, settings: Settings, data: ChatChannelCreate
 ) -> ChatChannelRead:
     _ensure_staff(caller)
-    team = await _team(session, caller, data.team_id)
-    if data.provider is ChatProvider.chatwork:
-        assert data.api_token is not None  # the schema requires it for chatwork
-        secret = data.api_token
+    body = data.root
+    team = await _team(session, caller, body.team_id)
+    room_id = None
+    if isinstance(body, ChatworkChannelCreate):
         # Chatwork's own address (a setting) is what the guard checks at each delivery.
+        secret, room_id = body.api_token, body.room_id
     else:
-        assert data.webhook_url is not None  # the schema requires it for slack and teams
-        secret = await _checked_url(settings, data.webhook_url)
+        secret = await _checked_url(settings, body.webhook_url)
     channel_id = uuid.uuid4()  # the sealed secret is bound to the row's id
     channel = ChatChannel(
         id=channel_id,
         organization_id=caller.organization_id,
         team_id=team.id,
-        provider=data.provider,
-        label=data.label,
-        room_id=data.room_id,
+        provider=body.provider,
+        label=body.label,
+        room_id=room_id,
         secret_ciphertext=seal_secret(settings, channel_id, secret),
-        secret_hint=secret_hint(data.provider, secret),
+        secret_hint=secret_hint(body.provider, secret),
         created_by_id=caller.user_id,
     )
     session.add(channel)
     await session.flush()
-    _subscribe(session, channel, data.events)
+    _subscribe(session, channel, body.events)
     await session.flush()
     audit.record(
         session,
@@ -254,8 +255,8 @@ async def create_channel(
         # Never the secret: the hint says which one.
         changes={
             "team_id": team.id,
-            "provider": data.provider,
-            "events": data.events,
+            "provider": body.provider,
+            "events": body.events,
             "secret_hint": channel.secret_hint,
         },
     )

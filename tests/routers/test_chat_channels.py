@@ -213,9 +213,10 @@ async def test_a_manager_connects_each_provider_and_no_secret_comes_back(
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
-        ({"webhook_url": None}, "needs webhook_url"),
-        ({"api_token": CHATWORK_TOKEN}, "takes no api_token"),
-        ({"room_id": "12"}, "takes no room_id"),
+        ({"webhook_url": None}, "'webhook_url'], 'msg': 'Field required'"),
+        ({"api_token": CHATWORK_TOKEN}, "'api_token'], 'msg': 'Extra inputs are not permitted'"),
+        ({"room_id": "12"}, "'room_id'], 'msg': 'Extra inputs are not permitted'"),
+        ({"provider": "discord"}, "discord"),
         ({"events": []}, "at least 1"),
         ({"events": ["deal.won"]}, "enum"),
         ({"webhook_url": "ftp://example.com/x"}, "pattern"),
@@ -233,10 +234,10 @@ async def test_each_provider_takes_its_own_fields(http, world, double, change, n
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
-        ({"api_token": None}, "needs api_token"),
-        ({"room_id": None}, "needs room_id"),
+        ({"api_token": None}, "'api_token'], 'msg': 'Field required'"),
+        ({"room_id": None}, "'room_id'], 'msg': 'Field required'"),
         ({"room_id": "rid12"}, "pattern"),
-        ({"webhook_url": "https://hooks.slack.com/x/y"}, "takes no webhook_url"),
+        ({"webhook_url": "https://hooks.slack.com/x/y"}, "'webhook_url'], 'msg': 'Extra inputs"),
     ],
 )
 async def test_chatwork_needs_a_token_and_a_numeric_room(http, world, change, needle):

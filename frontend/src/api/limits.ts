@@ -37,7 +37,16 @@ export const limits = {
       "maxLength": 320
     }
   },
-  "ChatChannelCreate": {
+  "ChatChannelUpdate": {
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    }
+  },
+  "ChatworkChannelCreate": {
     "api_token": {
       "minLength": 8,
       "maxLength": 200
@@ -52,19 +61,6 @@ export const limits = {
     "room_id": {
       "minLength": 1,
       "maxLength": 20
-    },
-    "webhook_url": {
-      "minLength": 8,
-      "maxLength": 2048
-    }
-  },
-  "ChatChannelUpdate": {
-    "events": {
-      "minItems": 1,
-      "maxItems": 7
-    },
-    "label": {
-      "maxLength": 120
     }
   },
   "ClientCreate": {
@@ -342,6 +338,19 @@ export const limits = {
       "maximum": 100
     }
   },
+  "SlackChannelCreate": {
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    },
+    "webhook_url": {
+      "minLength": 8,
+      "maxLength": 2048
+    }
+  },
   "TakeawayWrite": {
     "body": {
       "minLength": 1,
@@ -367,6 +376,19 @@ export const limits = {
     "name": {
       "minLength": 1,
       "maxLength": 120
+    }
+  },
+  "TeamsChannelCreate": {
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    },
+    "webhook_url": {
+      "minLength": 8,
+      "maxLength": 2048
     }
   },
   "TimeEntryCreate": {

@@ -2276,6 +2276,7 @@ export interface components {
         };
         /**
          * ChatChannelCreate
+         * @description A Slack, Teams or Chatwork channel, by ``provider``.
          * @example {
          *       "events": [
          *         "session.scheduled",
@@ -2304,33 +2305,7 @@ export interface components {
          *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f"
          *     }
          */
-        ChatChannelCreate: {
-            /** Api Token */
-            api_token?: string | null;
-            /**
-             * Events
-             * @description The outbound webhook event types the channel hears about
-             */
-            events: components["schemas"]["WebhookEventType"][];
-            /**
-             * Label
-             * @default
-             */
-            label: string;
-            provider: components["schemas"]["ChatProvider"];
-            /** Room Id */
-            room_id?: string | null;
-            /**
-             * Team Id
-             * Format: uuid
-             */
-            team_id: string;
-            /**
-             * Webhook Url
-             * @description Slack (incoming webhook) and Teams (Workflows webhook)
-             */
-            webhook_url?: string | null;
-        };
+        ChatChannelCreate: components["schemas"]["SlackChannelCreate"] | components["schemas"]["TeamsChannelCreate"] | components["schemas"]["ChatworkChannelCreate"];
         /** ChatChannelPage */
         ChatChannelPage: {
             /** Items */
@@ -2436,6 +2411,50 @@ export interface components {
              * @description The provider's HTTP status, if it answered
              */
             status_code: number | null;
+        };
+        /**
+         * ChatworkChannelCreate
+         * @example {
+         *       "api_token": "0123456789abcdef0123456789abcdef",
+         *       "events": [
+         *         "session.scheduled"
+         *       ],
+         *       "provider": "chatwork",
+         *       "room_id": "123456789",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f"
+         *     }
+         */
+        ChatworkChannelCreate: {
+            /**
+             * Api Token
+             * @description Chatwork: the API token of the account that posts (X-ChatWorkToken)
+             */
+            api_token: string;
+            /**
+             * Events
+             * @description The outbound webhook event types the channel hears about
+             */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "chatwork";
+            /**
+             * Room Id
+             * @description Chatwork: the room id (the digits after #!rid in the room's address)
+             */
+            room_id: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
         };
         /**
          * ClientCreate
@@ -4995,6 +5014,47 @@ export interface components {
             vote_budget?: number | null;
         };
         /**
+         * SlackChannelCreate
+         * @example {
+         *       "events": [
+         *         "session.scheduled",
+         *         "project.closed"
+         *       ],
+         *       "label": "#sales-tokyo",
+         *       "provider": "slack",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+         *     }
+         */
+        SlackChannelCreate: {
+            /**
+             * Events
+             * @description The outbound webhook event types the channel hears about
+             */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "slack";
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+            /**
+             * Webhook Url
+             * @description The Slack app's incoming webhook URL
+             * @example https://hooks.example.com/mastermind
+             */
+            webhook_url: string;
+        };
+        /**
          * StalledProject
          * @description An open project nobody has touched for ``STALL_DAYS`` days, or with overdue actions.
          */
@@ -5240,6 +5300,45 @@ export interface components {
             manager_id?: string;
             /** Name */
             name?: string;
+        };
+        /**
+         * TeamsChannelCreate
+         * @example {
+         *       "events": [
+         *         "action_item.created"
+         *       ],
+         *       "provider": "teams",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "webhook_url": "https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"
+         *     }
+         */
+        TeamsChannelCreate: {
+            /**
+             * Events
+             * @description The outbound webhook event types the channel hears about
+             */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "teams";
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+            /**
+             * Webhook Url
+             * @description The Workflows webhook URL ("When a Teams webhook request is received")
+             * @example https://hooks.example.com/mastermind
+             */
+            webhook_url: string;
         };
         /**
          * TimeEntryCreate

@@ -48,13 +48,12 @@ function ChatChannelCreateModal({ teams, onClose }: { teams: ManagedTeam[]; onCl
   const save = useCreateChatChannel();
   const chatwork = form.values.provider === "chatwork";
   const submit = (v: typeof form.values) => {
-    const body: Schemas["ChatChannelCreate"] = {
-      provider: v.provider,
-      team_id: v.team_id,
-      events: v.events,
-      label: v.label,
-      ...(v.provider === "chatwork" ? { api_token: v.api_token, room_id: v.room_id } : { webhook_url: v.webhook_url }),
-    };
+    const common = { team_id: v.team_id, events: v.events, label: v.label };
+    // Each provider's own fields, and none of another's (the API refuses them).
+    const body: Schemas["ChatChannelCreate"] =
+      v.provider === "chatwork"
+        ? { ...common, provider: "chatwork", api_token: v.api_token, room_id: v.room_id }
+        : { ...common, provider: v.provider, webhook_url: v.webhook_url };
     save.mutate(body, {
       onSuccess: () => {
         notifySaved(t("chat.added"));
