@@ -1,7 +1,7 @@
 """Chat channels: a team's Slack, Teams or Chatwork room, its events and its message queue
 
-Revision ID: 0022_chat_channels
-Revises: 0021_mail_outbox
+Revision ID: 0023_chat_channels
+Revises: 0022_notifications
 Create Date: 2026-12-04 18:03:43
 
 DESIGN 7.6: the channel's webhook URL or API token is sealed (SecretBox, bound to the row);
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022_chat_channels"
-down_revision: str | None = "0021_mail_outbox"
+revision: str = "0023_chat_channels"
+down_revision: str | None = "0022_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
