@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # Each call the worker makes to a CRM's API (HubSpot, Pipedrive) to read what an inbound
     # event only points at.
     crm_api_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Chatwork's REST API, where chat channels of that provider post (a setting so a test,
+    # or a proxy of one's own, can stand in for it; the SSRF guard applies to it too).
+    chatwork_api_base_url: str = "https://api.chatwork.com/v2"
 
     # Presence (who holds a session's live stream open): each stream extends its interval
     # this often, and one not extended for presence_stale_seconds counts as gone since its

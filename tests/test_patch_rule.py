@@ -137,6 +137,23 @@ async def _endpoint(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
     return {"endpoint_id": endpoint["id"]}
 
 
+async def _chat_channel(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
+    team = await create_team(http, admin)
+    channel = await _post(
+        http,
+        admin,
+        "/chat-channels",
+        {
+            "provider": "slack",
+            "team_id": team["id"],
+            "events": ["project.created"],
+            "webhook_url": "http://127.0.0.1:9/slack",
+            "label": "#sales",
+        },
+    )
+    return {"channel_id": channel["id"]}
+
+
 async def _organization(_http: httpx.AsyncClient, _admin: Actor) -> dict[str, str]:
     return {}  # the caller's own: no id in the path
 
@@ -147,6 +164,7 @@ async def _client_ids(http: httpx.AsyncClient, admin: Actor) -> dict[str, str]:
 
 BUILDERS: dict[str, Build] = {
     "action-items-update_action_item": _action_item,
+    "chat-channels-update_chat_channel": _chat_channel,
     "clients-update_client": _client_ids,
     "organization-update_organization": _organization,
     "sessions-update_contribution": _contribution,

@@ -8,6 +8,7 @@ new route with neither fails here, so it is covered by construction.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -105,6 +106,17 @@ KINDS: dict[str, dict[str, int | str]] = {
         "manager": 403,
         "admin": OK,
     },
+    # a team's chat channels: admins, and the team's manager (the matrix's manager manages
+    # the case's team; the others are members of the organization, not of that role)
+    "team_manager": {
+        "other_admin": 404,
+        "outsider": 403,
+        "helper": 403,
+        "observer": 403,
+        "owner": 403,
+        "manager": OK,
+        "admin": OK,
+    },
 }
 
 
@@ -139,6 +151,7 @@ S = f"{API}/sessions/{{session_id}}"
 C = f"{API}/contributions/{{contribution_id}}"
 CL = f"{API}/clients/{{client_id}}"
 W = f"{API}/webhook-endpoints/{{endpoint_id}}"
+CH = f"{API}/chat-channels/{{channel_id}}"
 # A public address (the guard refuses private ones); nothing is sent: no worker runs here.
 WEBHOOK_URL = "https://93.184.215.14/mastermind"
 
@@ -204,6 +217,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", W): Rule("admin_only", consumes=True),
     ("GET", f"{W}/deliveries"): Rule("admin_only"),
     ("POST", f"{API}/webhook-deliveries/{{delivery_id}}/retry"): Rule("admin_only"),
+    # chat channels (the test message posts: tests/routers/test_chat_channels.py)
+    ("GET", CH): Rule("team_manager"),
+    ("PATCH", CH): Rule("team_manager", {"label": "#sales"}),
+    ("DELETE", CH): Rule("team_manager", consumes=True),
 }
 
 # Routes with an id that follow other rows of the table (users, teams: admins and managers).
@@ -255,6 +272,9 @@ ELSEWHERE: dict[tuple[str, str], str] = {
     ("POST", f"{API}/help-requests/{{help_request_id}}/decline"): (
         "tests/routers/test_help_requests.py"
     ),
+    # It posts to the room at once: the matrix has no room on loopback to post to. Members
+    # 403, another team's manager 403, another organization 404 are tested there.
+    ("POST", f"{API}/chat-channels/{{channel_id}}/test"): "tests/routers/test_chat_channels.py",
 }
 
 
@@ -311,6 +331,22 @@ async def make_case(http: httpx.AsyncClient, people: Cast) -> Case:
         people.admin.headers,
         {"url": WEBHOOK_URL, "events": ["project.created"]},
     )
+    # The manager's team and its Slack room (nothing is posted: no worker runs here).
+    team = await post(
+        "/teams",
+        people.admin.headers,
+        {"name": f"Team {uuid.uuid4().hex[:8]}", "manager_id": people.manager.id},
+    )
+    channel = await post(
+        "/chat-channels",
+        people.manager.headers,
+        {
+            "provider": "slack",
+            "team_id": team["id"],
+            "events": ["project.created"],
+            "webhook_url": WEBHOOK_URL,
+        },
+    )
     client = await post("/clients", owner, {"name": "Helix Medical"})
     spare = await post("/clients", owner, {"name": "Spare Parts Ltd"})
     project = await post(
@@ -359,6 +395,7 @@ async def make_case(http: httpx.AsyncClient, people: Cast) -> Case:
         "user_id": people.observer.id,  # the member the member routes act on
         "endpoint_id": endpoint["id"],
         "delivery_id": delivery["id"],
+        "channel_id": channel["id"],
     }
 
 

@@ -4,7 +4,8 @@
 subscribers hear about. It costs one indexed ``EXISTS`` when nobody listens; otherwise it
 adds the event (kept for a disabled endpoint too, which gets it when enabled again) and,
 with a single ``INSERT ... SELECT``, one delivery row per enabled endpoint subscribed to
-the type. A rollback takes both away. The worker is woken once the
+the type; and as many as that for the chat channels (api/models/chat_channels.py) of the
+teams working on the event's project, which the same worker drains. A rollback takes both away. The worker is woken once the
 transaction commits: ``pg_notify`` on PostgreSQL (delivered only on commit), an
 ``after_commit`` hook for workers in this process on SQLite.
 """
@@ -25,7 +26,12 @@ from sqlmodel import col
 from api.db import dialect_name, rowcount
 from api.kit.wakeup import WorkerWake
 from api.models import (
+    ChatChannel,
+    ChatChannelSubscription,
+    ChatDelivery,
     DeliveryState,
+    Project,
+    TeamMember,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -79,7 +85,17 @@ async def emit(
     )
     # A disabled endpoint's subscription keeps the event too: enabled again, it gets what
     # it missed (``requeue_unsent``). Deliveries go to the enabled ones only.
-    if not await session.scalar(select(subscribed.exists())):
+    chat_listens = (
+        select(col(ChatChannelSubscription.channel_id))
+        .where(
+            col(ChatChannelSubscription.organization_id) == organization_id,
+            col(ChatChannelSubscription.event_type) == event_type,
+        )
+        .exists()
+    )
+    # One query says who listens: the webhook endpoints, the chat channels, both or none.
+    hooks, chats = (await session.execute(select(subscribed.exists(), chat_listens))).one()
+    if not hooks and not chats:
         return None
     subscribers = subscribed.where(col(WebhookEndpoint.enabled).is_(True))
     if callable(payload):
@@ -99,34 +115,105 @@ async def emit(
         "gen_random_uuid()" if _is_postgres(session) else _SQLITE_UUID4, type_=sa.Uuid()
     )
     columns = table_of(WebhookDelivery).c
+    if hooks:
+        await session.execute(
+            insert(WebhookDelivery).from_select(
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "organization_id",
+                    "endpoint_id",
+                    "event_id",
+                    "state",
+                    "attempts",
+                    "next_attempt_at",
+                ],
+                subscribers.with_only_columns(
+                    new_id,
+                    sa.literal(now, columns.created_at.type),
+                    sa.literal(now, columns.updated_at.type),
+                    col(WebhookEndpoint.organization_id),
+                    col(WebhookEndpoint.id),
+                    sa.literal(event_id, columns.event_id.type),
+                    sa.literal(DeliveryState.pending, columns.state.type),
+                    sa.literal(0, columns.attempts.type),
+                    sa.literal(now, columns.next_attempt_at.type),
+                ),
+            )
+        )
+    if chats:
+        await _queue_chat_messages(session, organization_id, event_type, event_id, payload, now)
+    await wake(session)
+    return event_id
+
+
+def _project_of(payload: Mapping[str, Any]) -> uuid.UUID | None:
+    # Every event's payload names its project (api/schemas/webhook_events.py).
+    project = payload.get("project")
+    if not isinstance(project, Mapping) or project.get("id") is None:
+        return None
+    return uuid.UUID(str(project["id"]))
+
+
+async def _queue_chat_messages(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    event_type: WebhookEventType,
+    event_id: uuid.UUID,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """One chat delivery per enabled channel subscribed to the type whose team works on the
+    event's project (a member of the team owns it), in one ``INSERT ... SELECT``."""
+    project_id = _project_of(payload)
+    if project_id is None:
+        return
+    teams_of_project = (
+        select(col(TeamMember.team_id))
+        .join(Project, col(Project.owner_id) == TeamMember.user_id)
+        .where(col(Project.id) == project_id)
+    )
+    columns = table_of(ChatDelivery).c
+    new_id = sa.literal_column(
+        "gen_random_uuid()" if _is_postgres(session) else _SQLITE_UUID4, type_=sa.Uuid()
+    )
+    channels = (
+        select(
+            new_id,
+            sa.literal(now, columns.created_at.type),
+            sa.literal(now, columns.updated_at.type),
+            col(ChatChannel.organization_id),
+            col(ChatChannel.id),
+            sa.literal(event_id, columns.event_id.type),
+            sa.literal(DeliveryState.pending, columns.state.type),
+            sa.literal(0, columns.attempts.type),
+            sa.literal(now, columns.next_attempt_at.type),
+        )
+        .join(ChatChannelSubscription, col(ChatChannelSubscription.channel_id) == ChatChannel.id)
+        .where(
+            col(ChatChannelSubscription.organization_id) == organization_id,
+            col(ChatChannelSubscription.event_type) == event_type,
+            col(ChatChannel.enabled).is_(True),
+            col(ChatChannel.team_id).in_(teams_of_project),
+        )
+    )
     await session.execute(
-        insert(WebhookDelivery).from_select(
+        insert(ChatDelivery).from_select(
             [
                 "id",
                 "created_at",
                 "updated_at",
                 "organization_id",
-                "endpoint_id",
+                "channel_id",
                 "event_id",
                 "state",
                 "attempts",
                 "next_attempt_at",
             ],
-            subscribers.with_only_columns(
-                new_id,
-                sa.literal(now, columns.created_at.type),
-                sa.literal(now, columns.updated_at.type),
-                col(WebhookEndpoint.organization_id),
-                col(WebhookEndpoint.id),
-                sa.literal(event_id, columns.event_id.type),
-                sa.literal(DeliveryState.pending, columns.state.type),
-                sa.literal(0, columns.attempts.type),
-                sa.literal(now, columns.next_attempt_at.type),
-            ),
+            channels,
         )
     )
-    await wake(session)
-    return event_id
 
 
 # What ``stop_pending`` (services/webhooks.py) writes on the deliveries a disabling stopped.

@@ -5,6 +5,12 @@ from api.models.api_keys import ApiKey, ApiKeyWindow
 from api.models.audit import AuditEvent
 from api.models.auth import LoginFailure, RefreshToken, ThrottleScope
 from api.models.base import SQLModel, utcnow
+from api.models.chat_channels import (
+    ChatChannel,
+    ChatChannelSubscription,
+    ChatDelivery,
+    ChatProvider,
+)
 from api.models.clients import BuyingRole, Client, ClientStatus, Contact
 from api.models.contributions import (
     Contribution,
@@ -76,6 +82,10 @@ __all__ = [
     "AuditEvent",
     "BuyingRole",
     "CalendarFeed",
+    "ChatChannel",
+    "ChatChannelSubscription",
+    "ChatDelivery",
+    "ChatProvider",
     "Client",
     "ClientStatus",
     "Contact",

@@ -1,5 +1,6 @@
 """The delivery worker: drains the webhook outbox into signed HTTP POSTs, and in the same
-loop applies received CRM events (api/services/crm_hooks/worker.py).
+loop posts chat channels' messages (api/services/chat_channel_worker.py) and applies
+received CRM events (api/services/crm_hooks/worker.py).
 
 Each round claims a batch of due rows in a short transaction (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so any number of workers share the queue; on SQLite ``BEGIN IMMEDIATE`` makes the
@@ -37,12 +38,13 @@ from standardwebhooks import Webhook
 
 from api.config import Settings
 from api.db import rowcount
-from api.kit import outbox, ssrf
+from api.kit import outbox
 from api.kit.links import BASE_URL_KEY
-from api.kit.retry_after import retry_after
+from api.kit.outbound import Outcome, post_pinned
 from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.observability import safe_exception_text
 from api.security import InvalidToken
+from api.services.chat_channel_worker import ChatChannelWorker
 from api.services.crm_hooks.worker import CrmEventWorker
 from api.services.webhooks import envelope, open_secret, stop_pending
 
@@ -66,22 +68,6 @@ class Claim:
     url: str
     secret_ciphertext: str
     event: WebhookEvent
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    status_code: int | None = None
-    error: str | None = None
-    # The receiver's Retry-After (a 429 or 503 asking for time), capped at MAX_RETRY_AFTER.
-    retry_after: timedelta | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-    @property
-    def gone(self) -> bool:
-        return self.status_code == 410
 
 
 class WebhookWorker:
@@ -126,6 +112,16 @@ class WebhookWorker:
         self.attempts_made = 0  # posts this worker recorded (for logs and tests)
         # The same loop applies received CRM events (woken by the same notifications).
         self.crm_events = CrmEventWorker(sessionmaker, settings, clock=clock)
+        # And chat channels' messages, on the same schedule, lease and HTTP client.
+        self.chat = ChatChannelWorker(
+            sessionmaker,
+            settings,
+            schedule=schedule,
+            jitter=jitter,
+            batch_size=batch_size,
+            lease=self.lease,
+            clock=clock,
+        )
 
     @property
     def stopping(self) -> bool:
@@ -212,28 +208,23 @@ class WebhookWorker:
                     col(WebhookEndpoint.enabled).is_(True),
                 )
             )
+        if earliest is not None and earliest.tzinfo is None:  # min() over SQLite text: naive UTC
+            earliest = earliest.replace(tzinfo=UTC)
+        chat_due = await self.chat.earliest_due()
+        if chat_due is not None and (earliest is None or chat_due < earliest):
+            earliest = chat_due
         if earliest is None:
             return self.poll_seconds
-        if earliest.tzinfo is None:  # min() over SQLite text comes back naive (UTC)
-            earliest = earliest.replace(tzinfo=UTC)
         # Due already but not claimed: another worker holds the row lock this instant.
         return min(self.poll_seconds, max(0.05, (earliest - now).total_seconds()))
 
     # --- one delivery ----------------------------------------------------------------------
 
     async def _post(self, claim: Claim) -> Outcome:
-        settings = self._settings
         try:
-            target = await ssrf.destination(
-                claim.url,
-                allow_private=settings.webhook_allow_private_targets,
-                https_only=settings.webhook_https_only,
-                dns_timeout=settings.webhook_dns_timeout_seconds,
+            signer = Webhook(
+                open_secret(self._settings, claim.endpoint_id, claim.secret_ciphertext)
             )
-        except ssrf.UnsafeURL as exc:
-            return Outcome(error=f"Refused: {exc.reason}")
-        try:
-            signer = Webhook(open_secret(settings, claim.endpoint_id, claim.secret_ciphertext))
         except (InvalidToken, ValueError):
             return Outcome(error="The signing secret cannot be decrypted (was SECRET_KEY changed?)")
         body = orjson.dumps(envelope(claim.event)).decode()
@@ -246,30 +237,16 @@ class WebhookWorker:
             "webhook-timestamp": str(int(timestamp.timestamp())),
             "webhook-signature": signer.sign(msg_id, timestamp, body),
         }
-        if target.host_header:
-            headers["host"] = target.host_header
-        extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
         assert self._http is not None
-        try:
-            # A total deadline: httpx's timeout bounds each read, not a slow drip of bytes.
-            async with (
-                asyncio.timeout(self.timeout),
-                self._http.stream(
-                    "POST", target.url, content=body, headers=headers, extensions=extensions
-                ) as response,
-            ):
-                status = response.status_code  # the body is never read: nothing needs it
-                asked_to_wait = response.headers.get("retry-after")
-        except TimeoutError:
-            return Outcome(error=f"Timed out after {self.timeout:g} s")
-        except httpx.HTTPError as exc:
-            return Outcome(error=f"{type(exc).__name__}: {exc}".removesuffix(": ")[:500])
-        if 200 <= status < 300:
-            return Outcome(status_code=status)
-        if 300 <= status < 400:
-            return Outcome(status_code=status, error=f"HTTP {status}: redirects are not followed")
-        wait = retry_after(asked_to_wait, now=self.clock()) if status in (429, 503) else None
-        return Outcome(status_code=status, error=f"HTTP {status}", retry_after=wait)
+        return await post_pinned(
+            self._http,
+            self._settings,
+            claim.url,
+            content=body.encode(),
+            headers=headers,
+            seconds=self.timeout,
+            now=self.clock,
+        )
 
     def _delay(self, attempts: int) -> timedelta:
         base = self.schedule[attempts]
@@ -376,7 +353,8 @@ class WebhookWorker:
         claims = await self.claim()
         if claims:
             await asyncio.gather(*(self._deliver(claim) for claim in claims))
-        return len(claims) + await self.crm_events.run_once(self._http)
+        chat = await self.chat.run_once(self._http)
+        return len(claims) + chat + await self.crm_events.run_once(self._http)
 
     async def _listen(self) -> None:
         """PostgreSQL: LISTEN for new rows (other processes' commits); reconnect when lost."""

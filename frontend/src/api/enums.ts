@@ -3,6 +3,7 @@
 export const ActionItemStatus = ["open","done","cancelled"] as const;
 export const Anonymity = ["none","until_complete"] as const;
 export const BuyingRole = ["decision_maker","influencer","champion","gatekeeper","user"] as const;
+export const ChatProvider = ["slack","teams","chatwork"] as const;
 export const ClientStatus = ["prospect","active","dormant","lost"] as const;
 export const ContributionKind = ["idea","question","insight","experience","risk","resource"] as const;
 export const ContributionStatus = ["open","adopted","parked","rejected"] as const;

@@ -37,6 +37,32 @@ export const limits = {
       "maxLength": 320
     }
   },
+  "ChatChannelUpdate": {
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    }
+  },
+  "ChatworkChannelCreate": {
+    "api_token": {
+      "minLength": 8,
+      "maxLength": 200
+    },
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    },
+    "room_id": {
+      "minLength": 1,
+      "maxLength": 20
+    }
+  },
   "ClientCreate": {
     "industry": {
       "maxLength": 120
@@ -312,6 +338,19 @@ export const limits = {
       "maximum": 100
     }
   },
+  "SlackChannelCreate": {
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    },
+    "webhook_url": {
+      "minLength": 8,
+      "maxLength": 2048
+    }
+  },
   "TakeawayWrite": {
     "body": {
       "minLength": 1,
@@ -337,6 +376,19 @@ export const limits = {
     "name": {
       "minLength": 1,
       "maxLength": 120
+    }
+  },
+  "TeamsChannelCreate": {
+    "events": {
+      "minItems": 1,
+      "maxItems": 7
+    },
+    "label": {
+      "maxLength": 120
+    },
+    "webhook_url": {
+      "minLength": 8,
+      "maxLength": 2048
     }
   },
   "TimeEntryCreate": {

@@ -223,6 +223,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Chat Channels
+         * @description The chat channels an admin (every team's) or a manager (their teams') looks after,
+         *     optionally of one team; oldest first.
+         */
+        get: operations["chat-channels-list_chat_channels"];
+        put?: never;
+        /**
+         * Create Chat Channel
+         * @description Connect a team's room: Slack or Teams with their webhook URL (checked like a webhook
+         *     URL: public addresses only), Chatwork with a room id and an API token. The URL or token
+         *     is stored sealed and never answered again (``secret_hint`` shows which it is).
+         */
+        post: operations["chat-channels-create_chat_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat-channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Chat Channel
+         * @description One chat channel; the ETag header is its version for If-Match.
+         */
+        get: operations["chat-channels-get_chat_channel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Chat Channel
+         * @description Disconnect the room: the channel goes with its subscriptions and queued messages.
+         */
+        delete: operations["chat-channels-delete_chat_channel"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Chat Channel
+         * @description Change a channel's events or label, or disable and enable it again (disabling drops
+         *     the messages still queued). If-Match guards against lost updates (412).
+         */
+        patch: operations["chat-channels-update_chat_channel"];
+        trace?: never;
+    };
+    "/api/v1/chat-channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Chat Channel
+         * @description Post a test message to the room now and say what the provider answered (a refusal
+         *     for good, 401/403/404/410, disables the channel as a delivery would).
+         */
+        post: operations["chat-channels-test_chat_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -2197,6 +2274,188 @@ export interface components {
         CalendarFeedRead: {
             /** Url */
             url: string;
+        };
+        /**
+         * ChatChannelCreate
+         * @description A Slack, Teams or Chatwork channel, by ``provider``.
+         * @example {
+         *       "events": [
+         *         "session.scheduled",
+         *         "project.closed"
+         *       ],
+         *       "label": "#sales-tokyo",
+         *       "provider": "slack",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+         *     }
+         * @example {
+         *       "events": [
+         *         "action_item.created"
+         *       ],
+         *       "provider": "teams",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "webhook_url": "https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"
+         *     }
+         * @example {
+         *       "api_token": "0123456789abcdef0123456789abcdef",
+         *       "events": [
+         *         "session.scheduled"
+         *       ],
+         *       "provider": "chatwork",
+         *       "room_id": "123456789",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f"
+         *     }
+         */
+        ChatChannelCreate: components["schemas"]["SlackChannelCreate"] | components["schemas"]["TeamsChannelCreate"] | components["schemas"]["ChatworkChannelCreate"];
+        /** ChatChannelPage */
+        ChatChannelPage: {
+            /** Items */
+            items: components["schemas"]["ChatChannelRead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** ChatChannelRead */
+        ChatChannelRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Events */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Label */
+            label: string;
+            /**
+             * Last Delivered At
+             * @description The last message the room took
+             */
+            last_delivered_at: string | null;
+            /**
+             * Last Error
+             * @description Why the last message that failed did
+             */
+            last_error: string | null;
+            provider: components["schemas"]["ChatProvider"];
+            /**
+             * Room Id
+             * @description Chatwork's room; null for Slack and Teams
+             */
+            room_id: string | null;
+            /**
+             * Secret Hint
+             * @description Where it posts, masked (the webhook URL's host and last characters, or the token's last four): the secret itself is never returned
+             */
+            secret_hint: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ChatChannelUpdate
+         * @example {
+         *       "enabled": false
+         *     }
+         * @example {
+         *       "events": [
+         *         "session.scheduled"
+         *       ]
+         *     }
+         */
+        ChatChannelUpdate: {
+            /**
+             * Enabled
+             * @description false stops the channel (its queued messages are dropped)
+             */
+            enabled?: boolean;
+            /**
+             * Events
+             * @description The outbound webhook event types the channel hears about
+             */
+            events?: components["schemas"]["WebhookEventType"][];
+            /** Label */
+            label?: string;
+        };
+        /**
+         * ChatProvider
+         * @enum {string}
+         */
+        ChatProvider: "slack" | "teams" | "chatwork";
+        /**
+         * ChatTestResult
+         * @description What the provider answered to a test message, sent at once (not queued).
+         */
+        ChatTestResult: {
+            /** Delivered */
+            delivered: boolean;
+            /** Error */
+            error: string | null;
+            /**
+             * Status Code
+             * @description The provider's HTTP status, if it answered
+             */
+            status_code: number | null;
+        };
+        /**
+         * ChatworkChannelCreate
+         * @example {
+         *       "api_token": "0123456789abcdef0123456789abcdef",
+         *       "events": [
+         *         "session.scheduled"
+         *       ],
+         *       "provider": "chatwork",
+         *       "room_id": "123456789",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f"
+         *     }
+         */
+        ChatworkChannelCreate: {
+            /**
+             * Api Token
+             * @description Chatwork: the API token of the account that posts (X-ChatWorkToken)
+             */
+            api_token: string;
+            /**
+             * Events
+             * @description The outbound webhook event types the channel hears about
+             */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "chatwork";
+            /**
+             * Room Id
+             * @description Chatwork: the room id (the digits after #!rid in the room's address)
+             */
+            room_id: string;
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
         };
         /**
          * ClientCreate
@@ -4790,6 +5049,47 @@ export interface components {
             vote_budget?: number | null;
         };
         /**
+         * SlackChannelCreate
+         * @example {
+         *       "events": [
+         *         "session.scheduled",
+         *         "project.closed"
+         *       ],
+         *       "label": "#sales-tokyo",
+         *       "provider": "slack",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "webhook_url": "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+         *     }
+         */
+        SlackChannelCreate: {
+            /**
+             * Events
+             * @description The outbound webhook event types the channel hears about
+             */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "slack";
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+            /**
+             * Webhook Url
+             * @description The Slack app's incoming webhook URL
+             * @example https://hooks.example.com/mastermind
+             */
+            webhook_url: string;
+        };
+        /**
          * StalledProject
          * @description An open project nobody has touched for ``STALL_DAYS`` days, or with overdue actions.
          */
@@ -5035,6 +5335,45 @@ export interface components {
             manager_id?: string;
             /** Name */
             name?: string;
+        };
+        /**
+         * TeamsChannelCreate
+         * @example {
+         *       "events": [
+         *         "action_item.created"
+         *       ],
+         *       "provider": "teams",
+         *       "team_id": "0b5e3c1a-6f2d-4a8e-9c7b-2d4f6a8c0e1f",
+         *       "webhook_url": "https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke"
+         *     }
+         */
+        TeamsChannelCreate: {
+            /**
+             * Events
+             * @description The outbound webhook event types the channel hears about
+             */
+            events: components["schemas"]["WebhookEventType"][];
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            provider: "teams";
+            /**
+             * Team Id
+             * Format: uuid
+             */
+            team_id: string;
+            /**
+             * Webhook Url
+             * @description The Workflows webhook URL ("When a Teams webhook request is received")
+             * @example https://hooks.example.com/mastermind
+             */
+            webhook_url: string;
         };
         /**
          * TimeEntryCreate
@@ -6252,6 +6591,467 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+        };
+    };
+    "chat-channels-list_chat_channels": {
+        parameters: {
+            query?: {
+                team_id?: string | null;
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannelPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-channels-create_chat_channel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send the same key to retry safely: the first response is replayed */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatChannelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannelRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-channels-get_chat_channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannelRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-channels-delete_chat_channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-channels-update_chat_channel": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version you read; 412 if stale */
+                "If-Match"?: string | null;
+            };
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatChannelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannelRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "chat-channels-test_chat_channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatTestResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

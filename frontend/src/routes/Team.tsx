@@ -13,6 +13,8 @@ import { AdoptedBySeniorityChart } from "../features/dashboard/AdoptedBySeniorit
 import { ImpactPanel } from "../features/insights/ImpactPanel";
 import { namedPeriods, type PeriodKind } from "../features/ledger/periods";
 import { useMe, useUserNames } from "../features/users/queries";
+import { useTeams } from "../features/teams/queries";
+import { ChatChannelsPanel } from "../features/chat-channels/ChatChannelsPanel";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { BudgetBar, burnColour } from "../components/BudgetBar";
 import { StatusBadge } from "../components/StatusBadge";
@@ -263,6 +265,16 @@ export function TeamOverviewView({ team }: { team: Schemas["TeamOverview"] }) {
   );
 }
 
+/** Admins see every team's chat channels, a manager those of the teams they manage. */
+function TeamChatChannels() {
+  const { data: me } = useMe();
+  const staff = me?.role === "admin" || me?.role === "manager";
+  const teams = useTeams({ enabled: staff });
+  if (!me || !staff || !teams.data) return null;
+  const managed = teams.data.filter((team) => me.role === "admin" || team.manager_id === me.id);
+  return <ChatChannelsPanel teams={managed.map((team) => ({ id: team.id, name: team.name }))} />;
+}
+
 export function TeamPage() {
   const { t } = useTranslation("team");
   const [period, setPeriod] = useState<PeriodKind>("fiscal_quarter");
@@ -293,6 +305,7 @@ export function TeamPage() {
       </Title>
       {data.team && <ImpactPanel period={period} />}
       {data.team ? <TeamOverviewView team={data.team} /> : <Empty>{t("managersOnly")}</Empty>}
+      <TeamChatChannels />
     </Stack>
   );
 }
