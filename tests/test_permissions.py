@@ -178,6 +178,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{P}/progress"): Rule("read"),
     # Suggestions serve the invitation, so they follow "invite helpers".
     ("GET", f"{P}/suggested-helpers"): Rule("manage"),
+    # Everyone who reads the project reads what waits for a verdict; recording one is the
+    # owner's (can_record_verdict, and the verdict's own tests in test_ideas_awaiting_verdict).
+    ("GET", f"{P}/ideas-awaiting-verdict"): Rule("read"),
     ("POST", f"{P}/time-entries"): Rule(
         "contribute", lambda _: {"minutes": 20, "spent_on": date.today().isoformat()}
     ),

@@ -19,6 +19,7 @@ from api.schemas.contributions import (
     ContributionRead,
     ContributionUpdate,
     ContributionVerdict,
+    IdeasAwaitingVerdictPage,
 )
 from api.services import contributions as contribution_service
 from api.services.api_keys import key_scope
@@ -171,4 +172,25 @@ async def unvote(
     """Take your vote back; taking back a vote you did not give changes nothing."""
     return await contribution_service.set_vote(
         session=session, caller=caller, contribution_id=contribution_id, voted=False
+    )
+
+
+@router.get(
+    "/projects/{project_id}/ideas-awaiting-verdict",
+    response_model=IdeasAwaitingVerdictPage,
+    responses=problem_responses(404),
+)
+async def ideas_awaiting_verdict(
+    project_id: uuid.UUID,
+    caller: CurrentCaller,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> IdeasAwaitingVerdictPage:
+    """The project's adopted ideas from its completed sessions that have no verdict yet,
+    newest first, each with the session it came from; the debrief session shows them.
+    `can_record_verdict` says whether you may record what they did (the owner, managers,
+    admins); anyone who reads the project reads the list."""
+    return await contribution_service.list_awaiting_verdict(
+        session=session, caller=caller, project_id=project_id, limit=limit, cursor=cursor
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from api.models import ContributionKind, ContributionStatus, Verdict
+from api.models import ContributionKind, ContributionStatus, SessionPurpose, Verdict
 from api.pagination import Page
 from api.schemas.base import NO_NUL, RequestModel, ResponseModel, UpdateModel
 from api.schemas.sessions import Body
@@ -84,4 +84,20 @@ class ContributionPage(Page[ContributionRead]):
     hidden_count: int = Field(
         default=0,
         description="Others' contributions you cannot see yet (a mastermind's write phase)",
+    )
+
+
+class IdeaAwaitingVerdict(ContributionRead):
+    """An adopted idea of an earlier, completed session whose verdict nobody has said yet,
+    with the session it came from (the debrief lists them)."""
+
+    session_title: str
+    session_purpose: SessionPurpose
+    session_completed_at: datetime
+
+
+class IdeasAwaitingVerdictPage(Page[IdeaAwaitingVerdict]):
+    can_record_verdict: bool = Field(
+        description="Whether the caller may say what these ideas did "
+        "(POST /contributions/{id}/verdict: the project's owner, managers, admins)"
     )

@@ -45,8 +45,10 @@ from api.schemas.contributions import (
     ContributionRead,
     ContributionUpdate,
     ContributionVerdict,
+    IdeaAwaitingVerdict,
+    IdeasAwaitingVerdictPage,
 )
-from api.services.projects import project_visibility
+from api.services.projects import project_access, project_visibility
 from api.services.rollup import RollupBatch, local_day, organization_zone
 from api.services.sessions import SessionAccess, ledger_waits, session_access, touch_outcome
 
@@ -736,3 +738,72 @@ async def set_vote(
             },
         )
     return await present_contribution(session, caller, contribution, access.session)
+
+
+async def list_awaiting_verdict(
+    *,
+    session: AsyncSession,
+    caller: Caller,
+    project_id: uuid.UUID,
+    limit: int,
+    cursor: str | None,
+) -> IdeasAwaitingVerdictPage:
+    """The project's adopted ideas from its completed sessions that have no verdict yet,
+    newest first, each with its session: what the debrief asks the owner about. Whoever
+    reads the project reads the list (``project_access``: another organization's project
+    or one without a seat is 404); ``can_record_verdict`` is ``set_verdict``'s own rule.
+
+    A fixed number of statements whatever the page holds: the project, one page of ideas
+    joined to their sessions, then ``present_contributions`` (authors, the caller's votes).
+    A completed session shows every card with its author (``visibility``), so the page is
+    presented as it is."""
+    access = await project_access(session=session, caller=caller, project_id=project_id)
+    statement = (
+        select(
+            Contribution,
+            col(MastermindSession.title),
+            col(MastermindSession.purpose),
+            col(MastermindSession.completed_at),
+        )
+        .join(MastermindSession, col(MastermindSession.id) == col(Contribution.session_id))
+        .join(Project, col(Project.id) == col(MastermindSession.project_id))
+        .where(
+            col(MastermindSession.project_id) == access.project.id,
+            # The one rule of what may be shown outside the room, authors included (it
+            # hides nothing of a completed session today; a rule added there applies here).
+            contribution_visibility(caller, closed_learnings=False, with_author=True),
+            col(MastermindSession.organization_id) == caller.organization_id,
+            # Ideas adopted in a session still running (the debrief itself) are for the next
+            # client meeting, not yet tried; a cancelled session's board was never decided.
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(Contribution.status) == ContributionStatus.adopted,
+            col(Contribution.verdict).is_(None),
+        )
+    )
+    rows, next_cursor = await paginate(
+        session,
+        statement,
+        time_column=col(Contribution.created_at),
+        id_column=col(Contribution.id),
+        limit=limit,
+        cursor=cursor,
+        plain_rows=True,
+        newest_first=True,
+        keys_of=lambda row: row[0],
+    )
+    presented = await present_contributions(
+        session=session, caller=caller, contributions=[row[0] for row in rows]
+    )
+    return IdeasAwaitingVerdictPage(
+        items=[
+            IdeaAwaitingVerdict(
+                **read.model_dump(),
+                session_title=title,
+                session_purpose=purpose,
+                session_completed_at=completed_at,
+            )
+            for read, (_, title, purpose, completed_at) in zip(presented, rows, strict=True)
+        ],
+        next_cursor=next_cursor,
+        can_record_verdict=access.can_manage,
+    )
