@@ -935,6 +935,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/ideas-awaiting-verdict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ideas Awaiting Verdict
+         * @description The project's adopted ideas from its completed sessions that have no verdict yet,
+         *     newest first, each with the session it came from; the debrief session shows them.
+         *     `can_record_verdict` says whether you may record what they did (the owner, managers,
+         *     admins); anyone who reads the project reads the list.
+         */
+        get: operations["sessions-ideas_awaiting_verdict"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/members": {
         parameters: {
             query?: never;
@@ -3308,6 +3331,76 @@ export interface components {
              */
             replayed: boolean;
             result: components["schemas"]["InboundResult"];
+        };
+        /**
+         * IdeaAwaitingVerdict
+         * @description An adopted idea of an earlier, completed session whose verdict nobody has said yet,
+         *     with the session it came from (the debrief lists them).
+         */
+        IdeaAwaitingVerdict: {
+            /**
+             * Author Id
+             * Format: uuid
+             */
+            author_id: string;
+            /** Author Name */
+            author_name: string;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ContributionKind"];
+            /**
+             * Session Completed At
+             * Format: date-time
+             */
+            session_completed_at: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            session_purpose: components["schemas"]["SessionPurpose"];
+            /** Session Title */
+            session_title: string;
+            status: components["schemas"]["ContributionStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            verdict?: components["schemas"]["Verdict"] | null;
+            /** Verdict At */
+            verdict_at?: string | null;
+            /**
+             * Verdict Note
+             * @default
+             */
+            verdict_note: string;
+            /** Voted By Me */
+            voted_by_me: boolean;
+            /** Votes */
+            votes: number;
+        };
+        /** IdeasAwaitingVerdictPage */
+        IdeasAwaitingVerdictPage: {
+            /**
+             * Can Record Verdict
+             * @description Whether the caller may say what these ideas did (POST /contributions/{id}/verdict: the project's owner, managers, admins)
+             */
+            can_record_verdict: boolean;
+            /** Items */
+            items: components["schemas"]["IdeaAwaitingVerdict"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** ImpactGroup */
         ImpactGroup: {
@@ -10104,6 +10197,70 @@ export interface operations {
             };
             /** @description Content Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "sessions-ideas_awaiting_verdict": {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdeasAwaitingVerdictPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -85,7 +85,7 @@ export function OutcomePage() {
   const outcome = useOutcome(sessionId);
   const { data: me } = useMe();
   const project = useProject(session.data?.project_id);
-  const setVerdict = useSetVerdict(sessionId);
+  const setVerdict = useSetVerdict();
   if (outcome.isPending || session.isPending) return <Loading />;
   if (session.error) return <ErrorState error={session.error} onRetry={session.refetch} />;
   if (outcome.error) return <ErrorState error={outcome.error} onRetry={outcome.refetch} />;

@@ -57,6 +57,7 @@ import { useCompleteSession, usePresence, useSession, useSessionTransition, type
 import { COLUMN_KEYS, KIND_INLINE_KEYS } from "../features/sessions/labels";
 import { RelatedLearnings } from "../features/learnings/RelatedLearnings";
 import { currentPhase, dotsLeft, PhaseStrip } from "../features/sessions/PhaseStrip";
+import { AwaitingVerdict } from "../features/contributions/AwaitingVerdict";
 import { SessionContext } from "../features/sessions/SessionContext";
 import { useMe, useUserNames } from "../features/users/queries";
 import { absoluteTime, label, relativeTime } from "../format";
@@ -629,6 +630,7 @@ export function SessionRoomPage() {
           {t("room.hiddenCount", { count: hidden })}
         </Alert>
       )}
+      <AwaitingVerdict session={s} />
       <SimpleGrid cols={{ base: 1, lg: 4 }} spacing="sm">
         <Card withBorder style={{ gridColumn: "span 1" }}>
           <Title order={5} mb={4}>

@@ -29,6 +29,8 @@ export function updateCards(
 export const contributionKeys = {
   all: ["contributions"] as const,
   ofSession: (sessionId: string) => ["contributions", "session", sessionId] as const,
+  awaitingVerdict: ["contributions", "awaiting-verdict"] as const,
+  awaitingVerdictOf: (projectId: string) => ["contributions", "awaiting-verdict", projectId] as const,
 };
 
 export function useContributions(sessionId: string) {
@@ -87,13 +89,39 @@ export function useSetContributionStatus(c: Contribution) {
   });
 }
 
-/** After the client meeting: what an adopted idea did (the outcome shows it). */
-export function useSetVerdict(sessionId: string) {
+/** After the client meeting: what an adopted idea did. Its session's outcome shows it, and
+ * it no longer waits for a verdict (the debrief's list, whichever project it is). */
+export function useSetVerdict() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ id, verdict, note }: { id: string; verdict: Schemas["Verdict"]; note: string }) =>
       unwrap(await api.POST("/api/v1/contributions/{contribution_id}/verdict", { params: { path: { contribution_id: id } }, body: { verdict, note } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionKeys.outcome(sessionId) }),
+    onSuccess: (updated) =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: sessionKeys.outcome(updated.session_id) }),
+        queryClient.invalidateQueries({ queryKey: contributionKeys.awaitingVerdict }),
+      ]),
+  });
+}
+
+export type IdeaAwaitingVerdict = Schemas["IdeaAwaitingVerdict"];
+
+/** The project's adopted ideas of earlier sessions with no verdict yet (every page), and
+ * whether the caller may record one (the API says: the owner, managers, admins). */
+export function useIdeasAwaitingVerdict(projectId: string) {
+  return useQuery({
+    queryKey: contributionKeys.awaitingVerdictOf(projectId),
+    queryFn: async () => {
+      let canRecord = false;
+      const items = await fetchAllPages(async (cursor) => {
+        const result = await api.GET("/api/v1/projects/{project_id}/ideas-awaiting-verdict", {
+          params: { path: { project_id: projectId }, query: { limit: PAGE_LIMIT, cursor } },
+        });
+        if (result.data) canRecord = result.data.can_record_verdict;
+        return result;
+      });
+      return { items, canRecord };
+    },
   });
 }
 
