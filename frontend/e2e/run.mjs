@@ -512,6 +512,32 @@ async function scenario(base, receiver) {
     await guest.getByText("Numbers from their own report beat our slides.").last().waitFor();
   });
 
+  await step("in the debrief the owner records what the adopted idea did; the helper sees it wait, read-only", async () => {
+    await owner.goto(projectUrl);
+    await owner.getByRole("button", { name: L("Schedule a session") }).first().click();
+    const dialog = owner.getByRole("dialog", { name: L("Schedule a session") });
+    await dialog.getByRole("textbox", { name: L("Title", {}, "projects") }).fill(`Debrief for ${clientName}`);
+    await dialog.getByLabel(L("Purpose", {}, "projects")).click();
+    await owner.getByRole("option", { name: L("Debrief", {}, "common") }).click();
+    await dialog.getByRole("button", { name: L("Schedule session") }).click();
+    const panel = owner.getByTestId("awaiting-verdict");
+    const waiting = panel.getByTestId("awaiting-idea").filter({ hasText: idea });
+    await waiting.waitFor();
+    // From the side of the helper, who must not record it: the idea waits, with no control.
+    await guest.goto(owner.url());
+    const seen = guest.getByTestId("awaiting-verdict").getByTestId("awaiting-idea").filter({ hasText: idea });
+    await seen.getByText(L("Waiting for a verdict from the client meeting")).waitFor();
+    expect((await seen.getByTestId("awaiting-verdict-control").count()) === 0, "the helper gets no verdict control");
+    await shot(guest, "06c-debrief-helper");
+    await waiting.getByRole("textbox", { name: L('What happened with "{{idea}}"', { idea }) }).fill("The CFO asked for the model");
+    const said = owner.waitForResponse((r) => r.request().method() === "POST" && /\/verdict$/.test(r.url()));
+    await waiting.getByText(L("Worked", {}, "sessions"), { exact: true }).click();
+    const recorded = await (await said).json();
+    expect(recorded.verdict === "worked" && recorded.verdict_note === "The CFO asked for the model", `the verdict and its note were recorded (${JSON.stringify(recorded)})`);
+    await panel.getByText(L("Every adopted idea has its verdict.")).waitFor();
+    await shot(owner, "06d-debrief-owner");
+  });
+
   const givenAfter = await step("the helper's ledger moves", () => ledgerGiven(guest, base, helperUser.id));
   // 20 minutes logged by hand, plus the measured presence: the ledger equals what happened.
   expect(givenAfter === givenBefore + 20 + measured, `minutes given grew by 20 + ${measured} (${givenBefore} -> ${givenAfter})`);
