@@ -3340,9 +3340,9 @@ export interface components {
         IdeaAwaitingVerdict: {
             /**
              * Author Id
-             * Format: uuid
+             * @description Null while an anonymous mastermind session is not completed, for all but the author
              */
-            author_id: string;
+            author_id: string | null;
             /** Author Name */
             author_name: string;
             /** Body */
@@ -3358,6 +3358,11 @@ export interface components {
              */
             id: string;
             kind: components["schemas"]["ContributionKind"];
+            /**
+             * Mine
+             * @description In a mastermind session: you wrote it (authors may be hidden). Null in an open session, where author_id says who wrote it
+             */
+            mine?: boolean | null;
             /**
              * Session Completed At
              * Format: date-time
@@ -3387,8 +3392,11 @@ export interface components {
             verdict_note: string;
             /** Voted By Me */
             voted_by_me: boolean;
-            /** Votes */
-            votes: number;
+            /**
+             * Votes
+             * @description Null during a mastermind session's vote phase: the dots stay secret until it ends
+             */
+            votes: number | null;
         };
         /** IdeasAwaitingVerdictPage */
         IdeasAwaitingVerdictPage: {
