@@ -112,15 +112,12 @@ export function useIdeasAwaitingVerdict(projectId: string) {
   return useQuery({
     queryKey: contributionKeys.awaitingVerdictOf(projectId),
     queryFn: async () => {
-      let canRecord = false;
-      const items = await fetchAllPages(async (cursor) => {
-        const result = await api.GET("/api/v1/projects/{project_id}/ideas-awaiting-verdict", {
+      const { items, first } = await fetchAllPagesWithFirst((cursor) =>
+        api.GET("/api/v1/projects/{project_id}/ideas-awaiting-verdict", {
           params: { path: { project_id: projectId }, query: { limit: PAGE_LIMIT, cursor } },
-        });
-        if (result.data) canRecord = result.data.can_record_verdict;
-        return result;
-      });
-      return { items, canRecord };
+        }),
+      );
+      return { items, canRecord: first.can_record_verdict };
     },
   });
 }
