@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
+from tests.cast import Cast
 from tests.factories import API
 from tests.session_kit import (
-    Panel,
     completed_session,
     contribute,
     count_statements,
@@ -29,7 +29,7 @@ from tests.session_kit import (
 
 
 @pytest.fixture
-async def panel(client, app) -> Panel:
+async def panel(client, app) -> Cast:
     return await make_panel(client, app)
 
 
@@ -55,7 +55,7 @@ def verdict(client, contribution_id: str, by, value: str = "worked"):
     )
 
 
-async def held_with_ideas(client, app, panel: Panel, title: str, ideas: dict[str, str]) -> dict:
+async def held_with_ideas(client, app, panel: Cast, title: str, ideas: dict[str, str]) -> dict:
     """A completed session of the panel's project whose contributions (body -> the status the
     owner gives it, "open" for none) were posted by the helper."""
     posted: dict[str, dict] = {}
