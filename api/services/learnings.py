@@ -222,15 +222,18 @@ async def _best_in_sql(
     )
     if target.industry:
         # The organization's few industry spellings folded once, not every client's.
-        spellings = (
-            select(col(Client.industry))
-            .where(
-                col(Client.organization_id) == organization_id,
-                _folded_sql(col(Client.industry)) == target.industry,
-            )
+        spelled = (
+            select(col(Client.industry).label("industry"))
+            .where(col(Client.organization_id) == organization_id)
             .distinct()
+            .subquery("spelled")
         )
-        same = col(Client.industry).in_(spellings.scalar_subquery())
+        spellings = (
+            select(spelled.c.industry)
+            .where(_folded_sql(spelled.c.industry) == target.industry)
+            .cte("same_industry")
+        )
+        same = col(Client.industry).in_(select(spellings.c.industry))
         matches.append(same)
         score = score + case((same, literal(INDUSTRY_MATCH)), else_=literal(0.0))
     if target.words:

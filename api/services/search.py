@@ -92,6 +92,9 @@ WALK_ROWS = 2000
 # How far, in walks' lengths, the rest of a walk that found some hits may go on before
 # the grams index is the cheaper way to the rest.
 REST_WALKS = 4
+# A type with fewer rows in the organization than this many walks read is ranked in one
+# scan instead.
+RANKED_WALKS = 3
 # The folded characters the prefix btree index holds (migration 0022); a longer query is
 # narrowed by its first 64 characters and confirmed on the whole text.
 PREFIX_CHARS = 64
@@ -419,10 +422,10 @@ def _part(
 def _walk_parts(
     source: _Source, statement: AnySelect, query: _Query, bounds: dict[int, datetime | None]
 ) -> list[CTE]:
-    """The first statement's parts of one type on PostgreSQL: the exact hits through the
-    prefix index, and the walks for "starts with" and "contains" (module docstring).
-    ``bounds`` holds, per tier, the oldest ``created_at`` its walk reads; a type with no more
-    rows than a walk reads is one ranked part instead, as on SQLite."""
+    """The first statement's parts of one type on PostgreSQL: exact and "starts with" hits
+    through the prefix index (or, for a common prefix, down ``created_at``), and the walk for
+    "contains" (module docstring). ``bounds`` holds, per tier, the oldest ``created_at`` a
+    walk reads; a type without bounds (a small one) is one ranked part, as on SQLite."""
     if all(bounds.get(tier) is None for tier in (1, 2)):
         return [_ranked_part(source, statement, query)]
     text, first = source.text, query.first_tier
@@ -438,8 +441,12 @@ def _walk_parts(
         return [] if bound is None else [source.created >= _moment(f"walk_{tier}", bound)]
 
     if first <= 1:
+        # No walk: the prefix index's own statistics tell PostgreSQL whether the prefix is
+        # rare (read it through the index) or common (walk created_at and stop early).
+        starts = folding.like_pattern(query.folded[:PREFIX_CHARS])[1:]
+        narrowed = _prefix_key(text).like(folding.search_value("prefix_key", starts), escape="/")
         parts.append(
-            _part(source, statement, query, "prefix", 1, *query.prefix_only(text), *walk(1))
+            _part(source, statement, query, "prefix", 1, narrowed, *query.prefix_only(text))
         )
     parts.append(
         _part(source, statement, query, "contains", 2, *query.contains_only(text), *walk(2))
@@ -454,40 +461,25 @@ def _index_parts(
     bounds: dict[int, datetime | None],
     found: dict[str, int],
 ) -> list[CTE]:
-    """The parts of one type whose walks fell short (``found``: how many hits each part of
-    the first statement returned), over the rows older than the walk read; none when the
-    walks settled the type's page.
-
-    "Starts with" has the prefix btree index, whose statistics tell PostgreSQL whether to
-    use it or to walk on down ``created_at``. "Contains" walks on if its walk found some
-    hits, so that the rest are likely near (expected within ``WALK_ROWS * REST_WALKS``
-    more rows); with none found the word is rare, and the grams GIN index finds it."""
+    """The "contains" part of one type whose walk fell short (``found``: how many hits each
+    part of the first statement returned), over the rows older than the walk read; none
+    when the first statement settled the type's page. It walks on if the walk found some
+    hits, so that the rest are likely near (expected within ``WALK_ROWS * REST_WALKS`` more
+    rows); with none found the word is rare, and the grams GIN index finds it."""
     if "ranked" in found:
         return []
     limit, text = query.limit, source.text
     exact, prefix, contains = (found.get(name, 0) for name in ("exact", "prefix", "contains"))
     parts: list[CTE] = []
-    prefix_rest = None
-    bound = bounds.get(1)
-    if query.first_tier <= 1 and bound is not None and max(exact, prefix) <= limit:
-        starts = folding.like_pattern(query.folded[:PREFIX_CHARS])[1:]
-        narrowed = _prefix_key(text).like(folding.search_value("prefix_key", starts), escape="/")
-        older = source.created < _moment("rest_1", bound)
-        prefix_rest = _part(
-            source, statement, query, "prefix_rest", 1, narrowed, *query.prefix_only(text), older
-        )
-        parts.append(prefix_rest)
     bound = bounds.get(2)
     if bound is not None and exact + prefix + contains <= limit:
-        # Only as many "contains" hits as the tiers before them leave room for: the walk's
-        # prefix hits are the fewest there can be.
+        # Only if the tiers before it and the walk leave room on the page.
         needed: list[ColumnElement[bool]] = [source.created < _moment("rest_2", bound)]
-        if prefix_rest is not None:
-            room = select(func.count()).select_from(prefix_rest).scalar_subquery()
-            needed.append(room + (exact + contains) <= limit)
         missing = limit + 1 - exact - prefix - contains
         grams = folding.query_grams(query.folded)
-        if grams and (contains == 0 or missing * WALK_ROWS > contains * WALK_ROWS * REST_WALKS):
+        # A walk of WALK_ROWS rows found ``contains`` hits: the missing ones are expected
+        # within WALK_ROWS * missing / contains more rows.
+        if grams and (contains == 0 or missing > contains * REST_WALKS):
             needed.append(source.grams.contains(folding.search_value("grams", grams)))
         parts.append(
             _part(source, statement, query, "contains_rest", 2, *query.contains_only(text), *needed)
@@ -519,9 +511,11 @@ def _ranked_part(source: _Source, statement: AnySelect, query: _Query) -> CTE:
     )
 
 
-def _bound(source: _Source, caller: Caller, after: _Position | None) -> ColumnElement[Any]:
-    """The oldest ``created_at`` a walk over this type's newest ``WALK_ROWS`` rows (after
-    ``after``) reads; NULL when there are no more rows than that."""
+def _bound(
+    source: _Source, caller: Caller, after: _Position | None, rows: int = 0
+) -> ColumnElement[Any]:
+    """The oldest ``created_at`` a walk over this type's newest ``rows`` (``WALK_ROWS``)
+    rows after ``after`` reads; NULL when there are no more rows than that."""
     statement = select(source.created).where(source.organization == caller.organization_id)
     if after is not None:
         statement = statement.where(
@@ -529,7 +523,7 @@ def _bound(source: _Source, caller: Caller, after: _Position | None) -> ColumnEl
         )
     return (
         statement.order_by(source.created.desc(), source.id.desc())
-        .offset(WALK_ROWS - 1)
+        .offset((rows or WALK_ROWS) - 1)
         .limit(1)
         .scalar_subquery()
     )
@@ -545,10 +539,12 @@ async def _settings_and_bounds(
 ) -> tuple[bool, dict[SearchType, dict[int, datetime | None]]]:
     """The organization's sharing setting and, on PostgreSQL, where each type's walks stop:
     one statement. A walk in the cursor's tier starts at the cursor; later tiers start at
-    the newest row."""
+    the newest row. A type with fewer rows than ``RANKED_WALKS`` walks read has no walks
+    (no bounds): one scan ranks it faster than three parts would."""
     columns: list[Any] = [col(Organization.share_closed_learnings)]
     if postgresql:
         for source in sources:
+            columns.append(_bound(source, caller, None, RANKED_WALKS * WALK_ROWS))
             columns.append(_bound(source, caller, None))
             if after is not None:
                 columns.append(_bound(source, caller, after))
@@ -560,10 +556,11 @@ async def _settings_and_bounds(
     bounds: dict[SearchType, dict[int, datetime | None]] = {}
     values = iter(row[1:])
     for source in sources if postgresql else ():
-        top = next(values)
+        large, top = next(values), next(values)
         at_cursor = next(values) if after is not None else top
         bounds[source.kind] = {
-            tier: at_cursor if after is not None and after.tier == tier else top for tier in (1, 2)
+            tier: None if large is None else at_cursor if after and after.tier == tier else top
+            for tier in (1, 2)
         }
     return bool(row[0]), bounds
 

@@ -232,6 +232,7 @@ async def test_walks_that_fall_short_go_on_through_the_indexes(client, app, monk
     the prefix and grams indexes only when that found too few (services/search.py); with
     tiny walks every path is taken, and the ranking and paging stay those of one sort."""
     monkeypatch.setattr(search_service, "WALK_ROWS", walk_rows)
+    monkeypatch.setattr(search_service, "RANKED_WALKS", 1)
     admin = await register(client)
     titles = ["ALPHA", "Alpha rollout", "Big alpha 0", "Big alpha 1", "Zulu", "Big alpha 2"]
     made = {t: (await new_project(client, admin, title=t))["id"] for t in [*titles, "Zulu 2"]}
@@ -247,7 +248,7 @@ async def test_walks_that_fall_short_go_on_through_the_indexes(client, app, monk
     searching = [
         s for s in statements if not s.startswith(("BEGIN", "SELECT user.", 'SELECT "user"'))
     ]
-    assert len(searching) == (3 if postgresql and walk_rows < 7 else 2), statements
+    assert len(searching) == (3 if postgresql and walk_rows < 4 else 2), statements
 
     pages, cursor = [], None
     while True:
