@@ -226,6 +226,9 @@ async def _best_in_sql(
             select(col(Client.industry).label("industry"))
             .where(col(Client.organization_id) == organization_id)
             .distinct()
+            # A fence: without it PostgreSQL moves the folding below DISTINCT, onto every
+            # client row (NFKC normalization is the costly part).
+            .offset(0)
             .subquery("spelled")
         )
         spellings = (
