@@ -22,6 +22,7 @@ it themselves (services/imports.py).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -116,3 +117,32 @@ def search_value(name: str, value: str | list[str]) -> BindParameter[Any]:
     """A search value rendered into the SQL at execution, so the plan fits it (above)."""
     type_ = postgresql.ARRAY(postgresql.TEXT) if isinstance(value, list) else Text()
     return bindparam(f"search_{name}", value, type_=type_, literal_execute=True, unique=True)
+
+
+# What a project is about, for related learnings (DESIGN 7.5): ASCII words of three letters
+# or more, and runs of two or more kanji, of katakana, or of hiragana; a single character
+# (の, 株) says too little. The runs are cut before hiragana is folded to katakana, so a
+# particle does not glue itself to the katakana word before it (センターの刷新: センター, 刷新).
+_ASCII_WORD = re.compile(r"[a-z0-9]{3,}")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[\u30a1-\u30fa\u30fc]{2,}|[\u3041-\u3096\u30fc]{2,}")
+_STOP_WORDS = frozenset({"the", "and", "for", "with", "new", "our", "from", "into"})
+# Hiragana runs that are grammar, not subject (folded to katakana, as they are compared).
+_KANA_STOP_WORDS = frozenset(
+    {"カラ", "マデ", "ヨリ", "ナド", "ノデ", "デス", "マス", "スル", "シタ"}
+)
+TOPIC_SOURCES = ("title", "objective")
+
+
+def topic_words(text: str) -> set[str]:
+    """The words of ``text`` that say what a project is about, folded (``fold``)."""
+    normalized = unicodedata.normalize("NFKC", text).casefold()
+    found = set(_ASCII_WORD.findall(normalized)) - _STOP_WORDS
+    japanese = {fold(run) for run in _CJK_WORD.findall(normalized)} - _KANA_STOP_WORDS
+    return found | japanese
+
+
+def topic_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``topic_words`` of a project row from its title and objective, sorted (stored so
+    that related learnings rank candidate projects in SQL)."""
+    text = " ".join(str(values.get(name) or "") for name in TOPIC_SOURCES)
+    return {"topic_words": sorted(topic_words(text))}

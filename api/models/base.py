@@ -95,3 +95,19 @@ def postgresql_only(index: sa.Index) -> sa.Index:
     migrations create it there, and ``alembic check`` skips it elsewhere (alembic/env.py)."""
     index.info["postgresql_only"] = True
     return index
+
+
+def search_prefix_index(model: Any) -> sa.Index:
+    """The btree index on the first 64 folded characters of a table's ``search_text``
+    (exact and "starts with" search hits, services/search.py; migration 0022), on
+    PostgreSQL. ``text_pattern_ops`` lets ``LIKE 'query%'`` use it whatever the database's
+    collation. Declared after the model, on its columns."""
+    table = model.__table__
+    return postgresql_only(
+        sa.Index(
+            f"ix_{table.name}_search_prefix",
+            table.c.organization_id,
+            sa.func.left(table.c.search_text, sa.literal_column("64")).label("search_prefix"),
+            postgresql_ops={"search_prefix": "text_pattern_ops"},
+        )
+    )

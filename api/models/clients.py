@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from api.kit.folding import fold_columns
-from api.models.base import IdTable, SearchGrams, UTCDateTime, enum_type, postgresql_only
+from api.models.base import (
+    IdTable,
+    SearchGrams,
+    UTCDateTime,
+    enum_type,
+    postgresql_only,
+    search_prefix_index,
+)
 from api.models.search import folded_on_write
 
 
@@ -74,6 +81,7 @@ def _folded(context: Any) -> dict[str, Any]:
 
 
 folded_on_write(Client, CLIENT_SEARCH_SOURCES, with_grams=True)
+search_prefix_index(Client)
 
 
 class Contact(IdTable, table=True):

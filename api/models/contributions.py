@@ -17,6 +17,7 @@ from api.models.base import (
     UTCDateTime,
     enum_type,
     postgresql_only,
+    search_prefix_index,
     utcnow,
 )
 from api.models.search import folded_on_write
@@ -50,6 +51,10 @@ class Contribution(IdTable, table=True):
     __tablename__ = "contribution"
     __table_args__ = (
         sa.Index("ix_contribution_session_id_created_at", "session_id", "created_at", "id"),
+        # Search walks an organization's contributions newest first (services/search.py).
+        sa.Index(
+            "ix_contribution_organization_id_created_at", "organization_id", "created_at", "id"
+        ),
         postgresql_only(
             sa.Index("ix_contribution_search_grams", "search_grams", postgresql_using="gin")
         ),
@@ -101,6 +106,7 @@ def _folded(context: Any) -> dict[str, Any]:
 
 
 folded_on_write(Contribution, CONTRIBUTION_SEARCH_SOURCES, with_grams=True)
+search_prefix_index(Contribution)
 
 
 class ContributionVote(SQLModel, table=True):

@@ -11,9 +11,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from api.kit.folding import fold_columns
-from api.models.base import IdTable, SearchGrams, UTCDateTime, enum_type, postgresql_only
-from api.models.search import folded_on_write
+from api.kit.folding import TOPIC_SOURCES, fold_columns, topic_columns
+from api.models.base import (
+    IdTable,
+    SearchGrams,
+    UTCDateTime,
+    enum_type,
+    postgresql_only,
+    search_prefix_index,
+)
+from api.models.search import derived_on_write, folded_on_write
 
 
 class ProjectKind(enum.StrEnum):
@@ -108,6 +115,15 @@ class Project(IdTable, table=True):
         sa_type=SearchGrams,
         sa_column_kwargs={"default": lambda c: _folded(c)["search_grams"]},
     )
+    # The words of the title and objective (api/kit/folding.py ``topic_words``), so that
+    # related learnings score candidate projects in SQL; kept by derived_on_write below.
+    topic_words: list[str] = Field(
+        default_factory=list,
+        sa_type=SearchGrams,
+        sa_column_kwargs={
+            "default": lambda c: topic_columns(c.get_current_parameters())["topic_words"]
+        },
+    )
 
 
 PROJECT_SEARCH_SOURCES = ("title",)
@@ -119,6 +135,8 @@ def _folded(context: Any) -> dict[str, Any]:
 
 
 folded_on_write(Project, PROJECT_SEARCH_SOURCES, with_grams=True)
+search_prefix_index(Project)
+derived_on_write(Project, TOPIC_SOURCES, topic_columns)
 
 
 class ProjectMember(IdTable, table=True):

@@ -19,6 +19,7 @@ from api.models.base import (
     UTCDateTime,
     enum_type,
     postgresql_only,
+    search_prefix_index,
     utcnow,
 )
 from api.models.search import folded_on_write
@@ -79,6 +80,12 @@ class MastermindSession(IdTable, table=True):
             "id",
         ),
         sa.CheckConstraint("timebox_minutes > 0", name="timebox_positive"),
+        sa.Index(
+            "ix_mastermind_session_organization_id_created_at",
+            "organization_id",
+            "created_at",
+            "id",
+        ),
         postgresql_only(
             sa.Index("ix_mastermind_session_search_grams", "search_grams", postgresql_using="gin")
         ),
@@ -151,6 +158,7 @@ def _folded(context: Any) -> dict[str, Any]:
 
 
 folded_on_write(MastermindSession, SESSION_SEARCH_SOURCES, with_grams=True)
+search_prefix_index(MastermindSession)
 
 
 class SessionEvent(SQLModel, table=True):

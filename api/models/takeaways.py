@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from api.kit.folding import fold_columns
-from api.models.base import IdTable, SearchGrams, postgresql_only
+from api.models.base import IdTable, SearchGrams, postgresql_only, search_prefix_index
 from api.models.search import folded_on_write
 
 
@@ -19,6 +19,7 @@ class Takeaway(IdTable, table=True):
     __tablename__ = "takeaway"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "user_id"),
+        sa.Index("ix_takeaway_organization_id_created_at", "organization_id", "created_at", "id"),
         postgresql_only(
             sa.Index("ix_takeaway_search_grams", "search_grams", postgresql_using="gin")
         ),
@@ -51,3 +52,4 @@ def _folded(context: Any) -> dict[str, Any]:
 
 
 folded_on_write(Takeaway, TAKEAWAY_SEARCH_SOURCES, with_grams=True)
+search_prefix_index(Takeaway)

@@ -20,8 +20,6 @@ then the newest.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -29,11 +27,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, literal_column, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.kit.folding import fold
+from api.db import dialect_name
+from api.kit.folding import fold, topic_words
 from api.kit.principal import Caller
 from api.models import (
     Client,
@@ -67,24 +68,11 @@ PURPOSE_MATCH = 2.0
 CANDIDATE_PROJECTS = 25
 DEFAULT_LIMIT = 20
 
-_ASCII_WORD = re.compile(r"[a-z0-9]{3,}")
-# Runs of two or more kanji, of katakana, or of hiragana are words; a single character (の,
-# 株) says too little. The runs are cut before hiragana is folded to katakana, so a particle
-# does not glue itself to the katakana word before it (センターの刷新: センター, 刷新).
-_CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[\u30a1-\u30fa\u30fc]{2,}|[\u3041-\u3096\u30fc]{2,}")
-_STOP_WORDS = frozenset({"the", "and", "for", "with", "new", "our", "from", "into"})
-# Hiragana runs that are grammar, not subject (folded to katakana, as they are compared).
-_KANA_STOP_WORDS = frozenset(
-    {"カラ", "マデ", "ヨリ", "ナド", "ノデ", "デス", "マス", "スル", "シタ"}
-)
-
 
 def words(text: str) -> set[str]:
-    """The words of ``text`` that say what a project is about, folded (api/kit/folding.py)."""
-    normalized = unicodedata.normalize("NFKC", text).casefold()
-    found = set(_ASCII_WORD.findall(normalized)) - _STOP_WORDS
-    japanese = {fold(run) for run in _CJK_WORD.findall(normalized)} - _KANA_STOP_WORDS
-    return found | japanese
+    """The words of ``text`` that say what a project is about, folded (api/kit/folding.py,
+    where the stored ``project.topic_words`` are made the same way)."""
+    return topic_words(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +179,140 @@ def _project_facts(row: Any, purposes: frozenset[SessionPurpose]) -> ProjectFact
     )
 
 
+# Hiragana and the katakana they fold to (api/kit/folding.py), for the SQL below.
+_HIRAGANA = "".join(chr(code) for code in range(0x3041, 0x3097))
+_KATAKANA = "".join(chr(code + 0x60) for code in range(0x3041, 0x3097))
+
+
+def _folded_sql(text: Any) -> ColumnElement[str]:
+    """``fold`` in SQL (PostgreSQL): NFKC, hiragana as katakana, lower case, spaces
+    squeezed. ``lower`` is not quite ``casefold`` (ß), so it only chooses candidates; the
+    reasons shown come from ``project_match`` on the folded values."""
+    normalized = func.normalize(func.coalesce(text, ""), literal_column("NFKC"))
+    kana = func.translate(normalized, _HIRAGANA, _KATAKANA)
+    return func.btrim(func.regexp_replace(func.lower(kana), r"\s+", " ", "g"))
+
+
+async def _best_in_sql(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    target: ProjectFacts,
+    project_columns: tuple[Any, ...],
+    learning_sessions: ColumnElement[bool],
+    visible: ColumnElement[bool],
+) -> dict[uuid.UUID, ProjectFacts]:
+    """The ``CANDIDATE_PROJECTS`` best-matching projects, scored and ranked by PostgreSQL
+    as ``project_match`` (plus ``PURPOSE_MATCH`` if a learning's session shares a purpose
+    with the project's) would: one statement, whose answer is the size of the list."""
+    per_project = (
+        select(
+            col(MastermindSession.project_id).label("project_id"),
+            func.bool_or(col(MastermindSession.purpose).in_(sorted(target.purposes))).label(
+                "purpose_match"
+            ),
+        )
+        .where(learning_sessions)
+        .group_by(col(MastermindSession.project_id))
+        .subquery("learning_project")
+    )
+    matches: list[ColumnElement[bool]] = [per_project.c.purpose_match]
+    score: ColumnElement[Any] = case(
+        (per_project.c.purpose_match, literal(PURPOSE_MATCH)), else_=literal(0.0)
+    )
+    if target.industry:
+        # The organization's few industry spellings folded once, not every client's.
+        spelled = (
+            select(col(Client.industry).label("industry"))
+            .where(col(Client.organization_id) == organization_id)
+            .distinct()
+            # A fence: without it PostgreSQL moves the folding below DISTINCT, onto every
+            # client row (NFKC normalization is the costly part).
+            .offset(0)
+            .subquery("spelled")
+        )
+        spellings = (
+            select(spelled.c.industry)
+            .where(_folded_sql(spelled.c.industry) == target.industry)
+            .cte("same_industry")
+        )
+        same = col(Client.industry).in_(select(spellings.c.industry))
+        matches.append(same)
+        score = score + case((same, literal(INDUSTRY_MATCH)), else_=literal(0.0))
+    if target.words:
+        topic = sa.type_coerce(col(Project.topic_words), postgresql.ARRAY(sa.Text))
+        wanted = sorted(target.words)
+        matches.append(
+            topic.overlap(sa.bindparam("topic", wanted, type_=postgresql.ARRAY(sa.Text)))
+        )
+        shared = sum(
+            (case((topic.contains([word]), 1), else_=0) for word in wanted), start=literal(0)
+        )
+        score = score + WORD_MATCH * func.least(shared, WORDS_MAX)
+    rows = (
+        await session.execute(
+            select(*project_columns, score.label("score"))
+            .select_from(per_project)
+            .join(Project, col(Project.id) == per_project.c.project_id)
+            .outerjoin(Client, col(Client.id) == col(Project.client_id))
+            .where(visible, or_(*matches))
+            .order_by(
+                literal_column("score").desc(),
+                (col(Project.status) == ProjectStatus.won).desc(),
+                col(Project.created_at).desc(),
+                col(Project.id).desc(),
+            )
+            .limit(CANDIDATE_PROJECTS)
+        )
+    ).all()
+    # The candidates' purposes are not needed past this point: each learning carries its own.
+    return {row.id: _project_facts(row, frozenset()) for row in rows}
+
+
+async def _best_in_python(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    target: ProjectFacts,
+    project_columns: tuple[Any, ...],
+    learning_sessions: ColumnElement[bool],
+    visible: ColumnElement[bool],
+) -> dict[uuid.UUID, ProjectFacts]:
+    """``_best_in_sql`` for SQLite (no arrays): every candidate project with the purposes
+    of its learning sessions, scored here by the pure ``project_match``."""
+    candidate_rows = (
+        await session.execute(
+            select(*project_columns, col(MastermindSession.purpose))
+            .select_from(MastermindSession)
+            .join(Project, col(Project.id) == col(MastermindSession.project_id))
+            .outerjoin(Client, col(Client.id) == col(Project.client_id))
+            .where(learning_sessions, visible)
+            .distinct()
+        )
+    ).all()
+    purposes: dict[uuid.UUID, set[SessionPurpose]] = defaultdict(set)
+    rows_by_project: dict[uuid.UUID, Any] = {}
+    for row in candidate_rows:
+        purposes[row.id].add(row.purpose)
+        rows_by_project[row.id] = row
+    projects = [
+        _project_facts(row, frozenset(purposes[pid])) for pid, row in rows_by_project.items()
+    ]
+    best = sorted(
+        projects,
+        key=lambda p: (
+            project_match(target, p)[0] + (PURPOSE_MATCH if p.purposes & target.purposes else 0),
+            p.status == ProjectStatus.won,
+        ),
+        reverse=True,
+    )
+    return {
+        p.id: p
+        for p in best[:CANDIDATE_PROJECTS]
+        if project_match(target, p)[1] or p.purposes & target.purposes
+    }
+
+
 async def load_learning_facts(
     *, session: AsyncSession, caller: Caller, project_id: uuid.UUID
 ) -> LearningFacts:
@@ -227,8 +349,35 @@ async def load_learning_facts(
     target = _project_facts(target_row, target_purposes)
 
     # Candidates: other projects with a session that has an adopted idea or a recommended
-    # approach, with the purposes of those sessions. This only narrows: each learning
-    # loaded below passes its own rule (contribution_visibility, outcome_visibility).
+    # approach, that the caller may read or that are shared closed learnings. This only
+    # narrows: each learning loaded below passes its own rule (contribution_visibility,
+    # outcome_visibility).
+    has_learning = or_(
+        and_(
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(MastermindSession.recommended_approach) != "",
+        ),
+        exists().where(
+            col(Contribution.session_id) == col(MastermindSession.id),
+            col(Contribution.status) == ContributionStatus.adopted,
+        ),
+    )
+    choose = _best_in_sql if dialect_name(session) == "postgresql" else _best_in_python
+    projects = await choose(
+        session,
+        organization_id=caller.organization_id,
+        target=target,
+        project_columns=project_columns,
+        learning_sessions=and_(
+            col(MastermindSession.organization_id) == caller.organization_id,
+            col(MastermindSession.project_id) != access.project.id,
+            has_learning,
+        ),
+        visible=outcome_visibility(caller, closed_learnings=closed_learnings),
+    )
+    chosen = list(projects)
+    if not chosen:
+        return LearningFacts(target=target, projects=projects)
     idea = and_(
         col(Contribution.status) == ContributionStatus.adopted,
         # Learnings name the people who had the idea.
@@ -239,52 +388,6 @@ async def load_learning_facts(
         col(MastermindSession.recommended_approach) != "",
         outcome_visibility(caller, closed_learnings=closed_learnings),
     )
-    has_idea = exists().where(
-        col(Contribution.session_id) == col(MastermindSession.id),
-        col(Contribution.status) == ContributionStatus.adopted,
-    )
-    visible = or_(
-        and_(has_idea, outcome_visibility(caller, closed_learnings=closed_learnings)), approach
-    )
-    candidate_rows = (
-        await session.execute(
-            select(*project_columns, col(MastermindSession.purpose))
-            .select_from(MastermindSession)
-            .join(Project, col(Project.id) == col(MastermindSession.project_id))
-            .outerjoin(Client, col(Client.id) == col(Project.client_id))
-            .where(
-                col(MastermindSession.organization_id) == caller.organization_id,
-                col(Project.id) != access.project.id,
-                visible,
-            )
-            .distinct()
-        )
-    ).all()
-    purposes: dict[uuid.UUID, set[SessionPurpose]] = defaultdict(set)
-    rows_by_project: dict[uuid.UUID, Any] = {}
-    for row in candidate_rows:
-        purposes[row.id].add(row.purpose)
-        rows_by_project[row.id] = row
-    projects = {
-        pid: _project_facts(row, frozenset(purposes[pid])) for pid, row in rows_by_project.items()
-    }
-    # The best-matching projects (purposes counted if any session shares one), by the
-    # pure score; only their learnings are loaded.
-    best = sorted(
-        projects.values(),
-        key=lambda p: (
-            project_match(target, p)[0] + (PURPOSE_MATCH if p.purposes & target.purposes else 0),
-            p.status == ProjectStatus.won,
-        ),
-        reverse=True,
-    )
-    chosen = [
-        p.id
-        for p in best[:CANDIDATE_PROJECTS]
-        if project_match(target, p)[1] or p.purposes & target.purposes
-    ]
-    if not chosen:
-        return LearningFacts(target=target, projects=projects)
 
     learnings: list[Learning] = []
     idea_rows: Sequence[Any] = (

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from api.models import Organization, ProjectStatus, SessionPurpose, Verdict
+from api.models import Organization, Project, ProjectStatus, SessionPurpose, Verdict
 from api.schemas.learnings import LearningKind, ReasonCode
 from api.services.learnings import Learning, LearningFacts, ProjectFacts, rank_learnings, words
 from tests.factories import API, Actor, register
@@ -243,3 +243,27 @@ async def test_related_learnings_cost_the_same_for_a_short_and_a_long_history(cl
     with count_statements(app) as long:
         assert len(await _related(client, admin, target["id"])) >= 5
     assert len(long) == len(short), (short, long)
+
+
+async def test_topic_words_follow_the_title_and_objective(client, app):
+    """Related learnings score candidates in SQL on ``project.topic_words`` (PostgreSQL);
+    the column is the words of the title and objective after every write."""
+    admin = await register(client)
+    customer = await _client(client, admin, "Northwind", "Logistics")
+    project = await _project(client, admin, customer["id"], "物流センターの刷新")
+
+    async def stored() -> list[str]:
+        async with app.state.sessionmaker() as session:
+            row = await session.get(Project, uuid.UUID(project["id"]))
+            assert row is not None
+            return list(row.topic_words)
+
+    assert await stored() == sorted(words("物流センターの刷新"))
+    ok(
+        await client.patch(
+            f"{API}/projects/{project['id']}",
+            headers=admin.headers,
+            json={"objective": "Offer a depot pilot"},
+        )
+    )
+    assert await stored() == sorted(words("物流センターの刷新 Offer a depot pilot"))

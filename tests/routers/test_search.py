@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import update
 
 from api.models import Organization
+from api.services import search as search_service
 from tests.factories import API, Actor, register
 from tests.session_kit import (
     add_member,
     completed_session,
     contribute,
+    count_statements,
     held_for,
     make_panel,
     new_project,
@@ -221,3 +224,39 @@ async def test_bad_input_is_a_problem(client, app):
             await client.get(f"{API}/search", headers=admin.headers, params=params), 422, params
         )
     problem(await client.get(f"{API}/search", params={"q": "x"}), 401)
+
+
+@pytest.mark.parametrize("walk_rows", [1, 2, 3, 1000])
+async def test_walks_that_fall_short_go_on_through_the_indexes(client, app, monkeypatch, walk_rows):
+    """On PostgreSQL each tier first walks the newest ``WALK_ROWS`` rows and goes on through
+    the prefix and grams indexes only when that found too few (services/search.py); with
+    tiny walks every path is taken, and the ranking and paging stay those of one sort."""
+    monkeypatch.setattr(search_service, "WALK_ROWS", walk_rows)
+    monkeypatch.setattr(search_service, "RANKED_WALKS", 1)
+    admin = await register(client)
+    titles = ["ALPHA", "Alpha rollout", "Big alpha 0", "Big alpha 1", "Zulu", "Big alpha 2"]
+    made = {t: (await new_project(client, admin, title=t))["id"] for t in [*titles, "Zulu 2"]}
+    expected = [made[t] for t in ("ALPHA", "Alpha rollout", "Big alpha 2", "Big alpha 1")]
+    expected.append(made["Big alpha 0"])
+    await _search(client, admin, "warm")  # the caller's row in the user cache
+    with count_statements(app) as statements:
+        found = await _search(client, admin, "alpha", types="projects")
+    assert [i["id"] for i in found["items"]] == expected
+    # The setting (with where walks stop), the parts, and on PostgreSQL the parts that go on
+    # past short walks: never more, whatever the walks found.
+    postgresql = app.state.engine.dialect.name == "postgresql"
+    searching = [
+        s for s in statements if not s.startswith(("BEGIN", "SELECT user.", 'SELECT "user"'))
+    ]
+    assert len(searching) == (3 if postgresql and walk_rows < 4 else 2), statements
+
+    pages, cursor = [], None
+    while True:
+        params = {"types": "projects", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = await _search(client, admin, "alpha", **params)
+        pages.append([i["id"] for i in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [i for page in pages for i in page] == expected
+    assert await _search(client, admin, "omega") == {"items": [], "next_cursor": None}
