@@ -1,7 +1,7 @@
 """Team memory at speed: walk indexes, prefix indexes and project topic words
 
-Revision ID: 0022_team_memory_speed
-Revises: 0019_mastermind_format
+Revision ID: 0024_team_memory_speed
+Revises: 0023_chat_channels
 Create Date: 2026-12-04 18:30:00
 
 Issue "Team memory", item 7 (docs/performance.md): search ranks each tier newest first and
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0022_team_memory_speed"
-down_revision: str | None = "0019_mastermind_format"
+revision: str = "0024_team_memory_speed"
+down_revision: str | None = "0023_chat_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
