@@ -26,15 +26,15 @@ import signal
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
 
 import orjson
+from sqlalchemy import JSON, Text, cast, func, insert, literal, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -44,10 +44,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session as SyncSession
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col
 
 from api.db import dialect_name
-from api.models import MastermindSession, SessionEvent
+from api.models import MastermindSession, SessionEvent, utcnow
+from api.models.base import table_of
 from api.services.rollup import ZONE_CHANNEL as ORGANIZATION_CHANNEL
 from api.services.rollup import forget_calendar
 from api.user_cache import CHANNEL as USER_CHANNEL
@@ -152,6 +154,10 @@ async def publish_to_person(
     )
 
 
+_SESSION = table_of(MastermindSession)
+_EVENT = table_of(SessionEvent)
+
+
 async def publish(
     session: AsyncSession,
     *,
@@ -159,42 +165,79 @@ async def publish(
     organization_id: uuid.UUID,
     type: str,
     payload: dict[str, Any],
+    along: Sequence[UpdateBase] = (),
 ) -> LiveEvent:
-    """Record an event in the current transaction; listeners get it once it commits."""
+    """Record an event in the current transaction; listeners get it once it commits.
+
+    ``along``: the change's own writes (Core INSERT/UPDATE statements carrying their
+    values, no RETURNING needed), sent with the event: on PostgreSQL the whole change is one
+    statement (data-modifying CTEs: the writes, the next number taken under the session
+    row's lock, the stored event and its NOTIFY), on SQLite they run one by one before it.
+    The payload is serialized once, for the stored row and the notice alike."""
+    data = orjson.dumps(payload, default=str)
+    ready = orjson.loads(data)  # what readers get: JSON values only
+    now = utcnow()
+    if dialect_name(session) == "postgresql":
+        next_seq = (
+            update(_SESSION)
+            .where(_SESSION.c.id == session_id)
+            # An event is not an edit of the session: keep updated_at (and so its ETag and
+            # its place in the outcomes feed) unchanged.
+            .values(event_seq=_SESSION.c.event_seq + 1, updated_at=_SESSION.c.updated_at)
+            .returning(_SESSION.c.event_seq)
+            .cte("next_seq")
+        )
+        stored = (
+            insert(_EVENT)
+            .from_select(
+                ["session_id", "seq", "organization_id", "type", "payload", "created_at"],
+                select(
+                    literal(session_id, _EVENT.c.session_id.type),
+                    next_seq.c.event_seq,
+                    literal(organization_id, _EVENT.c.organization_id.type),
+                    literal(type, _EVENT.c.type.type),
+                    # The serialized text as it is: PostgreSQL parses it into the column.
+                    cast(literal(data.decode(), Text()), JSON()),
+                    literal(now, _EVENT.c.created_at.type),
+                ),
+            )
+            .returning(_EVENT.c.seq)
+            .cte("stored_event")
+        )
+        # The notice is the event itself ({"session_id", "seq", "type", "payload"}), its
+        # number filled in by PostgreSQL; too big for NOTIFY, a reference to the stored row.
+        head = f'{{"session_id":"{session_id}","seq":'
+        tail = f',"type":{orjson.dumps(type).decode()},"payload":{data.decode()}}}'
+        if len(head) + len(tail) + 20 > MAX_NOTIFY_BYTES:
+            tail = ',"ref":true}'
+        message = literal(head, Text()) + cast(stored.c.seq, Text()) + literal(tail, Text())
+        statement = select(stored.c.seq, func.pg_notify(literal(CHANNEL, Text()), message))
+        for number, write in enumerate(along):
+            statement = statement.add_cte(write.cte(f"write_{number}"))
+        seq = (await session.execute(statement)).scalar_one()
+        return LiveEvent(session_id=session_id, seq=seq, type=type, payload=ready)
+    for write in along:
+        await session.execute(write)
     seq = (
         await session.execute(
-            update(MastermindSession)
-            .where(col(MastermindSession.id) == session_id)
-            # An event is not an edit of the session: keep updated_at (and so its ETag and its
-            # place in the outcomes feed) unchanged.
-            .values(
-                event_seq=col(MastermindSession.event_seq) + 1,
-                updated_at=col(MastermindSession.updated_at),
-            )
-            .returning(col(MastermindSession.event_seq))
+            update(_SESSION)
+            .where(_SESSION.c.id == session_id)
+            .values(event_seq=_SESSION.c.event_seq + 1, updated_at=_SESSION.c.updated_at)
+            .returning(_SESSION.c.event_seq)
         )
     ).scalar_one()  # events are published for a session the request has found
-    payload = orjson.loads(orjson.dumps(payload, default=str))
-    session.add(
-        SessionEvent(
+    await session.execute(
+        insert(_EVENT).values(
             session_id=session_id,
             seq=seq,
             organization_id=organization_id,
             type=type,
-            payload=payload,
+            payload=literal(data.decode(), Text()),
+            created_at=now,
         )
     )
-    live = LiveEvent(session_id=session_id, seq=seq, type=type, payload=payload)
-    if dialect_name(session) == "postgresql":
-        message = live.to_json()
-        if len(message) > MAX_NOTIFY_BYTES:
-            message = orjson.dumps({"session_id": str(session_id), "seq": seq, "ref": True})
-        await session.execute(
-            text("SELECT pg_notify(:channel, :message)"),
-            {"channel": CHANNEL, "message": message.decode()},
-        )
-    else:
-        _hand_over(session, live)
+    live = LiveEvent(session_id=session_id, seq=seq, type=type, payload=ready)
+    _hand_over(session, live)
     return live
 
 

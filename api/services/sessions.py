@@ -153,22 +153,41 @@ class SessionAccess:
 async def session_access(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, for_update: bool = False
 ) -> SessionAccess:
-    statement = select(MastermindSession).where(
-        col(MastermindSession.id) == session_id,
-        col(MastermindSession.organization_id) == caller.organization_id,
+    """The session with its project and the caller's seat, in one query; 404 when the
+    project is not readable. ``for_update`` locks the session's row (only that row: the
+    project and the seat are read, not locked) in the same statement."""
+    statement = (
+        select(MastermindSession, Project, ProjectMember)
+        .select_from(MastermindSession)
+        .join(
+            Project,
+            and_(col(Project.id) == col(MastermindSession.project_id), project_visibility(caller)),
+        )
+        .outerjoin(
+            ProjectMember,
+            and_(
+                col(ProjectMember.project_id) == col(Project.id),
+                col(ProjectMember.user_id) == caller.user_id,
+            ),
+        )
+        .where(
+            col(MastermindSession.id) == session_id,
+            col(MastermindSession.organization_id) == caller.organization_id,
+        )
     )
     if for_update:
-        statement = statement.with_for_update()
-    mm_session = await session.scalar(statement)
-    if mm_session is None:
-        raise NotFound("Session not found")
-    try:
-        access = await project_access(
-            session=session, caller=caller, project_id=mm_session.project_id
+        # The row as it is now under the lock, even if this transaction read it before.
+        statement = statement.with_for_update(of=MastermindSession).execution_options(
+            populate_existing=True
         )
-    except NotFound:
-        raise NotFound("Session not found") from None
-    return SessionAccess(project=access, session=mm_session)
+    row = (await session.execute(statement)).first()
+    if row is None:
+        raise NotFound("Session not found")
+    mm_session, project, membership = row
+    return SessionAccess(
+        project=ProjectAccess(caller=caller, project=project, membership=membership),
+        session=mm_session,
+    )
 
 
 async def _project_members(
