@@ -15,6 +15,11 @@ median, and the ratio minimal / endpoint of the medians. CPU time, not wall time
 figure to compare on a shared machine: it counts the server's own work, not its waits.
 
     .venv/bin/python bench/write_path.py [--requests 300] [--keep]
+    .venv/bin/python bench/write_path.py --baseline ../checkout-of-main   # before vs after
+
+``--baseline DIR`` serves a second API from another checkout (say, a worktree of the
+commit before a change) on the same database and measures its POST rows in the same turns:
+before and after in one run, under the same load.
     .venv/bin/python bench/write_path.py --profile [--requests 300]   # pyinstrument of POST
 
 Needs PostgreSQL (DATABASE_URL, default the local server); drops its database afterwards.
@@ -114,7 +119,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="measured per endpoint")
     parser.add_argument("--warmup", type=int, default=40, help="unmeasured, per endpoint first")
     parser.add_argument("--profile", action="store_true", help="pyinstrument the POST")
+    parser.add_argument(
+        "--spy",
+        type=Path,
+        help="record the API's on-CPU stacks with py-spy (pip install py-spy) into this "
+        "file (collapsed stacks) while measuring",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument(
+        "--baseline", type=Path, help="a checkout whose API is measured beside this one"
+    )
     args = parser.parse_args()
 
     url = database_url(args.database_url, DB_NAME)
@@ -157,6 +171,21 @@ def main() -> None:
         api, plain = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{plain_port}"
         wait_ready(f"{api}/readyz", processes[0], logs / "a")
         wait_ready(f"{plain}/plain?limit=1", processes[1], logs / "plain.log")
+        baseline = ""
+        if args.baseline is not None:
+            baseline_port = free_port()
+            with (logs / "baseline.log").open("wb") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [*uvicorn, "api.main:app", "--port", str(baseline_port)],
+                        cwd=args.baseline.resolve(),
+                        env=api_env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+            baseline = f"http://127.0.0.1:{baseline_port}"
+            wait_ready(f"{baseline}/readyz", processes[-1], logs / "baseline.log")
 
         token = httpx.post(
             f"{api}{API}/auth/token",
@@ -168,17 +197,17 @@ def main() -> None:
         http = httpx.Client(headers=headers, timeout=30)
         counter = iter(range(10**9))
 
-        def post(session_id: uuid.UUID) -> None:
+        def post(session_id: uuid.UUID, base: str = api) -> None:
             response = http.post(
-                f"{api}{API}/sessions/{session_id}/contributions",
+                f"{base}{API}/sessions/{session_id}/contributions",
                 json={"kind": "idea", "body": f"A benchmark idea {next(counter)}"},
             )
             assert response.status_code == 201, response.text
 
-        def post_keyed() -> None:
+        def post_keyed(base: str = api) -> None:
             number = next(counter)
             response = http.post(
-                f"{api}{API}/sessions/{seeded.session_id}/contributions",
+                f"{base}{API}/sessions/{seeded.session_id}/contributions",
                 json={"kind": "idea", "body": f"A benchmark idea {number}"},
                 headers={"Idempotency-Key": f"bench-{number}"},
             )
@@ -195,11 +224,33 @@ def main() -> None:
             Endpoint("POST contribution, Idempotency-Key", api_pid, post_keyed),
             Endpoint("POST contribution (mastermind write)", api_pid, lambda: post(mastermind_id)),
         ]
+        if baseline:
+            pid = processes[-1].pid
+            endpoints += [
+                Endpoint(
+                    "baseline: POST (open board)", pid, lambda: post(seeded.session_id, baseline)
+                ),
+                Endpoint("baseline: POST, Idempotency-Key", pid, lambda: post_keyed(baseline)),
+                Endpoint(
+                    "baseline: POST (mastermind write)", pid, lambda: post(mastermind_id, baseline)
+                ),
+            ]
         if args.profile:
             endpoints = endpoints[1:2]
         for _ in range(args.warmup):
             for endpoint in endpoints:
                 endpoint.once(record=False)
+        spy = None
+        if args.spy is not None:
+            spy = subprocess.Popen(
+                [
+                    *("py-spy", "record", "--pid", str(api_pid), "--format", "raw", "--rate"),
+                    *("400", "--nonblocking", "--output", str(args.spy)),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(1)
         started = {endpoint.pid: cpu_ns(endpoint.pid) for endpoint in endpoints}
         counts: dict[int, int] = dict.fromkeys(started, 0)
         for _ in range(args.requests):
@@ -207,6 +258,8 @@ def main() -> None:
                 endpoint.once(record=True)
                 counts[endpoint.pid] += 1
         spent = {pid: cpu_ns(pid) - ns for pid, ns in started.items()}
+        if spy is not None:
+            stop_process(spy, signal.SIGINT)
         for endpoint in endpoints:
             # The process's whole CPU over the measured run per request it served, whatever
             # request the work belonged to: a cross-check of the per-request medians.

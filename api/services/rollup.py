@@ -244,8 +244,10 @@ class RollupBatch:
             (ActivityRollup, activity_rows, ACTIVITY_FIELDS, ()),
             (SessionRollup, session_rows, SESSION_FIELDS, ()),
         ):
-            if rows:
-                statements.append(_upsert(dialect, table_of(table), counters, masks).values(rows))
+            # A statement per row: SQLAlchemy compiles a multi-row VALUES afresh every time
+            # (it has no cache key), a single row's statement once.
+            upsert = _upsert(dialect, table_of(table), counters, masks)
+            statements += [upsert.values(row) for row in rows]
         for row in burn:
             statements.append(
                 sa.update(_MEMBER)
