@@ -11,7 +11,7 @@ writer through its own process (even writers on one, odd on the other), pausing 
 its row lock. Prints p50, p95 and max of POST -> event over every (post, listener) pair,
 and the POSTs' own p50/p95. Target: p95 < 100 ms.
 
-    .venv/bin/python bench/fanout.py [--listeners 50] [--writers 20] [--posts 200] [--interval 1.0]
+    .venv/bin/python bench/fanout.py [--listeners 50] [--writers 20] [--posts 200] [--interval 2.0]
     .venv/bin/python bench/fanout.py --writers 1 --posts 40 --interval 0.1   # one at a time
 
 Needs PostgreSQL (DATABASE_URL, default the local server); drops its database afterwards.
@@ -188,6 +188,7 @@ async def _measure(
                     f"{API}/sessions/{session_id}/contributions",
                     headers={"Authorization": f"Bearer {author}"},
                     json={"kind": "idea", "body": f"Fan-out idea {index}.{number}"},
+                    timeout=30,
                 )
                 r.raise_for_status()
                 sent[r.json()["id"]] = started
@@ -239,7 +240,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=20, help="posting at once (<= listeners)")
     parser.add_argument("--posts", type=int, default=200, help="in all, shared by the writers")
     parser.add_argument(
-        "--interval", type=float, default=1.0, help="mean seconds between one writer's posts"
+        "--interval", type=float, default=2.0, help="mean seconds between one writer's posts"
     )
     args = parser.parse_args()
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import bindparam
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,23 +66,27 @@ def record(
     changes: dict[str, Any] | None = None,
 ) -> None:
     """Add an audit row, in the caller's organization, to the current transaction (it commits
-    or rolls back with the change). Every audit row is written here or by ``insert``."""
+    or rolls back with the change). Every audit row is written here or by ``INSERT`` with ``prepared``'s values."""
     session.add(_row(caller, action, entity_type, entity_id, changes))
 
 
 _AUDIT = table_of(AuditEvent)
+# Built once; its values are bind parameters named ``audit_<column>`` (never a column's own
+# name: SQLAlchemy would take such a key for a column to set).
+INSERT = sa_insert(_AUDIT).values(
+    {c.name: bindparam(f"audit_{c.name}", type_=c.type) for c in _AUDIT.columns}
+)
 
 
-def insert(
+def prepared(
     *,
     caller: Caller | SystemActor,
     action: str,
     entity_type: str,
     entity_id: uuid.UUID,
     changes: dict[str, Any] | None = None,
-) -> Insert:
-    """The same row as ``record``, as a Core INSERT carrying its values: for a write path
-    that sends its statements together (``events.publish``'s ``along``); the caller
-    executes it in the change's transaction."""
+) -> dict[str, Any]:
+    """The same row as ``record``, as the values of ``INSERT``: for a write path that sends
+    its statements together (``events.Writes``) in the change's transaction."""
     row = _row(caller, action, entity_type, entity_id, changes)
-    return sa_insert(_AUDIT).values({c.name: getattr(row, c.name) for c in _AUDIT.columns})
+    return {f"audit_{c.name}": getattr(row, c.name) for c in _AUDIT.columns}

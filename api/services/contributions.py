@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import literal as sa_literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -440,6 +450,11 @@ async def _contribution_counts(
 
 
 _CONTRIBUTION = table_of(Contribution)
+# A new card, built once; its values are bind parameters named ``card_<column>`` (never a
+# column's own name: SQLAlchemy would take such a key for a column to set).
+_CARD = insert(_CONTRIBUTION).values(
+    {c.name: bindparam(f"card_{c.name}", type_=c.type) for c in _CONTRIBUTION.columns}
+)
 
 
 async def create_contribution(
@@ -468,29 +483,32 @@ async def create_contribution(
         kind=data.kind,
         body=data.body,
     )
-    # Written through Core (below), so the search columns are folded here, as the ORM's
+    # Written through Core (``_CARD``), so the search columns are folded here, as the ORM's
     # insert hook would (api/models/search.py).
     values = {column.name: getattr(contribution, column.name) for column in _CONTRIBUTION.columns}
     values.update(fold_columns(values, CONTRIBUTION_SEARCH_SOURCES, with_grams=True))
-    dialect = dialect_name(session)
     counts = await _contribution_counts(session, contribution, mm_session, contributions=1)
+    rollups, rollup_params = counts.prepared(dialect_name(session))
     await events.publish(
         session,
         session_id=mm_session.id,
         organization_id=caller.organization_id,
         type="contribution.created",
         payload=_payload(contribution, caller.user.full_name),
-        along=[
-            insert(_CONTRIBUTION).values(values),
-            *counts.writes(dialect),
-            audit.insert(
-                caller=caller,
-                action="contribution.created",
-                entity_type="contribution",
-                entity_id=contribution.id,
-                changes={"kind": data.kind.value},
-            ),
-        ],
+        along=events.Writes(
+            (_CARD, *rollups, audit.INSERT),
+            {
+                **{f"card_{name}": value for name, value in values.items()},
+                **rollup_params,
+                **audit.prepared(
+                    caller=caller,
+                    action="contribution.created",
+                    entity_type="contribution",
+                    entity_id=contribution.id,
+                    changes={"kind": data.kind.value},
+                ),
+            },
+        ),
     )
     return _read(
         contribution,

@@ -233,32 +233,28 @@ class RollupBatch:
             await session.execute(_ADD_BURN, burn)
         self._clear()
 
-    def writes(self, dialect: str) -> list[UpdateBase]:
-        """The same deltas as ``apply``, as statements that carry their rows, for one
-        change's few rows: sent along with the change's other writes in one round trip
-        (``events.publish``'s ``along``). Same statements, same key order as ``apply``."""
+    def prepared(self, dialect: str) -> tuple[tuple[UpdateBase, ...], dict[str, Any]]:
+        """The same deltas as ``apply``, for one change's few rows, as statements built once
+        (one per row, with bind parameters) and this batch's values for them: sent along
+        with the change's other writes in one round trip (``events.Writes``). Same
+        statements, same key order as ``apply``."""
         help_rows, activity_rows, session_rows, burn = self._rows()
         statements: list[UpdateBase] = []
-        for table, rows, counters, masks in (
+        params: dict[str, Any] = {}
+        for model, rows, counters, masks in (
             (HelpRollup, help_rows, ("minutes",), ("days_mask",)),
             (ActivityRollup, activity_rows, ACTIVITY_FIELDS, ()),
             (SessionRollup, session_rows, SESSION_FIELDS, ()),
         ):
-            # A statement per row: SQLAlchemy compiles a multi-row VALUES afresh every time
-            # (it has no cache key), a single row's statement once.
-            upsert = _upsert(dialect, table_of(table), counters, masks)
-            statements += [upsert.values(row) for row in rows]
-        for row in burn:
-            statements.append(
-                sa.update(_MEMBER)
-                .where(
-                    _MEMBER.c.project_id == row["member_project"],
-                    _MEMBER.c.user_id == row["member_user"],
-                )
-                .values(minutes_used=_MEMBER.c.minutes_used + row["minutes"])
-            )
+            table = table_of(model)
+            for number, row in enumerate(rows):
+                statements.append(_prepared_upsert(dialect, table, counters, masks, number))
+                params.update({f"{table.name}_{number}_{k}": v for k, v in row.items()})
+        for number, row in enumerate(burn):
+            statements.append(_prepared_burn(number))
+            params.update({f"burn_{number}_{k}": v for k, v in row.items()})
         self._clear()
-        return statements
+        return tuple(statements), params
 
 
 def _sort_key(key: object) -> tuple:
@@ -295,6 +291,42 @@ def _upsert(
             },
         )
         _UPSERTS[(dialect, table.name)] = cached
+    return cached
+
+
+_PREPARED: dict[tuple[str, str, int], UpdateBase] = {}
+
+
+def _prepared_upsert(
+    dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tuple[str, ...], number: int
+) -> UpdateBase:
+    """``_upsert`` for one row, its values bind parameters named ``<table>_<number>_<column>``
+    (never a column's own name: SQLAlchemy would take such a key for a column to set):
+    built once, so neither its compilation nor its cache key is paid again per write."""
+    key = (dialect, table.name, number)
+    cached = _PREPARED.get(key)
+    if cached is None:
+        names = ["organization_id", *(c.name for c in table.primary_key.columns), *counters, *masks]
+        values = {
+            name: sa.bindparam(f"{table.name}_{number}_{name}", type_=table.c[name].type)
+            for name in dict.fromkeys(names)
+        }
+        cached = _PREPARED[key] = _upsert(dialect, table, counters, masks).values(values)
+    return cached
+
+
+def _prepared_burn(number: int) -> UpdateBase:
+    key = ("any", "burn", number)
+    cached = _PREPARED.get(key)
+    if cached is None:
+        cached = _PREPARED[key] = (
+            sa.update(_MEMBER)
+            .where(
+                _MEMBER.c.project_id == sa.bindparam(f"burn_{number}_member_project"),
+                _MEMBER.c.user_id == sa.bindparam(f"burn_{number}_member_user"),
+            )
+            .values(minutes_used=_MEMBER.c.minutes_used + sa.bindparam(f"burn_{number}_minutes"))
+        )
     return cached
 
 
