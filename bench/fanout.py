@@ -177,6 +177,7 @@ async def _measure(
         await asyncio.sleep(0.5)  # every stream past its replay and subscribed
         sent: dict[str, float] = {}
         post_ms: list[float] = []
+        retried = [0]
         rng = random.Random(7)
 
         async def writer(index: int, count: int) -> None:
@@ -184,12 +185,20 @@ async def _measure(
             await asyncio.sleep(rng.uniform(0, args.interval))  # not all at the same instant
             for number in range(count):
                 started = time.monotonic()
-                r = await http.post(
-                    f"{API}/sessions/{session_id}/contributions",
-                    headers={"Authorization": f"Bearer {author}"},
-                    json={"kind": "idea", "body": f"Fan-out idea {index}.{number}"},
-                    timeout=30,
-                )
+                while True:
+                    r = await http.post(
+                        f"{API}/sessions/{session_id}/contributions",
+                        headers={"Authorization": f"Bearer {author}"},
+                        json={"kind": "idea", "body": f"Fan-out idea {index}.{number}"},
+                        timeout=30,
+                    )
+                    if r.status_code != 503:
+                        break
+                    # No connection was free in time (the writes queue on the session row's
+                    # lock), refused before any transaction began: retry as a client would,
+                    # timed from the first attempt.
+                    retried[0] += 1
+                    await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
                 r.raise_for_status()
                 sent[r.json()["id"]] = started
                 post_ms.append((time.monotonic() - started) * 1000)
@@ -212,6 +221,8 @@ async def _measure(
         await asyncio.gather(*tasks, return_exceptions=True)
         for client in clients:
             await client.aclose()
+    if retried[0]:
+        print(f"RETRIED: {retried[0]} POSTs answered 503 (pool timeout) and were sent again")
     missing = sum(len(sent) - len(set(lr.arrivals) & set(sent)) for lr in listeners)
     if missing:
         print(f"MISSING: {missing} of {len(sent) * len(listeners)} deliveries never arrived")
