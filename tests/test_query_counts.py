@@ -159,10 +159,10 @@ async def test_list_members_costs_the_same_for_2_and_30_rows(client, app):
 
 
 async def test_posting_a_contribution_costs_a_fixed_few_statements(client, app):
-    """The hot write of a live room: the session found, checked and locked in one statement,
-    then the card, the ledger's rollup, the audit row, the event's number, the event and
-    its NOTIFY in one more on PostgreSQL (on SQLite, where round trips cost nothing, one
-    each). Nothing is read back for the answer. Checked from the other side too: the rows
+    """The hot write of a live room: the session locked, its project read with the caller's
+    seat, then the card, the ledger's rollup, the audit row, the event's number, the event
+    and its NOTIFY in one more on PostgreSQL (on SQLite, where round trips cost nothing,
+    one each). Nothing is read back for the answer. Checked from the other side too: the rows
     are all there and the event reached the room's store in order."""
     panel = await make_panel(client, app)
     mm = await new_session(client, panel.project_id, panel.owner)
@@ -172,9 +172,10 @@ async def test_posting_a_contribution_costs_a_fixed_few_statements(client, app):
         created = await contribute(client, mm["id"], panel.helper, "Counted")
     statements = [s for s in statements if not is_caller_lookup(s) and not s.startswith("BEGIN")]
     postgres = app.state.engine.dialect.name == "postgresql"
-    # SQLite: the access query, the card, the rollup's day and month rows, the audit row, the
+    # PostgreSQL: the lock, the project with the caller's seat, the combined write. SQLite:
+    # the lock, the project, the card, the rollup's day and month rows, the audit row, the
     # number and the event.
-    assert len(statements) == (2 if postgres else 7), statements
+    assert len(statements) == (3 if postgres else 8), statements
     assert "FOR UPDATE" in statements[0] or not postgres, statements[0]
     assert created["author_name"] == "Hank Helper" and created["votes"] == 0
     assert created["voted_by_me"] is False

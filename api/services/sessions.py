@@ -154,8 +154,30 @@ async def session_access(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, for_update: bool = False
 ) -> SessionAccess:
     """The session with its project and the caller's seat, in one query; 404 when the
-    project is not readable. ``for_update`` locks the session's row (only that row: the
-    project and the seat are read, not locked) in the same statement."""
+    project is not readable. ``for_update`` locks the session's row first, alone, then
+    reads the rest: the same join with ``FOR UPDATE OF`` made 50 concurrent votes on one
+    session twice as slow on PostgreSQL (their pool waits ran out,
+    tests/routers/test_contributions.py), so the lock stays a statement of its own."""
+    if for_update:
+        locked = await session.scalar(
+            select(MastermindSession)
+            .where(
+                col(MastermindSession.id) == session_id,
+                col(MastermindSession.organization_id) == caller.organization_id,
+            )
+            .with_for_update()
+            # The row as it is now under the lock, even if this transaction read it before.
+            .execution_options(populate_existing=True)
+        )
+        if locked is None:
+            raise NotFound("Session not found")
+        try:
+            access = await project_access(
+                session=session, caller=caller, project_id=locked.project_id
+            )
+        except NotFound:
+            raise NotFound("Session not found") from None
+        return SessionAccess(project=access, session=locked)
     statement = (
         select(MastermindSession, Project, ProjectMember)
         .select_from(MastermindSession)
@@ -175,11 +197,6 @@ async def session_access(
             col(MastermindSession.organization_id) == caller.organization_id,
         )
     )
-    if for_update:
-        # The row as it is now under the lock, even if this transaction read it before.
-        statement = statement.with_for_update(of=MastermindSession).execution_options(
-            populate_existing=True
-        )
     row = (await session.execute(statement)).first()
     if row is None:
         raise NotFound("Session not found")
