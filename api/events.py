@@ -33,8 +33,8 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import orjson
+from sqlalchemy import JSON, Text, bindparam, cast, func, insert, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -44,10 +44,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session as SyncSession
 from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col
 
 from api.db import dialect_name
-from api.models import MastermindSession, SessionEvent
+from api.models import MastermindSession, SessionEvent, utcnow
+from api.models.base import table_of
 from api.services.rollup import ZONE_CHANNEL as ORGANIZATION_CHANNEL
 from api.services.rollup import forget_calendar
 from api.user_cache import CHANNEL as USER_CHANNEL
@@ -152,6 +154,83 @@ async def publish_to_person(
     )
 
 
+_SESSION = table_of(MastermindSession)
+_EVENT = table_of(SessionEvent)
+
+
+@dataclass(frozen=True, slots=True)
+class Writes:
+    """A change's own writes, sent with its event (``publish``): INSERT/UPDATE statements
+    built once with named bind parameters (none named like a column, prefixed per
+    statement) and this change's values for all of them."""
+
+    statements: tuple[UpdateBase, ...]
+    params: dict[str, Any]
+
+
+NO_WRITES = Writes((), {})
+
+
+def _next_seq() -> Any:
+    # An event is not an edit of the session: keep updated_at (and so its ETag and its
+    # place in the outcomes feed) unchanged.
+    return (
+        update(_SESSION)
+        .where(_SESSION.c.id == bindparam("event_session_id", type_=_SESSION.c.id.type))
+        .values(event_seq=_SESSION.c.event_seq + 1, updated_at=_SESSION.c.updated_at)
+        .returning(_SESSION.c.event_seq)
+    )
+
+
+def _event_values(seq: Any, *, postgres: bool = True) -> list[Any]:
+    payload = bindparam("event_payload", type_=Text())
+    return [
+        bindparam("event_session_id", type_=_EVENT.c.session_id.type),
+        seq,
+        bindparam("event_organization_id", type_=_EVENT.c.organization_id.type),
+        bindparam("event_type", type_=_EVENT.c.type.type),
+        # The serialized text as it is: PostgreSQL parses it into the json column; SQLite
+        # stores JSON as that text (a CAST there would make it a number).
+        cast(payload, JSON()) if postgres else payload,
+        bindparam("event_created_at", type_=_EVENT.c.created_at.type),
+    ]
+
+
+_EVENT_COLUMNS = ["session_id", "seq", "organization_id", "type", "payload", "created_at"]
+# PostgreSQL: one statement per set of writes, built the first time it is used.
+_COMBINED: dict[tuple[UpdateBase, ...], Any] = {}
+# SQLite: the number, then the event.
+_SQLITE_NEXT = _next_seq()
+_SQLITE_EVENT = insert(_EVENT).values(
+    dict(zip(_EVENT_COLUMNS, _event_values(bindparam("event_seq"), postgres=False), strict=True))
+)
+
+
+def _combined(statements: tuple[UpdateBase, ...]) -> Any:
+    """The writes, the next number taken under the session row's lock, the stored event
+    and its NOTIFY, as one statement of data-modifying CTEs. The notice is the event itself
+    ({"session_id", "seq", "type", "payload"}) with its number filled in by PostgreSQL."""
+    cached = _COMBINED.get(statements)
+    if cached is None:
+        next_seq = _next_seq().cte("next_seq")
+        stored = (
+            insert(_EVENT)
+            .from_select(_EVENT_COLUMNS, select(*_event_values(next_seq.c.event_seq)))
+            .returning(_EVENT.c.seq)
+            .cte("stored_event")
+        )
+        message = (
+            bindparam("notify_head", type_=Text())
+            + cast(stored.c.seq, Text())
+            + bindparam("notify_tail", type_=Text())
+        )
+        cached = select(stored.c.seq, func.pg_notify(bindparam("notify_channel"), message))
+        for number, write in enumerate(statements):
+            cached = cached.add_cte(write.cte(f"write_{number}"))
+        _COMBINED[statements] = cached
+    return cached
+
+
 async def publish(
     session: AsyncSession,
     *,
@@ -159,42 +238,40 @@ async def publish(
     organization_id: uuid.UUID,
     type: str,
     payload: dict[str, Any],
+    along: Writes = NO_WRITES,
 ) -> LiveEvent:
-    """Record an event in the current transaction; listeners get it once it commits."""
-    seq = (
-        await session.execute(
-            update(MastermindSession)
-            .where(col(MastermindSession.id) == session_id)
-            # An event is not an edit of the session: keep updated_at (and so its ETag and its
-            # place in the outcomes feed) unchanged.
-            .values(
-                event_seq=col(MastermindSession.event_seq) + 1,
-                updated_at=col(MastermindSession.updated_at),
-            )
-            .returning(col(MastermindSession.event_seq))
-        )
-    ).scalar_one()  # events are published for a session the request has found
-    payload = orjson.loads(orjson.dumps(payload, default=str))
-    session.add(
-        SessionEvent(
-            session_id=session_id,
-            seq=seq,
-            organization_id=organization_id,
-            type=type,
-            payload=payload,
-        )
-    )
-    live = LiveEvent(session_id=session_id, seq=seq, type=type, payload=payload)
+    """Record an event in the current transaction; listeners get it once it commits.
+
+    The event's number is the session row's counter plus one, taken under that row's lock
+    (gap-free, in commit order). ``along``: the change's own writes, sent with the event:
+    on PostgreSQL the whole change is one statement (built once per set of writes), on
+    SQLite they run one by one before it. The payload is serialized once, for the stored
+    row and the notice alike."""
+    data = orjson.dumps(payload, default=str).decode()
+    ready = orjson.loads(data)  # what readers get: JSON values only
+    params = {
+        **along.params,
+        "event_session_id": session_id,
+        "event_organization_id": organization_id,
+        "event_type": type,
+        "event_payload": data,
+        "event_created_at": utcnow(),
+    }
     if dialect_name(session) == "postgresql":
-        message = live.to_json()
-        if len(message) > MAX_NOTIFY_BYTES:
-            message = orjson.dumps({"session_id": str(session_id), "seq": seq, "ref": True})
-        await session.execute(
-            text("SELECT pg_notify(:channel, :message)"),
-            {"channel": CHANNEL, "message": message.decode()},
-        )
-    else:
-        _hand_over(session, live)
+        head = f'{{"session_id":"{session_id}","seq":'
+        tail = f',"type":{orjson.dumps(type).decode()},"payload":{data}}}'
+        if len(head) + len(tail) + 20 > MAX_NOTIFY_BYTES:
+            tail = ',"ref":true}'  # too big for NOTIFY: listeners read the stored row
+        params.update(notify_channel=CHANNEL, notify_head=head, notify_tail=tail)
+        result = await session.execute(_combined(along.statements), params)
+        return LiveEvent(session_id=session_id, seq=result.scalar_one(), type=type, payload=ready)
+    for write in along.statements:
+        await session.execute(write, params)
+    # Events are published for a session the request has found: there is a row.
+    seq = (await session.execute(_SQLITE_NEXT, params)).scalar_one()
+    await session.execute(_SQLITE_EVENT, {**params, "event_seq": seq})
+    live = LiveEvent(session_id=session_id, seq=seq, type=type, payload=ready)
+    _hand_over(session, live)
     return live
 
 

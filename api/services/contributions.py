@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import literal as sa_literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +26,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from api import events
-from api.db import rowcount
+from api.db import dialect_name, rowcount
 from api.errors import Conflict, Forbidden, NotFound
 from api.kit import audit
+from api.kit.folding import fold_columns
 from api.kit.patching import apply_changes, requested_changes
 from api.kit.principal import Caller
 from api.models import (
@@ -37,6 +48,8 @@ from api.models import (
     User,
     utcnow,
 )
+from api.models.base import table_of
+from api.models.contributions import CONTRIBUTION_SEARCH_SOURCES
 from api.pagination import paginate
 from api.schemas.contributions import (
     ContributionCreate,
@@ -348,28 +361,31 @@ async def present_contributions(
             )
         )
     )
-    return [
-        ContributionRead(
-            id=c.id,
-            session_id=c.session_id,
-            author_id=c.author_id if seen is None or seen.shows_author(c.author_id) else None,
-            author_name=names.get(c.author_id, "")
-            if seen is None or seen.shows_author(c.author_id)
-            else "",
-            mine=c.author_id == caller.user_id if seen is not None and seen.mastermind else None,
-            kind=c.kind,
-            body=c.body,
-            status=c.status,
-            votes=None if seen is not None and seen.votes_hidden else c.votes,
-            voted_by_me=c.id in mine,
-            verdict=c.verdict,
-            verdict_note=c.verdict_note,
-            verdict_at=c.verdict_at,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
-        for c in contributions
-    ]
+    return [_read(c, names.get(c.author_id, ""), c.id in mine, caller, seen) for c in contributions]
+
+
+def _read(
+    c: Contribution, author_name: str, voted: bool, caller: Caller, seen: Visibility | None
+) -> ContributionRead:
+    """One contribution as ``seen`` lets the caller see it (None: everything)."""
+    shown = seen is None or seen.shows_author(c.author_id)
+    return ContributionRead(
+        id=c.id,
+        session_id=c.session_id,
+        author_id=c.author_id if shown else None,
+        author_name=author_name if shown else "",
+        mine=c.author_id == caller.user_id if seen is not None and seen.mastermind else None,
+        kind=c.kind,
+        body=c.body,
+        status=c.status,
+        votes=None if seen is not None and seen.votes_hidden else c.votes,
+        voted_by_me=voted,
+        verdict=c.verdict,
+        verdict_note=c.verdict_note,
+        verdict_at=c.verdict_at,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
 
 
 async def present_contribution(
@@ -407,22 +423,50 @@ async def _count_contribution(
 ) -> None:
     """Keep the ledger's rollup of contributions and adopted ideas in step (at once, unless
     the session's cards count only at its completion: ``ledger_waits``)."""
-    if ledger_waits(mm_session):
-        return
-    zone = await organization_zone(session, contribution.organization_id)
+    batch = await _contribution_counts(
+        session, contribution, mm_session, contributions=contributions, ideas=ideas
+    )
+    await batch.apply(session)
+
+
+async def _contribution_counts(
+    session: AsyncSession,
+    contribution: Contribution,
+    mm_session: MastermindSession,
+    *,
+    contributions: int = 0,
+    ideas: int = 0,
+) -> RollupBatch:
+    """The rollup's deltas for a contribution; none while ``ledger_waits``."""
     batch = RollupBatch(contribution.organization_id)
+    if ledger_waits(mm_session):
+        return batch
+    zone = await organization_zone(session, contribution.organization_id)
     batch.add_activity(
         user_id=contribution.author_id,
         day=local_day(contribution.created_at, zone),
         contributions_count=contributions,
         ideas_adopted=ideas,
     )
-    await batch.apply(session)
+    return batch
+
+
+_CONTRIBUTION = table_of(Contribution)
+# A new card, built once; its values are bind parameters named ``card_<column>`` (never a
+# column's own name: SQLAlchemy would take such a key for a column to set).
+_CARD = insert(_CONTRIBUTION).values(
+    {c.name: bindparam(f"card_{c.name}", type_=c.type) for c in _CONTRIBUTION.columns}
+)
 
 
 async def create_contribution(
     *, session: AsyncSession, caller: Caller, session_id: uuid.UUID, data: ContributionCreate
 ) -> ContributionRead:
+    """The hot write of a live room, in few round trips: the session is found, checked and
+    locked in one statement (``session_access``), then the card, the ledger's rollup, the
+    audit row, the live event's number and the event itself go to the database together
+    (``events.publish``: one statement on PostgreSQL), and the answer is built from what
+    was written (a new card: no votes yet, the caller is its author)."""
     # The session row is locked before its status is checked, so a contribution cannot
     # slip in after a concurrent cancel or complete (which lock it too).
     access = await session_access(
@@ -436,30 +480,45 @@ async def create_contribution(
         raise Conflict("In a mastermind session contributions are written in the write phase")
     contribution = Contribution(
         organization_id=caller.organization_id,
-        session_id=access.session.id,
+        session_id=mm_session.id,
         author_id=caller.user_id,
         kind=data.kind,
         body=data.body,
     )
-    session.add(contribution)
-    await session.flush()
-    await _count_contribution(session, contribution, access.session, contributions=1)
+    # Written through Core (``_CARD``), so the search columns are folded here, as the ORM's
+    # insert hook would (api/models/search.py).
+    values = {column.name: getattr(contribution, column.name) for column in _CONTRIBUTION.columns}
+    values.update(fold_columns(values, CONTRIBUTION_SEARCH_SOURCES, with_grams=True))
+    counts = await _contribution_counts(session, contribution, mm_session, contributions=1)
+    rollups, rollup_params = counts.prepared(dialect_name(session))
     await events.publish(
         session,
-        session_id=access.session.id,
+        session_id=mm_session.id,
         organization_id=caller.organization_id,
         type="contribution.created",
         payload=_payload(contribution, caller.user.full_name),
+        along=events.Writes(
+            (_CARD, *rollups, audit.INSERT),
+            {
+                **{f"card_{name}": value for name, value in values.items()},
+                **rollup_params,
+                **audit.prepared(
+                    caller=caller,
+                    action="contribution.created",
+                    entity_type="contribution",
+                    entity_id=contribution.id,
+                    changes={"kind": data.kind.value},
+                ),
+            },
+        ),
     )
-    audit.record(
-        session,
-        caller=caller,
-        action="contribution.created",
-        entity_type="contribution",
-        entity_id=contribution.id,
-        changes={"kind": data.kind.value},
+    return _read(
+        contribution,
+        caller.user.full_name,
+        False,
+        caller,
+        visibility(mm_session, caller.user_id),
     )
-    return await present_contribution(session, caller, contribution, access.session)
 
 
 async def list_contributions(

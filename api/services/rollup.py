@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy import Exists, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col
 
 from api.db import dialect_name
@@ -179,8 +180,8 @@ class RollupBatch:
         row["sessions_completed"] += sign
         row["mixed_sessions"] += sign if mixed else 0
 
-    async def apply(self, session: AsyncSession) -> None:
-        """Add every delta in one statement per table (keys sorted: one lock order)."""
+    def _rows(self) -> tuple[list[dict[str, Any]], ...]:
+        """The deltas as rows of each table, keys sorted (one lock order for every writer)."""
         org = self.organization_id
         help_rows = [
             {
@@ -208,21 +209,52 @@ class RollupBatch:
             for day, counts in sorted(self.sessions.items())
             if any(counts.values())
         ]
-        await _add(session, HelpRollup, help_rows, ("minutes",), masks=("days_mask",))
-        await _add(session, ActivityRollup, activity_rows, ACTIVITY_FIELDS)
-        await _add(session, SessionRollup, session_rows, SESSION_FIELDS)
         burn = [
             {"member_project": project_id, "member_user": user_id, "minutes": minutes}
             for (project_id, user_id), minutes in sorted(
                 self.member_minutes.items(), key=lambda item: _sort_key(item[0])
             )
         ]
-        if burn:
-            await session.execute(_ADD_BURN, burn)
+        return help_rows, activity_rows, session_rows, burn
+
+    def _clear(self) -> None:
         self.help.clear()
         self.activity.clear()
         self.sessions.clear()
         self.member_minutes.clear()
+
+    async def apply(self, session: AsyncSession) -> None:
+        """Add every delta in one statement per table (keys sorted: one lock order)."""
+        help_rows, activity_rows, session_rows, burn = self._rows()
+        await _add(session, HelpRollup, help_rows, ("minutes",), masks=("days_mask",))
+        await _add(session, ActivityRollup, activity_rows, ACTIVITY_FIELDS)
+        await _add(session, SessionRollup, session_rows, SESSION_FIELDS)
+        if burn:
+            await session.execute(_ADD_BURN, burn)
+        self._clear()
+
+    def prepared(self, dialect: str) -> tuple[tuple[UpdateBase, ...], dict[str, Any]]:
+        """The same deltas as ``apply``, for one change's few rows, as statements built once
+        (one per row, with bind parameters) and this batch's values for them: sent along
+        with the change's other writes in one round trip (``events.Writes``). Same
+        statements, same key order as ``apply``."""
+        help_rows, activity_rows, session_rows, burn = self._rows()
+        statements: list[UpdateBase] = []
+        params: dict[str, Any] = {}
+        for model, rows, counters, masks in (
+            (HelpRollup, help_rows, ("minutes",), ("days_mask",)),
+            (ActivityRollup, activity_rows, ACTIVITY_FIELDS, ()),
+            (SessionRollup, session_rows, SESSION_FIELDS, ()),
+        ):
+            table = table_of(model)
+            for number, row in enumerate(rows):
+                statements.append(_prepared_upsert(dialect, table, counters, masks, number))
+                params.update({f"{table.name}_{number}_{k}": v for k, v in row.items()})
+        for number, row in enumerate(burn):
+            statements.append(_prepared_burn(number))
+            params.update({f"burn_{number}_{k}": v for k, v in row.items()})
+        self._clear()
+        return tuple(statements), params
 
 
 def _sort_key(key: object) -> tuple:
@@ -259,6 +291,42 @@ def _upsert(
             },
         )
         _UPSERTS[(dialect, table.name)] = cached
+    return cached
+
+
+_PREPARED: dict[tuple[str, str, int], UpdateBase] = {}
+
+
+def _prepared_upsert(
+    dialect: str, table: sa.Table, counters: tuple[str, ...], masks: tuple[str, ...], number: int
+) -> UpdateBase:
+    """``_upsert`` for one row, its values bind parameters named ``<table>_<number>_<column>``
+    (never a column's own name: SQLAlchemy would take such a key for a column to set):
+    built once, so neither its compilation nor its cache key is paid again per write."""
+    key = (dialect, table.name, number)
+    cached = _PREPARED.get(key)
+    if cached is None:
+        names = ["organization_id", *(c.name for c in table.primary_key.columns), *counters, *masks]
+        values = {
+            name: sa.bindparam(f"{table.name}_{number}_{name}", type_=table.c[name].type)
+            for name in dict.fromkeys(names)
+        }
+        cached = _PREPARED[key] = _upsert(dialect, table, counters, masks).values(values)
+    return cached
+
+
+def _prepared_burn(number: int) -> UpdateBase:
+    key = ("any", "burn", number)
+    cached = _PREPARED.get(key)
+    if cached is None:
+        cached = _PREPARED[key] = (
+            sa.update(_MEMBER)
+            .where(
+                _MEMBER.c.project_id == sa.bindparam(f"burn_{number}_member_project"),
+                _MEMBER.c.user_id == sa.bindparam(f"burn_{number}_member_user"),
+            )
+            .values(minutes_used=_MEMBER.c.minutes_used + sa.bindparam(f"burn_{number}_minutes"))
+        )
     return cached
 
 
