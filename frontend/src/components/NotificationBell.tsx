@@ -1,11 +1,13 @@
 // The bell in the top bar: the unread count, kept current by the live stream, and the inbox
-// in a drawer. The stream stays open while the app is signed in.
-import { ActionIcon, Anchor, Drawer, Indicator } from "@mantine/core";
+// in a drawer (loaded on the first click: the first screen stays within its size budget).
+// The stream stays open while the app is signed in.
+import { ActionIcon, Indicator } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { Link } from "react-router";
+import { lazy, Suspense, useState } from "react";
 import { useNotifications, useNotificationStream } from "../features/notifications/queries";
 import { useTranslation } from "../i18n/react";
-import { Inbox } from "./Inbox";
+
+const InboxDrawer = lazy(() => import("./InboxDrawer").then((m) => ({ default: m.InboxDrawer })));
 
 function BellIcon() {
   return (
@@ -29,6 +31,8 @@ function BellIcon() {
 export function NotificationBell() {
   const { t } = useTranslation("common");
   const [opened, { open, close }] = useDisclosure(false);
+  // Mounted from the first opening on, so closing keeps the drawer's exit animation.
+  const [wanted, setWanted] = useState(false);
   useNotificationStream(true);
   const { data } = useNotifications();
   const unread = data?.unread_count ?? 0;
@@ -39,7 +43,10 @@ export function NotificationBell() {
           variant="subtle"
           color="gray"
           size="lg"
-          onClick={open}
+          onClick={() => {
+            setWanted(true);
+            open();
+          }}
           aria-label={t("notifications.bellAria", { count: unread })}
           title={t("notifications.bell")}
           data-testid="bell"
@@ -48,12 +55,11 @@ export function NotificationBell() {
           <BellIcon />
         </ActionIcon>
       </Indicator>
-      <Drawer opened={opened} onClose={close} position="right" title={t("notifications.title")} size="md">
-        <Anchor component={Link} to="/notifications" size="sm" onClick={close}>
-          {t("notifications.seeAll")}
-        </Anchor>
-        <Inbox onOpen={close} />
-      </Drawer>
+      {wanted && (
+        <Suspense fallback={null}>
+          <InboxDrawer opened={opened} onClose={close} />
+        </Suspense>
+      )}
     </>
   );
 }
