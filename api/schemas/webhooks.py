@@ -18,7 +18,9 @@ WebhookURL = Annotated[
     Field(
         min_length=8,
         max_length=2048,
-        pattern=r"^https?://[^\s\x00]+$",
+        # Spaces spelled out, not \s: Python's and JSON Schema's (ECMA) \s differ (U+0085,
+        # U+FEFF...), and a client must read the rule as the server applies it.
+        pattern=r"^https?://[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$",
         description="https (http outside production); must resolve to a public address",
         examples=["https://hooks.example.com/mastermind"],
     ),
