@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.config import Settings
-from api.errors import Forbidden, InvalidInput, NotFound
-from api.kit import audit, outbox, ssrf
+from api.errors import Forbidden, NotFound
+from api.kit import audit, outbox
 from api.kit.links import spa_url
 from api.kit.outbound import Outcome, post_pinned
 from api.kit.patching import requested_changes
@@ -58,6 +58,7 @@ from api.schemas.chat_channels import (
 )
 from api.security import InvalidToken, secret_box
 from api.services.chat_channel_messages import hello_message, request_for
+from api.services.webhooks import checked_target_url
 
 DISABLED_BY_PERSON = "Disabled by an admin or the team's manager"
 # The provider will not take this channel's messages again: its URL or token is dead.
@@ -146,20 +147,6 @@ async def _team(session: AsyncSession, caller: Caller, team_id: uuid.UUID) -> Te
     return team
 
 
-async def _checked_url(settings: Settings, url: str) -> str:
-    try:
-        return await ssrf.check_url(
-            url,
-            allow_private=settings.webhook_allow_private_targets,
-            https_only=settings.webhook_https_only,
-            dns_timeout=settings.webhook_dns_timeout_seconds,
-        )
-    except ssrf.UnsafeURL as exc:
-        raise InvalidInput(
-            f"This URL cannot receive messages: {exc.reason}", loc=["body", "webhook_url"]
-        ) from None
-
-
 # --- presenting ------------------------------------------------------------------------------
 
 
@@ -229,7 +216,9 @@ async def create_channel(
         # Chatwork's own address (a setting) is what the guard checks at each delivery.
         secret, room_id = body.api_token, body.room_id
     else:
-        secret = await _checked_url(settings, body.webhook_url)
+        secret = await checked_target_url(
+            settings, body.webhook_url, receives="messages", field="webhook_url"
+        )
     channel_id = uuid.uuid4()  # the sealed secret is bound to the row's id
     channel = ChatChannel(
         id=channel_id,

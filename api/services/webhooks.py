@@ -98,7 +98,11 @@ async def _endpoint(
     return endpoint
 
 
-async def _checked_url(settings: Settings, url: str) -> str:
+async def checked_target_url(
+    settings: Settings, url: str, *, receives: str = "webhooks", field: str = "url"
+) -> str:
+    """``url`` if the SSRF guard lets the service post to it under the webhook settings
+    (outbound webhooks and chat channels alike), else 422 on ``field``."""
     try:
         return await ssrf.check_url(
             url,
@@ -108,7 +112,7 @@ async def _checked_url(settings: Settings, url: str) -> str:
         )
     except ssrf.UnsafeURL as exc:
         raise InvalidInput(
-            f"This URL cannot receive webhooks: {exc.reason}", loc=["body", "url"]
+            f"This URL cannot receive {receives}: {exc.reason}", loc=["body", field]
         ) from None
 
 
@@ -169,7 +173,7 @@ async def create_endpoint(
     *, session: AsyncSession, caller: Caller, settings: Settings, data: WebhookEndpointCreate
 ) -> WebhookEndpointCreated:
     _ensure_admin(caller)
-    url = await _checked_url(settings, data.url)
+    url = await checked_target_url(settings, data.url)
     secret = new_secret()
     endpoint_id = uuid.uuid4()  # the sealed secret is bound to the row's id
     endpoint = WebhookEndpoint(
@@ -248,7 +252,7 @@ async def update_endpoint(
     ensure_current(endpoint, if_match)
     changes = requested_changes(data)
     if "url" in changes:
-        changes["url"] = endpoint.url = await _checked_url(settings, changes["url"])
+        changes["url"] = endpoint.url = await checked_target_url(settings, changes["url"])
     if "description" in changes:
         endpoint.description = changes["description"]
     if "events" in changes:
