@@ -7,6 +7,10 @@ from typing import Any, cast
 
 from fastapi import Request
 from sqlalchemy import Connection, CursorResult, Result, event
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -74,6 +78,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
 def dialect_name(session: AsyncSession) -> str:
     """The database behind ``session``: "postgresql" or "sqlite"."""
     return session.get_bind().dialect.name
+
+
+def upsert(session: AsyncSession, table: Any) -> PgInsert | SqliteInsert:
+    """An INSERT into ``table`` (a model or a ``Table``) that can say ``ON CONFLICT`` for the
+    database behind ``session``: both dialects spell it alike, but each has its own class."""
+    insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
+    return insert(table)
 
 
 def rowcount(result: Result[Any]) -> int:

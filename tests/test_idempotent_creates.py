@@ -5,11 +5,13 @@ body is 422. The walk over openapi.json fails for a new create that forgets the 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from api.models import IdempotencyRecord, Team, User
+from api.kit.idempotency import RETENTION
+from api.models import IdempotencyRecord, Team, User, utcnow
 from api.security import Security
 from tests.factories import API, assert_problem, register
 from tests.test_openapi import _operations, served, served_app  # noqa: F401
@@ -80,6 +82,29 @@ async def test_a_retried_team_or_person_is_created_once(client, app) -> None:
         assert await _count(app, model, **{column: body[column]}) == 1
         other = await client.post(url, headers=headers, json={**body, column: "x" + body[column]})
         assert assert_problem(other, 422)["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+async def test_a_key_older_than_the_retention_starts_a_new_request(client, app) -> None:
+    """After 24 hours the key is free again: the old record is taken over, not replayed."""
+    admin = await register(client)
+    headers = {**admin.headers, "Idempotency-Key": f"day-old-{uuid.uuid4()}"}
+    first = await client.post(f"{API}/teams", headers=headers, json={"name": "Day one"})
+    assert first.status_code == 201, first.text
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == headers["Idempotency-Key"])
+            .values(created_at=utcnow() - RETENTION - timedelta(minutes=1))
+        )
+    # Another body under the old key: a new team, not a 422 for a reused key.
+    later = await client.post(f"{API}/teams", headers=headers, json={"name": "Day two"})
+    assert later.status_code == 201, later.text
+    assert "idempotent-replayed" not in later.headers
+    assert later.json()["id"] != first.json()["id"]
+    # And the key now remembers the new request.
+    again = await client.post(f"{API}/teams", headers=headers, json={"name": "Day two"})
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == later.json()
+    assert await _count(app, IdempotencyRecord, key=headers["Idempotency-Key"]) == 1
 
 
 def test_the_fingerprint_is_keyed_so_a_stored_one_reveals_no_password(settings) -> None:

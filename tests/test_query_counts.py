@@ -217,3 +217,29 @@ async def test_posting_a_contribution_costs_a_fixed_few_statements(client, app):
             )
         )
         assert counted == 2
+
+
+async def test_an_idempotency_key_adds_two_statements_to_a_post(client, app):
+    """The SPA sends a key with every card: claiming it is one upsert, storing the answer one
+    update; a replay reads the record and writes nothing else."""
+    panel = await make_panel(client, app)
+    mm = await new_session(client, panel.project_id, panel.owner)
+    await transition(client, mm["id"], panel.owner, "start")
+    await contribute(client, mm["id"], panel.helper, "Warm-up")
+    url = f"{API}/sessions/{mm['id']}/contributions"
+
+    async def counted_post(key: str | None, body: str) -> tuple[httpx.Response, list[str]]:
+        headers = {**panel.helper.headers, **({"Idempotency-Key": key} if key else {})}
+        with counted_statements(app) as statements:
+            response = await client.post(url, headers=headers, json={"kind": "idea", "body": body})
+        kept = [s for s in statements if not is_caller_lookup(s) and not s.startswith("BEGIN")]
+        return response, kept
+
+    plain, plain_statements = await counted_post(None, "Unkeyed")
+    keyed, keyed_statements = await counted_post("card-1", "Keyed")
+    replayed, replay_statements = await counted_post("card-1", "Keyed")
+    assert (plain.status_code, keyed.status_code, replayed.status_code) == (201, 201, 201)
+    assert len(keyed_statements) == len(plain_statements) + 2, keyed_statements
+    assert "ON CONFLICT" in keyed_statements[0] and keyed_statements[-1].startswith("UPDATE")
+    assert replayed.json() == keyed.json() and replayed.headers["idempotent-replayed"] == "true"
+    assert len(replay_statements) == 2, replay_statements  # the claim that finds it, the read
