@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal, get_args
@@ -33,15 +33,11 @@ from typing import Literal, get_args
 from fastapi import Depends, params
 from fastapi.dependencies.models import Dependant
 from sqlalchemy import Select, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.config import Settings
-from api.db import dialect_name
+from api.db import upsert
 from api.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from api.kit import audit
 from api.kit.principal import Caller
@@ -183,10 +179,6 @@ async def revoke_api_key(*, session: AsyncSession, caller: Caller, key_id: uuid.
 # --- authenticating a request ---------------------------------------------------------------
 
 
-def _insert(dialect: str) -> Callable[[type[ApiKeyWindow]], PgInsert | SqliteInsert]:
-    return pg_insert if dialect == "postgresql" else sqlite_insert
-
-
 async def authenticate(
     *,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -224,8 +216,9 @@ async def authenticate(
             return Caller(user=user, api_key_id=api_key.id, scopes=frozenset(api_key.scopes))
 
         window = int(now.timestamp()) // WINDOW_SECONDS
-        insert = _insert(dialect_name(session))
-        statement = insert(ApiKeyWindow).values(api_key_id=api_key.id, window=window, hits=1)
+        statement = upsert(session, ApiKeyWindow).values(
+            api_key_id=api_key.id, window=window, hits=1
+        )
         hits = await session.scalar(
             statement.on_conflict_do_update(
                 index_elements=[col(ApiKeyWindow.api_key_id), col(ApiKeyWindow.window)],

@@ -36,12 +36,10 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import dialect_name
+from api.db import upsert
 from api.errors import AppError, InvalidInput, NotFound
 from api.kit import outbox
 from api.models import CrmConnection, CrmInboundEvent, InboundResult, utcnow
@@ -153,13 +151,12 @@ async def store(
         }
         for index, event in enumerate(unique.values())
     ]
-    insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
     stored: set[str] = set()
     # In chunks: a batch of tiny events within the body cap would otherwise pass the bind
     # parameters one statement may carry (32,767 on PostgreSQL and SQLite).
     for start in range(0, len(rows), INSERT_CHUNK):
         inserted = await session.scalars(
-            insert(CrmInboundEvent)
+            upsert(session, CrmInboundEvent)
             .values(rows[start : start + INSERT_CHUNK])
             .on_conflict_do_nothing(index_elements=["connection_id", "external_id"])
             .returning(col(CrmInboundEvent.external_id))

@@ -8,13 +8,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import dialect_name
+from api.db import upsert
 from api.kit import audit, outbox
 from api.kit.money import round_amount
 from api.models import (
@@ -40,11 +38,9 @@ async def claim(
     session: AsyncSession, connection: CrmConnection, event: DealEvent, result: InboundResult
 ) -> uuid.UUID | None:
     """Insert the event row; None when it was stored before (a replay)."""
-    dialect = dialect_name(session)
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     statement = (
-        insert(CrmInboundEvent)
+        upsert(session, CrmInboundEvent)
         .values(
             id=uuid.uuid4(),
             created_at=now,
@@ -231,13 +227,11 @@ async def _drop_stale(
     )
     stored = {name: at for name, at in rows.all()}
     stale = {name for name, at in stamps.items() if name in stored and stored[name] > at}
-    dialect = dialect_name(session)
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     for name, at in stamps.items():
         if name in stale:
             continue
-        statement = insert(CrmPropertyStamp).values(
+        statement = upsert(session, CrmPropertyStamp).values(
             id=uuid.uuid4(),
             created_at=now,
             updated_at=now,
