@@ -2,7 +2,7 @@
 
 ``outbox.emit`` queues one ``chat_delivery`` per channel that hears about an event (in the
 transaction of the change, woken the same way); each round of ``WebhookWorker`` claims due
-rows here with the same lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), formats the event
+rows here with the same leased queue (api/kit/delivery_queue.py), formats the event
 for the channel's provider (api/services/chat_channel_messages.py) and posts it with the
 webhooks' own ``post_pinned`` (the SSRF guard at every attempt, the connection pinned to
 the address checked, no redirects). Retries follow the worker's schedule; a 429 or 503
@@ -17,33 +17,20 @@ does not keep the worker busy. An admin or the team's manager enables it again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.config import Settings
-from api.db import rowcount
+from api.kit.delivery_queue import DeliveryQueue, Lease, attempt
 from api.kit.outbound import Outcome
-from api.models import (
-    ChatChannel,
-    ChatDelivery,
-    DeliveryState,
-    Locale,
-    Organization,
-    WebhookEvent,
-    utcnow,
-)
-from api.observability import safe_exception_text
+from api.models import ChatChannel, ChatDelivery, Locale, Organization, WebhookEvent, utcnow
 from api.services.chat_channel_messages import message_for
 from api.services.chat_channels import post_message, record_answer
 
@@ -52,9 +39,7 @@ logger = logging.getLogger("api.chat")
 
 @dataclass(frozen=True, slots=True)
 class ChatClaim:
-    delivery_id: uuid.UUID
-    token: uuid.UUID
-    attempts: int
+    lease: Lease
     channel: ChatChannel
     event: WebhookEvent
     locale: Locale
@@ -82,41 +67,23 @@ class ChatChannelWorker:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
-        self.schedule = schedule
-        self.jitter = jitter
-        self.batch_size = batch_size
-        self.lease = lease
+        self.queue = DeliveryQueue(
+            rows=ChatDelivery,
+            target=ChatChannel,
+            target_id=col(ChatDelivery.channel_id),
+            schedule=schedule,
+            jitter=jitter,
+            batch_size=batch_size,
+            lease=lease,
+            clock=clock,
+        )
         self.clock = clock
         self.attempts_made = 0
 
-    def _unclaimed(self, now: datetime) -> Any:
-        return or_(col(ChatDelivery.claimed_until).is_(None), col(ChatDelivery.claimed_until) < now)
-
     async def claim(self) -> list[ChatClaim]:
-        now = self.clock()
-        token = uuid.uuid4()
-        due = (
-            select(col(ChatDelivery.id))
-            .join(ChatChannel, col(ChatChannel.id) == ChatDelivery.channel_id)
-            .where(
-                col(ChatDelivery.state) == DeliveryState.pending,
-                col(ChatDelivery.next_attempt_at) <= now,
-                self._unclaimed(now),
-                col(ChatChannel.enabled).is_(True),
-            )
-            .order_by(col(ChatDelivery.next_attempt_at), col(ChatDelivery.id))
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True, of=ChatDelivery)
-        )
         async with self._sessionmaker() as session, session.begin():
-            claimed = await session.execute(
-                update(ChatDelivery)
-                .where(col(ChatDelivery.id).in_(due.scalar_subquery()))
-                .values(claimed_until=now + self.lease, claim_token=token)
-                .returning(col(ChatDelivery.id))
-                .execution_options(synchronize_session=False)
-            )
-            if not claimed.all():
+            token = await self.queue.claim(session)
+            if token is None:
                 return []
             rows = await session.execute(
                 select(ChatDelivery, ChatChannel, WebhookEvent, col(Organization.locale))
@@ -129,9 +96,7 @@ class ChatChannelWorker:
             )
             return [
                 ChatClaim(
-                    delivery_id=delivery.id,
-                    token=token,
-                    attempts=delivery.attempts,
+                    lease=Lease(delivery.id, token, delivery.attempts),
                     channel=channel,
                     event=event,
                     locale=Locale(locale),
@@ -140,81 +105,29 @@ class ChatChannelWorker:
             ]
 
     async def earliest_due(self) -> datetime | None:
-        now = self.clock()
-        async with self._sessionmaker() as session:
-            earliest = await session.scalar(
-                select(func.min(ChatDelivery.next_attempt_at))
-                .join(ChatChannel, col(ChatChannel.id) == ChatDelivery.channel_id)
-                .where(
-                    col(ChatDelivery.state) == DeliveryState.pending,
-                    self._unclaimed(now),
-                    col(ChatChannel.enabled).is_(True),
-                )
-            )
-        if earliest is not None and earliest.tzinfo is None:  # min() over SQLite text
-            earliest = earliest.replace(tzinfo=UTC)
-        return earliest
-
-    def _delay(self, attempts: int) -> timedelta:
-        base = self.schedule[attempts]
-        return timedelta(seconds=base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311
+        return await self.queue.earliest_due(self._sessionmaker)
 
     async def _record(self, claim: ChatClaim, outcome: Outcome) -> None:
-        now = self.clock()
-        attempts = claim.attempts + 1
-        values: dict[str, Any] = {
-            "attempts": col(ChatDelivery.attempts) + 1,
-            "last_attempt_at": now,
-            "last_status_code": outcome.status_code,
-            "last_error": outcome.error,
-            "claimed_until": None,
-            "claim_token": None,
-            "updated_at": now,
-        }
-        if outcome.delivered:
-            values.update(state=DeliveryState.delivered, delivered_at=now, next_attempt_at=None)
-        elif is_final(outcome) or attempts >= len(self.schedule):
-            values.update(state=DeliveryState.failed, next_attempt_at=None)
-        elif outcome.retry_after is not None:
-            values.update(next_attempt_at=now + outcome.retry_after)
-        else:
-            values.update(next_attempt_at=now + self._delay(attempts))
+        values = self.queue.outcome_values(claim.lease, outcome, final=is_final(outcome))
         async with self._sessionmaker() as session, session.begin():
-            result = await session.execute(
-                update(ChatDelivery)
-                .where(
-                    col(ChatDelivery.id) == claim.delivery_id,
-                    col(ChatDelivery.claim_token) == claim.token,
-                )
-                .values(**values)
-            )
-            if rowcount(result):
-                await record_answer(session, claim.channel.id, outcome, now=now)
-        if rowcount(result) == 0:
-            logger.warning("chat delivery %s: claim lost before recording", claim.delivery_id)
+            recorded = await self.queue.record(session, claim.lease, values)
+            if recorded:
+                await record_answer(session, claim.channel.id, outcome, now=values["updated_at"])
+        if not recorded:
+            logger.warning("chat delivery %s: claim lost before recording", claim.lease.delivery_id)
         logger.info(
             "chat delivery %s (%s) attempt %d: %s",
-            claim.delivery_id,
+            claim.lease.delivery_id,
             claim.channel.provider.value,
-            attempts,
+            claim.lease.attempts + 1,
             outcome.status_code if outcome.error is None else outcome.error,
         )
 
-    async def _release(self, claim: ChatClaim) -> None:
-        async with self._sessionmaker() as session, session.begin():
-            await session.execute(
-                update(ChatDelivery)
-                .where(
-                    col(ChatDelivery.id) == claim.delivery_id,
-                    col(ChatDelivery.claim_token) == claim.token,
-                )
-                .values(claimed_until=None, claim_token=None)
-            )
-
     async def _deliver(self, claim: ChatClaim, http: httpx.AsyncClient) -> None:
         event = claim.event
-        try:
-            outcome = await post_message(
+        await attempt(
+            claim.lease,
+            lambda: post_message(
                 http,
                 self._settings,
                 claim.channel,
@@ -222,19 +135,12 @@ class ChatChannelWorker:
                     event.type, event.payload, locale=claim.locale, timestamp=event.created_at
                 ),
                 now=self.clock,
-            )
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._release(claim))
-            raise
-        except Exception as exc:  # a bug must not take the loop down: count it as a failure
-            logger.error(
-                "chat delivery %s crashed",
-                claim.delivery_id,
-                extra={"exception": safe_exception_text(exc)},
-            )
-            outcome = Outcome(error=f"Internal error: {type(exc).__name__}")
-        await asyncio.shield(self._record(claim, outcome))
+            ),
+            lambda outcome: self._record(claim, outcome),
+            lambda: self.queue.release(self._sessionmaker, claim.lease),
+            logger=logger,
+            what="chat delivery",
+        )
         self.attempts_made += 1
 
     async def run_once(self, http: httpx.AsyncClient) -> int:

@@ -2,13 +2,12 @@
 loop posts chat channels' messages (api/services/chat_channel_worker.py) and applies
 received CRM events (api/services/crm_hooks/worker.py).
 
-Each round claims a batch of due rows in a short transaction (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, so any number of workers share the queue; on SQLite ``BEGIN IMMEDIATE`` makes the
-claim the single writer's), stamps them with a lease (``claimed_until`` plus a claim token)
-and commits. The posts run outside any transaction; each result is written back only while
-the claim token still matches. A worker that crashes mid-post leaves a lease that simply
-runs out, and another worker sends the row again: delivery is at least once, and what a
-receiver acknowledged (and was recorded) is never sent twice.
+Each round claims a batch of due rows from a leased queue (api/kit/delivery_queue.py: a
+short transaction, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so any number of workers share
+it, a lease and a claim token); the posts run outside any transaction and each result is
+written back only while the token still matches. A worker that crashes mid-post leaves a
+lease that simply runs out, and another worker sends the row again: delivery is at least
+once, and what a receiver acknowledged (and was recorded) is never sent twice.
 
 Retries follow ``SCHEDULE`` (the delay before each attempt), with jitter, unless a 429 or
 503 answer says when to come back (``Retry-After``, honoured up to a day). 2xx is delivered;
@@ -21,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import signal
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -31,18 +29,17 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 from standardwebhooks import Webhook
 
 from api.config import Settings
-from api.db import rowcount
 from api.kit import outbox
+from api.kit.delivery_queue import DeliveryQueue, Lease, attempt
 from api.kit.links import BASE_URL_KEY
 from api.kit.outbound import Outcome, post_pinned
-from api.models import DeliveryState, WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
-from api.observability import safe_exception_text
+from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.security import InvalidToken
 from api.services.chat_channel_worker import ChatChannelWorker
 from api.services.crm_hooks.worker import CrmEventWorker
@@ -61,9 +58,7 @@ USER_AGENT = "SalesMastermind-Webhooks/1.0"
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    delivery_id: uuid.UUID
-    token: uuid.UUID
-    attempts: int
+    lease: Lease
     endpoint_id: uuid.UUID
     url: str
     secret_ciphertext: str
@@ -105,6 +100,16 @@ class WebhookWorker:
         )
         self.poll_seconds = poll_seconds or settings.webhook_poll_seconds
         self.clock = clock
+        self.queue = DeliveryQueue(
+            rows=WebhookDelivery,
+            target=WebhookEndpoint,
+            target_id=col(WebhookDelivery.endpoint_id),
+            schedule=schedule,
+            jitter=jitter,
+            batch_size=batch_size,
+            lease=self.lease,
+            clock=clock,
+        )
         self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -134,39 +139,11 @@ class WebhookWorker:
 
     # --- the queue -------------------------------------------------------------------------
 
-    def _due(self, now: datetime) -> Any:
-        return (
-            select(col(WebhookDelivery.id))
-            .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
-            .where(
-                col(WebhookDelivery.state) == DeliveryState.pending,
-                col(WebhookDelivery.next_attempt_at) <= now,
-                or_(
-                    col(WebhookDelivery.claimed_until).is_(None),
-                    col(WebhookDelivery.claimed_until) < now,
-                ),
-                col(WebhookEndpoint.enabled).is_(True),
-            )
-        )
-
     async def claim(self) -> list[Claim]:
         """Lease up to ``batch_size`` due deliveries to this worker (committed at once)."""
-        now = self.clock()
-        token = uuid.uuid4()
-        due = (
-            self._due(now)
-            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True, of=WebhookDelivery)
-        )
         async with self._sessionmaker() as session, session.begin():
-            claimed = await session.execute(
-                update(WebhookDelivery)
-                .where(col(WebhookDelivery.id).in_(due.scalar_subquery()))
-                .values(claimed_until=now + self.lease, claim_token=token)
-                .returning(col(WebhookDelivery.id))
-            )
-            if not claimed.all():
+            token = await self.queue.claim(session)
+            if token is None:
                 return []
             rows = await session.execute(
                 select(
@@ -182,9 +159,7 @@ class WebhookWorker:
             )
             return [
                 Claim(
-                    delivery_id=delivery.id,
-                    token=token,
-                    attempts=delivery.attempts,
+                    lease=Lease(delivery.id, token, delivery.attempts),
                     endpoint_id=delivery.endpoint_id,
                     url=url,
                     secret_ciphertext=secret,
@@ -195,28 +170,18 @@ class WebhookWorker:
 
     async def _seconds_until_due(self) -> float:
         now = self.clock()
-        async with self._sessionmaker() as session:
-            earliest = await session.scalar(
-                select(func.min(WebhookDelivery.next_attempt_at))
-                .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
-                .where(
-                    col(WebhookDelivery.state) == DeliveryState.pending,
-                    or_(
-                        col(WebhookDelivery.claimed_until).is_(None),
-                        col(WebhookDelivery.claimed_until) < now,
-                    ),
-                    col(WebhookEndpoint.enabled).is_(True),
-                )
+        due = [
+            at
+            for at in (
+                await self.queue.earliest_due(self._sessionmaker),
+                await self.chat.earliest_due(),
             )
-        if earliest is not None and earliest.tzinfo is None:  # min() over SQLite text: naive UTC
-            earliest = earliest.replace(tzinfo=UTC)
-        chat_due = await self.chat.earliest_due()
-        if chat_due is not None and (earliest is None or chat_due < earliest):
-            earliest = chat_due
-        if earliest is None:
+            if at is not None
+        ]
+        if not due:
             return self.poll_seconds
         # Due already but not claimed: another worker holds the row lock this instant.
-        return min(self.poll_seconds, max(0.05, (earliest - now).total_seconds()))
+        return min(self.poll_seconds, max(0.05, (min(due) - now).total_seconds()))
 
     # --- one delivery ----------------------------------------------------------------------
 
@@ -248,40 +213,11 @@ class WebhookWorker:
             now=self.clock,
         )
 
-    def _delay(self, attempts: int) -> timedelta:
-        base = self.schedule[attempts]
-        return timedelta(seconds=base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311
-
     async def _record(self, claim: Claim, outcome: Outcome) -> None:
-        now = self.clock()
-        attempts = claim.attempts + 1
-        values: dict[str, Any] = {
-            "attempts": col(WebhookDelivery.attempts) + 1,
-            "last_attempt_at": now,
-            "last_status_code": outcome.status_code,
-            "last_error": outcome.error,
-            "claimed_until": None,
-            "claim_token": None,
-            "updated_at": now,
-        }
-        if outcome.delivered:
-            values.update(state=DeliveryState.delivered, delivered_at=now, next_attempt_at=None)
-        elif outcome.gone or attempts >= len(self.schedule):
-            values.update(state=DeliveryState.failed, next_attempt_at=None)
-        elif outcome.retry_after is not None:
-            # The receiver said when to come back (429 or 503 with Retry-After): then.
-            values.update(next_attempt_at=now + outcome.retry_after)
-        else:
-            values.update(next_attempt_at=now + self._delay(attempts))
+        values = self.queue.outcome_values(claim.lease, outcome, final=outcome.gone)
+        now = values["updated_at"]
         async with self._sessionmaker() as session, session.begin():
-            result = await session.execute(
-                update(WebhookDelivery)
-                .where(
-                    col(WebhookDelivery.id) == claim.delivery_id,
-                    col(WebhookDelivery.claim_token) == claim.token,
-                )
-                .values(**values)
-            )
+            recorded = await self.queue.record(session, claim.lease, values)
             if outcome.gone:
                 await session.execute(
                     update(WebhookEndpoint)
@@ -294,43 +230,27 @@ class WebhookWorker:
                     )
                 )
                 await stop_pending(session, claim.endpoint_id, "the receiver answered 410 Gone")
-        if rowcount(result) == 0:
+        if not recorded:
             # The lease ran out and another worker took the row over: its result stands.
-            logger.warning("webhook delivery %s: claim lost before recording", claim.delivery_id)
+            logger.warning(
+                "webhook delivery %s: claim lost before recording", claim.lease.delivery_id
+            )
         logger.info(
             "webhook delivery %s attempt %d: %s",
-            claim.delivery_id,
-            attempts,
+            claim.lease.delivery_id,
+            claim.lease.attempts + 1,
             outcome.status_code if outcome.error is None else outcome.error,
         )
 
-    async def _release(self, claim: Claim) -> None:
-        """Give the row back untouched (stopped mid-post): the next worker sends it."""
-        async with self._sessionmaker() as session, session.begin():
-            await session.execute(
-                update(WebhookDelivery)
-                .where(
-                    col(WebhookDelivery.id) == claim.delivery_id,
-                    col(WebhookDelivery.claim_token) == claim.token,
-                )
-                .values(claimed_until=None, claim_token=None)
-            )
-
     async def _deliver(self, claim: Claim) -> None:
-        try:
-            outcome = await self._post(claim)
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._release(claim))
-            raise
-        except Exception as exc:  # a bug must not take the loop down: count it as a failure
-            logger.error(
-                "webhook delivery %s crashed",
-                claim.delivery_id,
-                extra={"exception": safe_exception_text(exc)},  # no SQL parameters
-            )
-            outcome = Outcome(error=f"Internal error: {type(exc).__name__}")
-        await asyncio.shield(self._record(claim, outcome))
+        await attempt(
+            claim.lease,
+            lambda: self._post(claim),
+            lambda outcome: self._record(claim, outcome),
+            lambda: self.queue.release(self._sessionmaker, claim.lease),
+            logger=logger,
+            what="webhook delivery",
+        )
         self.attempts_made += 1
 
     # --- the loop --------------------------------------------------------------------------

@@ -243,6 +243,6 @@ def test_the_schedule_is_the_documented_one_with_jitter(hook_app):
     assert documented == SCHEDULE
     worker = make_worker(hook_app, schedule=SCHEDULE, jitter=0.1)
     for attempt, base in enumerate(SCHEDULE[1:], start=1):
-        delays = {worker._delay(attempt).total_seconds() for _ in range(20)}
+        delays = {worker.queue.delay(attempt).total_seconds() for _ in range(20)}
         assert all(0.9 * base <= d <= 1.1 * base for d in delays), (attempt, delays)
         assert len(delays) > 1  # jittered, so retries of many deliveries spread out
