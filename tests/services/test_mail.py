@@ -24,6 +24,7 @@ from api.main import create_app
 from api.models import Locale, MailMessage, MailState, User
 from api.services.calendar import session_uid
 from api.services.mail_worker import MailWorker, smtp_target
+from api.services.notification_worker import NotificationScans
 from tests import cast
 from tests.factories import API, Actor
 from tests.mail_kit import MailServer, events_of, parts
@@ -67,7 +68,6 @@ async def mail_client(mail_app, smtp) -> AsyncIterator[httpx.AsyncClient]:
 
 def worker(app, **options) -> MailWorker:
     options.setdefault("schedule", (0, 0, 0, 0, 0))
-    options.setdefault("reminder_scan_seconds", 0)
     return MailWorker(app.state.engine, app.state.sessionmaker, app.state.settings, **options)
 
 
@@ -77,6 +77,19 @@ async def drain(app, *workers: MailWorker, rounds: int = 10) -> None:
         claimed = await asyncio.gather(*(w.run_once() for w in workers))
         if not any(claimed):
             return
+
+
+async def scan(app, *, workers: int = 2, now: datetime | None = None) -> None:
+    """The worker loop's scans (reminders, overdue items, weekly summaries), run by
+    ``workers`` at once, as that many worker processes would."""
+    await asyncio.gather(
+        *(
+            NotificationScans(app.state.sessionmaker, app.state.settings).scan(
+                now or datetime.now(UTC)
+            )
+            for _ in range(workers)
+        )
+    )
 
 
 async def pending(app) -> int:
@@ -231,6 +244,7 @@ async def test_two_workers_send_each_reminder_once(mail_client, mail_app, smtp):
     )
     one, two = worker(mail_app), worker(mail_app)
     for _ in range(3):  # each round both look for due reminders and both send
+        await scan(mail_app)
         await drain(mail_app, one, two)
     for person in (panel.owner, panel.helper, panel.helper2, panel.observer):
         subjects = [
@@ -295,7 +309,6 @@ async def test_no_smtp_password_or_feed_token_in_logs(mail_client, mail_app, smt
         mail_app.state.sessionmaker,
         with_login,
         schedule=(0, 0),
-        reminder_scan_seconds=0,
     )
     assert await sender.run_once() > 0
     async with mail_app.state.sessionmaker() as session:
@@ -406,6 +419,7 @@ async def test_reminder_minutes_decide_each_persons_reminders(mail_client, mail_
     )
     one, two = worker(mail_app), worker(mail_app)
     for _ in range(3):  # both look for due reminders every round, both send
+        await scan(mail_app)
         await drain(mail_app, one, two)
     expected = f"Reminder: Soon at {start:%Y-%m-%d %H:%M} (UTC)"
     # 60 minutes before: due now, once. The observer keeps 24 h and 15 min: the 24-hour
