@@ -631,6 +631,7 @@ async def team_weeks(
         per_person[row.user_id]["ideas_adopted"] = row.ideas_adopted
     held = await session.execute(
         select(col(Project.owner_id), func.count())
+        .select_from(MastermindSession)
         .join(Project, col(Project.id) == MastermindSession.project_id)
         .where(
             col(MastermindSession.organization_id) == organization_id,

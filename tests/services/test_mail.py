@@ -10,86 +10,23 @@ mailed in the recipient's language."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from api.main import create_app
-from api.models import Locale, MailMessage, MailState, User
+from api.models import Locale, MailMessage, MailState
 from api.services.calendar import session_uid
 from api.services.mail_worker import MailWorker, smtp_target
-from api.services.notification_worker import NotificationScans
 from tests import cast
 from tests.factories import API, Actor
-from tests.mail_kit import MailServer, events_of, parts
+from tests.mail_kit import BASE, MailServer, drain, events_of, parts, scan, set_locale, worker
 from tests.session_kit import make_panel, new_session, ok
 from tests.test_secrets_in_logs import CaptureAll, assert_not_logged
-
-BASE = "https://mastermind.example"
-
-
-@pytest.fixture(scope="module")
-def smtp() -> AsyncIterator[MailServer]:
-    server = MailServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-async def mail_app(app, settings, smtp):
-    """The app with SMTP configured. Depends on conftest's ``app`` so tables are emptied."""
-    application = create_app(
-        settings.model_copy(
-            update={
-                "smtp_url": smtp.url,
-                "smtp_from": "Mastermind <mm@example.com>",
-                "public_base_url": BASE,
-            }
-        )
-    )
-    yield application
-    await application.state.live_hub.close()
-    await application.state.engine.dispose()
-
-
-@pytest.fixture
-async def mail_client(mail_app, smtp) -> AsyncIterator[httpx.AsyncClient]:
-    smtp.clear()
-    async with cast.in_process(mail_app) as http:
-        yield http
-
-
-def worker(app, **options) -> MailWorker:
-    options.setdefault("schedule", (0, 0, 0, 0, 0))
-    return MailWorker(app.state.engine, app.state.sessionmaker, app.state.settings, **options)
-
-
-async def drain(app, *workers: MailWorker, rounds: int = 10) -> None:
-    workers = workers or (worker(app),)
-    for _ in range(rounds):
-        claimed = await asyncio.gather(*(w.run_once() for w in workers))
-        if not any(claimed):
-            return
-
-
-async def scan(app, *, workers: int = 2, now: datetime | None = None) -> None:
-    """The worker loop's scans (reminders, overdue items, weekly summaries), run by
-    ``workers`` at once, as that many worker processes would."""
-    await asyncio.gather(
-        *(
-            NotificationScans(app.state.sessionmaker, app.state.settings).scan(
-                now or datetime.now(UTC)
-            )
-            for _ in range(workers)
-        )
-    )
 
 
 async def pending(app) -> int:
@@ -101,13 +38,6 @@ async def pending(app) -> int:
 
 def col_state():
     return MailMessage.__table__.c.state  # type: ignore[attr-defined]
-
-
-async def set_locale(app, user_id: str, locale: Locale) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(User).where(User.id == uuid.UUID(user_id)).values(locale=locale)
-        )
 
 
 def session_mails(smtp: MailServer, address: str) -> list[dict]:
