@@ -66,7 +66,7 @@ from api.schemas.notifications import (
     NotificationPreferencesUpdate,
     NotificationRead,
 )
-from api.services import calendar, dashboard, mail
+from api.services import calendar, ledger, mail
 from api.services.rollup import local_day, organization_zone
 
 CREATED = "notification.created"
@@ -787,7 +787,7 @@ async def queue_weekly_summaries(session: AsyncSession, *, now: datetime) -> Non
                 select(User).where(col(User.id).in_(waiting), col(User.is_active).is_(True))
             )
         )
-        figures = await dashboard.team_weeks(
+        figures = await ledger.team_weeks(
             session,
             organization_id=org_id,
             groups={person.id: managers[person.id].members for person in people},
@@ -807,7 +807,7 @@ async def _tell_week(
     week_start: date,
     key: str,
     team_names: list[str],
-    week: dashboard.TeamWeek,
+    week: ledger.TeamWeek,
 ) -> None:
     url = _base_url(session) + TEAM_PATH
 
