@@ -2,24 +2,35 @@
 past its due date is told to its assignee once (two workers scanning), from the day after
 in the organization's zone, never for a done item or to someone who turned the kind off,
 again only for a due date moved later, in the assignee's language; the managers' weekly
-summary carries the exact figures of their own teams' week and reaches no one else; and
-without SMTP the worker loop still writes reminders and overdue notices in the app."""
+summary carries the exact figures of their own teams' week and reaches no one else, in
+queries that do not grow with the teams' size; and without SMTP the worker loop still
+writes reminders and overdue notices in the app."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from api.models import Locale, MailMessage
+from api.models import Locale, MailMessage, TeamMember
+from api.services import notifications
 from api.services.webhook_worker import WebhookWorker
 from tests import cast
 from tests.factories import API, Actor, create_team
 from tests.mail_kit import BASE, drain, parts, scan, set_locale, worker
-from tests.session_kit import completed_session, contribute, make_panel, new_session, ok
+from tests.session_kit import (
+    completed_session,
+    contribute,
+    count_statements,
+    make_panel,
+    new_session,
+    ok,
+    quick_users,
+)
 
 PREFS = f"{API}/users/me/notification-preferences"
 
@@ -371,3 +382,29 @@ async def test_without_smtp_the_worker_loop_still_writes_reminders_and_overdue_n
     assert len(await notices(client, panel.helper, "action_item_overdue")) == 1
     async with app.state.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(MailMessage)) == 0
+
+
+async def test_the_weekly_scan_asks_the_same_queries_however_many_people_the_team_has(client, app):
+    people = await cast.organization(client, "Counted Co", lead=cast.manager("Lena Lead"))
+    team = await create_team(client, people.admin, name="East", manager_id=people.lead.id)
+
+    async def weekly_statements(now: datetime) -> int:
+        with count_statements(app) as statements:
+            async with app.state.sessionmaker() as session, session.begin():
+                await notifications.queue_weekly_summaries(session, now=now)
+        return len(statements)
+
+    async def add_members(count: int, prefix: str) -> None:
+        reps = await quick_users(app, people.organization_id, count, prefix=prefix)
+        async with app.state.sessionmaker() as session, session.begin():
+            session.add_all(
+                TeamMember(team_id=uuid.UUID(team["id"]), user_id=uuid.UUID(r.id)) for r in reps
+            )
+
+    await weekly_statements(next_monday(8))  # the organization's zone, read once and kept
+    await add_members(2, "few")
+    few = await weekly_statements(next_monday(8) + timedelta(weeks=1))
+    await add_members(10, "many")
+    many = await weekly_statements(next_monday(8) + timedelta(weeks=2))
+    assert few == many, (few, many)
+    assert len(await notices(client, people.lead, "weekly_summary")) == 3
