@@ -752,8 +752,9 @@ class _Managed:
 
 async def queue_weekly_summaries(session: AsyncSession, *, now: datetime) -> None:
     """Each team's manager hears of last week (Monday to Sunday in the organization's zone)
-    in the teams they manage, theirs only: a handful of queries per organization, whatever
-    the number of managers."""
+    in the teams they manage, theirs only. The figures take a handful of grouped queries per
+    organization, whatever the number of managers and people; then one fan-out per manager
+    not yet told, as for reminders."""
     managed: dict[uuid.UUID, dict[uuid.UUID, _Managed]] = defaultdict(lambda: defaultdict(_Managed))
     rows = await session.execute(
         select(
