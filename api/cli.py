@@ -99,8 +99,10 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Deliver outbound webhooks until stopped: SIGTERM or Ctrl-C finishes the posts in
-    flight first; a second signal stops at once (unsent rows go back to the queue)."""
+    """Deliver outbound webhooks, write the notices that come with time (reminders, overdue
+    action items, weekly summaries) and, with SMTP_URL, send mail, until stopped: SIGTERM
+    or Ctrl-C finishes the posts in flight first; a second signal stops at once (unsent
+    rows go back to the queue)."""
     from api.services.webhook_worker import run_worker_process
 
     settings = _settings()

@@ -152,3 +152,43 @@ def receiver():
     server.start()
     yield server
     server.close()
+
+
+# --- the mail tests: a real SMTP server and an app that sends to it --------------------------
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    """aiosmtpd on loopback (tests/mail_kit.py), for one test module."""
+    from tests.mail_kit import MailServer
+
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+async def mail_app(app, settings, smtp):
+    """The app with SMTP configured. Depends on conftest's ``app`` so tables are emptied."""
+    from tests.mail_kit import BASE
+
+    application = create_app(
+        settings.model_copy(
+            update={
+                "smtp_url": smtp.url,
+                "smtp_from": "Mastermind <mm@example.com>",
+                "public_base_url": BASE,
+            }
+        )
+    )
+    yield application
+    await application.state.live_hub.close()
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def mail_client(mail_app, smtp) -> AsyncIterator[httpx.AsyncClient]:
+    smtp.clear()
+    async with cast.in_process(mail_app) as http:
+        yield http

@@ -1,18 +1,29 @@
 """A real SMTP server for the suite (aiosmtpd on a free loopback port) that can be stopped and
-started again on the same port, and helpers that parse what it received with the email
-package and the iCalendar parts with ``icalendar``."""
+started again on the same port, helpers that parse what it received with the email
+package and the iCalendar parts with ``icalendar``, and the workers' rounds the mail tests
+run by hand (the mail worker's sends, the notifications' scans)."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
+from sqlalchemy import update
+
+from api.models import Locale, User
+from api.services.mail_worker import MailWorker
+from api.services.notification_worker import NotificationScans
+
+BASE = "https://mastermind.example"  # the mail app's PUBLIC_BASE_URL (tests/conftest.py)
 
 
 def free_port() -> int:
@@ -82,3 +93,35 @@ def parts(message: EmailMessage) -> dict[str, Any]:
 
 def events_of(calendar: Calendar) -> list[Any]:
     return list(calendar.walk("VEVENT"))
+
+
+def worker(app: Any, **options: Any) -> MailWorker:
+    options.setdefault("schedule", (0, 0, 0, 0, 0))
+    return MailWorker(app.state.engine, app.state.sessionmaker, app.state.settings, **options)
+
+
+async def drain(app: Any, *workers: MailWorker, rounds: int = 10) -> None:
+    workers = workers or (worker(app),)
+    for _ in range(rounds):
+        claimed = await asyncio.gather(*(w.run_once() for w in workers))
+        if not any(claimed):
+            return
+
+
+async def scan(app: Any, *, workers: int = 2, now: datetime | None = None) -> None:
+    """The worker loop's scans (reminders, overdue items, weekly summaries), run by
+    ``workers`` at once, as that many worker processes would."""
+    moment = now or datetime.now(UTC)
+    await asyncio.gather(
+        *(
+            NotificationScans(app.state.sessionmaker, app.state.settings).scan(moment)
+            for _ in range(workers)
+        )
+    )
+
+
+async def set_locale(app: Any, user_id: str, locale: Locale) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(User).where(User.id == uuid.UUID(user_id)).values(locale=locale)
+        )

@@ -28,8 +28,10 @@ class NotificationKind(enum.StrEnum):
     session_cancelled = "session_cancelled"
     session_reminder = "session_reminder"
     action_item_assigned = "action_item_assigned"
+    action_item_overdue = "action_item_overdue"
     help_request = "help_request"
     help_request_answered = "help_request_answered"
+    weekly_summary = "weekly_summary"
 
 
 class Notification(IdTable, table=True):
@@ -50,7 +52,8 @@ class Notification(IdTable, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     link: str = Field(max_length=300)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Notices that must exist once however many workers look (reminders), like mail's.
+    # Notices that must exist once however many workers look (reminders, overdue action
+    # items, weekly summaries), like mail's.
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import MISSING, ConfigDict, Field, StrictBool
@@ -30,11 +30,23 @@ class NotificationData(ResponseModel):
     minutes_before: int | None = Field(default=None, description="Reminders: how long before")
     action_item_id: uuid.UUID | None = None
     action_item_title: str | None = None
+    due_on: date | None = Field(default=None, description="Overdue action items: the due date")
     help_request_id: uuid.UUID | None = None
     help_request_state: HelpRequestState | None = Field(
         default=None, description="Help requests: the answer now"
     )
     message: str | None = Field(default=None, description="Help requests: the asker's words")
+    # The weekly summary: the manager's teams over one ISO week in the organization's zone.
+    week_starts_on: date | None = Field(default=None, description="Weekly summary: its Monday")
+    team_names: list[str] | None = Field(default=None, description="Weekly summary: the teams")
+    sessions_held: int | None = Field(default=None, description="Weekly summary")
+    minutes_given: int | None = Field(default=None, description="Weekly summary: by helpers")
+    ideas_adopted: int | None = Field(default=None, description="Weekly summary")
+    projects_won: int | None = Field(default=None, description="Weekly summary")
+    projects_lost: int | None = Field(default=None, description="Weekly summary")
+    overdue_action_items: int | None = Field(
+        default=None, description="Weekly summary: open past their due date, now"
+    )
 
 
 class NotificationRead(ResponseModel):

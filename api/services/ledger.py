@@ -6,14 +6,20 @@ members' history still counts. Every fact adds its delta to the rollups in its o
 transaction (``api/services/rollup.py``), so reading a period sums a few hundred rows
 however many years of history there are. Periods are whole days in the organization's
 time zone.
+
+A team's week (``team_weeks``, for the managers' weekly summary in
+api/services/notifications.py) is the ledger's figures of its people with their sessions
+held, projects closed and action items overdue, counted in grouped queries.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,13 +28,27 @@ from sqlmodel import col
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.kit.periods import NamedPeriod, PeriodKind, named_period
 from api.kit.principal import Caller
-from api.models import ActivityRollup, Grain, HelpRollup, Team, TeamMember, User
+from api.models import (
+    ActionItem,
+    ActionItemStatus,
+    ActivityRollup,
+    Grain,
+    HelpRollup,
+    MastermindSession,
+    Project,
+    ProjectStatus,
+    SessionStatus,
+    Team,
+    TeamMember,
+    User,
+)
 from api.schemas.ledger import LedgerRow
 from api.services.rollup import ACTIVITY_FIELDS, organization_calendar, organization_zone
 from api.services.users import by_name, get_user
 
 __all__ = [
     "Period",
+    "TeamWeek",
     "compute_ledger",
     "in_period",
     "ledger",
@@ -36,6 +56,7 @@ __all__ = [
     "pairs_in_period",
     "people_counts",
     "resolve_period",
+    "team_weeks",
     "user_ledger",
 ]
 
@@ -295,3 +316,99 @@ async def user_ledger(
         session, organization_id=caller.organization_id, users=[user], period=period
     )
     return period, rows[0]
+
+
+# --- a team's week (the managers' weekly summary) -------------------------------------------
+
+
+GroupKey = TypeVar("GroupKey", bound=Hashable)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamWeek:
+    """What a group of people did in a span of days: sessions completed on projects they own,
+    minutes they gave as helpers and their ideas adopted (the ledger's figures), their
+    projects closed won or lost; and their open action items past due on ``today``."""
+
+    sessions_held: int = 0
+    minutes_given: int = 0
+    ideas_adopted: int = 0
+    projects_won: int = 0
+    projects_lost: int = 0
+    overdue_action_items: int = 0
+
+
+async def team_weeks(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    groups: Mapping[GroupKey, Collection[uuid.UUID]],
+    since: date,
+    until: date,
+    today: date,
+) -> dict[GroupKey, TeamWeek]:
+    """Each group's figures for the days ``since`` to ``until`` in the organization's zone:
+    four grouped queries per person over everyone in any group (the ledger's from its
+    rollups), summed per group here, so a person in two groups is counted once in each."""
+    everyone = {user_id for members in groups.values() for user_id in members}
+    if not everyone:
+        return {key: TeamWeek() for key in groups}
+    period = await resolve_period(session, organization_id, since, until)
+    users = list(await session.scalars(select(User).where(col(User.id).in_(everyone))))
+    per_person: dict[uuid.UUID, dict[str, int]] = {
+        user_id: dict.fromkeys(TeamWeek.__dataclass_fields__, 0) for user_id in everyone
+    }
+    for row in await compute_ledger(
+        session, organization_id=organization_id, users=users, period=period, with_people=False
+    ):
+        per_person[row.user_id]["minutes_given"] = row.minutes_given
+        per_person[row.user_id]["ideas_adopted"] = row.ideas_adopted
+    held = await session.execute(
+        select(col(Project.owner_id), func.count())
+        .select_from(MastermindSession)
+        .join(Project, col(Project.id) == MastermindSession.project_id)
+        .where(
+            col(MastermindSession.organization_id) == organization_id,
+            col(MastermindSession.status) == SessionStatus.completed,
+            col(MastermindSession.completed_at) >= period.starts_at,
+            col(MastermindSession.completed_at) < period.ends_at,
+            col(Project.owner_id).in_(everyone),
+        )
+        .group_by(col(Project.owner_id))
+    )
+    for owner_id, count in held:
+        per_person[owner_id]["sessions_held"] = int(count)
+    closed = await session.execute(
+        select(col(Project.owner_id), col(Project.status), func.count())
+        .where(
+            col(Project.organization_id) == organization_id,
+            col(Project.status).in_([ProjectStatus.won, ProjectStatus.lost]),
+            col(Project.closed_at) >= period.starts_at,
+            col(Project.closed_at) < period.ends_at,
+            col(Project.owner_id).in_(everyone),
+        )
+        .group_by(col(Project.owner_id), col(Project.status))
+    )
+    for owner_id, status, count in closed:
+        per_person[owner_id][f"projects_{status.value}"] = int(count)
+    overdue = await session.execute(
+        select(col(ActionItem.assignee_id), func.count())
+        .where(
+            col(ActionItem.organization_id) == organization_id,
+            col(ActionItem.status) == ActionItemStatus.open,
+            col(ActionItem.due_date) < today,
+            col(ActionItem.assignee_id).in_(everyone),
+        )
+        .group_by(col(ActionItem.assignee_id))
+    )
+    for assignee_id, count in overdue:
+        per_person[assignee_id]["overdue_action_items"] = int(count)
+    return {
+        key: TeamWeek(
+            **{
+                name: sum(per_person[user_id][name] for user_id in set(members))
+                for name in TeamWeek.__dataclass_fields__
+            }
+        )
+        for key, members in groups.items()
+    }

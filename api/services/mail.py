@@ -3,8 +3,9 @@ in the recipient's language, and the outbox row it becomes in the transaction of
 it reports. Who is told of what, by which channel, is api/services/notifications.py.
 
 Nothing here talks SMTP: the mail worker (api/services/mail_worker.py) sends the rows. With
-``SMTP_URL`` unset the app's sessions carry no mail configuration and no row is written. The configuration travels in the session's ``info``
-(set once in create_app), so the services that report changes need no new parameters.
+``SMTP_URL`` unset the app's sessions carry no mail configuration and no row is written.
+The configuration travels in the session's ``info`` (set once in create_app), so the
+services that report changes need no new parameters.
 """
 
 from __future__ import annotations
@@ -128,6 +129,33 @@ TEXTS: dict[str, dict[Locale, tuple[str, str]]] = {
             "{title}\n期限: {due}\n\n{link}",
         ),
     },
+    "action_item_overdue": {
+        Locale.en: (
+            "Overdue: {title}",
+            "Your action item on {project} was due on {due}:\n\n{title}\n\n{link}",
+        ),
+        Locale.ja: (
+            "期限切れのアクションアイテム: {title}",
+            "「{project}」のアクションアイテムの期限（{due}）が過ぎました。\n\n{title}\n\n{link}",
+        ),
+    },
+    "weekly_summary": {
+        Locale.en: (
+            "Your teams' week of {week}",
+            "{teams}, the week of {week}:\n\n"
+            "Sessions held: {sessions}\nMinutes given by helpers: {minutes}\n"
+            "Ideas adopted: {ideas}\nProjects won: {won}\nProjects lost: {lost}\n"
+            "Action items overdue now: {overdue}\n\n{link}",
+        ),
+        Locale.ja: (
+            "チームの週次サマリー（{week}の週）",
+            "{teams}の{week}からの1週間:\n\n"
+            "開催したセッション: {sessions}件\nヘルパーが提供した時間: {minutes}分\n"
+            "採用されたアイデア: {ideas}件\n受注したプロジェクト: {won}件\n"
+            "失注したプロジェクト: {lost}件\n期限切れのアクションアイテム（現在）: {overdue}件\n\n"
+            "{link}",
+        ),
+    },
     "help_request": {
         Locale.en: (
             "{actor} asks for your help on {project}",
@@ -151,6 +179,9 @@ TEXTS: dict[str, dict[Locale, tuple[str, str]]] = {
         ),
     },
 }
+
+# How a list of team names reads in each language (weekly_summary's {teams}).
+LIST_SEPARATORS: dict[Locale, str] = {Locale.en: ", ", Locale.ja: "、"}
 
 # How an answer to a help request reads in each language (help_request_answered's {answer}).
 ANSWERS: dict[Locale, dict[str, str]] = {

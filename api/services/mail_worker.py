@@ -1,5 +1,7 @@
-"""The mail worker: queues the reminders that have come due and drains the mail outbox into
-SMTP, with the webhook worker's claim discipline (api/services/webhook_worker.py).
+"""The mail worker: drains the mail outbox into SMTP, with the webhook worker's claim
+discipline (api/services/webhook_worker.py). The reminders and the other notices that come
+with time are queued by the webhook worker's loop (api/services/notification_worker.py),
+which runs with or without SMTP.
 
 Each round claims a batch of due rows in a short transaction (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so several workers share the queue and no row is handed to two of them), stamps
@@ -10,7 +12,8 @@ sent again by another worker.
 
 Reminders are rows like any other, keyed ``reminder:<session>:<minutes>:<start>:<person>``
 under a unique index (in the outbox and in the inbox alike), so however many workers find
-the same reminder due only one row exists, and only one mail goes out.
+the same reminder due only one row exists, and only one mail goes out (overdue notices and
+weekly summaries likewise).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from api.config import Settings
 from api.db import rowcount
 from api.models import MailMessage, MailState, utcnow
 from api.observability import safe_exception_text
-from api.services import mail, notifications
+from api.services import mail
 
 logger = logging.getLogger("api.mail")
 
@@ -45,7 +48,6 @@ logger = logging.getLogger("api.mail")
 SCHEDULE: tuple[float, ...] = (0, 10, 60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600, 12 * 3600)
 JITTER = 0.1
 BATCH_SIZE = 10
-REMINDER_SCAN_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,6 @@ class MailWorker:
         batch_size: int = BATCH_SIZE,
         lease_seconds: float | None = None,
         poll_seconds: float | None = None,
-        reminder_scan_seconds: float = REMINDER_SCAN_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         name: str | None = None,
     ) -> None:
@@ -121,11 +122,9 @@ class MailWorker:
         self.timeout = settings.smtp_timeout_seconds
         self.lease = timedelta(seconds=lease_seconds or self.timeout * 2 + 30)
         self.poll_seconds = poll_seconds or settings.webhook_poll_seconds
-        self.reminder_scan_seconds = reminder_scan_seconds
         self.clock = clock
         self.name = name or f"mail-{uuid.uuid4().hex[:8]}"
         self.sent = 0  # mails this worker handed to the server (for logs and tests)
-        self._next_scan: datetime | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -136,17 +135,6 @@ class MailWorker:
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-
-    # --- reminders -------------------------------------------------------------------------
-
-    async def queue_reminders(self) -> None:
-        """Queue the reminders now due: each person's own offsets (their
-        ``reminder_minutes``, else ``REMINDER_MINUTES``), by the channels they keep on
-        (api/services/notifications.py)."""
-        async with self._sessionmaker() as session, session.begin():
-            await notifications.queue_due_reminders(
-                session, now=self.clock(), default_reminders=self._settings.reminder_minutes
-            )
 
     # --- the queue -------------------------------------------------------------------------
 
@@ -262,12 +250,7 @@ class MailWorker:
     # --- the loop --------------------------------------------------------------------------
 
     async def run_once(self) -> int:
-        """Queue due reminders (at most every ``reminder_scan_seconds``), then claim one batch
-        and send it; returns how many rows were claimed."""
-        now = self.clock()
-        if self._next_scan is None or now >= self._next_scan:
-            self._next_scan = now + timedelta(seconds=self.reminder_scan_seconds)
-            await self.queue_reminders()
+        """Claim one batch and send it; returns how many rows were claimed."""
         rows = await self.claim()
         # One connection per mail keeps a slow recipient from holding up the rest; the
         # batch is small.

@@ -9,9 +9,12 @@ SMTP configured), each only where that person left the channel on for that kind.
 who caused the event gets no in-app notice of their own doing (their mail, a calendar entry
 for themselves, still follows their preference).
 
-Reminders are asked for by the mail worker's scan (``queue_due_reminders``): each person's
-own offsets (``reminder_minutes``, default ``REMINDER_MINUTES``), each reminder once per
-person under a unique key in both channels, however many workers look.
+Three notices are asked for by the worker's scans (api/services/notification_worker.py),
+which run whenever the app's worker runs, SMTP or not: session reminders
+(``queue_due_reminders``: each person's own offsets, ``reminder_minutes``, default
+``REMINDER_MINUTES``), overdue action items (``queue_overdue_action_items``) and the
+managers' weekly summary (``queue_weekly_summaries``). Each is written once per person
+under a unique key in both channels, however many workers look.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -36,6 +40,7 @@ from api.kit import links
 from api.kit.principal import Caller
 from api.models import (
     ActionItem,
+    ActionItemStatus,
     HelpRequest,
     HelpRequestState,
     Locale,
@@ -47,6 +52,8 @@ from api.models import (
     Project,
     SessionParticipant,
     SessionStatus,
+    Team,
+    TeamMember,
     User,
     utcnow,
 )
@@ -59,8 +66,8 @@ from api.schemas.notifications import (
     NotificationPreferencesUpdate,
     NotificationRead,
 )
-from api.services import calendar, mail
-from api.services.rollup import organization_zone
+from api.services import calendar, ledger, mail
+from api.services.rollup import local_day, organization_zone
 
 CREATED = "notification.created"
 READ = "notification.read"
@@ -603,7 +610,8 @@ async def queue_due_reminders(
 
 
 async def _reminded(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    """Which of these per-person reminder keys exist already, in either channel."""
+    """Which of these per-person keys (reminders, overdue items, weekly summaries) exist
+    already, in either channel."""
     if not keys:
         return set()
     found: set[str] = set()
@@ -629,6 +637,214 @@ async def _remind(
         dedupe=key,
     )
     await fan_out(session, notice, people)
+
+
+# --- overdue action items ------------------------------------------------------------------
+
+# An item whose due date passed longer ago than this is not reported any more: a worker
+# started after a long pause (or this notice's first deployment) does not flood inboxes.
+OVERDUE_LOOKBACK_DAYS = 7
+
+
+def overdue_key(item: ActionItem) -> str:
+    """What makes an overdue notice one (``:<user id>`` added): the item and the date it was
+    due, so a due date moved later is reported again once that one passes."""
+    assert item.due_date is not None
+    return f"overdue:{item.id}:{item.due_date:%Y%m%d}"
+
+
+async def queue_overdue_action_items(session: AsyncSession, *, now: datetime) -> None:
+    """Tell each assignee of an open action item whose due date has passed (overdue from the
+    day after it, in the organization's zone), once per due date."""
+    # Every zone's date is within a day of UTC's: read the candidates by UTC's, then
+    # keep those past due in their own organization's zone.
+    utc_day = local_day(now, ZoneInfo("UTC"))
+    rows = await session.execute(
+        select(ActionItem, Project)
+        .join(Project, col(Project.id) == ActionItem.project_id)
+        .where(
+            col(ActionItem.status) == ActionItemStatus.open,
+            col(ActionItem.due_date) < utc_day + timedelta(days=1),
+            col(ActionItem.due_date) >= utc_day - timedelta(days=OVERDUE_LOOKBACK_DAYS + 1),
+        )
+    )
+    candidates = [(item, project) for item, project in rows]
+    today: dict[uuid.UUID, date] = {}
+    for org_id in {item.organization_id for item, _ in candidates}:
+        today[org_id] = local_day(now, await organization_zone(session, org_id))
+    overdue = [
+        (item, project)
+        for item, project in candidates
+        if item.due_date is not None
+        and today[item.organization_id] - timedelta(days=OVERDUE_LOOKBACK_DAYS)
+        <= item.due_date
+        < today[item.organization_id]
+    ]
+    done = await _reminded(session, [f"{overdue_key(i)}:{i.assignee_id}" for i, _ in overdue])
+    waiting = [(i, p) for i, p in overdue if f"{overdue_key(i)}:{i.assignee_id}" not in done]
+    if not waiting:
+        return
+    people = {
+        u.id: u
+        for u in await session.scalars(
+            select(User).where(col(User.id).in_({i.assignee_id for i, _ in waiting}))
+        )
+    }
+    for item, project in waiting:
+        if item.assignee_id in people:
+            await _tell_overdue(session, item, project, people[item.assignee_id])
+
+
+async def _tell_overdue(
+    session: AsyncSession, item: ActionItem, project: Project, person: User
+) -> None:
+    link = links.project_path(project.id)
+    url = _base_url(session) + link
+    assert item.due_date is not None
+    due = item.due_date
+
+    def words(_person: User, locale: Locale) -> tuple[str, str, str]:
+        return mail.render(
+            "action_item_overdue",
+            locale,
+            project=project.title,
+            title=item.title,
+            due=due.isoformat(),
+            link=url,
+        )
+
+    notice = Notice(
+        kind=NotificationKind.action_item_overdue,
+        organization_id=item.organization_id,
+        link=link,
+        data={
+            "project_id": project.id,
+            "project_title": project.title,
+            "action_item_id": item.id,
+            "action_item_title": item.title,
+            "due_on": due,
+        },
+        mail=words,
+        dedupe=overdue_key(item),
+    )
+    await fan_out(session, notice, [person])
+
+
+# --- the managers' weekly summary ------------------------------------------------------------
+
+# The summary of last week is due from this hour on Monday in the organization's zone (and
+# for the rest of the week, should no worker have run on Monday morning).
+WEEKLY_SUMMARY_HOUR = 7
+TEAM_PATH = "/team"
+
+
+def weekly_key(week_start: date) -> str:
+    """What makes a weekly summary one (``:<user id>`` added): the ISO week it reports."""
+    year, week, _ = week_start.isocalendar()
+    return f"weekly:{year}-W{week:02d}"
+
+
+@dataclass(slots=True)
+class _Managed:
+    team_names: list[str] = field(default_factory=list)
+    members: set[uuid.UUID] = field(default_factory=set)
+
+
+async def queue_weekly_summaries(session: AsyncSession, *, now: datetime) -> None:
+    """Each team's manager hears of last week (Monday to Sunday in the organization's zone)
+    in the teams they manage, theirs only. The figures take a handful of grouped queries per
+    organization, whatever the number of managers and people; then one fan-out per manager
+    not yet told, as for reminders."""
+    managed: dict[uuid.UUID, dict[uuid.UUID, _Managed]] = defaultdict(lambda: defaultdict(_Managed))
+    rows = await session.execute(
+        select(
+            col(Team.organization_id),
+            col(Team.manager_id),
+            col(Team.id),
+            col(Team.name),
+            col(TeamMember.user_id),
+        )
+        .outerjoin(TeamMember, col(TeamMember.team_id) == Team.id)
+        .order_by(col(Team.name), col(Team.id))
+    )
+    for org_id, manager_id, _team_id, name, member_id in rows:
+        part = managed[org_id][manager_id]
+        if name not in part.team_names:
+            part.team_names.append(name)
+        if member_id is not None:
+            part.members.add(member_id)
+    for org_id, managers in managed.items():
+        local = now.astimezone(await organization_zone(session, org_id))
+        if local.weekday() == 0 and local.hour < WEEKLY_SUMMARY_HOUR:
+            continue
+        week_start = local.date() - timedelta(days=local.weekday() + 7)
+        key = weekly_key(week_start)
+        done = await _reminded(session, [f"{key}:{m}" for m in managers])
+        waiting = [m for m in managers if f"{key}:{m}" not in done]
+        if not waiting:
+            continue
+        people = list(
+            await session.scalars(
+                select(User).where(col(User.id).in_(waiting), col(User.is_active).is_(True))
+            )
+        )
+        figures = await ledger.team_weeks(
+            session,
+            organization_id=org_id,
+            groups={person.id: managers[person.id].members for person in people},
+            since=week_start,
+            until=week_start + timedelta(days=6),
+            today=local.date(),
+        )
+        for person in people:
+            await _tell_week(
+                session, person, week_start, key, managers[person.id].team_names, figures[person.id]
+            )
+
+
+async def _tell_week(
+    session: AsyncSession,
+    person: User,
+    week_start: date,
+    key: str,
+    team_names: list[str],
+    week: ledger.TeamWeek,
+) -> None:
+    url = _base_url(session) + TEAM_PATH
+
+    def words(_person: User, locale: Locale) -> tuple[str, str, str]:
+        return mail.render(
+            "weekly_summary",
+            locale,
+            week=week_start.isoformat(),
+            teams=mail.LIST_SEPARATORS[locale].join(team_names),
+            sessions=week.sessions_held,
+            minutes=week.minutes_given,
+            ideas=week.ideas_adopted,
+            won=week.projects_won,
+            lost=week.projects_lost,
+            overdue=week.overdue_action_items,
+            link=url,
+        )
+
+    notice = Notice(
+        kind=NotificationKind.weekly_summary,
+        organization_id=person.organization_id,
+        link=TEAM_PATH,
+        data={
+            "week_starts_on": week_start,
+            "team_names": team_names,
+            "sessions_held": week.sessions_held,
+            "minutes_given": week.minutes_given,
+            "ideas_adopted": week.ideas_adopted,
+            "projects_won": week.projects_won,
+            "projects_lost": week.projects_lost,
+            "overdue_action_items": week.overdue_action_items,
+        },
+        mail=words,
+        dedupe=key,
+    )
+    await fan_out(session, notice, [person])
 
 
 # --- the inbox ------------------------------------------------------------------------------

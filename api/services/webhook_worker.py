@@ -1,6 +1,8 @@
 """The delivery worker: drains the webhook outbox into signed HTTP POSTs, and in the same
-loop posts chat channels' messages (api/services/chat_channel_worker.py) and applies
-received CRM events (api/services/crm_hooks/worker.py).
+loop posts chat channels' messages (api/services/chat_channel_worker.py), applies received
+CRM events (api/services/crm_hooks/worker.py) and runs the notifications' scheduled scans
+(api/services/notification_worker.py: reminders, overdue action items, weekly summaries),
+so in-app notices come whenever the app's worker runs, with or without SMTP.
 
 Each round claims a batch of due rows from a leased queue (api/kit/delivery_queue.py: a
 short transaction, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so any number of workers share
@@ -43,6 +45,7 @@ from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from api.security import InvalidToken
 from api.services.chat_channel_worker import ChatChannelWorker
 from api.services.crm_hooks.worker import CrmEventWorker
+from api.services.notification_worker import NotificationScans
 from api.services.webhooks import envelope, open_secret, stop_pending
 
 logger = logging.getLogger("api.webhooks")
@@ -127,6 +130,8 @@ class WebhookWorker:
             lease=self.lease,
             clock=clock,
         )
+        # And asks for the notices that come with time (reminders, overdue, weekly).
+        self.notices = NotificationScans(sessionmaker, settings, clock=clock)
 
     @property
     def stopping(self) -> bool:
@@ -270,6 +275,7 @@ class WebhookWorker:
                     return await self.run_once()
                 finally:
                     self._http = None
+        await self.notices.run_once()
         claims = await self.claim()
         if claims:
             await asyncio.gather(*(self._deliver(claim) for claim in claims))
@@ -351,8 +357,8 @@ async def run_worker_process(settings: Settings) -> None:
 
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
-    # The CRM events it applies emit webhooks whose payloads link into the SPA, and the mail
-    # worker queues reminders through the same services as the API: the same info.
+    # The CRM events it applies emit webhooks whose payloads link into the SPA, and its scans
+    # queue notices (and their mails) through the same services as the API: the same info.
     sessionmaker.configure(
         info={BASE_URL_KEY: settings.public_base_url, MAIL_KEY: mail_config(settings)}
     )

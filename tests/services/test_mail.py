@@ -10,73 +10,23 @@ mailed in the recipient's language."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from api.main import create_app
-from api.models import Locale, MailMessage, MailState, User
+from api.models import Locale, MailMessage, MailState
 from api.services.calendar import session_uid
 from api.services.mail_worker import MailWorker, smtp_target
 from tests import cast
 from tests.factories import API, Actor
-from tests.mail_kit import MailServer, events_of, parts
+from tests.mail_kit import BASE, MailServer, drain, events_of, parts, scan, set_locale, worker
 from tests.session_kit import make_panel, new_session, ok
 from tests.test_secrets_in_logs import CaptureAll, assert_not_logged
-
-BASE = "https://mastermind.example"
-
-
-@pytest.fixture(scope="module")
-def smtp() -> AsyncIterator[MailServer]:
-    server = MailServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-async def mail_app(app, settings, smtp):
-    """The app with SMTP configured. Depends on conftest's ``app`` so tables are emptied."""
-    application = create_app(
-        settings.model_copy(
-            update={
-                "smtp_url": smtp.url,
-                "smtp_from": "Mastermind <mm@example.com>",
-                "public_base_url": BASE,
-            }
-        )
-    )
-    yield application
-    await application.state.live_hub.close()
-    await application.state.engine.dispose()
-
-
-@pytest.fixture
-async def mail_client(mail_app, smtp) -> AsyncIterator[httpx.AsyncClient]:
-    smtp.clear()
-    async with cast.in_process(mail_app) as http:
-        yield http
-
-
-def worker(app, **options) -> MailWorker:
-    options.setdefault("schedule", (0, 0, 0, 0, 0))
-    options.setdefault("reminder_scan_seconds", 0)
-    return MailWorker(app.state.engine, app.state.sessionmaker, app.state.settings, **options)
-
-
-async def drain(app, *workers: MailWorker, rounds: int = 10) -> None:
-    workers = workers or (worker(app),)
-    for _ in range(rounds):
-        claimed = await asyncio.gather(*(w.run_once() for w in workers))
-        if not any(claimed):
-            return
 
 
 async def pending(app) -> int:
@@ -88,13 +38,6 @@ async def pending(app) -> int:
 
 def col_state():
     return MailMessage.__table__.c.state  # type: ignore[attr-defined]
-
-
-async def set_locale(app, user_id: str, locale: Locale) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(User).where(User.id == uuid.UUID(user_id)).values(locale=locale)
-        )
 
 
 def session_mails(smtp: MailServer, address: str) -> list[dict]:
@@ -231,6 +174,7 @@ async def test_two_workers_send_each_reminder_once(mail_client, mail_app, smtp):
     )
     one, two = worker(mail_app), worker(mail_app)
     for _ in range(3):  # each round both look for due reminders and both send
+        await scan(mail_app)
         await drain(mail_app, one, two)
     for person in (panel.owner, panel.helper, panel.helper2, panel.observer):
         subjects = [
@@ -295,7 +239,6 @@ async def test_no_smtp_password_or_feed_token_in_logs(mail_client, mail_app, smt
         mail_app.state.sessionmaker,
         with_login,
         schedule=(0, 0),
-        reminder_scan_seconds=0,
     )
     assert await sender.run_once() > 0
     async with mail_app.state.sessionmaker() as session:
@@ -406,6 +349,7 @@ async def test_reminder_minutes_decide_each_persons_reminders(mail_client, mail_
     )
     one, two = worker(mail_app), worker(mail_app)
     for _ in range(3):  # both look for due reminders every round, both send
+        await scan(mail_app)
         await drain(mail_app, one, two)
     expected = f"Reminder: Soon at {start:%Y-%m-%d %H:%M} (UTC)"
     # 60 minutes before: due now, once. The observer keeps 24 h and 15 min: the 24-hour

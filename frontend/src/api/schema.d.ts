@@ -3788,10 +3788,20 @@ export interface components {
              * @description Who caused it
              */
             actor_name?: string | null;
+            /**
+             * Due On
+             * @description Overdue action items: the due date
+             */
+            due_on?: string | null;
             /** Help Request Id */
             help_request_id?: string | null;
             /** @description Help requests: the answer now */
             help_request_state?: components["schemas"]["HelpRequestState"] | null;
+            /**
+             * Ideas Adopted
+             * @description Weekly summary
+             */
+            ideas_adopted?: number | null;
             /**
              * Message
              * @description Help requests: the asker's words
@@ -3802,22 +3812,57 @@ export interface components {
              * @description Reminders: how long before
              */
             minutes_before?: number | null;
+            /**
+             * Minutes Given
+             * @description Weekly summary: by helpers
+             */
+            minutes_given?: number | null;
+            /**
+             * Overdue Action Items
+             * @description Weekly summary: open past their due date, now
+             */
+            overdue_action_items?: number | null;
             /** Project Id */
             project_id?: string | null;
             /** Project Title */
             project_title?: string | null;
+            /**
+             * Projects Lost
+             * @description Weekly summary
+             */
+            projects_lost?: number | null;
+            /**
+             * Projects Won
+             * @description Weekly summary
+             */
+            projects_won?: number | null;
             /** Scheduled At */
             scheduled_at?: string | null;
             /** Session Id */
             session_id?: string | null;
             /** Session Title */
             session_title?: string | null;
+            /**
+             * Sessions Held
+             * @description Weekly summary
+             */
+            sessions_held?: number | null;
+            /**
+             * Team Names
+             * @description Weekly summary: the teams
+             */
+            team_names?: string[] | null;
+            /**
+             * Week Starts On
+             * @description Weekly summary: its Monday
+             */
+            week_starts_on?: string | null;
         };
         /**
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "project_invitation" | "session_scheduled" | "session_changed" | "session_cancelled" | "session_reminder" | "action_item_assigned" | "help_request" | "help_request_answered";
+        NotificationKind: "project_invitation" | "session_scheduled" | "session_changed" | "session_cancelled" | "session_reminder" | "action_item_assigned" | "action_item_overdue" | "help_request" | "help_request_answered" | "weekly_summary";
         /** NotificationPage */
         NotificationPage: {
             /** Items */

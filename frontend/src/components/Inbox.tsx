@@ -11,12 +11,19 @@ import {
   type HelpAnswer,
   type Notification,
 } from "../features/notifications/queries";
-import { absoluteTime, relativeTime } from "../format";
+import { absoluteTime, dayRange, minutes, relativeTime } from "../format";
 import { useTranslation } from "../i18n/react";
 import { notifySaved, showError } from "./forms";
 import { Empty, QueryState } from "./states";
 
-/** The notice in words, from what it carries (names and titles as they were then). */
+/** The Sunday six days after a Monday ("2026-11-30" -> "2026-12-06"). */
+function weekEnd(monday: string): string {
+  const day = new Date(`${monday}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + 6);
+  return day.toISOString().slice(0, 10);
+}
+
+/** The notice in words, from what it carries (names, titles and figures as they were then). */
 export function useNotificationText(): (notification: Notification) => string {
   const { t } = useTranslation("common");
   return (n) => {
@@ -27,6 +34,15 @@ export function useNotificationText(): (notification: Notification) => string {
       session: d.session_title ?? t("notifications.aSession"),
       item: d.action_item_title ?? "—",
       when: d.scheduled_at ? relativeTime(d.scheduled_at) : "",
+      due: d.due_on ? dayRange(d.due_on, d.due_on) : "—",
+      week: d.week_starts_on ? dayRange(d.week_starts_on, weekEnd(d.week_starts_on)) : "—",
+      teams: (d.team_names ?? []).join(t("notifications.teamSeparator")),
+      sessions: d.sessions_held ?? 0,
+      minutes: minutes(d.minutes_given ?? 0),
+      ideas: d.ideas_adopted ?? 0,
+      won: d.projects_won ?? 0,
+      lost: d.projects_lost ?? 0,
+      overdue: d.overdue_action_items ?? 0,
     };
     if (n.kind === "help_request_answered")
       return d.help_request_state === "accepted"

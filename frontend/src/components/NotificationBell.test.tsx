@@ -5,6 +5,7 @@ import { NotificationPreferences } from "./NotificationPreferences";
 import { renderWithProviders, stubApi } from "../test/render";
 import { setTokens } from "../api/tokens";
 import type { Schemas } from "../api/types";
+import { setLanguage } from "../i18n";
 
 function notice(id: string, kind: Schemas["NotificationKind"], data: Partial<Schemas["NotificationData"]> = {}, read = false): Schemas["NotificationRead"] {
   return {
@@ -111,6 +112,55 @@ describe("NotificationBell", () => {
 
     fireEvent.click(within(inbox).getByRole("button", { name: "Mark all read" }));
     await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/v1/notifications/read-all")).toBe(true));
+  });
+});
+
+describe("the notices that come with time", () => {
+  const overdue = () =>
+    notice("o", "action_item_overdue", { action_item_title: "Send the deck", due_on: "2026-12-03" });
+  const weekly = () =>
+    notice("w", "weekly_summary", {
+      week_starts_on: "2026-11-30",
+      team_names: ["East", "West"],
+      sessions_held: 3,
+      minutes_given: 90,
+      ideas_adopted: 2,
+      projects_won: 1,
+      projects_lost: 0,
+      overdue_action_items: 4,
+    });
+
+  async function words(): Promise<(string | null | undefined)[]> {
+    setTokens({ access_token: "a", refresh_token: "r" });
+    stubApi([
+      ["GET", /\/notifications\/events$/, () => new Response(liveStream().body, { status: 200 })],
+      ["GET", /\/notifications\?/, () => ({ items: [overdue(), weekly()], next_cursor: null, unread_count: 2 })],
+    ]);
+    renderWithProviders(<NotificationBell />);
+    fireEvent.click(await screen.findByTestId("bell"));
+    const inbox = await screen.findByTestId("inbox");
+    return within(inbox)
+      .getAllByTestId("notification")
+      .map((item) => item.querySelector("a")?.textContent);
+  }
+
+  it("words an overdue item and the weekly summary in English", async () => {
+    expect(await words()).toEqual([
+      "Overdue since Dec 3: Send the deck on Helix renewal",
+      "East, West, Nov 30 – Dec 6: 3 sessions held, 1 h 30 min given by helpers, 2 ideas adopted, 1 won, 0 lost, 4 action items overdue",
+    ]);
+  });
+
+  it("and in Japanese", async () => {
+    await setLanguage("ja");
+    try {
+      expect(await words()).toEqual([
+        "期限切れ（12月3日）: 「Helix renewal」のSend the deck",
+        "East、Westの11月30日〜12月6日: セッション3件、ヘルパーの提供時間1時間30分、採用されたアイデア2件、受注1件・失注0件、期限切れのアクションアイテム4件",
+      ]);
+    } finally {
+      await setLanguage("en");
+    }
   });
 });
 
