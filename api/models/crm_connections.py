@@ -66,6 +66,14 @@ class CrmInboundEvent(IdTable, table=True):
         sa.Index(
             "ix_crm_inbound_event_connection_id_created_at", "connection_id", "created_at", "id"
         ),
+        # The event log's "failed only" page and each connection's failed count.
+        sa.Index(
+            "ix_crm_inbound_event_connection_id_result_created_at",
+            "connection_id",
+            "result",
+            "created_at",
+            "id",
+        ),
         sa.Index("ix_crm_inbound_event_result_next_attempt_at", "result", "next_attempt_at"),
     )
 
