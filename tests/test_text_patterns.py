@@ -6,12 +6,16 @@ calls blank and another does not turns valid data into a 422 (or the reverse).""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from api.schemas.base import NO_NUL, NOT_BLANK
+
+OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
 class _Required(BaseModel):
@@ -56,3 +60,23 @@ def test_text_with_a_visible_character_is_accepted(text: str) -> None:
 def test_nul_is_never_stored() -> None:
     assert not _pydantic_accepts(_Stored, "a\x00")
     assert _pydantic_accepts(_Stored, "")
+
+
+def test_every_free_text_query_or_path_parameter_refuses_nul() -> None:
+    """PostgreSQL text cannot hold NUL, so such a value reaching a query is a 422; the
+    published schema must say so, or a client generated from it (and schemathesis) sends it
+    as valid. Cursors are opaque: decoded, never compared as text."""
+    spec = json.loads(OPENAPI.read_text())
+    unguarded = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] not in ("query", "path") or parameter["name"] == "cursor":
+                    continue
+                for schema in parameter["schema"].get("anyOf", [parameter["schema"]]):
+                    free_text = schema.get("type") == "string" and not any(
+                        key in schema for key in ("enum", "const", "format", "pattern")
+                    )
+                    if free_text:
+                        unguarded.append(f"{method.upper()} {path} {parameter['name']}")
+    assert unguarded == [], "declare pattern=NO_NUL (api/schemas/base.py) on these"

@@ -43,7 +43,10 @@ async def list_clients(
     cursor: CursorQuery = None,
     owner_id: uuid.UUID | None = None,
     status: ClientStatus | None = None,
-    industry: Annotated[str | None, Query(max_length=120)] = None,
+    industry: Annotated[
+        str | None,
+        Query(max_length=120, pattern=NO_NUL, description="Industry is, case-insensitively"),
+    ] = None,
     q: Annotated[
         str | None,
         Query(

@@ -7211,6 +7211,7 @@ export interface operations {
                 cursor?: string | null;
                 owner_id?: string | null;
                 status?: components["schemas"]["ClientStatus"] | null;
+                /** @description Industry is, case-insensitively */
                 industry?: string | null;
                 /** @description Name contains, folded (case, width, hiragana as katakana) */
                 q?: string | null;
