@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.config import Settings
-from api.db import dialect_name
+from api.db import upsert
 from api.kit.wakeup import WorkerWake
 from api.models import (
     Locale,
@@ -258,8 +256,7 @@ async def queue(
         "next_attempt_at": now,
     }
     table = table_of(MailMessage)
-    is_pg = dialect_name(session) == "postgresql"
-    statement = (pg_insert if is_pg else sqlite_insert)(table).values(**values)
+    statement = upsert(session, table).values(**values)
     await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     await wake(session)
 

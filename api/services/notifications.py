@@ -28,13 +28,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api import events
-from api.db import dialect_name
+from api.db import upsert
 from api.errors import AppError, NotFound, Unavailable
 from api.kit import links
 from api.kit.principal import Caller
@@ -240,9 +238,8 @@ async def _write_in_app(session: AsyncSession, notice: Notice, people: Sequence[
         for person in people
     ]
     table = table_of(Notification)
-    is_pg = dialect_name(session) == "postgresql"
     statement = (
-        (pg_insert if is_pg else sqlite_insert)(table)
+        upsert(session, table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(table.c.id)
