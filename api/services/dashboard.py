@@ -402,7 +402,10 @@ async def _adopted_by_seniority(
 
 async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -> TeamOverview:
     org = caller.organization_id
-    today = datetime.now(UTC).date()
+    # "Overdue" is past the due date where the team works, as the overdue notices count it
+    # (api/services/notifications.py), not in UTC: the two must not differ by a day.
+    zone = await organization_zone(session, org)
+    today = datetime.now(zone).date()
     by_status = {status.value: 0 for status in ProjectStatus}
     for status, count in await session.execute(
         select(col(Project.status), func.count())
@@ -466,8 +469,7 @@ async def _team_part(session: AsyncSession, caller: Caller, ledger_rows: list) -
     )
 
     # Weeks start on Monday in the organization's zone; the session rollup has a row per day.
-    zone = await organization_zone(session, org)
-    this_week = _week_start(datetime.now(zone).date())
+    this_week = _week_start(today)
     first_week = this_week - timedelta(weeks=WEEKS - 1)
     weeks = {first_week + timedelta(weeks=i): 0 for i in range(WEEKS)}
     total = mixed = 0

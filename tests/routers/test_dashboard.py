@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -260,3 +261,37 @@ async def test_helping_on_lists_accepted_seats_only(client, org):
     assert await helping_on(hilda) == ["Nordic rollout"]
     assert await helping_on(dora) == []
     assert await helping_on(olga) == []  # her own project is under my_projects
+
+
+async def test_overdue_is_past_the_due_date_in_the_organizations_zone(client, app, org):
+    """The dashboard counts overdue by the team's calendar, as the overdue notices do. A zone
+    whose date differs from UTC's right now is chosen (14 hours ahead of UTC in the second
+    half of the UTC day, 11 hours behind in the first), and the item is due on the day on
+    which the two rules disagree."""
+    now = datetime.now(UTC)
+    zone_name = "Pacific/Kiritimati" if now.hour >= 12 else "Pacific/Pago_Pago"
+    ok(
+        await client.patch(
+            f"{API}/organization", headers=org["admin"].headers, json={"time_zone": zone_name}
+        )
+    )
+    local_today = now.astimezone(ZoneInfo(zone_name)).date()
+    ahead = local_today > now.date()
+    # Ahead: due on UTC's today, which has passed where the team is (overdue there only).
+    # Behind: due on the team's today, which has passed in UTC (overdue in UTC only).
+    due = now.date() if ahead else local_today
+    assert local_today != now.date()
+    olga = org["olga"]
+    project = await new_project(client, olga, title="Date line")
+    ok(
+        await client.post(
+            f"{API}/projects/{project['id']}/action-items",
+            headers=olga.headers,
+            json={"title": "Send the quote", "assignee_id": olga.id, "due_date": due.isoformat()},
+        ),
+        201,
+    )
+    overview = await team(client, org["manager"])
+    listed = [a["title"] for a in overview["overdue_action_items"]]
+    assert listed == (["Send the quote"] if ahead else []), (zone_name, due, listed)
+    assert overview["overdue_count"] == (1 if ahead else 0)
