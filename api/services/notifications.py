@@ -170,6 +170,16 @@ class Notice:
     dedupe: str | None = None  # once per person however often asked (``:<user id>`` added)
 
 
+def _words(kind: str, **values: object) -> MailParts:
+    """A notice's mail when its words differ between recipients only by their language:
+    ``kind``'s text (api/services/mail.py) filled with ``values``."""
+
+    def words(_person: User, locale: Locale) -> tuple[str, str, str]:
+        return mail.render(kind, locale, **values)
+
+    return words
+
+
 def _read(row: Notification, state: str | None = None) -> NotificationRead:
     data = NotificationData.model_validate(row.data)
     if state is not None:
@@ -279,15 +289,13 @@ async def project_invitation(
     link = links.project_path(project.id)
     url = _base_url(session) + link
 
-    def words(_person: User, locale: Locale) -> tuple[str, str, str]:
-        return mail.render(
-            "project_invitation",
-            locale,
-            inviter=inviter.full_name,
-            project=project.title,
-            accept=f"{url}?invitation=accept",
-            decline=f"{url}?invitation=decline",
-        )
+    words = _words(
+        "project_invitation",
+        inviter=inviter.full_name,
+        project=project.title,
+        accept=f"{url}?invitation=accept",
+        decline=f"{url}?invitation=decline",
+    )
 
     notice = Notice(
         kind=NotificationKind.project_invitation,
@@ -434,16 +442,14 @@ async def action_item_assigned(
     link = links.project_path(project.id)
     url = _base_url(session) + link
 
-    def words(_person: User, locale: Locale) -> tuple[str, str, str]:
-        return mail.render(
-            "action_item_assigned",
-            locale,
-            actor=actor.full_name,
-            project=project.title,
-            title=item.title,
-            due=item.due_date.isoformat() if item.due_date else "-",
-            link=url,
-        )
+    words = _words(
+        "action_item_assigned",
+        actor=actor.full_name,
+        project=project.title,
+        title=item.title,
+        due=item.due_date.isoformat() if item.due_date else "-",
+        link=url,
+    )
 
     notice = Notice(
         kind=NotificationKind.action_item_assigned,
@@ -467,15 +473,13 @@ async def help_requested(
 ) -> None:
     url = _base_url(session) + INBOX_PATH
 
-    def words(_person: User, locale: Locale) -> tuple[str, str, str]:
-        return mail.render(
-            "help_request",
-            locale,
-            actor=asker.full_name,
-            project=project.title,
-            message=request.message or "-",
-            link=url,
-        )
+    words = _words(
+        "help_request",
+        actor=asker.full_name,
+        project=project.title,
+        message=request.message or "-",
+        link=url,
+    )
 
     notice = Notice(
         kind=NotificationKind.help_request,
@@ -700,15 +704,13 @@ async def _tell_overdue(
     assert item.due_date is not None
     due = item.due_date
 
-    def words(_person: User, locale: Locale) -> tuple[str, str, str]:
-        return mail.render(
-            "action_item_overdue",
-            locale,
-            project=project.title,
-            title=item.title,
-            due=due.isoformat(),
-            link=url,
-        )
+    words = _words(
+        "action_item_overdue",
+        project=project.title,
+        title=item.title,
+        due=due.isoformat(),
+        link=url,
+    )
 
     notice = Notice(
         kind=NotificationKind.action_item_overdue,
