@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import signal
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import JSON, Text, bindparam, cast, func, insert, select, text, update
@@ -346,6 +347,20 @@ class StreamWatch:
         return True
 
 
+_Item = TypeVar("_Item", "LiveEvent", "PersonEvent")
+
+
+class _Pace(enum.Enum):
+    """A stream's beats besides its events (``LiveHub._paced``)."""
+
+    start = "start"
+    keep_alive = "keep-alive"
+
+
+_START = _Pace.start
+_KEEP_ALIVE = _Pace.keep_alive
+
+
 class _NoWatch:
     async def __aenter__(self) -> None:
         return None
@@ -582,6 +597,36 @@ class LiveHub:
             if not self._subscribers[session_id]:
                 self._subscribers.pop(session_id, None)
 
+    async def _paced(
+        self,
+        queue: asyncio.Queue[_Item | None],
+        *,
+        watch: StreamWatch | None,
+        is_disconnected: Any,
+    ) -> AsyncGenerator[_Item | _Pace | None]:
+        """What a stream does next, for as long as it may run: ``_START`` first (the stream
+        reads its backlog then, already subscribed), then each item of ``queue`` as it comes
+        (None: the listener reconnected) and ``_KEEP_ALIVE`` when one is due. Ends when the
+        hub closes, the reader is gone (asked at each keep-alive) or ``watch`` says they may
+        no longer listen; the watch is checked between events too, so a busy room cannot
+        postpone the checks."""
+        loop = asyncio.get_running_loop()
+        keep_alive_at = loop.time() + HEARTBEAT_SECONDS
+        yield _START
+        while not self._closed:
+            if watch is not None and watch.seconds_to_next() <= 0 and not await watch.tick():
+                return
+            if loop.time() >= keep_alive_at:
+                if await is_disconnected():
+                    return
+                yield _KEEP_ALIVE
+                keep_alive_at = loop.time() + HEARTBEAT_SECONDS
+            timeout = keep_alive_at - loop.time()
+            if watch is not None:
+                timeout = min(timeout, watch.seconds_to_next())
+            with contextlib.suppress(TimeoutError):
+                yield await asyncio.wait_for(queue.get(), timeout=max(timeout, 0.0))
+
     async def stream(
         self,
         session_id: uuid.UUID,
@@ -602,41 +647,24 @@ class LiveHub:
 
         yield b"retry: 3000\n\n"
         sent = last_event_id
-        loop = asyncio.get_running_loop()
         # Subscribed before the presence opens: the reader hears their own arrival too.
         async with self.subscription(session_id) as queue, watch or _NoWatch():
-            replay = True
-            keep_alive_at = loop.time() + HEARTBEAT_SECONDS
-            while not self._closed:
-                if replay:
-                    # Subscribed first, then read the backlog: nothing falls in between.
-                    for past in await events_since(self._sessionmaker, session_id, sent):
-                        yield seen(past)
-                        sent = past.seq
-                    replay = False
-                # Checked between events too, so a busy room cannot postpone the checks.
-                if watch is not None and watch.seconds_to_next() <= 0 and not await watch.tick():
-                    return
-                if loop.time() >= keep_alive_at:
-                    if await is_disconnected():
-                        return
-                    yield b": keep-alive\n\n"
-                    keep_alive_at = loop.time() + HEARTBEAT_SECONDS
-                timeout = keep_alive_at - loop.time()
-                if watch is not None:
-                    timeout = min(timeout, watch.seconds_to_next())
-                try:
-                    live = await asyncio.wait_for(queue.get(), timeout=max(timeout, 0.0))
-                except TimeoutError:
-                    continue
-                if live is None:  # the listener reconnected: catch up from the store
-                    replay = True
-                    continue
-                if live.seq == sent + 1:
-                    yield seen(live)
-                    sent = live.seq
-                elif live.seq > sent + 1:
-                    replay = True  # a gap (should not happen): read it from the store
+            beats = self._paced(queue, watch=watch, is_disconnected=is_disconnected)
+            async with contextlib.aclosing(beats):
+                async for live in beats:
+                    if live is _KEEP_ALIVE:
+                        yield b": keep-alive\n\n"
+                    elif isinstance(live, LiveEvent) and live.seq <= sent + 1:
+                        if live.seq == sent + 1:
+                            yield seen(live)
+                            sent = live.seq
+                    else:
+                        # The start (subscribed first, then the backlog: nothing falls in
+                        # between), the listener reconnected (None), or a gap (should not
+                        # happen): read what came after the last event sent from the store.
+                        for past in await events_since(self._sessionmaker, session_id, sent):
+                            yield seen(past)
+                            sent = past.seq
 
     @contextlib.asynccontextmanager
     async def person_subscription(
@@ -669,41 +697,26 @@ class LiveHub:
         yield b"retry: 3000\n\n"
         sent: set[str] = set()
         last = last_event_id
-        loop = asyncio.get_running_loop()
         async with self.person_subscription(user_id) as queue, watch or _NoWatch():
-            catch_up = last is not None
-            keep_alive_at = loop.time() + HEARTBEAT_SECONDS
-            while not self._closed:
-                if catch_up:
-                    for past in await replay(last):
-                        if past.event_id not in sent:
-                            yield past.to_sse()
-                            sent.add(past.event_id or "")
-                            last = past.event_id
-                    catch_up = False
-                if watch is not None and watch.seconds_to_next() <= 0 and not await watch.tick():
-                    return
-                if loop.time() >= keep_alive_at:
-                    if await is_disconnected():
-                        return
-                    yield b": keep-alive\n\n"
-                    keep_alive_at = loop.time() + HEARTBEAT_SECONDS
-                timeout = keep_alive_at - loop.time()
-                if watch is not None:
-                    timeout = min(timeout, watch.seconds_to_next())
-                try:
-                    live = await asyncio.wait_for(queue.get(), timeout=max(timeout, 0.0))
-                except TimeoutError:
-                    continue
-                if live is None:  # the listener reconnected: catch up from the store
-                    catch_up = True
-                    continue
-                if live.event_id is not None:
-                    if live.event_id in sent:
-                        continue
-                    sent.add(live.event_id)
-                    last = live.event_id
-                yield live.to_sse()
+            beats = self._paced(queue, watch=watch, is_disconnected=is_disconnected)
+            async with contextlib.aclosing(beats):
+                async for live in beats:
+                    if live is _KEEP_ALIVE:
+                        yield b": keep-alive\n\n"
+                    elif (live is _START and last is not None) or live is None:
+                        # Missed before this stream, or while the listener reconnected.
+                        for past in await replay(last):
+                            if past.event_id not in sent:
+                                yield past.to_sse()
+                                sent.add(past.event_id or "")
+                                last = past.event_id
+                    elif isinstance(live, PersonEvent):
+                        if live.event_id is not None:
+                            if live.event_id in sent:
+                                continue
+                            sent.add(live.event_id)
+                            last = live.event_id
+                        yield live.to_sse()
 
     def begin_shutdown(self) -> None:
         """End every stream now (they finish their response cleanly) and stop listening."""
