@@ -12,11 +12,14 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from api.errors import _is_unstorable_text
 from api.main import create_app
+from api.models import Client
 from tests import cast
 from tests.factories import API, DEFAULT_PASSWORD, assert_problem, register, unique_email
 
@@ -270,19 +273,27 @@ async def test_problem_documents_on_authenticated_routes_name_the_path(client):
     assert body["instance"] == path
 
 
-async def test_a_nul_character_in_a_filter_is_422_on_reads_too(client, database_url):
-    """PostgreSQL refuses NUL in text; on a read (an autocommit connection) the driver's
-    error comes wrapped differently than in a transaction, and it is still a 422."""
+async def test_a_nul_character_in_a_filter_is_422_on_reads_too(client, app, database_url):
+    """PostgreSQL refuses NUL in text. A filter says so in its published pattern and is
+    refused before any query, on both databases alike; text that would still slip past to
+    a read (an autocommit connection, where asyncpg's error comes as a plain DBAPIError
+    rather than a DataError) is recognised by its SQLSTATE and answered 422, never 500."""
     admin = await register(client)
     response = await client.get(
         f"{API}/clients", params={"industry": "Y\x00x"}, headers=admin.headers
     )
-    if database_url.startswith("postgresql"):
-        assert response.status_code == 422, response.text
-        assert response.headers["content-type"].startswith("application/problem+json")
-        assert "NUL" in response.json()["detail"]
-    else:  # SQLite stores and compares NUL like any other character
-        assert response.status_code == 200, response.text
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [e["loc"] for e in response.json()["errors"]] == [["query", "industry"]]
+    if not database_url.startswith("postgresql"):
+        return  # SQLite stores and compares NUL like any other character
+    async with app.state.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        with pytest.raises(DBAPIError) as refused:
+            await autocommit.execute(
+                select(Client.id).where(Client.industry == "Y\x00x")  # a read, no transaction
+            )
+    assert _is_unstorable_text(refused.value)
 
 
 async def test_a_server_out_of_connections_is_503_not_500(settings, database_url):
