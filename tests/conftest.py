@@ -1,5 +1,9 @@
 """Test fixtures: a real database of its own per run (PostgreSQL when DATABASE_URL points at
-one, else a SQLite file), schema from ``alembic upgrade head``, tables emptied between tests."""
+one, else a SQLite file), schema from ``alembic upgrade head``, tables emptied between tests.
+
+Under pytest-xdist (scripts/test.sh, .ci/run) each worker is a run of its own here: its own
+session fixtures, so its own database, and nothing shared with the other worker but the
+server."""
 
 from __future__ import annotations
 
