@@ -22,8 +22,10 @@ echo "== types: mypy over api/ and scripts/ ([tool.mypy] in pyproject.toml)"
 echo "== contract: openapi.json is current"
 .venv/bin/python scripts/export_openapi.py --check
 
-echo "== tests on ${DATABASE_URL:-SQLite}"
-.venv/bin/python -m pytest "$@"
+# The suite runs in TEST_WORKERS processes (pytest-xdist, 2 = this machine's cores), each
+# with a database of its own (tests/conftest.py); TEST_WORKERS=0 runs it in this process.
+echo "== tests on ${DATABASE_URL:-SQLite} (${TEST_WORKERS:-2} workers)"
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist worksteal "$@"
 
 # The SPA: npm ci, generated types, typecheck, lint, unit tests, build, and the browser
 # end-to-end run against the API on PostgreSQL. SKIP_FRONTEND=1 runs the API suite alone.

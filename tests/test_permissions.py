@@ -18,13 +18,12 @@ import httpx
 import pytest
 from fastapi import routing
 from fastapi.routing import APIRoute
-from sqlalchemy import text
 
 from api.main import app as default_app
 from api.main import create_app
-from api.models import SQLModel
 from tests import cast
 from tests.cast import Cast, add_member, manager, organization, rep, stranger
+from tests.conftest import empty_tables
 from tests.factories import API, PROBLEM, add_user
 
 CONVERTER = re.compile(r"{(\w+):[^}]+}")
@@ -402,17 +401,6 @@ async def make_case(http: httpx.AsyncClient, people: Cast) -> Case:
     }
 
 
-async def _empty_tables(engine) -> None:
-    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            await connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
-        else:
-            for name in tables:
-                await connection.execute(text(f'DELETE FROM "{name}"'))
-
-
 @pytest.fixture(scope="module")
 async def http(settings) -> AsyncIterator[httpx.AsyncClient]:
     """An app of this module's own: its people are made once (password hashing is the slow
@@ -430,7 +418,7 @@ async def http(settings) -> AsyncIterator[httpx.AsyncClient]:
         async with cast.in_process(application) as client:
             yield client
     finally:
-        await _empty_tables(application.state.engine)
+        await empty_tables(application.state.engine)
         await application.state.live_hub.close()
         await application.state.engine.dispose()
 
