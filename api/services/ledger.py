@@ -348,8 +348,9 @@ async def team_weeks(
     today: date,
 ) -> dict[GroupKey, TeamWeek]:
     """Each group's figures for the days ``since`` to ``until`` in the organization's zone:
-    four grouped queries per person over everyone in any group (the ledger's from its
-    rollups), summed per group here, so a person in two groups is counted once in each."""
+    per person in any group, from the ledger's rollups and three grouped queries (sessions
+    held, projects closed, items overdue), then summed per group here, so a person in two
+    groups is counted once in each."""
     everyone = {user_id for members in groups.values() for user_id in members}
     if not everyone:
         return {key: TeamWeek() for key in groups}

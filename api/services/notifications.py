@@ -751,9 +751,10 @@ class _Managed:
 
 async def queue_weekly_summaries(session: AsyncSession, *, now: datetime) -> None:
     """Each team's manager hears of last week (Monday to Sunday in the organization's zone)
-    in the teams they manage, theirs only. The figures take a handful of grouped queries per
-    organization, whatever the number of managers and people; then one fan-out per manager
-    not yet told, as for reminders."""
+    in the teams they manage, theirs only. Who was told already is one look-up for every
+    organization; the figures are a handful of grouped queries per organization with a
+    manager still to tell, whatever the number of managers and people; then one fan-out per
+    manager, as for reminders."""
     managed: dict[uuid.UUID, dict[uuid.UUID, _Managed]] = defaultdict(lambda: defaultdict(_Managed))
     rows = await session.execute(
         select(
@@ -772,13 +773,20 @@ async def queue_weekly_summaries(session: AsyncSession, *, now: datetime) -> Non
             part.team_names.append(name)
         if member_id is not None:
             part.members.add(member_id)
-    for org_id, managers in managed.items():
+    # Which week each organization is due to hear of, then who heard of it already: one
+    # look-up for every organization at once, not one per organization every scan.
+    due: dict[uuid.UUID, tuple[date, str, date]] = {}  # org -> week start, key, local today
+    for org_id in managed:
         local = now.astimezone(await organization_zone(session, org_id))
         if local.weekday() == 0 and local.hour < WEEKLY_SUMMARY_HOUR:
             continue
         week_start = local.date() - timedelta(days=local.weekday() + 7)
-        key = weekly_key(week_start)
-        done = await _reminded(session, [f"{key}:{m}" for m in managers])
+        due[org_id] = (week_start, weekly_key(week_start), local.date())
+    done = await _reminded(
+        session, [f"{due[org_id][1]}:{m}" for org_id in due for m in managed[org_id]]
+    )
+    for org_id, (week_start, key, today) in due.items():
+        managers = managed[org_id]
         waiting = [m for m in managers if f"{key}:{m}" not in done]
         if not waiting:
             continue
@@ -793,7 +801,7 @@ async def queue_weekly_summaries(session: AsyncSession, *, now: datetime) -> Non
             groups={person.id: managers[person.id].members for person in people},
             since=week_start,
             until=week_start + timedelta(days=6),
-            today=local.date(),
+            today=today,
         )
         for person in people:
             await _tell_week(
