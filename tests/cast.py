@@ -345,6 +345,20 @@ async def new_project(
     return r.json()
 
 
+async def close_project(
+    client: httpx.AsyncClient, project_id: str, owner: Actor, result: str
+) -> dict[str, Any]:
+    """Close a project ``won`` or ``lost`` (a lost one needs a reason: "price")."""
+    reason = {"lost_reason": "price"} if result == "lost" else {}
+    r = await client.post(
+        f"{factories.API}/projects/{project_id}/close",
+        headers=owner.headers,
+        json={"result": result, **reason},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 async def add_member(
     client: httpx.AsyncClient,
     project_id: str,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from api.models import Project
+from tests import cast
 from tests.factories import API, Actor, add_user, assert_problem, create_team, register
 from tests.session_kit import completed_session, contribute, ok, seat_members
 
@@ -47,14 +48,7 @@ async def _closed_project(
             purpose=purpose,
             during=idea,
         )
-    reason = {"lost_reason": "price"} if result == "lost" else {}
-    ok(
-        await client.post(
-            f"{API}/projects/{project['id']}/close",
-            headers=owner.headers,
-            json={"result": result, **reason},
-        )
-    )
+    await cast.close_project(client, project["id"], owner, result)
     return project
 
 

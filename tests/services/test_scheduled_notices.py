@@ -193,14 +193,7 @@ def next_monday(hour: int) -> datetime:
 
 async def closed_project(client, owner: Actor, title: str, result: str) -> dict:
     project = await cast.new_project(client, owner, title=title)
-    reason = {"lost_reason": "price"} if result == "lost" else {}
-    ok(
-        await client.post(
-            f"{API}/projects/{project['id']}/close",
-            headers=owner.headers,
-            json={"result": result, **reason},
-        )
-    )
+    await cast.close_project(client, project["id"], owner, result)
     return project
 
 
@@ -264,24 +257,12 @@ async def test_the_weekly_summary_tells_each_manager_their_own_teams_week(
         {people.owner.id: 30, people.helper.id: 30},
         during=adopted_idea,
     )
-    ok(
-        await mail_client.post(
-            f"{API}/projects/{east['id']}/close",
-            headers=people.owner.headers,
-            json={"result": "won"},
-        )
-    )
+    await cast.close_project(mail_client, east["id"], people.owner, "won")
     await closed_project(mail_client, people.owner, "East loss", "lost")
     # West's week: Sam's session alone on his project, which he won.
     west = await cast.new_project(mail_client, people.solo, title="West deal")
     await completed_session(mail_client, mail_app, west["id"], people.solo, {people.solo.id: 20})
-    ok(
-        await mail_client.post(
-            f"{API}/projects/{west['id']}/close",
-            headers=people.solo.headers,
-            json={"result": "won"},
-        )
-    )
+    await cast.close_project(mail_client, west["id"], people.solo, "won")
 
     # Monday before seven: not yet.
     await scan_and_send(mail_app, now=next_monday(6))
