@@ -92,8 +92,6 @@ class WebhookWorker:
         self._engine = engine
         self._sessionmaker = sessionmaker
         self._settings = settings
-        self.schedule = schedule
-        self.jitter = jitter
         self.batch_size = batch_size
         self.timeout = settings.webhook_timeout_seconds
         # Longer than any post can take (DNS, then the whole request), so a live worker's
